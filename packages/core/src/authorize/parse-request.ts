@@ -1,0 +1,161 @@
+/**
+ * Validation of an /authorize request, in the order that keeps redirects safe (RFC 6749 §4.1.2.1,
+ * RFC 9700 §4.1.3): until the client and its redirect_uri are trusted, errors are shown on a page
+ * and never redirected; afterwards they go back to the app with `error`, `state` and `iss`.
+ */
+import {
+  AccessDenied,
+  InvalidRequest,
+  InvalidScope,
+  OAuthError,
+  UnauthorizedClient,
+  UnsupportedResponseType,
+} from '../errors.js'
+import { isValidS256Challenge } from '../pkce.js'
+import type { ApiLookupPort, ApplicationLookupPort } from '../ports.js'
+import type { ApiRecord, ApplicationRecord, AuthorizationRequest } from '../records.js'
+import { resolveRedirectUri } from '../redirect-uri.js'
+import { MAX_PARAM_LENGTH, type RawParams, repeatedNames, single } from '../params.js'
+import { parseScope } from '../scope.js'
+import { grantableScopes } from './grantable-scopes.js'
+
+type ResponseMode = AuthorizationRequest['responseMode']
+type Prompt = AuthorizationRequest['prompt'][number]
+
+export type AuthorizeParseResult =
+  /** The app or its redirect_uri cannot be trusted: render an error page, never redirect. */
+  | { readonly kind: 'page'; readonly error: OAuthError }
+  /** The redirect target is trusted: send the error back to the app. */
+  | {
+      readonly kind: 'redirect-error'
+      readonly error: OAuthError
+      readonly app: ApplicationRecord
+      readonly redirectUri: string
+      readonly responseMode: ResponseMode
+      readonly state: string | null
+    }
+  | { readonly kind: 'ok'; readonly request: AuthorizationRequest; readonly app: ApplicationRecord; readonly api: ApiRecord | null }
+
+const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post', 'web_message']
+const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account']
+
+export interface AuthorizeLookups {
+  readonly applications: ApplicationLookupPort
+  readonly apis: ApiLookupPort
+}
+
+export async function parseAuthorizeRequest(params: RawParams, lookups: AuthorizeLookups): Promise<AuthorizeParseResult> {
+  const page = (error: OAuthError): AuthorizeParseResult => ({ kind: 'page', error })
+  const repeated = repeatedNames(params)
+
+  // 1. The client (OIDC Core §3.1.2.1): nothing can be redirected before it is known.
+  if (repeated.includes('client_id')) return page(new InvalidRequest('Parameter "client_id" is repeated.'))
+  const clientId = single(params, 'client_id')
+  if (clientId === undefined) return page(new InvalidRequest('Missing required parameter: client_id'))
+  if (clientId.length > 256) return page(new InvalidRequest('Unknown client.'))
+  const app = await lookups.applications.get(clientId)
+  if (!app) return page(new InvalidRequest(`Unknown client: ${clientId}`))
+
+  // 2. The redirect URI, matched exactly against the app's callbacks (RFC 9700 §2.1).
+  if (repeated.includes('redirect_uri')) return page(new InvalidRequest('Parameter "redirect_uri" is repeated.'))
+  const requestedRedirect = single(params, 'redirect_uri')
+  if (requestedRedirect !== undefined && requestedRedirect.length > MAX_PARAM_LENGTH)
+    return page(new InvalidRequest('redirect_uri is too long.'))
+  const resolved = resolveRedirectUri(app, requestedRedirect)
+  if (!resolved.ok) return page(new InvalidRequest(resolved.reason))
+
+  // From here on, errors go back to the app. State is echoed byte for byte when it is usable.
+  const stateValues = params.get('state')
+  const state = stateValues?.length === 1 && stateValues[0] ? stateValues[0] : null
+  const modeValue = single(params, 'response_mode')
+  const responseMode: ResponseMode =
+    modeValue !== undefined && (RESPONSE_MODES as readonly string[]).includes(modeValue) && !repeated.includes('response_mode')
+      ? (modeValue as ResponseMode)
+      : 'query'
+  const fail = (error: OAuthError): AuthorizeParseResult => ({
+    kind: 'redirect-error',
+    error,
+    app,
+    redirectUri: resolved.uri,
+    responseMode,
+    state: state !== null && state.length <= MAX_PARAM_LENGTH ? state : null,
+  })
+
+  if (repeated.length > 0) return fail(new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`))
+  for (const [name, values] of params) {
+    if ((values[0] ?? '').length > MAX_PARAM_LENGTH) return fail(new InvalidRequest(`Parameter "${name}" is too long.`))
+  }
+  if (modeValue !== undefined && responseMode !== modeValue)
+    return fail(new InvalidRequest(`Unsupported response_mode: ${modeValue}`))
+
+  // 3. Response type: the code flow only (RFC 9700 §2.1.2).
+  const responseType = single(params, 'response_type')
+  if (responseType === undefined) return fail(new InvalidRequest('Missing required parameter: response_type'))
+  if (responseType !== 'code')
+    return fail(new UnsupportedResponseType(`Unsupported response_type: ${responseType}. Only "code" is supported.`))
+  if (!app.grantTypes.includes('authorization_code'))
+    return fail(new UnauthorizedClient('The application is not allowed the authorization_code grant.'))
+
+  // 4. PKCE (RFC 7636, RFC 9700 §2.1.1): S256 only; required for public clients.
+  const challenge = single(params, 'code_challenge')
+  const method = single(params, 'code_challenge_method')
+  if (method !== undefined && method !== 'S256')
+    return fail(new InvalidRequest(`Unsupported code_challenge_method: ${method}. Use S256.`))
+  if (challenge === undefined && method !== undefined)
+    return fail(new InvalidRequest('code_challenge_method was sent without code_challenge.'))
+  if (challenge !== undefined && method === undefined)
+    return fail(new InvalidRequest('code_challenge_method is required and must be S256 (plain is not allowed).'))
+  if (challenge !== undefined && !isValidS256Challenge(challenge))
+    return fail(new InvalidRequest('code_challenge must be the 43-character base64url SHA-256 of the code_verifier.'))
+  if (challenge === undefined && app.tokenEndpointAuthMethod === 'none')
+    return fail(new InvalidRequest('Missing required parameter: code_challenge (PKCE is required for public clients).'))
+
+  // 5. Audience and scope.
+  const audience = single(params, 'audience') ?? null
+  let api: ApiRecord | null = null
+  if (audience !== null) {
+    api = await lookups.apis.findByIdentifier(audience)
+    if (!api) return fail(new AccessDenied(`Service not found: ${audience}`))
+  }
+  const requestedScope = parseScope(single(params, 'scope'))
+  if (requestedScope === null) return fail(new InvalidScope('scope contains invalid characters.'))
+  const scope = grantableScopes(requestedScope, app, api)
+
+  // 6. Prompt, max_age and hints (OIDC Core §3.1.2.1).
+  const promptValue = parseScope(single(params, 'prompt'))
+  if (promptValue === null || !promptValue.every((p) => (PROMPTS as readonly string[]).includes(p)))
+    return fail(new InvalidRequest('prompt must be one or more of none, login, consent, select_account.'))
+  const prompt = promptValue as Prompt[]
+  if (prompt.includes('none') && prompt.length > 1)
+    return fail(new InvalidRequest('prompt=none cannot be combined with other values.'))
+  const maxAgeValue = single(params, 'max_age')
+  let maxAge: number | null = null
+  if (maxAgeValue !== undefined) {
+    if (!/^\d{1,10}$/.test(maxAgeValue)) return fail(new InvalidRequest('max_age must be a non-negative integer.'))
+    maxAge = Number(maxAgeValue)
+  }
+
+  return {
+    kind: 'ok',
+    app,
+    api,
+    request: {
+      clientId: app.clientId,
+      redirectUri: resolved.uri,
+      redirectUriProvided: resolved.provided,
+      responseMode,
+      scope,
+      audience,
+      state,
+      nonce: single(params, 'nonce') ?? null,
+      codeChallenge: challenge ?? null,
+      codeChallengeMethod: challenge !== undefined ? 'S256' : null,
+      prompt,
+      maxAge,
+      loginHint: single(params, 'login_hint') ?? null,
+      screenHint: single(params, 'screen_hint') ?? null,
+      organization: single(params, 'organization') ?? null,
+      invitation: single(params, 'invitation') ?? null,
+    },
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * OAuth 2.0 / OpenID Connect errors (RFC 6749 §4.1.2.1, §5.2; OIDC Core §3.1.2.6; RFC 8707 §2).
+ * Code throws these; one error handler per endpoint family turns them into JSON, a redirect or a page.
+ * The `error` code is the stable API; `error_description` is for people (and, where Auth0's SDKs
+ * compare it, uses Auth0's wording).
+ */
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'access_denied'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'unsupported_token_type'
+  | 'temporarily_unavailable'
+  | 'server_error'
+
+export class OAuthError extends Error {
+  readonly error: OAuthErrorCode
+  readonly status: number
+  constructor(error: OAuthErrorCode, description: string, status = 400) {
+    super(description)
+    this.name = 'OAuthError'
+    this.error = error
+    this.status = status
+  }
+  get description(): string {
+    return this.message
+  }
+}
+
+const define = (error: OAuthErrorCode, status: number) =>
+  class extends OAuthError {
+    constructor(description: string) {
+      super(error, description, status)
+    }
+  }
+
+export class InvalidRequest extends define('invalid_request', 400) {}
+/** 401: the token endpoint adds `WWW-Authenticate` when the client used HTTP Basic. */
+export class InvalidClient extends define('invalid_client', 401) {}
+/** Auth0 answers 403 for grant failures (PKCE mismatch, reused refresh token); SDKs accept 400 or 403. */
+export class InvalidGrant extends define('invalid_grant', 403) {}
+export class UnauthorizedClient extends define('unauthorized_client', 403) {}
+export class UnsupportedGrantType extends define('unsupported_grant_type', 400) {}
+export class UnsupportedResponseType extends define('unsupported_response_type', 400) {}
+export class InvalidScope extends define('invalid_scope', 400) {}
+export class InvalidTarget extends define('invalid_target', 400) {}
+export class AccessDenied extends define('access_denied', 403) {}
+export class LoginRequired extends define('login_required', 400) {}
+export class ConsentRequired extends define('consent_required', 400) {}
+export class InteractionRequired extends define('interaction_required', 400) {}
+export class InvalidToken extends define('invalid_token', 401) {}
+export class UnsupportedTokenType extends define('unsupported_token_type', 400) {}
+export class ServerError extends define('server_error', 500) {}

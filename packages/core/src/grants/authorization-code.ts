@@ -1,0 +1,63 @@
+/**
+ * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), read top to bottom:
+ * presence → atomic consume (a replay revokes what the first redemption issued) → client binding →
+ * redirect_uri binding → PKCE → user still allowed → mint.
+ */
+import { InvalidGrant, InvalidRequest } from '../errors.js'
+import { sha256 } from '../opaque.js'
+import { single } from '../params.js'
+import { isValidVerifier, verifyS256 } from '../pkce.js'
+import type { GrantHandler } from './grant.js'
+import { issueTokens } from './issue-tokens.js'
+
+export const INVALID_CODE = 'Invalid authorization code'
+export const FAILED_VERIFIER = 'Failed to verify code verifier'
+
+export const authorizationCode: GrantHandler = {
+  type: 'authorization_code',
+  async handle(ctx) {
+    const code = single(ctx.params, 'code')
+    if (code === undefined) throw new InvalidRequest('Missing required parameter: code')
+    const verifier = single(ctx.params, 'code_verifier')
+    if (verifier !== undefined && !isValidVerifier(verifier))
+      throw new InvalidGrant(FAILED_VERIFIER)
+    const redirectUri = single(ctx.params, 'redirect_uri')
+    const now = ctx.clock.now()
+    const codeHash = sha256(code)
+
+    const record = await ctx.store.authorizationCodes.consume(codeHash, now)
+    if (!record) {
+      // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+      const known = await ctx.store.authorizationCodes.findByHash(codeHash)
+      if (known?.consumedAt != null && known.clientId === ctx.client.clientId)
+        await ctx.store.refreshTokens.revokeByGrant(known.grantId, now)
+      throw new InvalidGrant(INVALID_CODE)
+    }
+    if (record.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_CODE)
+
+    if (record.redirectUriProvided ? redirectUri !== record.redirectUri : redirectUri !== undefined && redirectUri !== record.redirectUri)
+      throw new InvalidGrant('redirect_uri does not match the one used in the authorization request.')
+
+    // PKCE, with the downgrade defence of RFC 9700 §2.1.1: no verifier without a challenge.
+    if (record.codeChallenge !== null) {
+      if (verifier === undefined || !verifyS256(verifier, record.codeChallenge)) throw new InvalidGrant(FAILED_VERIFIER)
+    } else if (verifier !== undefined) {
+      throw new InvalidGrant(FAILED_VERIFIER)
+    }
+
+    const user = await ctx.store.users.get(record.userId)
+    if (!user) throw new InvalidGrant(INVALID_CODE)
+    if (user.blocked) throw new InvalidGrant('user is blocked')
+
+    return issueTokens(ctx, {
+      user,
+      grantId: record.grantId,
+      scope: record.scope,
+      audience: record.audience,
+      authTime: record.authTime,
+      sid: record.sid,
+      nonce: record.nonce,
+      family: null,
+    })
+  },
+}

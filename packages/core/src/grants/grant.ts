@@ -1,0 +1,34 @@
+/**
+ * The shape every grant shares (oidc-provider's grant modules, fosite's handlers): a grant is a
+ * module with its `type` and a `handle` that turns validated parameters and an authenticated
+ * client into a token response.
+ */
+import type { Clock } from '../clock.js'
+import type { RawParams } from '../params.js'
+import type { GrantStore } from '../ports.js'
+import type { ApplicationRecord } from '../records.js'
+import type { SigningKey } from '../tokens/signer.js'
+
+export interface GrantContext {
+  readonly params: RawParams
+  /** The client, already authenticated as its registration requires. */
+  readonly client: ApplicationRecord
+  readonly store: GrantStore
+  readonly issuer: string
+  readonly clock: Clock
+  readonly signingKey: () => Promise<SigningKey>
+}
+
+export interface TokenResponse {
+  readonly access_token: string
+  readonly token_type: 'Bearer'
+  readonly expires_in: number
+  readonly scope: string
+  readonly id_token?: string
+  readonly refresh_token?: string
+}
+
+export interface GrantHandler {
+  readonly type: string
+  handle(ctx: GrantContext): Promise<TokenResponse>
+}

@@ -1,0 +1,100 @@
+/**
+ * Minting the token response shared by the code and refresh grants: an access token for the API
+ * (or /userinfo), an ID token when `openid` was granted, and a rotated refresh token when
+ * `offline_access` was granted and still allowed.
+ */
+import { randomToken, sha256 } from '../opaque.js'
+import { formatScope } from '../scope.js'
+import { InvalidGrant } from '../errors.js'
+import { mintAccessToken, USERINFO_ONLY_LIFETIME_SECONDS } from '../tokens/access-token.js'
+import { mintIdToken } from '../tokens/id-token.js'
+import type { ApiRecord, RefreshTokenRecord, UserRecord } from '../records.js'
+import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
+import type { GrantContext, TokenResponse } from './grant.js'
+
+export interface GrantSubject {
+  readonly user: UserRecord
+  readonly grantId: string
+  /** The scope of the grant: kept by the refresh token (RFC 6749 §6). */
+  readonly scope: readonly string[]
+  /** A narrower scope for this response's access and ID tokens (refresh with `scope`). */
+  readonly responseScope?: readonly string[]
+  readonly audience: string | null
+  readonly authTime: number
+  readonly sid: string | null
+  /** Code grants only. */
+  readonly nonce: string | null
+  /** Set when the refresh token continues an existing family. */
+  readonly family: { readonly id: string; readonly expiresAt: number } | null
+}
+
+/** The API an audience names; the grant fails if it was deleted since. */
+export async function loadApi(ctx: GrantContext, audience: string | null): Promise<ApiRecord | null> {
+  if (audience === null) return null
+  const api = await ctx.store.apis.findByIdentifier(audience)
+  if (!api) throw new InvalidGrant(`Service not found: ${audience}`)
+  return api
+}
+
+export async function issueTokens(ctx: GrantContext, subject: GrantSubject): Promise<TokenResponse> {
+  const api = await loadApi(ctx, subject.audience)
+  const now = ctx.clock.now()
+  const tokenCtx = { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() }
+  const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS
+  const scope = subject.responseScope ?? subject.scope
+  const accessToken = await mintAccessToken(tokenCtx, {
+    subject: subject.user.id,
+    clientId: ctx.client.clientId,
+    audience: subject.audience,
+    scope,
+    lifetimeSeconds: lifetime,
+    authTime: subject.authTime,
+  })
+  const idToken = scope.includes('openid')
+    ? await mintIdToken(tokenCtx, {
+        user: subject.user,
+        clientId: ctx.client.clientId,
+        scope,
+        authTime: subject.authTime,
+        nonce: subject.nonce,
+        sid: subject.sid,
+      })
+    : undefined
+  const refreshToken =
+    subject.scope.includes('offline_access') && allowsOfflineAccess(ctx.client, api)
+      ? await issueRefreshToken(ctx, subject, now)
+      : undefined
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: lifetime,
+    scope: formatScope(scope),
+    ...(idToken !== undefined ? { id_token: idToken } : {}),
+    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+  }
+}
+
+async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: number): Promise<string> {
+  const policy = ctx.client.refreshToken
+  const token = randomToken()
+  const familyExpiresAt = subject.family?.expiresAt ?? now + policy.absoluteLifetimeSeconds * 1000
+  const record: RefreshTokenRecord = {
+    tokenHash: sha256(token),
+    familyId: subject.family?.id ?? subject.grantId,
+    grantId: subject.grantId,
+    clientId: ctx.client.clientId,
+    userId: subject.user.id,
+    scope: subject.scope,
+    audience: subject.audience,
+    authTime: subject.authTime,
+    sid: subject.sid,
+    organization: null,
+    createdAt: now,
+    expiresAt: Math.min(now + policy.idleLifetimeSeconds * 1000, familyExpiresAt),
+    familyExpiresAt,
+    rotatedAt: null,
+    revokedAt: null,
+  }
+  await ctx.store.refreshTokens.insert(record)
+  return token
+}

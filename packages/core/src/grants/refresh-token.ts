@@ -1,0 +1,64 @@
+/**
+ * grant_type=refresh_token (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2):
+ * every use returns a new token of the same family; a rotated-out token presented again after the
+ * app's reuse interval revokes the whole family. Audience and scope come from the grant; a `scope`
+ * parameter may only narrow it.
+ */
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
+import { sha256 } from '../opaque.js'
+import { single } from '../params.js'
+import { parseScope } from '../scope.js'
+import type { GrantHandler } from './grant.js'
+import { issueTokens } from './issue-tokens.js'
+
+export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
+
+export const refreshToken: GrantHandler = {
+  type: 'refresh_token',
+  async handle(ctx) {
+    const token = single(ctx.params, 'refresh_token')
+    if (token === undefined) throw new InvalidRequest('Missing required parameter: refresh_token')
+    const now = ctx.clock.now()
+    const tokenHash = sha256(token)
+
+    // Bound to the client (RFC 9700 §4.14.2): another client cannot even rotate it.
+    const known = await ctx.store.refreshTokens.findByHash(tokenHash)
+    if (!known || known.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+
+    const requested = single(ctx.params, 'scope')
+    let responseScope: readonly string[] | undefined
+    if (requested !== undefined) {
+      const asked = parseScope(requested)
+      if (asked === null || !asked.every((s) => known.scope.includes(s)))
+        throw new InvalidScope('The requested scope exceeds the scope of the original grant.')
+      responseScope = known.scope.filter((s) => asked.includes(s))
+    }
+
+    const reuseIntervalMs = ctx.client.refreshToken.reuseIntervalSeconds * 1000
+    const result = await ctx.store.refreshTokens.rotate(tokenHash, now, reuseIntervalMs)
+    if (result.outcome === 'invalid') throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+    if (result.outcome === 'reuse-detected') {
+      await ctx.store.refreshTokens.revokeFamily(result.token.familyId, now)
+      throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+    }
+    const rotated = result.token
+
+    const user = await ctx.store.users.get(rotated.userId)
+    if (!user || user.blocked) {
+      await ctx.store.refreshTokens.revokeFamily(rotated.familyId, now)
+      throw new InvalidGrant(user ? 'user is blocked' : INVALID_REFRESH_TOKEN)
+    }
+
+    return issueTokens(ctx, {
+      user,
+      grantId: rotated.grantId,
+      scope: rotated.scope,
+      ...(responseScope !== undefined ? { responseScope } : {}),
+      audience: rotated.audience,
+      authTime: rotated.authTime,
+      sid: rotated.sid,
+      nonce: null,
+      family: { id: rotated.familyId, expiresAt: rotated.familyExpiresAt },
+    })
+  },
+}

@@ -1,0 +1,63 @@
+// The public surface of @latchkey/core: protocol logic with no HTTP and no database.
+export type * from './records.js'
+export type * from './ports.js'
+
+export {
+  OAuthError,
+  InvalidRequest,
+  InvalidClient,
+  InvalidGrant,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+  UnsupportedResponseType,
+  InvalidScope,
+  InvalidTarget,
+  AccessDenied,
+  LoginRequired,
+  ConsentRequired,
+  InteractionRequired,
+  InvalidToken,
+  UnsupportedTokenType,
+  ServerError,
+} from './errors.js'
+export type { OAuthErrorCode } from './errors.js'
+
+export { systemClock, toSeconds } from './clock.js'
+export type { Clock } from './clock.js'
+export { isValidVerifier, isValidS256Challenge, s256Challenge, verifyS256 } from './pkce.js'
+export { randomToken, randomId, sha256, matchesHash } from './opaque.js'
+export { parseScope, formatScope, hasScope } from './scope.js'
+export { paramsFrom, paramsFromObject, repeatedNames, single, MAX_PARAM_LENGTH } from './params.js'
+export type { RawParams } from './params.js'
+export { isRegisteredRedirectUri, resolveRedirectUri, checkRegisteredUrl, originOf } from './redirect-uri.js'
+
+export { parseAuthorizeRequest } from './authorize/parse-request.js'
+export type { AuthorizeParseResult, AuthorizeLookups } from './authorize/parse-request.js'
+export { grantableScopes, allowsOfflineAccess } from './authorize/grantable-scopes.js'
+export { nextStep, needsLogin, needsConsent } from './authorize/next-step.js'
+export type { NextStep, NextStepInput } from './authorize/next-step.js'
+export { issueCode, CODE_LIFETIME_MS } from './authorize/issue-code.js'
+
+export { grants } from './grants/registry.js'
+export { authorizationCode, INVALID_CODE, FAILED_VERIFIER } from './grants/authorization-code.js'
+export { refreshToken, INVALID_REFRESH_TOKEN } from './grants/refresh-token.js'
+export type { GrantContext, GrantHandler, TokenResponse } from './grants/grant.js'
+
+export { mintAccessToken, accessTokenAudience, userinfoAudience, USERINFO_ONLY_LIFETIME_SECONDS } from './tokens/access-token.js'
+export { mintIdToken, profileClaims, ID_TOKEN_LIFETIME_SECONDS } from './tokens/id-token.js'
+export type { SigningKey, TokenContext } from './tokens/signer.js'
+export { generateSigningKey, keyStatuses, currentKey, publicJwks } from './keys/keyset.js'
+export type { KeyState, KeyStatus } from './keys/keyset.js'
+
+export {
+  createApplication,
+  updateApplication,
+  rotateClientSecret,
+  RegistrationError,
+  DEFAULT_REFRESH_POLICY,
+} from './registration/applications.js'
+export type { ApplicationInput } from './registration/applications.js'
+export { createApi, updateApi, DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME } from './registration/apis.js'
+export type { ApiInput } from './registration/apis.js'
+export { createUser, updateUser, checkPassword, MIN_PASSWORD_LENGTH } from './registration/users.js'
+export type { UserInput } from './registration/users.js'

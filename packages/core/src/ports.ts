@@ -1,0 +1,67 @@
+/**
+ * What the protocol logic needs from storage, and nothing more (fosite's lesson: storage interfaces
+ * belong to the code that uses them). `@latchkey/storage` implements wider repos that extend these.
+ * Every time is epoch milliseconds.
+ */
+import type {
+  ApiRecord,
+  ApplicationRecord,
+  AuthorizationCodeRecord,
+  RefreshTokenRecord,
+  UserRecord,
+} from './records.js'
+
+export interface CodePort {
+  /**
+   * Atomically marks the code consumed and returns it, to exactly one caller, and only while
+   * unconsumed and before `expiresAt`. Every other caller gets null.
+   */
+  consume(codeHash: string, now: number): Promise<AuthorizationCodeRecord | null>
+  /** The record whatever its state: used to recognise a replayed code. */
+  findByHash(codeHash: string): Promise<AuthorizationCodeRecord | null>
+}
+
+export type RotateOutcome =
+  /** The token was active; it is now rotated out and the caller owns the rotation. */
+  | { readonly outcome: 'rotated'; readonly token: RefreshTokenRecord }
+  /** Already rotated out, but within the reuse interval and the family is alive: allowed once more. */
+  | { readonly outcome: 'reuse-allowed'; readonly token: RefreshTokenRecord }
+  /** Already rotated out, beyond the reuse interval: a replay. The caller revokes the family. */
+  | { readonly outcome: 'reuse-detected'; readonly token: RefreshTokenRecord }
+  /** Unknown, revoked or expired. */
+  | { readonly outcome: 'invalid' }
+
+export interface RefreshTokenPort {
+  insert(record: RefreshTokenRecord): Promise<void>
+  /**
+   * Atomic rotation: marks an active, unexpired token rotated and reports `rotated` to exactly one
+   * caller. A token rotated less than `reuseIntervalMs` ago (and whose family is alive) reports
+   * `reuse-allowed`; an older rotation reports `reuse-detected`.
+   */
+  rotate(tokenHash: string, now: number, reuseIntervalMs: number): Promise<RotateOutcome>
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
+  /** Revokes every token of the family. Returns how many were active. */
+  revokeFamily(familyId: string, now: number): Promise<number>
+  /** Revokes every token issued from one grant (one authorization code). */
+  revokeByGrant(grantId: string, now: number): Promise<number>
+}
+
+export interface ApiLookupPort {
+  findByIdentifier(identifier: string): Promise<ApiRecord | null>
+}
+
+export interface UserLookupPort {
+  get(id: string): Promise<UserRecord | null>
+}
+
+export interface ApplicationLookupPort {
+  get(clientId: string): Promise<ApplicationRecord | null>
+}
+
+/** The slice of the store the token endpoint's grants use. */
+export interface GrantStore {
+  readonly authorizationCodes: CodePort
+  readonly refreshTokens: RefreshTokenPort
+  readonly apis: ApiLookupPort
+  readonly users: UserLookupPort
+}

@@ -1,0 +1,193 @@
+/**
+ * The records Latchkey keeps. Plain, readonly data: the storage package persists them, the protocol
+ * logic in this package reads them. Times are epoch milliseconds; secrets appear only as SHA-256
+ * hashes (base64url), passwords only as argon2id PHC strings.
+ */
+
+export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive'
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic'
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
+
+export interface RefreshTokenPolicy {
+  /** Seconds within which the immediately previous, rotated-out token may be used again (tabs racing). */
+  readonly reuseIntervalSeconds: number
+  /** Seconds a refresh token stays valid without being used. */
+  readonly idleLifetimeSeconds: number
+  /** Seconds a refresh-token family lives at most, counted from the login that started it. */
+  readonly absoluteLifetimeSeconds: number
+}
+
+export interface ApplicationRecord {
+  readonly clientId: string
+  readonly name: string
+  readonly appType: AppType
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod
+  /** SHA-256 (base64url) of the client secret; null for public clients. */
+  readonly clientSecretHash: string | null
+  readonly callbacks: readonly string[]
+  readonly allowedLogoutUrls: readonly string[]
+  readonly webOrigins: readonly string[]
+  readonly allowedOrigins: readonly string[]
+  readonly grantTypes: readonly GrantType[]
+  /** First-party apps may skip consent for APIs that allow it; third-party apps always see consent. */
+  readonly isFirstParty: boolean
+  readonly refreshToken: RefreshTokenPolicy
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface ApiScope {
+  readonly value: string
+  readonly description: string
+}
+
+export interface ApiRecord {
+  readonly id: string
+  readonly name: string
+  /** The audience: compared as an exact string (`https://x` differs from `https://x/`). */
+  readonly identifier: string
+  readonly scopes: readonly ApiScope[]
+  readonly allowOfflineAccess: boolean
+  /** Access-token lifetime in seconds. */
+  readonly tokenLifetime: number
+  readonly skipConsentForFirstParty: boolean
+  readonly signingAlg: 'RS256'
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface UserRecord {
+  /** The `sub`: `auth0|<24 hex>`, the shape of Auth0's database-connection users. */
+  readonly id: string
+  /** Lower-cased; unique. */
+  readonly email: string
+  readonly emailVerified: boolean
+  readonly name: string | null
+  readonly nickname: string | null
+  readonly picture: string | null
+  /** argon2id PHC string. */
+  readonly passwordHash: string
+  readonly blocked: boolean
+  readonly lastLoginAt: number | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface SsoSessionRecord {
+  /** SHA-256 of the opaque cookie value. */
+  readonly idHash: string
+  /** Public session id: the ID token's `sid`. Not a secret. */
+  readonly sid: string
+  readonly userId: string
+  /** Epoch ms of the authentication event (`auth_time`). */
+  readonly authTime: number
+  readonly createdAt: number
+  /** Sliding idle expiry. */
+  readonly idleExpiresAt: number
+  /** Absolute expiry. */
+  readonly expiresAt: number
+  readonly endedAt: number | null
+}
+
+/** The parameters of an accepted /authorize request, kept while the user logs in and consents. */
+export interface AuthorizationRequest {
+  readonly clientId: string
+  readonly redirectUri: string
+  /** Whether the app sent redirect_uri (then the token request must repeat it). */
+  readonly redirectUriProvided: boolean
+  readonly responseMode: 'query' | 'fragment' | 'form_post' | 'web_message'
+  readonly scope: readonly string[]
+  /** API identifier, or null for tokens good at /userinfo only. */
+  readonly audience: string | null
+  readonly state: string | null
+  readonly nonce: string | null
+  readonly codeChallenge: string | null
+  readonly codeChallengeMethod: 'S256' | null
+  readonly prompt: readonly ('none' | 'login' | 'consent' | 'select_account')[]
+  /** Seconds, or null. */
+  readonly maxAge: number | null
+  readonly loginHint: string | null
+  readonly screenHint: string | null
+  readonly organization: string | null
+  readonly invitation: string | null
+}
+
+export interface InteractionRecord {
+  /** Random id, carried in the page URL. */
+  readonly id: string
+  /** SHA-256 of the per-interaction anti-CSRF token, bound to the interaction cookie. */
+  readonly csrfHash: string
+  readonly request: AuthorizationRequest
+  /** Set once the user has authenticated within this interaction. */
+  readonly userId: string | null
+  readonly sessionSid: string | null
+  readonly authTime: number | null
+  readonly createdAt: number
+  readonly expiresAt: number
+}
+
+export interface ConsentRecord {
+  readonly userId: string
+  readonly clientId: string
+  /** API identifier, or '' for the OpenID scopes alone. */
+  readonly audience: string
+  readonly scopes: readonly string[]
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface AuthorizationCodeRecord {
+  readonly codeHash: string
+  /** Groups everything issued from this code, so a replay can revoke it. */
+  readonly grantId: string
+  readonly clientId: string
+  readonly userId: string
+  readonly redirectUri: string
+  readonly redirectUriProvided: boolean
+  readonly scope: readonly string[]
+  readonly audience: string | null
+  readonly codeChallenge: string | null
+  readonly codeChallengeMethod: 'S256' | null
+  readonly nonce: string | null
+  readonly authTime: number
+  readonly sid: string | null
+  readonly organization: string | null
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly consumedAt: number | null
+}
+
+export interface RefreshTokenRecord {
+  readonly tokenHash: string
+  /** Every token rotated from one original grant shares its family. */
+  readonly familyId: string
+  readonly grantId: string
+  readonly clientId: string
+  readonly userId: string
+  readonly scope: readonly string[]
+  readonly audience: string | null
+  readonly authTime: number
+  readonly sid: string | null
+  readonly organization: string | null
+  readonly createdAt: number
+  /** Idle expiry of this token. */
+  readonly expiresAt: number
+  /** Absolute expiry of the family. */
+  readonly familyExpiresAt: number
+  readonly rotatedAt: number | null
+  readonly revokedAt: number | null
+}
+
+export type SigningKeyAlg = 'RS256'
+
+export interface SigningKeyRecord {
+  readonly kid: string
+  readonly alg: SigningKeyAlg
+  /** Public JWK as JSON text. */
+  readonly publicJwk: string
+  /** Private JWK as JSON text. Never leaves the server. */
+  readonly privateJwk: string
+  readonly createdAt: number
+  /** When the key starts signing. It is published in the JWKS from createdAt. */
+  readonly activatesAt: number
+}

@@ -1,0 +1,182 @@
+/**
+ * Registering an application: the CLI (and later the Management API) validates input here and gets
+ * a complete record back, with Auth0's defaults per application type.
+ */
+import { z } from 'zod'
+import { randomToken, sha256 } from '../opaque.js'
+import type { AppType, ApplicationRecord, GrantType, RefreshTokenPolicy, TokenEndpointAuthMethod } from '../records.js'
+import { checkRegisteredUrl } from '../redirect-uri.js'
+
+/** Auth0 CLI names and Management API names both work. */
+const TYPE_ALIASES: Record<string, AppType> = {
+  spa: 'spa',
+  native: 'native',
+  regular: 'regular_web',
+  regular_web: 'regular_web',
+  m2m: 'non_interactive',
+  non_interactive: 'non_interactive',
+}
+const GRANT_ALIASES: Record<string, GrantType> = {
+  authorization_code: 'authorization_code',
+  code: 'authorization_code',
+  refresh_token: 'refresh_token',
+  'refresh-token': 'refresh_token',
+  client_credentials: 'client_credentials',
+  credentials: 'client_credentials',
+}
+const AUTH_ALIASES: Record<string, TokenEndpointAuthMethod> = {
+  none: 'none',
+  post: 'client_secret_post',
+  client_secret_post: 'client_secret_post',
+  basic: 'client_secret_basic',
+  client_secret_basic: 'client_secret_basic',
+}
+
+export const DEFAULT_REFRESH_POLICY: RefreshTokenPolicy = {
+  reuseIntervalSeconds: 0,
+  idleLifetimeSeconds: 1_296_000,
+  absoluteLifetimeSeconds: 2_592_000,
+}
+
+const DEFAULT_GRANTS: Record<AppType, GrantType[]> = {
+  spa: ['authorization_code', 'refresh_token'],
+  native: ['authorization_code', 'refresh_token'],
+  regular_web: ['authorization_code', 'refresh_token'],
+  non_interactive: ['client_credentials'],
+}
+
+const seconds = (max: number) => z.number().int().min(0).max(max)
+
+export const applicationInput = z.object({
+  name: z.string().trim().min(1, 'name is required').max(128),
+  type: z.string(),
+  callbacks: z.array(z.string()).max(100).optional(),
+  logoutUrls: z.array(z.string()).max(100).optional(),
+  webOrigins: z.array(z.string()).max(100).optional(),
+  allowedOrigins: z.array(z.string()).max(100).optional(),
+  grants: z.array(z.string()).optional(),
+  authMethod: z.string().optional(),
+  firstParty: z.boolean().optional(),
+  refreshToken: z
+    .object({
+      reuseIntervalSeconds: seconds(3600).optional(),
+      idleLifetimeSeconds: seconds(31_536_000).min(60).optional(),
+      absoluteLifetimeSeconds: seconds(31_536_000).min(60).optional(),
+    })
+    .optional(),
+})
+export type ApplicationInput = z.input<typeof applicationInput>
+
+export class RegistrationError extends Error {
+  readonly code = 'ERR_INVALID_REGISTRATION'
+  constructor(message: string) {
+    super(message)
+    this.name = 'RegistrationError'
+  }
+}
+
+function resolveAlias<T>(table: Record<string, T>, value: string, what: string): T {
+  const found = table[value.trim().toLowerCase()]
+  if (found === undefined) throw new RegistrationError(`Unknown ${what}: ${value} (expected one of ${Object.keys(table).join(', ')})`)
+  return found
+}
+
+function checkUrls(urls: readonly string[], kind: 'callback' | 'logout' | 'origin', type: AppType): string[] {
+  const unique = [...new Set(urls.map((u) => u.trim()).filter((u) => u.length > 0))]
+  for (const url of unique) {
+    const problem = checkRegisteredUrl(url, kind, type)
+    if (problem) throw new RegistrationError(problem)
+  }
+  return kind === 'origin' ? unique.map((u) => u.replace(/\/$/, '')) : unique
+}
+
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new RegistrationError(issue ? `${issue.path.join('.') || 'input'}: ${issue.message}` : 'invalid input')
+  }
+  return parsed.data
+}
+
+/** A new application and, for confidential types, its secret (shown once; only the hash is kept). */
+export function createApplication(
+  input: ApplicationInput,
+  now: number,
+): { record: ApplicationRecord; clientSecret: string | null } {
+  const data = parseInput(applicationInput, input)
+  const appType = resolveAlias(TYPE_ALIASES, data.type, 'application type')
+  const grantTypes = data.grants?.length
+    ? [...new Set(data.grants.map((g) => resolveAlias(GRANT_ALIASES, g, 'grant')))]
+    : DEFAULT_GRANTS[appType]
+  const publicByDefault = appType === 'spa' || appType === 'native'
+  const tokenEndpointAuthMethod = data.authMethod
+    ? resolveAlias(AUTH_ALIASES, data.authMethod, 'authentication method')
+    : publicByDefault
+      ? 'none'
+      : 'client_secret_post'
+  const clientSecret = tokenEndpointAuthMethod === 'none' ? null : randomToken(48)
+  const record = validateApplication({
+    clientId: randomToken(24),
+    name: data.name,
+    appType,
+    tokenEndpointAuthMethod,
+    clientSecretHash: clientSecret === null ? null : sha256(clientSecret),
+    callbacks: checkUrls(data.callbacks ?? [], 'callback', appType),
+    allowedLogoutUrls: checkUrls(data.logoutUrls ?? [], 'logout', appType),
+    webOrigins: checkUrls(data.webOrigins ?? [], 'origin', appType),
+    allowedOrigins: checkUrls(data.allowedOrigins ?? [], 'origin', appType),
+    grantTypes,
+    isFirstParty: data.firstParty ?? true,
+    refreshToken: { ...DEFAULT_REFRESH_POLICY, ...data.refreshToken },
+    createdAt: now,
+    updatedAt: now,
+  })
+  return { record, clientSecret }
+}
+
+/** Applies an update, re-validating the whole record. */
+export function updateApplication(
+  current: ApplicationRecord,
+  input: Partial<Omit<ApplicationInput, 'type'>>,
+  now: number,
+): ApplicationRecord {
+  const data = parseInput(applicationInput.partial(), input)
+  return validateApplication({
+    ...current,
+    name: data.name ?? current.name,
+    callbacks: data.callbacks ? checkUrls(data.callbacks, 'callback', current.appType) : current.callbacks,
+    allowedLogoutUrls: data.logoutUrls ? checkUrls(data.logoutUrls, 'logout', current.appType) : current.allowedLogoutUrls,
+    webOrigins: data.webOrigins ? checkUrls(data.webOrigins, 'origin', current.appType) : current.webOrigins,
+    allowedOrigins: data.allowedOrigins ? checkUrls(data.allowedOrigins, 'origin', current.appType) : current.allowedOrigins,
+    grantTypes: data.grants?.length
+      ? [...new Set(data.grants.map((g) => resolveAlias(GRANT_ALIASES, g, 'grant')))]
+      : current.grantTypes,
+    isFirstParty: data.firstParty ?? current.isFirstParty,
+    refreshToken: { ...current.refreshToken, ...data.refreshToken },
+    updatedAt: now,
+  })
+}
+
+/** Cross-field rules every stored application satisfies. */
+function validateApplication(record: ApplicationRecord): ApplicationRecord {
+  const interactive = record.appType !== 'non_interactive'
+  if (record.grantTypes.includes('authorization_code') && record.callbacks.length === 0)
+    throw new RegistrationError('callbacks are required for applications that use the authorization_code grant (--callbacks URL[,URL…])')
+  if (!interactive && record.grantTypes.includes('authorization_code'))
+    throw new RegistrationError('machine-to-machine applications cannot use the authorization_code grant')
+  if (record.tokenEndpointAuthMethod === 'none' && record.grantTypes.includes('client_credentials'))
+    throw new RegistrationError('public applications (no secret) cannot use the client_credentials grant')
+  if (record.appType !== 'native' && record.callbacks.some((c) => !/^https?:/.test(c)))
+    throw new RegistrationError('only native applications may use private-use URI scheme callbacks')
+  if (record.refreshToken.absoluteLifetimeSeconds < record.refreshToken.idleLifetimeSeconds)
+    throw new RegistrationError('the absolute refresh-token lifetime must not be shorter than the idle lifetime')
+  return record
+}
+
+/** A fresh secret for a confidential app (rotation); the old one stops working at once. */
+export function rotateClientSecret(current: ApplicationRecord, now: number): { record: ApplicationRecord; clientSecret: string } {
+  if (current.tokenEndpointAuthMethod === 'none') throw new RegistrationError('public applications have no client secret')
+  const clientSecret = randomToken(48)
+  return { record: { ...current, clientSecretHash: sha256(clientSecret), updatedAt: now }, clientSecret }
+}

@@ -1,0 +1,51 @@
+/**
+ * Access tokens: RS256 JWTs in the RFC 9068 profile (`typ: at+jwt`). The audience is the API
+ * identifier, plus the issuer's userinfo URL when `openid` was granted (as Auth0 does); without an
+ * API the token is good at /userinfo only.
+ */
+import { SignJWT } from 'jose'
+import { randomId } from '../opaque.js'
+import { formatScope } from '../scope.js'
+import { toSeconds } from '../clock.js'
+import type { TokenContext } from './signer.js'
+
+export const USERINFO_ONLY_LIFETIME_SECONDS = 86_400
+
+export interface AccessTokenInput {
+  readonly subject: string
+  readonly clientId: string
+  /** API identifier, or null for a userinfo-only token. */
+  readonly audience: string | null
+  readonly scope: readonly string[]
+  readonly lifetimeSeconds: number
+  readonly authTime: number
+}
+
+export function userinfoAudience(issuer: string): string {
+  return `${issuer}userinfo`
+}
+
+export function accessTokenAudience(issuer: string, audience: string | null, scope: readonly string[]): string[] {
+  const audiences = audience === null ? [] : [audience]
+  if (audience === null || scope.includes('openid')) audiences.push(userinfoAudience(issuer))
+  return audiences
+}
+
+export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput): Promise<string> {
+  const iat = toSeconds(ctx.now)
+  const aud = accessTokenAudience(ctx.issuer, input.audience, input.scope)
+  return new SignJWT({
+    azp: input.clientId,
+    client_id: input.clientId,
+    scope: formatScope(input.scope),
+    auth_time: toSeconds(input.authTime),
+  })
+    .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'at+jwt', kid: ctx.signingKey.kid })
+    .setIssuer(ctx.issuer)
+    .setSubject(input.subject)
+    .setAudience(aud.length === 1 ? (aud[0] as string) : aud)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + input.lifetimeSeconds)
+    .setJti(randomId())
+    .sign(ctx.signingKey.key)
+}

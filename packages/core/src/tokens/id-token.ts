@@ -1,0 +1,53 @@
+/**
+ * ID tokens (OpenID Connect Core §2): RS256, audience the client, `azp` the client, `nonce` on code
+ * grants only, `auth_time` and `sid` of the login, profile and email claims by scope (§5.4).
+ */
+import { SignJWT } from 'jose'
+import { toSeconds } from '../clock.js'
+import type { UserRecord } from '../records.js'
+import type { TokenContext } from './signer.js'
+
+export const ID_TOKEN_LIFETIME_SECONDS = 36_000
+
+export interface IdTokenInput {
+  readonly user: UserRecord
+  readonly clientId: string
+  readonly scope: readonly string[]
+  readonly authTime: number
+  readonly nonce: string | null
+  readonly sid: string | null
+}
+
+/** The claims a user's profile contributes, by granted scope (OIDC Core §5.4). */
+export function profileClaims(user: UserRecord, scope: readonly string[]): Record<string, unknown> {
+  const claims: Record<string, unknown> = {}
+  if (scope.includes('profile')) {
+    claims.name = user.name ?? user.email
+    claims.nickname = user.nickname ?? user.email.split('@')[0]
+    if (user.picture) claims.picture = user.picture
+    claims.updated_at = new Date(user.updatedAt).toISOString()
+  }
+  if (scope.includes('email')) {
+    claims.email = user.email
+    claims.email_verified = user.emailVerified
+  }
+  return claims
+}
+
+export async function mintIdToken(ctx: TokenContext, input: IdTokenInput): Promise<string> {
+  const iat = toSeconds(ctx.now)
+  return new SignJWT({
+    ...profileClaims(input.user, input.scope),
+    azp: input.clientId,
+    auth_time: toSeconds(input.authTime),
+    ...(input.nonce !== null ? { nonce: input.nonce } : {}),
+    ...(input.sid !== null ? { sid: input.sid } : {}),
+  })
+    .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'JWT', kid: ctx.signingKey.kid })
+    .setIssuer(ctx.issuer)
+    .setSubject(input.user.id)
+    .setAudience(input.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ID_TOKEN_LIFETIME_SECONDS)
+    .sign(ctx.signingKey.key)
+}

@@ -1,0 +1,146 @@
+/**
+ * The store contract: one interface per aggregate, spoken in domain verbs. SQLite and PostgreSQL
+ * implement it with the same Kysely code, and `test/contract.ts` is the one suite both must pass.
+ *
+ * Rules: every time is epoch milliseconds passed in by the caller (never read from the clock here);
+ * secrets arrive already hashed; records go in and come out as plain objects (JSON columns are
+ * (de)serialised inside the repos); each verb documents its atomicity.
+ */
+import type {
+  ApiRecord,
+  ApplicationRecord,
+  AuthorizationCodeRecord,
+  ConsentRecord,
+  InteractionRecord,
+  SigningKeyRecord,
+  SsoSessionRecord,
+  UserRecord,
+} from '@latchkey/core'
+import type {
+  ApiLookupPort,
+  ApplicationLookupPort,
+  CodePort,
+  RefreshTokenPort,
+  UserLookupPort,
+} from '@latchkey/core'
+
+export interface Page {
+  /** Zero-based page number. */
+  readonly page?: number
+  readonly perPage?: number
+}
+
+/** Thrown when a unique value (email, API identifier) is already taken. */
+export class ConflictError extends Error {
+  readonly code = 'ERR_CONFLICT'
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConflictError'
+  }
+}
+
+export type ApplicationPatch = Partial<Omit<ApplicationRecord, 'clientId' | 'createdAt'>>
+export type ApiPatch = Partial<Omit<ApiRecord, 'id' | 'identifier' | 'createdAt'>>
+export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>
+
+export interface ApplicationRepo extends ApplicationLookupPort {
+  insert(record: ApplicationRecord): Promise<void>
+  /** Oldest first. */
+  list(page?: Page): Promise<ApplicationRecord[]>
+  count(): Promise<number>
+  /** Returns the updated record, or null when there is none. */
+  update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null>
+  /** Deletes the app and everything issued to it (codes, refresh tokens, consents). */
+  delete(clientId: string): Promise<boolean>
+}
+
+export interface ApiRepo extends ApiLookupPort {
+  /** Throws ConflictError when the identifier is taken. */
+  insert(record: ApiRecord): Promise<void>
+  get(id: string): Promise<ApiRecord | null>
+  list(page?: Page): Promise<ApiRecord[]>
+  count(): Promise<number>
+  update(id: string, patch: ApiPatch): Promise<ApiRecord | null>
+  delete(id: string): Promise<boolean>
+  /** The longest access-token lifetime of any API, in seconds (0 when there is none). */
+  maxTokenLifetime(): Promise<number>
+}
+
+export interface UserRepo extends UserLookupPort {
+  /** Throws ConflictError when the (lower-cased) email is taken. */
+  insert(record: UserRecord): Promise<void>
+  /** Case-insensitive. */
+  findByEmail(email: string): Promise<UserRecord | null>
+  list(page?: Page): Promise<UserRecord[]>
+  count(): Promise<number>
+  /** Throws ConflictError when a new email is taken. */
+  update(id: string, patch: UserPatch): Promise<UserRecord | null>
+  /** Deletes the user and everything issued to them (sessions, consents, codes, refresh tokens). */
+  delete(id: string): Promise<boolean>
+}
+
+export interface SsoSessionRepo {
+  insert(record: SsoSessionRecord): Promise<void>
+  /** The session, only if not ended and neither idle- nor absolutely expired at `now`. */
+  findActive(idHash: string, now: number): Promise<SsoSessionRecord | null>
+  /** Slides the idle expiry (never past the absolute expiry). */
+  touch(idHash: string, idleExpiresAt: number): Promise<void>
+  /** Ends one session. Returns whether an active one was ended. */
+  end(idHash: string, now: number): Promise<boolean>
+  /** Ends every session of a user (block, delete, password change). */
+  endAllForUser(userId: string, now: number): Promise<number>
+}
+
+export interface InteractionRepo {
+  insert(record: InteractionRecord): Promise<void>
+  /** Only while unexpired. */
+  get(id: string, now: number): Promise<InteractionRecord | null>
+  /** Records the authentication that happened within the interaction. */
+  setAuthenticated(id: string, userId: string, sessionSid: string, authTime: number): Promise<void>
+  /** Atomically deletes and returns it: an interaction completes once. */
+  take(id: string, now: number): Promise<InteractionRecord | null>
+}
+
+export interface ConsentRepo {
+  find(userId: string, clientId: string, audience: string): Promise<ConsentRecord | null>
+  /** Inserts, or adds the scopes to the existing consent (the union). */
+  grant(userId: string, clientId: string, audience: string, scopes: readonly string[], now: number): Promise<ConsentRecord>
+  revoke(userId: string, clientId: string): Promise<number>
+}
+
+export interface AuthorizationCodeRepo extends CodePort {
+  insert(record: AuthorizationCodeRecord): Promise<void>
+  /** Removes codes that expired before `now`. Returns how many. */
+  deleteExpired(now: number): Promise<number>
+}
+
+export interface RefreshTokenRepo extends RefreshTokenPort {
+  /** Revokes every refresh token of a user (blocked, deleted, password changed). */
+  revokeForUser(userId: string, now: number): Promise<number>
+}
+
+export interface SigningKeyRepo {
+  insert(record: SigningKeyRecord): Promise<void>
+  /** All keys, oldest activation first. */
+  list(): Promise<SigningKeyRecord[]>
+  /** Removes keys whose tokens can no longer be valid (the caller decides which). */
+  delete(kid: string): Promise<boolean>
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres'
+  readonly applications: ApplicationRepo
+  readonly apis: ApiRepo
+  readonly users: UserRepo
+  readonly sessions: SsoSessionRepo
+  readonly interactions: InteractionRepo
+  readonly consents: ConsentRepo
+  readonly authorizationCodes: AuthorizationCodeRepo
+  readonly refreshTokens: RefreshTokenRepo
+  readonly signingKeys: SigningKeyRepo
+  /** Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
+  /** Applies pending versioned migrations. Safe to call from several processes at once. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+}

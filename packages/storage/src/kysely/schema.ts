@@ -1,0 +1,156 @@
+/**
+ * The Kysely view of Latchkey's tables: snake_case names, one interface per table.
+ *
+ * Column mapping, the same on SQLite and PostgreSQL:
+ * - times are epoch milliseconds in `bigint` columns, read back as JS numbers (PostgreSQL's int8 is
+ *   parsed by the pool, see `postgres.ts`);
+ * - booleans are `integer` 0/1 ({@link Flag});
+ * - arrays and objects are JSON text ({@link JsonText}), (de)serialised inside the repos.
+ */
+import type { AppType, SigningKeyAlg, TokenEndpointAuthMethod } from '@latchkey/core'
+
+/** Epoch milliseconds. */
+export type Millis = number
+/** A boolean stored as integer 0 or 1. */
+export type Flag = number
+/** JSON text of an array or object. */
+export type JsonText = string
+
+export interface ApplicationsTable {
+  client_id: string
+  name: string
+  app_type: AppType
+  token_endpoint_auth_method: TokenEndpointAuthMethod
+  client_secret_hash: string | null
+  callbacks: JsonText
+  allowed_logout_urls: JsonText
+  web_origins: JsonText
+  allowed_origins: JsonText
+  grant_types: JsonText
+  is_first_party: Flag
+  refresh_token_reuse_interval_seconds: number
+  refresh_token_idle_lifetime_seconds: number
+  refresh_token_absolute_lifetime_seconds: number
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface ApisTable {
+  id: string
+  name: string
+  identifier: string
+  scopes: JsonText
+  allow_offline_access: Flag
+  token_lifetime: number
+  skip_consent_for_first_party: Flag
+  signing_alg: SigningKeyAlg
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface UsersTable {
+  id: string
+  /** Lower-cased. */
+  email: string
+  email_verified: Flag
+  name: string | null
+  nickname: string | null
+  picture: string | null
+  password_hash: string
+  blocked: Flag
+  last_login_at: Millis | null
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface SsoSessionsTable {
+  id_hash: string
+  sid: string
+  user_id: string
+  auth_time: Millis
+  created_at: Millis
+  idle_expires_at: Millis
+  expires_at: Millis
+  ended_at: Millis | null
+}
+
+export interface InteractionsTable {
+  id: string
+  csrf_hash: string
+  /** `request.clientId`, kept as a column so deleting an application can find its interactions. */
+  client_id: string
+  request: JsonText
+  user_id: string | null
+  session_sid: string | null
+  auth_time: Millis | null
+  created_at: Millis
+  expires_at: Millis
+}
+
+export interface ConsentsTable {
+  user_id: string
+  client_id: string
+  audience: string
+  scopes: JsonText
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string
+  redirect_uri: string
+  redirect_uri_provided: Flag
+  scope: JsonText
+  audience: string | null
+  code_challenge: string | null
+  code_challenge_method: 'S256' | null
+  nonce: string | null
+  auth_time: Millis
+  sid: string | null
+  organization: string | null
+  created_at: Millis
+  expires_at: Millis
+  consumed_at: Millis | null
+}
+
+export interface RefreshTokensTable {
+  token_hash: string
+  family_id: string
+  grant_id: string
+  client_id: string
+  user_id: string
+  scope: JsonText
+  audience: string | null
+  auth_time: Millis
+  sid: string | null
+  organization: string | null
+  created_at: Millis
+  expires_at: Millis
+  family_expires_at: Millis
+  rotated_at: Millis | null
+  revoked_at: Millis | null
+}
+
+export interface SigningKeysTable {
+  kid: string
+  alg: SigningKeyAlg
+  public_jwk: string
+  private_jwk: string
+  created_at: Millis
+  activates_at: Millis
+}
+
+export interface Database {
+  applications: ApplicationsTable
+  apis: ApisTable
+  users: UsersTable
+  sso_sessions: SsoSessionsTable
+  interactions: InteractionsTable
+  consents: ConsentsTable
+  authorization_codes: AuthorizationCodesTable
+  refresh_tokens: RefreshTokensTable
+  signing_keys: SigningKeysTable
+}

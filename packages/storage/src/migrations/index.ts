@@ -1,0 +1,17 @@
+/**
+ * Every migration, by name, handed to Kysely's `Migrator` as code (no directory scanning, so it works
+ * the same under tsx, a bundle or a compiled build). Names sort in the order they apply: add new
+ * ones as `0002-<what>` and never rename or edit one that has shipped.
+ */
+import type { Migration, MigrationProvider } from 'kysely'
+import { init } from './0001-init.js'
+
+const migrations: Record<string, Migration> = {
+  '0001-init': init,
+}
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations
+  },
+}
