@@ -3,11 +3,11 @@
  * (type affinity) and PostgreSQL, so one definition serves both dialects. Times are `bigint` epoch
  * milliseconds, booleans `integer` 0/1, arrays and objects JSON `text`.
  *
- * Migrations take `Kysely<any>` (Kysely's advice): they must keep compiling when `Database` moves on.
+ * Migrations take `Kysely<unknown>`, not `Kysely<Database>`: they must keep compiling as `Database` moves on.
  */
 import type { Kysely, Migration } from 'kysely'
 
-async function up(db: Kysely<any>): Promise<void> {
+async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('applications')
     .addColumn('client_id', 'text', (c) => c.notNull().primaryKey())
@@ -162,7 +162,7 @@ async function up(db: Kysely<any>): Promise<void> {
     .execute()
 }
 
-async function down(db: Kysely<any>): Promise<void> {
+async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
     'signing_keys',
     'refresh_tokens',

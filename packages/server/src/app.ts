@@ -1,0 +1,98 @@
+/**
+ * createApp(deps): the whole HTTP surface as a Hono app. No I/O at import time; tests call
+ * `app.request()` or serve it on a real socket.
+ */
+import { OAuthError } from '@latchkey/core'
+import { Hono, type Context } from 'hono'
+import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
+import { readFileSync } from 'node:fs'
+import type { Deps } from './deps.js'
+import { appCors, originRegistry, publicCors } from './http/cors.js'
+import { oauthErrorResponse, toOAuthError } from './http/oauth-error.js'
+import { pageResponse, securityHeaders } from './http/page-headers.js'
+import { requestLog } from './http/request-log.js'
+import { authorizeRoutes } from './routes/authorize.js'
+import { consentRoutes } from './routes/consent.js'
+import { discoveryRoutes } from './routes/discovery.js'
+import { loginRoutes } from './routes/login.js'
+import { logoutRoutes } from './routes/logout.js'
+import { revokeRoutes } from './routes/revoke.js'
+import { tokenRoutes } from './routes/token.js'
+import { userinfoRoutes } from './routes/userinfo.js'
+import { errorPage } from './views/message.js'
+
+const STYLESHEET = readFileSync(new URL('./assets/latchkey.css', import.meta.url), 'utf8')
+const JSON_PATHS = /^\/(oauth\/|userinfo|\.well-known\/)/
+
+function isJsonPath(c: Context) {
+  return JSON_PATHS.test(c.req.path)
+}
+
+export function createApp(deps: Deps): Hono {
+  const app = new Hono()
+  const origins = originRegistry(deps.store, () => deps.clock.now())
+
+  app.use(requestLog(deps.log))
+  app.use(...securityHeaders())
+  app.use('/.well-known/*', publicCors())
+  app.use('/oauth/*', appCors(origins, 'POST'))
+  app.use('/userinfo', appCors(origins, 'GET, POST'))
+  // Origin / Sec-Fetch-Site check on the interactive forms; clients that send neither are not browsers.
+  const formCsrf = csrf({ origin: new URL(deps.config.issuer).origin })
+  app.use('/u/*', async (c, next) => {
+    if (c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) return next()
+    return formCsrf(c, next)
+  })
+
+  app.get('/u/assets/latchkey.css', (c) =>
+    c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
+  )
+  app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }))
+
+  discoveryRoutes(app, deps)
+  authorizeRoutes(app, deps)
+  loginRoutes(app, deps)
+  consentRoutes(app, deps)
+  tokenRoutes(app, deps)
+  userinfoRoutes(app, deps)
+  revokeRoutes(app, deps)
+  logoutRoutes(app, deps)
+
+  // Wrong methods on known endpoints: 405 with the standard error shape.
+  const methods: Record<string, string> = {
+    '/oauth/token': 'POST, OPTIONS',
+    '/oauth/revoke': 'POST, OPTIONS',
+    '/userinfo': 'GET, POST, OPTIONS',
+    '/authorize': 'GET, POST',
+    '/oidc/logout': 'GET, POST',
+    '/v2/logout': 'GET',
+    '/u/login': 'GET, POST',
+    '/u/consent': 'GET, POST',
+  }
+  for (const [path, allow] of Object.entries(methods)) {
+    app.all(path, (c) => {
+      const error = new OAuthError('invalid_request', `Method ${c.req.method} is not allowed here.`, 405)
+      c.header('Allow', allow)
+      return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), 405)
+    })
+  }
+
+  app.notFound((c) =>
+    isJsonPath(c)
+      ? c.json({ error: 'not_found', error_description: 'Not found.' }, 404)
+      : pageResponse(c, errorPage('not_found', 'There is nothing at this address.'), 404),
+  )
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      const status = err.status
+      const error = new OAuthError(status === 403 ? 'access_denied' : 'invalid_request', status === 403 ? 'The request was refused: it did not come from this site\'s own page.' : err.message || 'Bad request.', status)
+      return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), status)
+    }
+    const error = toOAuthError(err, deps.log, c.req.path)
+    return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), error.status)
+  })
+
+  return app
+}

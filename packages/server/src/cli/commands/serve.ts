@@ -1,0 +1,34 @@
+/** `latchkey serve`: run the server in the foreground, logging to stdout. */
+import type { Command } from 'commander'
+import { loadConfig } from '../../config.js'
+import { DEMO, demoInstructions, seedDemo } from '../../demo.js'
+import { createLogger } from '../../logger.js'
+import { handleSignals, startServer } from '../../server.js'
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the authorization server in the foreground')
+    .option('-p, --port <port>', 'port to listen on (env PORT)', undefined)
+    .option('--host <host>', 'interface to bind (env HOST)', undefined)
+    .option('--issuer <url>', 'public origin, e.g. https://login.example.com/ (env LATCHKEY_ISSUER)')
+    .option('--db <url>', 'database: sqlite:./data/latchkey.db or postgres://… (env LATCHKEY_DB)')
+    .option('--demo', 'on an empty database, register a demo app, API and user')
+    .action(async (opts: { port?: string; host?: string; issuer?: string; db?: string; demo?: boolean }) => {
+      let config
+      try {
+        config = loadConfig({ port: opts.port, host: opts.host, issuer: opts.issuer, db: opts.db })
+      } catch (err) {
+        console.error(`latchkey: ${(err as Error).message}`)
+        process.exit(2)
+      }
+      const log = createLogger(config.logLevel)
+      const running = await startServer(config, { log })
+      handleSignals(running, log)
+      log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@') }, 'listening')
+      if (opts.demo) {
+        await seedDemo(running.deps.store, running.deps.clock)
+        if (await running.deps.store.applications.get(DEMO.clientId)) process.stdout.write(demoInstructions(config.issuer))
+      }
+    })
+}

@@ -1,0 +1,24 @@
+/**
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, users, keys, and serve.
+ * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
+ * server runs on that database: servers read registrations from the store on every request.
+ */
+import { Command } from 'commander'
+import { registerServe } from './commands/serve.js'
+import { registerApps } from './commands/apps.js'
+import { registerApis } from './commands/apis.js'
+import { registerUsers } from './commands/users.js'
+import { registerKeys } from './commands/keys.js'
+
+const program = new Command()
+  .name('latchkey')
+  .description('Latchkey: a self-hosted OAuth 2.0 / OpenID Connect authorization server')
+  .showHelpAfterError()
+
+registerServe(program)
+registerApps(program)
+registerApis(program)
+registerUsers(program)
+registerKeys(program)
+
+await program.parseAsync(process.argv)

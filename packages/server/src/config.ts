@@ -1,0 +1,64 @@
+/**
+ * Server configuration from flags and environment, validated once at start-up.
+ * The issuer is an origin with exactly one trailing slash (`http://localhost:3000/`), as Auth0's is:
+ * every token's `iss`, the discovery `issuer` and the RFC 9207 `iss` parameter use it verbatim.
+ */
+import { z } from 'zod'
+
+export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly issuer: string
+  readonly db: string
+  readonly logLevel: string
+  /** https issuers get `Secure`, `__Host-` cookies. */
+  readonly secureCookies: boolean
+  readonly session: { readonly idleSeconds: number; readonly absoluteSeconds: number }
+  readonly interactionSeconds: number
+  /** Seconds the JWKS may be cached by verifiers. */
+  readonly jwksMaxAge: number
+}
+
+/** Normalises an issuer to `scheme://host[:port]/`, refusing paths, queries and fragments. */
+export function normaliseIssuer(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`issuer must be an absolute URL, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('issuer must use http or https')
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+    throw new Error(`issuer must be an origin such as https://login.example.com/ (got ${value})`)
+  return `${url.origin}/`
+}
+
+const portSchema = z.coerce.number().int().min(0).max(65535)
+
+export interface ConfigInput {
+  port?: string | number | undefined
+  host?: string | undefined
+  issuer?: string | undefined
+  db?: string | undefined
+  logLevel?: string | undefined
+}
+
+export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+  const parsedPort = portSchema.safeParse(input.port ?? env.PORT ?? 3000)
+  if (!parsedPort.success) throw new Error(`port must be an integer between 0 and 65535`)
+  const port = parsedPort.data
+  const issuer = normaliseIssuer(input.issuer ?? env.LATCHKEY_ISSUER ?? `http://localhost:${port || 3000}/`)
+  return {
+    port,
+    host: input.host ?? env.HOST ?? '0.0.0.0',
+    issuer,
+    db: input.db ?? env.LATCHKEY_DB ?? DEFAULT_DB,
+    logLevel: input.logLevel ?? env.LOG_LEVEL ?? 'info',
+    secureCookies: issuer.startsWith('https:'),
+    session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
+    interactionSeconds: 3600,
+    jwksMaxAge: 600,
+  }
+}

@@ -1,0 +1,14 @@
+/** Everything the HTTP app needs, injected (time included) so tests can control it. */
+import type { Clock } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import type { Config } from './config.js'
+import type { KeyRing } from './keys/key-ring.js'
+import type { Logger } from './logger.js'
+
+export interface Deps {
+  readonly config: Config
+  readonly store: Store
+  readonly keys: KeyRing
+  readonly clock: Clock
+  readonly log: Logger
+}

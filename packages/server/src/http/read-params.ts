@@ -1,0 +1,85 @@
+/**
+ * Reading request parameters strictly: every value of every name is kept (so repeats can be
+ * refused), bytes must be UTF-8 and percent-escapes must decode to UTF-8, and the body is read only
+ * as `application/x-www-form-urlencoded` or JSON, within a size limit.
+ */
+import { InvalidRequest, paramsFrom, paramsFromObject } from '@latchkey/core'
+import type { Context } from 'hono'
+
+export const MAX_BODY_BYTES = 64 * 1024
+export const MAX_QUERY_LENGTH = 16 * 1024
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/** Throws unless every `name=value` pair percent-decodes to valid UTF-8. */
+function assertDecodable(encoded: string): void {
+  if (encoded === '') return
+  for (const pair of encoded.split('&')) {
+    try {
+      decodeURIComponent(pair.replace(/\+/g, ' '))
+    } catch {
+      throw new InvalidRequest('Parameters must be valid UTF-8 and correctly percent-encoded.')
+    }
+  }
+}
+
+export function parseUrlEncoded(encoded: string): Map<string, string[]> {
+  assertDecodable(encoded)
+  return paramsFrom(new URLSearchParams(encoded))
+}
+
+export function readQuery(c: Context): Map<string, string[]> {
+  const url = c.req.url
+  const start = url.indexOf('?')
+  const query = start === -1 ? '' : url.slice(start + 1).split('#')[0] ?? ''
+  if (query.length > MAX_QUERY_LENGTH) throw new InvalidRequest('The query string is too long.')
+  return parseUrlEncoded(query)
+}
+
+async function readBodyBytes(c: Context): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? '0')
+  if (declared > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
+  const body = c.req.raw.body
+  if (!body) return ''
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined)
+      throw new InvalidRequest('The request body is too large.')
+    }
+    chunks.push(value)
+  }
+  try {
+    return decoder.decode(Buffer.concat(chunks))
+  } catch {
+    throw new InvalidRequest('The request body must be valid UTF-8.')
+  }
+}
+
+/** The body of a POST as parameters: form-encoded (RFC 6749 §3.2) or, as Auth0 accepts, JSON. */
+export async function readBody(c: Context, opts: { json: boolean }): Promise<Map<string, string[]>> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(await readBodyBytes(c))
+  if (opts.json && type === 'application/json') {
+    const text = await readBodyBytes(c)
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      throw new InvalidRequest('The request body is not valid JSON.')
+    }
+    const params = value !== null && typeof value === 'object' && !Array.isArray(value) ? paramsFromObject(value as Record<string, unknown>) : null
+    if (!params) throw new InvalidRequest('The JSON body must be an object of string values.')
+    return params
+  }
+  throw new InvalidRequest(
+    opts.json
+      ? 'Content-Type must be application/x-www-form-urlencoded or application/json.'
+      : 'Content-Type must be application/x-www-form-urlencoded.',
+  )
+}

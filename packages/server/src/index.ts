@@ -1,0 +1,10 @@
+// The public surface of @latchkey/server.
+export { createApp } from './app.js'
+export { loadConfig, normaliseIssuer, DEFAULT_DB } from './config.js'
+export type { Config, ConfigInput } from './config.js'
+export type { Deps } from './deps.js'
+export { KeyRing } from './keys/key-ring.js'
+export { createLogger } from './logger.js'
+export { hashPassword, verifyPassword } from './passwords.js'
+export { startServer, handleSignals } from './server.js'
+export type { RunningServer, StartOptions } from './server.js'

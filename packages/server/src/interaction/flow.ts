@@ -1,0 +1,85 @@
+/**
+ * Moving an accepted authorization request forward: to the login page, to the consent page, or to
+ * the app with a code. /authorize, the login POST and the consent POST all end here, so the rules
+ * (nextStep in @latchkey/core) are applied in one place.
+ */
+import {
+  issueCode,
+  nextStep,
+  OAuthError,
+  type ApiRecord,
+  type ApplicationRecord,
+  type AuthorizationRequest,
+  type InteractionRecord,
+} from '@latchkey/core'
+import type { Context } from 'hono'
+import { randomToken } from '@latchkey/core'
+import type { Deps } from '../deps.js'
+import { deliverCode, deliverError, type ResponseTarget } from '../http/authorization-response.js'
+import { browserBinding, type ActiveSession } from '../http/session.js'
+import { errorPage } from '../views/message.js'
+import { pageResponse } from '../http/page-headers.js'
+import { bindingHash } from './csrf.js'
+
+export interface Proceed {
+  readonly request: AuthorizationRequest
+  readonly app: ApplicationRecord
+  readonly api: ApiRecord | null
+  readonly session: ActiveSession | null
+  readonly interaction: InteractionRecord | null
+  readonly consentedNow?: boolean
+  readonly afterPost: boolean
+}
+
+export function targetOf(request: AuthorizationRequest, app: ApplicationRecord): ResponseTarget {
+  return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state, app }
+}
+
+export function showError(c: Context, error: OAuthError, status = 400) {
+  return pageResponse(c, errorPage(error.error, error.description), status)
+}
+
+export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Response> {
+  const { request, app, api, session, interaction } = p
+  const now = deps.clock.now()
+  const target = targetOf(request, app)
+  const consent = session ? await deps.store.consents.find(session.user.id, app.clientId, request.audience ?? '') : null
+  const authenticatedNow =
+    interaction?.userId != null && session !== null && session.user.id === interaction.userId && session.record.sid === interaction.sessionSid
+
+  let step
+  try {
+    step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, now })
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err
+    if (interaction) await deps.store.interactions.take(interaction.id, now)
+    return deliverError(c, deps, target, err, p.afterPost)
+  }
+
+  if (step === 'issue' && session) {
+    if (interaction && !(await deps.store.interactions.take(interaction.id, now))) {
+      return showError(c, new OAuthError('invalid_request', 'This login has already been completed. Go back to the application and start again.'))
+    }
+    const { code, record } = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now })
+    await deps.store.authorizationCodes.insert(record)
+    return deliverCode(c, deps, target, code, p.afterPost)
+  }
+
+  let id = interaction?.id
+  if (!id) {
+    const binding = browserBinding(c, deps, true) as string
+    id = randomToken(24)
+    await deps.store.interactions.insert({
+      id,
+      csrfHash: bindingHash(binding),
+      request,
+      userId: null,
+      sessionSid: null,
+      authTime: null,
+      createdAt: now,
+      expiresAt: now + deps.config.interactionSeconds * 1000,
+    })
+  }
+  const page = step === 'consent' ? '/u/consent' : '/u/login'
+  return c.redirect(`${page}?state=${encodeURIComponent(id)}`, p.afterPost ? 303 : 302)
+}

@@ -1,0 +1,95 @@
+/**
+ * The server's view of the signing keys. Keys live in the store, so every node and the CLI share
+ * them; their state follows from time (see @latchkey/core keys/keyset). The list is re-read every few
+ * seconds, and imported private keys are cached by `kid`.
+ */
+import {
+  currentKey,
+  generateSigningKey,
+  ID_TOKEN_LIFETIME_SECONDS,
+  keyStatuses,
+  publicJwks,
+  USERINFO_ONLY_LIFETIME_SECONDS,
+  type Clock,
+  type KeyStatus,
+  type SigningKey,
+  type SigningKeyRecord,
+} from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import { importJWK, type JWK, type CryptoKey } from 'jose'
+
+const REFRESH_MS = 5_000
+
+export class KeyRing {
+  #keys: { at: number; records: SigningKeyRecord[] } | undefined
+  readonly #imported = new Map<string, Promise<CryptoKey>>()
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async #records(): Promise<SigningKeyRecord[]> {
+    const now = this.clock.now()
+    if (!this.#keys || now - this.#keys.at > REFRESH_MS || now < this.#keys.at) {
+      this.#keys = { at: now, records: await this.store.signingKeys.list() }
+    }
+    return this.#keys.records
+  }
+
+  /** Forget the cached list (after a rotation made by this process). */
+  invalidate(): void {
+    this.#keys = undefined
+  }
+
+  /** The longest lifetime of anything a key signed: how long a superseded key stays published. */
+  async maxTokenLifetimeMs(): Promise<number> {
+    const apis = await this.store.apis.maxTokenLifetime()
+    return Math.max(apis, USERINFO_ONLY_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS) * 1000
+  }
+
+  /** Creates the first key when there is none (first start). */
+  async ensureKey(): Promise<void> {
+    if ((await this.store.signingKeys.list()).length > 0) return
+    await this.store.signingKeys.insert(await generateSigningKey(this.clock.now()))
+    this.invalidate()
+  }
+
+  async signingKey(): Promise<SigningKey> {
+    let record = currentKey(await this.#records(), this.clock.now())
+    if (!record) {
+      this.invalidate()
+      record = currentKey(await this.#records(), this.clock.now())
+    }
+    if (!record) throw new Error('no signing key is active: run `latchkey keys rotate --delay 0`')
+    let imported = this.#imported.get(record.kid)
+    if (!imported) {
+      imported = importJWK(JSON.parse(record.privateJwk) as JWK, 'RS256') as Promise<CryptoKey>
+      this.#imported.set(record.kid, imported)
+    }
+    return { kid: record.kid, alg: 'RS256', key: await imported }
+  }
+
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return publicJwks(await this.#records(), this.clock.now(), await this.maxTokenLifetimeMs())
+  }
+
+  async statuses(): Promise<KeyStatus[]> {
+    return keyStatuses(await this.store.signingKeys.list(), this.clock.now(), await this.maxTokenLifetimeMs())
+  }
+
+  /**
+   * Publishes a new key now and lets it sign after `delaySeconds` (verifiers refetch the JWKS within
+   * their cache lifetime). `0` switches at once, for emergencies. Retired keys are deleted.
+   */
+  async rotate(delaySeconds: number): Promise<SigningKeyRecord> {
+    const now = this.clock.now()
+    const record = await generateSigningKey(now, now + delaySeconds * 1000)
+    await this.store.signingKeys.insert(record)
+    for (const status of await this.statuses()) {
+      if (status.state === 'retired') await this.store.signingKeys.delete(status.key.kid)
+    }
+    this.invalidate()
+    return record
+  }
+}

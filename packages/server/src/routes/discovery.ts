@@ -1,0 +1,43 @@
+/**
+ * OpenID Connect Discovery 1.0 and RFC 8414 metadata, and the JWKS (public keys only). Both are
+ * public documents any origin may fetch.
+ */
+import type { Hono } from 'hono'
+import type { Deps } from '../deps.js'
+
+export function discoveryDocument(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}authorize`,
+    token_endpoint: `${issuer}oauth/token`,
+    userinfo_endpoint: `${issuer}userinfo`,
+    jwks_uri: `${issuer}.well-known/jwks.json`,
+    revocation_endpoint: `${issuer}oauth/revoke`,
+    end_session_endpoint: `${issuer}oidc/logout`,
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query', 'fragment', 'form_post', 'web_message'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    code_challenge_methods_supported: ['S256'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+  }
+}
+
+export function discoveryRoutes(app: Hono, deps: Deps): void {
+  const document = discoveryDocument(deps.config.issuer)
+  const cache = { 'Cache-Control': 'public, max-age=3600' }
+  app.get('/.well-known/openid-configuration', (c) => c.json(document, 200, cache))
+  app.get('/.well-known/oauth-authorization-server', (c) => c.json(document, 200, cache))
+  app.get('/.well-known/jwks.json', async (c) =>
+    c.json(await deps.keys.jwks(), 200, { 'Cache-Control': `public, max-age=${deps.config.jwksMaxAge}, stale-while-revalidate=60` }),
+  )
+}

@@ -1,0 +1,60 @@
+/**
+ * The login page (/u/login): a server-rendered form that works without JavaScript. One message for
+ * every credential failure, and the same argon2 work whether or not the account exists, so the page
+ * reveals nothing about which emails are registered.
+ */
+import { single } from '@latchkey/core'
+import type { Hono } from 'hono'
+import type { Deps } from '../deps.js'
+import { pageResponse } from '../http/page-headers.js'
+import { readBody } from '../http/read-params.js'
+import { startSession } from '../http/session.js'
+import { proceed } from '../interaction/flow.js'
+import { loadInteraction } from '../interaction/load.js'
+import { verifyPassword } from '../passwords.js'
+import { loginPage } from '../views/login.js'
+
+export const WRONG_CREDENTIALS = 'Wrong email or password.'
+
+export function loginRoutes(app: Hono, deps: Deps): void {
+  app.get('/u/login', async (c) => {
+    const { interaction, app: client, csrf } = await loadInteraction(c, deps)
+    return pageResponse(c, loginPage({ interactionId: interaction.id, csrf, appName: client.name, email: interaction.request.loginHint }))
+  })
+
+  app.post('/u/login', async (c) => {
+    const form = await readBody(c, { json: false })
+    const loaded = await loadInteraction(c, deps, single(form, 'csrf') ?? null)
+    const { interaction, app: client, api, csrf } = loaded
+    const username = (single(form, 'username') ?? '').trim().toLowerCase()
+    const password = single(form, 'password') ?? ''
+    const rerender = (error: string, status: number) =>
+      pageResponse(c, loginPage({ interactionId: interaction.id, csrf, appName: client.name, email: username, error }), status)
+
+    if (!username || !password) return rerender('Enter your email address and password.', 400)
+    const user = username.length <= 254 && password.length <= 256 ? await deps.store.users.findByEmail(username) : null
+    const ok = await verifyPassword(user?.passwordHash ?? null, password.slice(0, 256))
+    if (!ok || !user) {
+      deps.log.info({ client_id: client.clientId }, 'login failed')
+      return rerender(WRONG_CREDENTIALS, 400)
+    }
+    if (user.blocked) {
+      deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login refused: user is blocked')
+      return rerender('Your account is blocked. Contact the administrator.', 403)
+    }
+
+    const record = await startSession(c, deps, user)
+    const now = deps.clock.now()
+    await deps.store.users.update(user.id, { lastLoginAt: now })
+    await deps.store.interactions.setAuthenticated(interaction.id, user.id, record.sid, record.authTime)
+    deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login succeeded')
+    return proceed(c, deps, {
+      request: interaction.request,
+      app: client,
+      api,
+      session: { record, user },
+      interaction: { ...interaction, userId: user.id, sessionSid: record.sid, authTime: record.authTime },
+      afterPost: true,
+    })
+  })
+}

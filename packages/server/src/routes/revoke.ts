@@ -1,0 +1,35 @@
+/**
+ * POST /oauth/revoke (RFC 7009): the client authenticates as at the token endpoint; a refresh token
+ * it owns is revoked with its whole family. The answer is 200 with an empty body whatever the token
+ * was (unknown, another client's, an access token), so it reveals nothing.
+ */
+import { InvalidRequest, repeatedNames, sha256, single } from '@latchkey/core'
+import type { Hono } from 'hono'
+import type { Deps } from '../deps.js'
+import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
+import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
+import { readBody } from '../http/read-params.js'
+
+export function revokeRoutes(app: Hono, deps: Deps): void {
+  app.post('/oauth/revoke', async (c) => {
+    try {
+      const params = await readBody(c, { json: true })
+      const repeated = repeatedNames(params)
+      if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
+      const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
+      const token = single(params, 'token')
+      if (token === undefined) throw new InvalidRequest('Missing required parameter: token')
+      if (token.length <= 512) {
+        const record = await deps.store.refreshTokens.findByHash(sha256(token))
+        if (record && record.clientId === client.clientId) {
+          const revoked = await deps.store.refreshTokens.revokeFamily(record.familyId, deps.clock.now())
+          deps.log.info({ client_id: client.clientId, revoked }, 'refresh token family revoked')
+        }
+      }
+      return c.body(null, 200, { 'Cache-Control': 'no-store' })
+    } catch (err) {
+      const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : {}
+      return oauthErrorResponse(c, toOAuthError(err, deps.log, 'revoke'), challenge)
+    }
+  })
+}

@@ -1,0 +1,50 @@
+/**
+ * POST /oauth/token (RFC 6749 §3.2, §5): read the body (form or JSON), refuse repeated parameters,
+ * authenticate the client, check it may use the grant, and hand over to the grant module from
+ * @latchkey/core. Answers are JSON with `Cache-Control: no-store`, errors included.
+ */
+import {
+  grants,
+  InvalidRequest,
+  repeatedNames,
+  single,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+} from '@latchkey/core'
+import type { Hono } from 'hono'
+import type { Deps } from '../deps.js'
+import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
+import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
+import { readBody } from '../http/read-params.js'
+
+export function tokenRoutes(app: Hono, deps: Deps): void {
+  app.post('/oauth/token', async (c) => {
+    try {
+      const params = await readBody(c, { json: true })
+      const repeated = repeatedNames(params)
+      if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
+      const grantType = single(params, 'grant_type')
+      if (grantType === undefined) throw new InvalidRequest('Missing required parameter: grant_type')
+      const grant = grants.get(grantType)
+      if (!grant) throw new UnsupportedGrantType(`Unsupported grant type: ${grantType.slice(0, 100)}`)
+      const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
+      if (!(client.grantTypes as readonly string[]).includes(grantType))
+        throw new UnauthorizedClient(`The application is not allowed the ${grantType} grant.`)
+      const response = await grant.handle({
+        params,
+        client,
+        store: deps.store,
+        issuer: deps.config.issuer,
+        clock: deps.clock,
+        signingKey: () => deps.keys.signingKey(),
+      })
+      deps.log.info({ client_id: client.clientId, grant_type: grantType, refresh: response.refresh_token !== undefined }, 'tokens issued')
+      return c.json(response, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+    } catch (err) {
+      const error = toOAuthError(err, deps.log, 'token')
+      if (error.error !== 'server_error') deps.log.info({ error: error.error }, 'token request refused')
+      const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : {}
+      return oauthErrorResponse(c, error, challenge)
+    }
+  })
+}

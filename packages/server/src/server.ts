@@ -1,0 +1,73 @@
+/**
+ * Running Latchkey: open and migrate the store, make sure a signing key exists, serve the app, and
+ * on SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close the store.
+ */
+import { serve, type ServerType } from '@hono/node-server'
+import { systemClock, type Clock } from '@latchkey/core'
+import { openAndMigrate, type Store } from '@latchkey/storage'
+import type { AddressInfo } from 'node:net'
+import { createApp } from './app.js'
+import type { Config } from './config.js'
+import type { Deps } from './deps.js'
+import { KeyRing } from './keys/key-ring.js'
+import { createLogger, type Logger } from './logger.js'
+
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  readonly deps: Deps
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  readonly clock?: Clock
+  readonly log?: Logger
+  readonly store?: Store
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? createLogger(config.logLevel)
+  const clock = options.clock ?? systemClock
+  const store = options.store ?? (await openAndMigrate(config.db))
+  const keys = new KeyRing(store, clock)
+  await keys.ensureKey()
+  const deps: Deps = { config, store, keys, clock, log }
+  const app = createApp(deps)
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  })
+  const port = (server.address() as AddressInfo).port
+  const url = `http://localhost:${port}/`
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      if ('closeIdleConnections' in server) server.closeIdleConnections()
+    }).then(() => store.close()))
+  return { url, port, deps, close }
+}
+
+/** Stops cleanly on SIGTERM / SIGINT: drain, close, exit 0 (or 1 if draining takes over 10 s). */
+export function handleSignals(running: RunningServer, log: Logger): void {
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down: draining in-flight requests')
+    const force = setTimeout(() => {
+      log.error('shutdown timed out after 10 s')
+      process.exit(1)
+    }, 10_000)
+    force.unref()
+    running.close().then(
+      () => {
+        log.info('stopped')
+        process.exit(0)
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping')
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.once('SIGINT', () => stop('SIGINT'))
+}

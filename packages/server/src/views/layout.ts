@@ -1,0 +1,24 @@
+/** The page frame shared by every server-rendered page: no JavaScript, one stylesheet. */
+import { html } from 'hono/html'
+import type { HtmlEscapedString } from 'hono/utils/html'
+
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
+
+export function layout(title: string, body: Html): Html {
+  return html`<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="referrer" content="no-referrer" />
+    <title>${title} · Latchkey</title>
+    <link rel="stylesheet" href="/u/assets/latchkey.css" />
+  </head>
+  <body>
+    <main class="card">
+      <p class="brand" aria-hidden="true">Latchkey</p>
+      ${body}
+    </main>
+  </body>
+</html>`
+}

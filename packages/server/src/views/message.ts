@@ -1,0 +1,16 @@
+/** Error and information pages: shown where a redirect would be unsafe or there is nowhere to go. */
+import { html } from 'hono/html'
+import { layout, type Html } from './layout.js'
+
+export function errorPage(error: string, description: string): Html {
+  return layout(
+    'Error',
+    html`<h1>Something went wrong</h1>
+      <p class="error" role="alert"><code>${error}</code>: ${description}</p>
+      <p>Go back to the application and try again. If the problem persists, contact its administrator.</p>`,
+  )
+}
+
+export function messagePage(title: string, text: string): Html {
+  return layout(title, html`<h1>${title}</h1><p>${text}</p>`)
+}

@@ -1,0 +1,19 @@
+export type {
+  ApiPatch,
+  ApiRepo,
+  ApplicationPatch,
+  ApplicationRepo,
+  AuthorizationCodeRepo,
+  ConsentRepo,
+  InteractionRepo,
+  Page,
+  RefreshTokenRepo,
+  SigningKeyRepo,
+  SsoSessionRepo,
+  Store,
+  UserPatch,
+  UserRepo,
+} from './contract.js'
+export { ConflictError } from './contract.js'
+export type { DatabaseTarget } from './open.js'
+export { openAndMigrate, openStore, parseDatabaseUrl } from './open.js'

@@ -1,0 +1,41 @@
+/**
+ * Applies pending migrations with Kysely's Migrator. The Migrator records what ran in
+ * `kysely_migration` and serialises concurrent runs: PostgreSQL with an advisory lock, SQLite with
+ * the write lock its `BEGIN IMMEDIATE` transaction holds (see `sqlite.ts`). Running it again is a
+ * no-op.
+ */
+import { type Kysely, Migrator, sql } from 'kysely'
+import { migrationProvider } from '../migrations/index.js'
+import type { Database } from './schema.js'
+
+export interface MigrateOptions {
+  readonly dialect: 'sqlite' | 'postgres'
+  /** PostgreSQL schema the store lives in (its search_path), if the URL named one. */
+  readonly schema: string | undefined
+}
+
+/**
+ * On PostgreSQL the Migrator looks for its tables across every schema unless told which one, so a
+ * second store in another schema of the same database would think it had already migrated.
+ */
+async function migrationTableSchema(db: Kysely<Database>, options: MigrateOptions): Promise<string | undefined> {
+  if (options.dialect !== 'postgres') return undefined
+  if (options.schema !== undefined) return options.schema
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)
+  return rows[0]?.schema ?? 'public'
+}
+
+export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions): Promise<void> {
+  const schema = await migrationTableSchema(db, options)
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(`migration ${failed ?? '(setup)'} failed: ${reason}`, { cause: error })
+  }
+}

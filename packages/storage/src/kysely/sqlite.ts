@@ -1,0 +1,75 @@
+/**
+ * SQLite through better-sqlite3: WAL (so the CLI and a running server share one file), a busy
+ * timeout, and transactions that start with `BEGIN IMMEDIATE`.
+ *
+ * Why IMMEDIATE: a deferred transaction that reads and then writes fails with SQLITE_BUSY_SNAPSHOT
+ * when another process committed in between, and the busy timeout cannot help. Taking the write lock
+ * up front makes a second process wait (up to the busy timeout) instead. Kysely's own SqliteAdapter
+ * also says SQLite has no transactional DDL, which would run migrations outside any transaction and
+ * without a lock; SQLite does have it, so the adapter here says so, and `migrate()` from two
+ * processes runs one after the other.
+ *
+ * Within one process Kysely's SqliteDriver holds a single connection behind a mutex: a transaction
+ * keeps it until it ends, so concurrent callers queue instead of interleaving.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  SqliteAdapter,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely'
+import type { Database } from './schema.js'
+
+const BUSY_TIMEOUT_MS = 5000
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true
+  }
+}
+
+class LatchkeySqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig
+
+  constructor(config: SqliteDialectConfig) {
+    super(config)
+    this.#config = config
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter()
+  }
+}
+
+/** Opens (creating if needed) the SQLite database at `path`, or an in-memory one for `:memory:`. */
+export function openSqlite(path: string): Kysely<Database> {
+  const inMemory = path === ':memory:'
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true })
+  const database = new SQLite(path)
+  try {
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    if (!inMemory) database.pragma('journal_mode = WAL')
+    database.pragma('foreign_keys = ON')
+  } catch (error) {
+    database.close()
+    throw error
+  }
+  return new Kysely<Database>({ dialect: new LatchkeySqliteDialect({ database }) })
+}

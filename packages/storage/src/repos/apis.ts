@@ -1,0 +1,102 @@
+import type { ApiRecord, ApiScope } from '@latchkey/core'
+import type { Insertable, Kysely, Selectable } from 'kysely'
+import type { ApiPatch, ApiRepo, Page } from '../contract.js'
+import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
+import { rejectDuplicate } from '../kysely/conflict.js'
+import { pageWindow } from '../kysely/paging.js'
+import type { ApisTable, Database } from '../kysely/schema.js'
+
+type Row = Selectable<ApisTable>
+
+const writers: ColumnWriters<ApiRecord, ApisTable> = {
+  id: (v) => ({ id: v }),
+  name: (v) => ({ name: v }),
+  identifier: (v) => ({ identifier: v }),
+  scopes: (v) => ({ scopes: toJson(v) }),
+  allowOfflineAccess: (v) => ({ allow_offline_access: toFlag(v) }),
+  tokenLifetime: (v) => ({ token_lifetime: v }),
+  skipConsentForFirstParty: (v) => ({ skip_consent_for_first_party: toFlag(v) }),
+  signingAlg: (v) => ({ signing_alg: v }),
+  createdAt: (v) => ({ created_at: v }),
+  updatedAt: (v) => ({ updated_at: v }),
+}
+
+function toRecord(row: Row): ApiRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    identifier: row.identifier,
+    scopes: fromJson<ApiScope[]>(row.scopes),
+    allowOfflineAccess: fromFlag(row.allow_offline_access),
+    tokenLifetime: row.token_lifetime,
+    skipConsentForFirstParty: fromFlag(row.skip_consent_for_first_party),
+    signingAlg: row.signing_alg,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export class KyselyApiRepo implements ApiRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The identifier is unique: a taken one throws ConflictError. */
+  async insert(record: ApiRecord): Promise<void> {
+    const row = writeColumns(writers, record) as Insertable<ApisTable>
+    await rejectDuplicate(`an API with identifier ${record.identifier} (or id ${record.id}) already exists`, () =>
+      this.db.insertInto('apis').values(row).execute(),
+    )
+  }
+
+  async get(id: string): Promise<ApiRecord | null> {
+    const row = await this.db.selectFrom('apis').selectAll().where('id', '=', id).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  /** Exact string match. */
+  async findByIdentifier(identifier: string): Promise<ApiRecord | null> {
+    const row = await this.db.selectFrom('apis').selectAll().where('identifier', '=', identifier).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async list(page?: Page): Promise<ApiRecord[]> {
+    const { limit, offset } = pageWindow(page)
+    const rows = await this.db
+      .selectFrom('apis')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toRecord)
+  }
+
+  async count(): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('apis')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  /** One `UPDATE ... RETURNING`: atomic. The identifier never changes. */
+  async update(id: string, patch: ApiPatch): Promise<ApiRecord | null> {
+    const set = writeColumns(writers, patch, ['id', 'identifier', 'createdAt'])
+    if (Object.keys(set).length === 0) return this.get(id)
+    const row = await this.db.updateTable('apis').set(set).where('id', '=', id).returningAll().executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('apis').where('id', '=', id).executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async maxTokenLifetime(): Promise<number> {
+    const { longest } = await this.db
+      .selectFrom('apis')
+      .select((eb) => eb.fn.max('token_lifetime').as('longest'))
+      .executeTakeFirstOrThrow()
+    return longest === null ? 0 : Number(longest)
+  }
+}

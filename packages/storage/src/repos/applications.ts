@@ -1,0 +1,116 @@
+import type { ApplicationRecord, GrantType } from '@latchkey/core'
+import type { Insertable, Kysely, Selectable } from 'kysely'
+import type { ApplicationPatch, ApplicationRepo, Page } from '../contract.js'
+import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
+import { rejectDuplicate } from '../kysely/conflict.js'
+import { inTransaction } from '../kysely/in-transaction.js'
+import { pageWindow } from '../kysely/paging.js'
+import type { ApplicationsTable, Database } from '../kysely/schema.js'
+
+type Row = Selectable<ApplicationsTable>
+
+const writers: ColumnWriters<ApplicationRecord, ApplicationsTable> = {
+  clientId: (v) => ({ client_id: v }),
+  name: (v) => ({ name: v }),
+  appType: (v) => ({ app_type: v }),
+  tokenEndpointAuthMethod: (v) => ({ token_endpoint_auth_method: v }),
+  clientSecretHash: (v) => ({ client_secret_hash: v }),
+  callbacks: (v) => ({ callbacks: toJson(v) }),
+  allowedLogoutUrls: (v) => ({ allowed_logout_urls: toJson(v) }),
+  webOrigins: (v) => ({ web_origins: toJson(v) }),
+  allowedOrigins: (v) => ({ allowed_origins: toJson(v) }),
+  grantTypes: (v) => ({ grant_types: toJson(v) }),
+  isFirstParty: (v) => ({ is_first_party: toFlag(v) }),
+  refreshToken: (v) => ({
+    refresh_token_reuse_interval_seconds: v.reuseIntervalSeconds,
+    refresh_token_idle_lifetime_seconds: v.idleLifetimeSeconds,
+    refresh_token_absolute_lifetime_seconds: v.absoluteLifetimeSeconds,
+  }),
+  createdAt: (v) => ({ created_at: v }),
+  updatedAt: (v) => ({ updated_at: v }),
+}
+
+function toRecord(row: Row): ApplicationRecord {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    appType: row.app_type,
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method,
+    clientSecretHash: row.client_secret_hash,
+    callbacks: fromJson<string[]>(row.callbacks),
+    allowedLogoutUrls: fromJson<string[]>(row.allowed_logout_urls),
+    webOrigins: fromJson<string[]>(row.web_origins),
+    allowedOrigins: fromJson<string[]>(row.allowed_origins),
+    grantTypes: fromJson<GrantType[]>(row.grant_types),
+    isFirstParty: fromFlag(row.is_first_party),
+    refreshToken: {
+      reuseIntervalSeconds: row.refresh_token_reuse_interval_seconds,
+      idleLifetimeSeconds: row.refresh_token_idle_lifetime_seconds,
+      absoluteLifetimeSeconds: row.refresh_token_absolute_lifetime_seconds,
+    },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export class KyselyApplicationRepo implements ApplicationRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(record: ApplicationRecord): Promise<void> {
+    const row = writeColumns(writers, record) as Insertable<ApplicationsTable>
+    await rejectDuplicate(`application ${record.clientId} already exists`, () =>
+      this.db.insertInto('applications').values(row).execute(),
+    )
+  }
+
+  async get(clientId: string): Promise<ApplicationRecord | null> {
+    const row = await this.db.selectFrom('applications').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async list(page?: Page): Promise<ApplicationRecord[]> {
+    const { limit, offset } = pageWindow(page)
+    const rows = await this.db
+      .selectFrom('applications')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('client_id')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toRecord)
+  }
+
+  async count(): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('applications')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  /** One `UPDATE ... RETURNING`: atomic. */
+  async update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null> {
+    const set = writeColumns(writers, patch, ['clientId', 'createdAt'])
+    if (Object.keys(set).length === 0) return this.get(clientId)
+    const row = await this.db
+      .updateTable('applications')
+      .set(set)
+      .where('client_id', '=', clientId)
+      .returningAll()
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  /** In one transaction: the app's codes, refresh tokens, consents and interactions, then the app. */
+  async delete(clientId: string): Promise<boolean> {
+    return inTransaction(this.db, async (trx) => {
+      await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute()
+      await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
+      await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
+      await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute()
+      const result = await trx.deleteFrom('applications').where('client_id', '=', clientId).executeTakeFirst()
+      return result.numDeletedRows > 0n
+    })
+  }
+}

@@ -1,0 +1,86 @@
+import type { AuthorizationCodeRecord } from '@latchkey/core'
+import type { Kysely, Selectable } from 'kysely'
+import type { AuthorizationCodeRepo } from '../contract.js'
+import { fromFlag, fromJson, toFlag, toJson } from '../kysely/columns.js'
+import type { AuthorizationCodesTable, Database } from '../kysely/schema.js'
+
+type Row = Selectable<AuthorizationCodesTable>
+
+function toRow(r: AuthorizationCodeRecord): Row {
+  return {
+    code_hash: r.codeHash,
+    grant_id: r.grantId,
+    client_id: r.clientId,
+    user_id: r.userId,
+    redirect_uri: r.redirectUri,
+    redirect_uri_provided: toFlag(r.redirectUriProvided),
+    scope: toJson(r.scope),
+    audience: r.audience,
+    code_challenge: r.codeChallenge,
+    code_challenge_method: r.codeChallengeMethod,
+    nonce: r.nonce,
+    auth_time: r.authTime,
+    sid: r.sid,
+    organization: r.organization,
+    created_at: r.createdAt,
+    expires_at: r.expiresAt,
+    consumed_at: r.consumedAt,
+  }
+}
+
+function toRecord(row: Row): AuthorizationCodeRecord {
+  return {
+    codeHash: row.code_hash,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    redirectUri: row.redirect_uri,
+    redirectUriProvided: fromFlag(row.redirect_uri_provided),
+    scope: fromJson<string[]>(row.scope),
+    audience: row.audience,
+    codeChallenge: row.code_challenge,
+    codeChallengeMethod: row.code_challenge_method,
+    nonce: row.nonce,
+    authTime: row.auth_time,
+    sid: row.sid,
+    organization: row.organization,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  }
+}
+
+export class KyselyAuthorizationCodeRepo implements AuthorizationCodeRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(record: AuthorizationCodeRecord): Promise<void> {
+    await this.db.insertInto('authorization_codes').values(toRow(record)).execute()
+  }
+
+  /** One `UPDATE ... WHERE consumed_at IS NULL AND expires_at > now RETURNING *`: one winner. */
+  async consume(codeHash: string, now: number): Promise<AuthorizationCodeRecord | null> {
+    const row = await this.db
+      .updateTable('authorization_codes')
+      .set({ consumed_at: now })
+      .where('code_hash', '=', codeHash)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async findByHash(codeHash: string): Promise<AuthorizationCodeRecord | null> {
+    const row = await this.db
+      .selectFrom('authorization_codes')
+      .selectAll()
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db.deleteFrom('authorization_codes').where('expires_at', '<', now).executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+}

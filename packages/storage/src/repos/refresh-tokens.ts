@@ -1,0 +1,136 @@
+import type { RefreshTokenRecord, RotateOutcome } from '@latchkey/core'
+import type { Kysely, Selectable } from 'kysely'
+import type { RefreshTokenRepo } from '../contract.js'
+import { fromJson, toJson } from '../kysely/columns.js'
+import type { Database, RefreshTokensTable } from '../kysely/schema.js'
+
+type Row = Selectable<RefreshTokensTable>
+
+function toRow(r: RefreshTokenRecord): Row {
+  return {
+    token_hash: r.tokenHash,
+    family_id: r.familyId,
+    grant_id: r.grantId,
+    client_id: r.clientId,
+    user_id: r.userId,
+    scope: toJson(r.scope),
+    audience: r.audience,
+    auth_time: r.authTime,
+    sid: r.sid,
+    organization: r.organization,
+    created_at: r.createdAt,
+    expires_at: r.expiresAt,
+    family_expires_at: r.familyExpiresAt,
+    rotated_at: r.rotatedAt,
+    revoked_at: r.revokedAt,
+  }
+}
+
+function toRecord(row: Row): RefreshTokenRecord {
+  return {
+    tokenHash: row.token_hash,
+    familyId: row.family_id,
+    grantId: row.grant_id,
+    clientId: row.client_id,
+    userId: row.user_id,
+    scope: fromJson<string[]>(row.scope),
+    audience: row.audience,
+    authTime: row.auth_time,
+    sid: row.sid,
+    organization: row.organization,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    familyExpiresAt: row.family_expires_at,
+    rotatedAt: row.rotated_at,
+    revokedAt: row.revoked_at,
+  }
+}
+
+/** What a token that could not be rotated is, read after the failed UPDATE. */
+function classify(row: Row | undefined, now: number, reuseIntervalMs: number): RotateOutcome {
+  if (!row || row.revoked_at !== null || row.expires_at <= now || row.family_expires_at <= now) {
+    return { outcome: 'invalid' }
+  }
+  if (row.rotated_at === null) return { outcome: 'invalid' }
+  const token = toRecord(row)
+  return now - row.rotated_at <= reuseIntervalMs ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
+}
+
+export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(record: RefreshTokenRecord): Promise<void> {
+    await this.db.insertInto('refresh_tokens').values(toRow(record)).execute()
+  }
+
+  /**
+   * First one atomic `UPDATE ... SET rotated_at = now WHERE` active (not rotated, not revoked, idle
+   * and family expiry after `now`) `RETURNING *`: its single winner gets `rotated`, with the token
+   * as updated. Everyone else reads the row:
+   * - unknown, revoked (its family was revoked, so a replay finds it dead), idle-expired or
+   *   family-expired: `invalid`;
+   * - rotated at most `reuseIntervalMs` ago: `reuse-allowed`;
+   * - rotated longer ago: `reuse-detected` (the caller revokes the family).
+   */
+  async rotate(tokenHash: string, now: number, reuseIntervalMs: number): Promise<RotateOutcome> {
+    const rotated = await this.db
+      .updateTable('refresh_tokens')
+      .set({ rotated_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('rotated_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('family_expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst()
+    if (rotated) return { outcome: 'rotated', token: toRecord(rotated) }
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst()
+    return classify(row, now, reuseIntervalMs)
+  }
+
+  async findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  /** One UPDATE over the family's unrevoked tokens; returns how many it revoked. */
+  async revokeFamily(familyId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  }
+
+  /** One UPDATE over the grant's unrevoked tokens; returns how many it revoked. */
+  async revokeByGrant(grantId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  }
+
+  /** One UPDATE over the user's unrevoked tokens; returns how many it revoked. */
+  async revokeForUser(userId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  }
+}

@@ -1,0 +1,87 @@
+import type { SsoSessionRecord } from '@latchkey/core'
+import { type Kysely, type Selectable, sql } from 'kysely'
+import type { SsoSessionRepo } from '../contract.js'
+import type { Database, SsoSessionsTable } from '../kysely/schema.js'
+
+type Row = Selectable<SsoSessionsTable>
+
+function toRow(r: SsoSessionRecord): Row {
+  return {
+    id_hash: r.idHash,
+    sid: r.sid,
+    user_id: r.userId,
+    auth_time: r.authTime,
+    created_at: r.createdAt,
+    idle_expires_at: r.idleExpiresAt,
+    expires_at: r.expiresAt,
+    ended_at: r.endedAt,
+  }
+}
+
+function toRecord(row: Row): SsoSessionRecord {
+  return {
+    idHash: row.id_hash,
+    sid: row.sid,
+    userId: row.user_id,
+    authTime: row.auth_time,
+    createdAt: row.created_at,
+    idleExpiresAt: row.idle_expires_at,
+    expiresAt: row.expires_at,
+    endedAt: row.ended_at,
+  }
+}
+
+export class KyselySsoSessionRepo implements SsoSessionRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(record: SsoSessionRecord): Promise<void> {
+    await this.db.insertInto('sso_sessions').values(toRow(record)).execute()
+  }
+
+  async findActive(idHash: string, now: number): Promise<SsoSessionRecord | null> {
+    const row = await this.db
+      .selectFrom('sso_sessions')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .where('ended_at', 'is', null)
+      .where('idle_expires_at', '>', now)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  /** One UPDATE: the new idle expiry is capped at the absolute expiry in SQL. Ended sessions stay put. */
+  async touch(idHash: string, idleExpiresAt: number): Promise<void> {
+    const capped = sql<number>`case when ${idleExpiresAt} < expires_at then ${idleExpiresAt} else expires_at end`
+    await this.db
+      .updateTable('sso_sessions')
+      .set({ idle_expires_at: capped })
+      .where('id_hash', '=', idHash)
+      .where('ended_at', 'is', null)
+      .execute()
+  }
+
+  /** One UPDATE; true only when the session was active (not ended, not expired) at `now`. */
+  async end(idHash: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sso_sessions')
+      .set({ ended_at: now })
+      .where('id_hash', '=', idHash)
+      .where('ended_at', 'is', null)
+      .where('idle_expires_at', '>', now)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  /** One UPDATE over every not-yet-ended session of the user; returns how many it ended. */
+  async endAllForUser(userId: string, now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('sso_sessions')
+      .set({ ended_at: now })
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows)
+  }
+}

@@ -1,0 +1,57 @@
+import type { SigningKeyRecord } from '@latchkey/core'
+import type { Kysely, Selectable } from 'kysely'
+import type { SigningKeyRepo } from '../contract.js'
+import { rejectDuplicate } from '../kysely/conflict.js'
+import type { Database, SigningKeysTable } from '../kysely/schema.js'
+
+type Row = Selectable<SigningKeysTable>
+
+function toRow(r: SigningKeyRecord): Row {
+  return {
+    kid: r.kid,
+    alg: r.alg,
+    public_jwk: r.publicJwk,
+    private_jwk: r.privateJwk,
+    created_at: r.createdAt,
+    activates_at: r.activatesAt,
+  }
+}
+
+function toRecord(row: Row): SigningKeyRecord {
+  return {
+    kid: row.kid,
+    alg: row.alg,
+    publicJwk: row.public_jwk,
+    privateJwk: row.private_jwk,
+    createdAt: row.created_at,
+    activatesAt: row.activates_at,
+  }
+}
+
+export class KyselySigningKeyRepo implements SigningKeyRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** A taken kid throws ConflictError. */
+  async insert(record: SigningKeyRecord): Promise<void> {
+    await rejectDuplicate(`signing key ${record.kid} already exists`, () =>
+      this.db.insertInto('signing_keys').values(toRow(record)).execute(),
+    )
+  }
+
+  /** Oldest activation first; ties by creation, then kid. */
+  async list(): Promise<SigningKeyRecord[]> {
+    const rows = await this.db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('activates_at')
+      .orderBy('created_at')
+      .orderBy('kid')
+      .execute()
+    return rows.map(toRecord)
+  }
+
+  async delete(kid: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+}

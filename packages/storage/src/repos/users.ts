@@ -1,0 +1,110 @@
+import type { UserRecord } from '@latchkey/core'
+import type { Insertable, Kysely, Selectable } from 'kysely'
+import type { Page, UserPatch, UserRepo } from '../contract.js'
+import { type ColumnWriters, fromFlag, toFlag, writeColumns } from '../kysely/columns.js'
+import { rejectDuplicate } from '../kysely/conflict.js'
+import { inTransaction } from '../kysely/in-transaction.js'
+import { pageWindow } from '../kysely/paging.js'
+import type { Database, UsersTable } from '../kysely/schema.js'
+
+type Row = Selectable<UsersTable>
+
+const writers: ColumnWriters<UserRecord, UsersTable> = {
+  id: (v) => ({ id: v }),
+  email: (v) => ({ email: v.toLowerCase() }),
+  emailVerified: (v) => ({ email_verified: toFlag(v) }),
+  name: (v) => ({ name: v }),
+  nickname: (v) => ({ nickname: v }),
+  picture: (v) => ({ picture: v }),
+  passwordHash: (v) => ({ password_hash: v }),
+  blocked: (v) => ({ blocked: toFlag(v) }),
+  lastLoginAt: (v) => ({ last_login_at: v }),
+  createdAt: (v) => ({ created_at: v }),
+  updatedAt: (v) => ({ updated_at: v }),
+}
+
+function toRecord(row: Row): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    emailVerified: fromFlag(row.email_verified),
+    name: row.name,
+    nickname: row.nickname,
+    picture: row.picture,
+    passwordHash: row.password_hash,
+    blocked: fromFlag(row.blocked),
+    lastLoginAt: row.last_login_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+export class KyselyUserRepo implements UserRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Stores the email lower-cased; a taken email (or id) throws ConflictError. */
+  async insert(record: UserRecord): Promise<void> {
+    const row = writeColumns(writers, record) as Insertable<UsersTable>
+    await rejectDuplicate('a user with this email already exists', () =>
+      this.db.insertInto('users').values(row).execute(),
+    )
+  }
+
+  async get(id: string): Promise<UserRecord | null> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email.toLowerCase())
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async list(page?: Page): Promise<UserRecord[]> {
+    const { limit, offset } = pageWindow(page)
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toRecord)
+  }
+
+  async count(): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  /** One `UPDATE ... RETURNING`: atomic. A taken new email throws ConflictError. */
+  async update(id: string, patch: UserPatch): Promise<UserRecord | null> {
+    const set = writeColumns(writers, patch, ['id', 'createdAt'])
+    if (Object.keys(set).length === 0) return this.get(id)
+    const row = await rejectDuplicate('a user with this email already exists', () =>
+      this.db.updateTable('users').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
+    )
+    return row ? toRecord(row) : null
+  }
+
+  /** In one transaction: the user's sessions, interactions, consents, codes and refresh tokens, then the user. */
+  async delete(id: string): Promise<boolean> {
+    return inTransaction(this.db, async (trx) => {
+      await trx.deleteFrom('sso_sessions').where('user_id', '=', id).execute()
+      await trx.deleteFrom('interactions').where('user_id', '=', id).execute()
+      await trx.deleteFrom('consents').where('user_id', '=', id).execute()
+      await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute()
+      await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+      return result.numDeletedRows > 0n
+    })
+  }
+}

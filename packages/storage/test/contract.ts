@@ -1,0 +1,63 @@
+/**
+ * The one suite every Store implementation passes: each `it()` is one documented guarantee of
+ * `src/contract.ts`. Each test gets a freshly opened and migrated store, closed afterwards.
+ *
+ *   storeContract('sqlite (memory)', () => openStore('sqlite::memory:'))
+ */
+import { afterEach, beforeEach, describe } from 'node:test'
+import type { Store } from '../src/contract.js'
+import { applicationGuarantees } from './contract/applications.js'
+import { apiGuarantees } from './contract/apis.js'
+import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
+import { consentGuarantees } from './contract/consents.js'
+import { interactionGuarantees } from './contract/interactions.js'
+import { migrationGuarantees } from './contract/migrations.js'
+import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
+import { sessionGuarantees } from './contract/sessions.js'
+import { signingKeyGuarantees } from './contract/signing-keys.js'
+import { transactionGuarantees } from './contract/transactions.js'
+import { userGuarantees } from './contract/users.js'
+
+export interface StoreContractOptions {
+  /** Skips the whole suite; a string says why. */
+  readonly skip?: string | boolean
+  /** Runs after each test's store is closed (drop a per-test schema, delete a file). */
+  readonly cleanup?: () => Promise<void>
+}
+
+/** The store under test, for the guarantee groups: valid inside `it()` only. */
+export type CurrentStore = () => Store
+
+export function storeContract(name: string, open: () => Promise<Store>, opts: StoreContractOptions = {}): void {
+  describe(`Store contract: ${name}`, { skip: opts.skip ?? false }, () => {
+    let store: Store | undefined
+
+    beforeEach(async () => {
+      store = await open()
+      await store.migrate()
+    })
+
+    afterEach(async () => {
+      await store?.close()
+      store = undefined
+      await opts.cleanup?.()
+    })
+
+    const current: CurrentStore = () => {
+      if (!store) throw new Error('no store: the contract suite opens one per test')
+      return store
+    }
+
+    authorizationCodeGuarantees(current)
+    refreshTokenGuarantees(current)
+    transactionGuarantees(current)
+    userGuarantees(current)
+    apiGuarantees(current)
+    applicationGuarantees(current)
+    sessionGuarantees(current)
+    interactionGuarantees(current)
+    consentGuarantees(current)
+    signingKeyGuarantees(current)
+    migrationGuarantees(current)
+  })
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import type { CurrentStore } from '../contract.js'
+import { DAY, MINUTE, refreshToken, T0 } from '../fixtures.js'
+
+export function refreshTokenGuarantees(store: CurrentStore): void {
+  it('refreshTokens round-trip every field (JSON scope, nulls)', async () => {
+    const token = refreshToken({ audience: null, sid: null, organization: 'org_1' })
+    await store().refreshTokens.insert(token)
+    assert.deepEqual(await store().refreshTokens.findByHash(token.tokenHash), token)
+    assert.equal(await store().refreshTokens.findByHash('no-such-token'), null)
+  })
+
+  it('refreshTokens.rotate marks an active token rotated at now and reports rotated', async () => {
+    const token = refreshToken()
+    await store().refreshTokens.insert(token)
+    const result = await store().refreshTokens.rotate(token.tokenHash, T0 + 5, 0)
+    assert.deepEqual(result, { outcome: 'rotated', token: { ...token, rotatedAt: T0 + 5 } })
+    assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.rotatedAt, T0 + 5)
+  })
+
+  it('refreshTokens.rotate is single-use under 20 concurrent callers', async () => {
+    const token = refreshToken()
+    await store().refreshTokens.insert(token)
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store().refreshTokens.rotate(token.tokenHash, T0, 60_000)),
+    )
+    assert.equal(results.filter((r) => r.outcome === 'rotated').length, 1)
+    assert.equal(results.filter((r) => r.outcome === 'reuse-allowed').length, 19)
+  })
+
+  it('refreshTokens.rotate reports reuse-allowed within the reuse interval and reuse-detected after it', async () => {
+    const token = refreshToken()
+    await store().refreshTokens.insert(token)
+    await store().refreshTokens.rotate(token.tokenHash, T0, 30_000)
+    const within = await store().refreshTokens.rotate(token.tokenHash, T0 + 30_000, 30_000)
+    assert.equal(within.outcome, 'reuse-allowed')
+    assert.deepEqual(within.outcome === 'reuse-allowed' && within.token, { ...token, rotatedAt: T0 })
+    const after = await store().refreshTokens.rotate(token.tokenHash, T0 + 30_001, 30_000)
+    assert.equal(after.outcome, 'reuse-detected')
+    assert.equal(after.outcome === 'reuse-detected' && after.token.familyId, token.familyId)
+    const noInterval = await store().refreshTokens.rotate(token.tokenHash, T0 + 1, 0)
+    assert.equal(noInterval.outcome, 'reuse-detected')
+  })
+
+  it('refreshTokens.rotate reports invalid for unknown, revoked, idle-expired and family-expired tokens', async () => {
+    const revoked = refreshToken({ revokedAt: T0 - 1 })
+    const idle = refreshToken({ expiresAt: T0 })
+    const family = refreshToken({ familyExpiresAt: T0 })
+    for (const token of [revoked, idle, family]) await store().refreshTokens.insert(token)
+    assert.deepEqual(await store().refreshTokens.rotate('no-such-token', T0, DAY), { outcome: 'invalid' })
+    for (const token of [revoked, idle, family]) {
+      assert.deepEqual(await store().refreshTokens.rotate(token.tokenHash, T0, DAY), { outcome: 'invalid' })
+      assert.deepEqual(await store().refreshTokens.findByHash(token.tokenHash), token, 'left untouched')
+    }
+  })
+
+  it('refreshTokens.rotate reports invalid for a rotated token once its family is revoked or expired', async () => {
+    const token = refreshToken({ familyExpiresAt: T0 + DAY })
+    const sibling = refreshToken({ familyExpiresAt: T0 + DAY })
+    await store().refreshTokens.insert(token)
+    await store().refreshTokens.insert(sibling)
+    await store().refreshTokens.rotate(token.tokenHash, T0, MINUTE)
+    await store().refreshTokens.rotate(sibling.tokenHash, T0, MINUTE)
+    await store().refreshTokens.revokeFamily(token.familyId, T0 + 1)
+    assert.deepEqual(await store().refreshTokens.rotate(token.tokenHash, T0 + 2, MINUTE), { outcome: 'invalid' })
+    assert.deepEqual(await store().refreshTokens.rotate(sibling.tokenHash, T0 + DAY, DAY), { outcome: 'invalid' })
+  })
+
+  it('refreshTokens.revokeFamily revokes every token of the family and nothing else', async () => {
+    const familyId = 'family-a'
+    const members = [
+      refreshToken({ familyId, rotatedAt: T0 - 2 }),
+      refreshToken({ familyId, rotatedAt: T0 - 1 }),
+      refreshToken({ familyId }),
+    ]
+    const outsider = refreshToken({ familyId: 'family-b' })
+    for (const token of [...members, outsider]) await store().refreshTokens.insert(token)
+    assert.equal(await store().refreshTokens.revokeFamily(familyId, T0), 3)
+    for (const token of members) assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
+    assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
+  })
+
+  it('refreshTokens.revokeByGrant revokes every token issued from the grant and nothing else', async () => {
+    const grantId = 'grant-a'
+    const members = [refreshToken({ grantId }), refreshToken({ grantId })]
+    const outsider = refreshToken({ grantId: 'grant-b' })
+    for (const token of [...members, outsider]) await store().refreshTokens.insert(token)
+    assert.equal(await store().refreshTokens.revokeByGrant(grantId, T0), 2)
+    for (const token of members) assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
+    assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
+  })
+
+  it('refreshTokens.revokeForUser revokes every token of the user and nothing else', async () => {
+    const userId = 'auth0|user-a'
+    const members = [refreshToken({ userId }), refreshToken({ userId, clientId: 'other-client' })]
+    const outsider = refreshToken({ userId: 'auth0|user-b' })
+    for (const token of [...members, outsider]) await store().refreshTokens.insert(token)
+    assert.equal(await store().refreshTokens.revokeForUser(userId, T0), 2)
+    for (const token of members) assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
+    assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
+  })
+
+  it('refreshTokens revocations skip tokens already revoked, count the rest and keep the first revocation time', async () => {
+    const token = refreshToken({ familyId: 'family-c', grantId: 'grant-c', userId: 'auth0|user-c' })
+    await store().refreshTokens.insert(token)
+    assert.equal(await store().refreshTokens.revokeFamily('family-c', T0), 1)
+    assert.equal(await store().refreshTokens.revokeFamily('family-c', T0 + 1), 0)
+    assert.equal(await store().refreshTokens.revokeByGrant('grant-c', T0 + 2), 0)
+    assert.equal(await store().refreshTokens.revokeForUser('auth0|user-c', T0 + 3), 0)
+    assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
+  })
+}

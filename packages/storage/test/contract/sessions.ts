@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import type { CurrentStore } from '../contract.js'
+import { DAY, session, T0 } from '../fixtures.js'
+
+export function sessionGuarantees(store: CurrentStore): void {
+  it('sessions round-trip every field', async () => {
+    const record = session()
+    await store().sessions.insert(record)
+    assert.deepEqual(await store().sessions.findActive(record.idHash, T0), record)
+  })
+
+  it('sessions.findActive ignores ended, idle-expired and absolutely expired sessions', async () => {
+    const ended = session({ endedAt: T0 - 1 })
+    const idle = session({ idleExpiresAt: T0 })
+    const absolute = session({ idleExpiresAt: T0 + DAY, expiresAt: T0 })
+    for (const record of [ended, idle, absolute]) await store().sessions.insert(record)
+    for (const record of [ended, idle, absolute]) assert.equal(await store().sessions.findActive(record.idHash, T0), null)
+    assert.equal(await store().sessions.findActive('no-such-session', T0), null)
+    assert.notEqual(await store().sessions.findActive(idle.idHash, T0 - 1), null)
+  })
+
+  it('sessions.touch slides the idle expiry but never past the absolute expiry', async () => {
+    const record = session({ idleExpiresAt: T0 + DAY, expiresAt: T0 + 7 * DAY })
+    await store().sessions.insert(record)
+    await store().sessions.touch(record.idHash, T0 + 3 * DAY)
+    assert.equal((await store().sessions.findActive(record.idHash, T0))?.idleExpiresAt, T0 + 3 * DAY)
+    await store().sessions.touch(record.idHash, T0 + 30 * DAY)
+    assert.equal((await store().sessions.findActive(record.idHash, T0))?.idleExpiresAt, T0 + 7 * DAY)
+  })
+
+  it('sessions.touch does not revive an ended session', async () => {
+    const record = session({ idleExpiresAt: T0 + DAY })
+    await store().sessions.insert(record)
+    await store().sessions.end(record.idHash, T0)
+    await store().sessions.touch(record.idHash, T0 + 3 * DAY)
+    assert.equal(await store().sessions.findActive(record.idHash, T0 + 1), null)
+  })
+
+  it('sessions.end ends an active session once and reports whether it did', async () => {
+    const record = session()
+    const expired = session({ expiresAt: T0 })
+    await store().sessions.insert(record)
+    await store().sessions.insert(expired)
+    assert.equal(await store().sessions.end(record.idHash, T0), true)
+    assert.equal(await store().sessions.end(record.idHash, T0 + 1), false)
+    assert.equal(await store().sessions.end(expired.idHash, T0), false)
+    assert.equal(await store().sessions.end('no-such-session', T0), false)
+    assert.equal(await store().sessions.findActive(record.idHash, T0), null)
+  })
+
+  it('sessions.endAllForUser ends every session of that user only and counts them', async () => {
+    const userId = 'auth0|user-a'
+    const mine = [session({ userId }), session({ userId }), session({ userId, endedAt: T0 - 1 })]
+    const theirs = session({ userId: 'auth0|user-b' })
+    for (const record of [...mine, theirs]) await store().sessions.insert(record)
+    assert.equal(await store().sessions.endAllForUser(userId, T0), 2)
+    for (const record of mine) assert.equal(await store().sessions.findActive(record.idHash, T0), null)
+    assert.notEqual(await store().sessions.findActive(theirs.idHash, T0), null)
+  })
+}

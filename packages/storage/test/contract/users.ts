@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { ConflictError } from '../../src/contract.js'
+import type { CurrentStore } from '../contract.js'
+import { authorizationCode, DAY, interaction, refreshToken, session, T0, user } from '../fixtures.js'
+
+export function userGuarantees(store: CurrentStore): void {
+  it('users round-trip every field (booleans, nulls, times)', async () => {
+    const plain = user()
+    const full = user({
+      emailVerified: true,
+      blocked: true,
+      name: 'Ada Lovelace',
+      nickname: 'ada',
+      picture: 'https://img.example/ada.png',
+      lastLoginAt: T0 + 1,
+      updatedAt: T0 + 2,
+    })
+    for (const person of [plain, full]) await store().users.insert(person)
+    assert.deepEqual(await store().users.get(plain.id), plain)
+    assert.deepEqual(await store().users.get(full.id), full)
+    assert.equal(await store().users.get('auth0|nobody'), null)
+  })
+
+  it('users.insert stores the email lower-cased and findByEmail is case-insensitive', async () => {
+    const person = user({ email: 'Ada.Lovelace@Example.COM' })
+    await store().users.insert(person)
+    const found = await store().users.findByEmail('ADA.lovelace@example.com')
+    assert.deepEqual(found, { ...person, email: 'ada.lovelace@example.com' })
+    assert.equal(await store().users.findByEmail('someone.else@example.com'), null)
+  })
+
+  it('users.insert rejects a duplicate email case-insensitively with ConflictError', async () => {
+    await store().users.insert(user({ email: 'taken@example.com' }))
+    await assert.rejects(store().users.insert(user({ email: 'TAKEN@example.com' })), ConflictError)
+    assert.equal(await store().users.count(), 1)
+  })
+
+  it('users.update changes only the given fields and returns the record, or null for an unknown user', async () => {
+    const person = user({ name: 'Before', nickname: 'nick' })
+    await store().users.insert(person)
+    const updated = await store().users.update(person.id, { name: 'After', blocked: true, updatedAt: T0 + 9 })
+    const expected = { ...person, name: 'After', blocked: true, updatedAt: T0 + 9 }
+    assert.deepEqual(updated, expected)
+    assert.deepEqual(await store().users.get(person.id), expected)
+    assert.deepEqual(await store().users.update(person.id, {}), expected)
+    assert.equal(await store().users.update('auth0|nobody', { name: 'x' }), null)
+  })
+
+  it('users.update lower-cases a new email and rejects one already taken with ConflictError', async () => {
+    const first = user({ email: 'first@example.com' })
+    const second = user({ email: 'second@example.com' })
+    await store().users.insert(first)
+    await store().users.insert(second)
+    assert.equal((await store().users.update(second.id, { email: 'Renamed@Example.com' }))?.email, 'renamed@example.com')
+    await assert.rejects(store().users.update(second.id, { email: 'FIRST@example.com' }), ConflictError)
+    assert.equal((await store().users.get(second.id))?.email, 'renamed@example.com')
+  })
+
+  it('users.list pages oldest first, ties broken by id, and count counts', async () => {
+    const people = [
+      user({ id: 'auth0|b', createdAt: T0 }),
+      user({ id: 'auth0|a', createdAt: T0 }),
+      user({ id: 'auth0|c', createdAt: T0 - DAY }),
+    ]
+    for (const person of people) await store().users.insert(person)
+    const ids = (await store().users.list()).map((u) => u.id)
+    assert.deepEqual(ids, ['auth0|c', 'auth0|a', 'auth0|b'])
+    assert.deepEqual((await store().users.list({ page: 1, perPage: 2 })).map((u) => u.id), ['auth0|b'])
+    assert.equal(await store().users.count(), 3)
+  })
+
+  it('users.delete cascades to the sessions, interactions, consents, codes and refresh tokens of that user only', async () => {
+    const gone = user()
+    const stays = user()
+    await store().users.insert(gone)
+    await store().users.insert(stays)
+    const records = (userId: string) => ({
+      session: session({ userId }),
+      interaction: interaction({ userId, sessionSid: 'sid', authTime: T0 }),
+      code: authorizationCode({ userId }),
+      token: refreshToken({ userId }),
+    })
+    const mine = records(gone.id)
+    const theirs = records(stays.id)
+    for (const r of [mine, theirs]) {
+      await store().sessions.insert(r.session)
+      await store().interactions.insert(r.interaction)
+      await store().authorizationCodes.insert(r.code)
+      await store().refreshTokens.insert(r.token)
+      await store().consents.grant(r.session.userId, 'client-1', '', ['openid'], T0)
+    }
+    assert.equal(await store().users.delete(gone.id), true)
+    assert.equal(await store().users.delete(gone.id), false)
+    assert.equal(await store().users.get(gone.id), null)
+    assert.equal(await store().sessions.findActive(mine.session.idHash, T0), null)
+    assert.equal(await store().interactions.get(mine.interaction.id, T0), null)
+    assert.equal(await store().authorizationCodes.findByHash(mine.code.codeHash), null)
+    assert.equal(await store().refreshTokens.findByHash(mine.token.tokenHash), null)
+    assert.equal(await store().consents.find(gone.id, 'client-1', ''), null)
+    assert.notEqual(await store().users.get(stays.id), null)
+    assert.notEqual(await store().sessions.findActive(theirs.session.idHash, T0), null)
+    assert.notEqual(await store().interactions.get(theirs.interaction.id, T0), null)
+    assert.notEqual(await store().authorizationCodes.findByHash(theirs.code.codeHash), null)
+    assert.notEqual(await store().refreshTokens.findByHash(theirs.token.tokenHash), null)
+    assert.notEqual(await store().consents.find(stays.id, 'client-1', ''), null)
+  })
+}

@@ -1,0 +1,191 @@
+/**
+ * Record builders for the contract suite: every field set, unique keys from a counter, times around
+ * the fixed instant T0. Pass overrides for what a test cares about.
+ */
+import type {
+  ApiRecord,
+  ApplicationRecord,
+  AuthorizationCodeRecord,
+  AuthorizationRequest,
+  InteractionRecord,
+  RefreshTokenRecord,
+  SigningKeyRecord,
+  SsoSessionRecord,
+  UserRecord,
+} from '@latchkey/core'
+
+/** 2023-11-14T22:13:20Z: every test time is T0 plus or minus something. */
+export const T0 = 1_700_000_000_000
+export const MINUTE = 60_000
+export const DAY = 24 * 60 * MINUTE
+
+let seq = 0
+export function uniqueId(prefix: string): string {
+  seq += 1
+  return `${prefix}-${seq.toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+export function application(overrides: Partial<ApplicationRecord> = {}): ApplicationRecord {
+  return {
+    clientId: uniqueId('client'),
+    name: 'Test App',
+    appType: 'spa',
+    tokenEndpointAuthMethod: 'none',
+    clientSecretHash: null,
+    callbacks: ['https://app.example/callback', 'http://localhost:3000/callback'],
+    allowedLogoutUrls: ['https://app.example/'],
+    webOrigins: ['https://app.example'],
+    allowedOrigins: [],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    isFirstParty: true,
+    refreshToken: { reuseIntervalSeconds: 0, idleLifetimeSeconds: 1_296_000, absoluteLifetimeSeconds: 2_592_000 },
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export function api(overrides: Partial<ApiRecord> = {}): ApiRecord {
+  const id = uniqueId('api')
+  return {
+    id,
+    name: 'Test API',
+    identifier: `https://${id}.example/`,
+    scopes: [
+      { value: 'read:things', description: 'Read things' },
+      { value: 'write:things', description: 'Write "things" — with ünïcode' },
+    ],
+    allowOfflineAccess: true,
+    tokenLifetime: 86_400,
+    skipConsentForFirstParty: false,
+    signingAlg: 'RS256',
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  const id = uniqueId('user')
+  return {
+    id: `auth0|${id}`,
+    email: `${id}@example.com`,
+    emailVerified: false,
+    name: null,
+    nickname: null,
+    picture: null,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
+    blocked: false,
+    lastLoginAt: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export function session(overrides: Partial<SsoSessionRecord> = {}): SsoSessionRecord {
+  return {
+    idHash: uniqueId('session-hash'),
+    sid: uniqueId('sid'),
+    userId: uniqueId('user'),
+    authTime: T0,
+    createdAt: T0,
+    idleExpiresAt: T0 + 3 * DAY,
+    expiresAt: T0 + 7 * DAY,
+    endedAt: null,
+    ...overrides,
+  }
+}
+
+export function authorizationRequest(overrides: Partial<AuthorizationRequest> = {}): AuthorizationRequest {
+  return {
+    clientId: uniqueId('client'),
+    redirectUri: 'https://app.example/callback',
+    redirectUriProvided: true,
+    responseMode: 'query',
+    scope: ['openid', 'profile', 'offline_access'],
+    audience: 'https://api.example/',
+    state: 'state-123',
+    nonce: null,
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    codeChallengeMethod: 'S256',
+    prompt: ['login', 'consent'],
+    maxAge: null,
+    loginHint: 'someone@example.com',
+    screenHint: null,
+    organization: null,
+    invitation: null,
+    ...overrides,
+  }
+}
+
+export function interaction(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
+  return {
+    id: uniqueId('interaction'),
+    csrfHash: uniqueId('csrf-hash'),
+    request: authorizationRequest(),
+    userId: null,
+    sessionSid: null,
+    authTime: null,
+    createdAt: T0,
+    expiresAt: T0 + 10 * MINUTE,
+    ...overrides,
+  }
+}
+
+export function authorizationCode(overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    codeHash: uniqueId('code-hash'),
+    grantId: uniqueId('grant'),
+    clientId: uniqueId('client'),
+    userId: uniqueId('user'),
+    redirectUri: 'https://app.example/callback',
+    redirectUriProvided: true,
+    scope: ['openid', 'profile', 'offline_access'],
+    audience: 'https://api.example/',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    codeChallengeMethod: 'S256',
+    nonce: 'n-0S6_WzA2Mj',
+    authTime: T0 - MINUTE,
+    sid: uniqueId('sid'),
+    organization: null,
+    createdAt: T0,
+    expiresAt: T0 + MINUTE,
+    consumedAt: null,
+    ...overrides,
+  }
+}
+
+export function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    tokenHash: uniqueId('token-hash'),
+    familyId: uniqueId('family'),
+    grantId: uniqueId('grant'),
+    clientId: uniqueId('client'),
+    userId: uniqueId('user'),
+    scope: ['openid', 'offline_access', 'read:things'],
+    audience: 'https://api.example/',
+    authTime: T0 - MINUTE,
+    sid: uniqueId('sid'),
+    organization: null,
+    createdAt: T0,
+    expiresAt: T0 + 15 * DAY,
+    familyExpiresAt: T0 + 30 * DAY,
+    rotatedAt: null,
+    revokedAt: null,
+    ...overrides,
+  }
+}
+
+export function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
+  const kid = uniqueId('kid')
+  return {
+    kid,
+    alg: 'RS256',
+    publicJwk: JSON.stringify({ kty: 'RSA', kid, n: 'AQAB-n', e: 'AQAB' }),
+    privateJwk: JSON.stringify({ kty: 'RSA', kid, n: 'AQAB-n', e: 'AQAB', d: 'private' }),
+    createdAt: T0,
+    activatesAt: T0,
+    ...overrides,
+  }
+}
