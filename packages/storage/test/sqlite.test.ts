@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import SQLite from 'better-sqlite3'
+import { openAndMigrate, openStore } from '../src/open.js'
+import { storeContract } from './contract.js'
+import { T0, user } from './fixtures.js'
+import { spawnChild } from './support/spawn-child.js'
+
+const root = mkdtempSync(join(tmpdir(), 'latchkey-storage-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+
+let fileCount = 0
+/** A fresh file in a directory that does not exist yet (openStore creates it). */
+function freshFile(): string {
+  fileCount += 1
+  return join(root, `run-${fileCount}`, 'nested', 'latchkey.db')
+}
+
+storeContract('sqlite (memory)', () => openStore('sqlite::memory:'))
+
+storeContract('sqlite (file, WAL)', () => openStore(`sqlite:${freshFile()}`))
+
+describe('SQLite file shared by several handles and processes', () => {
+  it('creates the parent directory and puts the file in WAL mode with a busy timeout', async () => {
+    const path = freshFile()
+    const store = await openAndMigrate(`sqlite:${path}`)
+    try {
+      const raw = new SQLite(path, { readonly: true })
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal')
+      raw.close()
+      assert.equal(store.dialect, 'sqlite')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('two openStore handles on the same file see each other’s writes immediately', async () => {
+    const path = freshFile()
+    const server = await openAndMigrate(`sqlite:${path}`)
+    const cli = await openAndMigrate(path)
+    try {
+      const person = user()
+      await cli.users.insert(person)
+      assert.deepEqual(await server.users.get(person.id), person)
+      await server.users.update(person.id, { blocked: true, updatedAt: T0 + 1 })
+      assert.equal((await cli.users.get(person.id))?.blocked, true)
+      assert.equal(await server.users.delete(person.id), true)
+      assert.equal(await cli.users.get(person.id), null)
+    } finally {
+      await cli.close()
+      await server.close()
+    }
+  })
+
+  it('migrate from four processes at once on a new file applies each migration once', async () => {
+    const path = freshFile()
+    const children = Array.from({ length: 4 }, () => spawnChild(['migrate', `sqlite:${path}`]))
+    const outputs = await Promise.all(children.map((child) => child.done))
+    for (const output of outputs) assert.match(output, /^migrated$/m)
+    const raw = new SQLite(path, { readonly: true })
+    try {
+      const { n } = raw.prepare('select count(*) as n from kysely_migration').get() as { n: number }
+      assert.equal(n, 1)
+    } finally {
+      raw.close()
+    }
+  })
+
+  it('a write waits for another process’s open transaction instead of failing', async () => {
+    const path = freshFile()
+    const store = await openAndMigrate(`sqlite:${path}`)
+    try {
+      const holder = spawnChild(['hold', `sqlite:${path}`, '300', 'auth0|held'])
+      await holder.printed('holding')
+      const person = user()
+      await store.users.insert(person)
+      await holder.done
+      assert.notEqual(await store.users.get('auth0|held'), null)
+      assert.notEqual(await store.users.get(person.id), null)
+    } finally {
+      await store.close()
+    }
+  })
+})
