@@ -45,7 +45,9 @@ export interface ConfigInput {
   logLevel?: string | undefined
 }
 
-export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset.
+  const env = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== undefined && v !== ''))
   const parsedPort = portSchema.safeParse(input.port ?? env.PORT ?? 3000)
   if (!parsedPort.success) throw new Error(`port must be an integer between 0 and 65535`)
   const port = parsedPort.data

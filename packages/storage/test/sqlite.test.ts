@@ -57,7 +57,9 @@ describe('SQLite file shared by several handles and processes', () => {
 
   it('migrate from four processes at once on a new file applies each migration once', async () => {
     const path = freshFile()
-    const children = Array.from({ length: 4 }, () => spawnChild(['migrate', `sqlite:${path}`]))
+    // A shared start line well after the children's loader start-up, so their migrations overlap.
+    const at = String(Date.now() + 2500)
+    const children = Array.from({ length: 4 }, () => spawnChild(['migrate', `sqlite:${path}`, at]))
     const outputs = await Promise.all(children.map((child) => child.done))
     for (const output of outputs) assert.match(output, /^migrated$/m)
     const raw = new SQLite(path, { readonly: true })

@@ -37,7 +37,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
-    return false
+    return true
   }
 }
 

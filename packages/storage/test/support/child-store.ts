@@ -1,6 +1,7 @@
 /**
  * A second process on the same database, for the SQLite sharing tests:
- *   child-store.ts migrate <url>          migrate, print "migrated", exit
+ *   child-store.ts migrate <url> <at>     migrate at epoch ms <at> (a start line shared by several
+ *                                         children, so their migrations overlap), print "migrated"
  *   child-store.ts hold <url> <ms> <id>   insert user <id> in a transaction held open <ms>, print
  *                                         "holding" once the write lock is taken, "committed" after
  */
@@ -9,10 +10,11 @@ import { openStore } from '../../src/open.js'
 import { T0, user } from '../fixtures.js'
 
 const [mode, url, ms, id] = process.argv.slice(2)
-if (url === undefined) throw new Error('usage: child-store.ts migrate|hold <url> [ms] [id]')
+if (url === undefined) throw new Error('usage: child-store.ts migrate <url> <at> | hold <url> <ms> <id>')
 const store = await openStore(url)
 try {
   if (mode === 'migrate') {
+    await sleep(Math.max(0, Number(ms) - Date.now()))
     await store.migrate()
     process.stdout.write('migrated\n')
   } else if (mode === 'hold') {

@@ -1,0 +1,173 @@
+/** `latchkey apps …`: register and manage applications (OAuth clients), like `auth0 apps`. */
+import { type ApplicationInput, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import type { Command } from 'commander'
+import { appFields, presentApp, table } from '../present.js'
+import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
+
+interface AppOptions extends CommonOptions {
+  name?: string
+  type?: string
+  callbacks?: string[]
+  logoutUrls?: string[]
+  webOrigins?: string[]
+  origins?: string[]
+  grants?: string[]
+  authMethod?: string
+  thirdParty?: boolean
+  refreshReuseInterval?: number
+  refreshIdleLifetime?: number
+  refreshAbsoluteLifetime?: number
+  force?: boolean
+}
+
+/** Registration field paths → the flags that set them, for error messages. */
+const FLAGS = {
+  name: '--name',
+  type: '--type',
+  callbacks: '--callbacks',
+  logoutUrls: '--logout-urls',
+  webOrigins: '--web-origins',
+  allowedOrigins: '--origins',
+  grants: '--grants',
+  authMethod: '--auth-method',
+  'refreshToken.reuseIntervalSeconds': '--refresh-reuse-interval',
+  'refreshToken.idleLifetimeSeconds': '--refresh-idle-lifetime',
+  'refreshToken.absoluteLifetimeSeconds': '--refresh-absolute-lifetime',
+}
+
+/** The options `create` and `update` share. */
+function withAppOptions(cmd: Command, update: boolean): Command {
+  cmd
+    .option('--callbacks <urls>', 'allowed callback URLs, comma-separated', list)
+    .option('--logout-urls <urls>', 'allowed logout URLs, comma-separated', list)
+    .option('--web-origins <origins>', 'allowed web origins (web_message, cross-origin auth), comma-separated', list)
+    .option('--origins <origins>', 'allowed origins (CORS), comma-separated', list)
+    .option('--grants <grants>', 'grant types: authorization_code (code), refresh_token (refresh-token), client_credentials (credentials)', list)
+    .option('--third-party', 'a third-party app: always asks for consent')
+    .option('--refresh-reuse-interval <seconds>', 'reuse interval (leeway) for a rotated refresh token', seconds)
+    .option('--refresh-idle-lifetime <seconds>', 'refresh-token idle lifetime', seconds)
+    .option('--refresh-absolute-lifetime <seconds>', 'refresh-token absolute lifetime', seconds)
+  if (update) cmd.option('--no-third-party', 'make it a first-party app again')
+  return cmd
+}
+
+function appInput(o: AppOptions): Partial<ApplicationInput> {
+  const refreshToken = defined({
+    reuseIntervalSeconds: o.refreshReuseInterval,
+    idleLifetimeSeconds: o.refreshIdleLifetime,
+    absoluteLifetimeSeconds: o.refreshAbsoluteLifetime,
+  })
+  return defined({
+    name: o.name,
+    callbacks: o.callbacks,
+    logoutUrls: o.logoutUrls,
+    webOrigins: o.webOrigins,
+    allowedOrigins: o.origins,
+    grants: o.grants,
+    authMethod: o.authMethod,
+    firstParty: o.thirdParty === undefined ? undefined : !o.thirdParty,
+    refreshToken: Object.keys(refreshToken).length ? refreshToken : undefined,
+  })
+}
+
+async function findApp(store: Store, clientId: string): Promise<ApplicationRecord> {
+  const app = await store.applications.get(clientId)
+  if (!app) throw notFound('application with client_id', clientId)
+  return app
+}
+
+async function save(store: Store, record: ApplicationRecord): Promise<ApplicationRecord> {
+  const { clientId, createdAt: _createdAt, ...patch } = record
+  return (await store.applications.update(clientId, patch)) ?? record
+}
+
+const SECRET_WARNING = 'Store the client secret now: it will not be shown again.'
+
+export function registerApps(program: Command): void {
+  const apps = group(program, 'apps', 'Manage applications (OAuth clients)')
+
+  withAppOptions(leaf(apps, 'create', 'Register an application'), false)
+    .requiredOption('-n, --name <name>', 'application name')
+    .requiredOption('-t, --type <type>', 'spa, native, regular or m2m')
+    .option('--auth-method <method>', 'token endpoint authentication: None, Post or Basic (default: None for spa/native, Post otherwise)')
+    .action((opts: AppOptions) =>
+      run(
+        opts,
+        async (store) => {
+          const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now())
+          await store.applications.insert(record)
+          print(opts, presentApp(record, clientSecret ?? undefined), () =>
+            [
+              `Created application ${JSON.stringify(record.name)}`,
+              appFields(record, clientSecret ? [['client_secret', clientSecret]] : []),
+              ...(clientSecret ? ['', SECRET_WARNING] : []),
+            ].join('\n'),
+          )
+        },
+        FLAGS,
+      ),
+    )
+
+  leaf(apps, 'list', 'List applications')
+    .alias('ls')
+    .action((opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const all = await listAll((page) => store.applications.list(page))
+        print(opts, all.map((a) => presentApp(a)), () =>
+          all.length === 0
+            ? 'No applications yet: latchkey apps create --name NAME --type spa|native|regular|m2m'
+            : table(
+                ['CLIENT_ID', 'TYPE', 'NAME'],
+                all.map((a) => [a.clientId, a.appType, a.name]),
+              ),
+        )
+      }),
+    )
+
+  leaf(apps, 'show <client_id>', 'Show an application')
+    .action((clientId: string, opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const app = await findApp(store, clientId)
+        print(opts, presentApp(app), () => appFields(app))
+      }),
+    )
+
+  withAppOptions(leaf(apps, 'update <client_id>', 'Change an application (lists given replace the stored ones)'), true)
+    .option('-n, --name <name>', 'application name')
+    .action((clientId: string, opts: AppOptions) =>
+      run(
+        opts,
+        async (store) => {
+          const input = appInput(opts)
+          if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+          const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now()))
+          print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
+        },
+        FLAGS,
+      ),
+    )
+
+  leaf(apps, 'delete <client_id>', 'Delete an application and everything issued to it')
+    .alias('rm')
+    .option('--force', 'do not ask for confirmation')
+    .action((clientId: string, opts: AppOptions) =>
+      run(opts, async (store) => {
+        const app = await findApp(store, clientId)
+        await confirm(`Delete application ${JSON.stringify(app.name)} (${app.clientId}) and its tokens?`, opts.force)
+        if (!(await store.applications.delete(clientId))) throw notFound('application with client_id', clientId)
+        print(opts, { client_id: clientId, deleted: true }, () => `Deleted application ${JSON.stringify(app.name)} (${clientId})`)
+      }),
+    )
+
+  leaf(apps, 'rotate-secret <client_id>', 'Issue a new client secret; the old one stops working at once')
+    .action((clientId: string, opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const { record, clientSecret } = rotateClientSecret(await findApp(store, clientId), Date.now())
+        const updated = await save(store, record)
+        print(opts, presentApp(updated, clientSecret), () =>
+          [`New client secret for ${JSON.stringify(updated.name)} (${clientId})`, `  client_secret  ${clientSecret}`, '', SECRET_WARNING].join('\n'),
+        )
+      }),
+    )
+}
