@@ -2,12 +2,13 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, it } from 'node:test'
 import SQLite from 'better-sqlite3'
 import { openAndMigrate, openStore } from '../src/open.js'
 import { storeContract } from './contract.js'
 import { T0, user } from './fixtures.js'
-import { spawnChild } from './support/spawn-child.js'
+import { type Child, spawnChild } from './support/spawn-child.js'
 
 const root = mkdtempSync(join(tmpdir(), 'latchkey-storage-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -82,6 +83,29 @@ describe('SQLite file shared by several handles and processes', () => {
       await holder.done
       assert.notEqual(await store.users.get('auth0|held'), null)
       assert.notEqual(await store.users.get(person.id), null)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('a read-then-write transaction survives another process writing meanwhile (it waits for the lock)', async () => {
+    const path = freshFile()
+    const store = await openAndMigrate(`sqlite:${path}`)
+    try {
+      const person = user({ name: '1' })
+      await store.users.insert(person)
+      let other: Child | undefined
+      await store.transaction(async (tx) => {
+        const before = await tx.users.get(person.id)
+        other = spawnChild(['insert', `sqlite:${path}`, '-', 'auth0|other'])
+        await other.printed('ready')
+        await sleep(300) // the other process tries its write now, and has to wait for ours
+        await tx.users.update(person.id, { name: String(Number(before?.name) + 1) })
+      })
+      assert.ok(other)
+      assert.match(await other.done, /^inserted$/m)
+      assert.equal((await store.users.get(person.id))?.name, '2')
+      assert.notEqual(await store.users.get('auth0|other'), null)
     } finally {
       await store.close()
     }

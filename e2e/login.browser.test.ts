@@ -1,0 +1,99 @@
+/**
+ * A real browser (Debian's Chromium, driven by playwright-core) through Latchkey's pages: the login
+ * form, the consent form, the redirect to the app, and Auth0-style silent authentication in a hidden
+ * iframe (`prompt=none&response_mode=web_message`) answered by postMessage.
+ */
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { chromium, type Browser } from 'playwright-core'
+import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
+if (skip) console.log(`# ${skip}`)
+
+describe('in a real browser', { skip }, () => {
+  let server: TestServer
+  let browser: Browser
+  let appServer: Server
+  let appOrigin = ''
+
+  before(async () => {
+    server = await startTestServer()
+    // The "app": a callback page, and a page that runs silent authentication in an iframe.
+    appServer = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', appOrigin)
+      if (url.pathname === '/silent') {
+        res.setHeader('content-type', 'text/html')
+        res.end(`<!doctype html><title>silent</title><pre id="out">waiting</pre><script>
+          window.addEventListener('message', (e) => {
+            if (e.origin !== ${JSON.stringify(new URL(server.issuer).origin)} || !e.data || e.data.type !== 'authorization_response') return;
+            document.getElementById('out').textContent = JSON.stringify(e.data.response);
+          });
+          const f = document.createElement('iframe'); f.style.display = 'none';
+          f.src = ${JSON.stringify('__AUTHORIZE__')}.replace('__AUTHORIZE__', decodeURIComponent(location.hash.slice(1)));
+          document.body.appendChild(f);
+        </script>`)
+        return
+      }
+      res.setHeader('content-type', 'text/html')
+      res.end('<!doctype html><title>callback</title><p>back in the app</p>')
+    })
+    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
+    appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    })
+  })
+  after(async () => {
+    await browser?.close()
+    await new Promise((resolve) => appServer?.close(resolve))
+    await server?.close()
+  })
+
+  it('logs in through the form, consents, lands on the callback with a code, and silent auth then succeeds in an iframe', async () => {
+    const callback = `${appOrigin}/callback`
+    const { app } = await addApp(server.store, { callbacks: [callback], webOrigins: [appOrigin], firstParty: false })
+    const api = await addApi(server.store, { identifier: `https://browser-${Date.now()}.example.com/` })
+    const user = await addUser(server.store)
+    const context = await browser.newContext()
+    const page = await context.newPage()
+
+    await page.goto(authorizeUrl(server.issuer, { clientId: app.clientId, redirectUri: callback, audience: api.identifier, scope: 'openid profile read:appointments', challenge: pkce().challenge, state: 'abc+/=' }))
+    assert.match(page.url(), /\/u\/login\?state=/)
+    await page.getByLabel('Email address').fill(user.email)
+    await page.getByLabel('Password').fill('wrong password')
+    await page.getByRole('button', { name: 'Continue' }).click()
+    assert.equal(await page.getByRole('alert').textContent(), 'Wrong email or password.')
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Continue' }).click()
+
+    await page.waitForURL(/\/u\/consent\?state=/)
+    assert.match(await page.textContent('body') ?? '', /read:appointments/)
+    await page.getByRole('button', { name: 'Accept' }).click()
+
+    await page.waitForURL(new RegExp(`^${callback}\\?`))
+    const params = new URL(page.url()).searchParams
+    assert.match(params.get('code') ?? '', /^[A-Za-z0-9_-]{43}$/)
+    assert.equal(params.get('state'), 'abc+/=')
+    assert.equal(params.get('iss'), server.issuer)
+
+    const silent = authorizeUrl(server.issuer, {
+      clientId: app.clientId, redirectUri: appOrigin, audience: api.identifier, scope: 'openid profile read:appointments',
+      challenge: pkce().challenge, state: 'silent-state', extra: { prompt: 'none', response_mode: 'web_message' },
+    })
+    // web_message uses the app's origin as redirect_uri (spa-js does); register it as a callback too.
+    await server.store.applications.update(app.clientId, { callbacks: [callback, appOrigin] })
+    await page.goto(`${appOrigin}/silent#${encodeURIComponent(silent)}`)
+    await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'waiting', undefined, { timeout: 10_000 })
+    const response = JSON.parse((await page.textContent('#out')) ?? '{}') as Record<string, string>
+    assert.equal(response.state, 'silent-state')
+    assert.match(response.code ?? '', /^[A-Za-z0-9_-]{43}$/, JSON.stringify(response))
+    await context.close()
+  })
+})

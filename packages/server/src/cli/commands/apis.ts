@@ -1,0 +1,117 @@
+/** `latchkey apis …`: register and manage APIs (resource servers; the identifier is the audience), like `auth0 apis`. */
+import { type ApiInput, type ApiRecord, createApi, updateApi } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import type { Command } from 'commander'
+import { apiFields, presentApi, table } from '../present.js'
+import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
+
+interface ApiOptions extends CommonOptions {
+  name?: string
+  identifier?: string
+  scopes?: string[]
+  offlineAccess?: boolean
+  tokenLifetime?: number
+  skipConsent?: boolean
+  force?: boolean
+}
+
+const FLAGS = { name: '--name', identifier: '--identifier', scopes: '--scopes', tokenLifetime: '--token-lifetime' }
+
+function withApiOptions(cmd: Command): Command {
+  return cmd
+    .option('-s, --scopes <scopes>', 'scopes, comma-separated (e.g. read:letters,write:letters)', list)
+    .option('-o, --offline-access', 'allow refresh tokens (offline_access) for this API')
+    .option('--no-offline-access', 'do not allow refresh tokens')
+    .option('-l, --token-lifetime <seconds>', 'access-token lifetime (default 86400)', seconds)
+    .option('--skip-consent', 'first-party apps skip the consent page (the default)')
+    .option('--no-skip-consent', 'always ask for consent, first-party apps included')
+}
+
+function apiInput(o: ApiOptions): Partial<ApiInput> {
+  return defined({
+    name: o.name,
+    scopes: o.scopes,
+    allowOfflineAccess: o.offlineAccess,
+    tokenLifetime: o.tokenLifetime,
+    skipConsentForFirstParty: o.skipConsent,
+  })
+}
+
+/** By id, or by identifier (the audience). */
+async function findApi(store: Store, idOrIdentifier: string): Promise<ApiRecord> {
+  const api = (await store.apis.get(idOrIdentifier)) ?? (await store.apis.findByIdentifier(idOrIdentifier))
+  if (!api) throw notFound('API with id or identifier', idOrIdentifier)
+  return api
+}
+
+export function registerApis(program: Command): void {
+  const apis = group(program, 'apis', 'Manage APIs (resource servers); the identifier is the audience')
+
+  withApiOptions(leaf(apis, 'create', 'Register an API'))
+    .requiredOption('-n, --name <name>', 'API name')
+    .requiredOption('-i, --identifier <audience>', 'the audience, e.g. https://api.example.com/ (exact string; cannot change later)')
+    .action((opts: ApiOptions) =>
+      run(
+        opts,
+        async (store) => {
+          const api = createApi({ ...apiInput(opts), name: opts.name ?? '', identifier: opts.identifier ?? '' }, Date.now())
+          await store.apis.insert(api)
+          print(opts, presentApi(api), () => `Created API ${JSON.stringify(api.name)}\n${apiFields(api)}`)
+        },
+        FLAGS,
+      ),
+    )
+
+  leaf(apis, 'list', 'List APIs')
+    .alias('ls')
+    .action((opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const all = await listAll((page) => store.apis.list(page))
+        print(opts, all.map(presentApi), () =>
+          all.length === 0
+            ? 'No APIs yet: latchkey apis create --name NAME --identifier AUDIENCE --scopes a,b'
+            : table(
+                ['ID', 'IDENTIFIER', 'NAME', 'SCOPES'],
+                all.map((a) => [a.id, a.identifier, a.name, a.scopes.map((s) => s.value)]),
+              ),
+        )
+      }),
+    )
+
+  leaf(apis, 'show <id-or-identifier>', 'Show an API')
+    .action((id: string, opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const api = await findApi(store, id)
+        print(opts, presentApi(api), () => apiFields(api))
+      }),
+    )
+
+  withApiOptions(leaf(apis, 'update <id-or-identifier>', 'Change an API (--scopes replaces the list; the identifier cannot change)'))
+    .option('-n, --name <name>', 'API name')
+    .action((id: string, opts: ApiOptions) =>
+      run(
+        opts,
+        async (store) => {
+          const input = apiInput(opts)
+          if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+          const current = await findApi(store, id)
+          const { id: apiId, identifier: _identifier, createdAt: _createdAt, ...patch } = updateApi(current, input, Date.now())
+          const updated = (await store.apis.update(apiId, patch)) ?? current
+          print(opts, presentApi(updated), () => `Updated API ${JSON.stringify(updated.name)}\n${apiFields(updated)}`)
+        },
+        FLAGS,
+      ),
+    )
+
+  leaf(apis, 'delete <id-or-identifier>', 'Delete an API')
+    .alias('rm')
+    .option('--force', 'do not ask for confirmation')
+    .action((id: string, opts: ApiOptions) =>
+      run(opts, async (store) => {
+        const api = await findApi(store, id)
+        await confirm(`Delete API ${JSON.stringify(api.name)} (${api.identifier})?`, opts.force)
+        if (!(await store.apis.delete(api.id))) throw notFound('API with id or identifier', id)
+        print(opts, { id: api.id, identifier: api.identifier, deleted: true }, () => `Deleted API ${JSON.stringify(api.name)} (${api.identifier})`)
+      }),
+    )
+}

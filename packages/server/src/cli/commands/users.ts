@@ -1,0 +1,167 @@
+/**
+ * `latchkey users …`: users of Latchkey's own database, like `auth0 users` on the
+ * Username-Password-Authentication connection. Blocking, deleting or changing a password ends the
+ * user's sessions and revokes their refresh tokens.
+ */
+import { checkPassword, createUser, type UserInput, type UserRecord, updateUser } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import type { Command } from 'commander'
+import { hashPassword } from '../../passwords.js'
+import { presentUser, table, userFields } from '../present.js'
+import { CliError, type CommonOptions, confirm, defined, group, leaf, listAll, notFound, print, run } from '../run.js'
+
+/** The only connection Latchkey has; accepted for Auth0 CLI compatibility. */
+const CONNECTION = 'Username-Password-Authentication'
+
+interface UserOptions extends CommonOptions {
+  email?: string
+  password?: string
+  name?: string
+  emailVerified?: boolean
+  connection?: string
+  connectionName?: string
+  force?: boolean
+}
+
+const FLAGS = { email: '--email', name: '--name', password: '--password' }
+
+/** By user_id (`auth0|…`), or by email. */
+async function findUser(store: Store, idOrEmail: string): Promise<UserRecord> {
+  const user = (await store.users.get(idOrEmail)) ?? (await store.users.findByEmail(idOrEmail.trim()))
+  if (!user) throw notFound('user with id or email', idOrEmail)
+  return user
+}
+
+/** Ends every session and revokes every refresh token of the user, in the caller's transaction. */
+async function signOutEverywhere(store: Store, userId: string, now: number): Promise<void> {
+  await store.sessions.endAllForUser(userId, now)
+  await store.refreshTokens.revokeForUser(userId, now)
+}
+
+async function hashChecked(password: string): Promise<string> {
+  checkPassword(password)
+  return hashPassword(password)
+}
+
+function save(store: Store, record: UserRecord): Promise<UserRecord | null> {
+  const { id, createdAt: _createdAt, ...patch } = record
+  return store.users.update(id, patch)
+}
+
+export function registerUsers(program: Command): void {
+  const users = group(program, 'users', 'Manage users (the Username-Password-Authentication database)')
+
+  leaf(users, 'create', 'Create a user')
+    .requiredOption('-e, --email <email>', 'email address (the login name)')
+    .requiredOption('-p, --password <password>', `password (at least 8 characters)`)
+    .option('-n, --name <name>', 'full name')
+    .option('-c, --connection <name>', `connection (only ${CONNECTION})`)
+    .option('--connection-name <name>', `same as --connection (the Auth0 CLI's name)`)
+    .action((opts: UserOptions) =>
+      run(
+        opts,
+        async (store) => {
+          for (const connection of [opts.connection, opts.connectionName]) {
+            if (connection !== undefined && connection !== CONNECTION)
+              throw new CliError(`unknown connection ${JSON.stringify(connection)}: Latchkey has only ${CONNECTION}`)
+          }
+          const hash = await hashChecked(opts.password ?? '')
+          const user = createUser(defined({ email: opts.email ?? '', name: opts.name }) as UserInput, hash, Date.now())
+          await store.users.insert(user)
+          print(opts, presentUser(user), () => `Created user ${user.email}\n${userFields(user)}`)
+        },
+        FLAGS,
+      ),
+    )
+
+  leaf(users, 'list', 'List users')
+    .alias('ls')
+    .action((opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const all = await listAll((page) => store.users.list(page))
+        print(opts, all.map(presentUser), () =>
+          all.length === 0
+            ? 'No users yet: latchkey users create --email EMAIL --password PASSWORD'
+            : table(
+                ['USER_ID', 'EMAIL', 'NAME', 'VERIFIED', 'BLOCKED'],
+                all.map((u) => [u.id, u.email, u.name, u.emailVerified, u.blocked]),
+              ),
+        )
+      }),
+    )
+
+  leaf(users, 'show <id-or-email>', 'Show a user')
+    .action((id: string, opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const user = await findUser(store, id)
+        print(opts, presentUser(user), () => userFields(user))
+      }),
+    )
+
+  leaf(users, 'update <id-or-email>', 'Change a user; a new password signs them out everywhere')
+    .option('-e, --email <email>', 'new email address (marks it unverified unless --email-verified is given)')
+    .option('-p, --password <password>', 'new password')
+    .option('-n, --name <name>', 'full name')
+    .option('--email-verified', 'mark the email address verified')
+    .option('--no-email-verified', 'mark the email address unverified')
+    .action((id: string, opts: UserOptions) =>
+      run(
+        opts,
+        async (store) => {
+          const input = defined({ email: opts.email, name: opts.name, emailVerified: opts.emailVerified })
+          if (Object.keys(input).length === 0 && opts.password === undefined)
+            throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+          const hash = opts.password === undefined ? null : await hashChecked(opts.password)
+          const updated = await store.transaction(async (tx) => {
+            const current = await findUser(tx, id)
+            const now = Date.now()
+            const next = updateUser(current, input, hash, now)
+            // As in Auth0: a changed email is unverified until said otherwise.
+            const emailChanged = next.email !== current.email
+            const record = emailChanged && opts.emailVerified === undefined ? { ...next, emailVerified: false } : next
+            const saved = (await save(tx, record)) ?? record
+            if (hash !== null) await signOutEverywhere(tx, current.id, now)
+            return saved
+          })
+          print(opts, presentUser(updated), () =>
+            [`Updated user ${updated.email}`, userFields(updated), ...(hash ? ['', 'Password changed: sessions ended and refresh tokens revoked.'] : [])].join('\n'),
+          )
+        },
+        FLAGS,
+      ),
+    )
+
+  leaf(users, 'delete <id-or-email>', 'Delete a user, their sessions, consents and tokens')
+    .alias('rm')
+    .option('--force', 'do not ask for confirmation')
+    .action((id: string, opts: UserOptions) =>
+      run(opts, async (store) => {
+        const user = await findUser(store, id)
+        await confirm(`Delete user ${user.email} (${user.id})?`, opts.force)
+        await store.transaction(async (tx) => {
+          await signOutEverywhere(tx, user.id, Date.now())
+          if (!(await tx.users.delete(user.id))) throw notFound('user with id or email', id)
+        })
+        print(opts, { user_id: user.id, deleted: true }, () => `Deleted user ${user.email} (${user.id})`)
+      }),
+    )
+
+  for (const [name, blocked] of [
+    ['block', true],
+    ['unblock', false],
+  ] as const) {
+    leaf(users, `${name} <id-or-email>`, blocked ? 'Block a user: ends their sessions and revokes their refresh tokens' : 'Unblock a user')
+      .action((id: string, opts: CommonOptions) =>
+        run(opts, async (store) => {
+          const updated = await store.transaction(async (tx) => {
+            const now = Date.now()
+            const record = updateUser(await findUser(tx, id), { blocked }, null, now)
+            const saved = (await save(tx, record)) ?? record
+            if (blocked) await signOutEverywhere(tx, record.id, now)
+            return saved
+          })
+          print(opts, presentUser(updated), () => `${blocked ? 'Blocked' : 'Unblocked'} user ${updated.email} (${updated.id})`)
+        }),
+      )
+  }
+}
