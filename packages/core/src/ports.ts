@@ -40,7 +40,7 @@ export interface RefreshTokenPort {
    */
   rotate(tokenHash: string, now: number, reuseIntervalMs: number): Promise<RotateOutcome>
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
-  /** Revokes every token of the family. Returns how many were active. */
+  /** Revokes every token of the family. Returns how many were not revoked before. */
   revokeFamily(familyId: string, now: number): Promise<number>
   /** Revokes every token issued from one grant (one authorization code). */
   revokeByGrant(grantId: string, now: number): Promise<number>

@@ -24,13 +24,15 @@ import type {
   UserLookupPort,
 } from '@latchkey/core'
 
+/** Lists come oldest first (creation time, then id), so pages are stable. */
 export interface Page {
-  /** Zero-based page number. */
+  /** Zero-based page number; 0 by default. */
   readonly page?: number
+  /** 50 by default, at most 100. */
   readonly perPage?: number
 }
 
-/** Thrown when a unique value (email, API identifier) is already taken. */
+/** Thrown when a unique value (email, API identifier, client id, kid) is already taken. */
 export class ConflictError extends Error {
   readonly code = 'ERR_CONFLICT'
   constructor(message: string) {
@@ -44,13 +46,17 @@ export type ApiPatch = Partial<Omit<ApiRecord, 'id' | 'identifier' | 'createdAt'
 export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>
 
 export interface ApplicationRepo extends ApplicationLookupPort {
+  /** Throws ConflictError when the client id is taken. */
   insert(record: ApplicationRecord): Promise<void>
   /** Oldest first. */
   list(page?: Page): Promise<ApplicationRecord[]>
   count(): Promise<number>
   /** Returns the updated record, or null when there is none. */
   update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null>
-  /** Deletes the app and everything issued to it (codes, refresh tokens, consents). */
+  /**
+   * Deletes the app and everything issued to it (codes, refresh tokens, consents, interactions), in
+   * one transaction.
+   */
   delete(clientId: string): Promise<boolean>
 }
 
@@ -75,7 +81,10 @@ export interface UserRepo extends UserLookupPort {
   count(): Promise<number>
   /** Throws ConflictError when a new email is taken. */
   update(id: string, patch: UserPatch): Promise<UserRecord | null>
-  /** Deletes the user and everything issued to them (sessions, consents, codes, refresh tokens). */
+  /**
+   * Deletes the user and everything issued to them (sessions, interactions, consents, codes, refresh
+   * tokens), in one transaction.
+   */
   delete(id: string): Promise<boolean>
 }
 
@@ -120,6 +129,7 @@ export interface RefreshTokenRepo extends RefreshTokenPort {
 }
 
 export interface SigningKeyRepo {
+  /** Throws ConflictError when the kid is taken. */
   insert(record: SigningKeyRecord): Promise<void>
   /** All keys, oldest activation first. */
   list(): Promise<SigningKeyRecord[]>
@@ -138,7 +148,13 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodeRepo
   readonly refreshTokens: RefreshTokenRepo
   readonly signingKeys: SigningKeyRepo
-  /** Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back. */
+  /**
+   * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
+   * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer
+   * store throws there (on SQLite it would wait forever for the connection fn holds; on PostgreSQL
+   * it would run outside the transaction). On PostgreSQL a failed statement (a ConflictError, say)
+   * aborts the transaction: let it propagate rather than carry on inside fn.
+   */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
   /** Applies pending versioned migrations. Safe to call from several processes at once. */
   migrate(): Promise<void>

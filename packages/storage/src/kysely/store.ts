@@ -1,6 +1,7 @@
 /**
  * The Store over Kysely: the same code for SQLite and PostgreSQL. A store built on a transaction
  * hands the transaction to every repo, so `transaction(fn)` needs nothing more than a second store.
+ * The outer store's repos query through a TransactionGuard, so using them inside fn throws.
  */
 import type { Kysely } from 'kysely'
 import type {
@@ -26,6 +27,7 @@ import { KyselySsoSessionRepo } from '../repos/sessions.js'
 import { KyselyUserRepo } from '../repos/users.js'
 import { type MigrateOptions, migrateToLatest } from './migrate.js'
 import type { Database } from './schema.js'
+import { TransactionGuard } from './transaction-guard.js'
 
 export class KyselyStore implements Store {
   readonly applications: ApplicationRepo
@@ -38,19 +40,23 @@ export class KyselyStore implements Store {
   readonly refreshTokens: RefreshTokenRepo
   readonly signingKeys: SigningKeyRepo
 
+  readonly #guard: TransactionGuard | undefined
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly options: MigrateOptions,
   ) {
-    this.applications = new KyselyApplicationRepo(db)
-    this.apis = new KyselyApiRepo(db)
-    this.users = new KyselyUserRepo(db)
-    this.sessions = new KyselySsoSessionRepo(db)
-    this.interactions = new KyselyInteractionRepo(db)
-    this.consents = new KyselyConsentRepo(db)
-    this.authorizationCodes = new KyselyAuthorizationCodeRepo(db)
-    this.refreshTokens = new KyselyRefreshTokenRepo(db)
-    this.signingKeys = new KyselySigningKeyRepo(db)
+    this.#guard = db.isTransaction ? undefined : new TransactionGuard()
+    const repoDb = this.#guard ? db.withPlugin(this.#guard) : db
+    this.applications = new KyselyApplicationRepo(repoDb)
+    this.apis = new KyselyApiRepo(repoDb)
+    this.users = new KyselyUserRepo(repoDb)
+    this.sessions = new KyselySsoSessionRepo(repoDb)
+    this.interactions = new KyselyInteractionRepo(repoDb)
+    this.consents = new KyselyConsentRepo(repoDb)
+    this.authorizationCodes = new KyselyAuthorizationCodeRepo(repoDb)
+    this.refreshTokens = new KyselyRefreshTokenRepo(repoDb)
+    this.signingKeys = new KyselySigningKeyRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -59,21 +65,24 @@ export class KyselyStore implements Store {
 
   /** Nested calls (on a transaction's store) join the outer transaction. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    if (this.db.isTransaction) return fn(this)
-    return this.db.transaction().execute((trx) => fn(new KyselyStore(trx, this.options)))
+    const guard = this.#guard
+    if (!guard) return fn(this)
+    guard.assertOutside()
+    return this.db.transaction().execute((trx) => guard.run(() => fn(new KyselyStore(trx, this.options))))
   }
 
   async migrate(): Promise<void> {
-    this.#refuseInTransaction('migrate')
+    this.#outerOnly('migrate').assertOutside()
     await migrateToLatest(this.db, this.options)
   }
 
   async close(): Promise<void> {
-    this.#refuseInTransaction('close')
+    this.#outerOnly('close').assertOutside()
     await this.db.destroy()
   }
 
-  #refuseInTransaction(verb: string): void {
-    if (this.db.isTransaction) throw new Error(`${verb}() is not available on a transaction's store`)
+  #outerOnly(verb: string): TransactionGuard {
+    if (!this.#guard) throw new Error(`${verb}() is not available on a transaction's store`)
+    return this.#guard
   }
 }

@@ -104,4 +104,18 @@ export function transactionGuarantees(store: CurrentStore): void {
     )
     assert.equal((await store().users.get(person.id))?.name, '10')
   })
+
+  it('using the outer store inside transaction(fn) fails fast instead of waiting or escaping the transaction', async () => {
+    const person = user()
+    await assert.rejects(
+      store().transaction(async (tx) => {
+        await tx.users.insert(person)
+        await store().users.count()
+      }),
+      /use the `tx` store/,
+    )
+    assert.equal(await store().users.get(person.id), null)
+    await assert.rejects(store().transaction(() => store().transaction(async () => 1)), /use the `tx` store/)
+    await assert.rejects(store().transaction((tx) => tx.close()), /not available on a transaction's store/)
+  })
 }
