@@ -42,11 +42,11 @@ export function group(program: Command, name: string, description: string): Comm
   return program.command(name).description(description).exitOverride(usageExit)
 }
 
-/** A subcommand with the shared --db and --json options. */
-export function leaf(parent: Command, nameAndArgs: string, description: string): Command {
-  return parent
-    .command(nameAndArgs)
-    .description(description)
+/** A subcommand: its own options (from `configure`), then the shared --db and --json. */
+export function leaf(parent: Command, nameAndArgs: string, description: string, configure?: (cmd: Command) => void): Command {
+  const cmd = parent.command(nameAndArgs).description(description)
+  configure?.(cmd)
+  return cmd
     .option('--db <url>', `database: sqlite:<file> or postgres://… (env LATCHKEY_DB, default ${DEFAULT_DB})`)
     .option('--json', 'print JSON (Auth0 Management API field names)')
 }

@@ -80,15 +80,16 @@ export class KeyRing {
 
   /**
    * Publishes a new key now and lets it sign after `delaySeconds` (verifiers refetch the JWKS within
-   * their cache lifetime). `0` switches at once, for emergencies. Retired keys are deleted.
+   * their cache lifetime). `0` switches at once, for emergencies. A key still waiting from an earlier
+   * rotation never signed anything and is replaced; retired keys are deleted.
    */
   async rotate(delaySeconds: number): Promise<SigningKeyRecord> {
     const now = this.clock.now()
+    for (const status of await this.statuses()) {
+      if (status.state === 'next' || status.state === 'retired') await this.store.signingKeys.delete(status.key.kid)
+    }
     const record = await generateSigningKey(now, now + delaySeconds * 1000)
     await this.store.signingKeys.insert(record)
-    for (const status of await this.statuses()) {
-      if (status.state === 'retired') await this.store.signingKeys.delete(status.key.kid)
-    }
     this.invalidate()
     return record
   }

@@ -47,20 +47,23 @@ async function findApi(store: Store, idOrIdentifier: string): Promise<ApiRecord>
 export function registerApis(program: Command): void {
   const apis = group(program, 'apis', 'Manage APIs (resource servers); the identifier is the audience')
 
-  withApiOptions(leaf(apis, 'create', 'Register an API'))
-    .requiredOption('-n, --name <name>', 'API name')
-    .requiredOption('-i, --identifier <audience>', 'the audience, e.g. https://api.example.com/ (exact string; cannot change later)')
-    .action((opts: ApiOptions) =>
-      run(
-        opts,
-        async (store) => {
-          const api = createApi({ ...apiInput(opts), name: opts.name ?? '', identifier: opts.identifier ?? '' }, Date.now())
-          await store.apis.insert(api)
-          print(opts, presentApi(api), () => `Created API ${JSON.stringify(api.name)}\n${apiFields(api)}`)
-        },
-        FLAGS,
-      ),
-    )
+  leaf(apis, 'create', 'Register an API', (cmd) =>
+    withApiOptions(
+      cmd
+        .requiredOption('-n, --name <name>', 'API name')
+        .requiredOption('-i, --identifier <audience>', 'the audience, e.g. https://api.example.com/ (exact string; cannot change later)'),
+    ),
+  ).action((opts: ApiOptions) =>
+    run(
+      opts,
+      async (store) => {
+        const api = createApi({ ...apiInput(opts), name: opts.name ?? '', identifier: opts.identifier ?? '' }, Date.now())
+        await store.apis.insert(api)
+        print(opts, presentApi(api), () => `Created API ${JSON.stringify(api.name)}\n${apiFields(api)}`)
+      },
+      FLAGS,
+    ),
+  )
 
   leaf(apis, 'list', 'List APIs')
     .alias('ls')
@@ -86,26 +89,24 @@ export function registerApis(program: Command): void {
       }),
     )
 
-  withApiOptions(leaf(apis, 'update <id-or-identifier>', 'Change an API (--scopes replaces the list; the identifier cannot change)'))
-    .option('-n, --name <name>', 'API name')
-    .action((id: string, opts: ApiOptions) =>
-      run(
-        opts,
-        async (store) => {
-          const input = apiInput(opts)
-          if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
-          const current = await findApi(store, id)
-          const { id: apiId, identifier: _identifier, createdAt: _createdAt, ...patch } = updateApi(current, input, Date.now())
-          const updated = (await store.apis.update(apiId, patch)) ?? current
-          print(opts, presentApi(updated), () => `Updated API ${JSON.stringify(updated.name)}\n${apiFields(updated)}`)
-        },
-        FLAGS,
-      ),
-    )
+  leaf(apis, 'update <id-or-identifier>', 'Change an API (--scopes replaces the list; the identifier cannot change)', (cmd) =>
+    withApiOptions(cmd.option('-n, --name <name>', 'API name')),
+  ).action((id: string, opts: ApiOptions) =>
+    run(
+      opts,
+      async (store) => {
+        const input = apiInput(opts)
+        if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+        const current = await findApi(store, id)
+        const { id: apiId, identifier: _identifier, createdAt: _createdAt, ...patch } = updateApi(current, input, Date.now())
+        const updated = (await store.apis.update(apiId, patch)) ?? current
+        print(opts, presentApi(updated), () => `Updated API ${JSON.stringify(updated.name)}\n${apiFields(updated)}`)
+      },
+      FLAGS,
+    ),
+  )
 
-  leaf(apis, 'delete <id-or-identifier>', 'Delete an API')
-    .alias('rm')
-    .option('--force', 'do not ask for confirmation')
+  leaf(apis, 'delete <id-or-identifier>', 'Delete an API', (cmd) => cmd.alias('rm').option('--force', 'do not ask for confirmation'))
     .action((id: string, opts: ApiOptions) =>
       run(opts, async (store) => {
         const api = await findApi(store, id)

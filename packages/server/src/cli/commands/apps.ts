@@ -87,27 +87,27 @@ const SECRET_WARNING = 'Store the client secret now: it will not be shown again.
 export function registerApps(program: Command): void {
   const apps = group(program, 'apps', 'Manage applications (OAuth clients)')
 
-  withAppOptions(leaf(apps, 'create', 'Register an application'), false)
-    .requiredOption('-n, --name <name>', 'application name')
-    .requiredOption('-t, --type <type>', 'spa, native, regular or m2m')
-    .option('--auth-method <method>', 'token endpoint authentication: None, Post or Basic (default: None for spa/native, Post otherwise)')
-    .action((opts: AppOptions) =>
-      run(
-        opts,
-        async (store) => {
-          const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now())
-          await store.applications.insert(record)
-          print(opts, presentApp(record, clientSecret ?? undefined), () =>
-            [
-              `Created application ${JSON.stringify(record.name)}`,
-              appFields(record, clientSecret ? [['client_secret', clientSecret]] : []),
-              ...(clientSecret ? ['', SECRET_WARNING] : []),
-            ].join('\n'),
-          )
-        },
-        FLAGS,
-      ),
-    )
+  leaf(apps, 'create', 'Register an application', (cmd) => {
+    cmd.requiredOption('-n, --name <name>', 'application name').requiredOption('-t, --type <type>', 'spa, native, regular or m2m')
+    withAppOptions(cmd, false)
+    cmd.option('--auth-method <method>', 'token endpoint authentication: None, Post or Basic (default: None for spa/native, Post otherwise)')
+  }).action((opts: AppOptions) =>
+    run(
+      opts,
+      async (store) => {
+        const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now())
+        await store.applications.insert(record)
+        print(opts, presentApp(record, clientSecret ?? undefined), () =>
+          [
+            `Created application ${JSON.stringify(record.name)}`,
+            appFields(record, clientSecret ? [['client_secret', clientSecret]] : []),
+            ...(clientSecret ? ['', SECRET_WARNING] : []),
+          ].join('\n'),
+        )
+      },
+      FLAGS,
+    ),
+  )
 
   leaf(apps, 'list', 'List applications')
     .alias('ls')
@@ -133,32 +133,31 @@ export function registerApps(program: Command): void {
       }),
     )
 
-  withAppOptions(leaf(apps, 'update <client_id>', 'Change an application (lists given replace the stored ones)'), true)
-    .option('-n, --name <name>', 'application name')
-    .action((clientId: string, opts: AppOptions) =>
-      run(
-        opts,
-        async (store) => {
-          const input = appInput(opts)
-          if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
-          const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now()))
-          print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
-        },
-        FLAGS,
-      ),
-    )
+  leaf(apps, 'update <client_id>', 'Change an application (lists given replace the stored ones)', (cmd) =>
+    withAppOptions(cmd.option('-n, --name <name>', 'application name'), true),
+  ).action((clientId: string, opts: AppOptions) =>
+    run(
+      opts,
+      async (store) => {
+        const input = appInput(opts)
+        if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+        const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now()))
+        print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
+      },
+      FLAGS,
+    ),
+  )
 
-  leaf(apps, 'delete <client_id>', 'Delete an application and everything issued to it')
-    .alias('rm')
-    .option('--force', 'do not ask for confirmation')
-    .action((clientId: string, opts: AppOptions) =>
-      run(opts, async (store) => {
-        const app = await findApp(store, clientId)
-        await confirm(`Delete application ${JSON.stringify(app.name)} (${app.clientId}) and its tokens?`, opts.force)
-        if (!(await store.applications.delete(clientId))) throw notFound('application with client_id', clientId)
-        print(opts, { client_id: clientId, deleted: true }, () => `Deleted application ${JSON.stringify(app.name)} (${clientId})`)
-      }),
-    )
+  leaf(apps, 'delete <client_id>', 'Delete an application and everything issued to it', (cmd) =>
+    cmd.alias('rm').option('--force', 'do not ask for confirmation'),
+  ).action((clientId: string, opts: AppOptions) =>
+    run(opts, async (store) => {
+      const app = await findApp(store, clientId)
+      await confirm(`Delete application ${JSON.stringify(app.name)} (${app.clientId}) and its tokens?`, opts.force)
+      if (!(await store.applications.delete(clientId))) throw notFound('application with client_id', clientId)
+      print(opts, { client_id: clientId, deleted: true }, () => `Deleted application ${JSON.stringify(app.name)} (${clientId})`)
+    }),
+  )
 
   leaf(apps, 'rotate-secret <client_id>', 'Issue a new client secret; the old one stops working at once')
     .action((clientId: string, opts: CommonOptions) =>

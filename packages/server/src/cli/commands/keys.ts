@@ -38,8 +38,9 @@ export function registerKeys(program: Command): void {
       }),
     )
 
-  leaf(keys, 'rotate', 'Publish a new signing key that starts signing after --delay seconds')
-    .option('--delay <seconds>', `seconds before the new key signs; 0 switches at once (emergencies)`, delaySeconds, DEFAULT_DELAY)
+  leaf(keys, 'rotate', 'Publish a new signing key that starts signing after --delay seconds', (cmd) =>
+    cmd.option('--delay <seconds>', 'seconds before the new key signs; 0 switches at once (emergencies)', delaySeconds, DEFAULT_DELAY),
+  )
     .action((opts: CommonOptions & { delay: number }) =>
       run(opts, async (store) => {
         const ring = new KeyRing(store, systemClock)

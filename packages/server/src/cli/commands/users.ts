@@ -51,28 +51,29 @@ function save(store: Store, record: UserRecord): Promise<UserRecord | null> {
 export function registerUsers(program: Command): void {
   const users = group(program, 'users', 'Manage users (the Username-Password-Authentication database)')
 
-  leaf(users, 'create', 'Create a user')
-    .requiredOption('-e, --email <email>', 'email address (the login name)')
-    .requiredOption('-p, --password <password>', `password (at least 8 characters)`)
-    .option('-n, --name <name>', 'full name')
-    .option('-c, --connection <name>', `connection (only ${CONNECTION})`)
-    .option('--connection-name <name>', `same as --connection (the Auth0 CLI's name)`)
-    .action((opts: UserOptions) =>
-      run(
-        opts,
-        async (store) => {
-          for (const connection of [opts.connection, opts.connectionName]) {
-            if (connection !== undefined && connection !== CONNECTION)
-              throw new CliError(`unknown connection ${JSON.stringify(connection)}: Latchkey has only ${CONNECTION}`)
-          }
-          const hash = await hashChecked(opts.password ?? '')
-          const user = createUser(defined({ email: opts.email ?? '', name: opts.name }) as UserInput, hash, Date.now())
-          await store.users.insert(user)
-          print(opts, presentUser(user), () => `Created user ${user.email}\n${userFields(user)}`)
-        },
-        FLAGS,
-      ),
-    )
+  leaf(users, 'create', 'Create a user', (cmd) =>
+    cmd
+      .requiredOption('-e, --email <email>', 'email address (the login name)')
+      .requiredOption('-p, --password <password>', 'password (at least 8 characters)')
+      .option('-n, --name <name>', 'full name')
+      .option('-c, --connection <name>', `connection (only ${CONNECTION})`)
+      .option('--connection-name <name>', `same as --connection (the Auth0 CLI's name)`),
+  ).action((opts: UserOptions) =>
+    run(
+      opts,
+      async (store) => {
+        for (const connection of [opts.connection, opts.connectionName]) {
+          if (connection !== undefined && connection !== CONNECTION)
+            throw new CliError(`unknown connection ${JSON.stringify(connection)}: Latchkey has only ${CONNECTION}`)
+        }
+        const hash = await hashChecked(opts.password ?? '')
+        const user = createUser(defined({ email: opts.email ?? '', name: opts.name }) as UserInput, hash, Date.now())
+        await store.users.insert(user)
+        print(opts, presentUser(user), () => `Created user ${user.email}\n${userFields(user)}`)
+      },
+      FLAGS,
+    ),
+  )
 
   leaf(users, 'list', 'List users')
     .alias('ls')
@@ -98,53 +99,53 @@ export function registerUsers(program: Command): void {
       }),
     )
 
-  leaf(users, 'update <id-or-email>', 'Change a user; a new password signs them out everywhere')
-    .option('-e, --email <email>', 'new email address (marks it unverified unless --email-verified is given)')
-    .option('-p, --password <password>', 'new password')
-    .option('-n, --name <name>', 'full name')
-    .option('--email-verified', 'mark the email address verified')
-    .option('--no-email-verified', 'mark the email address unverified')
-    .action((id: string, opts: UserOptions) =>
-      run(
-        opts,
-        async (store) => {
-          const input = defined({ email: opts.email, name: opts.name, emailVerified: opts.emailVerified })
-          if (Object.keys(input).length === 0 && opts.password === undefined)
-            throw new CliError('nothing to update: pass at least one option (see --help)', 2)
-          const hash = opts.password === undefined ? null : await hashChecked(opts.password)
-          const updated = await store.transaction(async (tx) => {
-            const current = await findUser(tx, id)
-            const now = Date.now()
-            const next = updateUser(current, input, hash, now)
-            // As in Auth0: a changed email is unverified until said otherwise.
-            const emailChanged = next.email !== current.email
-            const record = emailChanged && opts.emailVerified === undefined ? { ...next, emailVerified: false } : next
-            const saved = (await save(tx, record)) ?? record
-            if (hash !== null) await signOutEverywhere(tx, current.id, now)
-            return saved
-          })
-          print(opts, presentUser(updated), () =>
-            [`Updated user ${updated.email}`, userFields(updated), ...(hash ? ['', 'Password changed: sessions ended and refresh tokens revoked.'] : [])].join('\n'),
-          )
-        },
-        FLAGS,
-      ),
-    )
-
-  leaf(users, 'delete <id-or-email>', 'Delete a user, their sessions, consents and tokens')
-    .alias('rm')
-    .option('--force', 'do not ask for confirmation')
-    .action((id: string, opts: UserOptions) =>
-      run(opts, async (store) => {
-        const user = await findUser(store, id)
-        await confirm(`Delete user ${user.email} (${user.id})?`, opts.force)
-        await store.transaction(async (tx) => {
-          await signOutEverywhere(tx, user.id, Date.now())
-          if (!(await tx.users.delete(user.id))) throw notFound('user with id or email', id)
+  leaf(users, 'update <id-or-email>', 'Change a user; a new password signs them out everywhere', (cmd) =>
+    cmd
+      .option('-e, --email <email>', 'new email address (marks it unverified unless --email-verified is given)')
+      .option('-p, --password <password>', 'new password')
+      .option('-n, --name <name>', 'full name')
+      .option('--email-verified', 'mark the email address verified')
+      .option('--no-email-verified', 'mark the email address unverified'),
+  ).action((id: string, opts: UserOptions) =>
+    run(
+      opts,
+      async (store) => {
+        const input = defined({ email: opts.email, name: opts.name, emailVerified: opts.emailVerified })
+        if (Object.keys(input).length === 0 && opts.password === undefined)
+          throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+        const hash = opts.password === undefined ? null : await hashChecked(opts.password)
+        const updated = await store.transaction(async (tx) => {
+          const current = await findUser(tx, id)
+          const now = Date.now()
+          const next = updateUser(current, input, hash, now)
+          // As in Auth0: a changed email is unverified until said otherwise.
+          const emailChanged = next.email !== current.email
+          const record = emailChanged && opts.emailVerified === undefined ? { ...next, emailVerified: false } : next
+          const saved = (await save(tx, record)) ?? record
+          if (hash !== null) await signOutEverywhere(tx, current.id, now)
+          return saved
         })
-        print(opts, { user_id: user.id, deleted: true }, () => `Deleted user ${user.email} (${user.id})`)
-      }),
-    )
+        print(opts, presentUser(updated), () =>
+          [`Updated user ${updated.email}`, userFields(updated), ...(hash ? ['', 'Password changed: sessions ended and refresh tokens revoked.'] : [])].join('\n'),
+        )
+      },
+      FLAGS,
+    ),
+  )
+
+  leaf(users, 'delete <id-or-email>', 'Delete a user, their sessions, consents and tokens', (cmd) =>
+    cmd.alias('rm').option('--force', 'do not ask for confirmation'),
+  ).action((id: string, opts: UserOptions) =>
+    run(opts, async (store) => {
+      const user = await findUser(store, id)
+      await confirm(`Delete user ${user.email} (${user.id})?`, opts.force)
+      await store.transaction(async (tx) => {
+        await signOutEverywhere(tx, user.id, Date.now())
+        if (!(await tx.users.delete(user.id))) throw notFound('user with id or email', id)
+      })
+      print(opts, { user_id: user.id, deleted: true }, () => `Deleted user ${user.email} (${user.id})`)
+    }),
+  )
 
   for (const [name, blocked] of [
     ['block', true],
