@@ -11,6 +11,7 @@ import type { Config } from './config.js'
 import type { Deps } from './deps.js'
 import { KeyRing } from './keys/key-ring.js'
 import { createLogger, type Logger } from './logger.js'
+import { startSweeper } from './sweeper.js'
 
 export interface RunningServer {
   readonly url: string
@@ -37,11 +38,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
   })
+  const stopSweeper = startSweeper(store, clock, log)
   const port = (server.address() as AddressInfo).port
   const url = `http://localhost:${port}/`
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
+      stopSweeper()
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
     }).then(() => store.close()))

@@ -98,6 +98,8 @@ export interface SsoSessionRepo {
   end(idHash: string, now: number): Promise<boolean>
   /** Ends every session of a user (block, delete, password change). */
   endAllForUser(userId: string, now: number): Promise<number>
+  /** Removes sessions that ended or expired (idle or absolute) before `now`. Returns how many. */
+  deleteExpired(now: number): Promise<number>
 }
 
 export interface InteractionRepo {
@@ -108,6 +110,8 @@ export interface InteractionRepo {
   setAuthenticated(id: string, userId: string, sessionSid: string, authTime: number): Promise<void>
   /** Atomically deletes and returns it: an interaction completes once. */
   take(id: string, now: number): Promise<InteractionRecord | null>
+  /** Removes interactions that expired before `now`. Returns how many. */
+  deleteExpired(now: number): Promise<number>
 }
 
 export interface ConsentRepo {

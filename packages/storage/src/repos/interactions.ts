@@ -68,4 +68,9 @@ export class KyselyInteractionRepo implements InteractionRepo {
       .executeTakeFirst()
     return row ? toRecord(row) : null
   }
+
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db.deleteFrom('interactions').where('expires_at', '<', now).executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
 }

@@ -84,4 +84,12 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
       .executeTakeFirst()
     return Number(result.numUpdatedRows)
   }
+
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sso_sessions')
+      .where((eb) => eb.or([eb('expires_at', '<', now), eb('idle_expires_at', '<', now), eb('ended_at', '<', now)]))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
 }

@@ -53,4 +53,12 @@ export function interactionGuarantees(store: CurrentStore): void {
     const results = await Promise.all(Array.from({ length: 10 }, () => store().interactions.take(record.id, T0)))
     assert.equal(results.filter((r) => r !== null).length, 1)
   })
+
+  it('interactions.deleteExpired removes only interactions that expired before now', async () => {
+    const old = interaction({ expiresAt: T0 - 1 })
+    const live = interaction({ expiresAt: T0 + MINUTE })
+    for (const record of [old, live]) await store().interactions.insert(record)
+    assert.equal(await store().interactions.deleteExpired(T0), 1)
+    assert.deepEqual(await store().interactions.get(live.id, T0), live)
+  })
 }
