@@ -7,7 +7,11 @@ import { InvalidRequest, paramsFrom, paramsFromObject } from '@latchkey/core'
 import type { Context } from 'hono'
 
 export const MAX_BODY_BYTES = 64 * 1024
-export const MAX_QUERY_LENGTH = 16 * 1024
+/**
+ * Below Node's default 16 KiB limit on the request line plus headers (`maxHeaderSize`), so an
+ * oversized query reaches this check and gets the 400 page; longer requests get Node's bare 431.
+ */
+export const MAX_QUERY_LENGTH = 8 * 1024
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 

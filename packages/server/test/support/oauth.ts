@@ -47,7 +47,7 @@ export async function tokenRequest(server: TestServer, body: Record<string, stri
 
 /** POST a raw body to a path of the server (for malformed-input tests). */
 export async function rawPost(server: TestServer, path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Response> {
-  return fetch(`${server.url}${path}`, { method: 'POST', headers, body })
+  return fetch(`${server.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]) })
 }
 
 export async function readJson(res: Response): Promise<JsonResponse> {
@@ -97,7 +97,7 @@ export class LoggedInBrowser {
     return loginThrough(this.browser, authorizeUrl(this.server.issuer, options), this.user.email, PASSWORD)
   }
 
-  /** A fresh authorization code for the app, with its PKCE verifier (unless `challenge: null`). */
+  /** A fresh authorization code for the app, with its PKCE verifier (none with `pkce: false`; then pass `challenge` to set your own). */
   async code(
     app: ApplicationRecord,
     options: Partial<AuthorizeOptions> & { readonly pkce?: boolean } = {},
