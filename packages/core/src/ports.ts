@@ -32,7 +32,11 @@ export type RotateOutcome =
   | { readonly outcome: 'invalid' }
 
 export interface RefreshTokenPort {
-  insert(record: RefreshTokenRecord): Promise<void>
+  /**
+   * Saves a new token. Returns false, and stores it revoked, when its grant or family was revoked
+   * before or while it was saved (a replay racing the redemption that issued it).
+   */
+  insert(record: RefreshTokenRecord): Promise<boolean>
   /**
    * Atomic rotation: marks an active, unexpired token rotated and reports `rotated` to exactly one
    * caller. A token rotated less than `reuseIntervalMs` ago (and whose family is alive) reports

@@ -95,6 +95,7 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     rotatedAt: null,
     revokedAt: null,
   }
-  await ctx.store.refreshTokens.insert(record)
+  if (!(await ctx.store.refreshTokens.insert(record)))
+    throw new InvalidGrant(subject.family ? 'Unknown or invalid refresh token.' : 'Invalid authorization code')
   return token
 }

@@ -143,6 +143,13 @@ export interface SigningKeysTable {
   activates_at: Millis
 }
 
+export interface RevocationsTable {
+  /** 'grant' or 'family'. */
+  kind: 'grant' | 'family'
+  id: string
+  revoked_at: Millis
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -153,4 +160,5 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable
   refresh_tokens: RefreshTokensTable
   signing_keys: SigningKeysTable
+  revocations: RevocationsTable
 }

@@ -5,9 +5,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely'
 import { init } from './0001-init.js'
+import { revocations } from './0002-revocations.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
+  '0002-revocations': revocations,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -46,21 +46,52 @@ function toRecord(row: Row): RefreshTokenRecord {
   }
 }
 
-/** What a token that could not be rotated is, read after the failed UPDATE. */
-function classify(row: Row | undefined, now: number, reuseIntervalMs: number): RotateOutcome {
+/**
+ * What a token that could not be rotated is, read after the failed UPDATE. `latestRotation` is the
+ * newest rotation in its family: only the immediately previous token may be reused.
+ */
+function classify(row: Row | undefined, now: number, reuseIntervalMs: number, latestRotation: number | null): RotateOutcome {
   if (!row || row.revoked_at !== null || row.expires_at <= now || row.family_expires_at <= now) {
     return { outcome: 'invalid' }
   }
   if (row.rotated_at === null) return { outcome: 'invalid' }
   const token = toRecord(row)
-  return now - row.rotated_at <= reuseIntervalMs ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
+  const recent = now - row.rotated_at < reuseIntervalMs
+  const previous = latestRotation === null || row.rotated_at >= latestRotation
+  return recent && previous ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
 }
 
 export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(record: RefreshTokenRecord): Promise<void> {
+  /**
+   * Inserts, then checks the revocation markers of the token's grant and family. The order matters:
+   * a revocation writes its marker before it revokes rows, and an insert writes its row before it
+   * reads the markers, so whichever runs second sees the other and the token cannot escape alive.
+   */
+  async insert(record: RefreshTokenRecord): Promise<boolean> {
     await this.db.insertInto('refresh_tokens').values(toRow(record)).execute()
+    const marker = await this.db
+      .selectFrom('revocations')
+      .select('revoked_at')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('kind', '=', 'grant'), eb('id', '=', record.grantId)]),
+          eb.and([eb('kind', '=', 'family'), eb('id', '=', record.familyId)]),
+        ]),
+      )
+      .executeTakeFirst()
+    if (!marker) return true
+    await this.db.updateTable('refresh_tokens').set({ revoked_at: marker.revoked_at }).where('token_hash', '=', record.tokenHash).execute()
+    return false
+  }
+
+  async #mark(kind: 'grant' | 'family', id: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('revocations')
+      .values({ kind, id, revoked_at: now })
+      .onConflict((oc) => oc.columns(['kind', 'id']).doNothing())
+      .execute()
   }
 
   /**
@@ -69,8 +100,9 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
    * as updated. Everyone else reads the row:
    * - unknown, revoked (its family was revoked, so a replay finds it dead), idle-expired or
    *   family-expired: `invalid`;
-   * - rotated at most `reuseIntervalMs` ago: `reuse-allowed`;
-   * - rotated longer ago: `reuse-detected` (the caller revokes the family).
+   * - rotated less than `reuseIntervalMs` ago, and the newest rotation of its family (the
+   *   immediately previous token): `reuse-allowed`;
+   * - otherwise: `reuse-detected` (the caller revokes the family).
    */
   async rotate(tokenHash: string, now: number, reuseIntervalMs: number): Promise<RotateOutcome> {
     const rotated = await this.db
@@ -89,7 +121,13 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .selectAll()
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst()
-    return classify(row, now, reuseIntervalMs)
+    if (!row || row.rotated_at === null || reuseIntervalMs <= 0) return classify(row, now, reuseIntervalMs, null)
+    const latest = await this.db
+      .selectFrom('refresh_tokens')
+      .select((eb) => eb.fn.max('rotated_at').as('latest'))
+      .where('family_id', '=', row.family_id)
+      .executeTakeFirst()
+    return classify(row, now, reuseIntervalMs, latest?.latest == null ? null : Number(latest.latest))
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {
@@ -101,8 +139,9 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
     return row ? toRecord(row) : null
   }
 
-  /** One UPDATE over the family's unrevoked tokens; returns how many it revoked. */
+  /** Marks the family revoked, then one UPDATE over its unrevoked tokens; returns how many it revoked. */
   async revokeFamily(familyId: string, now: number): Promise<number> {
+    await this.#mark('family', familyId, now)
     const result = await this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })
@@ -112,8 +151,9 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
     return Number(result.numUpdatedRows)
   }
 
-  /** One UPDATE over the grant's unrevoked tokens; returns how many it revoked. */
+  /** Marks the grant revoked, then one UPDATE over its unrevoked tokens; returns how many it revoked. */
   async revokeByGrant(grantId: string, now: number): Promise<number> {
+    await this.#mark('grant', grantId, now)
     const result = await this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })

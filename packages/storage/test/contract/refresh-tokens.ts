@@ -33,14 +33,45 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     const token = refreshToken()
     await store().refreshTokens.insert(token)
     await store().refreshTokens.rotate(token.tokenHash, T0, 30_000)
-    const within = await store().refreshTokens.rotate(token.tokenHash, T0 + 30_000, 30_000)
+    const within = await store().refreshTokens.rotate(token.tokenHash, T0 + 29_999, 30_000)
     assert.equal(within.outcome, 'reuse-allowed')
     assert.deepEqual(within.outcome === 'reuse-allowed' && within.token, { ...token, rotatedAt: T0 })
-    const after = await store().refreshTokens.rotate(token.tokenHash, T0 + 30_001, 30_000)
+    const after = await store().refreshTokens.rotate(token.tokenHash, T0 + 30_000, 30_000)
     assert.equal(after.outcome, 'reuse-detected')
     assert.equal(after.outcome === 'reuse-detected' && after.token.familyId, token.familyId)
     const noInterval = await store().refreshTokens.rotate(token.tokenHash, T0 + 1, 0)
     assert.equal(noInterval.outcome, 'reuse-detected')
+    const sameInstant = await store().refreshTokens.rotate(token.tokenHash, T0, 0)
+    assert.equal(sameInstant.outcome, 'reuse-detected', 'an interval of 0 never allows a reuse')
+  })
+
+  it('refreshTokens.rotate allows reuse of the immediately previous token only, never the one before it', async () => {
+    const a = refreshToken()
+    await store().refreshTokens.insert(a)
+    await store().refreshTokens.rotate(a.tokenHash, T0, 30_000)
+    const b = refreshToken({ familyId: a.familyId, grantId: a.grantId })
+    await store().refreshTokens.insert(b)
+    await store().refreshTokens.rotate(b.tokenHash, T0 + 1_000, 30_000)
+    assert.equal((await store().refreshTokens.rotate(b.tokenHash, T0 + 2_000, 30_000)).outcome, 'reuse-allowed')
+    assert.equal((await store().refreshTokens.rotate(a.tokenHash, T0 + 2_000, 30_000)).outcome, 'reuse-detected')
+  })
+
+  it('refreshTokens.insert stores a token dead, and says so, once its family or grant was revoked', async () => {
+    const first = refreshToken()
+    await store().refreshTokens.insert(first)
+    await store().refreshTokens.revokeFamily(first.familyId, T0 + 1)
+    const late = refreshToken({ familyId: first.familyId })
+    assert.equal(await store().refreshTokens.insert(late), false)
+    assert.equal((await store().refreshTokens.findByHash(late.tokenHash))?.revokedAt, T0 + 1)
+
+    assert.equal(await store().refreshTokens.revokeByGrant('grant-with-no-tokens-yet', T0 + 2), 0)
+    const raced = refreshToken({ grantId: 'grant-with-no-tokens-yet' })
+    assert.equal(await store().refreshTokens.insert(raced), false)
+    assert.equal((await store().refreshTokens.findByHash(raced.tokenHash))?.revokedAt, T0 + 2)
+
+    const fresh = refreshToken()
+    assert.equal(await store().refreshTokens.insert(fresh), true)
+    assert.equal((await store().refreshTokens.findByHash(fresh.tokenHash))?.revokedAt, null)
   })
 
   it('refreshTokens.rotate reports invalid for unknown, revoked, idle-expired and family-expired tokens', async () => {

@@ -1,0 +1,80 @@
+/**
+ * Token state under concurrency: the store decides, so parallel requests cannot both win, and a
+ * replay that races the legitimate request still revokes what that request received.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { ApiRecord, ApplicationRecord } from '@latchkey/core'
+import { addApi, addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
+import { LoggedInBrowser, tokenRequest } from './support/oauth.js'
+
+const SCOPE = 'openid offline_access read:appointments'
+
+describe('concurrent use of codes and refresh tokens', () => {
+  let server: TestServer
+  let api: ApiRecord
+  let session: LoggedInBrowser
+
+  before(async () => {
+    server = await startTestServer()
+    api = await addApi(server.store, { identifier: 'https://races.example.com/' })
+    session = new LoggedInBrowser(server, await addUser(server.store))
+  })
+  after(() => server.close())
+
+  const refresh = (app: ApplicationRecord, token: string) =>
+    tokenRequest(server, { grant_type: 'refresh_token', client_id: app.clientId, refresh_token: token })
+
+  async function firstTokens(app: ApplicationRecord) {
+    const { code, verifier, redirectUri } = await session.code(app, { audience: api.identifier, scope: SCOPE })
+    const r = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier as string, redirect_uri: redirectUri })
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    return r.json as { refresh_token: string }
+  }
+
+  it('one code redeemed by 20 parallel requests gives exactly one success, and the replay revokes the winner\'s refresh token (RFC 6749 §4.1.2)', async () => {
+    const { app } = await addApp(server.store, { name: 'Race code' })
+    const { code, verifier, redirectUri } = await session.code(app, { audience: api.identifier, scope: SCOPE })
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier as string, redirect_uri: redirectUri }),
+      ),
+    )
+    const wins = results.filter((r) => r.status === 200)
+    assert.equal(wins.length, 1, 'exactly one redemption succeeds')
+    for (const r of results.filter((x) => x.status !== 200)) assert.equal(r.json.error, 'invalid_grant')
+    const winner = wins[0]?.json.refresh_token as string | undefined
+    if (winner !== undefined) assert.equal((await refresh(app, winner)).status, 403, 'the winner\'s refresh token was revoked by the replay')
+  })
+
+  it('one refresh token used by 20 parallel requests with a reuse interval of 0 gives one success, and the family is then dead', async () => {
+    const { app } = await addApp(server.store, { name: 'Race refresh' })
+    const first = await firstTokens(app)
+    const results = await Promise.all(Array.from({ length: 20 }, () => refresh(app, first.refresh_token)))
+    const wins = results.filter((r) => r.status === 200)
+    assert.ok(wins.length <= 1, `at most one success, got ${wins.length}`)
+    for (const win of wins) assert.equal((await refresh(app, win.json.refresh_token as string)).status, 403, 'the family was revoked')
+  })
+
+  it('two tabs refreshing at once within the reuse interval both succeed, in one live family', async () => {
+    const { app } = await addApp(server.store, { name: 'Two tabs', refreshToken: { reuseIntervalSeconds: 10 } })
+    const first = await firstTokens(app)
+    const [tab1, tab2] = await Promise.all([refresh(app, first.refresh_token), refresh(app, first.refresh_token)])
+    assert.equal(tab1?.status, 200, JSON.stringify(tab1?.json))
+    assert.equal(tab2?.status, 200, JSON.stringify(tab2?.json))
+    assert.equal((await refresh(app, tab1?.json.refresh_token as string)).status, 200)
+    assert.equal((await refresh(app, tab2?.json.refresh_token as string)).status, 200)
+  })
+
+  it('within the reuse interval only the immediately previous token may be reused: the one before it revokes the family', async () => {
+    const { app } = await addApp(server.store, { name: 'Last but one', refreshToken: { reuseIntervalSeconds: 30 } })
+    const a = await firstTokens(app)
+    const b = await refresh(app, a.refresh_token)
+    server.clock.advance(1_000)
+    const c = await refresh(app, b.json.refresh_token as string)
+    assert.equal(c.status, 200)
+    server.clock.advance(1_000)
+    assert.equal((await refresh(app, a.refresh_token)).status, 403, 'the last-but-one token is a replay')
+    assert.equal((await refresh(app, c.json.refresh_token as string)).status, 403, 'and it revoked the family')
+  })
+})
