@@ -38,8 +38,9 @@ export function createApp(deps: Deps): Hono {
   app.use('/.well-known/*', publicCors())
   app.use('/oauth/*', appCors(origins, 'POST'))
   app.use('/userinfo', appCors(origins, 'GET, POST'))
-  // Origin / Sec-Fetch-Site check on the interactive forms; clients that send neither are not browsers.
-  const formCsrf = csrf({ origin: new URL(deps.config.issuer).origin })
+  // Origin / Sec-Fetch-Site check on the interactive forms (the form must come from the page it is
+  // served on); clients that send neither are not browsers.
+  const formCsrf = csrf()
   app.use('/u/*', async (c, next) => {
     if (c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) return next()
     return formCsrf(c, next)
