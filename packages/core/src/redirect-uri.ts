@@ -39,11 +39,14 @@ export function isRegisteredRedirectUri(app: ApplicationRecord, requested: strin
 
 /**
  * The redirect URI an /authorize request resolves to, or a reason it has none. A missing
- * redirect_uri resolves to the app's callback only when exactly one is registered.
+ * redirect_uri resolves to the app's callback only when exactly one is registered. With
+ * `response_mode=web_message` the response is posted to an origin, not navigated to, so (as with
+ * Auth0) one of the app's web origins is accepted too: spa-js sends `window.location.origin`.
  */
 export function resolveRedirectUri(
   app: ApplicationRecord,
   requested: string | undefined,
+  opts: { webMessage?: boolean } = {},
 ): { ok: true; uri: string; provided: boolean } | { ok: false; reason: string } {
   if (requested === undefined) {
     const [only, ...rest] = app.callbacks
@@ -57,6 +60,7 @@ export function resolveRedirectUri(
     }
   }
   if (isRegisteredRedirectUri(app, requested)) return { ok: true, uri: requested, provided: true }
+  if (opts.webMessage && app.webOrigins.includes(requested)) return { ok: true, uri: requested, provided: true }
   return {
     ok: false,
     reason: 'The redirect_uri is not in the application\'s list of allowed callback URLs.',

@@ -41,6 +41,13 @@ describe('redirect URIs (RFC 9700 §2.1, RFC 8252 §7.3)', () => {
     assert.equal(resolveRedirectUri(native, undefined).ok, false)
   })
 
+  it('accepts a web origin as redirect_uri only for response_mode=web_message (Auth0 silent authentication)', () => {
+    const app = createApplication({ name: 'w', type: 'spa', callbacks: ['https://app.example.com/cb'], webOrigins: ['https://app.example.com'] }, 0).record
+    assert.equal(resolveRedirectUri(app, 'https://app.example.com', { webMessage: true }).ok, true)
+    assert.equal(resolveRedirectUri(app, 'https://app.example.com').ok, false)
+    assert.equal(resolveRedirectUri(app, 'https://other.example.com', { webMessage: true }).ok, false)
+  })
+
   it('refuses dangerous or plain-http registrations', () => {
     assert.match(checkRegisteredUrl('javascript:alert(1)', 'callback', 'native') ?? '', /forbidden/)
     assert.match(checkRegisteredUrl('http://app.example.com/cb', 'callback', 'spa') ?? '', /https/)

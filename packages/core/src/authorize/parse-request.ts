@@ -61,7 +61,8 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   const requestedRedirect = single(params, 'redirect_uri')
   if (requestedRedirect !== undefined && requestedRedirect.length > MAX_PARAM_LENGTH)
     return page(new InvalidRequest('redirect_uri is too long.'))
-  const resolved = resolveRedirectUri(app, requestedRedirect)
+  const webMessage = params.get('response_mode')?.length === 1 && single(params, 'response_mode') === 'web_message'
+  const resolved = resolveRedirectUri(app, requestedRedirect, { webMessage })
   if (!resolved.ok) return page(new InvalidRequest(resolved.reason))
 
   // From here on, errors go back to the app. State is echoed byte for byte when it is usable.
