@@ -7,7 +7,7 @@ import {
   AccessDenied,
   InvalidRequest,
   InvalidScope,
-  OAuthError,
+  type OAuthError,
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../errors.js'

@@ -5,15 +5,16 @@
  */
 import {
   issueCode,
+  randomToken,
   nextStep,
   OAuthError,
   type ApiRecord,
   type ApplicationRecord,
   type AuthorizationRequest,
   type InteractionRecord,
+  type NextStep,
 } from '@latchkey/core'
 import type { Context } from 'hono'
-import { randomToken } from '@latchkey/core'
 import type { Deps } from '../deps.js'
 import { deliverCode, deliverError, type ResponseTarget } from '../http/authorization-response.js'
 import { browserBinding, type ActiveSession } from '../http/session.js'
@@ -47,7 +48,7 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
   const authenticatedNow =
     interaction?.userId != null && session !== null && session.user.id === interaction.userId && session.record.sid === interaction.sessionSid
 
-  let step
+  let step: NextStep
   try {
     step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, now })
   } catch (err) {

@@ -12,7 +12,7 @@ import { proceed, showError } from '../interaction/flow.js'
 
 export function authorizeRoutes(app: Hono, deps: Deps): void {
   app.on(['GET', 'POST'], '/authorize', async (c) => {
-    let params
+    let params: Map<string, string[]>
     try {
       params = c.req.method === 'GET' ? readQuery(c) : await readBody(c, { json: false })
     } catch (err) {

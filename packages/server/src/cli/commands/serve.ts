@@ -1,6 +1,6 @@
 /** `latchkey serve`: run the server in the foreground, logging to stdout. */
 import type { Command } from 'commander'
-import { loadConfig } from '../../config.js'
+import { loadConfig, type Config } from '../../config.js'
 import { DEMO, demoInstructions, seedDemo } from '../../demo.js'
 import { createLogger } from '../../logger.js'
 import { handleSignals, startServer } from '../../server.js'
@@ -15,7 +15,7 @@ export function registerServe(program: Command): void {
     .option('--db <url>', 'database: sqlite:./data/latchkey.db or postgres://… (env LATCHKEY_DB)')
     .option('--demo', 'on an empty database, register a demo app, API and user')
     .action(async (opts: { port?: string; host?: string; issuer?: string; db?: string; demo?: boolean }) => {
-      let config
+      let config: Config
       try {
         config = loadConfig({ port: opts.port, host: opts.host, issuer: opts.issuer, db: opts.db })
       } catch (err) {
