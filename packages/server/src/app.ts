@@ -20,7 +20,7 @@ import { logoutRoutes } from './routes/logout.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
 import { userinfoRoutes } from './routes/userinfo.js'
-import { errorPage } from './views/message.js'
+import { errorPage, homePage } from './views/message.js'
 
 const STYLESHEET = readFileSync(new URL('./assets/latchkey.css', import.meta.url), 'utf8')
 const JSON_PATHS = /^\/(oauth\/|userinfo|\.well-known\/)/
@@ -50,6 +50,7 @@ export function createApp(deps: Deps): Hono {
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
   )
   app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }))
+  app.get('/', (c) => pageResponse(c, homePage(deps.config.issuer)))
 
   discoveryRoutes(app, deps)
   authorizeRoutes(app, deps)

@@ -4,6 +4,7 @@
  * server runs on that database: servers read registrations from the store on every request.
  */
 import { Command } from 'commander'
+import { readFileSync } from 'node:fs'
 import { registerServe } from './commands/serve.js'
 import { registerApps } from './commands/apps.js'
 import { registerApis } from './commands/apis.js'
@@ -12,6 +13,7 @@ import { registerKeys } from './commands/keys.js'
 
 const program = new Command()
   .name('latchkey')
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .description('Latchkey: a self-hosted OAuth 2.0 / OpenID Connect authorization server')
   .showHelpAfterError()
 

@@ -14,3 +14,14 @@ export function errorPage(error: string, description: string): Html {
 export function messagePage(title: string, text: string): Html {
   return layout(title, html`<h1>${title}</h1><p>${text}</p>`)
 }
+
+/** What a person opening the server's root in a browser sees. */
+export function homePage(issuer: string): Html {
+  return layout(
+    'Latchkey',
+    html`<h1>Latchkey is running</h1>
+      <p>This is an OAuth 2.0 / OpenID Connect authorization server. Applications send users to
+        <code>${issuer}authorize</code>; its configuration is at
+        <a href="/.well-known/openid-configuration">/.well-known/openid-configuration</a>.</p>`,
+  )
+}
