@@ -7,13 +7,17 @@ import { after, before, describe, it } from 'node:test'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
 import { authorizeUrl, Browser, callbackParams, loginThrough, pkce } from './support/browser.js'
+import { databases } from './support/databases.js'
 
-describe('Authorization Code Flow with PKCE, end to end', () => {
+for (const db of databases) describe(`Authorization Code Flow with PKCE, end to end, on ${db.name}`, { skip: db.skip }, () => {
   let server: TestServer
   before(async () => {
-    server = await startTestServer()
+    server = await startTestServer({ db: db.url() })
   })
-  after(() => server.close())
+  after(async () => {
+    await server.close()
+    await db.cleanup()
+  })
 
   async function token(body: Record<string, string>) {
     const res = await fetch(`${server.url}oauth/token`, {

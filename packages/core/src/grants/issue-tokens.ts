@@ -95,7 +95,9 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     rotatedAt: null,
     revokedAt: null,
   }
-  if (!(await ctx.store.refreshTokens.insert(record)))
-    throw new InvalidGrant(subject.family ? 'Unknown or invalid refresh token.' : 'Invalid authorization code')
+  // When a replay of the same code or token raced this request, the store saves the new token
+  // already revoked. The answer still goes out: this request won the atomic consume or rotate (it
+  // is the one success), and the replay's consequence is that what it received no longer works.
+  await ctx.store.refreshTokens.insert(record)
   return token
 }
