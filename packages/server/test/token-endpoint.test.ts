@@ -429,6 +429,14 @@ describe('POST /oauth/token', () => {
       assert.ok(!(r.json.scope as string).split(' ').includes('offline_access'), '!(r.json.scope as string).split(\' \').includes(\'offline_access\')')
     })
 
+    it('stops honouring refresh tokens for an API that no longer allows offline access', async () => {
+      const later = await addApi(server.store, { identifier: 'https://goes-online.example.com/', allowOfflineAccess: true })
+      const r = await redeem(spa, await session.code(spa, { audience: later.identifier, scope: API_SCOPE }))
+      assert.equal(typeof r.json.refresh_token, 'string')
+      await server.store.apis.update(later.id, { allowOfflineAccess: false })
+      assertOAuthError(await refresh(spa, r.json.refresh_token as string), 403, 'invalid_grant', 'Unknown or invalid refresh token.')
+    })
+
     it('expires a refresh token unused for the app\'s idle lifetime', async () => {
       const { app: idle } = await addApp(server.store, { name: 'Idle', refreshToken: { idleLifetimeSeconds: 60, absoluteLifetimeSeconds: 3600 } })
       const first = await spaTokens(idle)

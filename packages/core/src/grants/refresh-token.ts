@@ -25,6 +25,10 @@ export const refreshToken: GrantHandler = {
     const known = await ctx.store.refreshTokens.findByHash(tokenHash)
     if (!known || known.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
 
+    // The API may have stopped allowing offline access since the token was issued.
+    if (known.audience !== null && !(await ctx.store.apis.findByIdentifier(known.audience))?.allowOfflineAccess)
+      throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+
     const requested = single(ctx.params, 'scope')
     let responseScope: readonly string[] | undefined
     if (requested !== undefined) {
