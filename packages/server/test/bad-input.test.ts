@@ -62,7 +62,7 @@ describe(`bad input (seed ${SEED}, ${ROUNDS} requests)`, () => {
           '{"client_id":{"nested":true}}', new Uint8Array([0xff, 0xfe, 0x3d, 0x26]), 'x='.repeat(40_000),
         ])
       }
-      const res = await fetch(`${server.url.replace(/\/$/, '')}${path}?${query()}`, { method, headers, body, redirect: 'manual' })
+      const res = await fetch(`${server.url.replace(/\/$/, '')}${path}?${query()}`, { method, headers, body: body as BodyInit | undefined, redirect: 'manual' })
       await res.arrayBuffer()
       assert.ok(res.status < 500, `request ${i}: ${method} ${path} answered ${res.status}`)
     }

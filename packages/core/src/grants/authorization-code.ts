@@ -8,7 +8,7 @@ import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import { isValidVerifier, verifyS256 } from '../pkce.js'
 import type { GrantHandler } from './grant.js'
-import { issueTokens } from './issue-tokens.js'
+import { issueTokens, loadApi } from './issue-tokens.js'
 
 export const INVALID_CODE = 'Invalid authorization code'
 export const FAILED_VERIFIER = 'Failed to verify code verifier'
@@ -49,6 +49,7 @@ export const authorizationCode: GrantHandler = {
     if (!user) throw new InvalidGrant(INVALID_CODE)
     if (user.blocked) throw new InvalidGrant('user is blocked')
 
+    const api = await loadApi(ctx, record.audience)
     return issueTokens(ctx, {
       user,
       grantId: record.grantId,
@@ -58,6 +59,6 @@ export const authorizationCode: GrantHandler = {
       sid: record.sid,
       nonce: record.nonce,
       family: null,
-    })
+    }, api)
   },
 }

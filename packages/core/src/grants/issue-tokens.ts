@@ -36,8 +36,8 @@ export async function loadApi(ctx: GrantContext, audience: string | null): Promi
   return api
 }
 
-export async function issueTokens(ctx: GrantContext, subject: GrantSubject): Promise<TokenResponse> {
-  const api = await loadApi(ctx, subject.audience)
+/** `api` is the one `subject.audience` names (see loadApi), loaded once by the grant. */
+export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api: ApiRecord | null): Promise<TokenResponse> {
   const now = ctx.clock.now()
   const tokenCtx = { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() }
   const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS

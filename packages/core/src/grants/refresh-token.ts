@@ -9,7 +9,7 @@ import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import { parseScope } from '../scope.js'
 import type { GrantHandler } from './grant.js'
-import { issueTokens } from './issue-tokens.js'
+import { issueTokens, loadApi } from './issue-tokens.js'
 
 export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
 
@@ -25,9 +25,11 @@ export const refreshToken: GrantHandler = {
     const known = await ctx.store.refreshTokens.findByHash(tokenHash)
     if (!known || known.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
 
-    // The API may have stopped allowing offline access since the token was issued.
-    if (known.audience !== null && !(await ctx.store.apis.findByIdentifier(known.audience))?.allowOfflineAccess)
+    // The API may be gone, or have stopped allowing offline access, since the token was issued.
+    const api = await loadApi(ctx, known.audience).catch(() => {
       throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+    })
+    if (api !== null && !api.allowOfflineAccess) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
 
     const requested = single(ctx.params, 'scope')
     let responseScope: readonly string[] | undefined
@@ -63,6 +65,6 @@ export const refreshToken: GrantHandler = {
       sid: rotated.sid,
       nonce: null,
       family: { id: rotated.familyId, expiresAt: rotated.familyExpiresAt },
-    })
+    }, api)
   },
 }

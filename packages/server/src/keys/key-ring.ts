@@ -21,7 +21,7 @@ import { importJWK, type JWK, type CryptoKey } from 'jose'
 const REFRESH_MS = 5_000
 
 export class KeyRing {
-  #keys: { at: number; records: SigningKeyRecord[] } | undefined
+  #keys: { at: number; records: SigningKeyRecord[]; maxLifetimeMs: number } | undefined
   readonly #imported = new Map<string, Promise<CryptoKey>>()
 
   constructor(
@@ -29,12 +29,12 @@ export class KeyRing {
     private readonly clock: Clock,
   ) {}
 
-  async #records(): Promise<SigningKeyRecord[]> {
+  async #snapshot(): Promise<{ records: SigningKeyRecord[]; maxLifetimeMs: number }> {
     const now = this.clock.now()
     if (!this.#keys || now - this.#keys.at > REFRESH_MS || now < this.#keys.at) {
-      this.#keys = { at: now, records: await this.store.signingKeys.list() }
+      this.#keys = { at: now, records: await this.store.signingKeys.list(), maxLifetimeMs: await this.maxTokenLifetimeMs() }
     }
-    return this.#keys.records
+    return this.#keys
   }
 
   /** Forget the cached list (after a rotation made by this process). */
@@ -56,10 +56,10 @@ export class KeyRing {
   }
 
   async signingKey(): Promise<SigningKey> {
-    let record = currentKey(await this.#records(), this.clock.now())
+    let record = currentKey((await this.#snapshot()).records, this.clock.now())
     if (!record) {
       this.invalidate()
-      record = currentKey(await this.#records(), this.clock.now())
+      record = currentKey((await this.#snapshot()).records, this.clock.now())
     }
     if (!record) throw new Error('no signing key is active: run `latchkey keys rotate --delay 0`')
     let imported = this.#imported.get(record.kid)
@@ -71,7 +71,8 @@ export class KeyRing {
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
-    return publicJwks(await this.#records(), this.clock.now(), await this.maxTokenLifetimeMs())
+    const { records, maxLifetimeMs } = await this.#snapshot()
+    return publicJwks(records, this.clock.now(), maxLifetimeMs)
   }
 
   async statuses(): Promise<KeyStatus[]> {
