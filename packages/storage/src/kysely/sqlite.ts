@@ -11,6 +11,9 @@
  *
  * Within one process Kysely's SqliteDriver holds a single connection behind a mutex: a transaction
  * keeps it until it ends, so concurrent callers queue instead of interleaving.
+ *
+ * Kysely prepares every query anew; the repos issue the same few dozen statements over and over, so
+ * prepared statements are kept (most recently used first) and reused.
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -22,12 +25,33 @@ import {
   Kysely,
   SqliteAdapter,
   SqliteDialect,
+  type SqliteDatabase,
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely'
 import type { Database } from './schema.js'
 
 const BUSY_TIMEOUT_MS = 5000
+const STATEMENT_CACHE_SIZE = 256
+
+/** The database as Kysely sees it, with prepared statements reused by SQL text. */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql)
+      if (statement) {
+        statements.delete(sql)
+      } else {
+        statement = database.prepare(sql)
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string)
+      }
+      statements.set(sql, statement)
+      return statement
+    },
+  }
+}
 
 class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -66,10 +90,13 @@ export function openSqlite(path: string): Kysely<Database> {
   try {
     database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     if (!inMemory) database.pragma('journal_mode = WAL')
+    // In WAL mode NORMAL never corrupts and survives a crashed or killed process; only an OS crash or
+    // power loss can drop the last commits before a checkpoint. FULL would fsync every commit.
+    database.pragma('synchronous = NORMAL')
     database.pragma('foreign_keys = ON')
   } catch (error) {
     database.close()
     throw error
   }
-  return new Kysely<Database>({ dialect: new LatchkeySqliteDialect({ database }) })
+  return new Kysely<Database>({ dialect: new LatchkeySqliteDialect({ database: withStatementCache(database) }) })
 }
