@@ -38,9 +38,11 @@ export function createApp(deps: Deps): Hono {
   app.use('/.well-known/*', publicCors())
   app.use('/oauth/*', appCors(origins, 'POST'))
   app.use('/userinfo', appCors(origins, 'GET, POST'))
-  // Origin / Sec-Fetch-Site check on the interactive forms (the form must come from the page it is
-  // served on); clients that send neither are not browsers.
-  const formCsrf = csrf()
+  // Origin / Sec-Fetch-Site check on the interactive forms: the form must come from Latchkey's own
+  // pages, at the issuer's origin (behind a TLS proxy the request itself arrives as http) or the
+  // origin the request was made to. Clients that send neither header are not browsers.
+  const issuerOrigin = new URL(deps.config.issuer).origin
+  const formCsrf = csrf({ origin: (origin, c) => origin === issuerOrigin || origin === new URL(c.req.url).origin })
   app.use('/u/*', async (c, next) => {
     if (c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) return next()
     return formCsrf(c, next)
