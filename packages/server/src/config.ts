@@ -17,8 +17,8 @@ export interface Config {
   readonly secureCookies: boolean
   readonly session: { readonly idleSeconds: number; readonly absoluteSeconds: number }
   readonly interactionSeconds: number
-  /** Seconds the JWKS may be cached by verifiers. */
-  readonly jwksMaxAge: number
+  /** Rotate the signing key automatically when it is older than this many seconds; null: never. */
+  readonly keyRotationSeconds: number | null
 }
 
 /** Normalises an issuer to `scheme://host[:port]/`, refusing paths, queries and fragments. */
@@ -43,6 +43,15 @@ export interface ConfigInput {
   issuer?: string | undefined
   db?: string | undefined
   logLevel?: string | undefined
+  /** Days between automatic key rotations (env LATCHKEY_KEY_ROTATION_DAYS); absent or 0: off. */
+  keyRotationDays?: string | number | undefined
+}
+
+function rotationSeconds(value: string | number | undefined): number | null {
+  if (value === undefined) return null
+  const days = Number(value)
+  if (!Number.isFinite(days) || days < 0 || days > 3650) throw new Error('key rotation must be a number of days between 0 (off) and 3650')
+  return days === 0 ? null : Math.round(days * 86_400)
 }
 
 export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = process.env): Config {
@@ -61,6 +70,6 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     secureCookies: issuer.startsWith('https:'),
     session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
     interactionSeconds: 3600,
-    jwksMaxAge: 600,
+    keyRotationSeconds: rotationSeconds(input.keyRotationDays ?? env.LATCHKEY_KEY_ROTATION_DAYS),
   }
 }

@@ -12,6 +12,7 @@ import type { Deps } from './deps.js'
 import { KeyRing } from './keys/key-ring.js'
 import { createLogger, type Logger } from './logger.js'
 import { startSweeper } from './sweeper.js'
+import { startRotationSchedule } from './keys/rotation-schedule.js'
 
 export interface RunningServer {
   readonly url: string
@@ -39,12 +40,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
   })
   const stopSweeper = startSweeper(store, clock, log)
+  const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log)
   const port = (server.address() as AddressInfo).port
   const url = `http://localhost:${port}/`
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
       stopSweeper()
+      stopRotation()
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
     }).then(() => store.close()))

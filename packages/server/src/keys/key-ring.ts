@@ -20,6 +20,12 @@ import { importJWK, type JWK, type CryptoKey } from 'jose'
 
 const REFRESH_MS = 5_000
 
+/** Seconds verifiers and caches may keep the JWKS (`Cache-Control` on /.well-known/jwks.json). */
+export const JWKS_MAX_AGE_SECONDS = 300
+export const JWKS_STALE_SECONDS = 60
+/** Default delay between publishing a key and signing with it: longer than any allowed JWKS cache. */
+export const DEFAULT_ROTATION_DELAY_SECONDS = 600
+
 export class KeyRing {
   #keys: { at: number; records: SigningKeyRecord[]; maxLifetimeMs: number } | undefined
   readonly #imported = new Map<string, Promise<CryptoKey>>()
@@ -35,6 +41,18 @@ export class KeyRing {
       this.#keys = { at: now, records: await this.store.signingKeys.list(), maxLifetimeMs: await this.maxTokenLifetimeMs() }
     }
     return this.#keys
+  }
+
+  /**
+   * The automatic schedule: when the signing key is older than `everySeconds` and no rotation is
+   * already waiting, rotate with the default delay. Returns the new key, or null when none was due.
+   */
+  async rotateIfDue(everySeconds: number): Promise<SigningKeyRecord | null> {
+    const statuses = await this.statuses()
+    if (statuses.some((s) => s.state === 'next')) return null
+    const current = statuses.find((s) => s.state === 'current')
+    if (current && this.clock.now() - current.key.activatesAt < everySeconds * 1000) return null
+    return this.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
   }
 
   /** Forget the cached list (after a rotation made by this process). */

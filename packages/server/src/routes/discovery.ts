@@ -4,6 +4,7 @@
  */
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
+import { JWKS_MAX_AGE_SECONDS, JWKS_STALE_SECONDS } from '../keys/key-ring.js'
 
 export function discoveryDocument(issuer: string) {
   return {
@@ -38,6 +39,6 @@ export function discoveryRoutes(app: Hono, deps: Deps): void {
   app.get('/.well-known/openid-configuration', (c) => c.json(document, 200, cache))
   app.get('/.well-known/oauth-authorization-server', (c) => c.json(document, 200, cache))
   app.get('/.well-known/jwks.json', async (c) =>
-    c.json(await deps.keys.jwks(), 200, { 'Cache-Control': `public, max-age=${deps.config.jwksMaxAge}, stale-while-revalidate=60` }),
+    c.json(await deps.keys.jwks(), 200, { 'Cache-Control': `public, max-age=${JWKS_MAX_AGE_SECONDS}, stale-while-revalidate=${JWKS_STALE_SECONDS}` }),
   )
 }

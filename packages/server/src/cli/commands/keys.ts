@@ -4,12 +4,10 @@
  */
 import { systemClock } from '@latchkey/core'
 import { type Command, InvalidArgumentError } from 'commander'
-import { KeyRing } from '../../keys/key-ring.js'
+import { DEFAULT_ROTATION_DELAY_SECONDS, KeyRing } from '../../keys/key-ring.js'
 import { presentKey, table } from '../present.js'
 import { type CommonOptions, group, leaf, print, run } from '../run.js'
 
-/** Seconds verifiers may cache the JWKS (config `jwksMaxAge`). */
-const DEFAULT_DELAY = 600
 const MAX_DELAY = 2_592_000
 
 function delaySeconds(value: string): number {
@@ -39,7 +37,7 @@ export function registerKeys(program: Command): void {
     )
 
   leaf(keys, 'rotate', 'Publish a new signing key that starts signing after --delay seconds', (cmd) =>
-    cmd.option('--delay <seconds>', 'seconds before the new key signs; 0 switches at once (emergencies)', delaySeconds, DEFAULT_DELAY),
+    cmd.option('--delay <seconds>', 'seconds before the new key signs; 0 switches at once (emergencies)', delaySeconds, DEFAULT_ROTATION_DELAY_SECONDS),
   )
     .action((opts: CommonOptions & { delay: number }) =>
       run(opts, async (store) => {

@@ -14,10 +14,11 @@ export function registerServe(program: Command): void {
     .option('--issuer <url>', 'public origin, e.g. https://login.example.com/ (env LATCHKEY_ISSUER)')
     .option('--db <url>', 'database: sqlite:./data/latchkey.db or postgres://… (env LATCHKEY_DB)')
     .option('--demo', 'on an empty database, register a demo app, API and user')
-    .action(async (opts: { port?: string; host?: string; issuer?: string; db?: string; demo?: boolean }) => {
+    .option('--rotate-keys-every <days>', 'rotate the signing key automatically at this age (env LATCHKEY_KEY_ROTATION_DAYS; default off)')
+    .action(async (opts: { port?: string; host?: string; issuer?: string; db?: string; demo?: boolean; rotateKeysEvery?: string }) => {
       let config: Config
       try {
-        config = loadConfig({ port: opts.port, host: opts.host, issuer: opts.issuer, db: opts.db })
+        config = loadConfig({ port: opts.port, host: opts.host, issuer: opts.issuer, db: opts.db, keyRotationDays: opts.rotateKeysEvery })
       } catch (err) {
         console.error(`latchkey: ${(err as Error).message}`)
         process.exit(2)

@@ -1,0 +1,22 @@
+/**
+ * Automatic key rotation (off unless configured): every node checks hourly, and at start, whether
+ * the signing key is older than the configured age; the first to see it rotates with the default
+ * delay, and the others then find a key already waiting and do nothing.
+ */
+import type { Logger } from '../logger.js'
+import type { KeyRing } from './key-ring.js'
+
+export const ROTATION_CHECK_MS = 3_600_000
+
+export function startRotationSchedule(keys: KeyRing, everySeconds: number | null, log: Logger): () => void {
+  if (everySeconds === null) return () => {}
+  const check = () =>
+    keys.rotateIfDue(everySeconds).then(
+      (key) => key && log.info({ kid: key.kid, activates_at: new Date(key.activatesAt).toISOString() }, 'signing key rotated on schedule'),
+      (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduled key rotation failed'),
+    )
+  void check()
+  const timer = setInterval(check, Math.min(ROTATION_CHECK_MS, everySeconds * 100))
+  timer.unref()
+  return () => clearInterval(timer)
+}
