@@ -1,0 +1,60 @@
+/**
+ * Authorization checks on verified claims: scopes (all-of, any-of) answer 403 `insufficient_scope`
+ * with the `scope` attribute (RFC 6750 §3.1); claim checks answer 401 `invalid_token`, as
+ * express-oauth2-jwt-bearer's `claimCheck` does. A check is a plain function, so every adapter and
+ * framework-free code share them.
+ */
+import { realmOf, tokenScopes, type AccessTokenClaims } from './claims.js'
+import { BearerError, insufficientScope, invalidToken } from './errors.js'
+
+export type ClaimCheck = (claims: AccessTokenClaims) => void
+
+type JsonPrimitive = string | number | boolean | null
+
+function scopeList(scopes: readonly string[], name: string): string[] {
+  const list = scopes.flatMap((s) => s.split(' ')).filter((s) => s !== '')
+  if (list.length === 0) throw new TypeError(`${name}() needs at least one scope`)
+  return list
+}
+
+/** Every one of the scopes must have been granted. */
+export function requireScopes(...scopes: string[]): ClaimCheck {
+  const required = scopeList(scopes, 'requireScopes')
+  return function requireScopes(claims) {
+    const granted = tokenScopes(claims)
+    if (!required.every((s) => granted.has(s))) throw insufficientScope(`The access token needs the scope ${required.join(' ')}.`, required)
+  }
+}
+
+/** At least one of the scopes must have been granted. */
+export function requireAnyScope(...scopes: string[]): ClaimCheck {
+  const accepted = scopeList(scopes, 'requireAnyScope')
+  return function requireAnyScope(claims) {
+    const granted = tokenScopes(claims)
+    if (!accepted.some((s) => granted.has(s))) throw insufficientScope(`The access token needs one of the scopes ${accepted.join(' ')}.`, accepted)
+  }
+}
+
+/**
+ * The claim must equal `expected` (or, when the claim is an array, contain it), or satisfy the
+ * predicate: `requireClaim('org_id', 'org_123')`, `requireClaim('permissions', 'read:x')`,
+ * `requireClaim('amr', (amr) => Array.isArray(amr) && amr.includes('mfa'))`.
+ */
+export function requireClaim(name: string, expected: JsonPrimitive | ((value: unknown, claims: AccessTokenClaims) => boolean)): ClaimCheck {
+  const test =
+    typeof expected === 'function' ? expected : (value: unknown) => value === expected || (Array.isArray(value) && value.includes(expected))
+  return function requireClaim(claims) {
+    const value = Object.hasOwn(claims, name) ? claims[name] : undefined
+    if (!test(value, claims)) throw invalidToken(value === undefined ? `The access token has no ${name} claim.` : `The access token's ${name} claim is not accepted here.`)
+  }
+}
+
+/** Runs the checks; a failure is a `BearerError` with the realm of the verifier that made the claims. */
+export function checkClaims(claims: AccessTokenClaims, ...checks: readonly ClaimCheck[]): void {
+  try {
+    for (const check of checks) check(claims)
+  } catch (err) {
+    const realm = realmOf(claims)
+    throw err instanceof BearerError && realm !== undefined ? err.withRealm(realm) : err
+  }
+}
