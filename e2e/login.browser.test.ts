@@ -96,4 +96,35 @@ describe('in a real browser', { skip }, () => {
     assert.match(response.code ?? '', /^[A-Za-z0-9_-]{43}$/, JSON.stringify(response))
     await context.close()
   })
+
+  it('gives a page on a foreign origin no CORS access and does not let it frame the silent-auth page', async () => {
+    const { app } = await addApp(server.store, { callbacks: [`${appOrigin}/callback`], webOrigins: [appOrigin] })
+    const foreignOrigin = appOrigin.replace('localhost', '127.0.0.1')
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const tryToken = (origin: string) =>
+      page.goto(`${origin}/callback`).then(() =>
+        page.evaluate(async (tokenUrl) => {
+          try {
+            const res = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'auth0-client': 'e30=' }, body: 'grant_type=refresh_token&client_id=x&refresh_token=y' })
+            return `answered ${res.status}`
+          } catch (error) {
+            return `blocked: ${(error as Error).name}`
+          }
+        }, `${server.url}oauth/token`),
+      )
+    assert.match(await tryToken(appOrigin), /^answered 4\d\d$/, 'the registered web origin reads the error')
+    assert.equal(await tryToken(foreignOrigin), 'blocked: TypeError', 'a foreign origin cannot read the answer')
+
+    const silent = authorizeUrl(server.issuer, {
+      clientId: app.clientId, redirectUri: appOrigin, challenge: pkce().challenge, state: 'foreign', extra: { prompt: 'none', response_mode: 'web_message' },
+    })
+    await page.goto(`${foreignOrigin}/silent#${encodeURIComponent(silent)}`)
+    await page.waitForTimeout(1500)
+    assert.equal(await page.textContent('#out'), 'waiting', 'no authorization response reached the foreign page')
+    const framed = page.frames().find((f) => f !== page.mainFrame())
+    assert.ok(framed, 'the iframe exists')
+    assert.match(framed.url(), /^chrome-error:/, `frame-ancestors refused the silent-auth page (${framed.url()})`)
+    await context.close()
+  })
 })
