@@ -10,40 +10,14 @@ import pg from 'pg'
 import { openAndMigrate, openStore } from '../src/open.js'
 import { storeContract } from './contract.js'
 import { user } from './fixtures.js'
+import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
 
-const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-function redacted(value: string): string {
-  const parsed = new URL(value)
-  if (parsed.password) parsed.password = '***'
-  return parsed.toString()
-}
-
-async function unreachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const probe = await unreachable()
-const skip = probe === undefined ? false : `PostgreSQL not reachable at ${redacted(url)}: skipped (${probe})`
+const probe = await postgresProblem()
+const skip = probe === undefined ? false : `PostgreSQL not reachable at ${redactedPostgresUrl()}: skipped (${probe})`
 if (skip) console.log(skip)
 
-const admin = new pg.Pool({ connectionString: url, max: 2 })
+const admin = new pg.Pool({ connectionString: postgresUrl, max: 2 })
 after(() => admin.end())
-
-function schemaUrl(schema: string): string {
-  const parsed = new URL(url)
-  parsed.searchParams.set('schema', schema)
-  return parsed.toString()
-}
 
 const created: string[] = []
 function freshSchema(): string {

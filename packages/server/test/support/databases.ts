@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { postgresProblem, postgresUrl, schemaUrl } from '../../../storage/test/support/postgres.js'
 
 export interface TestDatabase {
   readonly name: string
@@ -13,38 +14,21 @@ export interface TestDatabase {
   cleanup(): Promise<void>
 }
 
-const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function probe(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const problem = await probe()
+const problem = await postgresProblem()
 const schemas: string[] = []
 
 export const databases: readonly TestDatabase[] = [
   { name: 'SQLite', skip: false, url: () => 'sqlite::memory:', cleanup: async () => {} },
   {
     name: 'PostgreSQL',
-    skip: problem === undefined ? false : `PostgreSQL not reachable at ${new URL(pgUrl).host}: skipped (${problem})`,
+    skip: problem === undefined ? false : `PostgreSQL not reachable at ${new URL(postgresUrl).host}: skipped (${problem})`,
     url() {
       const schema = `lk_e2e_${randomBytes(6).toString('hex')}`
       schemas.push(schema)
-      const url = new URL(pgUrl)
-      url.searchParams.set('schema', schema)
-      return url.toString()
+      return schemaUrl(schema)
     },
     async cleanup() {
-      const admin = new pg.Client({ connectionString: pgUrl })
+      const admin = new pg.Client({ connectionString: postgresUrl })
       await admin.connect()
       try {
         for (const schema of schemas.splice(0)) await admin.query(`drop schema if exists ${schema} cascade`)

@@ -3,7 +3,7 @@ import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { ApiPatch, ApiRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
-import { pageWindow } from '../kysely/paging.js'
+import { countRows, listPage } from '../kysely/paging.js'
 import type { ApisTable, Database } from '../kysely/schema.js'
 
 type Row = Selectable<ApisTable>
@@ -59,24 +59,11 @@ export class KyselyApiRepo implements ApiRepo {
   }
 
   async list(page?: Page): Promise<ApiRecord[]> {
-    const { limit, offset } = pageWindow(page)
-    const rows = await this.db
-      .selectFrom('apis')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute()
-    return rows.map(toRecord)
+    return (await listPage(this.db, 'apis', page)).map(toRecord)
   }
 
   async count(): Promise<number> {
-    const { n } = await this.db
-      .selectFrom('apis')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-    return Number(n)
+    return countRows(this.db, 'apis')
   }
 
   /** One `UPDATE ... RETURNING`: atomic. The identifier never changes. */

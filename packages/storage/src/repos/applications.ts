@@ -4,7 +4,7 @@ import type { ApplicationPatch, ApplicationRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
-import { pageWindow } from '../kysely/paging.js'
+import { countRows, listPage } from '../kysely/paging.js'
 import type { ApplicationsTable, Database } from '../kysely/schema.js'
 
 type Row = Selectable<ApplicationsTable>
@@ -69,24 +69,11 @@ export class KyselyApplicationRepo implements ApplicationRepo {
   }
 
   async list(page?: Page): Promise<ApplicationRecord[]> {
-    const { limit, offset } = pageWindow(page)
-    const rows = await this.db
-      .selectFrom('applications')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('client_id')
-      .limit(limit)
-      .offset(offset)
-      .execute()
-    return rows.map(toRecord)
+    return (await listPage(this.db, 'applications', page)).map(toRecord)
   }
 
   async count(): Promise<number> {
-    const { n } = await this.db
-      .selectFrom('applications')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-    return Number(n)
+    return countRows(this.db, 'applications')
   }
 
   /** One `UPDATE ... RETURNING`: atomic. */

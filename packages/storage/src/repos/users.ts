@@ -4,7 +4,7 @@ import type { Page, UserPatch, UserRepo } from '../contract.js'
 import { type ColumnWriters, fromFlag, toFlag, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
-import { pageWindow } from '../kysely/paging.js'
+import { countRows, listPage } from '../kysely/paging.js'
 import type { Database, UsersTable } from '../kysely/schema.js'
 
 type Row = Selectable<UsersTable>
@@ -65,24 +65,11 @@ export class KyselyUserRepo implements UserRepo {
   }
 
   async list(page?: Page): Promise<UserRecord[]> {
-    const { limit, offset } = pageWindow(page)
-    const rows = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute()
-    return rows.map(toRecord)
+    return (await listPage(this.db, 'users', page)).map(toRecord)
   }
 
   async count(): Promise<number> {
-    const { n } = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-    return Number(n)
+    return countRows(this.db, 'users')
   }
 
   /** One `UPDATE ... RETURNING`: atomic. A taken new email throws ConflictError. */
