@@ -1,8 +1,10 @@
 /**
- * The first-run demo (`npm start`, i.e. `latchkey serve --demo`): on an empty database, register a
- * single-page app, the Appointments API and a user, so the flow can be tried at once with curl.
+ * The demo (`npm start`, i.e. `latchkey serve --demo`): registers what the samples and the playground
+ * need (a single-page app, a native app, the playground app, the Appointments API and a user), so the
+ * flow can be tried at once with curl, a browser or the samples. Each piece is added only when it is
+ * missing, so a demo database that was changed by hand keeps its changes.
  */
-import { createApi, createApplication, createUser, type Clock } from '@latchkey/core'
+import { createApi, createApplication, createUser, type ApplicationInput, type Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { hashPassword } from './passwords.js'
 
@@ -11,51 +13,83 @@ export const DEMO = {
   appName: 'Demo SPA',
   callback: 'http://localhost:8080/callback',
   origin: 'http://localhost:8080',
+  nativeClientId: 'latchkey-demo-native',
+  nativeAppName: 'Demo native app',
+  playgroundClientId: 'latchkey-playground',
   audience: 'https://api.example.com/appointments',
   apiName: 'Appointments API',
   email: 'demo@example.com',
   password: 'demo-password',
 } as const
 
-/** Seeds the demo when the database has no application; returns whether it did. */
-export async function seedDemo(store: Store, clock: Clock): Promise<boolean> {
-  if ((await store.applications.count()) > 0) return false
-  const now = clock.now()
-  const { record } = createApplication(
-    {
+/** The demo's applications, keyed by client id. The playground's URLs depend on the issuer. */
+export function demoApplications(issuer: string): Record<string, ApplicationInput> {
+  const spaUrls = (origin: string) => [`${origin}/callback`, `${origin}/auth0.html`, `${origin}/`, origin]
+  return {
+    [DEMO.clientId]: {
       name: DEMO.appName,
       type: 'spa',
-      callbacks: [DEMO.callback, 'http://127.0.0.1:8080/callback'],
-      logoutUrls: [`${DEMO.origin}/`],
-      webOrigins: [DEMO.origin],
+      // The SPA sample (examples/spa) serves its @latchkey/client page at / (callback /callback) and its
+      // @auth0/auth0-spa-js page at /auth0.html; the Auth0 SDK's silent iframe returns to the origin.
+      callbacks: [...spaUrls(DEMO.origin), ...spaUrls('http://127.0.0.1:8080')],
+      logoutUrls: [`${DEMO.origin}/`, `${DEMO.origin}/auth0.html`, 'http://127.0.0.1:8080/', 'http://127.0.0.1:8080/auth0.html'],
+      webOrigins: [DEMO.origin, 'http://127.0.0.1:8080'],
     },
-    now,
-  )
-  await store.applications.insert({ ...record, clientId: DEMO.clientId })
-  await store.apis.insert(
-    createApi(
-      {
-        name: DEMO.apiName,
-        identifier: DEMO.audience,
-        scopes: [
-          { value: 'read:appointments', description: 'Read your appointments' },
-          { value: 'write:appointments', description: 'Book appointments' },
-        ],
-        allowOfflineAccess: true,
-      },
-      now,
-    ),
-  )
-  if (!(await store.users.findByEmail(DEMO.email)))
+    [DEMO.nativeClientId]: {
+      name: DEMO.nativeAppName,
+      type: 'native',
+      // RFC 8252 §7.3: a loopback callback matches any port (examples/native-cli).
+      callbacks: ['http://127.0.0.1/callback'],
+    },
+    [DEMO.playgroundClientId]: {
+      name: 'Playground',
+      type: 'spa',
+      callbacks: [`${issuer}playground/callback`],
+      logoutUrls: [`${issuer}playground`],
+      webOrigins: [new URL(issuer).origin],
+    },
+  }
+}
+
+/** Adds whichever demo piece is missing; returns whether it added any. */
+export async function seedDemo(store: Store, clock: Clock, issuer: string): Promise<boolean> {
+  const now = clock.now()
+  let added = false
+  for (const [clientId, input] of Object.entries(demoApplications(issuer))) {
+    if (await store.applications.get(clientId)) continue
+    await store.applications.insert({ ...createApplication(input, now).record, clientId })
+    added = true
+  }
+  if (!(await store.apis.findByIdentifier(DEMO.audience))) {
+    await store.apis.insert(
+      createApi(
+        {
+          name: DEMO.apiName,
+          identifier: DEMO.audience,
+          scopes: [
+            { value: 'read:appointments', description: 'Read your appointments' },
+            { value: 'write:appointments', description: 'Book appointments' },
+          ],
+          allowOfflineAccess: true,
+        },
+        now,
+      ),
+    )
+    added = true
+  }
+  if (!(await store.users.findByEmail(DEMO.email))) {
     await store.users.insert(createUser({ email: DEMO.email, name: 'Demo User', emailVerified: true }, await hashPassword(DEMO.password), now))
-  return true
+    added = true
+  }
+  return added
 }
 
 export function demoInstructions(issuer: string): string {
   const base = issuer.replace(/\/$/, '')
   return `
 Latchkey is running at ${issuer} with a demo:
-  app       ${DEMO.appName}  client_id=${DEMO.clientId}  callback=${DEMO.callback}
+  apps      ${DEMO.appName}  client_id=${DEMO.clientId}  callback=${DEMO.callback}
+            ${DEMO.nativeAppName}  client_id=${DEMO.nativeClientId}  callback=http://127.0.0.1/callback (any port)
   API       ${DEMO.apiName}  audience=${DEMO.audience}  scopes=read:appointments write:appointments
   user      ${DEMO.email} / ${DEMO.password}
 

@@ -13,7 +13,7 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'interface to bind (env HOST)', undefined)
     .option('--issuer <url>', 'public origin, e.g. https://login.example.com/ (env LATCHKEY_ISSUER)')
     .option('--db <url>', 'database: sqlite:./data/latchkey.db or postgres://… (env LATCHKEY_DB)')
-    .option('--demo', 'on an empty database, register a demo app, API and user')
+    .option('--demo', 'register the demo apps, API and user where missing, and serve the /playground')
     .option('--rotate-keys-every <days>', 'rotate the signing key automatically at this age (env LATCHKEY_KEY_ROTATION_DAYS; default off)')
     .action(async (opts: { port?: string; host?: string; issuer?: string; db?: string; demo?: boolean; rotateKeysEvery?: string }) => {
       let config: Config
@@ -28,7 +28,7 @@ export function registerServe(program: Command): void {
       handleSignals(running, log)
       log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@') }, 'listening')
       if (opts.demo) {
-        await seedDemo(running.deps.store, running.deps.clock)
+        await seedDemo(running.deps.store, running.deps.clock, config.issuer)
         if (await running.deps.store.applications.get(DEMO.clientId)) process.stdout.write(demoInstructions(config.issuer))
       }
     })
