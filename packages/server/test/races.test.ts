@@ -36,11 +36,11 @@ for (const db of databases) describe(`concurrent use of codes and refresh tokens
     return r.json as { refresh_token: string }
   }
 
-  it('one code redeemed by 20 parallel requests gives exactly one success, and the replay revokes the winner\'s refresh token (RFC 6749 §4.1.2)', async () => {
+  it('one code redeemed by 50 parallel requests gives exactly one success, and the replay revokes the winner\'s refresh token (RFC 6749 §4.1.2)', async () => {
     const { app } = await addApp(server.store, { name: 'Race code' })
     const { code, verifier, redirectUri } = await session.code(app, { audience: api.identifier, scope: SCOPE })
     const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
+      Array.from({ length: 50 }, () =>
         tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier as string, redirect_uri: redirectUri }),
       ),
     )
@@ -68,6 +68,33 @@ for (const db of databases) describe(`concurrent use of codes and refresh tokens
     assert.equal(tab2?.status, 200, JSON.stringify(tab2?.json))
     assert.equal((await refresh(app, tab1?.json.refresh_token as string)).status, 200)
     assert.equal((await refresh(app, tab2?.json.refresh_token as string)).status, 200)
+  })
+
+  it('20 parallel uses of one refresh token within the reuse interval all succeed, and every token they return belongs to the same live family', async () => {
+    const { app } = await addApp(server.store, { name: 'Twenty tabs', refreshToken: { reuseIntervalSeconds: 10 } })
+    const first = await firstTokens(app)
+    const results = await Promise.all(Array.from({ length: 20 }, () => refresh(app, first.refresh_token)))
+    for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.json))
+    const tokens = results.map((r) => r.json.refresh_token as string)
+    assert.equal(new Set(tokens).size, 20, 'each success got its own new refresh token')
+    // None of them revoked the family: each tab goes on refreshing its own new token.
+    for (const token of tokens) {
+      const next = await refresh(app, token)
+      assert.equal(next.status, 200, JSON.stringify(next.json))
+      assert.equal((await refresh(app, next.json.refresh_token as string)).status, 200)
+    }
+  })
+
+  it('reuse after the interval revokes the family and every token issued from it', async () => {
+    const { app } = await addApp(server.store, { name: 'Late reuse', refreshToken: { reuseIntervalSeconds: 5 } })
+    const a = await firstTokens(app)
+    const b = await refresh(app, a.refresh_token)
+    const c = await refresh(app, b.json.refresh_token as string)
+    assert.equal(c.status, 200)
+    server.clock.advance(6_000)
+    assert.equal((await refresh(app, b.json.refresh_token as string)).status, 403, 'reuse outside the interval is refused')
+    assert.equal((await refresh(app, c.json.refresh_token as string)).status, 403, 'and the newest token of the family is revoked')
+    assert.equal((await refresh(app, a.refresh_token)).status, 403)
   })
 
   it('within the reuse interval only the immediately previous token may be reused: the one before it revokes the family', async () => {
