@@ -13,7 +13,7 @@ import { fetchWithAuth, type FetchWithAuthOptions } from './fetch-with-auth.js'
 import { logout, type LogoutOptions } from './logout.js'
 import { Protocol, translate } from './protocol.js'
 import { SessionStore, type TokenSet } from './session-store.js'
-import { TokenManager, type GetAccessTokenOptions } from './tokens.js'
+import { detailsOf, TokenManager, type AccessTokenDetails, type GetAccessTokenOptions } from './tokens.js'
 
 export interface LatchkeyClient {
   /** The authorization URL to send the user to; keeps state, nonce and PKCE verifier in the storage. */
@@ -21,7 +21,9 @@ export interface LatchkeyClient {
   /** Completes a login from the URL the server redirected to. */
   handleCallback(url: string | URL): Promise<CallbackResult>
   /** A valid access token for the audience, refreshed (once, whoever asks) when needed. */
-  getAccessToken(options?: GetAccessTokenOptions): Promise<string>
+  getAccessToken(options?: GetAccessTokenOptions & { readonly detailedResponse?: false }): Promise<string>
+  /** The same, with its expiry and scope. */
+  getAccessToken(options: GetAccessTokenOptions & { readonly detailedResponse: true }): Promise<AccessTokenDetails>
   /** `fetch` with `Authorization: Bearer`, refreshing and retrying once on a 401 `invalid_token`. */
   fetchWithAuth(input: string | URL | Request, init?: RequestInit, options?: FetchWithAuthOptions): Promise<Response>
   /** The ID token's claims without the protocol ones, or null when nobody is logged in. */
@@ -38,11 +40,12 @@ export function createClient(options: ClientOptions): LatchkeyClient {
   const config = normalizeOptions(options)
   const ctx: Context = { config, protocol: new Protocol(config), store: new SessionStore(config) }
   const tokens = new TokenManager(ctx)
+  const getAccessToken = async (o?: GetAccessTokenOptions) => (o?.detailedResponse ? detailsOf(await tokens.tokenSet(o)) : tokens.accessToken(o))
 
   return {
     buildAuthorizeUrl: (o) => buildAuthorizeUrl(ctx, o),
     handleCallback: (url) => handleCallback(ctx, url),
-    getAccessToken: (o) => tokens.accessToken(o),
+    getAccessToken: getAccessToken as LatchkeyClient['getAccessToken'],
     fetchWithAuth: (input, init, o) => fetchWithAuth(ctx, tokens, input, init, o),
     async getUser() {
       const session = await ctx.store.session()

@@ -16,6 +16,22 @@ export interface GetAccessTokenOptions {
   readonly audience?: string
   /** Refresh even if the stored token still looks valid (it is shared with any refresh in flight). */
   readonly forceRefresh?: boolean
+  /** Resolve to `AccessTokenDetails` (the token with its expiry and scope) instead of the token alone, as Auth0's `detailedResponse`. */
+  readonly detailedResponse?: boolean
+}
+
+/** What `getAccessToken({ detailedResponse: true })` resolves to; never the refresh token. */
+export interface AccessTokenDetails {
+  readonly accessToken: string
+  readonly tokenType: string
+  /** Epoch ms, or null when the server gave no `expires_in`. */
+  readonly expiresAt: number | null
+  readonly scope?: string
+}
+
+export function detailsOf(tokens: TokenSet): AccessTokenDetails {
+  const { accessToken, tokenType, expiresAt, scope } = tokens
+  return { accessToken, tokenType, expiresAt, ...(scope !== undefined ? { scope } : {}) }
 }
 
 /**
@@ -44,12 +60,17 @@ export class TokenManager {
   }
 
   async accessToken(options: GetAccessTokenOptions = {}): Promise<string> {
+    return (await this.tokenSet(options)).accessToken
+  }
+
+  /** The valid token set of the audience: the stored one, or a refreshed one. */
+  async tokenSet(options: GetAccessTokenOptions = {}): Promise<TokenSet> {
     const audience = options.audience ?? this.#ctx.config.audience
     if (!options.forceRefresh) {
       const tokens = await this.#ctx.store.tokens(audience)
-      if (tokens && this.#fresh(tokens)) return tokens.accessToken
+      if (tokens && this.#fresh(tokens)) return tokens
     }
-    return (await this.refresh(audience, options.forceRefresh ? { stale: await this.#current(audience) } : {})).accessToken
+    return this.refresh(audience, options.forceRefresh ? { stale: await this.#current(audience) } : {})
   }
 
   async #current(audience: string | undefined): Promise<string | undefined> {

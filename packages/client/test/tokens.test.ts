@@ -175,4 +175,23 @@ describe('getAccessToken across clients of one runtime', () => {
     assert.equal(fake.refreshCount(), 1)
     assert.equal(await client.getAccessToken(), forced)
   })
+
+  it('detailedResponse gives the token with its expiry and scope, never the refresh token', async () => {
+    const fake = await createFakeIssuer({ accessTokenLifetime: 3600 })
+    const client = clientFor(fake)
+    await login(client, fake)
+    const loggedInAt = fake.clock.now()
+    const details = await client.getAccessToken({ detailedResponse: true })
+    assert.equal(details.accessToken, await client.getAccessToken())
+    assert.equal(details.tokenType.toLowerCase(), 'bearer')
+    assert.equal(details.expiresAt, loggedInAt + 3600 * 1000)
+    assert.equal(typeof details.scope, 'string')
+    assert.deepEqual(Object.keys(details).sort(), ['accessToken', 'expiresAt', 'scope', 'tokenType'])
+
+    fake.clock.advance(60_000)
+    const forced = await client.getAccessToken({ forceRefresh: true, detailedResponse: true })
+    assert.notEqual(forced.accessToken, details.accessToken)
+    assert.equal(forced.expiresAt, loggedInAt + 60_000 + 3600 * 1000)
+    assert.equal(fake.refreshCount(), 1)
+  })
 })
