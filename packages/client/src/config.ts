@@ -2,7 +2,7 @@
  * The options of `createClient`, checked and normalized once.
  */
 import { InvalidArgumentError } from './errors.js'
-import { memoryStorage, type Storage } from './storage.js'
+import { browserStorage, memoryStorage, type Storage, type WebStorageLike } from './storage.js'
 
 /** A source of time in epoch milliseconds (inject one in tests; defaults to `Date.now`). */
 export interface Clock {
@@ -28,6 +28,12 @@ export interface ClientOptions {
   readonly scope?: string
   /** Default `memoryStorage()`. */
   readonly storage?: Storage
+  /**
+   * Where pending logins (state, nonce, PKCE verifier; no tokens) are kept until the callback.
+   * Default: `storage`; but when `storage` is left to its memory default in a browser,
+   * `browserStorage(sessionStorage)`, since memory does not survive the redirect to the login page.
+   */
+  readonly transactionStorage?: Storage
   /** Seconds before `exp` at which an access token counts as expired, and the ID token clock tolerance. Default 60. */
   readonly leewaySeconds?: number
   /** Replaces the global `fetch` for every request the SDK makes. */
@@ -47,6 +53,7 @@ export interface Config {
   readonly audience: string | undefined
   readonly scope: string
   readonly storage: Storage
+  readonly transactionStorage: Storage
   readonly leewaySeconds: number
   readonly fetch: FetchLike
   readonly allowInsecureRequests: boolean
@@ -69,6 +76,16 @@ function parseUrl(value: string, name: string): URL {
 function defaultLocks(): LockManagerLike | undefined {
   const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator
   return nav?.locks && typeof nav.locks.request === 'function' ? nav.locks : undefined
+}
+
+/** The page's `sessionStorage`, when there is one and it can be used (it throws in some sandboxed frames). */
+function webSessionStorage(): WebStorageLike | undefined {
+  try {
+    const web = (globalThis as { sessionStorage?: WebStorageLike }).sessionStorage
+    return web && typeof web.getItem === 'function' ? web : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `openid` first, then the others once each, in their order. */
@@ -94,13 +111,16 @@ export function normalizeOptions(o: ClientOptions): Config {
   const leeway = o.leewaySeconds ?? 60
   if (!Number.isFinite(leeway) || leeway < 0) throw new InvalidArgumentError('leewaySeconds must be a finite number >= 0')
   const fetchImpl = o.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const storage = o.storage ?? memoryStorage()
+  const session = o.storage === undefined ? webSessionStorage() : undefined
   return {
     issuer,
     clientId: o.clientId,
     redirectUri: o.redirectUri,
     audience: o.audience,
     scope: withOpenid(o.scope ?? 'openid profile email'),
-    storage: o.storage ?? memoryStorage(),
+    storage,
+    transactionStorage: o.transactionStorage ?? (session ? browserStorage(session) : storage),
     leewaySeconds: leeway,
     fetch: fetchImpl,
     allowInsecureRequests: o.allowInsecureRequests === true,

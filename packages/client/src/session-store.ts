@@ -2,7 +2,8 @@
  * The SDK's records in the pluggable storage, under `latchkey:<clientId>:`:
  *
  * - `tx:<state>`: one login transaction (verifier, nonce, redirect URI, ...), so several logins can
- *   be in flight at once; `txs` indexes them by expiry so abandoned ones are swept.
+ *   be in flight at once; `txs` indexes them by expiry so abandoned ones are swept. These two are
+ *   kept in the transaction storage (`transactionStorage`, by default the same storage).
  * - `session`: the ID token, its claims and the audiences that have token sets.
  * - `tokens` (default audience) or `tokens:<audience>`: one token set per audience, each with its own
  *   refresh token, so refreshing one API's token never touches another's record.
@@ -95,8 +96,8 @@ export class SessionStore {
     return audience == null ? this.#key('tokens') : this.#key(`tokens:${audience}`)
   }
 
-  async #read<T>(key: string, guard: (v: unknown) => v is T): Promise<T | null> {
-    const raw = await this.#config.storage.get(key)
+  async #read<T>(key: string, guard: (v: unknown) => v is T, storage = this.#config.storage): Promise<T | null> {
+    const raw = await storage.get(key)
     if (raw === null) return null
     try {
       const value: unknown = JSON.parse(raw)
@@ -107,12 +108,12 @@ export class SessionStore {
     return null
   }
 
-  #write(key: string, value: unknown): Promise<void> {
-    return this.#config.storage.set(key, JSON.stringify(value))
+  #write(key: string, value: unknown, storage = this.#config.storage): Promise<void> {
+    return storage.set(key, JSON.stringify(value))
   }
 
   async #index(): Promise<Record<string, number>> {
-    const index = await this.#read(this.#key('txs'), (v): v is Record<string, number> => isObject(v) && Object.values(v).every((e) => typeof e === 'number'))
+    const index = await this.#read(this.#key('txs'), (v): v is Record<string, number> => isObject(v) && Object.values(v).every((e) => typeof e === 'number'), this.#config.transactionStorage)
     return index ?? {}
   }
 
@@ -123,23 +124,23 @@ export class SessionStore {
     for (const [state, expiresAt] of Object.entries(index)) {
       if (expiresAt <= now) {
         delete index[state]
-        await this.#config.storage.remove(this.#key(`tx:${state}`))
+        await this.#config.transactionStorage.remove(this.#key(`tx:${state}`))
       }
     }
     index[tx.state] = tx.expiresAt
-    await this.#write(this.#key(`tx:${tx.state}`), tx)
-    await this.#write(this.#key('txs'), index)
+    await this.#write(this.#key(`tx:${tx.state}`), tx, this.#config.transactionStorage)
+    await this.#write(this.#key('txs'), index, this.#config.transactionStorage)
   }
 
   /** Reads and deletes the transaction of `state`: each one completes at most once. Null when unknown or expired. */
   async takeTransaction(state: string): Promise<Transaction | null> {
     const key = this.#key(`tx:${state}`)
-    const tx = await this.#read(key, isTransaction)
-    await this.#config.storage.remove(key)
+    const tx = await this.#read(key, isTransaction, this.#config.transactionStorage)
+    await this.#config.transactionStorage.remove(key)
     const index = await this.#index()
     if (state in index) {
       delete index[state]
-      await this.#write(this.#key('txs'), index)
+      await this.#write(this.#key('txs'), index, this.#config.transactionStorage)
     }
     if (!tx || tx.state !== state || tx.expiresAt <= this.#config.clock.now()) return null
     return tx

@@ -111,4 +111,40 @@ describe('storage', () => {
     assert.equal(fake.refreshCount(), 1)
     assert.equal((await stat(path)).mode & 0o777, 0o600)
   })
+
+  it('transactionStorage keeps pending logins apart: the login completes after a page reload while the tokens stay in memory', async () => {
+    const fake = await createFakeIssuer()
+    const web = fakeWebStorage()
+    const before = clientFor(fake, { storage: memoryStorage(), transactionStorage: browserStorage(web) })
+    const callback = fake.authorize(await before.buildAuthorizeUrl())
+    assert.deepEqual([...web.map.keys()].map((k) => k.replace(/:tx:.*/, ':tx:<state>')).sort(), ['latchkey:test-client:tx:<state>', 'latchkey:test-client:txs'])
+    // The page reloads on the callback: a new client, new memory, the same session storage.
+    const after = clientFor(fake, { storage: memoryStorage(), transactionStorage: browserStorage(web) })
+    assert.equal((await after.handleCallback(callback)).user.sub, 'user-1')
+    assert.ok(await after.getAccessToken())
+    assert.equal(web.map.get(`latchkey:test-client:tx:${new URL(callback).searchParams.get('state')}`), undefined, 'the transaction is consumed')
+    assert.ok([...web.map.keys()].every((k) => !k.includes('session') && !k.includes('tokens')), 'no ID token or token set in session storage')
+  })
+
+  it('in a browser, the default memory storage keeps pending logins in sessionStorage, since memory does not survive the redirect', async () => {
+    const fake = await createFakeIssuer()
+    const web = fakeWebStorage()
+    const global = globalThis as { sessionStorage?: WebStorageLike }
+    global.sessionStorage = web
+    try {
+      const callback = fake.authorize(await clientFor(fake).buildAuthorizeUrl())
+      assert.equal([...web.map.keys()].some((k) => k.startsWith('latchkey:test-client:tx:')), true)
+      const reloaded = clientFor(fake)
+      await reloaded.handleCallback(callback)
+      assert.ok(await reloaded.getAccessToken())
+      assert.ok([...web.map.keys()].every((k) => !k.includes('tokens')), 'tokens stay in memory')
+      // An explicit storage is used for everything, as before.
+      const storage = memoryStorage()
+      await clientFor(fake, { storage }).buildAuthorizeUrl({ state: 'explicit' })
+      assert.notEqual(await storage.get('latchkey:test-client:tx:explicit'), null)
+      assert.equal(web.map.has('latchkey:test-client:tx:explicit'), false)
+    } finally {
+      delete global.sessionStorage
+    }
+  })
 })
