@@ -7,23 +7,30 @@
 import * as oauth from 'oauth4webapi'
 import type { Context } from './context.js'
 import { InvalidArgumentError } from './errors.js'
+import { translate } from './protocol.js'
 
 export interface LogoutOptions {
   /** Where the server sends the browser after logging out; must be one of the app's allowed logout URLs. */
   readonly returnTo?: string
   /** Adds Auth0's `federated` parameter (also log out of the upstream identity provider, where there is one). */
   readonly federated?: boolean
+  /**
+   * Called once for each refresh token the server could not revoke (network failure or an error
+   * answer), with the error. Logout still succeeds: use it to warn that the token stays valid until it expires.
+   */
+  readonly onRevocationError?: (error: unknown) => void
 }
 
-async function revoke(ctx: Context, as: oauth.AuthorizationServer, token: string): Promise<void> {
+async function revoke(ctx: Context, as: oauth.AuthorizationServer, token: string, onError: (error: unknown) => void): Promise<void> {
   try {
     const res = await oauth.revocationRequest(as, ctx.protocol.client(), oauth.None(), token, {
       ...ctx.protocol.http(),
       additionalParameters: { token_type_hint: 'refresh_token' },
     })
     await oauth.processRevocationResponse(res)
-  } catch {
+  } catch (err) {
     // Best effort: the local session is gone either way, and the token still expires on its own.
+    onError(translate(err))
   }
 }
 
@@ -42,7 +49,8 @@ export async function logout(ctx: Context, options: LogoutOptions = {}): Promise
 
   const as = await protocol.server()
   const refreshTokens = [...new Set(sets.map((s) => s.tokens.refreshToken).filter((t): t is string => t !== undefined))]
-  if (as.revocation_endpoint) await Promise.all(refreshTokens.map((token) => revoke(ctx, as, token)))
+  const onError = options.onRevocationError ?? (() => undefined)
+  if (as.revocation_endpoint) await Promise.all(refreshTokens.map((token) => revoke(ctx, as, token, onError)))
 
   if (as.end_session_endpoint) {
     const url = new URL(as.end_session_endpoint)

@@ -14,7 +14,9 @@ describe('logout', () => {
     await login(client, fake)
     await login(client, fake, { audience: 'https://other.example.com/' })
     const refreshTokens = [...fake.refreshTokens.keys()]
-    const url = new URL(await client.logout({ returnTo: 'https://app.example.com/' }))
+    const failures: unknown[] = []
+    const url = new URL(await client.logout({ returnTo: 'https://app.example.com/', onRevocationError: (err) => failures.push(err) }))
+    assert.deepEqual(failures, [])
     assert.equal(`${url.origin}${url.pathname}`, `${ISSUER}oidc/logout`)
     assert.equal(url.searchParams.get('client_id'), CLIENT_ID)
     assert.equal(url.searchParams.get('post_logout_redirect_uri'), 'https://app.example.com/')
@@ -48,10 +50,14 @@ describe('logout', () => {
     }
     const client = clientFor(fake, { fetch: failing })
     await login(client, fake)
-    const url = new URL(await client.logout())
+    const failures: unknown[] = []
+    const url = new URL(await client.logout({ onRevocationError: (err) => failures.push(err) }))
+    assert.equal(failures.length, 1, 'the failed revocation is reported')
+    assert.match(String(failures[0]), /network down/)
     assert.equal(url.searchParams.has('post_logout_redirect_uri'), false)
     assert.equal(await client.getUser(), null)
-    const again = new URL(await client.logout())
+    const again = new URL(await client.logout({ onRevocationError: (err) => failures.push(err) }))
+    assert.equal(failures.length, 1, 'nothing to revoke the second time')
     assert.equal(again.searchParams.get('client_id'), CLIENT_ID)
     assert.equal(again.searchParams.has('id_token_hint'), false)
   })
