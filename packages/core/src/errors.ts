@@ -24,6 +24,15 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'server_error'
 
+/**
+ * A request value quoted in an `error_description`: only short values of the characters an identifier
+ * uses, since RFC 6749 §5.2 limits descriptions to printable ASCII without `"` and `\\`, and echoing
+ * arbitrary input back (markup, control characters) helps no one but an attacker.
+ */
+export function quoteValue(value: string): string {
+  return /^[\w.:/@|+~-]{1,100}$/.test(value) ? value : '(not shown)'
+}
+
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode
   readonly status: number

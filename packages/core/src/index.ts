@@ -19,6 +19,7 @@ export {
   InvalidToken,
   UnsupportedTokenType,
   ServerError,
+  quoteValue,
 } from './errors.js'
 export type { OAuthErrorCode } from './errors.js'
 

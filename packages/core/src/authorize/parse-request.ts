@@ -8,6 +8,7 @@ import {
   InvalidRequest,
   InvalidScope,
   type OAuthError,
+  quoteValue,
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../errors.js'
@@ -54,7 +55,7 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   if (clientId === undefined) return page(new InvalidRequest('Missing required parameter: client_id'))
   if (clientId.length > 256) return page(new InvalidRequest('Unknown client.'))
   const app = await lookups.applications.get(clientId)
-  if (!app) return page(new InvalidRequest(`Unknown client: ${clientId}`))
+  if (!app) return page(new InvalidRequest(`Unknown client: ${quoteValue(clientId)}`))
 
   // 2. The redirect URI, matched exactly against the app's callbacks (RFC 9700 §2.1).
   if (repeated.includes('redirect_uri')) return page(new InvalidRequest('Parameter "redirect_uri" is repeated.'))

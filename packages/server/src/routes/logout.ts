@@ -3,7 +3,7 @@
  * /oidc/logout (id_token_hint, client_id, post_logout_redirect_uri, state). Both end the SSO session
  * and redirect only to one of the app's registered logout URLs; anything else gets a page.
  */
-import { InvalidRequest, OAuthError, repeatedNames, single, type ApplicationRecord, type RawParams } from '@latchkey/core'
+import { InvalidRequest, OAuthError, quoteValue, repeatedNames, single, type ApplicationRecord, type RawParams } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import type { Deps } from '../deps.js'
@@ -46,7 +46,7 @@ async function finish(c: Context, deps: Deps, app: ApplicationRecord | null, ret
 async function loadApp(deps: Deps, clientId: string | undefined): Promise<ApplicationRecord | null> {
   if (clientId === undefined) return null
   const app = clientId.length <= 256 ? await deps.store.applications.get(clientId) : null
-  if (!app) throw new InvalidRequest(`Unknown client: ${clientId.slice(0, 100)}`)
+  if (!app) throw new InvalidRequest(`Unknown client: ${quoteValue(clientId)}`)
   return app
 }
 

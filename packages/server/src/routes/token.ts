@@ -6,6 +6,7 @@
 import {
   grants,
   InvalidRequest,
+  quoteValue,
   repeatedNames,
   single,
   UnauthorizedClient,
@@ -26,7 +27,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
       const grantType = single(params, 'grant_type')
       if (grantType === undefined) throw new InvalidRequest('Missing required parameter: grant_type')
       const grant = grants.get(grantType)
-      if (!grant) throw new UnsupportedGrantType(`Unsupported grant type: ${grantType.slice(0, 100)}`)
+      if (!grant) throw new UnsupportedGrantType(`Unsupported grant type: ${quoteValue(grantType)}`)
       const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
       if (!(client.grantTypes as readonly string[]).includes(grantType))
         throw new UnauthorizedClient(`The application is not allowed the ${grantType} grant.`)
