@@ -43,6 +43,11 @@ export { grants } from './grants/registry.js'
 export { authorizationCode, INVALID_CODE, FAILED_VERIFIER } from './grants/authorization-code.js'
 export { refreshToken, INVALID_REFRESH_TOKEN } from './grants/refresh-token.js'
 export type { GrantContext, GrantHandler, TokenResponse } from './grants/grant.js'
+export { ReuseDetected } from './grants/reuse-detected.js'
+export type { ReuseFacts } from './grants/reuse-detected.js'
+
+export { AUDIT_EVENT_TYPES, auditEventId, isAuditEventType, tokenEventType } from './audit/events.js'
+export type { AuditDetail, AuditEventInput, AuditEventRecord, AuditEventType } from './audit/events.js'
 
 export { mintAccessToken, accessTokenAudience, userinfoAudience, USERINFO_ONLY_LIFETIME_SECONDS } from './tokens/access-token.js'
 export { mintIdToken, profileClaims, ID_TOKEN_LIFETIME_SECONDS } from './tokens/id-token.js'

@@ -9,6 +9,7 @@
 import type {
   ApiRecord,
   ApplicationRecord,
+  AuditEventRecord,
   AuthorizationCodeRecord,
   ConsentRecord,
   InteractionRecord,
@@ -141,6 +142,29 @@ export interface SigningKeyRepo {
   delete(kid: string): Promise<boolean>
 }
 
+/** Which audit events to read; every condition given must hold. */
+export interface AuditLogFilter {
+  /** One type, or any of several (an empty list matches nothing). */
+  readonly type?: string | readonly string[]
+  readonly userId?: string
+  readonly clientId?: string
+  /** Events at or after this time. */
+  readonly since?: number
+  /** Events before this time. */
+  readonly until?: number
+}
+
+/** The audit log: append-only, read newest first (unlike the other lists), deleted by age. */
+export interface AuditLogRepo {
+  /** One insert. Callers record after the change they describe and never fail a request on it. */
+  append(event: AuditEventRecord): Promise<void>
+  /** Newest first (time, then id); `Page` as elsewhere (50 per page by default, at most 100). */
+  list(filter?: AuditLogFilter & Page): Promise<AuditEventRecord[]>
+  count(filter?: AuditLogFilter): Promise<number>
+  /** Deletes at most `batchSize` of the oldest events before `cutoff`, in one statement. Returns how many. */
+  deleteOlderThan(cutoff: number, batchSize: number): Promise<number>
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly applications: ApplicationRepo
@@ -152,6 +176,7 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodeRepo
   readonly refreshTokens: RefreshTokenRepo
   readonly signingKeys: SigningKeyRepo
+  readonly logs: AuditLogRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

@@ -3,6 +3,8 @@ export type {
   ApiRepo,
   ApplicationPatch,
   ApplicationRepo,
+  AuditLogFilter,
+  AuditLogRepo,
   AuthorizationCodeRepo,
   ConsentRepo,
   InteractionRepo,

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe } from 'node:test'
 import type { Store } from '../src/contract.js'
 import { applicationGuarantees } from './contract/applications.js'
 import { apiGuarantees } from './contract/apis.js'
+import { auditLogGuarantees } from './contract/audit-log.js'
 import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
 import { consentGuarantees } from './contract/consents.js'
 import { interactionGuarantees } from './contract/interactions.js'
@@ -58,6 +59,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     interactionGuarantees(current)
     consentGuarantees(current)
     signingKeyGuarantees(current)
+    auditLogGuarantees(current)
     migrationGuarantees(current)
   })
 }

@@ -9,6 +9,7 @@ import { single } from '../params.js'
 import { isValidVerifier, verifyS256 } from '../pkce.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokens, loadApi } from './issue-tokens.js'
+import { ReuseDetected } from './reuse-detected.js'
 
 export const INVALID_CODE = 'Invalid authorization code'
 export const FAILED_VERIFIER = 'Failed to verify code verifier'
@@ -29,8 +30,11 @@ export const authorizationCode: GrantHandler = {
     if (!record) {
       // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
       const known = await ctx.store.authorizationCodes.findByHash(codeHash)
-      if (known?.consumedAt != null && known.clientId === ctx.client.clientId)
-        await ctx.store.refreshTokens.revokeByGrant(known.grantId, now)
+      if (known?.consumedAt != null && known.clientId === ctx.client.clientId) {
+        const revoked = await ctx.store.refreshTokens.revokeByGrant(known.grantId, now)
+        const facts = { kind: 'authorization_code', clientId: known.clientId, userId: known.userId, grantId: known.grantId, familyId: null, revoked } as const
+        throw new ReuseDetected(INVALID_CODE, facts)
+      }
       throw new InvalidGrant(INVALID_CODE)
     }
     if (record.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_CODE)

@@ -10,6 +10,7 @@ import { single } from '../params.js'
 import { parseScope } from '../scope.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokens, loadApi } from './issue-tokens.js'
+import { ReuseDetected } from './reuse-detected.js'
 
 export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
 
@@ -44,8 +45,9 @@ export const refreshToken: GrantHandler = {
     const result = await ctx.store.refreshTokens.rotate(tokenHash, now, reuseIntervalMs)
     if (result.outcome === 'invalid') throw new InvalidGrant(INVALID_REFRESH_TOKEN)
     if (result.outcome === 'reuse-detected') {
-      await ctx.store.refreshTokens.revokeFamily(result.token.familyId, now)
-      throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+      const { familyId, grantId, userId, clientId } = result.token
+      const revoked = await ctx.store.refreshTokens.revokeFamily(familyId, now)
+      throw new ReuseDetected(INVALID_REFRESH_TOKEN, { kind: 'refresh_token', clientId, userId, grantId, familyId, revoked })
     }
     const rotated = result.token
 

@@ -150,6 +150,19 @@ export interface RevocationsTable {
   revoked_at: Millis
 }
 
+export interface AuditEventsTable {
+  /** Sortable: the time in hex, then random hex. */
+  id: string
+  time: Millis
+  type: string
+  client_id: string | null
+  user_id: string | null
+  ip: string | null
+  user_agent: string | null
+  /** A small JSON object; never secrets. */
+  details: JsonText
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -161,4 +174,5 @@ export interface Database {
   refresh_tokens: RefreshTokensTable
   signing_keys: SigningKeysTable
   revocations: RevocationsTable
+  audit_events: AuditEventsTable
 }

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely'
 import type {
   ApiRepo,
   ApplicationRepo,
+  AuditLogRepo,
   AuthorizationCodeRepo,
   ConsentRepo,
   InteractionRepo,
@@ -18,6 +19,7 @@ import type {
 } from '../contract.js'
 import { KyselyApiRepo } from '../repos/apis.js'
 import { KyselyApplicationRepo } from '../repos/applications.js'
+import { KyselyAuditLogRepo } from '../repos/audit-events.js'
 import { KyselyAuthorizationCodeRepo } from '../repos/authorization-codes.js'
 import { KyselyConsentRepo } from '../repos/consents.js'
 import { KyselyInteractionRepo } from '../repos/interactions.js'
@@ -39,6 +41,7 @@ export class KyselyStore implements Store {
   readonly authorizationCodes: AuthorizationCodeRepo
   readonly refreshTokens: RefreshTokenRepo
   readonly signingKeys: SigningKeyRepo
+  readonly logs: AuditLogRepo
 
   readonly #guard: TransactionGuard | undefined
 
@@ -57,6 +60,7 @@ export class KyselyStore implements Store {
     this.authorizationCodes = new KyselyAuthorizationCodeRepo(repoDb)
     this.refreshTokens = new KyselyRefreshTokenRepo(repoDb)
     this.signingKeys = new KyselySigningKeyRepo(repoDb)
+    this.logs = new KyselyAuditLogRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

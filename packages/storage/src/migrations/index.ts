@@ -6,10 +6,12 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import { init } from './0001-init.js'
 import { revocations } from './0002-revocations.js'
+import { auditLog } from './0003-audit-log.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
   '0002-revocations': revocations,
+  '0003-audit-log': auditLog,
 }
 
 export const migrationProvider: MigrationProvider = {

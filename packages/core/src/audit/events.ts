@@ -1,0 +1,82 @@
+/**
+ * Audit-log event types, shaped after Auth0's log events: a short type code (Auth0's own code where
+ * Auth0 has one, so filters and alerts written for Auth0 carry over), a readable name, and the
+ * record the store keeps. Latchkey-only events use snake_case names in the style of Auth0's newer
+ * codes. An event holds identifiers and small facts only: never a password, code, token, secret or
+ * cookie value. `docs/audit-log.md` lists them for people.
+ */
+import { randomBytes } from 'node:crypto'
+
+export const AUDIT_EVENT_TYPES = {
+  // Logins (the /u/login form).
+  s: 'Successful login',
+  f: 'Failed login',
+  fu: 'Failed login (invalid email or username)',
+  fp: 'Failed login (wrong password)',
+  limit_wc: 'Blocked account (too many failed logins)',
+  // Authorization.
+  authorization_code_issued: 'Authorization code issued',
+  // The token endpoint.
+  seacft: 'Successful exchange of authorization code for access token',
+  feacft: 'Failed exchange of authorization code for access token',
+  authorization_code_reused: 'Authorization code reused: tokens issued from it revoked',
+  sertft: 'Successful exchange of refresh token for access token',
+  fertft: 'Failed exchange of refresh token for access token',
+  ferrt: 'Refresh token reuse detected: token family revoked',
+  seccft: 'Successful exchange of client credentials for access token',
+  feccft: 'Failed exchange of client credentials for access token',
+  // Revocation and logout.
+  srrt: 'Refresh token revoked',
+  slo: 'Successful logout',
+  // Administration (the CLI; later the Management API).
+  sapi: 'Successful management operation',
+  signing_key_rotated: 'Signing key rotated',
+} as const
+
+export type AuditEventType = keyof typeof AUDIT_EVENT_TYPES
+
+export function isAuditEventType(value: string): value is AuditEventType {
+  return Object.hasOwn(AUDIT_EVENT_TYPES, value)
+}
+
+/** A JSON value small enough for the `details` of an event. */
+export type AuditDetail = string | number | boolean | null | readonly string[]
+
+/** One stored audit event. */
+export interface AuditEventRecord {
+  /** Sortable and unique: the time in hex, then random bytes. */
+  readonly id: string
+  /** Epoch milliseconds. */
+  readonly time: number
+  readonly type: AuditEventType
+  readonly clientId: string | null
+  readonly userId: string | null
+  readonly ip: string | null
+  readonly userAgent: string | null
+  readonly details: Readonly<Record<string, AuditDetail>>
+}
+
+/** What an emitter says; the recorder adds the id, time, IP and user agent. */
+export interface AuditEventInput {
+  readonly type: AuditEventType
+  readonly clientId?: string | null
+  readonly userId?: string | null
+  readonly details?: Readonly<Record<string, AuditDetail | undefined>>
+}
+
+/** `00000193a1b2c3d4` + 16 random hex digits: ids sort by time, then at random within a millisecond. */
+export function auditEventId(time: number): string {
+  return `${Math.max(0, Math.floor(time)).toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`
+}
+
+/** The success and failure event of each grant the token endpoint serves. */
+const TOKEN_EVENTS: Readonly<Record<string, { readonly success: AuditEventType; readonly failure: AuditEventType }>> = {
+  authorization_code: { success: 'seacft', failure: 'feacft' },
+  refresh_token: { success: 'sertft', failure: 'fertft' },
+  client_credentials: { success: 'seccft', failure: 'feccft' },
+}
+
+/** The event for a token request of `grantType`, or null for grant types Latchkey does not serve. */
+export function tokenEventType(grantType: string, outcome: 'success' | 'failure'): AuditEventType | null {
+  return Object.hasOwn(TOKEN_EVENTS, grantType) ? (TOKEN_EVENTS[grantType]?.[outcome] ?? null) : null
+}

@@ -1,0 +1,87 @@
+/** The audit log over Kysely: append-only rows, read newest first, deleted in batches by age. */
+import type { AuditEventRecord, AuditEventType } from '@latchkey/core'
+import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
+import type { AuditLogFilter, AuditLogRepo, Page } from '../contract.js'
+import { fromJson, toJson } from '../kysely/columns.js'
+import { pageWindow } from '../kysely/paging.js'
+import type { AuditEventsTable, Database } from '../kysely/schema.js'
+
+type Row = Selectable<AuditEventsTable>
+
+function toRow(r: AuditEventRecord): Row {
+  return {
+    id: r.id,
+    time: r.time,
+    type: r.type,
+    client_id: r.clientId,
+    user_id: r.userId,
+    ip: r.ip,
+    user_agent: r.userAgent,
+    details: toJson(r.details),
+  }
+}
+
+function toRecord(row: Row): AuditEventRecord {
+  return {
+    id: row.id,
+    time: row.time,
+    type: row.type as AuditEventType,
+    clientId: row.client_id,
+    userId: row.user_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    details: fromJson<AuditEventRecord['details']>(row.details),
+  }
+}
+
+/** The WHERE clause of a filter: every given condition must hold. */
+function filtered<O>(query: SelectQueryBuilder<Database, 'audit_events', O>, filter: AuditLogFilter) {
+  let q = query
+  const types = filter.type === undefined ? [] : typeof filter.type === 'string' ? [filter.type] : [...filter.type]
+  if (filter.type !== undefined) q = types.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('type', 'in', types)
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId)
+  if (filter.clientId !== undefined) q = q.where('client_id', '=', filter.clientId)
+  if (filter.since !== undefined) q = q.where('time', '>=', filter.since)
+  if (filter.until !== undefined) q = q.where('time', '<', filter.until)
+  return q
+}
+
+export class KyselyAuditLogRepo implements AuditLogRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** One INSERT. */
+  async append(event: AuditEventRecord): Promise<void> {
+    await this.db.insertInto('audit_events').values(toRow(event)).execute()
+  }
+
+  /** Newest first (time, then id, both descending), so pages are stable while events arrive. */
+  async list(filter: AuditLogFilter & Page = {}): Promise<AuditEventRecord[]> {
+    const { limit, offset } = pageWindow(filter)
+    const rows = await filtered(this.db.selectFrom('audit_events').selectAll(), filter)
+      .orderBy('time', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toRecord)
+  }
+
+  async count(filter: AuditLogFilter = {}): Promise<number> {
+    const query = this.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'))
+    const { n } = await filtered(query, filter).executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  /**
+   * One DELETE of at most `batchSize` of the oldest events before `cutoff`, so a large backlog is
+   * removed in short statements that never hold the write lock for long.
+   */
+  async deleteOlderThan(cutoff: number, batchSize: number): Promise<number> {
+    const limit = Math.max(1, Math.floor(batchSize))
+    const result = await this.db
+      .deleteFrom('audit_events')
+      .where('id', 'in', (eb) => eb.selectFrom('audit_events').select('id').where('time', '<', cutoff).orderBy('time').limit(limit))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+}
