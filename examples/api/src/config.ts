@@ -11,7 +11,8 @@ const schema = z.object({
   HOST: z.string().min(1).optional(),
   LATCHKEY_ISSUER: z.url().default('http://localhost:3000/'),
   API_AUDIENCE: z.string().min(1).default('https://api.example.com/appointments'),
-  CORS_ORIGINS: origins.default(['http://localhost:8080']),
+  // the SPA sample (:8080) and Latchkey's demo playground (:3000/playground)
+  CORS_ORIGINS: origins.default(['http://localhost:8080', 'http://localhost:3000']),
 })
 
 export interface Config {

@@ -17,6 +17,7 @@ import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { loginRoutes } from './routes/login.js'
 import { logoutRoutes } from './routes/logout.js'
+import { playgroundRoutes } from './routes/playground.js'
 import { revokeRoutes } from './routes/revoke.js'
 import { tokenRoutes } from './routes/token.js'
 import { userinfoRoutes } from './routes/userinfo.js'
@@ -52,7 +53,7 @@ export function createApp(deps: Deps): Hono {
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
   )
   app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }))
-  app.get('/', (c) => pageResponse(c, homePage(deps.config.issuer)))
+  app.get('/', (c) => pageResponse(c, homePage(deps.config.issuer, deps.config.demo)))
 
   discoveryRoutes(app, deps)
   authorizeRoutes(app, deps)
@@ -62,6 +63,7 @@ export function createApp(deps: Deps): Hono {
   userinfoRoutes(app, deps)
   revokeRoutes(app, deps)
   logoutRoutes(app, deps)
+  if (deps.config.demo) playgroundRoutes(app, deps)
 
   // Wrong methods on known endpoints: 405 with the standard error shape.
   const methods: Record<string, string> = {

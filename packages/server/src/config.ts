@@ -19,6 +19,8 @@ export interface Config {
   readonly interactionSeconds: number
   /** Rotate the signing key automatically when it is older than this many seconds; null: never. */
   readonly keyRotationSeconds: number | null
+  /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
+  readonly demo: boolean
 }
 
 /** Normalises an issuer to `scheme://host[:port]/`, refusing paths, queries and fragments. */
@@ -45,6 +47,7 @@ export interface ConfigInput {
   logLevel?: string | undefined
   /** Days between automatic key rotations (env LATCHKEY_KEY_ROTATION_DAYS); absent or 0: off. */
   keyRotationDays?: string | number | undefined
+  demo?: boolean | undefined
 }
 
 function rotationSeconds(value: string | number | undefined): number | null {
@@ -71,5 +74,6 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
     interactionSeconds: 3600,
     keyRotationSeconds: rotationSeconds(input.keyRotationDays ?? env.LATCHKEY_KEY_ROTATION_DAYS),
+    demo: input.demo ?? false,
   }
 }

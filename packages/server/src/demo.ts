@@ -87,9 +87,12 @@ export async function seedDemo(store: Store, clock: Clock, issuer: string): Prom
 export function demoInstructions(issuer: string): string {
   const base = issuer.replace(/\/$/, '')
   return `
+Open ${base}/playground to walk through the six steps (log in as ${DEMO.email} / ${DEMO.password}).
+
 Latchkey is running at ${issuer} with a demo:
   apps      ${DEMO.appName}  client_id=${DEMO.clientId}  callback=${DEMO.callback}
             ${DEMO.nativeAppName}  client_id=${DEMO.nativeClientId}  callback=http://127.0.0.1/callback (any port)
+            Playground  client_id=${DEMO.playgroundClientId}  callback=${issuer}playground/callback
   API       ${DEMO.apiName}  audience=${DEMO.audience}  scopes=read:appointments write:appointments
   user      ${DEMO.email} / ${DEMO.password}
 

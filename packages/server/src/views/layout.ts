@@ -1,10 +1,13 @@
-/** The page frame shared by every server-rendered page: no JavaScript, one stylesheet. */
+/**
+ * The page frame shared by every server-rendered page: one stylesheet and no JavaScript, except where a
+ * page adds its own static assets to the head (the demo playground).
+ */
 import { html } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
 
-export function layout(title: string, body: Html): Html {
+export function layout(title: string, body: Html, head: Html | '' = ''): Html {
   return html`<!doctype html>
 <html lang="en">
   <head>
@@ -13,6 +16,7 @@ export function layout(title: string, body: Html): Html {
     <meta name="referrer" content="no-referrer" />
     <title>${title} · Latchkey</title>
     <link rel="stylesheet" href="/u/assets/latchkey.css" />
+    ${head}
   </head>
   <body>
     <main class="card">

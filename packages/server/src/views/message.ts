@@ -16,12 +16,13 @@ export function messagePage(title: string, text: string): Html {
 }
 
 /** What a person opening the server's root in a browser sees. */
-export function homePage(issuer: string): Html {
+export function homePage(issuer: string, demo = false): Html {
   return layout(
     'Latchkey',
     html`<h1>Latchkey is running</h1>
       <p>This is an OAuth 2.0 / OpenID Connect authorization server. Applications send users to
         <code>${issuer}authorize</code>; its configuration is at
-        <a href="/.well-known/openid-configuration">/.well-known/openid-configuration</a>.</p>`,
+        <a href="/.well-known/openid-configuration">/.well-known/openid-configuration</a>.</p>
+      ${demo ? html`<p>New here? <a href="/playground">Walk through the six steps of a login in the playground</a>.</p>` : ''}`,
   )
 }

@@ -55,9 +55,9 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startTestServer(opts: { db?: string; issuer?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { db?: string; issuer?: string; demo?: boolean } = {}): Promise<TestServer> {
   const port = await freePort()
-  const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer }, {})
+  const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, {})
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -18,7 +18,7 @@ export function registerServe(program: Command): void {
     .action(async (opts: { port?: string; host?: string; issuer?: string; db?: string; demo?: boolean; rotateKeysEvery?: string }) => {
       let config: Config
       try {
-        config = loadConfig({ port: opts.port, host: opts.host, issuer: opts.issuer, db: opts.db, keyRotationDays: opts.rotateKeysEvery })
+        config = loadConfig({ port: opts.port, host: opts.host, issuer: opts.issuer, db: opts.db, keyRotationDays: opts.rotateKeysEvery, demo: opts.demo === true })
       } catch (err) {
         console.error(`latchkey: ${(err as Error).message}`)
         process.exit(2)
