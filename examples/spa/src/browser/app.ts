@@ -1,0 +1,100 @@
+/**
+ * The Appointments app, whichever SDK logs the user in: each page hands it an `AuthAdapter` over its
+ * SDK, and the app does the rest (the callback, the user, the token, the API, the buttons).
+ */
+import type { AppSettings } from '../settings.js'
+import { AppointmentsApi } from './appointments.js'
+import { clearError, element, setBusy, showAppointments, showError, showState, showToken, showUser } from './view.js'
+
+export interface AuthAdapter {
+  /** Completes the login when the URL is a callback (code or error), then cleans the URL. */
+  handleRedirect(): Promise<void>
+  isAuthenticated(): Promise<boolean>
+  /** The ID token's profile claims (name, email, ...). */
+  getUser(): Promise<Readonly<Record<string, unknown>> | undefined>
+  /** A valid access token for the API; `force` refreshes it even if the stored one is still valid. */
+  getAccessToken(force: boolean): Promise<string>
+  /** `fetch` with the access token. */
+  fetchWithToken(url: string, init?: RequestInit): Promise<Response>
+  /** Goes to Latchkey's login page. */
+  login(): Promise<void>
+  /** Goes to Latchkey with `prompt=none`: back logged in without a form if the session is alive, else `login_required`. */
+  resume(): Promise<void>
+  /** Forgets the tokens and goes to Latchkey's logout, which comes back to this page. */
+  logout(): Promise<void>
+  /** Page 1: forgets the tokens and gives the URL of Auth0's `/v2/logout`, for the second logout link. */
+  logoutViaAuth0?(): Promise<string>
+}
+
+/** `<input type="datetime-local">` is in local time without a zone; the API wants ISO 8601 with one. */
+function isoFromLocal(value: string): string {
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) throw new Error('Pick a date and a time.')
+  return date.toISOString()
+}
+
+export async function runApp(settings: AppSettings, auth: AuthAdapter): Promise<void> {
+  const api = new AppointmentsApi(settings.apiUrl, (url, init) => auth.fetchWithToken(url, init))
+
+  async function render(): Promise<void> {
+    if (!(await auth.isAuthenticated())) {
+      showState('logged-out')
+      return
+    }
+    showUser(await auth.getUser())
+    showToken(await auth.getAccessToken(false))
+    showAppointments(await api.list())
+    showState('logged-in')
+  }
+
+  /** Runs a button's action with the buttons off; an error is shown, and the page re-reads its state. */
+  function action(id: string, run: (event: Event) => Promise<unknown>, { navigates = false } = {}): void {
+    element(id).addEventListener(id === 'book' ? 'submit' : 'click', async (event) => {
+      event.preventDefault()
+      clearError()
+      setBusy(true)
+      try {
+        await run(event)
+        if (navigates) return // the page is going away; leave the buttons off
+      } catch (err) {
+        showError(err)
+        await render().catch(() => showState('logged-out'))
+      }
+      setBusy(false)
+    })
+  }
+
+  action('login', () => auth.login(), { navigates: true })
+  action('resume', () => auth.resume(), { navigates: true })
+  action('logout', () => auth.logout(), { navigates: true })
+  action('refresh', async () => showToken(await auth.getAccessToken(true), true))
+  action('reload', async () => showAppointments(await api.list()))
+  action('book', async () => {
+    const form = element<HTMLFormElement>('book')
+    await api.book({ title: element<HTMLInputElement>('title').value, startsAt: isoFromLocal(element<HTMLInputElement>('starts-at').value) })
+    form.reset()
+    showAppointments(await api.list())
+  })
+  const viaAuth0 = auth.logoutViaAuth0
+  if (viaAuth0) action('logout-v2', async () => location.assign(await viaAuth0()), { navigates: true })
+
+  try {
+    await auth.handleRedirect()
+  } catch (err) {
+    showError(err)
+  }
+  try {
+    await render()
+  } catch (err) {
+    showError(err)
+    showState('logged-out')
+  }
+}
+
+/** Starts a page: an error before the app runs (no config, SDK refused the options) is shown too. */
+export function start(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    showError(err)
+    showState('logged-out')
+  })
+}
