@@ -50,6 +50,12 @@ export function defaultTokenFile(): string {
   return join(homedir(), '.config', 'latchkey-appointments', 'tokens.json')
 }
 
+/** `~/…` is the home directory; a relative path is taken from where the command was typed (npm's INIT_CWD under `npm run`). */
+function absolutePath(path: string, env: Readonly<Record<string, string | undefined>>): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1))
+  return isAbsolute(path) ? path : resolve(nonEmpty(env.INIT_CWD) ?? process.cwd(), path)
+}
+
 export function loadConfig(flags: Flags, env: Readonly<Record<string, string | undefined>>): Config {
   const issuer = httpUrl(nonEmpty(flags.issuer) ?? nonEmpty(env.LATCHKEY_ISSUER) ?? 'http://localhost:3000/', 'The issuer (--issuer, LATCHKEY_ISSUER)')
   if (issuer.protocol === 'http:' && !LOOPBACK_HOSTS.has(issuer.hostname)) {
@@ -63,7 +69,7 @@ export function loadConfig(flags: Flags, env: Readonly<Record<string, string | u
     clientId: nonEmpty(flags.clientId) ?? nonEmpty(env.CLIENT_ID) ?? 'latchkey-demo-native',
     audience: nonEmpty(flags.audience) ?? nonEmpty(env.API_AUDIENCE) ?? 'https://api.example.com/appointments',
     apiUrl,
-    tokenFile: isAbsolute(tokenFile) ? tokenFile : resolve(tokenFile),
+    tokenFile: absolutePath(tokenFile, env),
     scope: SCOPE,
   }
 }

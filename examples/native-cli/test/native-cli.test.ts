@@ -270,6 +270,17 @@ describe('examples/native-cli against a real Latchkey and the Appointments API',
     assert.match(logout.out.stdout, /Not logged in: nothing to revoke/)
   })
 
+  it('Ctrl-C during login exits 130 with one line, and stores nothing', async () => {
+    const login = start(['login', '--no-open'])
+    const url = new URL(await until('the authorize URL', () => printedUrl(login.output.stdout)))
+    login.child.kill('SIGINT')
+    const result = await login.done
+    assert.equal(result.code, 130)
+    assert.equal(result.stderr, '\nCancelled.\n')
+    await assert.rejects(stat(tokenFile), { code: 'ENOENT' })
+    await assert.rejects(fetch(url.searchParams.get('redirect_uri') as string), 'the loopback port is closed')
+  })
+
   it('a login the user denies at the consent page exits 1 with one clear line, and stores nothing', async () => {
     // A third-party native app: Latchkey asks for consent, and the user declines.
     const { app } = await addApp(latchkey.store, { name: 'Third-party CLI', type: 'native', firstParty: false, callbacks: ['http://127.0.0.1/callback'], webOrigins: [], logoutUrls: [] })
