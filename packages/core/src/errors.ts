@@ -23,6 +23,8 @@ export type OAuthErrorCode =
   | 'unsupported_token_type'
   | 'temporarily_unavailable'
   | 'server_error'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
 
 /**
  * A request value quoted in an `error_description`: only short values of the characters an identifier
@@ -71,3 +73,13 @@ export class InteractionRequired extends define('interaction_required', 400) {}
 export class InvalidToken extends define('invalid_token', 401) {}
 export class UnsupportedTokenType extends define('unsupported_token_type', 400) {}
 export class ServerError extends define('server_error', 500) {}
+/** RFC 9449 §5, §7.1: the DPoP proof is missing a part, malformed, or does not fit the request. */
+export class InvalidDpopProof extends define('invalid_dpop_proof', 400) {}
+/** RFC 9449 §8, §9: the proof must carry the server's current nonce, sent back in `DPoP-Nonce`. */
+export class UseDpopNonce extends OAuthError {
+  readonly nonce: string
+  constructor(description: string, nonce: string) {
+    super('use_dpop_nonce', description, 400)
+    this.nonce = nonce
+  }
+}

@@ -19,6 +19,8 @@ export {
   InvalidToken,
   UnsupportedTokenType,
   ServerError,
+  InvalidDpopProof,
+  UseDpopNonce,
   quoteValue,
 } from './errors.js'
 export type { OAuthErrorCode } from './errors.js'
@@ -53,6 +55,11 @@ export { mintAccessToken, accessTokenAudience, userinfoAudience, USERINFO_ONLY_L
 export { mintIdToken, profileClaims, ID_TOKEN_LIFETIME_SECONDS } from './tokens/id-token.js'
 export type { SigningKey, TokenContext } from './tokens/signer.js'
 export { generateSigningKey, keyStatuses, currentKey, publicJwks } from './keys/keyset.js'
+
+export { DPOP_SIGNING_ALGS, isJwkThumbprint } from './dpop/algorithms.js'
+export { DpopNonces, DPOP_NONCE_STEP_MS } from './dpop/nonce.js'
+export { verifyDpopProof, DPOP_IAT_PAST_SECONDS, DPOP_IAT_FUTURE_SECONDS, DPOP_REPLAY_WINDOW_MS } from './dpop/proof.js'
+export type { DpopPolicy, DpopProof, DpopRequest } from './dpop/proof.js'
 export type { KeyState, KeyStatus } from './keys/keyset.js'
 
 export {

@@ -50,6 +50,15 @@ export interface RefreshTokenPort {
   revokeByGrant(grantId: string, now: number): Promise<number>
 }
 
+/** One-time use of a key (a DPoP proof's `jti`), shared by every node through the store. */
+export interface ReplayGuardPort {
+  /**
+   * Atomically records `key` as used until `expiresAt`. Returns true to exactly one caller while
+   * the key is recorded and unexpired at `now`; every other caller gets false.
+   */
+  use(key: string, now: number, expiresAt: number): Promise<boolean>
+}
+
 export interface ApiLookupPort {
   findByIdentifier(identifier: string): Promise<ApiRecord | null>
 }

@@ -110,6 +110,8 @@ export interface AuthorizationRequest {
   readonly screenHint: string | null
   readonly organization: string | null
   readonly invitation: string | null
+  /** RFC 9449 §10: the thumbprint of the key the code will be redeemed with (absent: unbound). */
+  readonly dpopJkt?: string
 }
 
 export interface InteractionRecord {
@@ -155,6 +157,8 @@ export interface AuthorizationCodeRecord {
   readonly createdAt: number
   readonly expiresAt: number
   readonly consumedAt: number | null
+  /** RFC 9449 §10: only a DPoP proof with this key thumbprint may redeem the code (absent: unbound). */
+  readonly dpopJkt?: string
 }
 
 export interface RefreshTokenRecord {
@@ -176,6 +180,11 @@ export interface RefreshTokenRecord {
   readonly familyExpiresAt: number
   readonly rotatedAt: number | null
   readonly revokedAt: number | null
+  /**
+   * RFC 9449 §5: a public client's token issued with a DPoP proof is bound to that key's thumbprint
+   * (absent: unbound); the family keeps it on rotation.
+   */
+  readonly dpopJkt?: string
 }
 
 export type SigningKeyAlg = 'RS256'

@@ -21,6 +21,7 @@ import type {
   ApiLookupPort,
   ApplicationLookupPort,
   CodePort,
+  ReplayGuardPort,
   RefreshTokenPort,
   UserLookupPort,
 } from '@latchkey/core'
@@ -133,6 +134,12 @@ export interface RefreshTokenRepo extends RefreshTokenPort {
   revokeForUser(userId: string, now: number): Promise<number>
 }
 
+/** One-time keys (DPoP proof `jti`s), so a proof replayed to any node is refused. */
+export interface ReplayGuardRepo extends ReplayGuardPort {
+  /** Removes keys whose use expired at or before `now`. Returns how many. */
+  deleteExpired(now: number): Promise<number>
+}
+
 export interface SigningKeyRepo {
   /** Throws ConflictError when the kid is taken. */
   insert(record: SigningKeyRecord): Promise<void>
@@ -176,6 +183,7 @@ export interface Store {
   readonly authorizationCodes: AuthorizationCodeRepo
   readonly refreshTokens: RefreshTokenRepo
   readonly signingKeys: SigningKeyRepo
+  readonly replayGuard: ReplayGuardRepo
   readonly logs: AuditLogRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.

@@ -11,6 +11,7 @@ import { apiGuarantees } from './contract/apis.js'
 import { auditLogGuarantees } from './contract/audit-log.js'
 import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
 import { consentGuarantees } from './contract/consents.js'
+import { dpopGuarantees } from './contract/dpop.js'
 import { interactionGuarantees } from './contract/interactions.js'
 import { migrationGuarantees } from './contract/migrations.js'
 import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
@@ -59,6 +60,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     interactionGuarantees(current)
     consentGuarantees(current)
     signingKeyGuarantees(current)
+    dpopGuarantees(current)
     auditLogGuarantees(current)
     migrationGuarantees(current)
   })

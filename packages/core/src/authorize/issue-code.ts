@@ -39,6 +39,7 @@ export function issueCode(input: IssueCodeInput): { code: string; record: Author
       createdAt: input.now,
       expiresAt: input.now + CODE_LIFETIME_MS,
       consumedAt: null,
+      ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
     },
   }
 }

@@ -12,6 +12,7 @@ import {
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../errors.js'
+import { isJwkThumbprint } from '../dpop/algorithms.js'
 import { isValidS256Challenge } from '../pkce.js'
 import type { ApiLookupPort, ApplicationLookupPort } from '../ports.js'
 import type { ApiRecord, ApplicationRecord, AuthorizationRequest } from '../records.js'
@@ -112,6 +113,11 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   if (challenge === undefined && app.tokenEndpointAuthMethod === 'none')
     return fail(new InvalidRequest('Missing required parameter: code_challenge (PKCE is required for public clients).'))
 
+  // 4b. Binding the code to a DPoP key (RFC 9449 §10).
+  const dpopJkt = single(params, 'dpop_jkt')
+  if (dpopJkt !== undefined && !isJwkThumbprint(dpopJkt))
+    return fail(new InvalidRequest('dpop_jkt must be the base64url SHA-256 JWK thumbprint (RFC 7638) of the DPoP key.'))
+
   // 5. Audience and scope.
   const audience = single(params, 'audience') ?? null
   let api: ApiRecord | null = null
@@ -158,6 +164,7 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
       screenHint: single(params, 'screen_hint') ?? null,
       organization: single(params, 'organization') ?? null,
       invitation: single(params, 'invitation') ?? null,
+      ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     },
   }
 }

@@ -1,7 +1,7 @@
 /**
  * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), read top to bottom:
  * presence → atomic consume (a replay revokes what the first redemption issued) → client binding →
- * redirect_uri binding → PKCE → user still allowed → mint.
+ * redirect_uri binding → PKCE → DPoP key binding (RFC 9449 §10) → user still allowed → mint.
  */
 import { InvalidGrant, InvalidRequest } from '../errors.js'
 import { sha256 } from '../opaque.js'
@@ -47,6 +47,12 @@ export const authorizationCode: GrantHandler = {
       if (verifier === undefined || !verifyS256(verifier, record.codeChallenge)) throw new InvalidGrant(FAILED_VERIFIER)
     } else if (verifier !== undefined) {
       throw new InvalidGrant(FAILED_VERIFIER)
+    }
+
+    // RFC 9449 §10: a code bound with dpop_jkt is redeemed only with a proof of that key.
+    if (record.dpopJkt !== undefined) {
+      if (!ctx.dpop) throw new InvalidGrant('This authorization code requires a DPoP proof.')
+      if (ctx.dpop.jkt !== record.dpopJkt) throw new InvalidGrant('The DPoP proof key does not match dpop_jkt.')
     }
 
     const user = await ctx.store.users.get(record.userId)

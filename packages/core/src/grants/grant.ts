@@ -17,11 +17,17 @@ export interface GrantContext {
   readonly issuer: string
   readonly clock: Clock
   readonly signingKey: () => Promise<SigningKey>
+  /**
+   * The key of a valid DPoP proof sent with the request (RFC 9449 §5), already checked by the
+   * endpoint; absent for plain Bearer requests.
+   */
+  readonly dpop?: { readonly jkt: string } | null
 }
 
 export interface TokenResponse {
   readonly access_token: string
-  readonly token_type: 'Bearer'
+  /** `DPoP` when the access token is bound to the proof's key (RFC 9449 §5). */
+  readonly token_type: 'Bearer' | 'DPoP'
   readonly expires_in: number
   readonly scope: string
   readonly id_token?: string

@@ -26,6 +26,8 @@ export interface GrantSubject {
   readonly nonce: string | null
   /** Set when the refresh token continues an existing family. */
   readonly family: { readonly id: string; readonly expiresAt: number } | null
+  /** The DPoP key the family's refresh tokens are bound to already (refresh grants). */
+  readonly refreshJkt?: string
 }
 
 /** The API an audience names; the grant fails if it was deleted since. */
@@ -42,6 +44,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
   const tokenCtx = { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() }
   const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS
   const scope = subject.responseScope ?? subject.scope
+  const dpopJkt = ctx.dpop?.jkt
   const accessToken = await mintAccessToken(tokenCtx, {
     subject: subject.user.id,
     clientId: ctx.client.clientId,
@@ -49,6 +52,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     scope,
     lifetimeSeconds: lifetime,
     authTime: subject.authTime,
+    dpopJkt,
   })
   const idToken = scope.includes('openid')
     ? await mintIdToken(tokenCtx, {
@@ -66,7 +70,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
       : undefined
   return {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: lifetime,
     scope: formatScope(scope),
     ...(idToken !== undefined ? { id_token: idToken } : {}),
@@ -78,6 +82,9 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
   const policy = ctx.client.refreshToken
   const token = randomToken()
   const familyExpiresAt = subject.family?.expiresAt ?? now + policy.absoluteLifetimeSeconds * 1000
+  // RFC 9449 §5: a public client's refresh token issued with a proof is bound to the proof's key;
+  // a bound family stays bound. A confidential client's is already bound to its authentication.
+  const refreshJkt = subject.refreshJkt ?? (ctx.client.tokenEndpointAuthMethod === 'none' ? ctx.dpop?.jkt : undefined)
   const record: RefreshTokenRecord = {
     tokenHash: sha256(token),
     familyId: subject.family?.id ?? subject.grantId,
@@ -94,6 +101,7 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     familyExpiresAt,
     rotatedAt: null,
     revokedAt: null,
+    ...(refreshJkt !== undefined ? { dpopJkt: refreshJkt } : {}),
   }
   // When a replay of the same code or token raced this request, the store saves the new token
   // already revoked. The answer still goes out: this request won the atomic consume or rotate (it

@@ -2,7 +2,7 @@
  * grant_type=refresh_token (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2):
  * every use returns a new token of the same family; a rotated-out token presented again after the
  * app's reuse interval revokes the whole family. Audience and scope come from the grant; a `scope`
- * parameter may only narrow it.
+ * parameter may only narrow it. A token bound to a DPoP key needs a proof of that key (RFC 9449 §5).
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
 import { sha256 } from '../opaque.js'
@@ -25,6 +25,12 @@ export const refreshToken: GrantHandler = {
     // Bound to the client (RFC 9700 §4.14.2): another client cannot even rotate it.
     const known = await ctx.store.refreshTokens.findByHash(tokenHash)
     if (!known || known.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+    // Bound to a DPoP key (RFC 9449 §5): only a proof of that key may use it. Checked before the
+    // rotation, so a thief without the key can neither use the token nor burn it.
+    if (known.dpopJkt !== undefined) {
+      if (!ctx.dpop) throw new InvalidGrant('This refresh token is bound to a DPoP key: send a DPoP proof.')
+      if (ctx.dpop.jkt !== known.dpopJkt) throw new InvalidGrant('The DPoP proof key does not match the refresh token.')
+    }
 
     // The API may be gone, or have stopped allowing offline access, since the token was issued.
     const api = await loadApi(ctx, known.audience).catch(() => {
@@ -67,6 +73,7 @@ export const refreshToken: GrantHandler = {
       sid: rotated.sid,
       nonce: null,
       family: { id: rotated.familyId, expiresAt: rotated.familyExpiresAt },
+      ...(rotated.dpopJkt !== undefined ? { refreshJkt: rotated.dpopJkt } : {}),
     }, api)
   },
 }

@@ -1,7 +1,7 @@
 /**
  * Access tokens: RS256 JWTs in the RFC 9068 profile (`typ: at+jwt`). The audience is the API
  * identifier, plus the issuer's userinfo URL when `openid` was granted (as Auth0 does); without an
- * API the token is good at /userinfo only.
+ * API the token is good at /userinfo only. A DPoP-bound token carries `cnf.jkt` (RFC 9449 §6.1).
  */
 import { SignJWT } from 'jose'
 import { randomId } from '../opaque.js'
@@ -19,6 +19,8 @@ export interface AccessTokenInput {
   readonly scope: readonly string[]
   readonly lifetimeSeconds: number
   readonly authTime: number
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to, as `cnf.jkt`. */
+  readonly dpopJkt?: string | null
 }
 
 export function userinfoAudience(issuer: string): string {
@@ -39,6 +41,7 @@ export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput
     client_id: input.clientId,
     scope: formatScope(input.scope),
     auth_time: toSeconds(input.authTime),
+    ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'at+jwt', kid: ctx.signingKey.kid })
     .setIssuer(ctx.issuer)

@@ -30,6 +30,8 @@ export async function migrateToLatest(db: Kysely<Database>, options: MigrateOpti
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
+    // Migrations are independent of each other's order (0004 may have run before 0003 shipped).
+    allowUnorderedMigrations: true,
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   })
   const { error, results } = await migrator.migrateToLatest()

@@ -114,6 +114,8 @@ export interface AuthorizationCodesTable {
   created_at: Millis
   expires_at: Millis
   consumed_at: Millis | null
+  /** RFC 9449 §10 key thumbprint, or null. */
+  dpop_jkt: string | null
 }
 
 export interface RefreshTokensTable {
@@ -132,6 +134,8 @@ export interface RefreshTokensTable {
   family_expires_at: Millis
   rotated_at: Millis | null
   revoked_at: Millis | null
+  /** RFC 9449 §5 key thumbprint the token is bound to, or null. */
+  dpop_jkt: string | null
 }
 
 export interface SigningKeysTable {
@@ -163,6 +167,12 @@ export interface AuditEventsTable {
   details: JsonText
 }
 
+/** One-time keys (DPoP proof jtis), each remembered until `expires_at`. */
+export interface ReplayGuardTable {
+  key: string
+  expires_at: Millis
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -174,5 +184,6 @@ export interface Database {
   refresh_tokens: RefreshTokensTable
   signing_keys: SigningKeysTable
   revocations: RevocationsTable
+  replay_guard: ReplayGuardTable
   audit_events: AuditEventsTable
 }

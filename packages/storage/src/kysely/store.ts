@@ -12,6 +12,7 @@ import type {
   ConsentRepo,
   InteractionRepo,
   RefreshTokenRepo,
+  ReplayGuardRepo,
   SigningKeyRepo,
   SsoSessionRepo,
   Store,
@@ -24,6 +25,7 @@ import { KyselyAuthorizationCodeRepo } from '../repos/authorization-codes.js'
 import { KyselyConsentRepo } from '../repos/consents.js'
 import { KyselyInteractionRepo } from '../repos/interactions.js'
 import { KyselyRefreshTokenRepo } from '../repos/refresh-tokens.js'
+import { KyselyReplayGuardRepo } from '../repos/replay-guard.js'
 import { KyselySigningKeyRepo } from '../repos/signing-keys.js'
 import { KyselySsoSessionRepo } from '../repos/sessions.js'
 import { KyselyUserRepo } from '../repos/users.js'
@@ -41,6 +43,7 @@ export class KyselyStore implements Store {
   readonly authorizationCodes: AuthorizationCodeRepo
   readonly refreshTokens: RefreshTokenRepo
   readonly signingKeys: SigningKeyRepo
+  readonly replayGuard: ReplayGuardRepo
   readonly logs: AuditLogRepo
 
   readonly #guard: TransactionGuard | undefined
@@ -60,6 +63,7 @@ export class KyselyStore implements Store {
     this.authorizationCodes = new KyselyAuthorizationCodeRepo(repoDb)
     this.refreshTokens = new KyselyRefreshTokenRepo(repoDb)
     this.signingKeys = new KyselySigningKeyRepo(repoDb)
+    this.replayGuard = new KyselyReplayGuardRepo(repoDb)
     this.logs = new KyselyAuditLogRepo(repoDb)
   }
 

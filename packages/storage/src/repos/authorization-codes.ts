@@ -25,6 +25,7 @@ function toRow(r: AuthorizationCodeRecord): Row {
     created_at: r.createdAt,
     expires_at: r.expiresAt,
     consumed_at: r.consumedAt,
+    dpop_jkt: r.dpopJkt ?? null,
   }
 }
 
@@ -47,6 +48,7 @@ function toRecord(row: Row): AuthorizationCodeRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
+    ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
   }
 }
 

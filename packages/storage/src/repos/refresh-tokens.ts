@@ -23,6 +23,7 @@ function toRow(r: RefreshTokenRecord): Row {
     family_expires_at: r.familyExpiresAt,
     rotated_at: r.rotatedAt,
     revoked_at: r.revokedAt,
+    dpop_jkt: r.dpopJkt ?? null,
   }
 }
 
@@ -43,6 +44,7 @@ function toRecord(row: Row): RefreshTokenRecord {
     familyExpiresAt: row.family_expires_at,
     rotatedAt: row.rotated_at,
     revokedAt: row.revoked_at,
+    ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
   }
 }
 
