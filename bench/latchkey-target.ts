@@ -43,7 +43,8 @@ export async function startLatchkey(runSeconds: number, db?: string): Promise<Ta
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'))
   const port = await freePort()
   const dbUrl = db ?? `sqlite:${join(dir, 'latchkey.db')}`
-  const config = loadConfig({ port, host: '127.0.0.1', db: dbUrl, logLevel: 'warn' }, {})
+  // Rate limits off: the load comes from one IP and one client, far past any sane limit.
+  const config = loadConfig({ port, host: '127.0.0.1', db: dbUrl, logLevel: 'warn' }, { LATCHKEY_RATE_LIMITS: 'off' })
   const store = await openAndMigrate(config.db)
   const now = Date.now()
 

@@ -22,6 +22,7 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'unsupported_token_type'
   | 'temporarily_unavailable'
+  | 'too_many_requests'
   | 'server_error'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'

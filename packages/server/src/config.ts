@@ -4,6 +4,8 @@
  * every token's `iss`, the discovery `issuer` and the RFC 9207 `iss` parameter use it verbatim.
  */
 import { z } from 'zod'
+import { parseTrustProxy, type TrustProxy } from './http/client-ip.js'
+import { rateLimitConfig, type RateLimitConfig } from './rate-limits/config.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
 
@@ -19,6 +21,10 @@ export interface Config {
   readonly interactionSeconds: number
   /** Rotate the signing key automatically when it is older than this many seconds; null: never. */
   readonly keyRotationSeconds: number | null
+  /** Rate limits and brute-force protection (LATCHKEY_RATE_LIMITS, LATCHKEY_RATE_LIMIT_*, LATCHKEY_REDIS_URL). */
+  readonly rateLimits: RateLimitConfig
+  /** Which X-Forwarded-For entries to believe for the client IP (LATCHKEY_TRUST_PROXY); none by default. */
+  readonly trustProxy: TrustProxy
   /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
   readonly demo: boolean
 }
@@ -74,6 +80,8 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
     interactionSeconds: 3600,
     keyRotationSeconds: rotationSeconds(input.keyRotationDays ?? env.LATCHKEY_KEY_ROTATION_DAYS),
+    rateLimits: rateLimitConfig(env),
+    trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),
     demo: input.demo ?? false,
   }
 }

@@ -4,6 +4,7 @@ import type { Store } from '@latchkey/storage'
 import type { Config } from './config.js'
 import type { KeyRing } from './keys/key-ring.js'
 import type { Logger } from './logger.js'
+import type { Limits } from './rate-limits/limits.js'
 
 export interface Deps {
   readonly config: Config
@@ -11,4 +12,5 @@ export interface Deps {
   readonly keys: KeyRing
   readonly clock: Clock
   readonly log: Logger
+  readonly limits: Limits
 }

@@ -11,6 +11,7 @@ import type { Config } from './config.js'
 import type { Deps } from './deps.js'
 import { KeyRing } from './keys/key-ring.js'
 import { createLogger, type Logger } from './logger.js'
+import { openLimits } from './rate-limits/limits.js'
 import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
 
@@ -33,7 +34,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = options.store ?? (await openAndMigrate(config.db))
   const keys = new KeyRing(store, clock)
   await keys.ensureKey()
-  const deps: Deps = { config, store, keys, clock, log }
+  const limits = await openLimits(config.rateLimits, config.db, log).catch(async (error: unknown) => {
+    if (!options.store) await store.close()
+    throw error
+  })
+  const deps: Deps = { config, store, keys, clock, log, limits }
   const app = createApp(deps)
 
   const server: ServerType = await new Promise((resolve) => {
@@ -50,7 +55,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       stopRotation()
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
-    }).then(() => store.close()))
+    })
+      .then(() => limits.close())
+      .then(() => store.close()))
   return { url, port, deps, close }
 }
 

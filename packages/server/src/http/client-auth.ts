@@ -14,7 +14,7 @@ export interface AuthenticatedClient {
 /** Thrown for a failed Basic authentication, so the answer carries `WWW-Authenticate` (§5.2). */
 export class InvalidBasicClient extends InvalidClient {}
 
-function parseBasic(header: string): { id: string; secret: string } | null {
+export function parseBasic(header: string): { id: string; secret: string } | null {
   const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header.trim())
   if (!match?.[1]) return null
   const decoded = Buffer.from(match[1], 'base64').toString('utf8')

@@ -9,9 +9,10 @@ import { deliverError } from '../http/authorization-response.js'
 import { readBody, readQuery } from '../http/read-params.js'
 import { readSession } from '../http/session.js'
 import { proceed, showError } from '../interaction/flow.js'
+import { limitPerIp } from '../rate-limits/middleware.js'
 
 export function authorizeRoutes(app: Hono, deps: Deps): void {
-  app.on(['GET', 'POST'], '/authorize', async (c) => {
+  app.on(['GET', 'POST'], '/authorize', limitPerIp(deps, 'authorize'), async (c) => {
     let params: Map<string, string[]>
     try {
       params = c.req.method === 'GET' ? readQuery(c) : await readBody(c, { json: false })

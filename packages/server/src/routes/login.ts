@@ -1,17 +1,23 @@
 /**
  * The login page (/u/login): a server-rendered form that works without JavaScript. One message for
  * every credential failure, and the same argon2 work whether or not the account exists, so the page
- * reveals nothing about which emails are registered.
+ * reveals nothing about which emails are registered. Attempts are limited per IP and, per account
+ * and IP, delayed then locked after repeated failures (rate-limits/login-attempts.ts), with the same
+ * answer for every email.
  */
 import { single } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
+import { clientIp } from '../http/client-ip.js'
 import { pageResponse } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { startSession } from '../http/session.js'
 import { proceed } from '../interaction/flow.js'
 import { loadInteraction } from '../interaction/load.js'
 import { verifyPassword } from '../passwords.js'
+import type { LoginAttempt } from '../rate-limits/login-attempts.js'
+import { limitPerIp } from '../rate-limits/middleware.js'
+import { RateLimited } from '../rate-limits/too-many-requests.js'
 import { loginPage } from '../views/login.js'
 
 export const WRONG_CREDENTIALS = 'Wrong email or password.'
@@ -22,7 +28,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     return pageResponse(c, loginPage({ interactionId: interaction.id, csrf, appName: client.name, email: interaction.request.loginHint }))
   })
 
-  app.post('/u/login', async (c) => {
+  app.post('/u/login', limitPerIp(deps, 'login'), async (c) => {
     const form = await readBody(c, { json: false })
     const loaded = await loadInteraction(c, deps, single(form, 'csrf') ?? null)
     const { interaction, app: client, api, csrf } = loaded
@@ -32,17 +38,28 @@ export function loginRoutes(app: Hono, deps: Deps): void {
       pageResponse(c, loginPage({ interactionId: interaction.id, csrf, appName: client.name, email: username, error }), status)
 
     if (!username || !password) return rerender('Enter your email address and password.', 400)
+    let attempt: LoginAttempt
+    try {
+      attempt = await deps.limits.admitLogin(clientIp(c, deps.config.trustProxy), username)
+    } catch (err) {
+      if (!(err instanceof RateLimited)) throw err
+      for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
+      return rerender(err.description, 429)
+    }
     const user = username.length <= 254 && password.length <= 256 ? await deps.store.users.findByEmail(username) : null
     const ok = await verifyPassword(user?.passwordHash ?? null, password.slice(0, 256))
     if (!ok || !user) {
+      await attempt.failed()
       deps.log.info({ client_id: client.clientId }, 'login failed')
       return rerender(WRONG_CREDENTIALS, 400)
     }
     if (user.blocked) {
+      await attempt.abandoned()
       deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login refused: user is blocked')
       return rerender('Your account is blocked. Contact the administrator.', 403)
     }
 
+    await attempt.succeeded()
     const record = await startSession(c, deps, user)
     const now = deps.clock.now()
     await deps.store.users.update(user.id, { lastLoginAt: now })

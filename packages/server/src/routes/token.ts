@@ -1,7 +1,8 @@
 /**
  * POST /oauth/token (RFC 6749 §3.2, §5): read the body (form or JSON), refuse repeated parameters,
  * authenticate the client, check it may use the grant, and hand over to the grant module from
- * @latchkey/core. Answers are JSON with `Cache-Control: no-store`, errors included.
+ * @latchkey/core. Answers are JSON with `Cache-Control: no-store`, errors included. The rate limits
+ * (rate-limits/token-admission.ts) are taken once the body is read, before any other work.
  */
 import {
   grants,
@@ -15,13 +16,18 @@ import {
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
+import { clientIp } from '../http/client-ip.js'
 import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
 import { readBody } from '../http/read-params.js'
+import { RateLimited } from '../rate-limits/too-many-requests.js'
+import type { TokenAdmission } from '../rate-limits/token-admission.js'
 
 export function tokenRoutes(app: Hono, deps: Deps): void {
   app.post('/oauth/token', async (c) => {
+    let admission: TokenAdmission | undefined
     try {
       const params = await readBody(c, { json: true })
+      admission = await deps.limits.admitToken({ ip: clientIp(c, deps.config.trustProxy), params, authorization: c.req.header('authorization') })
       const repeated = repeatedNames(params)
       if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
       const grantType = single(params, 'grant_type')
@@ -40,12 +46,14 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
         signingKey: () => deps.keys.signingKey(),
       })
       deps.log.info({ client_id: client.clientId, grant_type: grantType, refresh: response.refresh_token !== undefined }, 'tokens issued')
-      return c.json(response, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+      await admission.settle(null)
+      return c.json(response, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...admission.headers })
     } catch (err) {
       const error = toOAuthError(err, deps.log, 'token')
       if (error.error !== 'server_error') deps.log.info({ error: error.error }, 'token request refused')
-      const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : {}
-      return oauthErrorResponse(c, error, challenge)
+      await admission?.settle(error)
+      const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : err instanceof RateLimited ? { ...err.headers } : {}
+      return oauthErrorResponse(c, error, { ...admission?.headers, ...challenge })
     }
   })
 }

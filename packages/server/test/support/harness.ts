@@ -55,9 +55,13 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startTestServer(opts: { db?: string; issuer?: string; demo?: boolean } = {}): Promise<TestServer> {
+/**
+ * Rate limits are off unless a test turns them on through `env` (`LATCHKEY_RATE_LIMITS: 'on'` and
+ * any `LATCHKEY_RATE_LIMIT_*`): most tests send hundreds of requests from 127.0.0.1.
+ */
+export async function startTestServer(opts: { db?: string; issuer?: string; demo?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
   const port = await freePort()
-  const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, {})
+  const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, { LATCHKEY_RATE_LIMITS: 'off', ...opts.env })
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _enc, done) {

@@ -1,0 +1,107 @@
+/**
+ * Shared rate limits under parallel attack: the same limit holds across two Latchkey nodes when the
+ * counters live in PostgreSQL or Redis, N parallel requests at a limit of K let exactly K through,
+ * and losing Redis falls back to the insurance limiter (PostgreSQL, or memory) instead of letting
+ * requests through. Skips, saying why, when PostgreSQL or Redis is not reachable.
+ */
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { databases } from './support/databases.js'
+import type { TestServer } from './support/harness.js'
+import { tokenRequest } from './support/oauth.js'
+import { limitedServer, REDIS_URL, redisProblem, redisRelay, sleep, tally } from './support/rate-limits.js'
+
+const postgres = databases.find((d) => d.name === 'PostgreSQL')
+const redisSkip = await redisProblem().then((problem) => (problem === undefined ? false : `Redis not reachable at ${new URL(REDIS_URL).host}: skipped (${problem})`))
+if (redisSkip) console.log(`# ${redisSkip}`)
+
+const K = 5
+const N = 40
+const FAILURES = { LATCHKEY_RATE_LIMIT_TOKEN_FAILURES: `${K}/60` }
+
+/** N parallel requests naming a client that does not exist (invalid_client, a counted failure), spread over the nodes. */
+async function attack(nodes: readonly TestServer[], clientId: string, n = N): Promise<Record<number, number>> {
+  const statuses = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      tokenRequest(nodes[i % nodes.length] as TestServer, { grant_type: 'refresh_token', client_id: clientId, refresh_token: `guess-${i}` }).then((r) => r.status),
+    ),
+  )
+  return tally(statuses)
+}
+
+const unknownClient = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2)}`
+
+describe('shared rate limits: PostgreSQL', { skip: postgres?.skip ?? 'no PostgreSQL entry' }, () => {
+  after(() => postgres?.cleanup())
+
+  it('lets exactly K of N parallel failures through, across two nodes on one database', async () => {
+    const url = (postgres as NonNullable<typeof postgres>).url()
+    const a = await limitedServer(FAILURES, { db: url })
+    const b = await limitedServer(FAILURES, { db: url })
+    try {
+      assert.equal(a.running.deps.limits.backend, 'postgres')
+      assert.deepEqual(await attack([a, b], unknownClient('pg')), { 401: K, 429: N - K })
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+})
+
+describe('shared rate limits: Redis', { skip: redisSkip }, () => {
+  it('lets exactly K of N parallel failures through, across two nodes sharing Redis', async () => {
+    const a = await limitedServer({ ...FAILURES, LATCHKEY_REDIS_URL: REDIS_URL })
+    const b = await limitedServer({ ...FAILURES, LATCHKEY_REDIS_URL: REDIS_URL })
+    try {
+      assert.equal(a.running.deps.limits.backend, 'redis')
+      assert.deepEqual(await attack([a, b], unknownClient('redis')), { 401: K, 429: N - K })
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('keeps limiting in memory when Redis goes away, and never answers with an error', async () => {
+    const relay = await redisRelay()
+    const server = await limitedServer({ ...FAILURES, LATCHKEY_REDIS_URL: relay.url })
+    try {
+      assert.deepEqual(await attack([server], unknownClient('before'), 10), { 401: K, 429: 10 - K })
+      await relay.cut()
+      await sleep(200)
+      assert.deepEqual(await attack([server], unknownClient('after')), { 401: K, 429: N - K })
+      assert.ok(server.logs.some((l) => l.includes('Redis unavailable')), 'the fallback is logged')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('falls back to PostgreSQL when Redis goes away: the limit stays shared by the nodes', { skip: postgres?.skip ?? false }, async () => {
+    const relay = await redisRelay()
+    const url = (postgres as NonNullable<typeof postgres>).url()
+    const env = { ...FAILURES, LATCHKEY_REDIS_URL: relay.url }
+    const a = await limitedServer(env, { db: url })
+    const b = await limitedServer(env, { db: url })
+    try {
+      assert.equal(a.running.deps.limits.backend, 'redis')
+      await relay.cut()
+      await sleep(200)
+      assert.deepEqual(await attack([a, b], unknownClient('insured')), { 401: K, 429: N - K })
+    } finally {
+      await a.close()
+      await b.close()
+      await postgres?.cleanup()
+    }
+  })
+
+  it('starts when Redis is not reachable at all, counting in the insurance limiter', async () => {
+    const relay = await redisRelay()
+    await relay.cut()
+    const server = await limitedServer({ ...FAILURES, LATCHKEY_REDIS_URL: relay.url })
+    try {
+      assert.ok(server.logs.some((l) => l.includes('Redis not reachable at start-up')))
+      assert.deepEqual(await attack([server], unknownClient('cold')), { 401: K, 429: N - K })
+    } finally {
+      await server.close()
+    }
+  })
+})
