@@ -35,10 +35,11 @@ async function failure(res: Response, url: URL): Promise<ApiError> {
   const error = isObject(body) && typeof body.error === 'string' ? body.error : undefined
   const description = isObject(body) && typeof body.error_description === 'string' ? body.error_description : undefined
   const issues = isObject(body) && Array.isArray(body.issues) ? body.issues.filter(isObject).map((i) => `${String(i.path) || 'body'}: ${String(i.message)}`) : []
-  const said = [`${res.status}${error ? ` ${error}` : ''}`, description, ...issues].filter(Boolean).join('; ')
-  if (res.status === 401) return new ApiError(401, error, `The Appointments API did not accept the access token (${said}). ${LOGIN_HINT}`)
-  if (res.status === 403) return new ApiError(403, error, `The Appointments API refused: the token lacks a scope (${said}). ${LOGIN_HINT}`)
-  return new ApiError(res.status, error, `The Appointments API refused the request (${said}).`)
+  // e.g. `(400 invalid_request): The appointment is not valid: … [startsAt: Invalid ISO datetime].`
+  const said = `(${res.status}${error ? ` ${error}` : ''})${description ? `: ${description.replace(/\.$/, '')}` : ''}${issues.length > 0 ? ` [${issues.join('; ')}]` : ''}.`
+  if (res.status === 401) return new ApiError(401, error, `The Appointments API did not accept the access token ${said} ${LOGIN_HINT}`)
+  if (res.status === 403) return new ApiError(403, error, `The Appointments API refused: the token lacks a scope ${said} ${LOGIN_HINT}`)
+  return new ApiError(res.status, error, `The Appointments API refused the request ${said}`)
 }
 
 export async function listAppointments(client: LatchkeyClient, config: Config): Promise<Appointment[]> {

@@ -58,9 +58,9 @@ function unreachable(err: UnreachableError, servers: Servers | undefined): strin
 
 /** One line for an expected failure, or null for a bug. */
 export function explain(err: unknown, servers?: Servers): string | null {
+  if (err instanceof CliError) return err.message
   const down = find(err, UnreachableError)
   if (down) return unreachable(down, servers)
-  if (err instanceof CliError) return err.message
   if (err instanceof LoginRequiredError) {
     return err.error === 'invalid_grant'
       ? `Your session has ended: Latchkey refused the refresh token (${err.error_description ?? 'invalid_grant'}). ${LOGIN_HINT}`

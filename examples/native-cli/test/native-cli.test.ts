@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { DEMO, seedDemo } from '../../../packages/server/src/demo.js'
 import { Browser, loginThrough } from '../../../packages/server/test/support/browser.js'
 import { addApi, addApp, freePort, TestClock, startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js'
-import { tokenRequest } from '../../../packages/server/test/support/oauth.js'
+import { revokeRequest, tokenRequest } from '../../../packages/server/test/support/oauth.js'
 import { createApi } from '../../api/src/app.js'
 import { run } from '../src/program.js'
 import type { Runtime } from '../src/runtime.js'
@@ -225,7 +225,7 @@ describe('examples/native-cli against a real Latchkey and the Appointments API',
   it('book reports what the API refused, in one line', async () => {
     const cli = inProcess()
     assert.equal(await cli.run(['book', 'tomorrow', 'Dentist']), 1)
-    assert.match(cli.out.stderr, /^error: The Appointments API refused the request \(400 invalid_request; .*startsAt.*\)\.\n$/)
+    assert.match(cli.out.stderr, /^error: The Appointments API refused the request \(400 invalid_request\): The appointment is not valid: .+ \[startsAt: .+\]\.\n$/)
   })
 
   it('says which server is down, in one line', async () => {
@@ -241,11 +241,7 @@ describe('examples/native-cli against a real Latchkey and the Appointments API',
 
   it('logging in again replaces the session and revokes the previous refresh token', async () => {
     const previous = await storedRefreshToken()
-    const cli = inProcess()
-    const done = cli.run(['login', '--no-open'])
-    const url = await until('the authorize URL', () => printedUrl(cli.out.stdout))
-    assert.equal((await browse(url)).page.status, 200)
-    assert.equal(await done, 0, cli.out.stderr)
+    await loginInProcess()
     assert.notEqual(await storedRefreshToken(), previous)
     const old = await tokenRequest(latchkey, { grant_type: 'refresh_token', client_id: DEMO.nativeClientId, refresh_token: previous })
     assert.equal(old.json.error, 'invalid_grant')
@@ -268,6 +264,19 @@ describe('examples/native-cli against a real Latchkey and the Appointments API',
     const logout = inProcess()
     assert.equal(await logout.run(['logout']), 0)
     assert.match(logout.out.stdout, /Not logged in: nothing to revoke/)
+  })
+
+  it('logout with Latchkey unreachable still deletes the file, and says the refresh token stays valid', async () => {
+    await loginInProcess()
+    const refreshToken = await storedRefreshToken()
+    const cli = inProcess()
+    const issuer = `http://localhost:${await freePort()}/`
+    assert.equal(await cli.run(['logout', '--issuer', issuer]), 1)
+    assert.equal(cli.out.stderr, `error: Deleted ${tokenFile}, but the refresh token was not revoked and stays valid until it expires: Cannot reach Latchkey at ${issuer} (ECONNREFUSED). Is it running? Start it with: npm start\n`)
+    await assert.rejects(stat(tokenFile), { code: 'ENOENT' })
+    const stillValid = await tokenRequest(latchkey, { grant_type: 'refresh_token', client_id: DEMO.nativeClientId, refresh_token: refreshToken })
+    assert.equal(stillValid.status, 200)
+    await revokeRequest(latchkey, { token: stillValid.json.refresh_token as string, client_id: DEMO.nativeClientId })
   })
 
   it('Ctrl-C during login exits 130 with one line, and stores nothing', async () => {
@@ -295,4 +304,13 @@ describe('examples/native-cli against a real Latchkey and the Appointments API',
     assertNoStack(result.stderr)
     await assert.rejects(stat(tokenFile), { code: 'ENOENT' })
   })
+
+  /** Logs in with the CLI in this process (the browser keeps no cookies, so it fills in the login form). */
+  async function loginInProcess() {
+    const cli = inProcess()
+    const done = cli.run(['login', '--no-open'])
+    const url = await until('the authorize URL', () => printedUrl(cli.out.stdout))
+    assert.equal((await browse(url)).page.status, 200)
+    assert.equal(await done, 0, cli.out.stderr)
+  }
 })
