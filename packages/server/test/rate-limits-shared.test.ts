@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { databases } from './support/databases.js'
-import type { TestServer } from './support/harness.js'
+import { addApp, addUser, PASSWORD, type TestServer } from './support/harness.js'
 import { tokenRequest } from './support/oauth.js'
-import { limitedServer, REDIS_URL, redisProblem, redisRelay, sleep, tally } from './support/rate-limits.js'
+import { limitedServer, LoginForm, REDIS_URL, redisProblem, redisRelay, sleep, tally } from './support/rate-limits.js'
 
 const postgres = databases.find((d) => d.name === 'PostgreSQL')
 const redisSkip = await redisProblem().then((problem) => (problem === undefined ? false : `Redis not reachable at ${new URL(REDIS_URL).host}: skipped (${problem})`))
@@ -31,6 +31,21 @@ async function attack(nodes: readonly TestServer[], clientId: string, n = N): Pr
 
 const unknownClient = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2)}`
 
+/** 20 parallel wrong passwords at a limit of 3, the lock, its end, and the reset after a success. */
+async function loginAttack(server: TestServer): Promise<void> {
+  const { app } = await addApp(server.store)
+  const user = await addUser(server.store)
+  const form = await LoginForm.open(server, app.clientId)
+  const attempts = await Promise.all(Array.from({ length: 20 }, (_, i) => form.post(user.email, `guess-${i}`)))
+  assert.deepEqual(tally(attempts.map((a) => a.status)), { 400: 3, 429: 17 })
+  assert.equal((await form.post(user.email, PASSWORD)).status, 429, 'locked, even for the right password')
+  await sleep(2_100)
+  assert.equal((await form.post(user.email, PASSWORD)).status, 303)
+  const again = await LoginForm.open(server, app.clientId)
+  assert.deepEqual([(await again.post(user.email, 'x')).status, (await again.post(user.email, 'y')).status], [400, 400], 'the success cleared the counters')
+}
+const LOGIN = { LATCHKEY_RATE_LIMIT_LOGIN_FAILURES: '3/2' }
+
 describe('shared rate limits: PostgreSQL', { skip: postgres?.skip ?? 'no PostgreSQL entry' }, () => {
   after(() => postgres?.cleanup())
 
@@ -44,6 +59,15 @@ describe('shared rate limits: PostgreSQL', { skip: postgres?.skip ?? 'no Postgre
     } finally {
       await a.close()
       await b.close()
+    }
+  })
+
+  it('locks an account after K of N parallel wrong passwords, and clears it after a success', async () => {
+    const server = await limitedServer(LOGIN, { db: (postgres as NonNullable<typeof postgres>).url() })
+    try {
+      await loginAttack(server)
+    } finally {
+      await server.close()
     }
   })
 })
@@ -61,6 +85,15 @@ describe('shared rate limits: Redis', { skip: redisSkip }, () => {
     }
   })
 
+  it('locks an account after K of N parallel wrong passwords, and clears it after a success', async () => {
+    const server = await limitedServer({ ...LOGIN, LATCHKEY_REDIS_URL: REDIS_URL })
+    try {
+      await loginAttack(server)
+    } finally {
+      await server.close()
+    }
+  })
+
   it('keeps limiting in memory when Redis goes away, and never answers with an error', async () => {
     const relay = await redisRelay()
     const server = await limitedServer({ ...FAILURES, LATCHKEY_REDIS_URL: relay.url })
@@ -72,6 +105,20 @@ describe('shared rate limits: Redis', { skip: redisSkip }, () => {
       assert.ok(server.logs.some((l) => l.includes('Redis unavailable')), 'the fallback is logged')
     } finally {
       await server.close()
+    }
+  })
+
+  it('keeps limiting when Redis stops answering without closing the connection', async () => {
+    const relay = await redisRelay()
+    const server = await limitedServer({ ...FAILURES, LATCHKEY_REDIS_URL: relay.url })
+    try {
+      relay.freeze()
+      const started = Date.now()
+      assert.deepEqual(await attack([server], unknownClient('frozen')), { 401: K, 429: N - K })
+      assert.ok(Date.now() - started < 10_000, 'each operation gives up on Redis quickly')
+    } finally {
+      await server.close()
+      await relay.cut()
     }
   })
 

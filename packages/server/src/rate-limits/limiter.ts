@@ -33,7 +33,8 @@ export class Limiter {
       return await this.#rl.consume(key)
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
-        this.#log.info({ limit: this.name }, 'rate limit reached')
+        // Once per window, not once per refused request: an attack must not flood the logs.
+        if (rejection.consumedPoints === this.limit.points + 1) this.#log.info({ limit: this.name }, 'rate limit reached')
         throw rateLimited(this.limit.points, rejection.msBeforeNext, describe)
       }
       throw rejection

@@ -2,7 +2,8 @@
  * Rate-limit counters in Redis (`LATCHKEY_REDIS_URL`), shared by every node. Each consume is one Lua
  * script, atomic in Redis. Losing Redis never opens the gate: with `rejectIfRedisNotReady` and no
  * offline queue, a command fails at once while the connection is down and the limiter falls back
- * to its insurance (the PostgreSQL or memory backend), which keeps counting.
+ * to its insurance (the PostgreSQL or memory backend), which keeps counting; a Redis that stops
+ * answering without closing the connection costs at most COMMAND_TIMEOUT_MS before the same happens.
  */
 import { Redis } from 'ioredis'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
@@ -10,6 +11,7 @@ import type { Logger } from '../logger.js'
 import type { Backend, Bucket } from './backend.js'
 
 const READY_WAIT_MS = 2_000
+const COMMAND_TIMEOUT_MS = 500
 
 function redacted(url: string): string {
   const parsed = new URL(url)
@@ -22,6 +24,7 @@ export async function openRedisBackend(url: string, insurance: Backend, log: Log
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: READY_WAIT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     // Keep trying to come back, at most every 2 s.
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   })

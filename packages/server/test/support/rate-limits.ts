@@ -83,10 +83,14 @@ export function assertLimitHeaders(headers: Headers, limit: number): { retryAfte
   return { retryAfter, reset }
 }
 
-/** A TCP relay to Redis that a test can cut, to take "Redis" away from a running server. */
-export async function redisRelay(url = REDIS_URL): Promise<{ url: string; cut(): Promise<void> }> {
+/**
+ * A TCP relay to Redis that a test can cut (connections closed, port shut) or freeze (connections
+ * open, nothing answers), to take "Redis" away from a running server.
+ */
+export async function redisRelay(url = REDIS_URL): Promise<{ url: string; cut(): Promise<void>; freeze(): void }> {
   const target = new URL(url)
   const sockets = new Set<Socket>()
+  let frozen = false
   const relay = createNetServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname)
     for (const s of [client, upstream]) {
@@ -94,7 +98,10 @@ export async function redisRelay(url = REDIS_URL): Promise<{ url: string; cut():
       s.on('error', () => {})
       s.on('close', () => sockets.delete(s))
     }
-    client.pipe(upstream).pipe(client)
+    client.on('data', (chunk) => frozen || upstream.write(chunk))
+    upstream.on('data', (chunk) => frozen || client.write(chunk))
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
   })
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
   const port = (relay.address() as AddressInfo).port
@@ -103,6 +110,9 @@ export async function redisRelay(url = REDIS_URL): Promise<{ url: string; cut():
   relayed.port = String(port)
   return {
     url: relayed.toString(),
+    freeze() {
+      frozen = true
+    },
     async cut() {
       const closed = new Promise<void>((resolve) => relay.close(() => resolve()))
       for (const s of sockets) s.destroy()
