@@ -115,7 +115,7 @@ describe('the SPA sample (examples/spa) in Chromium', { skip }, () => {
    * API with the refreshed token.
    */
   async function loginBookAndRefresh(page: Page, path: string, user: User, exchanges: () => Promise<TokenExchange[]>): Promise<void> {
-    await page.goto(`${spa.url}${path}`)
+    await page.goto(`${spa.url}${path}`, { waitUntil: 'commit' })
     await state(page, 'logged-out')
     await page.click('#login')
     await fillLoginForm(page, user)
@@ -171,7 +171,7 @@ describe('the SPA sample (examples/spa) in Chromium', { skip }, () => {
 
   /** Reloading forgets the in-memory tokens; Resume session (prompt=none) comes back without a form. */
   async function reloadAndResume(page: Page, path: string, user: User): Promise<void> {
-    await page.reload()
+    await page.reload({ waitUntil: 'commit' })
     await state(page, 'logged-out')
     const visited: string[] = []
     page.on('framenavigated', (frame) => visited.push(frame.url()))
@@ -226,7 +226,7 @@ describe('the SPA sample (examples/spa) in Chromium', { skip }, () => {
 
   it('page 1: the "Log out (Auth0 /v2/logout)" link ends the session through /v2/logout', async () => {
     const { context, page } = await open()
-    await page.goto(`${spa.url}/`)
+    await page.goto(`${spa.url}/`, { waitUntil: 'commit' })
     await state(page, 'logged-out')
     await page.click('#login')
     await fillLoginForm(page, await newUser())

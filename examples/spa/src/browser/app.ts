@@ -36,6 +36,7 @@ function isoFromLocal(value: string): string {
 export async function runApp(settings: AppSettings, auth: AuthAdapter): Promise<void> {
   const api = new AppointmentsApi(settings.apiUrl, (url, init) => auth.fetchWithToken(url, init))
 
+  /** Shows the page for the current session: logged out, or the user, the token and the appointments. */
   async function render(): Promise<void> {
     if (!(await auth.isAuthenticated())) {
       showState('logged-out')
@@ -43,22 +44,26 @@ export async function runApp(settings: AppSettings, auth: AuthAdapter): Promise<
     }
     showUser(await auth.getUser())
     showToken(await auth.getAccessToken(false))
-    showAppointments(await api.list())
+    try {
+      showAppointments(await api.list())
+    } catch (err) {
+      showError(err) // the API is down or refuses this origin (CORS): still logged in
+    }
     showState('logged-in')
   }
 
-  /** Runs a button's action with the buttons off; an error is shown, and the page re-reads its state. */
-  function action(id: string, run: (event: Event) => Promise<unknown>, { navigates = false } = {}): void {
-    element(id).addEventListener(id === 'book' ? 'submit' : 'click', async (event) => {
+  /** Runs a button's action with the buttons off; an error is shown, and a lost session shows as logged out. */
+  function action(id: string, run: () => Promise<unknown>, { on = 'click', navigates = false } = {}): void {
+    element(id).addEventListener(on, async (event) => {
       event.preventDefault()
       clearError()
       setBusy(true)
       try {
-        await run(event)
+        await run()
         if (navigates) return // the page is going away; leave the buttons off
       } catch (err) {
-        showError(err)
-        await render().catch(() => showState('logged-out'))
+        showError(err) // e.g. login_required when the refresh token was revoked or expired
+        if (!(await auth.isAuthenticated().catch(() => false))) showState('logged-out')
       }
       setBusy(false)
     })
@@ -69,14 +74,21 @@ export async function runApp(settings: AppSettings, auth: AuthAdapter): Promise<
   action('logout', () => auth.logout(), { navigates: true })
   action('refresh', async () => showToken(await auth.getAccessToken(true), true))
   action('reload', async () => showAppointments(await api.list()))
-  action('book', async () => {
-    const form = element<HTMLFormElement>('book')
-    await api.book({ title: element<HTMLInputElement>('title').value, startsAt: isoFromLocal(element<HTMLInputElement>('starts-at').value) })
-    form.reset()
-    showAppointments(await api.list())
-  })
+  action(
+    'book',
+    async () => {
+      await api.book({ title: element<HTMLInputElement>('title').value, startsAt: isoFromLocal(element<HTMLInputElement>('starts-at').value) })
+      element<HTMLFormElement>('book').reset()
+      showAppointments(await api.list())
+    },
+    { on: 'submit' },
+  )
   const viaAuth0 = auth.logoutViaAuth0
   if (viaAuth0) action('logout-v2', async () => location.assign(await viaAuth0()), { navigates: true })
+  // Back from Latchkey's page to a page kept in the back/forward cache: its buttons were left off.
+  addEventListener('pageshow', (event) => {
+    if (event.persisted) setBusy(false)
+  })
 
   try {
     await auth.handleRedirect()
