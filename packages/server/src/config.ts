@@ -4,6 +4,7 @@
  * every token's `iss`, the discovery `issuer` and the RFC 9207 `iss` parameter use it verbatim.
  */
 import { z } from 'zod'
+import { requireNonceSetting } from './dpop/settings.js'
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.js'
 import { rateLimitConfig, type RateLimitConfig } from './rate-limits/config.js'
 
@@ -21,6 +22,11 @@ export interface Config {
   readonly interactionSeconds: number
   /** Rotate the signing key automatically when it is older than this many seconds; null: never. */
   readonly keyRotationSeconds: number | null
+  /**
+   * DPoP (RFC 9449): every proof at the token endpoint and /userinfo must carry a server nonce
+   * (env LATCHKEY_DPOP_REQUIRE_NONCE). Off by default, as in node-oidc-provider; see dpop/proofs.ts.
+   */
+  readonly dpopRequireNonce: boolean
   /** Rate limits and brute-force protection (LATCHKEY_RATE_LIMITS, LATCHKEY_RATE_LIMIT_*, LATCHKEY_REDIS_URL). */
   readonly rateLimits: RateLimitConfig
   /** Which X-Forwarded-For entries to believe for the client IP (LATCHKEY_TRUST_PROXY); none by default. */
@@ -53,6 +59,7 @@ export interface ConfigInput {
   logLevel?: string | undefined
   /** Days between automatic key rotations (env LATCHKEY_KEY_ROTATION_DAYS); absent or 0: off. */
   keyRotationDays?: string | number | undefined
+  dpopRequireNonce?: boolean | undefined
   demo?: boolean | undefined
 }
 
@@ -80,6 +87,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
     interactionSeconds: 3600,
     keyRotationSeconds: rotationSeconds(input.keyRotationDays ?? env.LATCHKEY_KEY_ROTATION_DAYS),
+    dpopRequireNonce: requireNonceSetting(input.dpopRequireNonce ?? env.LATCHKEY_DPOP_REQUIRE_NONCE),
     rateLimits: rateLimitConfig(env),
     trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),
     demo: input.demo ?? false,

@@ -64,7 +64,7 @@ export function appCors(registry: OriginRegistry, methods: string): MiddlewareHa
     if (allowed) {
       c.res.headers.set('Access-Control-Allow-Origin', origin)
       c.res.headers.append('Vary', 'Origin')
-      c.res.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset')
+      c.res.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset')
     }
   })
 }

@@ -2,6 +2,7 @@
  * OpenID Connect Discovery 1.0 and RFC 8414 metadata, and the JWKS (public keys only). Both are
  * public documents any origin may fetch.
  */
+import { DPOP_SIGNING_ALGS } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { JWKS_MAX_AGE_SECONDS, JWKS_STALE_SECONDS } from '../keys/key-ring.js'
@@ -24,6 +25,7 @@ export function discoveryDocument(issuer: string) {
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     code_challenge_methods_supported: ['S256'],
+    dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
     claims_parameter_supported: false,
     request_parameter_supported: false,

@@ -15,6 +15,7 @@ import {
 } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
+import { dpopEndpoints, setDpopErrorHeaders, setDpopNonce } from '../dpop/proofs.js'
 import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
 import { clientIp } from '../http/client-ip.js'
 import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
@@ -37,6 +38,8 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
       const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
       if (!(client.grantTypes as readonly string[]).includes(grantType))
         throw new UnauthorizedClient(`The application is not allowed the ${grantType} grant.`)
+      // RFC 9449 §5: a DPoP proof, when sent, is checked before the grant, so a bad one never burns a code.
+      const dpop = await dpopEndpoints(deps).verify(c, 'oauth/token')
       const response = await grant.handle({
         params,
         client,
@@ -44,12 +47,15 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
         issuer: deps.config.issuer,
         clock: deps.clock,
         signingKey: () => deps.keys.signingKey(),
+        dpop,
       })
+      setDpopNonce(c, dpop)
       deps.log.info({ client_id: client.clientId, grant_type: grantType, refresh: response.refresh_token !== undefined }, 'tokens issued')
       await admission.settle(null)
       return c.json(response, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...admission.headers })
     } catch (err) {
       const error = toOAuthError(err, deps.log, 'token')
+      setDpopErrorHeaders(c, err)
       if (error.error !== 'server_error') deps.log.info({ error: error.error }, 'token request refused')
       await admission?.settle(error)
       const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : err instanceof RateLimited ? { ...err.headers } : {}

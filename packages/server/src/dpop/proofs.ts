@@ -1,0 +1,70 @@
+/**
+ * DPoP (RFC 9449) at Latchkey's own endpoints: reads the `DPoP` header and checks the proof with
+ * @latchkey/core against the endpoint's issuer-based URL (never the Host header, so a proxy or a
+ * forged Host cannot change what `htu` must be), the store's replay guard (shared by every node),
+ * and the server's stateless nonces. Also the `DPoP-Nonce` header an answer carries.
+ *
+ * Nonces: issued with every `use_dpop_nonce` error and, once a client uses them, with its answers.
+ * Requiring one on every proof is off by default, as in node-oidc-provider (`requireNonce` returns
+ * false): proofs are then bounded by their `iat` (60 s) and single use. `LATCHKEY_DPOP_REQUIRE_NONCE=true`
+ * turns it on for the token endpoint and /userinfo.
+ */
+import { DPOP_SIGNING_ALGS, DpopNonces, UseDpopNonce, verifyDpopProof, type DpopProof } from '@latchkey/core'
+import type { Context } from 'hono'
+import type { Deps } from '../deps.js'
+import { nonceSecret } from './nonce-secret.js'
+
+export class DpopEndpoints {
+  #nonces: { readonly kid: string; readonly nonces: Promise<DpopNonces> } | undefined
+
+  constructor(private readonly deps: Deps) {}
+
+  /** The nonces of the key that signs now (see nonce-secret.ts). */
+  async nonces(): Promise<DpopNonces> {
+    const key = await this.deps.keys.signingKey()
+    if (this.#nonces?.kid !== key.kid) {
+      const nonces = nonceSecret(key).then((secret) => new DpopNonces(secret))
+      nonces.catch(() => {
+        if (this.#nonces?.nonces === nonces) this.#nonces = undefined
+      })
+      this.#nonces = { kid: key.kid, nonces }
+    }
+    return this.#nonces.nonces
+  }
+
+  /**
+   * The request's checked proof, or null when it sent no `DPoP` header. `path` is the endpoint
+   * under the issuer (`oauth/token`); `accessToken` the token presented with the proof, if any.
+   * Throws InvalidDpopProof or UseDpopNonce.
+   */
+  async verify(c: Context, path: string, accessToken?: string): Promise<DpopProof | null> {
+    const proof = c.req.header('dpop')
+    if (proof === undefined) return null
+    return verifyDpopProof(
+      { proof, method: c.req.method, url: `${this.deps.config.issuer}${path}`, now: this.deps.clock.now(), ...(accessToken !== undefined ? { accessToken } : {}) },
+      { algorithms: DPOP_SIGNING_ALGS, nonces: await this.nonces(), requireNonce: this.deps.config.dpopRequireNonce, replay: this.deps.store.replayGuard },
+    )
+  }
+}
+
+const endpoints = new WeakMap<Deps, DpopEndpoints>()
+
+/** One DpopEndpoints per app (its nonce secret is cached by signing key). */
+export function dpopEndpoints(deps: Deps): DpopEndpoints {
+  let found = endpoints.get(deps)
+  if (!found) {
+    found = new DpopEndpoints(deps)
+    endpoints.set(deps, found)
+  }
+  return found
+}
+
+/** Sets `DPoP-Nonce` on a successful answer when the client should move to a newer nonce. */
+export function setDpopNonce(c: Context, proof: DpopProof | null): void {
+  if (proof?.nextNonce !== undefined) c.header('DPoP-Nonce', proof.nextNonce)
+}
+
+/** Sets `DPoP-Nonce` on a `use_dpop_nonce` error (RFC 9449 §8). */
+export function setDpopErrorHeaders(c: Context, err: unknown): void {
+  if (err instanceof UseDpopNonce) c.header('DPoP-Nonce', err.nonce)
+}
