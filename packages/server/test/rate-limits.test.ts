@@ -196,7 +196,7 @@ describe('rate limits: client address', () => {
     const refused = await authorize(direct, app.clientId, '203.0.113.3')
     assert.equal(refused.status, 429)
     assert.match(refused.headers.get('content-type') ?? '', /^text\/html/)
-    assert.match(await refused.text(), /too_many_requests/)
+    assert.match(await refused.text(), /too_many_requests<\/code>: Too many requests\. Try again in 1 minute\./)
     assertLimitHeaders(refused.headers, 2)
   })
 
@@ -304,7 +304,7 @@ describe('rate limits: the login form', () => {
       const refused = await form.post('c@example.com', 'x')
       assert.equal(refused.status, 429)
       assert.match(refused.headers.get('content-type') ?? '', /^text\/html/)
-      assert.match(refused.body, /too_many_requests/)
+      assert.match(refused.body, /too_many_requests<\/code>: Too many requests\. Try again in (\d+ seconds|1 minute)\./)
       assertLimitHeaders(refused.headers, 2)
     } finally {
       await local.close()

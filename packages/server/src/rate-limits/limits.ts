@@ -10,13 +10,14 @@ import { LIMITS, type LimitName, type RateLimitConfig } from './config.js'
 import { Limiter, bucketKey } from './limiter.js'
 import { admitLogin, type LoginAttempt } from './login-attempts.js'
 import { admitTokenRequest, type TokenAdmission, type TokenRequestFacts } from './token-admission.js'
+import { tryAgainIn } from './too-many-requests.js'
 
 export type PerIpLimit = 'authorize' | 'login'
 
 export interface Limits {
   readonly enabled: boolean
   readonly backend: Backend['kind'] | 'off'
-  /** Counts one request from `ip`; throws `RateLimited` over the limit. */
+  /** Counts one request from `ip`; throws `RateLimited` (worded for a page) over the limit. */
   perIp(name: PerIpLimit, ip: string): Promise<void>
   /** Takes the token endpoint's points; throws `RateLimited` over any of its limits. */
   admitToken(facts: TokenRequestFacts): Promise<TokenAdmission>
@@ -26,7 +27,7 @@ export interface Limits {
 }
 
 const ADMITTED: TokenAdmission = { headers: {}, settle: async () => {} }
-const NOTHING_TO_COUNT: LoginAttempt = { succeeded: async () => {}, failed: async () => {}, abandoned: async () => {} }
+const NOTHING_TO_COUNT: LoginAttempt = { succeeded: async () => {}, failed: async () => false, abandoned: async () => {} }
 
 export const noLimits: Limits = {
   enabled: false,
@@ -68,7 +69,7 @@ export async function openLimits(config: RateLimitConfig, db: string, log: Logge
     enabled: true,
     backend: backend.kind,
     async perIp(name, ip) {
-      await perIp[name].take(bucketKey(ipKey(ip)))
+      await perIp[name].take(bucketKey(ipKey(ip)), tryAgainIn)
     },
     admitToken: (facts) => admitTokenRequest(token, { ...facts, ip: ipKey(facts.ip) }),
     admitLogin: (ip, email) => admitLogin(login, log, ipKey(ip), email),

@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../logger.js'
 import { bucketKey, type Limiter } from './limiter.js'
-import { rateLimited } from './too-many-requests.js'
+import { rateLimited, waitWords } from './too-many-requests.js'
 
 export const FREE_FAILURES = 3
 const MAX_DELAY_SECONDS = 60
@@ -18,8 +18,11 @@ const MAX_DELAY_SECONDS = 60
 export interface LoginAttempt {
   /** The password was right: the account's counters are cleared. */
   succeeded(): Promise<void>
-  /** Wrong password or unknown account: the point stays, and the next delay or the lock begins. */
-  failed(): Promise<void>
+  /**
+   * Wrong password or unknown account: the point stays, and the next delay or the lock begins.
+   * True when this failure locked the account for this IP (the audit log's `limit_wc`).
+   */
+  failed(): Promise<boolean>
   /** The attempt ended for another reason (a blocked user): the point is given back. */
   abandoned(): Promise<void>
 }
@@ -39,12 +42,6 @@ export function delayAfter(failures: number): number {
 /** Case and width do not make another account. */
 export function normaliseAccount(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase()
-}
-
-function waitWords(seconds: number): string {
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`
-  const minutes = Math.ceil(seconds / 60)
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`
 }
 
 export function tooManyAttempts(seconds: number): string {
@@ -71,10 +68,11 @@ export async function admitLogin(limiters: LoginLimiters, log: Logger, ip: strin
       if (failures >= loginFailures.limit.points) {
         await loginFailures.lock(key, lockSeconds)
         log.warn({ email: account, ip, failures, lock_seconds: lockSeconds }, 'login locked for this account and IP after repeated failures')
-        return
+        return true
       }
       const wait = delayAfter(failures)
       if (wait > 0) await loginDelay.lock(key, wait)
+      return false
     },
     async abandoned() {
       await loginFailures.giveBack(key)

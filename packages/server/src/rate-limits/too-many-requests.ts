@@ -35,6 +35,18 @@ export function rateLimitHeaders(limit: number, res: Pick<RateLimiterRes, 'remai
   }
 }
 
+/** `1 second`, `45 seconds`, `2 minutes`. */
+export function waitWords(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`
+}
+
+/** The words for people, on pages. */
+export function tryAgainIn(seconds: number): string {
+  return `Too many requests. Try again in ${waitWords(seconds)}.`
+}
+
 /** Whole seconds to wait, at least 1. */
 export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000))
