@@ -22,6 +22,8 @@ export interface Config {
   readonly interactionSeconds: number
   /** Rotate the signing key automatically when it is older than this many seconds; null: never. */
   readonly keyRotationSeconds: number | null
+  /** Days audit events are kept (env LATCHKEY_AUDIT_RETENTION_DAYS, default 30); 0 keeps them forever. */
+  readonly auditRetentionDays: number
   /**
    * DPoP (RFC 9449): every proof at the token endpoint and /userinfo must carry a server nonce
    * (env LATCHKEY_DPOP_REQUIRE_NONCE). Off by default, as in node-oidc-provider; see dpop/proofs.ts.
@@ -63,6 +65,13 @@ export interface ConfigInput {
   demo?: boolean | undefined
 }
 
+function retentionDays(value: string | undefined): number {
+  if (value === undefined) return 30
+  const days = Number(value)
+  if (!/^\d+$/.test(value.trim()) || days > 36_500) throw new Error('LATCHKEY_AUDIT_RETENTION_DAYS must be a whole number of days between 0 (keep forever) and 36500')
+  return days
+}
+
 function rotationSeconds(value: string | number | undefined): number | null {
   if (value === undefined) return null
   const days = Number(value)
@@ -87,6 +96,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
     interactionSeconds: 3600,
     keyRotationSeconds: rotationSeconds(input.keyRotationDays ?? env.LATCHKEY_KEY_ROTATION_DAYS),
+    auditRetentionDays: retentionDays(env.LATCHKEY_AUDIT_RETENTION_DAYS),
     dpopRequireNonce: requireNonceSetting(input.dpopRequireNonce ?? env.LATCHKEY_DPOP_REQUIRE_NONCE),
     rateLimits: rateLimitConfig(env),
     trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),

@@ -1,6 +1,7 @@
 /** Everything the HTTP app needs, injected (time included) so tests can control it. */
 import type { Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
+import type { AuditLog } from './audit.js'
 import type { Config } from './config.js'
 import type { KeyRing } from './keys/key-ring.js'
 import type { Logger } from './logger.js'
@@ -12,5 +13,7 @@ export interface Deps {
   readonly keys: KeyRing
   readonly clock: Clock
   readonly log: Logger
+  /** The audit log: `audit.record(c, event)` never throws. */
+  readonly audit: AuditLog
   readonly limits: Limits
 }

@@ -7,8 +7,10 @@ import { systemClock, type Clock } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
+import { AuditLog, logAuditFailure } from './audit.js'
 import type { Config } from './config.js'
 import type { Deps } from './deps.js'
+import { clientIp } from './http/client-ip.js'
 import { KeyRing } from './keys/key-ring.js'
 import { createLogger, type Logger } from './logger.js'
 import { openLimits } from './rate-limits/limits.js'
@@ -38,14 +40,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (!options.store) await store.close()
     throw error
   })
-  const deps: Deps = { config, store, keys, clock, log, limits }
+  const audit = new AuditLog({ store, clock, onError: logAuditFailure(log), ipOf: (c) => clientIp(c, config.trustProxy) })
+  const deps: Deps = { config, store, keys, clock, log, limits, audit }
   const app = createApp(deps)
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
   })
-  const stopSweeper = startSweeper(store, clock, log)
-  const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log)
+  const stopSweeper = startSweeper(store, clock, log, config.auditRetentionDays)
+  const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log, audit)
   const port = (server.address() as AddressInfo).port
   const url = `http://localhost:${port}/`
   let closing: Promise<void> | undefined

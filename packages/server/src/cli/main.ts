@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, users, keys, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, users, keys, logs, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -10,6 +10,7 @@ import { registerApps } from './commands/apps.js'
 import { registerApis } from './commands/apis.js'
 import { registerUsers } from './commands/users.js'
 import { registerKeys } from './commands/keys.js'
+import { registerLogs } from './commands/logs.js'
 
 const program = new Command()
   .name('latchkey')
@@ -22,5 +23,6 @@ registerApps(program)
 registerApis(program)
 registerUsers(program)
 registerKeys(program)
+registerLogs(program)
 
 await program.parseAsync(process.argv)

@@ -21,6 +21,7 @@ import { browserBinding, type ActiveSession } from '../http/session.js'
 import { errorPage } from '../views/message.js'
 import { pageResponse } from '../http/page-headers.js'
 import { bindingHash } from './csrf.js'
+import { codeIssuedEvent } from './code-audit.js'
 
 export interface Proceed {
   readonly request: AuthorizationRequest
@@ -63,6 +64,7 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     }
     const { code, record } = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now })
     await deps.store.authorizationCodes.insert(record)
+    await deps.audit.record(c, codeIssuedEvent(record, request))
     return deliverCode(c, deps, target, code, p.afterPost)
   }
 

@@ -49,13 +49,16 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     const user = username.length <= 254 && password.length <= 256 ? await deps.store.users.findByEmail(username) : null
     const ok = await verifyPassword(user?.passwordHash ?? null, password.slice(0, 256))
     if (!ok || !user) {
-      await attempt.failed()
+      const locked = await attempt.failed()
       deps.log.info({ client_id: client.clientId }, 'login failed')
+      await deps.audit.record(c, { type: user ? 'fp' : 'fu', clientId: client.clientId, userId: user?.id, details: { user_name: username } })
+      if (locked) await deps.audit.record(c, { type: 'limit_wc', clientId: client.clientId, userId: user?.id, details: { user_name: username } })
       return rerender(WRONG_CREDENTIALS, 400)
     }
     if (user.blocked) {
       await attempt.abandoned()
       deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login refused: user is blocked')
+      await deps.audit.record(c, { type: 'f', clientId: client.clientId, userId: user.id, details: { user_name: user.email, reason: 'user is blocked' } })
       return rerender('Your account is blocked. Contact the administrator.', 403)
     }
 
@@ -65,6 +68,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     await deps.store.users.update(user.id, { lastLoginAt: now })
     await deps.store.interactions.setAuthenticated(interaction.id, user.id, record.sid, record.authTime)
     deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login succeeded')
+    await deps.audit.record(c, { type: 's', clientId: client.clientId, userId: user.id, details: { user_name: user.email } })
     return proceed(c, deps, {
       request: interaction.request,
       app: client,

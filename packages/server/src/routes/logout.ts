@@ -9,7 +9,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose'
 import type { Deps } from '../deps.js'
 import { pageResponse } from '../http/page-headers.js'
 import { readBody, readQuery } from '../http/read-params.js'
-import { endSession } from '../http/session.js'
+import { endSession, readSession } from '../http/session.js'
 import { showError } from '../interaction/flow.js'
 import { messagePage } from '../views/message.js'
 
@@ -35,8 +35,10 @@ async function finish(c: Context, deps: Deps, app: ApplicationRecord | null, ret
     if (!app.allowedLogoutUrls.includes(returnTo))
       throw new InvalidRequest('The returnTo URL is not in the application\'s list of allowed logout URLs.')
   }
+  const session = await readSession(c, deps)
   await endSession(c, deps)
   deps.log.info({ client_id: app?.clientId }, 'logged out')
+  if (session) await deps.audit.record(c, { type: 'slo', clientId: app?.clientId, userId: session.user.id, details: { return_to: returnTo ?? null } })
   if (returnTo === undefined) return pageResponse(c, messagePage('Logged out', 'You are now logged out.'))
   const url = new URL(returnTo)
   if (state !== undefined) url.searchParams.set('state', state)

@@ -24,6 +24,7 @@ export function revokeRoutes(app: Hono, deps: Deps): void {
         if (record && record.clientId === client.clientId) {
           const revoked = await deps.store.refreshTokens.revokeFamily(record.familyId, deps.clock.now())
           deps.log.info({ client_id: client.clientId, revoked }, 'refresh token family revoked')
+          await deps.audit.record(c, { type: 'srrt', clientId: client.clientId, userId: record.userId, details: { family_id: record.familyId, revoked_refresh_tokens: revoked } })
         }
       }
       return c.body(null, 200, { 'Cache-Control': 'no-store' })

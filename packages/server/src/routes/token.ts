@@ -20,14 +20,17 @@ import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
 import { clientIp } from '../http/client-ip.js'
 import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
 import { readBody } from '../http/read-params.js'
+import { type TokenAttempt, tokenIssuedEvent, tokenRefusedEvent } from '../http/token-audit.js'
 import { RateLimited } from '../rate-limits/too-many-requests.js'
 import type { TokenAdmission } from '../rate-limits/token-admission.js'
 
 export function tokenRoutes(app: Hono, deps: Deps): void {
   app.post('/oauth/token', async (c) => {
     let admission: TokenAdmission | undefined
+    const attempt: TokenAttempt = {}
     try {
       const params = await readBody(c, { json: true })
+      attempt.params = params
       admission = await deps.limits.admitToken({ ip: clientIp(c, deps.config.trustProxy), params, authorization: c.req.header('authorization') })
       const repeated = repeatedNames(params)
       if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
@@ -36,6 +39,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
       const grant = grants.get(grantType)
       if (!grant) throw new UnsupportedGrantType(`Unsupported grant type: ${quoteValue(grantType)}`)
       const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
+      attempt.clientId = client.clientId
       if (!(client.grantTypes as readonly string[]).includes(grantType))
         throw new UnauthorizedClient(`The application is not allowed the ${grantType} grant.`)
       // RFC 9449 §5: a DPoP proof, when sent, is checked before the grant, so a bad one never burns a code.
@@ -51,6 +55,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
       })
       setDpopNonce(c, dpop)
       deps.log.info({ client_id: client.clientId, grant_type: grantType, refresh: response.refresh_token !== undefined }, 'tokens issued')
+      await deps.audit.record(c, tokenIssuedEvent(attempt, response, deps.config.issuer))
       await admission.settle(null)
       return c.json(response, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...admission.headers })
     } catch (err) {
@@ -58,6 +63,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
       setDpopErrorHeaders(c, err)
       if (error.error !== 'server_error') deps.log.info({ error: error.error }, 'token request refused')
       await admission?.settle(error)
+      await deps.audit.record(c, tokenRefusedEvent(attempt, err, error))
       const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : err instanceof RateLimited ? { ...err.headers } : {}
       return oauthErrorResponse(c, error, { ...admission?.headers, ...challenge })
     }

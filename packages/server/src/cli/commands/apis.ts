@@ -2,6 +2,7 @@
 import { type ApiInput, type ApiRecord, createApi, updateApi } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
+import { recordAdminChange } from '../audit.js'
 import { apiFields, presentApi, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
 
@@ -59,6 +60,7 @@ export function registerApis(program: Command): void {
       async (store) => {
         const api = createApi({ ...apiInput(opts), name: opts.name ?? '', identifier: opts.identifier ?? '' }, Date.now())
         await store.apis.insert(api)
+        await recordAdminChange(store, { action: 'api.created', details: { api_id: api.id, identifier: api.identifier, name: api.name } })
         print(opts, presentApi(api), () => `Created API ${JSON.stringify(api.name)}\n${apiFields(api)}`)
       },
       FLAGS,
@@ -100,6 +102,7 @@ export function registerApis(program: Command): void {
         const current = await findApi(store, id)
         const { id: apiId, identifier: _identifier, createdAt: _createdAt, ...patch } = updateApi(current, input, Date.now())
         const updated = (await store.apis.update(apiId, patch)) ?? current
+        await recordAdminChange(store, { action: 'api.updated', details: { api_id: apiId, identifier: updated.identifier, fields: Object.keys(input) } })
         print(opts, presentApi(updated), () => `Updated API ${JSON.stringify(updated.name)}\n${apiFields(updated)}`)
       },
       FLAGS,
@@ -112,6 +115,7 @@ export function registerApis(program: Command): void {
         const api = await findApi(store, id)
         await confirm(`Delete API ${JSON.stringify(api.name)} (${api.identifier})?`, opts.force)
         if (!(await store.apis.delete(api.id))) throw notFound('API with id or identifier', id)
+        await recordAdminChange(store, { action: 'api.deleted', details: { api_id: api.id, identifier: api.identifier, name: api.name } })
         print(opts, { id: api.id, identifier: api.identifier, deleted: true }, () => `Deleted API ${JSON.stringify(api.name)} (${api.identifier})`)
       }),
     )

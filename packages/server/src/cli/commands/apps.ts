@@ -2,6 +2,7 @@
 import { type ApplicationInput, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
+import { recordAdminChange } from '../audit.js'
 import { appFields, presentApp, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
 
@@ -97,6 +98,7 @@ export function registerApps(program: Command): void {
       async (store) => {
         const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now())
         await store.applications.insert(record)
+        await recordAdminChange(store, { action: 'application.created', clientId: record.clientId, details: { name: record.name, app_type: record.appType } })
         print(opts, presentApp(record, clientSecret ?? undefined), () =>
           [
             `Created application ${JSON.stringify(record.name)}`,
@@ -142,6 +144,7 @@ export function registerApps(program: Command): void {
         const input = appInput(opts)
         if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
         const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now()))
+        await recordAdminChange(store, { action: 'application.updated', clientId, details: { name: updated.name, fields: Object.keys(input) } })
         print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
       },
       FLAGS,
@@ -155,6 +158,7 @@ export function registerApps(program: Command): void {
       const app = await findApp(store, clientId)
       await confirm(`Delete application ${JSON.stringify(app.name)} (${app.clientId}) and its tokens?`, opts.force)
       if (!(await store.applications.delete(clientId))) throw notFound('application with client_id', clientId)
+      await recordAdminChange(store, { action: 'application.deleted', clientId, details: { name: app.name } })
       print(opts, { client_id: clientId, deleted: true }, () => `Deleted application ${JSON.stringify(app.name)} (${clientId})`)
     }),
   )
@@ -164,6 +168,7 @@ export function registerApps(program: Command): void {
       run(opts, async (store) => {
         const { record, clientSecret } = rotateClientSecret(await findApp(store, clientId), Date.now())
         const updated = await save(store, record)
+        await recordAdminChange(store, { action: 'application.secret_rotated', clientId, details: { name: updated.name } })
         print(opts, presentApp(updated, clientSecret), () =>
           [`New client secret for ${JSON.stringify(updated.name)} (${clientId})`, `  client_secret  ${clientSecret}`, '', SECRET_WARNING].join('\n'),
         )

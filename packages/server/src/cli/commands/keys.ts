@@ -5,6 +5,8 @@
 import { systemClock } from '@latchkey/core'
 import { type Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_ROTATION_DELAY_SECONDS, KeyRing } from '../../keys/key-ring.js'
+import { keyRotatedEvent } from '../../keys/rotation-schedule.js'
+import { recordCliEvent } from '../audit.js'
 import { presentKey, table } from '../present.js'
 import { type CommonOptions, group, leaf, print, run } from '../run.js'
 
@@ -45,6 +47,7 @@ export function registerKeys(program: Command): void {
         // A first key, so the rotation has one to hand over from (what the server does on start).
         await ring.ensureKey()
         const created = await ring.rotate(opts.delay)
+        await recordCliEvent(store, keyRotatedEvent(created, 'cli'))
         const status = (await ring.statuses()).find((s) => s.key.kid === created.kid)
         const shown = status ? presentKey(status) : presentKey({ key: created, state: 'next', unpublishAt: null })
         print(opts, shown, () =>

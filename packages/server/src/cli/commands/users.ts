@@ -7,6 +7,7 @@ import { checkPassword, createUser, type UserInput, type UserRecord, updateUser 
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { hashPassword } from '../../passwords.js'
+import { recordAdminChange } from '../audit.js'
 import { presentUser, table, userFields } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, listAll, notFound, print, run } from '../run.js'
 
@@ -69,6 +70,7 @@ export function registerUsers(program: Command): void {
         const hash = await hashChecked(opts.password ?? '')
         const user = createUser(defined({ email: opts.email ?? '', name: opts.name }) as UserInput, hash, Date.now())
         await store.users.insert(user)
+        await recordAdminChange(store, { action: 'user.created', userId: user.id, details: { user_name: user.email } })
         print(opts, presentUser(user), () => `Created user ${user.email}\n${userFields(user)}`)
       },
       FLAGS,
@@ -125,6 +127,8 @@ export function registerUsers(program: Command): void {
           if (hash !== null) await signOutEverywhere(tx, current.id, now)
           return saved
         })
+        const fields = [...Object.keys(input), ...(hash === null ? [] : ['password'])]
+        await recordAdminChange(store, { action: 'user.updated', userId: updated.id, details: { user_name: updated.email, fields } })
         print(opts, presentUser(updated), () =>
           [`Updated user ${updated.email}`, userFields(updated), ...(hash ? ['', 'Password changed: sessions ended and refresh tokens revoked.'] : [])].join('\n'),
         )
@@ -143,6 +147,7 @@ export function registerUsers(program: Command): void {
         await signOutEverywhere(tx, user.id, Date.now())
         if (!(await tx.users.delete(user.id))) throw notFound('user with id or email', id)
       })
+      await recordAdminChange(store, { action: 'user.deleted', userId: user.id, details: { user_name: user.email } })
       print(opts, { user_id: user.id, deleted: true }, () => `Deleted user ${user.email} (${user.id})`)
     }),
   )
@@ -161,6 +166,7 @@ export function registerUsers(program: Command): void {
             if (blocked) await signOutEverywhere(tx, record.id, now)
             return saved
           })
+          await recordAdminChange(store, { action: blocked ? 'user.blocked' : 'user.unblocked', userId: updated.id, details: { user_name: updated.email } })
           print(opts, presentUser(updated), () => `${blocked ? 'Blocked' : 'Unblocked'} user ${updated.email} (${updated.id})`)
         }),
       )

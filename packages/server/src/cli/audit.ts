@@ -1,0 +1,70 @@
+/**
+ * Admin changes made with the CLI go to the audit log, as Auth0 logs Management API calls (`sapi`):
+ * what changed (an action and the names of the fields, never their values when secret), on which
+ * app, API or user, with `actor: "cli"` and the operating-system user. Recorded after the change
+ * succeeded; a failed write is a warning on stderr, since the change itself is done.
+ */
+import { type AuditEventInput, type AuditDetail, systemClock } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import { AuditLog, cliActor } from '../audit.js'
+
+export type AdminAction =
+  | 'application.created'
+  | 'application.updated'
+  | 'application.deleted'
+  | 'application.secret_rotated'
+  | 'api.created'
+  | 'api.updated'
+  | 'api.deleted'
+  | 'user.created'
+  | 'user.updated'
+  | 'user.deleted'
+  | 'user.blocked'
+  | 'user.unblocked'
+
+const DESCRIPTIONS: Record<AdminAction, string> = {
+  'application.created': 'Create an application',
+  'application.updated': 'Update an application',
+  'application.deleted': 'Delete an application',
+  'application.secret_rotated': 'Rotate a client secret',
+  'api.created': 'Create an API',
+  'api.updated': 'Update an API',
+  'api.deleted': 'Delete an API',
+  'user.created': 'Create a user',
+  'user.updated': 'Update a user',
+  'user.deleted': 'Delete a user',
+  'user.blocked': 'Block a user',
+  'user.unblocked': 'Unblock a user',
+}
+
+export interface AdminChange {
+  readonly action: AdminAction
+  readonly clientId?: string
+  readonly userId?: string
+  /** Identifying facts and the names of changed fields; never secrets. */
+  readonly details?: Readonly<Record<string, AuditDetail | undefined>>
+}
+
+function cliAuditLog(store: Store): AuditLog {
+  return new AuditLog({
+    store,
+    clock: systemClock,
+    onError: (error) => process.stderr.write(`latchkey: warning: the change was made but not written to the audit log (${(error as Error)?.message ?? String(error)})\n`),
+  })
+}
+
+/** Records an admin change made from the command line. Never throws. */
+export function recordAdminChange(store: Store, change: AdminChange): Promise<void> {
+  const event: AuditEventInput = {
+    type: 'sapi',
+    clientId: change.clientId ?? null,
+    userId: change.userId ?? null,
+    details: { action: change.action, description: DESCRIPTIONS[change.action], ...cliActor(), ...change.details },
+  }
+  return cliAuditLog(store).record(undefined, event)
+}
+
+/** Records any other event from the command line (a key rotation), with the CLI as the actor. */
+export function recordCliEvent(store: Store, event: AuditEventInput): Promise<void> {
+  return cliAuditLog(store).record(undefined, { ...event, details: { ...event.details, ...cliActor() } })
+}

@@ -1,0 +1,72 @@
+/**
+ * What the token endpoint writes to the audit log: per grant, a success (client, user, audience,
+ * scopes, whether a refresh token came with it) or a failure (the OAuth error); a replayed code or
+ * refresh token gets its own event, with how many refresh tokens it revoked. Never a token, code,
+ * verifier or secret: the user comes from the `sub` of the access token just minted.
+ */
+import {
+  type AuditEventInput,
+  type OAuthError,
+  ReuseDetected,
+  type RawParams,
+  single,
+  type TokenResponse,
+  tokenEventType,
+  userinfoAudience,
+} from '@latchkey/core'
+import { decodeJwt } from 'jose'
+
+/** What the route learnt before it answered: filled in as the request is read. */
+export interface TokenAttempt {
+  params?: RawParams
+  /** The authenticated client. */
+  clientId?: string
+}
+
+function grantTypeOf(attempt: TokenAttempt): string | undefined {
+  return attempt.params ? single(attempt.params, 'grant_type') : undefined
+}
+
+export function tokenIssuedEvent(attempt: TokenAttempt, response: TokenResponse, issuer: string): AuditEventInput | null {
+  const grantType = grantTypeOf(attempt)
+  const type = grantType === undefined ? null : tokenEventType(grantType, 'success')
+  if (type === null) return null
+  const claims = decodeJwt(response.access_token)
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? [])
+  return {
+    type,
+    clientId: attempt.clientId ?? null,
+    userId: typeof claims.sub === 'string' ? claims.sub : null,
+    details: {
+      grant_type: grantType,
+      audience: audiences.find((aud) => aud !== userinfoAudience(issuer)) ?? null,
+      scope: response.scope,
+      token_type: response.token_type,
+      id_token_issued: response.id_token !== undefined,
+      refresh_token_issued: response.refresh_token !== undefined,
+    },
+  }
+}
+
+export function tokenRefusedEvent(attempt: TokenAttempt, thrown: unknown, error: OAuthError): AuditEventInput | null {
+  if (thrown instanceof ReuseDetected) {
+    const { reuse } = thrown
+    return {
+      type: reuse.kind === 'refresh_token' ? 'ferrt' : 'authorization_code_reused',
+      clientId: reuse.clientId,
+      userId: reuse.userId,
+      details: { grant_type: reuse.kind, family_id: reuse.familyId, revoked_refresh_tokens: reuse.revoked },
+    }
+  }
+  // Over a rate limit: the limiter answers for it; one row per refused request would let a flood fill the log.
+  if (error.status === 429) return null
+  const grantType = grantTypeOf(attempt)
+  const type = grantType === undefined ? null : tokenEventType(grantType, 'failure')
+  if (type === null) return null
+  const claimed = attempt.params ? single(attempt.params, 'client_id') : undefined
+  return {
+    type,
+    clientId: attempt.clientId ?? claimed?.slice(0, 128) ?? null,
+    details: { grant_type: grantType, error: error.error, error_description: error.description },
+  }
+}
