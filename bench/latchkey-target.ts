@@ -36,6 +36,9 @@ import {
   type Target,
 } from './common.js'
 
+/** Benchmarks only: the key-encryption secret when LATCHKEY_SECRET is unset. */
+const BENCH_SECRET = 'latchkey-benchmark-secret-for-test-databases-only'
+
 /** Inserts per transaction while minting (SQLite commits are the cost of minting). */
 const BATCH = 2_000
 
@@ -44,7 +47,8 @@ export async function startLatchkey(runSeconds: number, db?: string): Promise<Ta
   const port = await freePort()
   const dbUrl = db ?? `sqlite:${join(dir, 'latchkey.db')}`
   // Rate limits off: the load comes from one IP and one client, far past any sane limit.
-  const config = loadConfig({ port, host: '127.0.0.1', db: dbUrl, logLevel: 'warn' }, { LATCHKEY_RATE_LIMITS: 'off' })
+  // PostgreSQL needs a key-encryption secret; a fixed one lets a BENCH_LATCHKEY_DB be reused across runs.
+  const config = loadConfig({ port, host: '127.0.0.1', db: dbUrl, logLevel: 'warn' }, { LATCHKEY_RATE_LIMITS: 'off', LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET })
   const store = await openAndMigrate(config.db)
   const now = Date.now()
 

@@ -194,7 +194,10 @@ export interface SigningKeyRecord {
   readonly alg: SigningKeyAlg
   /** Public JWK as JSON text. */
   readonly publicJwk: string
-  /** Private JWK as JSON text. Never leaves the server. */
+  /**
+   * Private JWK, encrypted at rest: a compact JWE naming its key-encryption key (see the server's
+   * keys/key-encryption.ts); plain JSON text only in databases from before encryption, sealed at start.
+   */
   readonly privateJwk: string
   readonly createdAt: number
   /** When the key starts signing. It is published in the JWKS from createdAt. */

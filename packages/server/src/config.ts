@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { requireNonceSetting } from './dpop/settings.js'
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.js'
 import { rateLimitConfig, type RateLimitConfig } from './rate-limits/config.js'
+import { parseSecrets } from './keys/secret.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
 
@@ -33,6 +34,11 @@ export interface Config {
   readonly rateLimits: RateLimitConfig
   /** Which X-Forwarded-For entries to believe for the client IP (LATCHKEY_TRUST_PROXY); none by default. */
   readonly trustProxy: TrustProxy
+  /**
+   * Secrets for the key-encryption keys (env LATCHKEY_SECRET, comma-separated, then
+   * LATCHKEY_SECRET_PREVIOUS; the first seals): see keys/secret.ts. Environment only, never a flag.
+   */
+  readonly secrets: readonly string[]
   /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
   readonly demo: boolean
 }
@@ -100,6 +106,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     dpopRequireNonce: requireNonceSetting(input.dpopRequireNonce ?? env.LATCHKEY_DPOP_REQUIRE_NONCE),
     rateLimits: rateLimitConfig(env),
     trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),
+    secrets: parseSecrets(env.LATCHKEY_SECRET, env.LATCHKEY_SECRET_PREVIOUS),
     demo: input.demo ?? false,
   }
 }

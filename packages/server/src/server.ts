@@ -1,6 +1,8 @@
 /**
- * Running Latchkey: open and migrate the store, make sure a signing key exists, serve the app, and
- * on SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close the store.
+ * Running Latchkey: open and migrate the store, load the key-encryption key (sealing plaintext
+ * private keys; refusing to start when one does not decrypt), make sure a signing key exists, serve
+ * the app, and on SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then
+ * close the store.
  */
 import { serve, type ServerType } from '@hono/node-server'
 import { systemClock, type Clock } from '@latchkey/core'
@@ -12,6 +14,8 @@ import type { Config } from './config.js'
 import type { Deps } from './deps.js'
 import { clientIp } from './http/client-ip.js'
 import { KeyRing } from './keys/key-ring.js'
+import { loadKeyEncryption } from './keys/secret.js'
+import { prepareStoredKeys } from './keys/stored-keys.js'
 import { createLogger, type Logger } from './logger.js'
 import { openLimits } from './rate-limits/limits.js'
 import { startSweeper } from './sweeper.js'
@@ -34,8 +38,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const log = options.log ?? createLogger(config.logLevel)
   const clock = options.clock ?? systemClock
   const store = options.store ?? (await openAndMigrate(config.db))
-  const keys = new KeyRing(store, clock)
-  await keys.ensureKey()
+  let keys: KeyRing
+  try {
+    const { encryption, createdKeyFile } = loadKeyEncryption(config.secrets, config.db)
+    if (createdKeyFile) log.info({ path: createdKeyFile }, 'generated the key-encryption key file: back it up with the database')
+    const sealed = await prepareStoredKeys(store, encryption)
+    if (sealed.length > 0) log.info({ kids: sealed, kek: encryption.current.id }, 'encrypted signing keys stored in plaintext')
+    keys = new KeyRing(store, clock, encryption)
+    await keys.ensureKey()
+  } catch (error) {
+    if (!options.store) await store.close()
+    throw error
+  }
   const limits = await openLimits(config.rateLimits, config.db, log).catch(async (error: unknown) => {
     if (!options.store) await store.close()
     throw error

@@ -147,6 +147,12 @@ export interface SigningKeyRepo {
   list(): Promise<SigningKeyRecord[]>
   /** Removes keys whose tokens can no longer be valid (the caller decides which). */
   delete(kid: string): Promise<boolean>
+  /**
+   * Atomically replaces the stored private key of `kid` with `replacement` if it still equals
+   * `expected` (compare-and-set, for encrypting or re-encrypting it in place). False when the key
+   * is gone or its private key changed meanwhile.
+   */
+  replacePrivateJwk(kid: string, expected: string, replacement: string): Promise<boolean>
 }
 
 /** Which audit events to read; every condition given must hold. */

@@ -4,6 +4,7 @@
  * hashes and private keys never.
  */
 import type { ApiRecord, ApplicationRecord, KeyStatus, UserRecord } from '@latchkey/core'
+import { encryptedWith } from '../keys/key-encryption.js'
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
@@ -66,6 +67,8 @@ export function presentKey(status: KeyStatus) {
     created_at: iso(status.key.createdAt),
     activates_at: iso(status.key.activatesAt),
     unpublish_at: iso(status.unpublishAt),
+    /** The key-encryption key sealing the private key; null while unencrypted (until a start or `keys reencrypt`). */
+    encryption_key_id: encryptedWith(status.key.privateJwk),
   }
 }
 

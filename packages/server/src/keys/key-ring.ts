@@ -1,7 +1,7 @@
 /**
  * The server's view of the signing keys. Keys live in the store, so every node and the CLI share
  * them; their state follows from time (see @latchkey/core keys/keyset). The list is re-read every few
- * seconds, and imported private keys are cached by `kid`.
+ * seconds, and imported private keys (decrypted with the key-encryption key) are cached by `kid`.
  */
 import {
   currentKey,
@@ -16,7 +16,8 @@ import {
   type SigningKeyRecord,
 } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
-import { importJWK, type JWK, type CryptoKey } from 'jose'
+import { importJWK, type CryptoKey, type JWK } from 'jose'
+import type { KeyEncryption } from './key-encryption.js'
 
 const REFRESH_MS = 5_000
 
@@ -26,6 +27,17 @@ export const JWKS_STALE_SECONDS = 60
 /** Default delay between publishing a key and signing with it: longer than any allowed JWKS cache. */
 export const DEFAULT_ROTATION_DELAY_SECONDS = 600
 
+/** The longest lifetime of anything a key signed: how long a superseded key stays published. */
+export async function maxTokenLifetimeMs(store: Store): Promise<number> {
+  const apis = await store.apis.maxTokenLifetime()
+  return Math.max(apis, USERINFO_ONLY_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS) * 1000
+}
+
+/** Every stored key's state at `now`: public information, so no key-encryption key is needed. */
+export async function storedKeyStatuses(store: Store, now: number): Promise<KeyStatus[]> {
+  return keyStatuses(await store.signingKeys.list(), now, await maxTokenLifetimeMs(store))
+}
+
 export class KeyRing {
   #keys: { at: number; records: SigningKeyRecord[]; maxLifetimeMs: number } | undefined
   readonly #imported = new Map<string, Promise<CryptoKey>>()
@@ -33,6 +45,8 @@ export class KeyRing {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Seals new private keys and opens stored ones (see key-encryption.ts). */
+    readonly encryption: KeyEncryption,
   ) {}
 
   async #snapshot(): Promise<{ records: SigningKeyRecord[]; maxLifetimeMs: number }> {
@@ -62,14 +76,13 @@ export class KeyRing {
 
   /** The longest lifetime of anything a key signed: how long a superseded key stays published. */
   async maxTokenLifetimeMs(): Promise<number> {
-    const apis = await this.store.apis.maxTokenLifetime()
-    return Math.max(apis, USERINFO_ONLY_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS) * 1000
+    return maxTokenLifetimeMs(this.store)
   }
 
   /** Creates the first key when there is none (first start). */
   async ensureKey(): Promise<void> {
     if ((await this.store.signingKeys.list()).length > 0) return
-    await this.store.signingKeys.insert(await generateSigningKey(this.clock.now()))
+    await this.store.signingKeys.insert(await this.encryption.seal(await generateSigningKey(this.clock.now())))
     this.invalidate()
   }
 
@@ -82,7 +95,7 @@ export class KeyRing {
     if (!record) throw new Error('no signing key is active: run `latchkey keys rotate --delay 0`')
     let imported = this.#imported.get(record.kid)
     if (!imported) {
-      imported = importJWK(JSON.parse(record.privateJwk) as JWK, 'RS256') as Promise<CryptoKey>
+      imported = this.encryption.privateJwk(record).then((jwk) => importJWK(jwk, 'RS256') as Promise<CryptoKey>)
       this.#imported.set(record.kid, imported)
     }
     return { kid: record.kid, alg: 'RS256', key: await imported }
@@ -94,7 +107,7 @@ export class KeyRing {
   }
 
   async statuses(): Promise<KeyStatus[]> {
-    return keyStatuses(await this.store.signingKeys.list(), this.clock.now(), await this.maxTokenLifetimeMs())
+    return storedKeyStatuses(this.store, this.clock.now())
   }
 
   /**
@@ -107,7 +120,7 @@ export class KeyRing {
     for (const status of await this.statuses()) {
       if (status.state === 'next' || status.state === 'retired') await this.store.signingKeys.delete(status.key.kid)
     }
-    const record = await generateSigningKey(now, now + delaySeconds * 1000)
+    const record = await this.encryption.seal(await generateSigningKey(now, now + delaySeconds * 1000))
     await this.store.signingKeys.insert(record)
     this.invalidate()
     return record

@@ -14,6 +14,7 @@ import {
   type UserRecord,
 } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../../src/config.js'
@@ -55,13 +56,16 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** The key-encryption secret of test servers (PostgreSQL needs one; the same for every server of a run). */
+export const TEST_SECRET = randomBytes(32).toString('base64url')
+
 /**
  * Rate limits are off unless a test turns them on through `env` (`LATCHKEY_RATE_LIMITS: 'on'` and
  * any `LATCHKEY_RATE_LIMIT_*`): most tests send hundreds of requests from 127.0.0.1.
  */
 export async function startTestServer(opts: { db?: string; issuer?: string; demo?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
   const port = await freePort()
-  const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, { LATCHKEY_RATE_LIMITS: 'off', ...opts.env })
+  const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, { LATCHKEY_RATE_LIMITS: 'off', LATCHKEY_SECRET: TEST_SECRET, ...opts.env })
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _enc, done) {

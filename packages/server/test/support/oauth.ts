@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import type { ApplicationRecord, UserRecord } from '@latchkey/core'
-import { createLocalJWKSet, decodeJwt, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose'
+import { createLocalJWKSet, decodeJwt, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { authorizeUrl, Browser, callbackParams, loginThrough, pkce, type AuthorizeOptions } from './browser.js'
 import { PASSWORD, type TestServer } from './harness.js'
 
@@ -141,13 +141,11 @@ export async function localJwks(server: TestServer) {
 }
 
 /**
- * Signs a JWT with the server's own current private key (read from the store), so a test can forge
- * tokens that differ from real ones only in the claims under test (issuer, audience, typ, expiry).
+ * Signs a JWT with the server's own current private key (from its key ring, which decrypts it), so a
+ * test can forge tokens that differ from real ones only in the claims under test (issuer, audience,
+ * typ, expiry).
  */
 export async function signWithServerKey(server: TestServer, payload: JWTPayload, header: { typ?: string } = {}): Promise<string> {
-  const records = await server.store.signingKeys.list()
-  const record = records.at(-1)
-  if (!record) throw new Error('the server has no signing key')
-  const key = await importJWK(JSON.parse(record.privateJwk) as JWK, 'RS256')
-  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: record.kid, ...header }).sign(key)
+  const { kid, alg, key } = await server.running.deps.keys.signingKey()
+  return new SignJWT(payload).setProtectedHeader({ alg, kid, ...header }).sign(key)
 }

@@ -54,4 +54,15 @@ export class KyselySigningKeyRepo implements SigningKeyRepo {
     const result = await this.db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst()
     return result.numDeletedRows > 0n
   }
+
+  /** One `UPDATE … WHERE kid = ? AND private_jwk = ?`: a compare-and-set. */
+  async replacePrivateJwk(kid: string, expected: string, replacement: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('signing_keys')
+      .set({ private_jwk: replacement })
+      .where('kid', '=', kid)
+      .where('private_jwk', '=', expected)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
 }

@@ -28,4 +28,13 @@ export function signingKeyGuarantees(store: CurrentStore): void {
     assert.equal(await store().signingKeys.delete(drop.kid), false)
     assert.deepEqual(await store().signingKeys.list(), [keep])
   })
+
+  it('signingKeys.replacePrivateJwk swaps the private key only while it still holds the expected value', async () => {
+    const key = signingKey()
+    await store().signingKeys.insert(key)
+    assert.equal(await store().signingKeys.replacePrivateJwk(key.kid, key.privateJwk, 'sealed-1'), true)
+    assert.equal(await store().signingKeys.replacePrivateJwk(key.kid, key.privateJwk, 'sealed-2'), false, 'a stale expected value changes nothing')
+    assert.equal(await store().signingKeys.replacePrivateJwk('no-such-kid', 'sealed-1', 'sealed-3'), false)
+    assert.deepEqual(await store().signingKeys.list(), [{ ...key, privateJwk: 'sealed-1' }])
+  })
 }

@@ -1,14 +1,21 @@
 /**
  * `latchkey keys …`: the signing keys. A rotation publishes the new key at once and lets it sign
  * after a delay (by default the JWKS cache lifetime, so verifiers have fetched it by then).
+ * Private keys are encrypted with the key-encryption key the server uses (LATCHKEY_SECRET, or the
+ * key file beside a SQLite database); `reencrypt` moves them all to the current one. Listing shows
+ * public information only and needs no secret.
  */
 import { systemClock } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
 import { type Command, InvalidArgumentError } from 'commander'
-import { DEFAULT_ROTATION_DELAY_SECONDS, KeyRing } from '../../keys/key-ring.js'
+import { type KeyEncryption, KeyEncryptionError } from '../../keys/key-encryption.js'
+import { DEFAULT_ROTATION_DELAY_SECONDS, KeyRing, storedKeyStatuses } from '../../keys/key-ring.js'
+import { loadKeyEncryption, parseSecrets } from '../../keys/secret.js'
+import { prepareStoredKeys, type Reencrypted, reencryptStoredKeys } from '../../keys/stored-keys.js'
 import { keyRotatedEvent } from '../../keys/rotation-schedule.js'
 import { recordCliEvent } from '../audit.js'
 import { presentKey, table } from '../present.js'
-import { type CommonOptions, group, leaf, print, run } from '../run.js'
+import { CliError, type CommonOptions, databaseUrl, group, leaf, print, run } from '../run.js'
 
 const MAX_DELAY = 2_592_000
 
@@ -18,6 +25,27 @@ function delaySeconds(value: string): number {
   return n
 }
 
+/**
+ * The server's key-encryption keys for this database, after sealing plaintext keys and checking
+ * that every stored key decrypts (so a command run without the server's secret changes nothing).
+ */
+async function encryptionFor(store: Store, opts: CommonOptions): Promise<KeyEncryption> {
+  let secrets: string[]
+  try {
+    secrets = parseSecrets(process.env.LATCHKEY_SECRET, process.env.LATCHKEY_SECRET_PREVIOUS)
+  } catch (error) {
+    throw new CliError((error as Error).message, 2)
+  }
+  try {
+    const { encryption } = loadKeyEncryption(secrets, databaseUrl(opts))
+    await prepareStoredKeys(store, encryption)
+    return encryption
+  } catch (error) {
+    if (error instanceof KeyEncryptionError) throw new CliError(error.message)
+    throw error
+  }
+}
+
 export function registerKeys(program: Command): void {
   const keys = group(program, 'keys', 'Manage the token signing keys')
 
@@ -25,14 +53,14 @@ export function registerKeys(program: Command): void {
     .alias('ls')
     .action((opts: CommonOptions) =>
       run(opts, async (store) => {
-        const statuses = await new KeyRing(store, systemClock).statuses()
+        const statuses = await storedKeyStatuses(store, systemClock.now())
         const rows = statuses.map(presentKey)
         print(opts, rows, () =>
           rows.length === 0
             ? 'No keys yet (the server creates one on first start).'
             : table(
-                ['KID', 'STATE', 'CREATED', 'ACTIVATES', 'UNPUBLISH AT'],
-                rows.map((k) => [k.kid, k.state, k.created_at, k.activates_at, k.unpublish_at]),
+                ['KID', 'STATE', 'CREATED', 'ACTIVATES', 'UNPUBLISH AT', 'ENCRYPTED WITH'],
+                rows.map((k) => [k.kid, k.state, k.created_at, k.activates_at, k.unpublish_at, k.encryption_key_id ?? 'nothing yet']),
               ),
         )
       }),
@@ -43,7 +71,7 @@ export function registerKeys(program: Command): void {
   )
     .action((opts: CommonOptions & { delay: number }) =>
       run(opts, async (store) => {
-        const ring = new KeyRing(store, systemClock)
+        const ring = new KeyRing(store, systemClock, await encryptionFor(store, opts))
         // A first key, so the rotation has one to hand over from (what the server does on start).
         await ring.ensureKey()
         const created = await ring.rotate(opts.delay)
@@ -54,6 +82,28 @@ export function registerKeys(program: Command): void {
           opts.delay === 0
             ? `New signing key ${created.kid} signs from now on; the previous key stays published until its tokens expire.`
             : `New signing key ${created.kid} is published now and starts signing at ${shown.activates_at} (in ${opts.delay} s).`,
+        )
+      }),
+    )
+
+  leaf(keys, 'reencrypt', 'Re-encrypt every signing private key with the current key-encryption key (the first LATCHKEY_SECRET)')
+    .action((opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const encryption = await encryptionFor(store, opts)
+        let results: Reencrypted[]
+        try {
+          results = await reencryptStoredKeys(store, encryption)
+        } catch (error) {
+          if (error instanceof KeyEncryptionError) throw new CliError(error.message)
+          throw error
+        }
+        const moved = results.filter((r) => r.changed).length
+        print(
+          opts,
+          results.map((r) => ({ kid: r.kid, previous_encryption_key_id: r.from, encryption_key_id: r.to, reencrypted: r.changed })),
+          () =>
+            `${moved} signing key${moved === 1 ? '' : 's'} re-encrypted with key-encryption key ${encryption.current.id}` +
+            (results.length > moved ? `; ${results.length - moved} already used it.` : '.'),
         )
       }),
     )

@@ -3,7 +3,8 @@ import type { Command } from 'commander'
 import { loadConfig, type Config } from '../../config.js'
 import { DEMO, demoInstructions, seedDemo } from '../../demo.js'
 import { createLogger } from '../../logger.js'
-import { handleSignals, startServer } from '../../server.js'
+import { KeyEncryptionError } from '../../keys/key-encryption.js'
+import { handleSignals, type RunningServer, startServer } from '../../server.js'
 
 export function registerServe(program: Command): void {
   program
@@ -24,7 +25,15 @@ export function registerServe(program: Command): void {
         process.exit(2)
       }
       const log = createLogger(config.logLevel)
-      const running = await startServer(config, { log })
+      let running: RunningServer
+      try {
+        running = await startServer(config, { log })
+      } catch (err) {
+        // A missing or wrong key-encryption secret: one clear line, no stack trace.
+        if (!(err instanceof KeyEncryptionError)) throw err
+        console.error(`latchkey: ${err.message}`)
+        process.exit(2)
+      }
       handleSignals(running, log)
       log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@') }, 'listening')
       if (opts.demo) {

@@ -1,0 +1,118 @@
+/**
+ * Signing private keys encrypted at rest. The store holds each private JWK as a compact JWE
+ * (RFC 7516, `alg: dir`, `enc: A256GCM`, `cty: jwk+json`) whose `kid` header names the
+ * key-encryption key (KEK) that sealed it, so keys sealed under an older KEK still open while the
+ * KEK is rotated. Opening checks that the private key belongs to the record's public key.
+ */
+import type { SigningKeyRecord } from '@latchkey/core'
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type JWK } from 'jose'
+
+/** A key-encryption key: 32 bytes for A256GCM, and the id written in the `kid` of what it seals. */
+export interface Kek {
+  readonly id: string
+  readonly key: Uint8Array
+}
+
+/** A start-up or CLI failure about key encryption: shown as one line, never with a stack trace. */
+export class KeyEncryptionError extends Error {
+  override readonly name = 'KeyEncryptionError'
+}
+
+const JWE_HEADER = { alg: 'dir', enc: 'A256GCM', cty: 'jwk+json' } as const
+
+/**
+ * The KEK id a stored private key is sealed with, or null for a plaintext JWK (a database from
+ * before encryption, upgraded at start). Reads only the JWE header.
+ */
+export function encryptedWith(stored: string): string | null {
+  if (stored.trimStart().startsWith('{')) return null
+  try {
+    const { kid } = decodeProtectedHeader(stored)
+    return typeof kid === 'string' ? kid : 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+export class KeyEncryption {
+  readonly current: Kek
+  readonly #byId: ReadonlyMap<string, Kek>
+
+  /**
+   * `keks[0]` seals; every one of them opens. `source` says where they came from, for messages
+   * ("LATCHKEY_SECRET", "the key file data/latchkey.secret").
+   */
+  constructor(
+    keks: readonly Kek[],
+    readonly source: string,
+  ) {
+    const [current] = keks
+    if (!current) throw new KeyEncryptionError('no key-encryption key configured')
+    for (const kek of keks) if (kek.key.byteLength !== 32) throw new KeyEncryptionError('a key-encryption key must be 32 bytes')
+    this.current = current
+    this.#byId = new Map(keks.map((k) => [k.id, k]))
+  }
+
+  /** The ids of every KEK that can open, the current one first. */
+  get ids(): string[] {
+    return [...this.#byId.keys()]
+  }
+
+  /** Seals a private JWK (JSON text) with the current KEK. */
+  async encrypt(privateJwk: string): Promise<string> {
+    return new CompactEncrypt(new TextEncoder().encode(privateJwk))
+      .setProtectedHeader({ ...JWE_HEADER, kid: this.current.id })
+      .encrypt(this.current.key)
+  }
+
+  /** The record with its private key sealed by the current KEK (the record given holds plaintext). */
+  async seal(record: SigningKeyRecord): Promise<SigningKeyRecord> {
+    checkPrivateJwk(record, record.privateJwk)
+    return { ...record, privateJwk: await this.encrypt(record.privateJwk) }
+  }
+
+  /**
+   * The private JWK (JSON text) of a sealed record, checked against its public key. Throws
+   * KeyEncryptionError when no configured KEK opens it, or when it is stored in plaintext.
+   */
+  async open(record: SigningKeyRecord): Promise<string> {
+    const kekId = encryptedWith(record.privateJwk)
+    if (kekId === null) {
+      throw new KeyEncryptionError(`signing key ${record.kid} is stored unencrypted: restart the server or run \`latchkey keys reencrypt\``)
+    }
+    const kek = this.#byId.get(kekId)
+    if (!kek) throw new KeyEncryptionError(`signing key ${record.kid} is encrypted with key-encryption key ${kekId}, which ${this.source} does not provide`)
+    let plaintext: string
+    try {
+      const { plaintext: bytes } = await compactDecrypt(record.privateJwk, kek.key, {
+        keyManagementAlgorithms: ['dir'],
+        contentEncryptionAlgorithms: ['A256GCM'],
+      })
+      plaintext = new TextDecoder().decode(bytes)
+    } catch {
+      throw new KeyEncryptionError(`signing key ${record.kid} does not decrypt with key-encryption key ${kekId} (damaged, or sealed by another secret)`)
+    }
+    checkPrivateJwk(record, plaintext)
+    return plaintext
+  }
+
+  /** The private JWK of a sealed record, ready for `importJWK`. */
+  async privateJwk(record: SigningKeyRecord): Promise<JWK> {
+    return JSON.parse(await this.open(record)) as JWK
+  }
+}
+
+/** A private key that is not the one the record publishes (swapped rows, a damaged value) is refused. */
+export function checkPrivateJwk(record: SigningKeyRecord, text: string): void {
+  let priv: JWK
+  let pub: JWK
+  try {
+    priv = JSON.parse(text) as JWK
+    pub = JSON.parse(record.publicJwk) as JWK
+  } catch {
+    throw new KeyEncryptionError(`signing key ${record.kid}: the stored key is not valid JSON`)
+  }
+  const matches =
+    priv.kty === pub.kty && priv.n === pub.n && priv.e === pub.e && typeof priv.d === 'string' && (priv.kid === undefined || priv.kid === record.kid)
+  if (!matches) throw new KeyEncryptionError(`signing key ${record.kid}: the stored private key does not match its public key`)
+}
