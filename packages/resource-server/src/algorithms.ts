@@ -18,6 +18,9 @@ export const ASYMMETRIC_ALGORITHMS: readonly string[] = [
   'Ed25519',
 ]
 
+/** What DPoP proofs may be signed with (RFC 9449 §4.3 check 5): asymmetric only. */
+export const DPOP_ALGORITHMS: readonly string[] = ASYMMETRIC_ALGORITHMS
+
 /**
  * `advertised` is the discovery document's list (undefined when it has none: OpenID Connect's
  * default, RS256, applies); `configured` the verifier's option.

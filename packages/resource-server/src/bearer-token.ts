@@ -8,8 +8,15 @@ import { invalidRequest, missingToken } from './errors.js'
 export interface BearerRequest {
   /** The `Authorization` header (Node may hand over an array when it was repeated). */
   readonly authorization: string | readonly string[] | null | undefined
-  /** The request target (path and query) or the full URL, to refuse `?access_token=`. */
+  /**
+   * The request target (path and query) or the full URL, to refuse `?access_token=`. DPoP needs the
+   * full URL (or the verifier's `publicOrigin`): a proof's `htu` must match it.
+   */
   readonly url?: string | undefined
+  /** The request method: a DPoP proof's `htm` must match it. */
+  readonly method?: string | undefined
+  /** The `DPoP` header(s) (RFC 9449 §4.1). */
+  readonly dpop?: string | readonly string[] | null | undefined
 }
 
 /** RFC 6750 §2.1 `b64token`. */
@@ -29,7 +36,7 @@ export function bearerToken(request: BearerRequest): string {
   throw invalidRequest('The Authorization header must be "Bearer <access token>".')
 }
 
-function hasQueryToken(url: string): boolean {
+export function hasQueryToken(url: string): boolean {
   const q = url.indexOf('?')
   if (q === -1 || !url.includes('access_token', q)) return false
   const hash = url.indexOf('#', q)

@@ -4,7 +4,7 @@
  * express-oauth2-jwt-bearer's `claimCheck` does. A check is a plain function, so every adapter and
  * framework-free code share them.
  */
-import { realmOf, tokenScopes, type AccessTokenClaims } from './claims.js'
+import { challengeOf, tokenScopes, type AccessTokenClaims } from './claims.js'
 import { BearerError, insufficientScope, invalidToken } from './errors.js'
 
 export type ClaimCheck = (claims: AccessTokenClaims) => void
@@ -54,7 +54,7 @@ export function checkClaims(claims: AccessTokenClaims, ...checks: readonly Claim
   try {
     for (const check of checks) check(claims)
   } catch (err) {
-    const realm = realmOf(claims)
-    throw err instanceof BearerError && realm !== undefined ? err.withRealm(realm) : err
+    const challenge = challengeOf(claims)
+    throw err instanceof BearerError && challenge !== undefined ? err.withChallenge(challenge) : err
   }
 }

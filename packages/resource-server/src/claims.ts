@@ -1,4 +1,6 @@
 /** The claims of a verified Latchkey access token (RFC 9068 §2.2), and reading its scopes. */
+import type { Challenge } from './errors.js'
+
 
 export interface AccessTokenClaims {
   /** The issuer, exactly as configured (`http://localhost:3000/`). */
@@ -17,6 +19,8 @@ export interface AccessTokenClaims {
   readonly azp?: string
   readonly auth_time?: number
   readonly org_id?: string
+  /** RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint in `cnf.jkt`. */
+  readonly cnf?: { readonly jkt?: string; readonly [member: string]: unknown }
   readonly [claim: string]: unknown
 }
 
@@ -27,21 +31,26 @@ export function tokenScopes(claims: AccessTokenClaims): ReadonlySet<string> {
   return new Set(list.filter((s) => s !== ''))
 }
 
-const REALM = Symbol('@latchkey/resource-server realm')
+const CHALLENGE = Symbol('@latchkey/resource-server challenge')
 
 /**
- * Marks verified claims with the verifier's realm (a hidden, non-enumerable property), so checks
- * run later answer with it, then deep-freezes them: the verifier may hand the same object to
- * several requests.
+ * Marks verified claims with the verifier's challenge (its realm, and DPoP when the token is
+ * DPoP-bound) as a hidden, non-enumerable property, so checks run later answer with it, then
+ * deep-freezes them: the verifier may hand the same object to several requests.
  */
-export function sealClaims(claims: AccessTokenClaims, realm: string): AccessTokenClaims {
-  Object.defineProperty(claims, REALM, { value: realm })
+export function sealClaims(claims: AccessTokenClaims, challenge: Challenge): AccessTokenClaims {
+  Object.defineProperty(claims, CHALLENGE, { value: challenge })
   return freeze(claims)
+}
+
+/** The challenge of the verifier that returned these claims. */
+export function challengeOf(claims: AccessTokenClaims): Challenge | undefined {
+  return (claims as { [CHALLENGE]?: Challenge })[CHALLENGE]
 }
 
 /** The realm of the verifier that returned these claims. */
 export function realmOf(claims: AccessTokenClaims): string | undefined {
-  return (claims as { [REALM]?: string })[REALM]
+  return challengeOf(claims)?.realm
 }
 
 function freeze<T>(value: T): T {

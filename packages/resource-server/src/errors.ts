@@ -1,11 +1,24 @@
 /**
- * Errors a resource server answers with (RFC 6750 §3): `BearerError` carries the status, the error
- * code, a description and the `WWW-Authenticate` challenge. `IssuerError` means the issuer's
- * metadata or keys could not be loaded: the server's problem, not the client's (503).
+ * Errors a resource server answers with (RFC 6750 §3, RFC 9449 §7.1): `BearerError` carries the
+ * status, the error code, a description and the `WWW-Authenticate` challenges (Bearer, DPoP or
+ * both). `IssuerError` means the issuer's metadata or keys could not be loaded: the server's
+ * problem, not the client's (503).
  */
 import { errors } from 'jose'
 
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof'
+
+/**
+ * Which challenges a refusal carries. Without DPoP (the default) a single Bearer challenge. With
+ * `dpopAlgs`, a DPoP challenge too (RFC 9449 §7.1) listing them; `scheme` says which of the two
+ * carries the error, and `bearer: false` leaves the Bearer challenge out (APIs that require DPoP).
+ */
+export interface Challenge {
+  readonly realm: string
+  readonly scheme?: 'Bearer' | 'DPoP'
+  readonly dpopAlgs?: readonly string[]
+  readonly bearer?: boolean
+}
 
 export interface BearerErrorOptions {
   /** The `realm` of the challenge; verifiers set it to the configured realm (default: the audience). */
@@ -15,6 +28,12 @@ export interface BearerErrorOptions {
   /** A request with no credentials at all: the challenge carries no error code (RFC 6750 §3.1). */
   readonly missing?: boolean
   readonly cause?: unknown
+  /** The scheme whose challenge carries the error (default Bearer). */
+  readonly scheme?: 'Bearer' | 'DPoP'
+  /** Adds a DPoP challenge with these algorithms. */
+  readonly dpopAlgs?: readonly string[]
+  /** Whether the Bearer challenge is offered (default true). */
+  readonly bearer?: boolean
 }
 
 export class BearerError extends Error {
@@ -26,6 +45,12 @@ export class BearerError extends Error {
   readonly scope: string | undefined
   /** True when the request carried no access token (401 with a bare `Bearer realm="…"`). */
   readonly missing: boolean
+  /** The scheme whose challenge carries the error: `DPoP` for DPoP requests and proofs. */
+  readonly scheme: 'Bearer' | 'DPoP'
+  /** The algorithms of the DPoP challenge, when the API accepts DPoP. */
+  readonly dpopAlgs: readonly string[] | undefined
+  /** Whether the Bearer challenge is offered (false when the API requires DPoP). */
+  readonly bearer: boolean
 
   constructor(status: 400 | 401 | 403, error: BearerErrorCode, description: string, options: BearerErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -35,26 +60,45 @@ export class BearerError extends Error {
     this.realm = options.realm
     this.scope = options.scope
     this.missing = options.missing ?? false
+    this.scheme = options.scheme ?? 'Bearer'
+    this.dpopAlgs = options.dpopAlgs
+    this.bearer = options.bearer ?? true
   }
 
-  /** The `WWW-Authenticate` header value. */
+  /** The `WWW-Authenticate` header value: one challenge, or a Bearer and a DPoP one. */
   get wwwAuthenticate(): string {
-    const params = [`realm="${quote(this.realm ?? 'api')}"`]
+    const realm = `realm="${quote(this.realm ?? 'api')}"`
+    const details: string[] = []
     if (!this.missing) {
-      params.push(`error="${this.error}"`, `error_description="${quote(this.description)}"`)
-      if (this.scope !== undefined) params.push(`scope="${quote(this.scope)}"`)
+      details.push(`error="${this.error}"`, `error_description="${quote(this.description)}"`)
+      if (this.scope !== undefined) details.push(`scope="${quote(this.scope)}"`)
     }
-    return `Bearer ${params.join(', ')}`
+    const dpop = this.dpopAlgs !== undefined
+    const challenges: string[] = []
+    if (this.bearer || !dpop) challenges.push(`Bearer ${[realm, ...(this.scheme === 'Bearer' || !dpop ? details : [])].join(', ')}`)
+    if (dpop) challenges.push(`DPoP ${[realm, ...(this.scheme === 'DPoP' ? details : []), `algs="${this.dpopAlgs.join(' ')}"`].join(', ')}`)
+    return challenges.join(', ')
   }
 
   /** The same error with another realm (checks throw without one; the adapters complete it). */
   withRealm(realm: string): BearerError {
-    if (this.realm === realm) return this
+    return this.withChallenge({ realm, scheme: this.scheme, bearer: this.bearer, ...(this.dpopAlgs ? { dpopAlgs: this.dpopAlgs } : {}) })
+  }
+
+  /** The same error with the challenges of a verifier (its realm, and DPoP when it accepts it). */
+  withChallenge(challenge: Challenge): BearerError {
+    const scheme = this.error === 'invalid_dpop_proof' ? 'DPoP' : (challenge.scheme ?? this.scheme)
+    const bearer = challenge.bearer ?? true
+    const same = this.realm === challenge.realm && this.scheme === scheme && this.bearer === bearer && this.dpopAlgs === challenge.dpopAlgs
+    if (same) return this
     return new BearerError(this.status, this.error, this.description, {
-      realm,
+      realm: challenge.realm,
       ...(this.scope === undefined ? {} : { scope: this.scope }),
       missing: this.missing,
       ...(this.cause === undefined ? {} : { cause: this.cause }),
+      scheme,
+      bearer,
+      ...(challenge.dpopAlgs === undefined ? {} : { dpopAlgs: challenge.dpopAlgs }),
     })
   }
 
@@ -87,6 +131,11 @@ export function invalidRequest(description: string): BearerError {
 
 export function invalidToken(description: string, cause?: unknown): BearerError {
   return new BearerError(401, 'invalid_token', description, cause === undefined ? {} : { cause })
+}
+
+/** RFC 9449 §7.1: the DPoP proof is missing, malformed, or does not fit the request or the token. */
+export function invalidDpopProof(description: string, cause?: unknown): BearerError {
+  return new BearerError(401, 'invalid_dpop_proof', description, { scheme: 'DPoP', ...(cause === undefined ? {} : { cause }) })
 }
 
 export function insufficientScope(description: string, scopes: readonly string[]): BearerError {

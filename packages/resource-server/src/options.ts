@@ -1,4 +1,13 @@
 /** The verifier's options, checked and filled in once. */
+import { DPOP_ALGORITHMS } from './algorithms.js'
+import { MemoryReplayCache, type ReplayCache } from './replay-cache.js'
+
+/**
+ * DPoP (RFC 9449): `allowed` (default) takes Bearer tokens and DPoP-bound tokens with their proofs;
+ * `required` takes DPoP-bound tokens only; `disabled` takes Bearer tokens only. In every mode a
+ * DPoP-bound token presented as Bearer is refused (RFC 9449 §7.2).
+ */
+export type DpopMode = 'allowed' | 'required' | 'disabled'
 
 export interface VerifierOptions {
   /**
@@ -37,6 +46,21 @@ export interface VerifierOptions {
   readonly tokenCacheSize?: number
   /** The `fetch` used for discovery and the JWKS. Default: the global `fetch`. */
   readonly fetch?: typeof fetch
+  /** DPoP-bound access tokens (RFC 9449): `allowed` (default), `required` or `disabled`. */
+  readonly dpop?: DpopMode
+  /** Algorithms accepted for DPoP proofs (asymmetric only). Default ES256, RS256, PS256, EdDSA. */
+  readonly dpopAlgorithms?: readonly string[]
+  /**
+   * Remembers each proof's `jti` for its replay window, so a proof is good for one request. Default:
+   * in this process's memory. With several API instances, pass one shared store (Redis, a table).
+   */
+  readonly replayCache?: ReplayCache
+  /**
+   * The origin clients call this API at (`https://api.example.com`): a DPoP proof's `htu` must name
+   * it. Default: the origin of the request as the adapter sees it (its Host header and protocol).
+   * Set it behind a proxy or a load balancer that changes either.
+   */
+  readonly publicOrigin?: string
 }
 
 export interface ResolvedOptions {
@@ -51,6 +75,10 @@ export interface ResolvedOptions {
   readonly timeout: number
   readonly tokenCacheSize: number
   readonly fetch: typeof fetch
+  readonly dpop: DpopMode
+  readonly dpopAlgorithms: readonly string[]
+  readonly replayCache: ReplayCache
+  readonly publicOrigin: string | undefined
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
@@ -68,6 +96,18 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   const requiredTyp = options.requiredTyp ?? 'at+jwt'
   if (requiredTyp !== false && (typeof requiredTyp !== 'string' || requiredTyp === '')) throw new TypeError('"requiredTyp" must be a string or false')
   const timeout = nonNegative('timeout', options.timeout, 5_000)
+  const dpop = options.dpop ?? 'allowed'
+  if (!['allowed', 'required', 'disabled'].includes(dpop)) throw new TypeError('"dpop" must be "allowed", "required" or "disabled"')
+  const dpopAlgorithms = [...new Set(options.dpopAlgorithms ?? ['ES256', 'RS256', 'PS256', 'EdDSA'])].filter((alg) => DPOP_ALGORITHMS.includes(alg))
+  if (dpop !== 'disabled' && dpopAlgorithms.length === 0) throw new TypeError('"dpopAlgorithms" must name at least one asymmetric algorithm')
+  let publicOrigin: string | undefined
+  if (options.publicOrigin !== undefined) {
+    const url = typeof options.publicOrigin === 'string' && URL.canParse(options.publicOrigin) ? new URL(options.publicOrigin) : undefined
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.pathname !== '/' || url.search || url.hash) {
+      throw new TypeError(`"publicOrigin" must be an origin such as "https://api.example.com" (got ${JSON.stringify(options.publicOrigin)})`)
+    }
+    publicOrigin = url.origin
+  }
   return {
     issuer,
     audience,
@@ -80,5 +120,9 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
     timeout: Math.round(timeout),
     tokenCacheSize: Math.floor(nonNegative('tokenCacheSize', options.tokenCacheSize, 1_000)),
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    dpop,
+    dpopAlgorithms,
+    replayCache: options.replayCache ?? new MemoryReplayCache(),
+    publicOrigin,
   }
 }

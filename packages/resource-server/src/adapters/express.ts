@@ -32,7 +32,8 @@ export interface AuthMiddleware extends RequestHandler {
 export function auth(input: VerifierInput, ...checks: readonly ClaimCheck[]): AuthMiddleware {
   const verifier = toVerifier(input)
   function latchkeyAuth(req: Request, res: Response, next: NextFunction): void {
-    verifier.authenticate({ authorization: req.headers.authorization, url: req.originalUrl }, ...checks).then(
+    const url = `${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`
+    verifier.authenticate({ authorization: req.headers.authorization, url, method: req.method, dpop: req.headers.dpop }, ...checks).then(
       (claims) => {
         req.auth = claims
         next()

@@ -32,7 +32,8 @@ export function auth(input: VerifierInput, ...checks: readonly ClaimCheck[]): Ho
   const verifier = toVerifier(input)
   async function latchkeyAuth(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     try {
-      request.auth = await verifier.authenticate({ authorization: request.headers.authorization, url: request.url }, ...checks)
+      const url = `${request.protocol}://${request.host}${request.url}`
+      request.auth = await verifier.authenticate({ authorization: request.headers.authorization, url, method: request.method, dpop: request.headers.dpop }, ...checks)
       return undefined
     } catch (err) {
       if (err instanceof BearerError) return send(reply, err)

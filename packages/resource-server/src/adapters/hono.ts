@@ -32,7 +32,7 @@ export function auth(input: VerifierInput, ...checks: readonly ClaimCheck[]): Mi
   const latchkeyAuth: MiddlewareHandler<AuthEnv> = async (c, next) => {
     let claims: AccessTokenClaims
     try {
-      claims = await verifier.authenticate({ authorization: c.req.header('authorization'), url: c.req.url }, ...checks)
+      claims = await verifier.authenticate({ authorization: c.req.header('authorization'), url: c.req.url, method: c.req.method, dpop: c.req.header('dpop') }, ...checks)
     } catch (err) {
       return answer(c, err)
     }

@@ -26,8 +26,14 @@ export interface Authenticate {
 export function auth(input: VerifierInput): Authenticate {
   const verifier = toVerifier(input)
   const authenticate = (req: IncomingMessage, ...checks: readonly ClaimCheck[]) =>
-    verifier.authenticate({ authorization: req.headers.authorization, url: req.url }, ...checks)
+    verifier.authenticate({ authorization: req.headers.authorization, url: requestUrl(req), method: req.method, dpop: req.headers.dpop }, ...checks)
   return Object.assign(authenticate, { verifier })
+}
+
+/** The URL the client addressed: protocol of the socket, Host header, request target. */
+function requestUrl(req: IncomingMessage): string {
+  const secure = 'encrypted' in req.socket && req.socket.encrypted === true
+  return `${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`
 }
 
 /**

@@ -8,10 +8,14 @@
  *   POST /api/write  auth + requireScopes('write:appointments')    → { sub }
  *   GET  /api/any    auth + requireAnyScope('admin', 'read:appointments')
  *   GET  /api/org    auth + requireClaim('org_id', 'org_42')
+ *
+ * DPoP-bound tokens (RFC 9449) go through the same routes with `Authorization: DPoP` and a proof of
+ * the request the adapter saw (method and full URL).
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createVerifier, type Verifier } from '../../src/index.js'
+import { DpopKey } from '../../../server/test/support/dpop.js'
 import { AUDIENCE, Latchkey, nowSeconds, parts } from './latchkey.js'
 
 export interface RunningApp {
@@ -135,6 +139,42 @@ export function adapterContract(name: string, start: StartApp): void {
 
     it('401 invalid_token when a required claim is missing', async () => {
       assertError(await call('/api/org', { token: readOnly }), 401, 'invalid_token', /error="invalid_token"/)
+    })
+
+    describe('DPoP-bound tokens (RFC 9449 §7)', () => {
+      let key: DpopKey
+      let bound: string
+      before(async () => {
+        key = await DpopKey.generate()
+        bound = await latchkey.dpopAccessToken(key, 'read:appointments')
+      })
+
+      const dpopCall = async (path: string, proof: string | undefined, init: RequestInit = {}) =>
+        call(path, { ...init, headers: { authorization: `DPoP ${bound}`, ...(proof ? { dpop: proof } : {}) } })
+
+      it('200 with Authorization: DPoP and a proof of this request (method, URL, ath)', async () => {
+        const a = await dpopCall('/api/read', await key.proof('GET', new URL('/api/read', app.url).href, { accessToken: bound }))
+        assert.equal(a.status, 200, JSON.stringify(a.body))
+        assert.equal(a.body.sub, latchkey.user.id)
+        const q = await dpopCall('/api/me?page=2', await key.proof('GET', new URL('/api/me', app.url).href, { accessToken: bound }))
+        assert.equal(q.status, 200, 'htu is compared without the query')
+      })
+
+      it('401 for the bound token sent as Bearer, with a challenge that offers DPoP (§7.2)', async () => {
+        assertError(await call('/api/me', { token: bound }), 401, 'invalid_token', /^Bearer realm="[^"]+", error="invalid_token", error_description="[^"]+", DPoP realm="[^"]+", algs="ES256 RS256 PS256 EdDSA"$/)
+      })
+
+      it('401 invalid_dpop_proof for a proof of another path or method, or none', async () => {
+        const challenge = /^Bearer realm="[^"]+", DPoP realm="[^"]+", error="invalid_dpop_proof", error_description="[^"]+", algs="[^"]+"$/
+        assertError(await dpopCall('/api/me', await key.proof('GET', new URL('/api/read', app.url).href, { accessToken: bound })), 401, 'invalid_dpop_proof', challenge)
+        assertError(await dpopCall('/api/me', await key.proof('POST', new URL('/api/me', app.url).href, { accessToken: bound })), 401, 'invalid_dpop_proof', challenge)
+        assertError(await dpopCall('/api/me', undefined), 401, 'invalid_dpop_proof', challenge)
+      })
+
+      it('403 insufficient_scope on the DPoP challenge', async () => {
+        const a = await dpopCall('/api/write', await key.proof('POST', new URL('/api/write', app.url).href, { accessToken: bound }), { method: 'POST' })
+        assertError(a, 403, 'insufficient_scope', /^Bearer realm="[^"]+", DPoP realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="write:appointments", algs="[^"]+"$/)
+      })
     })
 
     it('503 when the issuer cannot be reached and no key is known', async () => {

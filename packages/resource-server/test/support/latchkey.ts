@@ -6,7 +6,8 @@
 import type { ApplicationRecord, UserRecord } from '@latchkey/core'
 import { decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, SignJWT, type JWK, type JWTPayload } from 'jose'
 import { addApi, addApp, addUser, startTestServer, type TestServer } from '../../../server/test/support/harness.js'
-import { LoggedInBrowser } from '../../../server/test/support/oauth.js'
+import type { DpopKey } from '../../../server/test/support/dpop.js'
+import { LoggedInBrowser, tokenRequest } from '../../../server/test/support/oauth.js'
 
 export const AUDIENCE = 'https://api.example.com/appointments'
 export const ALL_SCOPES = 'openid profile email read:appointments write:appointments'
@@ -44,6 +45,18 @@ export class Latchkey {
 
   async accessToken(scope = ALL_SCOPES, audience = AUDIENCE): Promise<string> {
     return (await this.tokens(scope, audience)).access_token
+  }
+
+  /** A real DPoP-bound access token (`cnf.jkt` of `key`): the code exchanged with a proof. */
+  async dpopAccessToken(key: DpopKey, scope = ALL_SCOPES, audience = AUDIENCE): Promise<string> {
+    const { code, verifier, redirectUri } = await this.browser.code(this.app, { audience, scope })
+    const r = await tokenRequest(
+      this.server,
+      { grant_type: 'authorization_code', client_id: this.app.clientId, code, code_verifier: verifier as string, redirect_uri: redirectUri },
+      { headers: { dpop: await key.proof('POST', `${this.issuer}oauth/token`) } },
+    )
+    if (r.status !== 200 || r.json.token_type !== 'DPoP') throw new Error(`no DPoP token: ${JSON.stringify(r.json)}`)
+    return r.json.access_token as string
   }
 
   /** Signs with the key the server signs with now (its real `kid`). */
