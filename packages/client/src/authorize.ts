@@ -78,6 +78,8 @@ export async function buildAuthorizeUrl(ctx: Context, o: AuthorizeOptions = {}):
     ['nonce', nonce],
     ['code_challenge', await challengeFor(verifier)],
     ['code_challenge_method', 'S256'],
+    // RFC 9449 §10: with DPoP, the code is bound to the app's key.
+    ['dpop_jkt', config.dpop ? await (await config.dpop.handle()).calculateThumbprint() : undefined],
     ['audience', audience],
     ['organization', optional('organization', o.organization)],
     ['invitation', optional('invitation', o.invitation)],

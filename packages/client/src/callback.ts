@@ -6,6 +6,7 @@
 import * as oauth from 'oauth4webapi'
 import { userFromClaims, type User } from './claims.js'
 import type { Context } from './context.js'
+import { dpopOption, withNonceRetry } from './dpop.js'
 import { InvalidArgumentError, InvalidStateError, ResponseValidationError } from './errors.js'
 import { translate } from './protocol.js'
 import { tokenSetFrom, type Claims } from './session-store.js'
@@ -35,11 +36,14 @@ export async function handleCallback(ctx: Context, input: string | URL): Promise
   let response: oauth.TokenEndpointResponse
   try {
     const params = oauth.validateAuthResponse(as, client, url.searchParams, tx.state)
-    const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, tx.redirectUri, tx.verifier, protocol.http())
-    response = await oauth.processAuthorizationCodeResponse(as, client, res, {
-      expectedNonce: tx.nonce,
-      maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck,
-      requireIdToken: true,
+    const http = { ...protocol.http(), ...(await dpopOption(config.dpop)) }
+    response = await withNonceRetry(async () => {
+      const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, tx.redirectUri, tx.verifier, http)
+      return oauth.processAuthorizationCodeResponse(as, client, res, {
+        expectedNonce: tx.nonce,
+        maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck,
+        requireIdToken: true,
+      })
     })
   } catch (err) {
     throw translate(err)

@@ -8,6 +8,7 @@ import { handleCallback, type CallbackResult } from './callback.js'
 import { userFromClaims, type User } from './claims.js'
 import { normalizeOptions, type ClientOptions } from './config.js'
 import type { Context } from './context.js'
+import { dpopOption, withNonceRetry } from './dpop.js'
 import { LoginRequiredError } from './errors.js'
 import { fetchWithAuth, type FetchWithAuthOptions } from './fetch-with-auth.js'
 import { logout, type LogoutOptions } from './logout.js'
@@ -61,12 +62,14 @@ export function createClient(options: ClientOptions): LatchkeyClient {
     async fetchUserInfo(o = {}) {
       const session = await ctx.store.session()
       if (!session) throw new LoginRequiredError('login_required', 'nobody is logged in')
-      const accessToken = await tokens.accessToken({ audience: o.audience ?? config.audience })
+      const { accessToken, tokenType } = await tokens.tokenSet({ audience: o.audience ?? config.audience })
       const as = await ctx.protocol.server()
       const client = ctx.protocol.client()
       try {
-        const res = await oauth.userInfoRequest(as, client, accessToken, ctx.protocol.http())
-        return (await oauth.processUserInfoResponse(as, client, session.claims.sub, res)) as User
+        const http = { ...ctx.protocol.http(), ...(await dpopOption(config.dpop, tokenType)) }
+        return (await withNonceRetry(async () =>
+          oauth.processUserInfoResponse(as, client, session.claims.sub, await oauth.userInfoRequest(as, client, accessToken, http)),
+        )) as User
       } catch (err) {
         throw translate(err)
       }

@@ -1,6 +1,7 @@
 /**
  * The options of `createClient`, checked and normalized once.
  */
+import { defaultKeyStore, DpopKeys, type DpopKeyStore } from './dpop.js'
 import { InvalidArgumentError } from './errors.js'
 import { browserStorage, memoryStorage, type Storage, type WebStorageLike } from './storage.js'
 
@@ -44,6 +45,11 @@ export interface ClientOptions {
   readonly clock?: Clock
   /** Default `navigator.locks` when present. `false` turns cross-tab locking off. */
   readonly locks?: LockManagerLike | false
+  /**
+   * DPoP (RFC 9449): tokens bound to a non-extractable ES256 key pair of this app, so a stolen token
+   * is useless elsewhere. `true` keeps the pair in IndexedDB (browsers) or memory; or pass a store.
+   */
+  readonly dpop?: boolean | DpopKeyStore
 }
 
 export interface Config {
@@ -61,6 +67,8 @@ export interface Config {
   readonly locks: LockManagerLike | undefined
   /** Every storage key starts with this. */
   readonly keyPrefix: string
+  /** The DPoP key pair, when `dpop` is on. */
+  readonly dpop: DpopKeys | undefined
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -88,6 +96,13 @@ function webSessionStorage(): WebStorageLike | undefined {
   }
 }
 
+function dpopKeys(o: ClientOptions, name: string, clock: Clock): DpopKeys | undefined {
+  if (o.dpop === undefined || o.dpop === false) return undefined
+  if (o.dpop !== true && (typeof o.dpop !== 'object' || typeof o.dpop.getOrSet !== 'function'))
+    throw new InvalidArgumentError('dpop must be a boolean or a DpopKeyStore')
+  return new DpopKeys(o.dpop === true ? defaultKeyStore(name) : o.dpop, () => Math.round((clock.now() - Date.now()) / 1000))
+}
+
 /** `openid` first, then the others once each, in their order. */
 export function withOpenid(scope: string): string {
   const scopes = scope.split(' ').filter((s) => s !== '' && s !== 'openid')
@@ -111,6 +126,7 @@ export function normalizeOptions(o: ClientOptions): Config {
   const leeway = o.leewaySeconds ?? 60
   if (!Number.isFinite(leeway) || leeway < 0) throw new InvalidArgumentError('leewaySeconds must be a finite number >= 0')
   const fetchImpl = o.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const clock = o.clock ?? { now: () => Date.now() }
   const storage = o.storage ?? memoryStorage()
   const session = o.storage === undefined ? webSessionStorage() : undefined
   return {
@@ -124,8 +140,9 @@ export function normalizeOptions(o: ClientOptions): Config {
     leewaySeconds: leeway,
     fetch: fetchImpl,
     allowInsecureRequests: o.allowInsecureRequests === true,
-    clock: o.clock ?? { now: () => Date.now() },
+    clock,
     locks: o.locks === false ? undefined : (o.locks ?? defaultLocks()),
     keyPrefix: `latchkey:${o.clientId}:`,
+    dpop: dpopKeys(o, `latchkey:${o.clientId}:dpop`, clock),
   }
 }

@@ -9,6 +9,8 @@ export type { LogoutOptions } from './logout.js'
 export type { AccessTokenDetails, GetAccessTokenOptions } from './tokens.js'
 export { challengeFor, createVerifier } from './pkce.js'
 export { browserStorage, memoryStorage } from './storage.js'
+export { indexedDbKeyStore, memoryKeyStore } from './dpop.js'
+export type { DpopKeyStore, IdbFactoryLike } from './dpop.js'
 export type { Storage, WebStorageLike } from './storage.js'
 export {
   AccessDeniedError,

@@ -46,6 +46,8 @@ export async function logout(ctx: Context, options: LogoutOptions = {}): Promise
   const session = await store.session()
   const sets = await store.allTokens(session)
   await store.clearSession(session)
+  // The next login binds its tokens to a new DPoP key.
+  await config.dpop?.forget()
 
   const as = await protocol.server()
   const refreshTokens = [...new Set(sets.map((s) => s.tokens.refreshToken).filter((t): t is string => t !== undefined))]

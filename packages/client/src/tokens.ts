@@ -6,6 +6,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { Context } from './context.js'
+import { dpopOption, withNonceRetry } from './dpop.js'
 import { LoginRequiredError, ResponseValidationError } from './errors.js'
 import { translate } from './protocol.js'
 import { tokenSetFrom, type Claims, type TokenSet } from './session-store.js'
@@ -105,8 +106,11 @@ export class TokenManager {
     const client = protocol.client()
     let response: oauth.TokenEndpointResponse
     try {
-      const res = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refreshToken, protocol.http())
-      response = await oauth.processRefreshTokenResponse(as, client, res)
+      const http = { ...protocol.http(), ...(await dpopOption(config.dpop)) }
+      const refreshToken = tokens.refreshToken
+      response = await withNonceRetry(async () =>
+        oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, http)),
+      )
     } catch (err) {
       if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') {
         await store.clearSession(await store.session())
