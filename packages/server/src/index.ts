@@ -1,5 +1,7 @@
 // The public surface of @latchkey/server.
 export { createApp } from './app.js'
+export { AuditLog } from './audit.js'
+export type { AuditLogOptions } from './audit.js'
 export { loadConfig, normaliseIssuer, DEFAULT_DB } from './config.js'
 export type { Config, ConfigInput } from './config.js'
 export type { Deps } from './deps.js'

@@ -14,7 +14,7 @@ import {
   tokenEventType,
   userinfoAudience,
 } from '@latchkey/core'
-import { decodeJwt } from 'jose'
+import { decodeJwt, type JWTPayload } from 'jose'
 
 /** What the route learnt before it answered: filled in as the request is read. */
 export interface TokenAttempt {
@@ -27,11 +27,20 @@ function grantTypeOf(attempt: TokenAttempt): string | undefined {
   return attempt.params ? single(attempt.params, 'grant_type') : undefined
 }
 
+/** The claims of the access token just minted; none if it is not a JWT (the event must not fail the answer). */
+function accessTokenClaims(token: string): JWTPayload {
+  try {
+    return decodeJwt(token)
+  } catch {
+    return {}
+  }
+}
+
 export function tokenIssuedEvent(attempt: TokenAttempt, response: TokenResponse, issuer: string): AuditEventInput | null {
   const grantType = grantTypeOf(attempt)
   const type = grantType === undefined ? null : tokenEventType(grantType, 'success')
   if (type === null) return null
-  const claims = decodeJwt(response.access_token)
+  const claims = accessTokenClaims(response.access_token)
   const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? [])
   return {
     type,

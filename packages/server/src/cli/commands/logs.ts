@@ -64,8 +64,10 @@ export function describeEvent(e: AuditEventRecord): string {
     case 'signing_key_rotated':
       return `${AUDIT_EVENT_TYPES.signing_key_rotated}: ${text('kid') ?? '?'} signs from ${text('activates_at') ?? '?'}`
     default: {
+      // A type this version does not know (written by a newer one) shows as its code.
+      const name: string = AUDIT_EVENT_TYPES[e.type] ?? e.type
       const error = text('error_description')
-      return error ? `${AUDIT_EVENT_TYPES[e.type]}: ${error}` : (AUDIT_EVENT_TYPES[e.type] ?? e.type)
+      return error ? `${name}: ${error}` : name
     }
   }
 }
