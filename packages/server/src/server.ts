@@ -28,10 +28,20 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
+/**
+ * Slow clients (slowloris) cannot hold connections open: the headers must arrive within 10 s and the
+ * whole request within 30 s, or Node answers 408 and closes the socket. Idle keep-alive sockets close
+ * after 5 s. The limits are checked every second.
+ */
+export const HTTP_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, checkIntervalMs: 1_000 } as const
+export type HttpTimeouts = { readonly [K in keyof typeof HTTP_TIMEOUTS]: number }
+
 export interface StartOptions {
   readonly clock?: Clock
   readonly log?: Logger
   readonly store?: Store
+  /** Overrides HTTP_TIMEOUTS (tests use short ones). */
+  readonly httpTimeouts?: HttpTimeouts
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -59,7 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const app = createApp(deps)
 
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptions(options.httpTimeouts ?? HTTP_TIMEOUTS) }, () => resolve(s))
   })
   const stopSweeper = startSweeper(store, clock, log, config.auditRetentionDays)
   const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log, audit)
@@ -76,6 +86,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       .then(() => limits.close())
       .then(() => store.close()))
   return { url, port, deps, close }
+}
+
+function serverOptions(t: HttpTimeouts) {
+  return { headersTimeout: t.headersMs, requestTimeout: t.requestMs, keepAliveTimeout: t.keepAliveMs, connectionsCheckingInterval: t.checkIntervalMs }
 }
 
 /** Stops cleanly on SIGTERM / SIGINT: drain, close, exit 0 (or 1 if draining takes over 10 s). */
