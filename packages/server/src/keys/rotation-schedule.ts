@@ -29,11 +29,18 @@ export function startRotationSchedule(keys: KeyRing, everySeconds: number | null
     log.info({ kid: key.kid, activates_at: new Date(key.activatesAt).toISOString() }, 'signing key rotated on schedule')
     await audit?.record(undefined, keyRotatedEvent(key, 'schedule'))
   }
+  // One check at a time in this process: a check still generating a key must not overlap the next.
+  let running: Promise<unknown> | undefined
   const check = () =>
-    keys.rotateIfDue(everySeconds).then(
-      (key) => key && rotated(key),
-      (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduled key rotation failed'),
-    )
+    (running ??= keys
+      .rotateIfDue(everySeconds)
+      .then(
+        (key) => key && rotated(key),
+        (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'scheduled key rotation failed'),
+      )
+      .finally(() => {
+        running = undefined
+      }))
   void check()
   const timer = setInterval(check, Math.min(ROTATION_CHECK_MS, everySeconds * 100))
   timer.unref()
