@@ -178,6 +178,12 @@ export interface AuditLogRepo {
   deleteOlderThan(cutoff: number, batchSize: number): Promise<number>
 }
 
+/** Migration names, sorted: applied here, and known to this build but not applied yet. */
+export interface MigrationStatus {
+  readonly applied: readonly string[]
+  readonly pending: readonly string[]
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly applications: ApplicationRepo
@@ -201,5 +207,10 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
   /** Applies pending versioned migrations. Safe to call from several processes at once. */
   migrate(): Promise<void>
+  /**
+   * The migrations this database has applied and those of this build still pending, in one small
+   * query (readiness probes call it). Throws when the database cannot be reached.
+   */
+  migrationStatus(): Promise<MigrationStatus>
   close(): Promise<void>
 }

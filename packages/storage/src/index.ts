@@ -8,6 +8,7 @@ export type {
   AuthorizationCodeRepo,
   ConsentRepo,
   InteractionRepo,
+  MigrationStatus,
   Page,
   RefreshTokenRepo,
   SigningKeyRepo,

@@ -11,6 +11,7 @@ import type {
   AuthorizationCodeRepo,
   ConsentRepo,
   InteractionRepo,
+  MigrationStatus,
   RefreshTokenRepo,
   ReplayGuardRepo,
   SigningKeyRepo,
@@ -29,6 +30,7 @@ import { KyselyReplayGuardRepo } from '../repos/replay-guard.js'
 import { KyselySigningKeyRepo } from '../repos/signing-keys.js'
 import { KyselySsoSessionRepo } from '../repos/sessions.js'
 import { KyselyUserRepo } from '../repos/users.js'
+import { readMigrationStatus } from './migration-status.js'
 import { type MigrateOptions, migrateToLatest } from './migrate.js'
 import type { Database } from './schema.js'
 import { TransactionGuard } from './transaction-guard.js'
@@ -82,6 +84,11 @@ export class KyselyStore implements Store {
   async migrate(): Promise<void> {
     this.#outerOnly('migrate').assertOutside()
     await migrateToLatest(this.db, this.options)
+  }
+
+  async migrationStatus(): Promise<MigrationStatus> {
+    this.#outerOnly('migrationStatus').assertOutside()
+    return readMigrationStatus(this.db)
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,13 @@ export function migrationGuarantees(store: CurrentStore): void {
     assert.deepEqual(await store().users.get(person.id), person)
   })
 
+  it('migrationStatus, once migrated, lists every migration as applied and none pending', async () => {
+    const status = await store().migrationStatus()
+    assert.deepEqual(status.pending, [])
+    assert.ok(status.applied.length >= 4)
+    assert.deepEqual([...status.applied].sort(), status.applied, 'sorted by name')
+  })
+
   it('migrate from concurrent callers applies each migration once', async () => {
     await Promise.all([store().migrate(), store().migrate(), store().migrate()])
     assert.equal(await store().users.count(), 0)
