@@ -44,6 +44,7 @@ export { issueCode, CODE_LIFETIME_MS } from './authorize/issue-code.js'
 export { grants } from './grants/registry.js'
 export { authorizationCode, INVALID_CODE, FAILED_VERIFIER } from './grants/authorization-code.js'
 export { refreshToken, INVALID_REFRESH_TOKEN } from './grants/refresh-token.js'
+export { clientCredentials, clientSubject, NO_AUDIENCE } from './grants/client-credentials.js'
 export type { GrantContext, GrantHandler, TokenResponse } from './grants/grant.js'
 export { ReuseDetected } from './grants/reuse-detected.js'
 export type { ReuseFacts } from './grants/reuse-detected.js'
@@ -72,5 +73,17 @@ export {
 export type { ApplicationInput } from './registration/applications.js'
 export { createApi, updateApi, DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME } from './registration/apis.js'
 export type { ApiInput } from './registration/apis.js'
+export { createClientGrant, updateClientGrant, newClientGrantId, clientGrantInput } from './registration/client-grants.js'
+export type { ClientGrantInput, ClientGrantTargets, ClientGrantUpdate } from './registration/client-grants.js'
+export { checkClientJwks, CLIENT_ASSERTION_ALGS, MAX_CLIENT_KEYS } from './registration/client-jwks.js'
+
+export {
+  assertionClientId,
+  verifyClientAssertion,
+  CLIENT_ASSERTION_TYPE,
+  MAX_CLIENT_ASSERTION_LIFETIME_SECONDS,
+  CLIENT_ASSERTION_CLOCK_SKEW_SECONDS,
+} from './client-auth/private-key-jwt.js'
+export type { ClientAssertionCheck } from './client-auth/private-key-jwt.js'
 export { createUser, updateUser, checkPassword, MIN_PASSWORD_LENGTH } from './registration/users.js'
 export type { UserInput } from './registration/users.js'

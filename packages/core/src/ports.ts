@@ -7,6 +7,7 @@ import type {
   ApiRecord,
   ApplicationRecord,
   AuthorizationCodeRecord,
+  ClientGrantRecord,
   RefreshTokenRecord,
   UserRecord,
 } from './records.js'
@@ -71,10 +72,16 @@ export interface ApplicationLookupPort {
   get(clientId: string): Promise<ApplicationRecord | null>
 }
 
+export interface ClientGrantLookupPort {
+  /** The grant of one application for one API (audience compared exactly), or null. */
+  find(clientId: string, audience: string): Promise<ClientGrantRecord | null>
+}
+
 /** The slice of the store the token endpoint's grants use. */
 export interface GrantStore {
   readonly authorizationCodes: CodePort
   readonly refreshTokens: RefreshTokenPort
   readonly apis: ApiLookupPort
   readonly users: UserLookupPort
+  readonly clientGrants: ClientGrantLookupPort
 }

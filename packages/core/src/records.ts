@@ -3,9 +3,10 @@
  * logic in this package reads them. Times are epoch milliseconds; secrets appear only as SHA-256
  * hashes (base64url), passwords only as argon2id PHC strings.
  */
+import type { JWK } from 'jose'
 
 export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive'
-export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic'
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt'
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
 
 export interface RefreshTokenPolicy {
@@ -22,8 +23,13 @@ export interface ApplicationRecord {
   readonly name: string
   readonly appType: AppType
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod
-  /** SHA-256 (base64url) of the client secret; null for public clients. */
+  /** SHA-256 (base64url) of the client secret; null for public clients and `private_key_jwt`. */
   readonly clientSecretHash: string | null
+  /**
+   * The public keys a `private_key_jwt` client signs its assertions with (RFC 7523 §2.2); absent for
+   * every other method. Never a private part (see registration/client-jwks.ts).
+   */
+  readonly jwks?: ClientJwks
   readonly callbacks: readonly string[]
   readonly allowedLogoutUrls: readonly string[]
   readonly webOrigins: readonly string[]
@@ -32,6 +38,27 @@ export interface ApplicationRecord {
   /** First-party apps may skip consent for APIs that allow it; third-party apps always see consent. */
   readonly isFirstParty: boolean
   readonly refreshToken: RefreshTokenPolicy
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/** A client's public JSON Web Key Set (RFC 7517 §5). */
+export interface ClientJwks {
+  readonly keys: readonly JWK[]
+}
+
+/**
+ * A client grant (Auth0's `client-grant`): an application may obtain access tokens for one API
+ * with the client_credentials grant, limited to these scopes. One per application and API.
+ */
+export interface ClientGrantRecord {
+  /** `cgr_` and 16 random characters, as Auth0's ids. */
+  readonly id: string
+  readonly clientId: string
+  /** The API identifier. */
+  readonly audience: string
+  /** Scopes of the API the application may request; a subset of the API's scopes. */
+  readonly scope: readonly string[]
   readonly createdAt: number
   readonly updatedAt: number
 }

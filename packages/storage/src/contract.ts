@@ -11,6 +11,8 @@ import type {
   ApplicationRecord,
   AuditEventRecord,
   AuthorizationCodeRecord,
+  ClientGrantRecord,
+  ClientJwks,
   ConsentRecord,
   InteractionRecord,
   SigningKeyRecord,
@@ -20,6 +22,7 @@ import type {
 import type {
   ApiLookupPort,
   ApplicationLookupPort,
+  ClientGrantLookupPort,
   CodePort,
   ReplayGuardPort,
   RefreshTokenPort,
@@ -43,7 +46,8 @@ export class ConflictError extends Error {
   }
 }
 
-export type ApplicationPatch = Partial<Omit<ApplicationRecord, 'clientId' | 'createdAt'>>
+/** `jwks: null` removes the application's public keys (it left `private_key_jwt`). */
+export type ApplicationPatch = Partial<Omit<ApplicationRecord, 'clientId' | 'createdAt' | 'jwks'>> & { readonly jwks?: ClientJwks | null }
 export type ApiPatch = Partial<Omit<ApiRecord, 'id' | 'identifier' | 'createdAt'>>
 export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>
 
@@ -56,8 +60,8 @@ export interface ApplicationRepo extends ApplicationLookupPort {
   /** Returns the updated record, or null when there is none. */
   update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null>
   /**
-   * Deletes the app and everything issued to it (codes, refresh tokens, consents, interactions), in
-   * one transaction.
+   * Deletes the app and everything issued to it (codes, refresh tokens, consents, interactions) or
+   * granted to it (client grants), in one transaction.
    */
   delete(clientId: string): Promise<boolean>
 }
@@ -69,6 +73,7 @@ export interface ApiRepo extends ApiLookupPort {
   list(page?: Page): Promise<ApiRecord[]>
   count(): Promise<number>
   update(id: string, patch: ApiPatch): Promise<ApiRecord | null>
+  /** Deletes the API and the client grants for it, in one transaction. */
   delete(id: string): Promise<boolean>
   /** The longest access-token lifetime of any API, in seconds (0 when there is none). */
   maxTokenLifetime(): Promise<number>
@@ -155,6 +160,28 @@ export interface SigningKeyRepo {
   replacePrivateJwk(kid: string, expected: string, replacement: string): Promise<boolean>
 }
 
+/** Which client grants to list or count; every condition given must hold. */
+export interface ClientGrantFilter {
+  readonly clientId?: string
+  /** The API identifier, compared exactly. */
+  readonly audience?: string
+}
+
+export type ClientGrantPatch = Partial<Pick<ClientGrantRecord, 'scope' | 'updatedAt'>>
+
+/** Client grants: which API an application may get client_credentials tokens for, with which scopes. */
+export interface ClientGrantRepo extends ClientGrantLookupPort {
+  /** Throws ConflictError when the application already has a grant for the API (or the id is taken). */
+  insert(record: ClientGrantRecord): Promise<void>
+  get(id: string): Promise<ClientGrantRecord | null>
+  /** Oldest first (creation time, then id); `Page` as elsewhere. */
+  list(filter?: ClientGrantFilter & Page): Promise<ClientGrantRecord[]>
+  count(filter?: ClientGrantFilter): Promise<number>
+  /** Replaces the scope; one statement. Returns the updated record, or null when there is none. */
+  update(id: string, patch: ClientGrantPatch): Promise<ClientGrantRecord | null>
+  delete(id: string): Promise<boolean>
+}
+
 /** Which audit events to read; every condition given must hold. */
 export interface AuditLogFilter {
   /** One type, or any of several (an empty list matches nothing). */
@@ -197,6 +224,7 @@ export interface Store {
   readonly signingKeys: SigningKeyRepo
   readonly replayGuard: ReplayGuardRepo
   readonly logs: AuditLogRepo
+  readonly clientGrants: ClientGrantRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

@@ -10,6 +10,7 @@ import { applicationGuarantees } from './contract/applications.js'
 import { apiGuarantees } from './contract/apis.js'
 import { auditLogGuarantees } from './contract/audit-log.js'
 import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
+import { clientGrantGuarantees } from './contract/client-grants.js'
 import { consentGuarantees } from './contract/consents.js'
 import { dpopGuarantees } from './contract/dpop.js'
 import { interactionGuarantees } from './contract/interactions.js'
@@ -61,6 +62,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     consentGuarantees(current)
     signingKeyGuarantees(current)
     dpopGuarantees(current)
+    clientGrantGuarantees(current)
     auditLogGuarantees(current)
     migrationGuarantees(current)
   })

@@ -7,6 +7,7 @@ import type {
   ApplicationRecord,
   AuthorizationCodeRecord,
   AuthorizationRequest,
+  ClientGrantRecord,
   InteractionRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
@@ -173,6 +174,18 @@ export function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): Refre
     familyExpiresAt: T0 + 30 * DAY,
     rotatedAt: null,
     revokedAt: null,
+    ...overrides,
+  }
+}
+
+export function clientGrant(overrides: Partial<ClientGrantRecord> = {}): ClientGrantRecord {
+  return {
+    id: uniqueId('cgr'),
+    clientId: uniqueId('client'),
+    audience: 'https://api.example/',
+    scope: ['read:things', 'write:things'],
+    createdAt: T0,
+    updatedAt: T0,
     ...overrides,
   }
 }

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { randomToken, sha256 } from '../opaque.js'
 import type { AppType, ApplicationRecord, GrantType, RefreshTokenPolicy, TokenEndpointAuthMethod } from '../records.js'
 import { checkRegisteredUrl } from '../redirect-uri.js'
+import { checkClientJwks } from './client-jwks.js'
 
 /** Auth0 CLI names and Management API names both work. */
 const TYPE_ALIASES: Record<string, AppType> = {
@@ -30,6 +31,8 @@ const AUTH_ALIASES: Record<string, TokenEndpointAuthMethod> = {
   client_secret_post: 'client_secret_post',
   basic: 'client_secret_basic',
   client_secret_basic: 'client_secret_basic',
+  jwt: 'private_key_jwt',
+  private_key_jwt: 'private_key_jwt',
 }
 
 export const DEFAULT_REFRESH_POLICY: RefreshTokenPolicy = {
@@ -56,6 +59,8 @@ export const applicationInput = z.object({
   allowedOrigins: z.array(z.string()).max(100).optional(),
   grants: z.array(z.string()).optional(),
   authMethod: z.string().optional(),
+  /** The public keys of a `private_key_jwt` application: a JWK Set, checked by checkClientJwks. */
+  jwks: z.unknown().optional(),
   firstParty: z.boolean().optional(),
   refreshToken: z
     .object({
@@ -115,13 +120,14 @@ export function createApplication(
     : publicByDefault
       ? 'none'
       : 'client_secret_post'
-  const clientSecret = tokenEndpointAuthMethod === 'none' ? null : randomToken(48)
+  const clientSecret = usesSecret(tokenEndpointAuthMethod) ? randomToken(48) : null
   const record = validateApplication({
     clientId: randomToken(24),
     name: data.name,
     appType,
     tokenEndpointAuthMethod,
     clientSecretHash: clientSecret === null ? null : sha256(clientSecret),
+    ...(data.jwks !== undefined ? { jwks: checkClientJwks(data.jwks) } : {}),
     callbacks: checkUrls(data.callbacks ?? [], 'callback', appType),
     allowedLogoutUrls: checkUrls(data.logoutUrls ?? [], 'logout', appType),
     webOrigins: checkUrls(data.webOrigins ?? [], 'origin', appType),
@@ -135,6 +141,21 @@ export function createApplication(
   return { record, clientSecret }
 }
 
+const usesSecret = (method: TokenEndpointAuthMethod): boolean => method === 'client_secret_post' || method === 'client_secret_basic'
+
+/**
+ * The authentication an update asks for: between the two secret methods, or to `private_key_jwt`
+ * or `none` (the secret is dropped). A move to a secret from anything else needs a new secret,
+ * which only rotateClientSecret hands out.
+ */
+function changeAuthMethod(current: ApplicationRecord, requested: string | undefined): Pick<ApplicationRecord, 'tokenEndpointAuthMethod' | 'clientSecretHash'> {
+  const method = requested === undefined ? current.tokenEndpointAuthMethod : resolveAlias(AUTH_ALIASES, requested, 'authentication method')
+  if (method === current.tokenEndpointAuthMethod) return { tokenEndpointAuthMethod: method, clientSecretHash: current.clientSecretHash }
+  if (usesSecret(method) && !usesSecret(current.tokenEndpointAuthMethod))
+    throw new RegistrationError(`authMethod: switching to ${method} needs a new client secret: rotate the secret with that method instead`)
+  return { tokenEndpointAuthMethod: method, clientSecretHash: usesSecret(method) ? current.clientSecretHash : null }
+}
+
 /** Applies an update, re-validating the whole record. */
 export function updateApplication(
   current: ApplicationRecord,
@@ -142,8 +163,14 @@ export function updateApplication(
   now: number,
 ): ApplicationRecord {
   const data = parseInput(applicationInput.partial(), input)
+  const auth = changeAuthMethod(current, data.authMethod)
+  // Keys go with private_key_jwt: given ones replace the stored set; leaving the method drops them.
+  const { jwks: currentJwks, ...rest } = current
+  const jwks = data.jwks !== undefined ? checkClientJwks(data.jwks) : auth.tokenEndpointAuthMethod === 'private_key_jwt' ? currentJwks : undefined
   return validateApplication({
-    ...current,
+    ...rest,
+    ...auth,
+    ...(jwks !== undefined ? { jwks } : {}),
     name: data.name ?? current.name,
     callbacks: data.callbacks ? checkUrls(data.callbacks, 'callback', current.appType) : current.callbacks,
     allowedLogoutUrls: data.logoutUrls ? checkUrls(data.logoutUrls, 'logout', current.appType) : current.allowedLogoutUrls,
@@ -167,6 +194,13 @@ function validateApplication(record: ApplicationRecord): ApplicationRecord {
     throw new RegistrationError('machine-to-machine applications cannot use the authorization_code grant')
   if (record.tokenEndpointAuthMethod === 'none' && record.grantTypes.includes('client_credentials'))
     throw new RegistrationError('public applications (no secret) cannot use the client_credentials grant')
+  if (record.grantTypes.includes('client_credentials') && interactive)
+    throw new RegistrationError('only machine-to-machine applications (type m2m) may use the client_credentials grant')
+  if (record.tokenEndpointAuthMethod === 'private_key_jwt') {
+    if (record.appType !== 'regular_web' && record.appType !== 'non_interactive')
+      throw new RegistrationError('authMethod: only regular web and machine-to-machine applications can authenticate with private_key_jwt')
+    if (!record.jwks) throw new RegistrationError('jwks: private_key_jwt needs the public keys the application signs with')
+  } else if (record.jwks) throw new RegistrationError('jwks: public keys are only for applications that authenticate with private_key_jwt')
   if (record.appType !== 'native' && record.callbacks.some((c) => !/^https?:/.test(c)))
     throw new RegistrationError('only native applications may use private-use URI scheme callbacks')
   if (record.refreshToken.absoluteLifetimeSeconds < record.refreshToken.idleLifetimeSeconds)
@@ -174,9 +208,21 @@ function validateApplication(record: ApplicationRecord): ApplicationRecord {
   return record
 }
 
-/** A fresh secret for a confidential app (rotation); the old one stops working at once. */
-export function rotateClientSecret(current: ApplicationRecord, now: number): { record: ApplicationRecord; clientSecret: string } {
+/**
+ * A fresh secret for a confidential app (rotation); the old one stops working at once. `authMethod`
+ * (client_secret_post or client_secret_basic) moves a `private_key_jwt` app to a secret, dropping its
+ * keys; such an app has no secret to rotate otherwise.
+ */
+export function rotateClientSecret(current: ApplicationRecord, now: number, authMethod?: string): { record: ApplicationRecord; clientSecret: string } {
   if (current.tokenEndpointAuthMethod === 'none') throw new RegistrationError('public applications have no client secret')
+  const method = authMethod === undefined ? current.tokenEndpointAuthMethod : resolveAlias(AUTH_ALIASES, authMethod, 'authentication method')
+  if (!usesSecret(method))
+    throw new RegistrationError(
+      current.tokenEndpointAuthMethod === 'private_key_jwt' && authMethod === undefined
+        ? 'this application authenticates with private_key_jwt and has no client secret: name the secret method to switch to (client_secret_post or client_secret_basic)'
+        : `authMethod: ${method} does not use a client secret`,
+    )
   const clientSecret = randomToken(48)
-  return { record: { ...current, clientSecretHash: sha256(clientSecret), updatedAt: now }, clientSecret }
+  const { jwks: _jwks, ...rest } = current
+  return { record: { ...rest, tokenEndpointAuthMethod: method, clientSecretHash: sha256(clientSecret), updatedAt: now }, clientSecret }
 }

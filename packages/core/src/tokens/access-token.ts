@@ -2,6 +2,8 @@
  * Access tokens: RS256 JWTs in the RFC 9068 profile (`typ: at+jwt`). The audience is the API
  * identifier, plus the issuer's userinfo URL when `openid` was granted (as Auth0 does); without an
  * API the token is good at /userinfo only. A DPoP-bound token carries `cnf.jkt` (RFC 9449 §6.1).
+ * A client_credentials token has no user: its `sub` is `<client_id>@clients`, it has no `auth_time`,
+ * and it says how it was obtained in `gty`, as Auth0's do.
  */
 import { SignJWT } from 'jose'
 import { randomId } from '../opaque.js'
@@ -18,7 +20,10 @@ export interface AccessTokenInput {
   readonly audience: string | null
   readonly scope: readonly string[]
   readonly lifetimeSeconds: number
-  readonly authTime: number
+  /** The user's authentication (epoch ms); null when no user authenticated (client_credentials). */
+  readonly authTime: number | null
+  /** Auth0's `gty` claim, on grants without a user: `client-credentials`. */
+  readonly grantType?: 'client-credentials'
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to, as `cnf.jkt`. */
   readonly dpopJkt?: string | null
 }
@@ -40,7 +45,8 @@ export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput
     azp: input.clientId,
     client_id: input.clientId,
     scope: formatScope(input.scope),
-    auth_time: toSeconds(input.authTime),
+    ...(input.authTime !== null ? { auth_time: toSeconds(input.authTime) } : {}),
+    ...(input.grantType !== undefined ? { gty: input.grantType } : {}),
     ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'at+jwt', kid: ctx.signingKey.kid })

@@ -33,6 +33,8 @@ export interface ApplicationsTable {
   refresh_token_absolute_lifetime_seconds: number
   created_at: Millis
   updated_at: Millis
+  /** The public JWK Set of a `private_key_jwt` application, or null. */
+  jwks: JsonText | null
 }
 
 export interface ApisTable {
@@ -167,6 +169,17 @@ export interface AuditEventsTable {
   details: JsonText
 }
 
+export interface ClientGrantsTable {
+  /** `cgr_…` */
+  id: string
+  client_id: string
+  /** The API identifier. */
+  audience: string
+  scope: JsonText
+  created_at: Millis
+  updated_at: Millis
+}
+
 /** One-time keys (DPoP proof jtis), each remembered until `expires_at`. */
 export interface ReplayGuardTable {
   key: string
@@ -186,4 +199,5 @@ export interface Database {
   revocations: RevocationsTable
   replay_guard: ReplayGuardTable
   audit_events: AuditEventsTable
+  client_grants: ClientGrantsTable
 }

@@ -9,6 +9,7 @@ import type {
   ApplicationRepo,
   AuditLogRepo,
   AuthorizationCodeRepo,
+  ClientGrantRepo,
   ConsentRepo,
   InteractionRepo,
   MigrationStatus,
@@ -23,6 +24,7 @@ import { KyselyApiRepo } from '../repos/apis.js'
 import { KyselyApplicationRepo } from '../repos/applications.js'
 import { KyselyAuditLogRepo } from '../repos/audit-events.js'
 import { KyselyAuthorizationCodeRepo } from '../repos/authorization-codes.js'
+import { KyselyClientGrantRepo } from '../repos/client-grants.js'
 import { KyselyConsentRepo } from '../repos/consents.js'
 import { KyselyInteractionRepo } from '../repos/interactions.js'
 import { KyselyRefreshTokenRepo } from '../repos/refresh-tokens.js'
@@ -47,6 +49,7 @@ export class KyselyStore implements Store {
   readonly signingKeys: SigningKeyRepo
   readonly replayGuard: ReplayGuardRepo
   readonly logs: AuditLogRepo
+  readonly clientGrants: ClientGrantRepo
 
   readonly #guard: TransactionGuard | undefined
 
@@ -67,6 +70,7 @@ export class KyselyStore implements Store {
     this.signingKeys = new KyselySigningKeyRepo(repoDb)
     this.replayGuard = new KyselyReplayGuardRepo(repoDb)
     this.logs = new KyselyAuditLogRepo(repoDb)
+    this.clientGrants = new KyselyClientGrantRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -8,12 +8,14 @@ import { init } from './0001-init.js'
 import { revocations } from './0002-revocations.js'
 import { dpop } from './0004-dpop.js'
 import { auditLog } from './0003-audit-log.js'
+import { clientGrants } from './0005-client-grants.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
   '0002-revocations': revocations,
   '0004-dpop': dpop,
   '0003-audit-log': auditLog,
+  '0005-client-grants': clientGrants,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -3,6 +3,7 @@ import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { ApiPatch, ApiRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
+import { inTransaction } from '../kysely/in-transaction.js'
 import { countRows, listPage } from '../kysely/paging.js'
 import type { ApisTable, Database } from '../kysely/schema.js'
 
@@ -74,8 +75,12 @@ export class KyselyApiRepo implements ApiRepo {
     return row ? toRecord(row) : null
   }
 
+  /** In one transaction: the client grants for the API, then the API. */
   async delete(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('apis').where('id', '=', id).executeTakeFirst()
+    const result = await inTransaction(this.db, async (trx) => {
+      await trx.deleteFrom('client_grants').where('audience', 'in', trx.selectFrom('apis').select('identifier').where('id', '=', id)).execute()
+      return trx.deleteFrom('apis').where('id', '=', id).executeTakeFirst()
+    })
     return result.numDeletedRows > 0n
   }
 

@@ -1,4 +1,4 @@
-import type { ApplicationRecord, GrantType } from '@latchkey/core'
+import type { ApplicationRecord, ClientJwks, GrantType } from '@latchkey/core'
 import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { ApplicationPatch, ApplicationRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
@@ -26,6 +26,7 @@ const writers: ColumnWriters<ApplicationRecord, ApplicationsTable> = {
     refresh_token_idle_lifetime_seconds: v.idleLifetimeSeconds,
     refresh_token_absolute_lifetime_seconds: v.absoluteLifetimeSeconds,
   }),
+  jwks: (v) => ({ jwks: v === undefined ? null : toJson(v) }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -48,6 +49,7 @@ function toRecord(row: Row): ApplicationRecord {
       idleLifetimeSeconds: row.refresh_token_idle_lifetime_seconds,
       absoluteLifetimeSeconds: row.refresh_token_absolute_lifetime_seconds,
     },
+    ...(row.jwks !== null ? { jwks: fromJson<ClientJwks>(row.jwks) } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -78,7 +80,9 @@ export class KyselyApplicationRepo implements ApplicationRepo {
 
   /** One `UPDATE ... RETURNING`: atomic. */
   async update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null> {
-    const set = writeColumns(writers, patch, ['clientId', 'createdAt'])
+    // `jwks: null` clears the keys; writeColumns skips what is absent, so it is written here.
+    const { jwks, ...rest } = patch
+    const set = { ...writeColumns(writers, rest, ['clientId', 'createdAt']), ...(jwks !== undefined ? { jwks: jwks === null ? null : toJson(jwks) } : {}) }
     if (Object.keys(set).length === 0) return this.get(clientId)
     const row = await this.db
       .updateTable('applications')
@@ -96,6 +100,7 @@ export class KyselyApplicationRepo implements ApplicationRepo {
       await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute()
+      await trx.deleteFrom('client_grants').where('client_id', '=', clientId).execute()
       const result = await trx.deleteFrom('applications').where('client_id', '=', clientId).executeTakeFirst()
       return result.numDeletedRows > 0n
     })

@@ -1,0 +1,68 @@
+/**
+ * grant_type=client_credentials (RFC 6749 §4.4) for machine-to-machine applications, with Auth0's
+ * rules and wording, read top to bottom: a confidential m2m application → an `audience` (Latchkey has
+ * no default audience) → the API it names → the application's client grant for that API → requested
+ * scopes within the grant (none requested: all of it) → an access token only: no ID token, no
+ * refresh token (§4.4.3). The token's `sub` is `<client_id>@clients` and its `gty` says how it was
+ * obtained, as in Auth0's tokens.
+ */
+import { AccessDenied, InvalidScope, quoteValue, UnauthorizedClient } from '../errors.js'
+import { single } from '../params.js'
+import { formatScope, parseScope } from '../scope.js'
+import { mintAccessToken } from '../tokens/access-token.js'
+import type { GrantHandler } from './grant.js'
+
+export const NO_AUDIENCE = 'No audience parameter was provided, and no default audience has been configured'
+
+/** The `sub` of a token issued to an application on its own behalf. */
+export function clientSubject(clientId: string): string {
+  return `${clientId}@clients`
+}
+
+export const clientCredentials: GrantHandler = {
+  type: 'client_credentials',
+  async handle(ctx) {
+    const { client } = ctx
+    if (client.appType !== 'non_interactive' || client.tokenEndpointAuthMethod === 'none')
+      throw new UnauthorizedClient("Grant type 'client_credentials' not allowed for the client.")
+
+    const audience = single(ctx.params, 'audience')
+    if (audience === undefined) throw new AccessDenied(NO_AUDIENCE)
+    const api = await ctx.store.apis.findByIdentifier(audience)
+    if (!api) throw new AccessDenied(`Service not enabled within domain: ${quoteValue(audience)}`)
+    const grant = await ctx.store.clientGrants.find(client.clientId, audience)
+    if (!grant)
+      throw new AccessDenied(`Client is not authorized to access "${quoteValue(audience)}". You need to create a "client-grant" associated to this API.`)
+
+    // A scope removed from the API since the grant was made is no longer granted.
+    const defined = new Set(api.scopes.map((s) => s.value))
+    const granted = grant.scope.filter((s) => defined.has(s))
+    const asked = parseScope(single(ctx.params, 'scope'))
+    if (asked === null) throw new InvalidScope('The scope parameter is malformed.')
+    const missing = asked.filter((s) => !granted.includes(s))
+    if (missing.length > 0) throw new AccessDenied(`Client has not been granted scopes: ${missing.map(quoteValue).join(' ')}`)
+    const scope = asked.length === 0 ? granted : granted.filter((s) => asked.includes(s))
+
+    const now = ctx.clock.now()
+    const dpopJkt = ctx.dpop?.jkt
+    const accessToken = await mintAccessToken(
+      { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() },
+      {
+        subject: clientSubject(client.clientId),
+        clientId: client.clientId,
+        audience: api.identifier,
+        scope,
+        lifetimeSeconds: api.tokenLifetime,
+        authTime: null,
+        grantType: 'client-credentials',
+        dpopJkt,
+      },
+    )
+    return {
+      access_token: accessToken,
+      token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
+      expires_in: api.tokenLifetime,
+      scope: formatScope(scope),
+    }
+  },
+}
