@@ -12,6 +12,8 @@ import { appCors, originRegistry, publicCors } from './http/cors.js'
 import { oauthErrorResponse, toOAuthError } from './http/oauth-error.js'
 import { pageResponse, securityHeaders } from './http/page-headers.js'
 import { requestLog } from './http/request-log.js'
+import { requestMetrics } from './operations/request-metrics.js'
+import { operationsRoutes } from './operations/routes.js'
 import { authorizeRoutes } from './routes/authorize.js'
 import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
@@ -34,6 +36,7 @@ export function createApp(deps: Deps): Hono {
   const app = new Hono()
   const origins = originRegistry(deps.store, () => deps.clock.now())
 
+  if (deps.metrics) app.use(requestMetrics(deps.metrics))
   app.use(requestLog(deps.log))
   app.use(...securityHeaders())
   app.use('/.well-known/*', publicCors())
@@ -52,7 +55,7 @@ export function createApp(deps: Deps): Hono {
   app.get('/u/assets/latchkey.css', (c) =>
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
   )
-  app.get('/health', (c) => c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' }))
+  operationsRoutes(app, deps)
   app.get('/', (c) => pageResponse(c, homePage(deps.config.issuer, deps.config.demo)))
 
   discoveryRoutes(app, deps)

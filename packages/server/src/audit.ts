@@ -22,6 +22,8 @@ export interface AuditLogOptions {
   readonly onError: (error: unknown, type: AuditEventType) => void
   /** The client's IP address (null or `unknown` when there is none); by default the socket's peer. */
   readonly ipOf?: (c: Context) => string | null
+  /** Told about every event before it is written (the metrics count them there); must not throw. */
+  readonly observe?: (event: AuditEventInput) => void
 }
 
 /** The socket's peer address, or null when there is no socket (`app.request()` in tests). */
@@ -58,7 +60,12 @@ export class AuditLog {
   /** Writes one event; `c` (the request) gives the IP and user agent. Never throws. */
   async record(c: Context | undefined, event: AuditEventInput | null): Promise<void> {
     if (event === null) return
-    const { store, clock, onError, ipOf = socketIp } = this.#options
+    const { store, clock, onError, ipOf = socketIp, observe } = this.#options
+    try {
+      observe?.(event)
+    } catch {
+      // Counting must not fail the request or the write.
+    }
     try {
       const time = clock.now()
       const ip = c ? ipOf(c) : null

@@ -8,6 +8,7 @@ import { requireNonceSetting } from './dpop/settings.js'
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.js'
 import { rateLimitConfig, type RateLimitConfig } from './rate-limits/config.js'
 import { parseSecrets } from './keys/secret.js'
+import { metricsConfig, type MetricsConfig } from './operations/metrics-config.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
 
@@ -39,6 +40,8 @@ export interface Config {
    * LATCHKEY_SECRET_PREVIOUS; the first seals): see keys/secret.ts. Environment only, never a flag.
    */
   readonly secrets: readonly string[]
+  /** Where /metrics is served (LATCHKEY_METRICS_PORT, _HOST, _TOKEN); see operations/metrics-config.ts. */
+  readonly metrics: MetricsConfig
   /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
   readonly demo: boolean
 }
@@ -107,6 +110,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     rateLimits: rateLimitConfig(env),
     trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),
     secrets: parseSecrets(env.LATCHKEY_SECRET, env.LATCHKEY_SECRET_PREVIOUS),
+    metrics: metricsConfig(env, port),
     demo: input.demo ?? false,
   }
 }

@@ -5,6 +5,8 @@ import type { AuditLog } from './audit.js'
 import type { Config } from './config.js'
 import type { KeyRing } from './keys/key-ring.js'
 import type { Logger } from './logger.js'
+import type { Metrics } from './operations/metrics.js'
+import type { Readiness } from './operations/readiness.js'
 import type { Limits } from './rate-limits/limits.js'
 
 export interface Deps {
@@ -16,4 +18,8 @@ export interface Deps {
   /** The audit log: `audit.record(c, event)` never throws. */
   readonly audit: AuditLog
   readonly limits: Limits
+  /** Prometheus metrics of this process; null when /metrics is served nowhere (nothing is measured). */
+  readonly metrics: Metrics | null
+  /** What /readyz answers: draining, store reachable, migrations done. */
+  readonly readiness: Readiness
 }

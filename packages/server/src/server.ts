@@ -14,9 +14,16 @@ import type { Config } from './config.js'
 import type { Deps } from './deps.js'
 import { clientIp } from './http/client-ip.js'
 import { KeyRing } from './keys/key-ring.js'
+import { ensureManagementApi } from './management/system-api.js'
 import { loadKeyEncryption } from './keys/secret.js'
 import { prepareStoredKeys } from './keys/stored-keys.js'
 import { createLogger, type Logger } from './logger.js'
+import { countAuditEvent } from './operations/audit-metrics.js'
+import { metricsExposed } from './operations/metrics-config.js'
+import { startMetricsServer } from './operations/metrics-server.js'
+import { Metrics } from './operations/metrics.js'
+import { Readiness, type ReadinessOptions } from './operations/readiness.js'
+import { instrumentStore } from './operations/store-metrics.js'
 import { openLimits } from './rate-limits/limits.js'
 import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
@@ -24,7 +31,10 @@ import { startRotationSchedule } from './keys/rotation-schedule.js'
 export interface RunningServer {
   readonly url: string
   readonly port: number
+  /** `http://HOST:PORT/metrics` when LATCHKEY_METRICS_PORT gives /metrics a port of its own; else null. */
+  readonly metricsUrl: string | null
   readonly deps: Deps
+  /** Draining first (/readyz answers 503), then stops accepting connections, finishes in-flight requests, closes the store. */
   close(): Promise<void>
 }
 
@@ -42,12 +52,17 @@ export interface StartOptions {
   readonly store?: Store
   /** Overrides HTTP_TIMEOUTS (tests use short ones). */
   readonly httpTimeouts?: HttpTimeouts
+  /** Overrides the readiness probe's store timeout and cache (READINESS_DEFAULTS). */
+  readonly readiness?: ReadinessOptions
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel)
   const clock = options.clock ?? systemClock
-  const store = options.store ?? (await openAndMigrate(config.db))
+  // Measured only when /metrics is served somewhere: nobody could read the numbers otherwise.
+  const metrics = metricsExposed(config.metrics) ? new Metrics() : null
+  const opened = options.store ?? (await openAndMigrate(config.db))
+  const store = metrics ? instrumentStore(opened, metrics) : opened
   let keys: KeyRing
   try {
     const { encryption, createdKeyFile } = loadKeyEncryption(config.secrets, config.db)
@@ -56,17 +71,35 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (sealed.length > 0) log.info({ kids: sealed, kek: encryption.current.id }, 'encrypted signing keys stored in plaintext')
     keys = new KeyRing(store, clock, encryption)
     await keys.ensureKey()
+    await ensureManagementApi(store, config.issuer, clock.now())
   } catch (error) {
     if (!options.store) await store.close()
     throw error
   }
-  const limits = await openLimits(config.rateLimits, config.db, log).catch(async (error: unknown) => {
+  const onRefused = metrics ? (limit: string) => metrics.rateLimitRejections.inc({ limit }) : undefined
+  const limits = await openLimits(config.rateLimits, config.db, log, onRefused).catch(async (error: unknown) => {
     if (!options.store) await store.close()
     throw error
   })
-  const audit = new AuditLog({ store, clock, onError: logAuditFailure(log), ipOf: (c) => clientIp(c, config.trustProxy) })
-  const deps: Deps = { config, store, keys, clock, log, limits, audit }
+  const audit = new AuditLog({
+    store,
+    clock,
+    onError: logAuditFailure(log),
+    ipOf: (c) => clientIp(c, config.trustProxy),
+    ...(metrics ? { observe: countAuditEvent(metrics) } : {}),
+  })
+  const readiness = new Readiness(store, log, options.readiness)
+  const deps: Deps = { config, store, keys, clock, log, limits, audit, metrics, readiness }
   const app = createApp(deps)
+  const metricsPort = config.metrics.port
+  const metricsServer =
+    metrics && metricsPort !== null
+      ? await startMetricsServer({ ...config.metrics, port: metricsPort }, metrics).catch(async (error: unknown) => {
+          await limits.close()
+          if (!options.store) await store.close()
+          throw error
+        })
+      : null
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptions(options.httpTimeouts ?? HTTP_TIMEOUTS) }, () => resolve(s))
@@ -78,14 +111,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {
+      readiness.drain()
       stopSweeper()
       stopRotation()
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
     })
+      .then(() => metricsServer?.close())
       .then(() => limits.close())
       .then(() => store.close()))
-  return { url, port, deps, close }
+  return { url, port, metricsUrl: metricsServer?.url ?? null, deps, close }
 }
 
 function serverOptions(t: HttpTimeouts) {

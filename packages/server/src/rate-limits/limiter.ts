@@ -35,7 +35,7 @@ export class Limiter {
       if (rejection instanceof RateLimiterRes) {
         // Once per window, not once per refused request: an attack must not flood the logs.
         if (rejection.consumedPoints === this.limit.points + 1) this.#log.info({ limit: this.name }, 'rate limit reached')
-        throw rateLimited(this.limit.points, rejection.msBeforeNext, describe)
+        throw rateLimited(this.limit.points, rejection.msBeforeNext, describe, this.name)
       }
       throw rejection
     }

@@ -10,7 +10,7 @@ import { LIMITS, type LimitName, type RateLimitConfig } from './config.js'
 import { Limiter, bucketKey } from './limiter.js'
 import { admitLogin, type LoginAttempt } from './login-attempts.js'
 import { admitTokenRequest, type TokenAdmission, type TokenRequestFacts } from './token-admission.js'
-import { tryAgainIn } from './too-many-requests.js'
+import { RateLimited, tryAgainIn } from './too-many-requests.js'
 
 export type PerIpLimit = 'authorize' | 'login'
 
@@ -48,8 +48,20 @@ export function ipKey(ip: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`
 }
 
+/** Told the bucket's name each time a limit refuses a request (the metrics count them). */
+export type OnRefused = (limit: string) => void
+
+/** Reports a refusal on its way out. */
+function reporting<T>(onRefused: OnRefused | undefined, work: Promise<T>): Promise<T> {
+  if (!onRefused) return work
+  return work.catch((err: unknown) => {
+    if (err instanceof RateLimited) onRefused(err.limit)
+    throw err
+  })
+}
+
 /** Builds the buckets on the backend the configuration and database call for. */
-export async function openLimits(config: RateLimitConfig, db: string, log: Logger): Promise<Limits> {
+export async function openLimits(config: RateLimitConfig, db: string, log: Logger, onRefused?: OnRefused): Promise<Limits> {
   if (!config.enabled) return noLimits
   const backend = await openBackend(config, db, log)
   const limiter = (name: LimitName) => {
@@ -69,10 +81,10 @@ export async function openLimits(config: RateLimitConfig, db: string, log: Logge
     enabled: true,
     backend: backend.kind,
     async perIp(name, ip) {
-      await perIp[name].take(bucketKey(ipKey(ip)), tryAgainIn)
+      await reporting(onRefused, perIp[name].take(bucketKey(ipKey(ip)), tryAgainIn))
     },
-    admitToken: (facts) => admitTokenRequest(token, { ...facts, ip: ipKey(facts.ip) }),
-    admitLogin: (ip, email) => admitLogin(login, log, ipKey(ip), email),
+    admitToken: (facts) => reporting(onRefused, admitTokenRequest(token, { ...facts, ip: ipKey(facts.ip) })),
+    admitLogin: (ip, email) => reporting(onRefused, admitLogin(login, log, ipKey(ip), email)),
     close: () => backend.close(),
   }
 }

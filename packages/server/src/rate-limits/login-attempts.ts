@@ -56,7 +56,7 @@ export async function admitLogin(limiters: LoginLimiters, log: Logger, ip: strin
 
   const delay = await loginDelay.peek(key)
   if (delay !== null && delay.consumedPoints > loginDelay.limit.points && delay.msBeforeNext > 0)
-    throw rateLimited(loginFailures.limit.points, delay.msBeforeNext, tooManyAttempts)
+    throw rateLimited(loginFailures.limit.points, delay.msBeforeNext, tooManyAttempts, loginDelay.name)
   const reserved = await loginFailures.take(key, tooManyAttempts)
   const failures = reserved.consumedPoints
 

@@ -17,11 +17,14 @@ export const TOO_MANY_REQUESTS =
 export class RateLimited extends OAuthError {
   readonly headers: Readonly<Record<string, string>>
   readonly retryAfterSeconds: number
-  constructor(description: string, headers: Record<string, string>, retryAfterSeconds: number) {
+  /** The bucket that refused (`token`, `login-failures`, …): a fixed name, for the metrics. */
+  readonly limit: string
+  constructor(description: string, headers: Record<string, string>, retryAfterSeconds: number, limit = 'unnamed') {
     super('too_many_requests', description, 429)
     this.name = 'RateLimited'
     this.headers = headers
     this.retryAfterSeconds = retryAfterSeconds
+    this.limit = limit
   }
 }
 
@@ -55,11 +58,11 @@ export function retryAfterSeconds(ms: number): number {
 /** Words for the wait, given in whole seconds. */
 export type Describe = (retryAfterSeconds: number) => string
 
-/** The refusal for a bucket of `limit` points that frees up in `msBeforeNext`. */
-export function rateLimited(limit: number, msBeforeNext: number, describe: Describe = () => TOO_MANY_REQUESTS): RateLimited {
+/** The refusal by the bucket `name` of `limit` points that frees up in `msBeforeNext`. */
+export function rateLimited(limit: number, msBeforeNext: number, describe: Describe = () => TOO_MANY_REQUESTS, name?: string): RateLimited {
   const wait = retryAfterSeconds(msBeforeNext)
   const headers = { 'Retry-After': String(wait), ...rateLimitHeaders(limit, { remainingPoints: 0, msBeforeNext }) }
-  return new RateLimited(describe(wait), headers, wait)
+  return new RateLimited(describe(wait), headers, wait, name)
 }
 
 /** The HTML answer for browser-facing endpoints (/authorize, the login form). */
