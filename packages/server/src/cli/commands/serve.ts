@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
         process.exit(2)
       }
       handleSignals(running, log)
-      log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@') }, 'listening')
+      log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@'), ...(running.metricsUrl ? { metrics: running.metricsUrl } : {}) }, 'listening')
       if (opts.demo) {
         await seedDemo(running.deps.store, running.deps.clock, config.issuer)
         if (await running.deps.store.applications.get(DEMO.clientId)) process.stdout.write(demoInstructions(config.issuer))
