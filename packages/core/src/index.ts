@@ -71,7 +71,7 @@ export {
   DEFAULT_REFRESH_POLICY,
 } from './registration/applications.js'
 export type { ApplicationInput } from './registration/applications.js'
-export { createApi, updateApi, DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME } from './registration/apis.js'
+export { createApi, updateApi, checkApiChangeable, DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME } from './registration/apis.js'
 export type { ApiInput } from './registration/apis.js'
 export { createClientGrant, updateClientGrant, newClientGrantId, clientGrantInput } from './registration/client-grants.js'
 export type { ClientGrantInput, ClientGrantTargets, ClientGrantUpdate } from './registration/client-grants.js'
@@ -85,5 +85,36 @@ export {
   CLIENT_ASSERTION_CLOCK_SKEW_SECONDS,
 } from './client-auth/private-key-jwt.js'
 export type { ClientAssertionCheck } from './client-auth/private-key-jwt.js'
-export { createUser, updateUser, checkPassword, MIN_PASSWORD_LENGTH } from './registration/users.js'
+export { createUser, updateUser, checkPassword, MIN_PASSWORD_LENGTH, MAX_METADATA_BYTES } from './registration/users.js'
 export type { UserInput } from './registration/users.js'
+
+export {
+  createOrganization,
+  updateOrganization,
+  organizationLabel,
+  checkRoles,
+  createInvitation,
+  invitationUrl,
+  invitationLoginUri,
+  isOrganizationId,
+  isTicketShape,
+  newOrganizationId,
+  newInvitationId,
+  randomAlphanumeric,
+  ORGANIZATION_NAME,
+  DEFAULT_INVITATION_TTL_SECONDS,
+  MAX_INVITATION_TTL_SECONDS,
+  MAX_ROLES,
+} from './registration/organizations.js'
+export type { OrganizationInput, InvitationInput } from './registration/organizations.js'
+export {
+  findOrganization,
+  notAMember,
+  resolveOrganization,
+  NO_ORGANIZATION_FOUND,
+  ORGANIZATION_REQUIRED,
+  ORGANIZATIONS_NOT_USED,
+  INVITATION_INVALID,
+} from './authorize/organization.js'
+export type { OrganizationLookups, OrganizationResolution } from './authorize/organization.js'
+export { organizationClaims } from './tokens/id-token.js'

@@ -7,6 +7,8 @@ import type {
   ApiRecord,
   ApplicationRecord,
   AuthorizationCodeRecord,
+  InvitationRecord,
+  OrganizationRecord,
   ClientGrantRecord,
   RefreshTokenRecord,
   UserRecord,
@@ -72,6 +74,20 @@ export interface ApplicationLookupPort {
   get(clientId: string): Promise<ApplicationRecord | null>
 }
 
+/** Organizations as /authorize and the grants see them. */
+export interface OrganizationLookupPort {
+  get(id: string): Promise<OrganizationRecord | null>
+  /** By name, case-insensitively. */
+  findByName(name: string): Promise<OrganizationRecord | null>
+  isMember(orgId: string, userId: string): Promise<boolean>
+}
+
+export interface InvitationLookupPort {
+  get(id: string): Promise<InvitationRecord | null>
+  /** The invitation whatever its state (expired, consumed), so /authorize can say which. */
+  findByTicketHash(ticketHash: string): Promise<InvitationRecord | null>
+}
+
 export interface ClientGrantLookupPort {
   /** The grant of one application for one API (audience compared exactly), or null. */
   find(clientId: string, audience: string): Promise<ClientGrantRecord | null>
@@ -83,5 +99,6 @@ export interface GrantStore {
   readonly refreshTokens: RefreshTokenPort
   readonly apis: ApiLookupPort
   readonly users: UserLookupPort
+  readonly organizations: OrganizationLookupPort
   readonly clientGrants: ClientGrantLookupPort
 }

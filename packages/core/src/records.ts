@@ -8,6 +8,10 @@ import type { JWK } from 'jose'
 export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive'
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt'
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
+/** `deny`: organizations are not used; `allow`: optional; `require`: every login names one. */
+export type OrganizationUsage = 'deny' | 'allow' | 'require'
+/** `no_prompt`: a login without an organization fails; `pre_login_prompt`: the user is asked its name. */
+export type OrganizationRequireBehavior = 'no_prompt' | 'pre_login_prompt'
 
 export interface RefreshTokenPolicy {
   /** Seconds within which the immediately previous, rotated-out token may be used again (tabs racing). */
@@ -38,6 +42,15 @@ export interface ApplicationRecord {
   /** First-party apps may skip consent for APIs that allow it; third-party apps always see consent. */
   readonly isFirstParty: boolean
   readonly refreshToken: RefreshTokenPolicy
+  /** Auth0's "Type of Users": whether /authorize takes an `organization` (see OrganizationUsage). */
+  readonly organizationUsage: OrganizationUsage
+  /** With usage `require` and no `organization` given: an error, or a page asking for its name. */
+  readonly organizationRequireBehavior: OrganizationRequireBehavior
+  /**
+   * Auth0's "Application Login URI" (`initiate_login_uri`): where invitation links send people.
+   * Null: the origin of the first callback.
+   */
+  readonly initiateLoginUri: string | null
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -79,6 +92,11 @@ export interface ApiRecord {
   readonly tokenLifetime: number
   readonly skipConsentForFirstParty: boolean
   readonly signingAlg: 'RS256'
+  /**
+   * Latchkey's own API (the Management API, `{issuer}api/v2/`): kept by the server at every start,
+   * never changed or deleted by hand. Absent or false for every API people register.
+   */
+  readonly isSystem?: boolean
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -92,6 +110,13 @@ export interface UserRecord {
   readonly name: string | null
   readonly nickname: string | null
   readonly picture: string | null
+  /** Auth0's `given_name` and `family_name` (absent or null: none). */
+  readonly givenName?: string | null
+  readonly familyName?: string | null
+  /** Auth0's `user_metadata`: what the user may see and change (preferences). Absent: empty. */
+  readonly userMetadata?: Readonly<Record<string, unknown>>
+  /** Auth0's `app_metadata`: what applications keep about the user (plan, roles). Absent: empty. */
+  readonly appMetadata?: Readonly<Record<string, unknown>>
   /** argon2id PHC string. */
   readonly passwordHash: string
   readonly blocked: boolean
@@ -135,7 +160,9 @@ export interface AuthorizationRequest {
   readonly maxAge: number | null
   readonly loginHint: string | null
   readonly screenHint: string | null
+  /** The organization's id (`org_…`), resolved from the id or name the app sent. */
   readonly organization: string | null
+  /** The invitation's id (`uinv_…`) once its ticket was checked: never the ticket itself. */
   readonly invitation: string | null
   /** RFC 9449 §10: the thumbprint of the key the code will be redeemed with (absent: unbound). */
   readonly dpopJkt?: string
@@ -180,6 +207,7 @@ export interface AuthorizationCodeRecord {
   readonly nonce: string | null
   readonly authTime: number
   readonly sid: string | null
+  /** The id of the organization the user logged in to: its tokens carry `org_id` and `org_name`. */
   readonly organization: string | null
   readonly createdAt: number
   readonly expiresAt: number
@@ -199,6 +227,7 @@ export interface RefreshTokenRecord {
   readonly audience: string | null
   readonly authTime: number
   readonly sid: string | null
+  /** The id of the organization the user logged in to: its tokens carry `org_id` and `org_name`. */
   readonly organization: string | null
   readonly createdAt: number
   /** Idle expiry of this token. */
@@ -229,4 +258,61 @@ export interface SigningKeyRecord {
   readonly createdAt: number
   /** When the key starts signing. It is published in the JWKS from createdAt. */
   readonly activatesAt: number
+}
+
+/**
+ * An organization (Auth0's Organizations): a business customer whose members log in to it, with
+ * `org_id` and `org_name` in their tokens.
+ */
+export interface OrganizationRecord {
+  /** `org_` and 16 letters or digits. */
+  readonly id: string
+  /** Unique; lower-case letters, digits, `-` and `_` (3–50), never starting with `org_`. */
+  readonly name: string
+  /** What the login page shows; null: the name. */
+  readonly displayName: string | null
+  readonly branding: OrganizationBranding | null
+  /** Up to 25 string values, as Auth0 allows. */
+  readonly metadata: Readonly<Record<string, string>>
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface OrganizationBranding {
+  /** https URL of the logo. */
+  readonly logoUrl?: string
+  /** `#rrggbb` */
+  readonly primaryColor?: string
+  /** `#rrggbb` */
+  readonly pageBackgroundColor?: string
+}
+
+/** A user's membership of an organization, with the role names given to them there. */
+export interface OrganizationMemberRecord {
+  readonly orgId: string
+  readonly userId: string
+  readonly roles: readonly string[]
+  readonly createdAt: number
+}
+
+/**
+ * An invitation to join an organization through one application. The ticket travels in the link;
+ * only its SHA-256 is kept. It is consumed once, atomically, when the invitee logs in or signs up.
+ */
+export interface InvitationRecord {
+  /** `uinv_` and 16 letters or digits. */
+  readonly id: string
+  readonly orgId: string
+  /** The application whose login URI the link points to, and the only one it may be accepted through. */
+  readonly clientId: string
+  readonly inviterName: string
+  /** Lower-cased. */
+  readonly inviteeEmail: string
+  /** Role names the invitee gets on joining. */
+  readonly roles: readonly string[]
+  /** SHA-256 (base64url) of the ticket. */
+  readonly ticketHash: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly consumedAt: number | null
 }

@@ -12,12 +12,15 @@ import { appCors, originRegistry, publicCors } from './http/cors.js'
 import { oauthErrorResponse, toOAuthError } from './http/oauth-error.js'
 import { pageResponse, securityHeaders } from './http/page-headers.js'
 import { requestLog } from './http/request-log.js'
+import { mountManagementApi } from './management/router.js'
 import { requestMetrics } from './operations/request-metrics.js'
 import { operationsRoutes } from './operations/routes.js'
 import { authorizeRoutes } from './routes/authorize.js'
 import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { loginRoutes } from './routes/login.js'
+import { organizationPromptRoutes } from './routes/organization-prompt.js'
+import { signupRoutes } from './routes/signup.js'
 import { logoutRoutes } from './routes/logout.js'
 import { playgroundRoutes } from './routes/playground.js'
 import { revokeRoutes } from './routes/revoke.js'
@@ -61,10 +64,13 @@ export function createApp(deps: Deps): Hono {
   discoveryRoutes(app, deps)
   authorizeRoutes(app, deps)
   loginRoutes(app, deps)
+  signupRoutes(app, deps)
+  organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)
   tokenRoutes(app, deps)
   userinfoRoutes(app, deps)
   revokeRoutes(app, deps)
+  mountManagementApi(app, deps)
   logoutRoutes(app, deps)
   if (deps.config.demo) playgroundRoutes(app, deps)
 
@@ -78,6 +84,8 @@ export function createApp(deps: Deps): Hono {
     '/v2/logout': 'GET',
     '/u/login': 'GET, POST',
     '/u/consent': 'GET, POST',
+    '/u/signup': 'GET, POST',
+    '/u/organization': 'GET, POST',
   }
   for (const [path, allow] of Object.entries(methods)) {
     app.all(path, (c) => {

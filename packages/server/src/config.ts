@@ -24,13 +24,13 @@ export interface Config {
   readonly interactionSeconds: number
   /** Rotate the signing key automatically when it is older than this many seconds; null: never. */
   readonly keyRotationSeconds: number | null
-  /** Days audit events are kept (env LATCHKEY_AUDIT_RETENTION_DAYS, default 30); 0 keeps them forever. */
-  readonly auditRetentionDays: number
   /**
    * DPoP (RFC 9449): every proof at the token endpoint and /userinfo must carry a server nonce
    * (env LATCHKEY_DPOP_REQUIRE_NONCE). Off by default, as in node-oidc-provider; see dpop/proofs.ts.
    */
   readonly dpopRequireNonce: boolean
+  /** Days audit events are kept (env LATCHKEY_AUDIT_RETENTION_DAYS, default 30); 0 keeps them forever. */
+  readonly auditRetentionDays: number
   /** Rate limits and brute-force protection (LATCHKEY_RATE_LIMITS, LATCHKEY_RATE_LIMIT_*, LATCHKEY_REDIS_URL). */
   readonly rateLimits: RateLimitConfig
   /** Which X-Forwarded-For entries to believe for the client IP (LATCHKEY_TRUST_PROXY); none by default. */
@@ -42,6 +42,11 @@ export interface Config {
   readonly secrets: readonly string[]
   /** Where /metrics is served (LATCHKEY_METRICS_PORT, _HOST, _TOKEN); see operations/metrics-config.ts. */
   readonly metrics: MetricsConfig
+  /**
+   * Whether people may create their own accounts at /u/signup (env LATCHKEY_SIGNUP=on|off, default
+   * off). Invitations let their invitee sign up either way.
+   */
+  readonly signup: boolean
   /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
   readonly demo: boolean
 }
@@ -71,7 +76,16 @@ export interface ConfigInput {
   /** Days between automatic key rotations (env LATCHKEY_KEY_ROTATION_DAYS); absent or 0: off. */
   keyRotationDays?: string | number | undefined
   dpopRequireNonce?: boolean | undefined
+  signup?: boolean | undefined
   demo?: boolean | undefined
+}
+
+function signupSetting(value: string | undefined): boolean {
+  if (value === undefined) return false
+  const v = value.trim().toLowerCase()
+  if (v === 'on' || v === 'true' || v === '1') return true
+  if (v === 'off' || v === 'false' || v === '0') return false
+  throw new Error('LATCHKEY_SIGNUP must be on or off')
 }
 
 function retentionDays(value: string | undefined): number {
@@ -105,12 +119,13 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     session: { idleSeconds: 3 * 86_400, absoluteSeconds: 7 * 86_400 },
     interactionSeconds: 3600,
     keyRotationSeconds: rotationSeconds(input.keyRotationDays ?? env.LATCHKEY_KEY_ROTATION_DAYS),
-    auditRetentionDays: retentionDays(env.LATCHKEY_AUDIT_RETENTION_DAYS),
     dpopRequireNonce: requireNonceSetting(input.dpopRequireNonce ?? env.LATCHKEY_DPOP_REQUIRE_NONCE),
+    auditRetentionDays: retentionDays(env.LATCHKEY_AUDIT_RETENTION_DAYS),
     rateLimits: rateLimitConfig(env),
     trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),
     secrets: parseSecrets(env.LATCHKEY_SECRET, env.LATCHKEY_SECRET_PREVIOUS),
     metrics: metricsConfig(env, port),
+    signup: input.signup ?? signupSetting(env.LATCHKEY_SIGNUP),
     demo: input.demo ?? false,
   }
 }

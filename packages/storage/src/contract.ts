@@ -15,6 +15,9 @@ import type {
   ClientJwks,
   ConsentRecord,
   InteractionRecord,
+  InvitationRecord,
+  OrganizationMemberRecord,
+  OrganizationRecord,
   SigningKeyRecord,
   SsoSessionRecord,
   UserRecord,
@@ -24,6 +27,8 @@ import type {
   ApplicationLookupPort,
   ClientGrantLookupPort,
   CodePort,
+  InvitationLookupPort,
+  OrganizationLookupPort,
   ReplayGuardPort,
   RefreshTokenPort,
   UserLookupPort,
@@ -77,6 +82,14 @@ export interface ApiRepo extends ApiLookupPort {
   delete(id: string): Promise<boolean>
   /** The longest access-token lifetime of any API, in seconds (0 when there is none). */
   maxTokenLifetime(): Promise<number>
+  /** The system API (Latchkey's Management API), or null before the server first started. */
+  findSystem(): Promise<ApiRecord | null>
+  /**
+   * Changes an API's identifier and the audience of its client grants, in one transaction (the
+   * server does this for the system API when the issuer changed). Throws ConflictError when the
+   * identifier is taken; null when there is no such API.
+   */
+  changeIdentifier(id: string, identifier: string, now: number): Promise<ApiRecord | null>
 }
 
 export interface UserRepo extends UserLookupPort {
@@ -105,8 +118,11 @@ export interface SsoSessionRepo {
   end(idHash: string, now: number): Promise<boolean>
   /** Ends every session of a user (block, delete, password change). */
   endAllForUser(userId: string, now: number): Promise<number>
-  /** Removes sessions that ended or expired (idle or absolute) before `now`. Returns how many. */
-  deleteExpired(now: number): Promise<number>
+  /**
+   * Removes at most `batchSize` sessions that ended or expired (idle or absolute) before `now`, in
+   * one statement. Returns how many.
+   */
+  deleteExpired(now: number, batchSize: number): Promise<number>
 }
 
 export interface InteractionRepo {
@@ -117,8 +133,16 @@ export interface InteractionRepo {
   setAuthenticated(id: string, userId: string, sessionSid: string, authTime: number): Promise<void>
   /** Atomically deletes and returns it: an interaction completes once. */
   take(id: string, now: number): Promise<InteractionRecord | null>
-  /** Removes interactions that expired before `now`. Returns how many. */
-  deleteExpired(now: number): Promise<number>
+  /** Removes at most `batchSize` interactions that expired before `now`, in one statement. Returns how many. */
+  deleteExpired(now: number, batchSize: number): Promise<number>
+}
+
+/** Which consents to list or count; every condition given must hold. */
+export interface ConsentFilter {
+  readonly userId?: string
+  readonly clientId?: string
+  /** The API identifier, or '' for consents to the OpenID scopes alone. */
+  readonly audience?: string
 }
 
 export interface ConsentRepo {
@@ -126,23 +150,37 @@ export interface ConsentRepo {
   /** Inserts, or adds the scopes to the existing consent (the union). */
   grant(userId: string, clientId: string, audience: string, scopes: readonly string[], now: number): Promise<ConsentRecord>
   revoke(userId: string, clientId: string): Promise<number>
+  /** Oldest first (creation time, then user, client and audience); `Page` as elsewhere. */
+  list(filter?: ConsentFilter & Page): Promise<ConsentRecord[]>
+  count(filter?: ConsentFilter): Promise<number>
+  /** Removes one consent. Returns whether there was one. */
+  delete(userId: string, clientId: string, audience: string): Promise<boolean>
+  /** Removes every consent of a user. Returns how many. */
+  deleteForUser(userId: string): Promise<number>
 }
 
 export interface AuthorizationCodeRepo extends CodePort {
   insert(record: AuthorizationCodeRecord): Promise<void>
-  /** Removes codes that expired before `now`. Returns how many. */
-  deleteExpired(now: number): Promise<number>
+  /** Removes at most `batchSize` codes that expired before `now`, in one statement. Returns how many. */
+  deleteExpired(now: number, batchSize: number): Promise<number>
 }
 
 export interface RefreshTokenRepo extends RefreshTokenPort {
   /** Revokes every refresh token of a user (blocked, deleted, password changed). */
   revokeForUser(userId: string, now: number): Promise<number>
+  /**
+   * Removes at most `batchSize` tokens whose `expiresAt` passed before `before` (issued tokens never
+   * outlive their family), and at most `batchSize` revocation markers written before it, in one
+   * statement each. Returns how many rows went. Callers pass a time well in the past: a marker only
+   * matters while a token of its grant or family may still be written by a request in flight.
+   */
+  deleteExpired(before: number, batchSize: number): Promise<number>
 }
 
 /** One-time keys (DPoP proof `jti`s), so a proof replayed to any node is refused. */
 export interface ReplayGuardRepo extends ReplayGuardPort {
-  /** Removes keys whose use expired at or before `now`. Returns how many. */
-  deleteExpired(now: number): Promise<number>
+  /** Removes at most `batchSize` keys whose use expired at or before `now`, in one statement. Returns how many. */
+  deleteExpired(now: number, batchSize: number): Promise<number>
 }
 
 export interface SigningKeyRepo {
@@ -201,6 +239,12 @@ export interface AuditLogRepo {
   /** Newest first (time, then id); `Page` as elsewhere (50 per page by default, at most 100). */
   list(filter?: AuditLogFilter & Page): Promise<AuditEventRecord[]>
   count(filter?: AuditLogFilter): Promise<number>
+  get(id: string): Promise<AuditEventRecord | null>
+  /**
+   * Checkpoint reading (Auth0's `from` and `take`): at most `take` events recorded after the one with
+   * id `afterId` (ids sort by time), oldest first. The id need not exist any more.
+   */
+  listAfter(afterId: string, take: number): Promise<AuditEventRecord[]>
   /** Deletes at most `batchSize` of the oldest events before `cutoff`, in one statement. Returns how many. */
   deleteOlderThan(cutoff: number, batchSize: number): Promise<number>
 }
@@ -209,6 +253,94 @@ export interface AuditLogRepo {
 export interface MigrationStatus {
   readonly applied: readonly string[]
   readonly pending: readonly string[]
+}
+
+/** Cached elsewhere, so a write tells other processes: applications (CORS origins), APIs (token lifetimes), signing keys. */
+export type ChangeTopic = 'applications' | 'apis' | 'signing-keys'
+
+/**
+ * Change notices between the processes that share the database, so a cache can drop what changed
+ * at once rather than at its next refresh. Every write through the application, API and signing-key
+ * repos publishes one (inside a transaction: when it commits). PostgreSQL: NOTIFY, heard on one
+ * LISTEN connection per store, opened by the first listener and reopened when lost (listeners then
+ * hear `'all'`: notices may have been missed meanwhile). SQLite: this store's own writes only, at once.
+ */
+export interface ChangeFeed {
+  /** Calls `listener` for each change from now on; returns a function that stops it. */
+  listen(listener: (topic: ChangeTopic | 'all') => void): () => void
+  /**
+   * Resolves once changes made by other processes reach the listeners (at once on SQLite). Rejects
+   * when the database cannot be reached; listening is then retried in the background.
+   */
+  ready(): Promise<void>
+}
+
+export type ExclusiveResult<T> = { readonly ran: true; readonly value: T } | { readonly ran: false }
+
+export type OrganizationPatch = Partial<Omit<OrganizationRecord, 'id' | 'createdAt'>>
+
+/** Checkpoint paging (Auth0's `from` / `take`): ordered by id, `next` is where the next page starts. */
+export interface Checkpoint {
+  /** The `next` of the previous page; absent for the first. */
+  readonly from?: string
+  /** 50 by default, at most 100. */
+  readonly take?: number
+}
+
+export interface CheckpointPage<T> {
+  readonly items: T[]
+  /** Absent on the last page. */
+  readonly next?: string
+}
+
+export interface OrganizationRepo extends OrganizationLookupPort {
+  /** Throws ConflictError when the name (or id) is taken. */
+  insert(record: OrganizationRecord): Promise<void>
+  /** Oldest first. */
+  list(page?: Page): Promise<OrganizationRecord[]>
+  /** By id. */
+  listFrom(checkpoint?: Checkpoint): Promise<CheckpointPage<OrganizationRecord>>
+  count(): Promise<number>
+  /** Throws ConflictError when a new name is taken. Returns null when there is no such organization. */
+  update(id: string, patch: OrganizationPatch): Promise<OrganizationRecord | null>
+  /**
+   * Deletes the organization with its members and invitations, and the codes and refresh tokens
+   * issued for it, in one transaction. The users stay.
+   */
+  delete(id: string): Promise<boolean>
+
+  /**
+   * Makes the user a member with `roles` (atomic upsert): a member already there keeps their
+   * membership and gains the roles they did not have. `added` says whether they were new.
+   */
+  addMember(orgId: string, userId: string, roles: readonly string[], now: number): Promise<{ member: OrganizationMemberRecord; added: boolean }>
+  getMember(orgId: string, userId: string): Promise<OrganizationMemberRecord | null>
+  /** Replaces a member's roles; null when they are not a member. */
+  setMemberRoles(orgId: string, userId: string, roles: readonly string[]): Promise<OrganizationMemberRecord | null>
+  removeMember(orgId: string, userId: string): Promise<boolean>
+  /** Oldest membership first. */
+  listMembers(orgId: string, page?: Page): Promise<OrganizationMemberRecord[]>
+  /** By user id. */
+  listMembersFrom(orgId: string, checkpoint?: Checkpoint): Promise<CheckpointPage<OrganizationMemberRecord>>
+  countMembers(orgId: string): Promise<number>
+  /** The organizations a user belongs to, oldest membership first (at most 100). */
+  listForUser(userId: string): Promise<OrganizationRecord[]>
+}
+
+export interface InvitationRepo extends InvitationLookupPort {
+  /** Throws ConflictError when the id or ticket hash is taken. */
+  insert(record: InvitationRecord): Promise<void>
+  /** Oldest first, whatever their state. */
+  listForOrganization(orgId: string, page?: Page): Promise<InvitationRecord[]>
+  countForOrganization(orgId: string): Promise<number>
+  /**
+   * Atomically marks the invitation consumed and returns it, to exactly one caller, and only while
+   * unconsumed and before `expiresAt` (one `UPDATE … RETURNING`). Every other caller gets null.
+   */
+  consume(id: string, now: number): Promise<InvitationRecord | null>
+  delete(id: string): Promise<boolean>
+  /** Removes at most `batchSize` invitations that expired, or were consumed, before `cutoff`, in one statement. Returns how many. */
+  deleteExpired(cutoff: number, batchSize: number): Promise<number>
 }
 
 export interface Store {
@@ -224,6 +356,8 @@ export interface Store {
   readonly signingKeys: SigningKeyRepo
   readonly replayGuard: ReplayGuardRepo
   readonly logs: AuditLogRepo
+  readonly organizations: OrganizationRepo
+  readonly invitations: InvitationRepo
   readonly clientGrants: ClientGrantRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
@@ -235,6 +369,15 @@ export interface Store {
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>
   /** Applies pending versioned migrations. Safe to call from several processes at once. */
   migrate(): Promise<void>
+  /** Notices of changes to what other processes cache. */
+  readonly changes: ChangeFeed
+  /**
+   * Runs fn unless another caller holds the lock `name`, without waiting for it. PostgreSQL: an
+   * advisory lock on a session of its own, scoped to the store's schema: one holder among every
+   * process on the database, released when fn settles or when that session dies with its node.
+   * SQLite: one holder among this store's callers. Not available on a transaction's store.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<ExclusiveResult<T>>
   /**
    * The migrations this database has applied and those of this build still pending, in one small
    * query (readiness probes call it). Throws when the database cannot be reached.

@@ -12,9 +12,11 @@ import { auditLogGuarantees } from './contract/audit-log.js'
 import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
 import { clientGrantGuarantees } from './contract/client-grants.js'
 import { consentGuarantees } from './contract/consents.js'
+import { coordinationGuarantees } from './contract/coordination.js'
 import { dpopGuarantees } from './contract/dpop.js'
 import { interactionGuarantees } from './contract/interactions.js'
 import { migrationGuarantees } from './contract/migrations.js'
+import { organizationGuarantees } from './contract/organizations.js'
 import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
 import { sessionGuarantees } from './contract/sessions.js'
 import { signingKeyGuarantees } from './contract/signing-keys.js'
@@ -64,6 +66,8 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     dpopGuarantees(current)
     clientGrantGuarantees(current)
     auditLogGuarantees(current)
+    organizationGuarantees(current)
     migrationGuarantees(current)
+    coordinationGuarantees(current)
   })
 }

@@ -9,6 +9,8 @@ import type {
   AuthorizationRequest,
   ClientGrantRecord,
   InteractionRecord,
+  InvitationRecord,
+  OrganizationRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
   SsoSessionRecord,
@@ -40,6 +42,9 @@ export function application(overrides: Partial<ApplicationRecord> = {}): Applica
     grantTypes: ['authorization_code', 'refresh_token'],
     isFirstParty: true,
     refreshToken: { reuseIntervalSeconds: 0, idleLifetimeSeconds: 1_296_000, absoluteLifetimeSeconds: 2_592_000 },
+    organizationUsage: 'deny',
+    organizationRequireBehavior: 'no_prompt',
+    initiateLoginUri: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -60,6 +65,7 @@ export function api(overrides: Partial<ApiRecord> = {}): ApiRecord {
     tokenLifetime: 86_400,
     skipConsentForFirstParty: false,
     signingAlg: 'RS256',
+    isSystem: false,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -75,6 +81,10 @@ export function user(overrides: Partial<UserRecord> = {}): UserRecord {
     name: null,
     nickname: null,
     picture: null,
+    givenName: null,
+    familyName: null,
+    userMetadata: {},
+    appMetadata: {},
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
     blocked: false,
     lastLoginAt: null,
@@ -199,6 +209,37 @@ export function signingKey(overrides: Partial<SigningKeyRecord> = {}): SigningKe
     privateJwk: JSON.stringify({ kty: 'RSA', kid, n: 'AQAB-n', e: 'AQAB', d: 'private' }),
     createdAt: T0,
     activatesAt: T0,
+    ...overrides,
+  }
+}
+
+export function organization(overrides: Partial<OrganizationRecord> = {}): OrganizationRecord {
+  const id = uniqueId('org').replace(/[^A-Za-z0-9]/g, '')
+  return {
+    id: `org_${id}`,
+    name: `acme-${id.toLowerCase()}`,
+    displayName: 'Acme "Widgets" — Ünïcode',
+    branding: { logoUrl: 'https://img.example/acme.png', primaryColor: '#0059d6' },
+    metadata: { tier: 'gold', region: 'eu' },
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export function invitation(overrides: Partial<InvitationRecord> = {}): InvitationRecord {
+  const id = uniqueId('inv').replace(/[^A-Za-z0-9]/g, '')
+  return {
+    id: `uinv_${id}`,
+    orgId: `org_${id}`,
+    clientId: uniqueId('client'),
+    inviterName: 'Ada Admin',
+    inviteeEmail: `${id}@example.com`,
+    roles: ['editor', 'viewer'],
+    ticketHash: uniqueId('ticket-hash'),
+    createdAt: T0,
+    expiresAt: T0 + 7 * DAY,
+    consumedAt: null,
     ...overrides,
   }
 }

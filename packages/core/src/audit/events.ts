@@ -14,6 +14,11 @@ export const AUDIT_EVENT_TYPES = {
   fu: 'Failed login (invalid email or username)',
   fp: 'Failed login (wrong password)',
   limit_wc: 'Blocked account (too many failed logins)',
+  // Sign-up (/u/signup) and invitations.
+  ss: 'Successful signup',
+  fs: 'Failed signup',
+  invitation_accepted: 'Organization invitation accepted',
+  organization_member_added: 'User added to an organization',
   // Authorization.
   authorization_code_issued: 'Authorization code issued',
   // The token endpoint.

@@ -1,11 +1,18 @@
 /**
- * What an accepted /authorize request needs next: a login, a consent, or nothing (issue the code).
- * With prompt=none, anything but "issue" becomes login_required or consent_required (OIDC Core §3.1.2.6).
+ * What an accepted /authorize request needs next: the organization's name (an app that requires one
+ * and asks for it), a login, a consent, or nothing (issue the code). With prompt=none, anything but
+ * "issue" becomes interaction_required, login_required or consent_required (OIDC Core §3.1.2.6).
+ *
+ * Organizations: only members log in to one. An SSO session of someone who is not a member does not
+ * pass (they log in again, perhaps as someone else); a login within this interaction by a non-member
+ * is refused with Auth0's access_denied. Accepting an invitation always takes a login or sign-up in
+ * the interaction itself, which makes the invitee a member first.
  */
-import { ConsentRequired, LoginRequired } from '../errors.js'
+import { ConsentRequired, InteractionRequired, LoginRequired } from '../errors.js'
+import { notAMember, ORGANIZATION_REQUIRED } from './organization.js'
 import type { ApiRecord, ApplicationRecord, AuthorizationRequest, ConsentRecord, SsoSessionRecord, UserRecord } from '../records.js'
 
-export type NextStep = 'login' | 'consent' | 'issue'
+export type NextStep = 'organization' | 'login' | 'consent' | 'issue'
 
 export interface NextStepInput {
   readonly request: AuthorizationRequest
@@ -19,6 +26,8 @@ export interface NextStepInput {
   readonly authenticatedNow: boolean
   /** True once the user has answered the consent form within this interaction. */
   readonly consentedNow: boolean
+  /** Whether the session's user is a member of `request.organization` (false without either). */
+  readonly isMember: boolean
   readonly now: number
 }
 
@@ -26,6 +35,8 @@ export function needsLogin(input: NextStepInput): boolean {
   const { session, request, now, authenticatedNow } = input
   if (!session || session.user.blocked) return true
   if (authenticatedNow) return false
+  if (request.invitation !== null) return true
+  if (request.organization !== null && !input.isMember) return true
   if (request.prompt.includes('login')) return true
   if (request.maxAge !== null && now - session.record.authTime > request.maxAge * 1000) return true
   return false
@@ -43,10 +54,16 @@ export function needsConsent(input: NextStepInput): boolean {
 }
 
 export function nextStep(input: NextStepInput): NextStep {
+  const { request, app } = input
+  if (request.organization === null && app.organizationUsage === 'require') {
+    if (request.prompt.includes('none')) throw new InteractionRequired(ORGANIZATION_REQUIRED)
+    return 'organization'
+  }
   if (needsLogin(input)) {
     if (input.request.prompt.includes('none')) throw new LoginRequired('Login required')
     return 'login'
   }
+  if (request.organization !== null && !input.isMember && input.session) throw notAMember(input.session.user.id, request.organization)
   if (needsConsent(input)) {
     if (input.request.prompt.includes('none')) throw new ConsentRequired('Consent required')
     return 'consent'

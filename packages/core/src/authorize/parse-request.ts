@@ -15,11 +15,12 @@ import {
 import { isJwkThumbprint } from '../dpop/algorithms.js'
 import { isValidS256Challenge } from '../pkce.js'
 import type { ApiLookupPort, ApplicationLookupPort } from '../ports.js'
-import type { ApiRecord, ApplicationRecord, AuthorizationRequest } from '../records.js'
+import type { ApiRecord, ApplicationRecord, AuthorizationRequest, InvitationRecord, OrganizationRecord } from '../records.js'
 import { resolveRedirectUri } from '../redirect-uri.js'
 import { MAX_PARAM_LENGTH, type RawParams, repeatedNames, single } from '../params.js'
 import { parseScope } from '../scope.js'
 import { grantableScopes } from './grantable-scopes.js'
+import { type OrganizationLookups, resolveOrganization } from './organization.js'
 
 type ResponseMode = AuthorizationRequest['responseMode']
 type Prompt = AuthorizationRequest['prompt'][number]
@@ -36,14 +37,23 @@ export type AuthorizeParseResult =
       readonly responseMode: ResponseMode
       readonly state: string | null
     }
-  | { readonly kind: 'ok'; readonly request: AuthorizationRequest; readonly app: ApplicationRecord; readonly api: ApiRecord | null }
+  | {
+      readonly kind: 'ok'
+      readonly request: AuthorizationRequest
+      readonly app: ApplicationRecord
+      readonly api: ApiRecord | null
+      readonly organization: OrganizationRecord | null
+      readonly invitation: InvitationRecord | null
+    }
 
 const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post', 'web_message']
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account']
 
-export interface AuthorizeLookups {
+export interface AuthorizeLookups extends OrganizationLookups {
   readonly applications: ApplicationLookupPort
   readonly apis: ApiLookupPort
+  /** Epoch ms, for the expiry of invitations. */
+  readonly now: number
 }
 
 export async function parseAuthorizeRequest(params: RawParams, lookups: AuthorizeLookups): Promise<AuthorizeParseResult> {
@@ -124,6 +134,8 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   if (audience !== null) {
     api = await lookups.apis.findByIdentifier(audience)
     if (!api) return fail(new AccessDenied(`Service not found: ${audience}`))
+    // The Management API takes client_credentials tokens only: no user may be issued one.
+    if (api.isSystem) return fail(new AccessDenied(`Service not found: ${audience}`))
   }
   const requestedScope = parseScope(single(params, 'scope'))
   if (requestedScope === null) return fail(new InvalidScope('scope contains invalid characters.'))
@@ -143,10 +155,18 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
     maxAge = Number(maxAgeValue)
   }
 
+  // 7. Organization and invitation (see organization.ts): the organization by id or name; an
+  // invitation's ticket is replaced by the invitation's id, so no ticket is ever stored.
+  const orgs = await resolveOrganization(app, single(params, 'organization'), single(params, 'invitation'), lookups, lookups.now)
+  if (orgs.kind === 'page') return page(orgs.error)
+  if (orgs.kind === 'redirect-error') return fail(orgs.error)
+
   return {
     kind: 'ok',
     app,
     api,
+    organization: orgs.organization,
+    invitation: orgs.invitation,
     request: {
       clientId: app.clientId,
       redirectUri: resolved.uri,
@@ -162,8 +182,8 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
       maxAge,
       loginHint: single(params, 'login_hint') ?? null,
       screenHint: single(params, 'screen_hint') ?? null,
-      organization: single(params, 'organization') ?? null,
-      invitation: single(params, 'invitation') ?? null,
+      organization: orgs.organization?.id ?? null,
+      invitation: orgs.invitation?.id ?? null,
       ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     },
   }

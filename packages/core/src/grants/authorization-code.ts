@@ -1,14 +1,15 @@
 /**
  * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), read top to bottom:
  * presence → atomic consume (a replay revokes what the first redemption issued) → client binding →
- * redirect_uri binding → PKCE → DPoP key binding (RFC 9449 §10) → user still allowed → mint.
+ * redirect_uri binding → PKCE → DPoP key binding (RFC 9449 §10) → user still allowed (and still a
+ * member of the organization the code is for) → mint.
  */
 import { InvalidGrant, InvalidRequest } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import { isValidVerifier, verifyS256 } from '../pkce.js'
 import type { GrantHandler } from './grant.js'
-import { issueTokens, loadApi } from './issue-tokens.js'
+import { issueTokens, loadApi, loadOrganization } from './issue-tokens.js'
 import { ReuseDetected } from './reuse-detected.js'
 
 export const INVALID_CODE = 'Invalid authorization code'
@@ -59,6 +60,7 @@ export const authorizationCode: GrantHandler = {
     if (!user) throw new InvalidGrant(INVALID_CODE)
     if (user.blocked) throw new InvalidGrant('user is blocked')
 
+    const organization = await loadOrganization(ctx, record.organization, user.id)
     const api = await loadApi(ctx, record.audience)
     return issueTokens(ctx, {
       user,
@@ -69,6 +71,7 @@ export const authorizationCode: GrantHandler = {
       sid: record.sid,
       nonce: record.nonce,
       family: null,
+      organization,
     }, api)
   },
 }

@@ -8,7 +8,8 @@ import { formatScope } from '../scope.js'
 import { InvalidGrant } from '../errors.js'
 import { mintAccessToken, USERINFO_ONLY_LIFETIME_SECONDS } from '../tokens/access-token.js'
 import { mintIdToken } from '../tokens/id-token.js'
-import type { ApiRecord, RefreshTokenRecord, UserRecord } from '../records.js'
+import type { ApiRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } from '../records.js'
+import { notAMember } from '../authorize/organization.js'
 import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
 import type { GrantContext, TokenResponse } from './grant.js'
 
@@ -28,6 +29,19 @@ export interface GrantSubject {
   readonly family: { readonly id: string; readonly expiresAt: number } | null
   /** The DPoP key the family's refresh tokens are bound to already (refresh grants). */
   readonly refreshJkt?: string
+  /** The organization the user logged in to (see loadOrganization): in both tokens and the refresh family. */
+  readonly organization?: OrganizationRecord | null
+}
+
+/**
+ * The organization a code or refresh token was issued for, checked again: it still exists and the
+ * user is still a member. Otherwise the grant fails (a removed member's refresh tokens stop working).
+ */
+export async function loadOrganization(ctx: GrantContext, orgId: string | null, userId: string): Promise<OrganizationRecord | null> {
+  if (orgId === null) return null
+  const org = await ctx.store.organizations.get(orgId)
+  if (!org || !(await ctx.store.organizations.isMember(org.id, userId))) throw new InvalidGrant(notAMember(userId, orgId).description)
+  return org
 }
 
 /** The API an audience names; the grant fails if it was deleted since. */
@@ -53,6 +67,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     lifetimeSeconds: lifetime,
     authTime: subject.authTime,
     dpopJkt,
+    organization: subject.organization ?? null,
   })
   const idToken = scope.includes('openid')
     ? await mintIdToken(tokenCtx, {
@@ -62,6 +77,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
         authTime: subject.authTime,
         nonce: subject.nonce,
         sid: subject.sid,
+        organization: subject.organization ?? null,
       })
     : undefined
   const refreshToken =
@@ -95,7 +111,7 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     audience: subject.audience,
     authTime: subject.authTime,
     sid: subject.sid,
-    organization: null,
+    organization: subject.organization?.id ?? null,
     createdAt: now,
     expiresAt: Math.min(now + policy.idleLifetimeSeconds * 1000, familyExpiresAt),
     familyExpiresAt,

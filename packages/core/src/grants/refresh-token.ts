@@ -3,13 +3,15 @@
  * every use returns a new token of the same family; a rotated-out token presented again after the
  * app's reuse interval revokes the whole family. Audience and scope come from the grant; a `scope`
  * parameter may only narrow it. A token bound to a DPoP key needs a proof of that key (RFC 9449 §5).
+ * A family issued for an organization keeps its `org_id` / `org_name` while the user stays a member;
+ * once they are removed (or the organization deleted) the family is revoked.
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import { parseScope } from '../scope.js'
 import type { GrantHandler } from './grant.js'
-import { issueTokens, loadApi } from './issue-tokens.js'
+import { issueTokens, loadApi, loadOrganization } from './issue-tokens.js'
 import { ReuseDetected } from './reuse-detected.js'
 
 export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
@@ -62,6 +64,10 @@ export const refreshToken: GrantHandler = {
       await ctx.store.refreshTokens.revokeFamily(rotated.familyId, now)
       throw new InvalidGrant(user ? 'user is blocked' : INVALID_REFRESH_TOKEN)
     }
+    const organization = await loadOrganization(ctx, rotated.organization, user.id).catch(async (err: unknown) => {
+      await ctx.store.refreshTokens.revokeFamily(rotated.familyId, now)
+      throw err
+    })
 
     return issueTokens(ctx, {
       user,
@@ -74,6 +80,7 @@ export const refreshToken: GrantHandler = {
       nonce: null,
       family: { id: rotated.familyId, expiresAt: rotated.familyExpiresAt },
       ...(rotated.dpopJkt !== undefined ? { refreshJkt: rotated.dpopJkt } : {}),
+      organization,
     }, api)
   },
 }

@@ -4,7 +4,15 @@
  */
 import { z } from 'zod'
 import { randomToken, sha256 } from '../opaque.js'
-import type { AppType, ApplicationRecord, GrantType, RefreshTokenPolicy, TokenEndpointAuthMethod } from '../records.js'
+import type {
+  AppType,
+  ApplicationRecord,
+  GrantType,
+  OrganizationRequireBehavior,
+  OrganizationUsage,
+  RefreshTokenPolicy,
+  TokenEndpointAuthMethod,
+} from '../records.js'
 import { checkRegisteredUrl } from '../redirect-uri.js'
 import { checkClientJwks } from './client-jwks.js'
 
@@ -69,8 +77,53 @@ export const applicationInput = z.object({
       absoluteLifetimeSeconds: seconds(31_536_000).min(60).optional(),
     })
     .optional(),
+  /** deny (default), allow or require: Auth0's organization_usage. */
+  organizationUsage: z.string().optional(),
+  /** no_prompt (default) or pre_login_prompt: Auth0's organization_require_behavior. */
+  organizationRequireBehavior: z.string().optional(),
+  /** Auth0's initiate_login_uri, where invitation links point; '' or null clears it. */
+  initiateLoginUri: z.string().max(2000).nullable().optional(),
 })
 export type ApplicationInput = z.input<typeof applicationInput>
+
+const ORGANIZATION_USAGES: readonly OrganizationUsage[] = ['deny', 'allow', 'require']
+const REQUIRE_BEHAVIORS: readonly OrganizationRequireBehavior[] = ['no_prompt', 'pre_login_prompt']
+
+function organizationSettings(
+  data: { organizationUsage?: string | undefined; organizationRequireBehavior?: string | undefined; initiateLoginUri?: string | null | undefined },
+  current: Pick<ApplicationRecord, 'organizationUsage' | 'organizationRequireBehavior' | 'initiateLoginUri'>,
+): Pick<ApplicationRecord, 'organizationUsage' | 'organizationRequireBehavior' | 'initiateLoginUri'> {
+  const usage = data.organizationUsage?.trim().toLowerCase()
+  if (usage !== undefined && !(ORGANIZATION_USAGES as readonly string[]).includes(usage))
+    throw new RegistrationError(`organizationUsage: expected one of ${ORGANIZATION_USAGES.join(', ')}`)
+  const behavior = data.organizationRequireBehavior?.trim().toLowerCase()
+  if (behavior !== undefined && !(REQUIRE_BEHAVIORS as readonly string[]).includes(behavior))
+    throw new RegistrationError(
+      `organizationRequireBehavior: expected one of ${REQUIRE_BEHAVIORS.join(', ')}${behavior === 'post_login_prompt' ? ' (post_login_prompt is not supported)' : ''}`,
+    )
+  const uri = data.initiateLoginUri === undefined ? current.initiateLoginUri : data.initiateLoginUri?.trim() || null
+  return {
+    organizationUsage: (usage as OrganizationUsage | undefined) ?? current.organizationUsage,
+    organizationRequireBehavior: (behavior as OrganizationRequireBehavior | undefined) ?? current.organizationRequireBehavior,
+    initiateLoginUri: uri === null ? null : checkLoginUri(uri),
+  }
+}
+
+/** Auth0's rule for the Application Login URI: https (http only on localhost, for development), no fragment. */
+function checkLoginUri(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new RegistrationError(`initiateLoginUri: ${value} is not an absolute URL`)
+  }
+  const local = url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !local) throw new RegistrationError(`initiateLoginUri: ${value} must use https (http only for localhost)`)
+  if (value.includes('#') || url.username || url.password) throw new RegistrationError(`initiateLoginUri: ${value} must not contain a fragment or credentials`)
+  return url.href
+}
+
+const NO_ORGANIZATIONS = { organizationUsage: 'deny', organizationRequireBehavior: 'no_prompt', initiateLoginUri: null } as const
 
 export class RegistrationError extends Error {
   readonly code = 'ERR_INVALID_REGISTRATION'
@@ -135,6 +188,7 @@ export function createApplication(
     grantTypes,
     isFirstParty: data.firstParty ?? true,
     refreshToken: { ...DEFAULT_REFRESH_POLICY, ...data.refreshToken },
+    ...organizationSettings(data, NO_ORGANIZATIONS),
     createdAt: now,
     updatedAt: now,
   })
@@ -181,6 +235,7 @@ export function updateApplication(
       : current.grantTypes,
     isFirstParty: data.firstParty ?? current.isFirstParty,
     refreshToken: { ...current.refreshToken, ...data.refreshToken },
+    ...organizationSettings(data, current),
     updatedAt: now,
   })
 }
@@ -201,6 +256,8 @@ function validateApplication(record: ApplicationRecord): ApplicationRecord {
       throw new RegistrationError('authMethod: only regular web and machine-to-machine applications can authenticate with private_key_jwt')
     if (!record.jwks) throw new RegistrationError('jwks: private_key_jwt needs the public keys the application signs with')
   } else if (record.jwks) throw new RegistrationError('jwks: public keys are only for applications that authenticate with private_key_jwt')
+  if (record.organizationUsage !== 'deny' && !record.grantTypes.includes('authorization_code'))
+    throw new RegistrationError('organizationUsage: only applications people log in to (the authorization_code grant) can use organizations')
   if (record.appType !== 'native' && record.callbacks.some((c) => !/^https?:/.test(c)))
     throw new RegistrationError('only native applications may use private-use URI scheme callbacks')
   if (record.refreshToken.absoluteLifetimeSeconds < record.refreshToken.idleLifetimeSeconds)

@@ -9,6 +9,8 @@ import { SignJWT } from 'jose'
 import { randomId } from '../opaque.js'
 import { formatScope } from '../scope.js'
 import { toSeconds } from '../clock.js'
+import type { OrganizationRecord } from '../records.js'
+import { organizationClaims } from './id-token.js'
 import type { TokenContext } from './signer.js'
 
 export const USERINFO_ONLY_LIFETIME_SECONDS = 86_400
@@ -26,6 +28,8 @@ export interface AccessTokenInput {
   readonly grantType?: 'client-credentials'
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to, as `cnf.jkt`. */
   readonly dpopJkt?: string | null
+  /** The organization the user logged in to: `org_id` and `org_name`, as in Auth0's access tokens. */
+  readonly organization?: OrganizationRecord | null
 }
 
 export function userinfoAudience(issuer: string): string {
@@ -48,6 +52,7 @@ export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput
     ...(input.authTime !== null ? { auth_time: toSeconds(input.authTime) } : {}),
     ...(input.grantType !== undefined ? { gty: input.grantType } : {}),
     ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
+    ...organizationClaims(input.organization),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'at+jwt', kid: ctx.signingKey.kid })
     .setIssuer(ctx.issuer)

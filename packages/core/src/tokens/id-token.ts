@@ -1,10 +1,11 @@
 /**
  * ID tokens (OpenID Connect Core §2): RS256, audience the client, `azp` the client, `nonce` on code
- * grants only, `auth_time` and `sid` of the login, profile and email claims by scope (§5.4).
+ * grants only, `auth_time` and `sid` of the login, profile and email claims by scope (§5.4), and
+ * `org_id` / `org_name` after a login to an organization (Auth0's claims; spa-js checks them).
  */
 import { SignJWT } from 'jose'
 import { toSeconds } from '../clock.js'
-import type { UserRecord } from '../records.js'
+import type { OrganizationRecord, UserRecord } from '../records.js'
 import type { TokenContext } from './signer.js'
 
 export const ID_TOKEN_LIFETIME_SECONDS = 36_000
@@ -16,6 +17,13 @@ export interface IdTokenInput {
   readonly authTime: number
   readonly nonce: string | null
   readonly sid: string | null
+  /** The organization the user logged in to. */
+  readonly organization?: OrganizationRecord | null
+}
+
+/** Auth0's organization claims: the id, and the name lower-cased (names are stored lower-case). */
+export function organizationClaims(org: Pick<OrganizationRecord, 'id' | 'name'> | null | undefined): { org_id?: string; org_name?: string } {
+  return org ? { org_id: org.id, org_name: org.name.toLowerCase() } : {}
 }
 
 /** The claims a user's profile contributes, by granted scope (OIDC Core §5.4). */
@@ -24,6 +32,8 @@ export function profileClaims(user: UserRecord, scope: readonly string[]): Recor
   if (scope.includes('profile')) {
     claims.name = user.name ?? user.email
     claims.nickname = user.nickname ?? user.email.split('@')[0]
+    if (user.givenName) claims.given_name = user.givenName
+    if (user.familyName) claims.family_name = user.familyName
     if (user.picture) claims.picture = user.picture
     claims.updated_at = new Date(user.updatedAt).toISOString()
   }
@@ -42,6 +52,7 @@ export async function mintIdToken(ctx: TokenContext, input: IdTokenInput): Promi
     auth_time: toSeconds(input.authTime),
     ...(input.nonce !== null ? { nonce: input.nonce } : {}),
     ...(input.sid !== null ? { sid: input.sid } : {}),
+    ...organizationClaims(input.organization),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'JWT', kid: ctx.signingKey.kid })
     .setIssuer(ctx.issuer)

@@ -21,6 +21,16 @@ export type AdminAction =
   | 'user.deleted'
   | 'user.blocked'
   | 'user.unblocked'
+  | 'organization.created'
+  | 'organization.updated'
+  | 'organization.deleted'
+  | 'organization.member_added'
+  | 'organization.member_removed'
+  | 'invitation.created'
+  | 'invitation.revoked'
+  | 'client_grant.created'
+  | 'client_grant.updated'
+  | 'client_grant.deleted'
 
 const DESCRIPTIONS: Record<AdminAction, string> = {
   'application.created': 'Create an application',
@@ -35,6 +45,16 @@ const DESCRIPTIONS: Record<AdminAction, string> = {
   'user.deleted': 'Delete a user',
   'user.blocked': 'Block a user',
   'user.unblocked': 'Unblock a user',
+  'organization.created': 'Create an organization',
+  'organization.updated': 'Update an organization',
+  'organization.deleted': 'Delete an organization',
+  'organization.member_added': 'Add a member to an organization',
+  'organization.member_removed': 'Remove a member from an organization',
+  'invitation.created': 'Invite a user to an organization',
+  'invitation.revoked': 'Revoke an organization invitation',
+  'client_grant.created': 'Create a client grant',
+  'client_grant.updated': 'Update a client grant',
+  'client_grant.deleted': 'Delete a client grant',
 }
 
 export interface AdminChange {

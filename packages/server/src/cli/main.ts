@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, users, keys, logs, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, keys, logs, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs'
 import { registerServe } from './commands/serve.js'
 import { registerApps } from './commands/apps.js'
 import { registerApis } from './commands/apis.js'
+import { registerGrants } from './commands/grants.js'
 import { registerUsers } from './commands/users.js'
 import { registerKeys } from './commands/keys.js'
 import { registerLogs } from './commands/logs.js'
+import { registerOrgs } from './commands/orgs.js'
 
 const program = new Command()
   .name('latchkey')
@@ -21,8 +23,10 @@ const program = new Command()
 registerServe(program)
 registerApps(program)
 registerApis(program)
+registerGrants(program)
 registerUsers(program)
 registerKeys(program)
 registerLogs(program)
+registerOrgs(program)
 
 await program.parseAsync(process.argv)

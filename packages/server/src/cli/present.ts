@@ -3,7 +3,7 @@
  * aligned text for people. Secrets appear only when passed in (on create and rotate); password
  * hashes and private keys never.
  */
-import type { ApiRecord, ApplicationRecord, KeyStatus, UserRecord } from '@latchkey/core'
+import type { ApiRecord, ApplicationRecord, ClientGrantRecord, KeyStatus, UserRecord } from '@latchkey/core'
 import { encryptedWith } from '../keys/key-encryption.js'
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -15,6 +15,7 @@ export function presentApp(app: ApplicationRecord, clientSecret?: string) {
     name: app.name,
     app_type: app.appType,
     token_endpoint_auth_method: app.tokenEndpointAuthMethod,
+    ...(app.jwks ? { jwks: { keys: app.jwks.keys.map((key) => ({ ...key })) } } : {}),
     callbacks: [...app.callbacks],
     allowed_logout_urls: [...app.allowedLogoutUrls],
     web_origins: [...app.webOrigins],
@@ -26,8 +27,23 @@ export function presentApp(app: ApplicationRecord, clientSecret?: string) {
       idle_token_lifetime: app.refreshToken.idleLifetimeSeconds,
       token_lifetime: app.refreshToken.absoluteLifetimeSeconds,
     },
+    organization_usage: app.organizationUsage,
+    organization_require_behavior: app.organizationRequireBehavior,
+    initiate_login_uri: app.initiateLoginUri,
     created_at: iso(app.createdAt),
     updated_at: iso(app.updatedAt),
+  }
+}
+
+/** Auth0's client grant fields, and the times. */
+export function presentClientGrant(grant: ClientGrantRecord) {
+  return {
+    id: grant.id,
+    client_id: grant.clientId,
+    audience: grant.audience,
+    scope: [...grant.scope],
+    created_at: iso(grant.createdAt),
+    updated_at: iso(grant.updatedAt),
   }
 }
 
@@ -99,6 +115,7 @@ export function appFields(app: ApplicationRecord, extra: readonly (readonly [str
     ['client_id', p.client_id],
     ['type', p.app_type],
     ['auth method', p.token_endpoint_auth_method],
+    ...(app.jwks ? [['public keys', app.jwks.keys.map((k) => `${k.kid ?? '(no kid)'} ${k.kty}${k.crv ? ` ${k.crv}` : ''}`)] as const] : []),
     ['grants', p.grant_types],
     ['callbacks', p.callbacks],
     ['logout urls', p.allowed_logout_urls],
@@ -108,9 +125,23 @@ export function appFields(app: ApplicationRecord, extra: readonly (readonly [str
     ['refresh reuse', `${p.refresh_token.leeway} s`],
     ['refresh idle', `${p.refresh_token.idle_token_lifetime} s`],
     ['refresh absolute', `${p.refresh_token.token_lifetime} s`],
+    ['organizations', p.organization_usage === 'require' ? `require (${p.organization_require_behavior})` : p.organization_usage],
+    ['login uri', p.initiate_login_uri],
     ['created', p.created_at],
     ['updated', p.updated_at],
     ...extra,
+  ])
+}
+
+export function clientGrantFields(grant: ClientGrantRecord): string {
+  const p = presentClientGrant(grant)
+  return fields([
+    ['id', p.id],
+    ['client_id', p.client_id],
+    ['audience', p.audience],
+    ['scopes', p.scope],
+    ['created', p.created_at],
+    ['updated', p.updated_at],
   ])
 }
 

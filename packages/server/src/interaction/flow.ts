@@ -1,7 +1,7 @@
 /**
- * Moving an accepted authorization request forward: to the login page, to the consent page, or to
- * the app with a code. /authorize, the login POST and the consent POST all end here, so the rules
- * (nextStep in @latchkey/core) are applied in one place.
+ * Moving an accepted authorization request forward: to the organization prompt, the login (or
+ * sign-up) page, the consent page, or to the app with a code. /authorize and every form POST end
+ * here, so the rules (nextStep in @latchkey/core) are applied in one place.
  */
 import {
   issueCode,
@@ -22,6 +22,7 @@ import { errorPage } from '../views/message.js'
 import { pageResponse } from '../http/page-headers.js'
 import { bindingHash } from './csrf.js'
 import { codeIssuedEvent } from './code-audit.js'
+import { loginScreen } from './screens.js'
 
 export interface Proceed {
   readonly request: AuthorizationRequest
@@ -49,12 +50,18 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
   const authenticatedNow =
     interaction?.userId != null && session !== null && session.user.id === interaction.userId && session.record.sid === interaction.sessionSid
 
+  const isMember = request.organization !== null && session !== null && (await deps.store.organizations.isMember(request.organization, session.user.id))
+
   let step: NextStep
   try {
-    step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, now })
+    step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, isMember, now })
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err
     if (interaction) await deps.store.interactions.take(interaction.id, now)
+    if (err.error === 'access_denied' && request.organization !== null && session) {
+      deps.log.info({ client_id: app.clientId, user_id: session.user.id, org_id: request.organization }, 'login refused: not a member of the organization')
+      await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: session.user.id, details: { user_name: session.user.email, org_id: request.organization, reason: 'user is not part of the organization' } })
+    }
     return deliverError(c, deps, target, err, p.afterPost)
   }
 
@@ -83,6 +90,6 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
       expiresAt: now + deps.config.interactionSeconds * 1000,
     })
   }
-  const page = step === 'consent' ? '/u/consent' : '/u/login'
+  const page = step === 'consent' ? '/u/consent' : step === 'organization' ? '/u/organization' : await loginScreen(deps, request)
   return c.redirect(`${page}?state=${encodeURIComponent(id)}`, p.afterPost ? 303 : 302)
 }

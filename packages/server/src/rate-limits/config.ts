@@ -5,7 +5,7 @@
  * are refused, so a typo cannot silently leave a default in force.
  */
 
-export type LimitName = 'token' | 'tokenFailures' | 'refreshToken' | 'authorize' | 'login' | 'loginFailures'
+export type LimitName = 'token' | 'tokenFailures' | 'refreshToken' | 'authorize' | 'login' | 'loginFailures' | 'management' | 'signup'
 
 /** At most `points` within `seconds` (for loginFailures: failures before a lock of `seconds`). */
 export interface Limit {
@@ -34,6 +34,10 @@ export const LIMITS: Readonly<Record<LimitName, { readonly env: string; readonly
   login: { env: 'LATCHKEY_RATE_LIMIT_LOGIN', fallback: { points: 100, seconds: 60 } },
   // Failed logins per account + IP: this many lock the account for that IP for `seconds`.
   loginFailures: { env: 'LATCHKEY_RATE_LIMIT_LOGIN_FAILURES', fallback: { points: 10, seconds: 900 } },
+  // Every /api/v2 request (the Management API), per IP, before the token is checked.
+  management: { env: 'LATCHKEY_RATE_LIMIT_MANAGEMENT', fallback: { points: 600, seconds: 60 } },
+  // POST /u/signup (accounts created, or refused), per IP: sign-up is where addresses could be probed.
+  signup: { env: 'LATCHKEY_RATE_LIMIT_SIGNUP', fallback: { points: 20, seconds: 600 } },
 }
 
 const PREFIX = 'LATCHKEY_RATE_LIMIT_'

@@ -12,7 +12,7 @@ import { admitLogin, type LoginAttempt } from './login-attempts.js'
 import { admitTokenRequest, type TokenAdmission, type TokenRequestFacts } from './token-admission.js'
 import { RateLimited, tryAgainIn } from './too-many-requests.js'
 
-export type PerIpLimit = 'authorize' | 'login'
+export type PerIpLimit = 'authorize' | 'login' | 'management' | 'signup'
 
 export interface Limits {
   readonly enabled: boolean
@@ -74,7 +74,7 @@ export async function openLimits(config: RateLimitConfig, db: string, log: Logge
     loginFailures: limiter('loginFailures'),
     loginDelay: new Limiter('login-delay', { points: 1, seconds: 60 }, backend.create({ name: 'login-delay', points: 1, seconds: 60 }), log),
   }
-  const perIp = { authorize: limiter('authorize'), login: limiter('login') }
+  const perIp = { authorize: limiter('authorize'), login: limiter('login'), management: limiter('management'), signup: limiter('signup') }
   log.info({ backend: backend.kind, limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, `${config.limits[n as LimitName].points}/${config.limits[n as LimitName].seconds}`])) }, 'rate limits on')
 
   return {

@@ -3,7 +3,8 @@
  * every credential failure, and the same argon2 work whether or not the account exists, so the page
  * reveals nothing about which emails are registered. Attempts are limited per IP and, per account
  * and IP, delayed then locked after repeated failures (rate-limits/login-attempts.ts), with the same
- * answer for every email.
+ * answer for every email. The page names the organization being logged in to; for an invitation only
+ * its invitee may log in, and a successful login accepts it (interaction/organization-context.ts).
  */
 import { single } from '@latchkey/core'
 import type { Hono } from 'hono'
@@ -12,32 +13,55 @@ import { clientIp } from '../http/client-ip.js'
 import { pageResponse } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { startSession } from '../http/session.js'
-import { proceed } from '../interaction/flow.js'
+import { proceed, showError } from '../interaction/flow.js'
 import { loadInteraction } from '../interaction/load.js'
+import { type Accepted, acceptInvitation, InvitationGone, organizationContext, recordAcceptance } from '../interaction/organization-context.js'
 import { verifyPassword } from '../passwords.js'
 import type { LoginAttempt } from '../rate-limits/login-attempts.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { RateLimited } from '../rate-limits/too-many-requests.js'
-import { loginPage } from '../views/login.js'
+import { type LoginView, loginPage } from '../views/login.js'
 
 export const WRONG_CREDENTIALS = 'Wrong email or password.'
 
 export function loginRoutes(app: Hono, deps: Deps): void {
   app.get('/u/login', async (c) => {
     const { interaction, app: client, csrf } = await loadInteraction(c, deps)
-    return pageResponse(c, loginPage({ interactionId: interaction.id, csrf, appName: client.name, email: interaction.request.loginHint }))
+    const { label, invitation } = await organizationContext(deps, interaction.request)
+    return pageResponse(
+      c,
+      loginPage({
+        interactionId: interaction.id,
+        csrf,
+        appName: client.name,
+        email: invitation?.inviteeEmail ?? interaction.request.loginHint,
+        organization: label,
+        inviter: invitation?.inviterName ?? null,
+        signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
+      }),
+    )
   })
 
   app.post('/u/login', limitPerIp(deps, 'login'), async (c) => {
     const form = await readBody(c, { json: false })
     const loaded = await loadInteraction(c, deps, single(form, 'csrf') ?? null)
     const { interaction, app: client, api, csrf } = loaded
+    const { label, invitation } = await organizationContext(deps, interaction.request)
     const username = (single(form, 'username') ?? '').trim().toLowerCase()
     const password = single(form, 'password') ?? ''
-    const rerender = (error: string, status: number) =>
-      pageResponse(c, loginPage({ interactionId: interaction.id, csrf, appName: client.name, email: username, error }), status)
+    const view: Omit<LoginView, 'error'> = {
+      interactionId: interaction.id,
+      csrf,
+      appName: client.name,
+      email: invitation?.inviteeEmail ?? username,
+      organization: label,
+      inviter: invitation?.inviterName ?? null,
+      signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
+    }
+    const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status)
 
     if (!username || !password) return rerender('Enter your email address and password.', 400)
+    if (invitation && username !== invitation.inviteeEmail) return rerender(`This invitation is for ${invitation.inviteeEmail}: log in with that address.`, 400)
     let attempt: LoginAttempt
     try {
       attempt = await deps.limits.admitLogin(clientIp(c, deps.config.trustProxy), username)
@@ -63,12 +87,23 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     }
 
     await attempt.succeeded()
+    let accepted: Accepted | null = null
+    if (invitation) {
+      try {
+        accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitation.id, user.id, deps.clock.now()))
+      } catch (err) {
+        if (!(err instanceof InvitationGone)) throw err
+        await deps.store.interactions.take(interaction.id, deps.clock.now())
+        return showError(c, err)
+      }
+    }
     const record = await startSession(c, deps, user)
     const now = deps.clock.now()
     await deps.store.users.update(user.id, { lastLoginAt: now })
     await deps.store.interactions.setAuthenticated(interaction.id, user.id, record.sid, record.authTime)
     deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login succeeded')
-    await deps.audit.record(c, { type: 's', clientId: client.clientId, userId: user.id, details: { user_name: user.email } })
+    await deps.audit.record(c, { type: 's', clientId: client.clientId, userId: user.id, details: { user_name: user.email, org_id: interaction.request.organization ?? undefined } })
+    if (accepted) await recordAcceptance(c, deps, accepted, user)
     return proceed(c, deps, {
       request: interaction.request,
       app: client,

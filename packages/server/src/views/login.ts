@@ -1,4 +1,8 @@
-/** The login form: labelled `username` and `password` fields, a CSRF token, one uniform error. */
+/**
+ * The login form: labelled `username` and `password` fields, a CSRF token, one uniform error. It says
+ * which organization the user is logging in to, and, for an invitation, who invited them; the email
+ * is then the invitee's and cannot be changed. A "Sign up" link appears when sign-up is on.
+ */
 import { html } from 'hono/html'
 import { layout, type Html } from './layout.js'
 
@@ -8,22 +12,41 @@ export interface LoginView {
   readonly appName: string
   readonly email?: string | null
   readonly error?: string | null
+  /** The display name of the organization being logged in to. */
+  readonly organization?: string | null
+  /** Set while accepting an invitation: who sent it. The email is then fixed. */
+  readonly inviter?: string | null
+  /** Where "Sign up" leads, when sign-up is offered. */
+  readonly signupUrl?: string | null
+}
+
+function heading(view: LoginView) {
+  if (view.inviter && view.organization)
+    return html`<h1>Accept your invitation</h1>
+      <p><strong>${view.inviter}</strong> invited you to join <strong>${view.organization}</strong> on
+        <strong>${view.appName}</strong>. Log in to accept.</p>`
+  if (view.organization)
+    return html`<h1>Log in to ${view.organization}</h1>
+      <p>to continue to <strong>${view.appName}</strong></p>`
+  return html`<h1>Log in</h1>
+      <p>to continue to <strong>${view.appName}</strong></p>`
 }
 
 export function loginPage(view: LoginView): Html {
+  const locked = Boolean(view.inviter)
   return layout(
     'Log in',
-    html`<h1>Log in</h1>
-      <p>to continue to <strong>${view.appName}</strong></p>
+    html`${heading(view)}
       ${view.error ? html`<p class="error" role="alert" id="login-error">${view.error}</p>` : ''}
       <form method="post" action="/u/login?state=${encodeURIComponent(view.interactionId)}" novalidate>
         <input type="hidden" name="csrf" value="${view.csrf}" />
         <label for="username">Email address</label>
         <input id="username" name="username" type="email" autocomplete="username" required
-          value="${view.email ?? ''}" ${view.error ? html`aria-describedby="login-error" aria-invalid="true"` : ''} />
+          value="${view.email ?? ''}" ${locked ? html`readonly aria-readonly="true"` : ''} ${view.error ? html`aria-describedby="login-error" aria-invalid="true"` : ''} />
         <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <input id="password" name="password" type="password" autocomplete="current-password" required ${locked ? html`autofocus` : ''} />
         <button type="submit" name="action" value="login">Continue</button>
-      </form>`,
+      </form>
+      ${view.signupUrl ? html`<p class="alt">Don't have an account? <a href="${view.signupUrl}">Sign up</a></p>` : ''}`,
   )
 }

@@ -13,7 +13,7 @@ export function pageWindow(page: Page = {}): { limit: number; offset: number } {
 }
 
 /** The listable aggregates, with the column that breaks ties between rows created at once. */
-const TIEBREAK = { applications: 'client_id', apis: 'id', users: 'id' } as const
+const TIEBREAK = { applications: 'client_id', apis: 'id', users: 'id', organizations: 'id' } as const
 type Listable = keyof typeof TIEBREAK
 
 /** One page of a table, oldest first (created_at, then its id), so pages are stable. */

@@ -7,7 +7,7 @@
  * - booleans are `integer` 0/1 ({@link Flag});
  * - arrays and objects are JSON text ({@link JsonText}), (de)serialised inside the repos.
  */
-import type { AppType, SigningKeyAlg, TokenEndpointAuthMethod } from '@latchkey/core'
+import type { AppType, OrganizationRequireBehavior, OrganizationUsage, SigningKeyAlg, TokenEndpointAuthMethod } from '@latchkey/core'
 
 /** Epoch milliseconds. */
 export type Millis = number
@@ -31,6 +31,11 @@ export interface ApplicationsTable {
   refresh_token_reuse_interval_seconds: number
   refresh_token_idle_lifetime_seconds: number
   refresh_token_absolute_lifetime_seconds: number
+  /** Default 'deny' (migration 0006). */
+  organization_usage: OrganizationUsage
+  /** Default 'no_prompt' (migration 0006). */
+  organization_require_behavior: OrganizationRequireBehavior
+  initiate_login_uri: string | null
   created_at: Millis
   updated_at: Millis
   /** The public JWK Set of a `private_key_jwt` application, or null. */
@@ -46,6 +51,8 @@ export interface ApisTable {
   token_lifetime: number
   skip_consent_for_first_party: Flag
   signing_alg: SigningKeyAlg
+  /** 1 for the Management API (migration 0008); 0 otherwise. */
+  is_system: Flag
   created_at: Millis
   updated_at: Millis
 }
@@ -58,6 +65,11 @@ export interface UsersTable {
   name: string | null
   nickname: string | null
   picture: string | null
+  given_name: string | null
+  family_name: string | null
+  /** JSON objects, '{}' by default (migration 0008). */
+  user_metadata: JsonText
+  app_metadata: JsonText
   password_hash: string
   blocked: Flag
   last_login_at: Millis | null
@@ -186,6 +198,43 @@ export interface ReplayGuardTable {
   expires_at: Millis
 }
 
+export interface OrganizationsTable {
+  /** `org_…` */
+  id: string
+  /** Unique, lower-case. */
+  name: string
+  display_name: string | null
+  /** JSON object, or null. */
+  branding: JsonText | null
+  metadata: JsonText
+  created_at: Millis
+  updated_at: Millis
+}
+
+export interface OrganizationMembersTable {
+  org_id: string
+  user_id: string
+  /** JSON array of role names. */
+  roles: JsonText
+  created_at: Millis
+}
+
+export interface InvitationsTable {
+  /** `uinv_…` */
+  id: string
+  org_id: string
+  client_id: string
+  inviter_name: string
+  /** Lower-cased. */
+  invitee_email: string
+  roles: JsonText
+  /** SHA-256 of the ticket; unique. */
+  ticket_hash: string
+  created_at: Millis
+  expires_at: Millis
+  consumed_at: Millis | null
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -199,5 +248,8 @@ export interface Database {
   revocations: RevocationsTable
   replay_guard: ReplayGuardTable
   audit_events: AuditEventsTable
+  organizations: OrganizationsTable
+  organization_members: OrganizationMembersTable
+  invitations: InvitationsTable
   client_grants: ClientGrantsTable
 }

@@ -6,13 +6,17 @@
 import type { Kysely } from 'kysely'
 import type {
   ApiRepo,
+  ChangeFeed,
+  ExclusiveResult,
   ApplicationRepo,
   AuditLogRepo,
   AuthorizationCodeRepo,
   ClientGrantRepo,
   ConsentRepo,
   InteractionRepo,
+  InvitationRepo,
   MigrationStatus,
+  OrganizationRepo,
   RefreshTokenRepo,
   ReplayGuardRepo,
   SigningKeyRepo,
@@ -27,12 +31,15 @@ import { KyselyAuthorizationCodeRepo } from '../repos/authorization-codes.js'
 import { KyselyClientGrantRepo } from '../repos/client-grants.js'
 import { KyselyConsentRepo } from '../repos/consents.js'
 import { KyselyInteractionRepo } from '../repos/interactions.js'
+import { KyselyInvitationRepo } from '../repos/invitations.js'
+import { KyselyOrganizationRepo } from '../repos/organizations.js'
 import { KyselyRefreshTokenRepo } from '../repos/refresh-tokens.js'
 import { KyselyReplayGuardRepo } from '../repos/replay-guard.js'
 import { KyselySigningKeyRepo } from '../repos/signing-keys.js'
 import { KyselySsoSessionRepo } from '../repos/sessions.js'
 import { KyselyUserRepo } from '../repos/users.js'
 import { readMigrationStatus } from './migration-status.js'
+import { type Coordination, localCoordination, type PublishChange } from './coordination.js'
 import { type MigrateOptions, migrateToLatest } from './migrate.js'
 import type { Database } from './schema.js'
 import { TransactionGuard } from './transaction-guard.js'
@@ -49,27 +56,36 @@ export class KyselyStore implements Store {
   readonly signingKeys: SigningKeyRepo
   readonly replayGuard: ReplayGuardRepo
   readonly logs: AuditLogRepo
+  readonly organizations: OrganizationRepo
+  readonly invitations: InvitationRepo
   readonly clientGrants: ClientGrantRepo
+  readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly options: MigrateOptions,
+    /** Change notices and locks shared with the other processes on the database (see coordination.ts). */
+    private readonly coordination: Coordination = localCoordination(),
   ) {
     this.#guard = db.isTransaction ? undefined : new TransactionGuard()
     const repoDb = this.#guard ? db.withPlugin(this.#guard) : db
-    this.applications = new KyselyApplicationRepo(repoDb)
-    this.apis = new KyselyApiRepo(repoDb)
+    const publish: PublishChange = (topic) => coordination.publish(repoDb, topic)
+    this.changes = { listen: (listener) => coordination.listen(listener), ready: () => coordination.ready() }
+    this.applications = new KyselyApplicationRepo(repoDb, publish)
+    this.apis = new KyselyApiRepo(repoDb, publish)
     this.users = new KyselyUserRepo(repoDb)
     this.sessions = new KyselySsoSessionRepo(repoDb)
     this.interactions = new KyselyInteractionRepo(repoDb)
     this.consents = new KyselyConsentRepo(repoDb)
     this.authorizationCodes = new KyselyAuthorizationCodeRepo(repoDb)
     this.refreshTokens = new KyselyRefreshTokenRepo(repoDb)
-    this.signingKeys = new KyselySigningKeyRepo(repoDb)
+    this.signingKeys = new KyselySigningKeyRepo(repoDb, publish)
     this.replayGuard = new KyselyReplayGuardRepo(repoDb)
     this.logs = new KyselyAuditLogRepo(repoDb)
+    this.organizations = new KyselyOrganizationRepo(repoDb)
+    this.invitations = new KyselyInvitationRepo(repoDb)
     this.clientGrants = new KyselyClientGrantRepo(repoDb)
   }
 
@@ -82,7 +98,7 @@ export class KyselyStore implements Store {
     const guard = this.#guard
     if (!guard) return fn(this)
     guard.assertOutside()
-    return this.db.transaction().execute((trx) => guard.run(() => fn(new KyselyStore(trx, this.options))))
+    return this.db.transaction().execute((trx) => guard.run(() => fn(new KyselyStore(trx, this.options, this.coordination))))
   }
 
   async migrate(): Promise<void> {
@@ -95,8 +111,14 @@ export class KyselyStore implements Store {
     return readMigrationStatus(this.db)
   }
 
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<ExclusiveResult<T>> {
+    this.#outerOnly('exclusive').assertOutside()
+    return this.coordination.exclusive(name, fn)
+  }
+
   async close(): Promise<void> {
     this.#outerOnly('close').assertOutside()
+    await this.coordination.close()
     await this.db.destroy()
   }
 

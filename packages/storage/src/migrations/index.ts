@@ -9,6 +9,9 @@ import { revocations } from './0002-revocations.js'
 import { dpop } from './0004-dpop.js'
 import { auditLog } from './0003-audit-log.js'
 import { clientGrants } from './0005-client-grants.js'
+import { managementApi } from './0008-management-api.js'
+import { organizations } from './0006-organizations.js'
+import { housekeepingIndexes } from './0007-housekeeping-indexes.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -16,6 +19,9 @@ const migrations: Record<string, Migration> = {
   '0004-dpop': dpop,
   '0003-audit-log': auditLog,
   '0005-client-grants': clientGrants,
+  '0008-management-api': managementApi,
+  '0006-organizations': organizations,
+  '0007-housekeeping-indexes': housekeepingIndexes,
 }
 
 export const migrationProvider: MigrationProvider = {

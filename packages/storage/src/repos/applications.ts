@@ -3,6 +3,7 @@ import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { ApplicationPatch, ApplicationRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
+import type { PublishChange } from '../kysely/coordination.js'
 import { inTransaction } from '../kysely/in-transaction.js'
 import { countRows, listPage } from '../kysely/paging.js'
 import type { ApplicationsTable, Database } from '../kysely/schema.js'
@@ -27,6 +28,9 @@ const writers: ColumnWriters<ApplicationRecord, ApplicationsTable> = {
     refresh_token_absolute_lifetime_seconds: v.absoluteLifetimeSeconds,
   }),
   jwks: (v) => ({ jwks: v === undefined ? null : toJson(v) }),
+  organizationUsage: (v) => ({ organization_usage: v }),
+  organizationRequireBehavior: (v) => ({ organization_require_behavior: v }),
+  initiateLoginUri: (v) => ({ initiate_login_uri: v }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -50,19 +54,27 @@ function toRecord(row: Row): ApplicationRecord {
       absoluteLifetimeSeconds: row.refresh_token_absolute_lifetime_seconds,
     },
     ...(row.jwks !== null ? { jwks: fromJson<ClientJwks>(row.jwks) } : {}),
+    organizationUsage: row.organization_usage,
+    organizationRequireBehavior: row.organization_require_behavior,
+    initiateLoginUri: row.initiate_login_uri,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
 }
 
+/** Every write tells the other nodes (their CORS origin caches), see coordination.ts. */
 export class KyselyApplicationRepo implements ApplicationRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly changed: PublishChange,
+  ) {}
 
   async insert(record: ApplicationRecord): Promise<void> {
     const row = writeColumns(writers, record) as Insertable<ApplicationsTable>
     await rejectDuplicate(`application ${record.clientId} already exists`, () =>
       this.db.insertInto('applications').values(row).execute(),
     )
+    await this.changed('applications')
   }
 
   async get(clientId: string): Promise<ApplicationRecord | null> {
@@ -90,19 +102,25 @@ export class KyselyApplicationRepo implements ApplicationRepo {
       .where('client_id', '=', clientId)
       .returningAll()
       .executeTakeFirst()
-    return row ? toRecord(row) : null
+    if (!row) return null
+    await this.changed('applications')
+    return toRecord(row)
   }
 
-  /** In one transaction: the app's codes, refresh tokens, consents and interactions, then the app. */
+  /** In one transaction: the app's codes, refresh tokens, consents, interactions and invitations, then the app. */
   async delete(clientId: string): Promise<boolean> {
-    return inTransaction(this.db, async (trx) => {
+    const deleted = await inTransaction(this.db, async (trx) => {
       await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('client_grants').where('client_id', '=', clientId).execute()
+      await trx.deleteFrom('invitations').where('client_id', '=', clientId).execute()
       const result = await trx.deleteFrom('applications').where('client_id', '=', clientId).executeTakeFirst()
       return result.numDeletedRows > 0n
     })
+    // After the commit (or, on a transaction's store, when it commits).
+    if (deleted) await this.changed('applications')
+    return deleted
   }
 }

@@ -1,7 +1,7 @@
 import type { UserRecord } from '@latchkey/core'
 import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { Page, UserPatch, UserRepo } from '../contract.js'
-import { type ColumnWriters, fromFlag, toFlag, writeColumns } from '../kysely/columns.js'
+import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
 import { countRows, listPage } from '../kysely/paging.js'
@@ -16,6 +16,10 @@ const writers: ColumnWriters<UserRecord, UsersTable> = {
   name: (v) => ({ name: v }),
   nickname: (v) => ({ nickname: v }),
   picture: (v) => ({ picture: v }),
+  givenName: (v) => ({ given_name: v ?? null }),
+  familyName: (v) => ({ family_name: v ?? null }),
+  userMetadata: (v) => ({ user_metadata: toJson(v ?? {}) }),
+  appMetadata: (v) => ({ app_metadata: toJson(v ?? {}) }),
   passwordHash: (v) => ({ password_hash: v }),
   blocked: (v) => ({ blocked: toFlag(v) }),
   lastLoginAt: (v) => ({ last_login_at: v }),
@@ -31,6 +35,10 @@ function toRecord(row: Row): UserRecord {
     name: row.name,
     nickname: row.nickname,
     picture: row.picture,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    userMetadata: fromJson<Record<string, unknown>>(row.user_metadata),
+    appMetadata: fromJson<Record<string, unknown>>(row.app_metadata),
     passwordHash: row.password_hash,
     blocked: fromFlag(row.blocked),
     lastLoginAt: row.last_login_at,
@@ -82,7 +90,7 @@ export class KyselyUserRepo implements UserRepo {
     return row ? toRecord(row) : null
   }
 
-  /** In one transaction: the user's sessions, interactions, consents, codes and refresh tokens, then the user. */
+  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens and memberships, then the user. */
   async delete(id: string): Promise<boolean> {
     return inTransaction(this.db, async (trx) => {
       await trx.deleteFrom('sso_sessions').where('user_id', '=', id).execute()
@@ -90,6 +98,7 @@ export class KyselyUserRepo implements UserRepo {
       await trx.deleteFrom('consents').where('user_id', '=', id).execute()
       await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute()
       await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
+      await trx.deleteFrom('organization_members').where('user_id', '=', id).execute()
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
       return result.numDeletedRows > 0n
     })

@@ -2,6 +2,7 @@
 import { type ApplicationInput, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
+import { readFileSync } from 'node:fs'
 import { recordAdminChange } from '../audit.js'
 import { appFields, presentApp, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
@@ -15,7 +16,11 @@ interface AppOptions extends CommonOptions {
   origins?: string[]
   grants?: string[]
   authMethod?: string
+  jwksFile?: string
   thirdParty?: boolean
+  organizationUsage?: string
+  organizationRequireBehavior?: string
+  initiateLoginUri?: string
   refreshReuseInterval?: number
   refreshIdleLifetime?: number
   refreshAbsoluteLifetime?: number
@@ -32,9 +37,13 @@ const FLAGS = {
   allowedOrigins: '--origins',
   grants: '--grants',
   authMethod: '--auth-method',
+  jwks: '--jwks-file',
   'refreshToken.reuseIntervalSeconds': '--refresh-reuse-interval',
   'refreshToken.idleLifetimeSeconds': '--refresh-idle-lifetime',
   'refreshToken.absoluteLifetimeSeconds': '--refresh-absolute-lifetime',
+  organizationUsage: '--organization-usage',
+  organizationRequireBehavior: '--organization-require-behavior',
+  initiateLoginUri: '--initiate-login-uri',
 }
 
 /** The options `create` and `update` share. */
@@ -46,9 +55,13 @@ function withAppOptions(cmd: Command, update: boolean): Command {
     .option('--origins <origins>', 'allowed origins (CORS), comma-separated', list)
     .option('--grants <grants>', 'grant types: authorization_code (code), refresh_token (refresh-token), client_credentials (credentials)', list)
     .option('--third-party', 'a third-party app: always asks for consent')
+    .option('--jwks-file <path>', 'public keys of a private_key_jwt app: a JSON file holding a JWK Set or one JWK (public parts only)')
     .option('--refresh-reuse-interval <seconds>', 'reuse interval (leeway) for a rotated refresh token', seconds)
     .option('--refresh-idle-lifetime <seconds>', 'refresh-token idle lifetime', seconds)
     .option('--refresh-absolute-lifetime <seconds>', 'refresh-token absolute lifetime', seconds)
+    .option('--organization-usage <usage>', 'organizations at login: deny (default), allow or require')
+    .option('--organization-require-behavior <behavior>', 'with require and no organization given: no_prompt (an error, default) or pre_login_prompt (ask its name)')
+    .option('--initiate-login-uri <url>', "the app's login URI, where invitation links point (default: the first callback's origin; '' clears)")
   if (update) cmd.option('--no-third-party', 'make it a first-party app again')
   return cmd
 }
@@ -67,8 +80,12 @@ function appInput(o: AppOptions): Partial<ApplicationInput> {
     allowedOrigins: o.origins,
     grants: o.grants,
     authMethod: o.authMethod,
+    jwks: o.jwksFile === undefined ? undefined : readJwksFile(o.jwksFile),
     firstParty: o.thirdParty === undefined ? undefined : !o.thirdParty,
     refreshToken: Object.keys(refreshToken).length ? refreshToken : undefined,
+    organizationUsage: o.organizationUsage,
+    organizationRequireBehavior: o.organizationRequireBehavior,
+    initiateLoginUri: o.initiateLoginUri,
   })
 }
 
@@ -78,9 +95,24 @@ async function findApp(store: Store, clientId: string): Promise<ApplicationRecor
   return app
 }
 
+/** The JSON of a --jwks-file; what it must hold is checked by the registration rules. */
+function readJwksFile(path: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new CliError(`--jwks-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new CliError(`--jwks-file: ${path} is not JSON`)
+  }
+}
+
 async function save(store: Store, record: ApplicationRecord): Promise<ApplicationRecord> {
-  const { clientId, createdAt: _createdAt, ...patch } = record
-  return (await store.applications.update(clientId, patch)) ?? record
+  const { clientId, createdAt: _createdAt, jwks, ...patch } = record
+  return (await store.applications.update(clientId, { ...patch, jwks: jwks ?? null })) ?? record
 }
 
 const SECRET_WARNING = 'Store the client secret now: it will not be shown again.'
@@ -91,7 +123,7 @@ export function registerApps(program: Command): void {
   leaf(apps, 'create', 'Register an application', (cmd) => {
     cmd.requiredOption('-n, --name <name>', 'application name').requiredOption('-t, --type <type>', 'spa, native, regular or m2m')
     withAppOptions(cmd, false)
-    cmd.option('--auth-method <method>', 'token endpoint authentication: None, Post or Basic (default: None for spa/native, Post otherwise)')
+    cmd.option('--auth-method <method>', 'token endpoint authentication: None, Post, Basic or private_key_jwt (with --jwks-file) (default: None for spa/native, Post otherwise)')
   }).action((opts: AppOptions) =>
     run(
       opts,
@@ -136,7 +168,10 @@ export function registerApps(program: Command): void {
     )
 
   leaf(apps, 'update <client_id>', 'Change an application (lists given replace the stored ones)', (cmd) =>
-    withAppOptions(cmd.option('-n, --name <name>', 'application name'), true),
+    withAppOptions(cmd.option('-n, --name <name>', 'application name'), true).option(
+      '--auth-method <method>',
+      'Post or Basic (between secret methods), or private_key_jwt (drops the secret; needs public keys); to go back to a secret use rotate-secret --auth-method',
+    ),
   ).action((clientId: string, opts: AppOptions) =>
     run(
       opts,
@@ -163,10 +198,12 @@ export function registerApps(program: Command): void {
     }),
   )
 
-  leaf(apps, 'rotate-secret <client_id>', 'Issue a new client secret; the old one stops working at once')
-    .action((clientId: string, opts: CommonOptions) =>
+  leaf(apps, 'rotate-secret <client_id>', 'Issue a new client secret; the old one stops working at once', (cmd) =>
+    cmd.option('--auth-method <method>', 'Post or Basic: also how the secret is sent (moves a private_key_jwt app to a secret, dropping its keys)'),
+  )
+    .action((clientId: string, opts: AppOptions) =>
       run(opts, async (store) => {
-        const { record, clientSecret } = rotateClientSecret(await findApp(store, clientId), Date.now())
+        const { record, clientSecret } = rotateClientSecret(await findApp(store, clientId), Date.now(), opts.authMethod)
         const updated = await save(store, record)
         await recordAdminChange(store, { action: 'application.secret_rotated', clientId, details: { name: updated.name } })
         print(opts, presentApp(updated, clientSecret), () =>

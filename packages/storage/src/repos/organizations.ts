@@ -1,0 +1,198 @@
+/**
+ * Organizations and their members. Names are stored lower-case and unique; a membership is one row
+ * per (organization, user) with its role names as JSON. Deleting an organization takes its members,
+ * invitations, and the codes and refresh tokens issued for it along, in one transaction.
+ */
+import type { OrganizationBranding, OrganizationMemberRecord, OrganizationRecord } from '@latchkey/core'
+import type { Insertable, Kysely, Selectable } from 'kysely'
+import type { Checkpoint, CheckpointPage, OrganizationPatch, OrganizationRepo, Page } from '../contract.js'
+import { type ColumnWriters, fromJson, toJson, writeColumns } from '../kysely/columns.js'
+import { rejectDuplicate } from '../kysely/conflict.js'
+import { inTransaction } from '../kysely/in-transaction.js'
+import { countRows, DEFAULT_PER_PAGE, listPage, MAX_PER_PAGE, pageWindow } from '../kysely/paging.js'
+import type { Database, OrganizationMembersTable, OrganizationsTable } from '../kysely/schema.js'
+
+const NAME_TAKEN = 'an organization with this name already exists'
+
+const writers: ColumnWriters<OrganizationRecord, OrganizationsTable> = {
+  id: (v) => ({ id: v }),
+  name: (v) => ({ name: v.toLowerCase() }),
+  displayName: (v) => ({ display_name: v }),
+  branding: (v) => ({ branding: v === null ? null : toJson(v) }),
+  metadata: (v) => ({ metadata: toJson(v) }),
+  createdAt: (v) => ({ created_at: v }),
+  updatedAt: (v) => ({ updated_at: v }),
+}
+
+function toRecord(row: Selectable<OrganizationsTable>): OrganizationRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    displayName: row.display_name,
+    branding: row.branding === null ? null : fromJson<OrganizationBranding>(row.branding),
+    metadata: fromJson<Record<string, string>>(row.metadata),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toMember(row: Selectable<OrganizationMembersTable>): OrganizationMemberRecord {
+  return { orgId: row.org_id, userId: row.user_id, roles: fromJson<string[]>(row.roles), createdAt: row.created_at }
+}
+
+/** 50 by default, 1..100. */
+function takeOf(checkpoint: Checkpoint | undefined): number {
+  const take = Math.floor(checkpoint?.take ?? DEFAULT_PER_PAGE)
+  return Number.isFinite(take) ? Math.min(MAX_PER_PAGE, Math.max(1, take)) : DEFAULT_PER_PAGE
+}
+
+/** One more row than asked tells whether there is a next page; `next` is that row's key. */
+function toPage<T>(rows: T[], take: number, key: (row: T) => string): CheckpointPage<T> {
+  if (rows.length <= take) return { items: rows }
+  return { items: rows.slice(0, take), next: key(rows[take] as T) }
+}
+
+export class KyselyOrganizationRepo implements OrganizationRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(record: OrganizationRecord): Promise<void> {
+    const row = writeColumns(writers, record) as Insertable<OrganizationsTable>
+    await rejectDuplicate(NAME_TAKEN, () => this.db.insertInto('organizations').values(row).execute())
+  }
+
+  async get(id: string): Promise<OrganizationRecord | null> {
+    const row = await this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async findByName(name: string): Promise<OrganizationRecord | null> {
+    const row = await this.db.selectFrom('organizations').selectAll().where('name', '=', name.toLowerCase()).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  async list(page?: Page): Promise<OrganizationRecord[]> {
+    return (await listPage(this.db, 'organizations', page)).map(toRecord)
+  }
+
+  async listFrom(checkpoint?: Checkpoint): Promise<CheckpointPage<OrganizationRecord>> {
+    const take = takeOf(checkpoint)
+    let query = this.db.selectFrom('organizations').selectAll().orderBy('id').limit(take + 1)
+    if (checkpoint?.from) query = query.where('id', '>=', checkpoint.from)
+    return toPage((await query.execute()).map(toRecord), take, (o) => o.id)
+  }
+
+  async count(): Promise<number> {
+    return countRows(this.db, 'organizations')
+  }
+
+  /** One `UPDATE … RETURNING`: atomic. A taken new name throws ConflictError. */
+  async update(id: string, patch: OrganizationPatch): Promise<OrganizationRecord | null> {
+    const set = writeColumns(writers, patch, ['id', 'createdAt'])
+    if (Object.keys(set).length === 0) return this.get(id)
+    const row = await rejectDuplicate(NAME_TAKEN, () =>
+      this.db.updateTable('organizations').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
+    )
+    return row ? toRecord(row) : null
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return inTransaction(this.db, async (trx) => {
+      await trx.deleteFrom('organization_members').where('org_id', '=', id).execute()
+      await trx.deleteFrom('invitations').where('org_id', '=', id).execute()
+      await trx.deleteFrom('authorization_codes').where('organization', '=', id).execute()
+      await trx.deleteFrom('refresh_tokens').where('organization', '=', id).execute()
+      const result = await trx.deleteFrom('organizations').where('id', '=', id).executeTakeFirst()
+      return result.numDeletedRows > 0n
+    })
+  }
+
+  /**
+   * `INSERT … ON CONFLICT DO NOTHING`, then, for a member already there, the missing roles merged in,
+   * in one transaction. Safe inside a caller's transaction (no statement fails on a duplicate).
+   */
+  async addMember(orgId: string, userId: string, roles: readonly string[], now: number): Promise<{ member: OrganizationMemberRecord; added: boolean }> {
+    const wanted = [...new Set(roles)]
+    return inTransaction(this.db, async (trx) => {
+      const inserted = await trx
+        .insertInto('organization_members')
+        .values({ org_id: orgId, user_id: userId, roles: toJson(wanted), created_at: now })
+        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
+        .executeTakeFirst()
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { member: { orgId, userId, roles: wanted, createdAt: now }, added: true }
+      const row = await trx.selectFrom('organization_members').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirstOrThrow()
+      const current = toMember(row)
+      const merged = [...new Set([...current.roles, ...wanted])]
+      if (merged.length === current.roles.length) return { member: current, added: false }
+      await trx.updateTable('organization_members').set({ roles: toJson(merged) }).where('org_id', '=', orgId).where('user_id', '=', userId).execute()
+      return { member: { ...current, roles: merged }, added: false }
+    })
+  }
+
+  async getMember(orgId: string, userId: string): Promise<OrganizationMemberRecord | null> {
+    const row = await this.db.selectFrom('organization_members').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()
+    return row ? toMember(row) : null
+  }
+
+  async isMember(orgId: string, userId: string): Promise<boolean> {
+    return (await this.getMember(orgId, userId)) !== null
+  }
+
+  async setMemberRoles(orgId: string, userId: string, roles: readonly string[]): Promise<OrganizationMemberRecord | null> {
+    const row = await this.db
+      .updateTable('organization_members')
+      .set({ roles: toJson([...new Set(roles)]) })
+      .where('org_id', '=', orgId)
+      .where('user_id', '=', userId)
+      .returningAll()
+      .executeTakeFirst()
+    return row ? toMember(row) : null
+  }
+
+  async removeMember(orgId: string, userId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('organization_members').where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async listMembers(orgId: string, page?: Page): Promise<OrganizationMemberRecord[]> {
+    const { limit, offset } = pageWindow(page)
+    const rows = await this.db
+      .selectFrom('organization_members')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .orderBy('created_at')
+      .orderBy('user_id')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toMember)
+  }
+
+  async listMembersFrom(orgId: string, checkpoint?: Checkpoint): Promise<CheckpointPage<OrganizationMemberRecord>> {
+    const take = takeOf(checkpoint)
+    let query = this.db.selectFrom('organization_members').selectAll().where('org_id', '=', orgId).orderBy('user_id').limit(take + 1)
+    if (checkpoint?.from) query = query.where('user_id', '>=', checkpoint.from)
+    return toPage((await query.execute()).map(toMember), take, (m) => m.userId)
+  }
+
+  async countMembers(orgId: string): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('organization_members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  async listForUser(userId: string): Promise<OrganizationRecord[]> {
+    const rows = await this.db
+      .selectFrom('organization_members as m')
+      .innerJoin('organizations as o', 'o.id', 'm.org_id')
+      .selectAll('o')
+      .where('m.user_id', '=', userId)
+      .orderBy('m.created_at')
+      .orderBy('o.id')
+      .limit(MAX_PER_PAGE)
+      .execute()
+    return rows.map(toRecord)
+  }
+}
