@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { connect } from 'node:net'
+import { type AddressInfo, connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -256,6 +256,17 @@ describe('/metrics exposure', () => {
       assert.equal((await fetch(url, { headers: { authorization: `bearer  ${TOKEN}` } })).status, 200, 'the scheme is case-insensitive')
     } finally {
       await server.close()
+    }
+  })
+
+  it('a metrics port already in use stops start-up with the error, rather than running without metrics', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as AddressInfo).port
+    try {
+      await assert.rejects(startTestServer({ env: { LATCHKEY_METRICS_PORT: String(port) } }), { code: 'EADDRINUSE' })
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
     }
   })
 

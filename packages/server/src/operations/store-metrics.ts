@@ -12,16 +12,29 @@ type AnyFunction = (...args: unknown[]) => unknown
 /** Not timed: start-up and shutdown, not traffic. */
 const UNTIMED = new Set<PropertyKey>(['migrate', 'close'])
 
-async function timed<T>(metrics: Metrics, operation: string, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs `run` and records its time; a promise is timed until it settles. A verb that answers at once
+ * (not a promise) keeps its answer as it is, so nothing about the store's contract changes.
+ */
+function timed<T>(metrics: Metrics, operation: string, run: () => T): T {
   const started = performance.now()
-  let outcome = 'error'
+  const observe = (outcome: 'ok' | 'error') => metrics.storeDuration.observe({ operation, outcome }, (performance.now() - started) / 1000)
+  let result: T
   try {
-    const result = await run()
-    outcome = 'ok'
-    return result
-  } finally {
-    metrics.storeDuration.observe({ operation, outcome }, (performance.now() - started) / 1000)
+    result = run()
+  } catch (error) {
+    observe('error')
+    throw error
   }
+  if (result instanceof Promise) {
+    result.then(
+      () => observe('ok'),
+      () => observe('error'),
+    )
+  } else {
+    observe('ok')
+  }
+  return result
 }
 
 /** A repo whose methods are timed as `<repo>.<verb>`; wrappers are made once per verb. */
@@ -35,7 +48,7 @@ function timedRepo(repo: object, repoName: string, metrics: Metrics): object {
       if (!wrapper) {
         const operation = `${repoName}.${prop}`
         const method = value as AnyFunction
-        wrapper = (...args: unknown[]) => timed(metrics, operation, async () => method.apply(target, args))
+        wrapper = (...args: unknown[]) => timed(metrics, operation, () => method.apply(target, args))
         wrappers.set(prop, wrapper)
       }
       return wrapper
@@ -53,7 +66,7 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       }
       if (typeof value === 'function') {
         if (UNTIMED.has(prop) || typeof prop !== 'string') return (value as AnyFunction).bind(target)
-        return (...args: unknown[]) => timed(metrics, prop, async () => (value as AnyFunction).apply(target, args))
+        return (...args: unknown[]) => timed(metrics, prop, () => (value as AnyFunction).apply(target, args))
       }
       if (value === null || typeof value !== 'object' || typeof prop !== 'string') return value
       let repo = repos.get(prop)
