@@ -124,7 +124,7 @@ export function checkRoles(roles: readonly string[] | undefined): string[] {
   const unique = [...new Set((roles ?? []).map((r) => r.trim()).filter((r) => r !== ''))]
   if (unique.length > MAX_ROLES) throw new RegistrationError(`at most ${MAX_ROLES} roles`)
   for (const role of unique) {
-    if (role.length > 100 || /[\u0000-\u001f\u007f,]/.test(role)) throw new RegistrationError(`invalid role ${JSON.stringify(role.slice(0, 100))}: 1–100 printable characters, no commas`)
+    if (role.length > 100 || /[\p{Cc},]/u.test(role)) throw new RegistrationError(`invalid role ${JSON.stringify(role.slice(0, 100))}: 1–100 printable characters, no commas`)
   }
   return unique
 }
