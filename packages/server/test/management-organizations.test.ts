@@ -1,0 +1,208 @@
+/**
+ * The Management API's organization resources: organizations, members and their roles, invitations
+ * and enabled connections, driven by Auth0's own Node ManagementClient (which insists on https: the
+ * test rewrites its https://latchkey.test base to the test server) and by plain HTTP for the details
+ * (Auth0's error shape, paging, scopes, audit events). The invitation link it returns is accepted
+ * through the real pages.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type ApplicationRecord, createClientGrant } from '@latchkey/core'
+import { ManagementClient } from 'auth0'
+import { managementScopes } from '../src/management/system-api.js'
+import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
+import { claims, tokenRequest } from './support/oauth.js'
+
+const DOMAIN = 'latchkey.test'
+
+describe('Management API: organizations', () => {
+  let server: TestServer
+  let spa: ApplicationRecord
+  let robot: { app: ApplicationRecord; secret: string }
+  let token: string
+  const realFetch = globalThis.fetch
+
+  /** A client_credentials token for the Management API with these scopes. */
+  async function managementToken(scope: string[]): Promise<{ app: ApplicationRecord; secret: string; token: string }> {
+    const { app, secret } = await addApp(server.store, { name: 'Automation', type: 'm2m', grants: ['client_credentials'] })
+    const audience = `${server.issuer}api/v2/`
+    const api = await server.store.apis.findByIdentifier(audience)
+    await server.store.clientGrants.insert(createClientGrant({ clientId: app.clientId, audience, scope }, { application: app, api }, Date.now()))
+    const r = await tokenRequest(server, { grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret as string, audience })
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    return { app, secret: secret as string, token: r.json.access_token as string }
+  }
+
+  const call = (method: string, path: string, body?: unknown, bearer = token) =>
+    realFetch(`${server.url}api/v2/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+  const json = async (res: Response) => (await res.json()) as Record<string, unknown>
+
+  before(async () => {
+    server = await startTestServer()
+    ;({ app: spa } = await addApp(server.store, { name: 'Team SPA', organizationUsage: 'allow' }))
+    const granted = await managementToken(managementScopes().map((s) => s.value))
+    robot = { app: granted.app, secret: granted.secret }
+    token = granted.token
+    // Auth0's SDK builds https://{domain}/…: send those requests to the test server instead.
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+      return realFetch(url.startsWith(`https://${DOMAIN}/`) ? url.replace(`https://${DOMAIN}/`, server.url) : input, init)
+    }) as typeof fetch
+  })
+  after(async () => {
+    globalThis.fetch = realFetch
+    await server.close()
+  })
+
+  it('Auth0\'s ManagementClient creates an organization, adds a member, invites someone, and the invitee joins through the link', async () => {
+    const management = new ManagementClient({ domain: DOMAIN, clientId: robot.app.clientId, clientSecret: robot.secret, audience: `${server.issuer}api/v2/` })
+    const org = await management.organizations.create({ name: 'initech', display_name: 'Initech', branding: { colors: { primary: '#112233', page_background: '#ffffff' } }, metadata: { plan: 'gold' } })
+    assert.match(org.id ?? '', /^org_[A-Za-z0-9]{16}$/)
+    assert.deepEqual({ ...org, id: undefined }, { id: undefined, name: 'initech', display_name: 'Initech', branding: { colors: { primary: '#112233', page_background: '#ffffff' } }, metadata: { plan: 'gold' } })
+    assert.equal((await management.organizations.getByName('initech')).id, org.id)
+    assert.equal((await management.organizations.get(org.id as string)).name, 'initech')
+
+    const member = await addUser(server.store)
+    await management.organizations.members.create(org.id as string, { members: [member.id] })
+    await management.organizations.members.roles.assign(org.id as string, member.id, { roles: ['admin'] })
+    const members = await management.organizations.members.list(org.id as string)
+    assert.deepEqual(members.data.map((m) => [m.user_id, m.email, m.roles]), [[member.id, member.email, [{ id: 'admin', name: 'admin' }]]])
+
+    const invitation = await management.organizations.invitations.create(org.id as string, {
+      inviter: { name: 'Ada Admin' },
+      invitee: { email: 'joiner@example.com' },
+      client_id: spa.clientId,
+      roles: ['viewer'],
+      ttl_sec: 3600,
+      send_invitation_email: false,
+    })
+    assert.match(invitation.id ?? '', /^uinv_/)
+    assert.equal(invitation.organization_id, org.id)
+    assert.equal(invitation.connection_id, 'con_UsernamePassword')
+    const link = new URL(invitation.invitation_url as string)
+    assert.equal(link.searchParams.get('invitation'), invitation.ticket_id)
+    assert.equal(link.searchParams.get('organization'), org.id)
+    assert.equal(link.searchParams.get('organization_name'), 'initech')
+    const listed = await management.organizations.invitations.list(org.id as string)
+    assert.deepEqual(listed.data.map((i) => i.id), [invitation.id])
+    assert.equal(listed.data[0]?.invitation_url, undefined, 'the link is shown once')
+
+    // The invitee follows the link: the app starts a login with invitation and organization.
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    const extra = { invitation: link.searchParams.get('invitation') as string, organization: link.searchParams.get('organization') as string }
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: spa.clientId, challenge, extra })))
+    assert.equal(new URL(page.url).pathname, '/u/signup')
+    const html = await page.text()
+    const done = await browser.follow(await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), email: 'joiner@example.com', password: PASSWORD }))
+    const code = callbackParams(done).get('code') as string
+    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: spa.clientId, code, code_verifier: verifier, redirect_uri: spa.callbacks[0] as string })
+    assert.equal(claims(tokens.json.id_token).org_id, org.id)
+    assert.deepEqual((await management.organizations.invitations.list(org.id as string)).data, [], 'accepted invitations leave the list')
+    const joined = (await management.organizations.members.list(org.id as string)).data.find((m) => m.email === 'joiner@example.com')
+    assert.deepEqual(joined?.roles, [{ id: 'viewer', name: 'viewer' }])
+
+    await management.organizations.update(org.id as string, { display_name: 'Initech Corp' })
+    assert.equal((await management.organizations.get(org.id as string)).display_name, 'Initech Corp')
+    await management.organizations.delete(org.id as string)
+    assert.equal(await server.store.organizations.get(org.id as string), null)
+  })
+
+  it('lists organizations with offset paging (totals) and checkpoint paging (from/take, next)', async () => {
+    for (const name of ['page-a', 'page-b', 'page-c']) assert.equal((await call('POST', 'organizations', { name })).status, 201)
+    const offset = await json(await call('GET', 'organizations?page=0&per_page=2&include_totals=true'))
+    assert.equal(offset.total, await server.store.organizations.count())
+    assert.equal((offset.organizations as unknown[]).length, 2)
+    const seen: string[] = []
+    let from: string | undefined
+    for (let i = 0; i < 10; i++) {
+      const page = await json(await call('GET', `organizations?take=2${from ? `&from=${from}` : ''}`))
+      seen.push(...(page.organizations as { id: string }[]).map((o) => o.id))
+      from = page.next as string | undefined
+      if (!from) break
+    }
+    assert.equal(seen.length, await server.store.organizations.count())
+    assert.equal(new Set(seen).size, seen.length)
+    assert.equal((await call('GET', 'organizations?take=2&page=1')).status, 400)
+  })
+
+  it('answers errors in Auth0\'s shape: validation, a taken name, an unknown organization, missing scopes', async () => {
+    const invalid = await call('POST', 'organizations', { name: 'Not Valid' })
+    assert.equal(invalid.status, 400)
+    const body = await json(invalid)
+    assert.deepEqual(Object.keys(body).sort(), ['error', 'errorCode', 'message', 'statusCode'])
+    assert.match(body.message as string, /name must be 3–50 lower-case letters/)
+    assert.equal((await call('POST', 'organizations', { name: 'taken-name' })).status, 201)
+    const taken = await call('POST', 'organizations', { name: 'taken-name' })
+    assert.equal(taken.status, 409)
+    assert.equal((await json(taken)).errorCode, 'organization_conflict')
+    assert.equal((await call('GET', 'organizations/org_0000000000000000')).status, 404)
+    assert.equal((await call('POST', 'organizations', { name: 'with-email', enabled_connections: [{ connection_id: 'con_other' }] })).status, 400)
+    const reader = await managementToken(['read:organizations'])
+    assert.equal((await call('GET', 'organizations', undefined, reader.token)).status, 200)
+    const refused = await call('POST', 'organizations', { name: 'not-allowed' }, reader.token)
+    assert.equal(refused.status, 403)
+    assert.equal((await json(refused)).errorCode, 'insufficient_scope')
+  })
+
+  it('refuses invitations Latchkey cannot honour: an email to send, an app without organizations, another connection', async () => {
+    const org = await json(await call('POST', 'organizations', { name: 'invites-org' }))
+    const { app: personal } = await addApp(server.store)
+    const base = { inviter: { name: 'Ada' }, invitee: { email: 'x@example.com' }, client_id: spa.clientId }
+    const cases: [unknown, number, RegExp][] = [
+      [{ ...base, send_invitation_email: true }, 400, /send_invitation_email must be false/],
+      [{ ...base, client_id: personal.clientId }, 400, /does not use organizations/],
+      [{ ...base, client_id: 'nope' }, 404, /client does not exist/],
+      [{ ...base, connection_id: 'con_other' }, 400, /Latchkey has only con_UsernamePassword/],
+      [{ ...base, ttl_sec: 3_000_000 }, 400, /ttl_sec/],
+      [{ ...base, invitee: { email: 'not-an-email' } }, 400, /invitee\.email/],
+      [{ ...base, app_metadata: { plan: 'x' } }, 400, /app_metadata is not supported/],
+    ]
+    for (const [body, status, message] of cases) {
+      const res = await call('POST', `organizations/${org.id}/invitations`, body)
+      assert.equal(res.status, status, JSON.stringify(body))
+      assert.match((await json(res)).message as string, message)
+    }
+    const created = await json(await call('POST', `organizations/${org.id}/invitations`, base))
+    assert.equal((await call('GET', `organizations/${org.id}/invitations/${created.id}`)).status, 200)
+    assert.equal((await call('DELETE', `organizations/${org.id}/invitations/${created.id}`)).status, 204)
+    assert.equal((await call('GET', `organizations/${org.id}/invitations/${created.id}`)).status, 404)
+  })
+
+  it('enabled connections are Latchkey\'s one connection, which cannot be disabled; members and roles can be removed; a user lists their organizations', async () => {
+    const org = await json(await call('POST', 'organizations', { name: 'connections-org' }))
+    const connections = await json(await call('GET', `organizations/${org.id}/enabled_connections?include_totals=true`))
+    assert.deepEqual(connections.enabled_connections, [
+      { connection_id: 'con_UsernamePassword', assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: 'Username-Password-Authentication', strategy: 'auth0' } },
+    ])
+    assert.equal((await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_UsernamePassword', assign_membership_on_login: true })).status, 400)
+    assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/con_UsernamePassword`)).status, 400)
+
+    const user = await addUser(server.store)
+    assert.equal((await call('POST', `organizations/${org.id}/members`, { members: [user.id] })).status, 204)
+    assert.equal((await call('POST', `organizations/${org.id}/members`, { members: ['auth0|nobody'] })).status, 404)
+    assert.equal((await call('POST', `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles`, { roles: ['a', 'b'] })).status, 204)
+    assert.equal((await call('DELETE', `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles`, { roles: ['a'] })).status, 204)
+    assert.deepEqual(await json(await call('GET', `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles?include_totals=true`)), {
+      start: 0, limit: 50, length: 1, total: 1, roles: [{ id: 'b', name: 'b', description: '' }],
+    })
+    const mine = (await (await call('GET', `users/${encodeURIComponent(user.id)}/organizations`)).json()) as { id: string }[]
+    assert.deepEqual(mine.map((o) => o.id), [org.id])
+    assert.equal((await call('DELETE', `organizations/${org.id}/members`, { members: [user.id] })).status, 204)
+    assert.equal(await server.store.organizations.isMember(org.id as string, user.id), false)
+  })
+
+  it('writes every change to the audit log with the calling application as the actor', async () => {
+    const created = await json(await call('POST', 'organizations', { name: 'audited-org' }))
+    const [event] = await server.store.logs.list({ type: 'sapi', clientId: robot.app.clientId })
+    assert.ok(event)
+    const events = await server.store.logs.list({ type: 'sapi', clientId: robot.app.clientId, perPage: 100 })
+    const mine = events.find((e) => e.details.action === 'organization.created' && e.details.org_id === created.id)
+    assert.equal(mine?.details.actor, 'management_api')
+  })
+})
