@@ -15,10 +15,13 @@ import {
   userinfoAudience,
 } from '@latchkey/core'
 import { decodeJwt, type JWTPayload } from 'jose'
+import { claimedClientId } from './client-auth.js'
 
 /** What the route learnt before it answered: filled in as the request is read. */
 export interface TokenAttempt {
   params?: RawParams
+  /** The Authorization header: a Basic user names the client of a failed request. */
+  authorization?: string | undefined
   /** The authenticated client. */
   clientId?: string
 }
@@ -42,10 +45,12 @@ export function tokenIssuedEvent(attempt: TokenAttempt, response: TokenResponse,
   if (type === null) return null
   const claims = accessTokenClaims(response.access_token)
   const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? [])
+  // A client_credentials token's `sub` is the application itself (`<client_id>@clients`), not a user.
+  const user = grantType !== 'client_credentials' && typeof claims.sub === 'string' ? claims.sub : null
   return {
     type,
     clientId: attempt.clientId ?? null,
-    userId: typeof claims.sub === 'string' ? claims.sub : null,
+    userId: user,
     details: {
       grant_type: grantType,
       audience: audiences.find((aud) => aud !== userinfoAudience(issuer)) ?? null,
@@ -72,10 +77,10 @@ export function tokenRefusedEvent(attempt: TokenAttempt, thrown: unknown, error:
   const grantType = grantTypeOf(attempt)
   const type = grantType === undefined ? null : tokenEventType(grantType, 'failure')
   if (type === null) return null
-  const claimed = attempt.params ? single(attempt.params, 'client_id') : undefined
+  const claimed = attempt.params ? claimedClientId(attempt.params, attempt.authorization) : ''
   return {
     type,
-    clientId: attempt.clientId ?? claimed?.slice(0, 128) ?? null,
+    clientId: attempt.clientId ?? (claimed === '' ? null : claimed.slice(0, 128)),
     details: { grant_type: grantType, error: error.error, error_description: error.description },
   }
 }

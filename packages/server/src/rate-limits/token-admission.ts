@@ -6,7 +6,7 @@
  *    `invalid_grant` or `invalid_client`, so at most `points` guesses are ever in flight or done.
  */
 import { single, type OAuthError, type RawParams } from '@latchkey/core'
-import { parseBasic } from '../http/client-auth.js'
+import { claimedClientId } from '../http/client-auth.js'
 import { bucketKey, type Limiter } from './limiter.js'
 import { rateLimitHeaders } from './too-many-requests.js'
 
@@ -31,13 +31,8 @@ export interface TokenLimiters {
 
 const COUNTED = new Set(['invalid_grant', 'invalid_client'])
 
-/** The client the request names, from the body or the Basic header: the key of its buckets. */
-function namedClient(params: RawParams, authorization: string | undefined): string {
-  const fromBody = single(params, 'client_id')
-  if (fromBody !== undefined) return fromBody
-  if (authorization && /^basic /i.test(authorization.trim())) return parseBasic(authorization)?.id ?? ''
-  return ''
-}
+/** The client the request names (body, Basic header or client assertion): the key of its buckets. */
+const namedClient = claimedClientId
 
 export async function admitTokenRequest(limiters: TokenLimiters, facts: TokenRequestFacts): Promise<TokenAdmission> {
   const client = bucketKey(namedClient(facts.params, facts.authorization), facts.ip)

@@ -2,7 +2,7 @@
  * OpenID Connect Discovery 1.0 and RFC 8414 metadata, and the JWKS (public keys only). Both are
  * public documents any origin may fetch.
  */
-import { DPOP_SIGNING_ALGS } from '@latchkey/core'
+import { CLIENT_ASSERTION_ALGS, DPOP_SIGNING_ALGS } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { JWKS_MAX_AGE_SECONDS, JWKS_STALE_SECONDS } from '../keys/key-ring.js'
@@ -19,14 +19,16 @@ export function discoveryDocument(issuer: string) {
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'fragment', 'form_post', 'web_message'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     code_challenge_methods_supported: ['S256'],
     dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'gty', 'name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

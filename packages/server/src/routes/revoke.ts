@@ -6,7 +6,7 @@
 import { InvalidRequest, repeatedNames, sha256, single } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
-import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
+import { authenticateClient, clientAuthContext, InvalidBasicClient } from '../http/client-auth.js'
 import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
 import { readBody } from '../http/read-params.js'
 
@@ -16,7 +16,7 @@ export function revokeRoutes(app: Hono, deps: Deps): void {
       const params = await readBody(c, { json: true })
       const repeated = repeatedNames(params)
       if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
-      const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
+      const { client } = await authenticateClient(clientAuthContext(deps), params, c.req.header('authorization'), 'oauth/revoke')
       const token = single(params, 'token')
       if (token === undefined) throw new InvalidRequest('Missing required parameter: token')
       if (token.length <= 512) {

@@ -16,7 +16,7 @@ import {
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { dpopEndpoints, setDpopErrorHeaders, setDpopNonce } from '../dpop/proofs.js'
-import { authenticateClient, InvalidBasicClient } from '../http/client-auth.js'
+import { authenticateClient, clientAuthContext, InvalidBasicClient } from '../http/client-auth.js'
 import { clientIp } from '../http/client-ip.js'
 import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
 import { readBody } from '../http/read-params.js'
@@ -31,6 +31,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
     try {
       const params = await readBody(c, { json: true })
       attempt.params = params
+      attempt.authorization = c.req.header('authorization')
       admission = await deps.limits.admitToken({ ip: clientIp(c, deps.config.trustProxy), params, authorization: c.req.header('authorization') })
       const repeated = repeatedNames(params)
       if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
@@ -38,7 +39,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
       if (grantType === undefined) throw new InvalidRequest('Missing required parameter: grant_type')
       const grant = grants.get(grantType)
       if (!grant) throw new UnsupportedGrantType(`Unsupported grant type: ${quoteValue(grantType)}`)
-      const { client } = await authenticateClient(deps.store, params, c.req.header('authorization'))
+      const { client } = await authenticateClient(clientAuthContext(deps), params, c.req.header('authorization'), 'oauth/token')
       attempt.clientId = client.clientId
       if (!(client.grantTypes as readonly string[]).includes(grantType))
         throw new UnauthorizedClient(`The application is not allowed the ${grantType} grant.`)
