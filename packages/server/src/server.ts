@@ -101,6 +101,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         })
       : null
 
+  // Caches follow changes made on other nodes (PostgreSQL LISTEN/NOTIFY; see docs/deploy.md).
+  const stopFollowing = keys.followChanges()
+  await store.changes.ready().catch((err: unknown) =>
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'no change notices from other nodes for now: caches refresh within 5 s'),
+  )
+
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptions(options.httpTimeouts ?? HTTP_TIMEOUTS) }, () => resolve(s))
   })
@@ -114,6 +120,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       readiness.drain()
       stopSweeper()
       stopRotation()
+      stopFollowing()
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
     })

@@ -1,57 +1,76 @@
 /**
  * Periodic clean-up of state that can no longer be used: expired interactions, ended or expired SSO
- * sessions, DPoP proof jtis past their replay window, authorization codes a day after they expired
- * (kept that long so a replayed code is still recognised and revokes what it issued), and audit
- * events older than the retention period (deleted in batches, so a backlog never holds the write
- * lock for long). Safe on several nodes at once: each delete is idempotent.
+ * sessions, DPoP proof jtis past their replay window, authorization codes and refresh tokens a day
+ * after they expired (kept that long so a replayed code is still recognised and revokes what it
+ * issued, and so reuse detection sees a family whole), revocation markers a day old, and audit
+ * events older than the retention period.
+ *
+ * Every node runs the timer; each round, only the node that takes the `sweeper` lock
+ * (`store.exclusive`: a PostgreSQL advisory lock, released if that node dies) purges, and the others
+ * skip it. Rows go in batches of `SWEEP_BATCH`, each its own short statement, so a backlog never
+ * holds locks on a hot table for long; a sweep stops after `SWEEP_BUDGET_MS` and the next carries on.
  */
 import type { Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
+import { performance } from 'node:perf_hooks'
 import type { Logger } from './logger.js'
 
 export const SWEEP_INTERVAL_MS = 10 * 60_000
-const CODE_GRACE_MS = 24 * 3_600_000
+/** Rows per delete statement. */
+export const SWEEP_BATCH = 1000
+/** A sweep stops starting new batches after this long (wall time); the next sweep carries on. */
+export const SWEEP_BUDGET_MS = 60_000
+/** The lock (`store.exclusive`) that makes one node at a time the sweeper. */
+export const SWEEP_LOCK = 'sweeper'
 const DAY_MS = 24 * 3_600_000
-export const AUDIT_BATCH = 1000
-/** At most this many batches per sweep; the next sweep carries on. */
-const AUDIT_MAX_BATCHES = 100
+const CODE_GRACE_MS = DAY_MS
+const REFRESH_TOKEN_GRACE_MS = DAY_MS
 
 export interface Swept {
   readonly interactions: number
   readonly sessions: number
   readonly codes: number
+  /** Refresh tokens and revocation markers. */
+  readonly refreshTokens: number
   /** DPoP proof jtis past their replay window. */
   readonly dpopProofs: number
   readonly auditEvents: number
 }
 
-/** Deletes audit events older than `retentionDays` (0: keep forever), one batch at a time. */
-async function sweepAuditEvents(store: Store, now: number, retentionDays: number): Promise<number> {
-  if (retentionDays <= 0) return 0
-  const cutoff = now - retentionDays * DAY_MS
+/** Runs `batch` until one removes fewer than a full batch, or the budget is spent. */
+async function inBatches(batch: (size: number) => Promise<number>, deadline: number): Promise<number> {
   let removed = 0
-  for (let batch = 0; batch < AUDIT_MAX_BATCHES; batch++) {
-    const n = await store.logs.deleteOlderThan(cutoff, AUDIT_BATCH)
+  for (;;) {
+    const n = await batch(SWEEP_BATCH)
     removed += n
-    if (n < AUDIT_BATCH) break
+    if (n < SWEEP_BATCH || performance.now() > deadline) return removed
   }
-  return removed
 }
 
+/** One sweep on this node, whatever the others do (the timer goes through `sweepIfFirst`). */
 export async function sweep(store: Store, now: number, auditRetentionDays = 30): Promise<Swept> {
+  const deadline = performance.now() + SWEEP_BUDGET_MS
+  const auditCutoff = now - auditRetentionDays * DAY_MS
   return {
-    interactions: await store.interactions.deleteExpired(now),
-    sessions: await store.sessions.deleteExpired(now),
-    codes: await store.authorizationCodes.deleteExpired(now - CODE_GRACE_MS),
-    dpopProofs: await store.replayGuard.deleteExpired(now),
-    auditEvents: await sweepAuditEvents(store, now, auditRetentionDays),
+    interactions: await inBatches((n) => store.interactions.deleteExpired(now, n), deadline),
+    sessions: await inBatches((n) => store.sessions.deleteExpired(now, n), deadline),
+    codes: await inBatches((n) => store.authorizationCodes.deleteExpired(now - CODE_GRACE_MS, n), deadline),
+    refreshTokens: await inBatches((n) => store.refreshTokens.deleteExpired(now - REFRESH_TOKEN_GRACE_MS, n), deadline),
+    dpopProofs: await inBatches((n) => store.replayGuard.deleteExpired(now, n), deadline),
+    auditEvents: auditRetentionDays <= 0 ? 0 : await inBatches((n) => store.logs.deleteOlderThan(auditCutoff, n), deadline),
   }
+}
+
+/** Sweeps if no other node (or call) is sweeping right now; null when one is. */
+export async function sweepIfFirst(store: Store, now: number, auditRetentionDays = 30): Promise<Swept | null> {
+  const result = await store.exclusive(SWEEP_LOCK, () => sweep(store, now, auditRetentionDays))
+  return result.ran ? result.value : null
 }
 
 export function startSweeper(store: Store, clock: Clock, log: Logger, auditRetentionDays = 30): () => void {
   const timer = setInterval(() => {
-    sweep(store, clock.now(), auditRetentionDays).then(
-      (removed) => log.debug({ removed }, 'swept expired state'),
+    sweepIfFirst(store, clock.now(), auditRetentionDays).then(
+      (removed) => (removed ? log.debug({ removed }, 'swept expired state') : log.debug('another node is sweeping: skipped this round')),
       (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweep failed'),
     )
   }, SWEEP_INTERVAL_MS)

@@ -1,25 +1,52 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
-import { auditEventId, issueCode, sha256 } from '@latchkey/core'
-import { openAndMigrate } from '@latchkey/storage'
-import { AUDIT_BATCH, sweep } from '../src/sweeper.js'
+import { after, describe, it } from 'node:test'
+import { auditEventId, issueCode, sha256, type RefreshTokenRecord } from '@latchkey/core'
+import { openAndMigrate, type Store } from '@latchkey/storage'
+import { SWEEP_BATCH, SWEEP_LOCK, sweep, sweepIfFirst } from '../src/sweeper.js'
+import { databases } from './support/databases.js'
+
+const NOW = 1_700_000_000_000
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+
+function refreshToken(n: number, expiresAt: number): RefreshTokenRecord {
+  return {
+    tokenHash: `hash-${n}`, familyId: `family-${n}`, grantId: `grant-${n}`, clientId: 'c', userId: 'u', scope: ['offline_access'], audience: null,
+    authTime: NOW - DAY, sid: null, organization: null, createdAt: NOW - 2 * DAY, expiresAt, familyExpiresAt: expiresAt, rotatedAt: null, revokedAt: null,
+  }
+}
 
 describe('sweeping expired state', () => {
   it('keeps a consumed code for a day after it expired, so a replay is still recognised', async () => {
     const store = await openAndMigrate('sqlite::memory:')
     try {
-      const now = 1_700_000_000_000
       const request = {
         clientId: 'c', redirectUri: 'https://a.example/cb', redirectUriProvided: true, responseMode: 'query' as const, scope: ['openid'],
         audience: null, state: null, nonce: null, codeChallenge: null, codeChallengeMethod: null, prompt: [], maxAge: null,
         loginHint: null, screenHint: null, organization: null, invitation: null,
       }
-      const { code, record } = issueCode({ request, userId: 'u', authTime: now, sid: null, now })
+      const { code, record } = issueCode({ request, userId: 'u', authTime: NOW, sid: null, now: NOW })
       await store.authorizationCodes.insert(record)
-      await store.authorizationCodes.consume(sha256(code), now + 1)
-      assert.equal((await sweep(store, now + 3_600_000)).codes, 0)
+      await store.authorizationCodes.consume(sha256(code), NOW + 1)
+      assert.equal((await sweep(store, NOW + HOUR)).codes, 0)
       assert.notEqual(await store.authorizationCodes.findByHash(sha256(code)), null)
-      assert.equal((await sweep(store, now + 25 * 3_600_000)).codes, 1)
+      assert.equal((await sweep(store, NOW + 25 * HOUR)).codes, 1)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('deletes refresh tokens a day after they expired, more than one batch in one sweep', async () => {
+    const store = await openAndMigrate('sqlite::memory:')
+    try {
+      const expired = SWEEP_BATCH + 3
+      await store.transaction(async (tx) => {
+        for (let n = 0; n < expired; n++) await tx.refreshTokens.insert(refreshToken(n, NOW - DAY - 1))
+        await tx.refreshTokens.insert(refreshToken(expired, NOW - HOUR))
+      })
+      assert.equal((await sweep(store, NOW)).refreshTokens, expired)
+      assert.equal(await store.refreshTokens.findByHash('hash-0'), null)
+      assert.notEqual(await store.refreshTokens.findByHash(`hash-${expired}`), null, 'expired only an hour ago: kept')
     } finally {
       await store.close()
     }
@@ -30,19 +57,56 @@ describe('sweeping old audit events', () => {
   it('deletes events older than the retention period, in batches, and keeps them all with retention 0', async () => {
     const store = await openAndMigrate('sqlite::memory:')
     try {
-      const now = 1_700_000_000_000
-      const day = 86_400_000
-      const old = AUDIT_BATCH + 5
-      for (let i = 0; i < old; i++) await store.logs.append({ id: auditEventId(now - 40 * day + i), time: now - 40 * day + i, type: 's', clientId: null, userId: null, ip: null, userAgent: null, details: {} })
-      const recent = { id: auditEventId(now - day), time: now - day, type: 'slo' as const, clientId: null, userId: null, ip: null, userAgent: null, details: {} }
+      const old = SWEEP_BATCH + 5
+      for (let i = 0; i < old; i++) await store.logs.append({ id: auditEventId(NOW - 40 * DAY + i), time: NOW - 40 * DAY + i, type: 's', clientId: null, userId: null, ip: null, userAgent: null, details: {} })
+      const recent = { id: auditEventId(NOW - DAY), time: NOW - DAY, type: 'slo' as const, clientId: null, userId: null, ip: null, userAgent: null, details: {} }
       await store.logs.append(recent)
 
-      assert.equal((await sweep(store, now, 0)).auditEvents, 0, 'retention 0 keeps everything')
-      assert.equal((await sweep(store, now, 60)).auditEvents, 0, 'nothing is older than 60 days')
-      assert.equal((await sweep(store, now, 30)).auditEvents, old, 'more than one batch, in one sweep')
+      assert.equal((await sweep(store, NOW, 0)).auditEvents, 0, 'retention 0 keeps everything')
+      assert.equal((await sweep(store, NOW, 60)).auditEvents, 0, 'nothing is older than 60 days')
+      assert.equal((await sweep(store, NOW, 30)).auditEvents, old, 'more than one batch, in one sweep')
       assert.deepEqual(await store.logs.list(), [recent])
     } finally {
       await store.close()
     }
   })
 })
+
+for (const db of databases) {
+  describe(`one sweeper at a time, on ${db.name}`, { skip: db.skip }, () => {
+    after(() => db.cleanup())
+
+    it('a node that finds the sweeper lock taken skips the round; the next round sweeps', async () => {
+      // Two nodes on one database (on SQLite, the one store: its lock is per store).
+      const url = db.url()
+      const first = await openAndMigrate(url)
+      const second: Store = db.name === 'SQLite' ? first : await openAndMigrate(url)
+      try {
+        await first.interactions.insert({
+          id: 'expired', csrfHash: 'x', createdAt: NOW - 2 * HOUR, expiresAt: NOW - HOUR, userId: null, sessionSid: null, authTime: null,
+          request: { clientId: 'c', redirectUri: 'https://a.example/cb', redirectUriProvided: true, responseMode: 'query', scope: ['openid'], audience: null, state: null, nonce: null, codeChallenge: null, codeChallengeMethod: null, prompt: [], maxAge: null, loginHint: null, screenHint: null, organization: null, invitation: null },
+        })
+        let release = () => {}
+        const sweeping = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        let entered = () => {}
+        const holding = new Promise<void>((resolve) => {
+          entered = resolve
+        })
+        const other = first.exclusive(SWEEP_LOCK, async () => {
+          entered()
+          await sweeping
+        })
+        await holding
+        assert.equal(await sweepIfFirst(second, NOW), null, 'skipped while another node sweeps')
+        release()
+        await other
+        assert.equal((await sweepIfFirst(second, NOW))?.interactions, 1)
+      } finally {
+        if (second !== first) await second.close()
+        await first.close()
+      }
+    })
+  })
+}

@@ -3,12 +3,14 @@
  * - `sqlite:./data/latchkey.db`, `sqlite:///abs/path.db`, or a bare path ending in `.db`: a SQLite
  *   file (its directory is created if missing);
  * - `sqlite::memory:` (or `:memory:`): a private in-memory SQLite database;
- * - `postgres://…` or `postgresql://…`: PostgreSQL; `?schema=NAME` keeps the store in that schema.
+ * - `postgres://…` or `postgresql://…`: PostgreSQL; `?schema=NAME` keeps the store in that schema,
+ *   `?pool=N` sizes its connection pool (see kysely/postgres.ts).
  *
  * `openStore` does not migrate; call `store.migrate()`, or use `openAndMigrate`.
  */
 import type { Store } from './contract.js'
 import { openPostgres } from './kysely/postgres.js'
+import { postgresCoordination } from './kysely/postgres-coordination.js'
 import { openSqlite } from './kysely/sqlite.js'
 import { KyselyStore } from './kysely/store.js'
 
@@ -35,8 +37,8 @@ export async function openStore(url: string): Promise<Store> {
   if (target.dialect === 'sqlite') {
     return new KyselyStore(openSqlite(target.path), { dialect: 'sqlite', schema: undefined })
   }
-  const { db, schema } = await openPostgres(target.url)
-  return new KyselyStore(db, { dialect: 'postgres', schema })
+  const { db, schema, scope, session } = await openPostgres(target.url)
+  return new KyselyStore(db, { dialect: 'postgres', schema }, postgresCoordination(session, scope))
 }
 
 /** Opens the store and applies pending migrations; closes it again if they fail. */

@@ -9,15 +9,22 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { createMiddleware } from 'hono/factory'
 
 const ALLOWED_HEADERS = 'authorization, content-type, auth0-client, dpop'
-const CACHE_MS = 2_000
+/** The longest a node serves an origin list it read: the bound when no change notice arrives. */
+export const ORIGINS_REFRESH_MS = 2_000
 
 export function appOrigins(app: ApplicationRecord): string[] {
   return [...app.webOrigins, ...app.allowedOrigins, ...app.callbacks.map(originOf).filter((o): o is string => o !== null)]
 }
 
-/** Every origin some application allows, re-read every two seconds. */
+/**
+ * Every origin some application allows, re-read every two seconds, and at once when the store
+ * reports that applications changed (on PostgreSQL, on any node or through the CLI).
+ */
 export function originRegistry(store: Store, now: () => number) {
   let cached: { at: number; origins: Promise<Set<string>> } | undefined
+  store.changes.listen((topic) => {
+    if (topic === 'applications' || topic === 'all') cached = undefined
+  })
   async function load(): Promise<Set<string>> {
     const origins = new Set<string>()
     for (let page = 0; ; page++) {
@@ -29,11 +36,12 @@ export function originRegistry(store: Store, now: () => number) {
   return {
     async allows(origin: string): Promise<boolean> {
       const t = now()
-      if (!cached || t - cached.at > CACHE_MS || t < cached.at) cached = { at: t, origins: load() }
+      if (!cached || t - cached.at > ORIGINS_REFRESH_MS || t < cached.at) cached = { at: t, origins: load() }
+      const entry = cached
       try {
-        return (await cached.origins).has(origin)
+        return (await entry.origins).has(origin)
       } catch {
-        cached = undefined
+        if (cached === entry) cached = undefined
         return false
       }
     },

@@ -1,7 +1,9 @@
 /**
  * The server's view of the signing keys. Keys live in the store, so every node and the CLI share
- * them; their state follows from time (see @latchkey/core keys/keyset). The list is re-read every few
- * seconds, and imported private keys (decrypted with the key-encryption key) are cached by `kid`.
+ * them; their state follows from time (see @latchkey/core keys/keyset). The list (with the APIs'
+ * longest token lifetime) is cached for at most `KEY_LIST_REFRESH_MS`, and dropped at once when the
+ * store says the keys or the APIs changed (`followChanges`: on PostgreSQL, a rotation by any node or
+ * the CLI). Imported private keys (decrypted with the key-encryption key) are cached by `kid`.
  */
 import {
   currentKey,
@@ -19,7 +21,13 @@ import type { Store } from '@latchkey/storage'
 import { importJWK, type CryptoKey, type JWK } from 'jose'
 import type { KeyEncryption } from './key-encryption.js'
 
-const REFRESH_MS = 5_000
+/** The longest a node serves a key list it read: the bound when no change notice arrives. */
+export const KEY_LIST_REFRESH_MS = 5_000
+
+interface KeyList {
+  readonly records: SigningKeyRecord[]
+  readonly maxLifetimeMs: number
+}
 
 /** Seconds verifiers and caches may keep the JWKS (`Cache-Control` on /.well-known/jwks.json). */
 export const JWKS_MAX_AGE_SECONDS = 300
@@ -39,7 +47,8 @@ export async function storedKeyStatuses(store: Store, now: number): Promise<KeyS
 }
 
 export class KeyRing {
-  #keys: { at: number; records: SigningKeyRecord[]; maxLifetimeMs: number } | undefined
+  /** One read shared by every caller until it is `KEY_LIST_REFRESH_MS` old or invalidated. */
+  #keys: { readonly at: number; readonly list: Promise<KeyList> } | undefined
   readonly #imported = new Map<string, Promise<CryptoKey>>()
 
   constructor(
@@ -49,12 +58,37 @@ export class KeyRing {
     readonly encryption: KeyEncryption,
   ) {}
 
-  async #snapshot(): Promise<{ records: SigningKeyRecord[]; maxLifetimeMs: number }> {
+  async #snapshot(): Promise<KeyList> {
     const now = this.clock.now()
-    if (!this.#keys || now - this.#keys.at > REFRESH_MS || now < this.#keys.at) {
-      this.#keys = { at: now, records: await this.store.signingKeys.list(), maxLifetimeMs: await this.maxTokenLifetimeMs() }
+    const cached = this.#keys
+    if (cached && now - cached.at <= KEY_LIST_REFRESH_MS && now >= cached.at) return cached.list
+    const entry = { at: now, list: this.#read() }
+    this.#keys = entry
+    try {
+      return await entry.list
+    } catch (error) {
+      if (this.#keys === entry) this.#keys = undefined
+      throw error
     }
-    return this.#keys
+  }
+
+  async #read(): Promise<KeyList> {
+    const records = await this.store.signingKeys.list()
+    const maxLifetimeMs = await this.maxTokenLifetimeMs()
+    // Keys deleted since (retired by a rotation anywhere) leave the import cache too.
+    for (const kid of this.#imported.keys()) if (!records.some((r) => r.kid === kid)) this.#imported.delete(kid)
+    return { records, maxLifetimeMs }
+  }
+
+  /**
+   * Drops the cached list whenever the store reports a change to the signing keys or the APIs (whose
+   * token lifetimes decide how long old keys stay published), or that notices may have been missed.
+   * Returns a function that stops following.
+   */
+  followChanges(): () => void {
+    return this.store.changes.listen((topic) => {
+      if (topic === 'signing-keys' || topic === 'apis' || topic === 'all') this.invalidate()
+    })
   }
 
   /**
@@ -69,7 +103,7 @@ export class KeyRing {
     return this.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
   }
 
-  /** Forget the cached list (after a rotation made by this process). */
+  /** Forget the cached list (after a rotation made by this process, or a change notice). */
   invalidate(): void {
     this.#keys = undefined
   }

@@ -4,6 +4,7 @@
  * the write lock its `BEGIN IMMEDIATE` transaction holds (see `sqlite.ts`). Running it again is a
  * no-op.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, Migrator, sql } from 'kysely'
 import { migrationProvider } from '../migrations/index.js'
 import type { Database } from './schema.js'
@@ -25,6 +26,15 @@ async function migrationTableSchema(db: Kysely<Database>, options: MigrateOption
   return rows[0]?.schema ?? 'public'
 }
 
+/**
+ * Before taking its lock, the Migrator looks for its tables by listing every table of every schema,
+ * calling functions that fail with "schema … does not exist" (3F000) or "relation … does not exist"
+ * (42P01) when another schema or table is dropped meanwhile. That setup step is retried, after a
+ * short random pause.
+ */
+const SETUP_RACES = new Set(['3F000', '42P01'])
+const SETUP_ATTEMPTS = 10
+
 export async function migrateToLatest(db: Kysely<Database>, options: MigrateOptions): Promise<void> {
   const schema = await migrationTableSchema(db, options)
   const migrator = new Migrator({
@@ -34,9 +44,15 @@ export async function migrateToLatest(db: Kysely<Database>, options: MigrateOpti
     allowUnorderedMigrations: true,
     ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   })
-  const { error, results } = await migrator.migrateToLatest()
-  if (error !== undefined) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest()
+    if (error === undefined) return
     const failed = results?.find((result) => result.status === 'Error')?.migrationName
+    const code = (error as { code?: unknown }).code
+    if (failed === undefined && typeof code === 'string' && SETUP_RACES.has(code) && attempt < SETUP_ATTEMPTS) {
+      await sleep(20 + Math.random() * 80)
+      continue
+    }
     const reason = error instanceof Error ? error.message : String(error)
     throw new Error(`migration ${failed ?? '(setup)'} failed: ${reason}`, { cause: error })
   }

@@ -4,6 +4,7 @@ import type { ApiPatch, ApiRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
+import type { PublishChange } from '../kysely/coordination.js'
 import { countRows, listPage } from '../kysely/paging.js'
 import type { ApisTable, Database } from '../kysely/schema.js'
 
@@ -38,7 +39,11 @@ function toRecord(row: Row): ApiRecord {
 }
 
 export class KyselyApiRepo implements ApiRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Every write tells the other nodes (their key rings keep the longest token lifetime). */
+    private readonly changed: PublishChange,
+  ) {}
 
   /** The identifier is unique: a taken one throws ConflictError. */
   async insert(record: ApiRecord): Promise<void> {
@@ -46,6 +51,7 @@ export class KyselyApiRepo implements ApiRepo {
     await rejectDuplicate(`an API with identifier ${record.identifier} (or id ${record.id}) already exists`, () =>
       this.db.insertInto('apis').values(row).execute(),
     )
+    await this.changed('apis')
   }
 
   async get(id: string): Promise<ApiRecord | null> {
@@ -72,7 +78,9 @@ export class KyselyApiRepo implements ApiRepo {
     const set = writeColumns(writers, patch, ['id', 'identifier', 'createdAt'])
     if (Object.keys(set).length === 0) return this.get(id)
     const row = await this.db.updateTable('apis').set(set).where('id', '=', id).returningAll().executeTakeFirst()
-    return row ? toRecord(row) : null
+    if (!row) return null
+    await this.changed('apis')
+    return toRecord(row)
   }
 
   /** In one transaction: the client grants for the API, then the API. */
@@ -81,7 +89,9 @@ export class KyselyApiRepo implements ApiRepo {
       await trx.deleteFrom('client_grants').where('audience', 'in', trx.selectFrom('apis').select('identifier').where('id', '=', id)).execute()
       return trx.deleteFrom('apis').where('id', '=', id).executeTakeFirst()
     })
-    return result.numDeletedRows > 0n
+    if (result.numDeletedRows === 0n) return false
+    await this.changed('apis')
+    return true
   }
 
   async maxTokenLifetime(): Promise<number> {

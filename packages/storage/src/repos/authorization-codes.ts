@@ -1,6 +1,7 @@
 import type { AuthorizationCodeRecord } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { AuthorizationCodeRepo } from '../contract.js'
+import { batchLimit } from '../kysely/batch.js'
 import { fromFlag, fromJson, toFlag, toJson } from '../kysely/columns.js'
 import type { AuthorizationCodesTable, Database } from '../kysely/schema.js'
 
@@ -81,8 +82,14 @@ export class KyselyAuthorizationCodeRepo implements AuthorizationCodeRepo {
     return row ? toRecord(row) : null
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    const result = await this.db.deleteFrom('authorization_codes').where('expires_at', '<', now).executeTakeFirst()
+  /** One batch (see kysely/batch.ts). */
+  async deleteExpired(now: number, batchSize: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('authorization_codes')
+      .where('code_hash', 'in', (eb) =>
+        eb.selectFrom('authorization_codes').select('code_hash').where('expires_at', '<', now).limit(batchLimit(batchSize)),
+      )
+      .executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 }

@@ -1,6 +1,7 @@
 import type { AuthorizationRequest, InteractionRecord } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { InteractionRepo } from '../contract.js'
+import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import type { Database, InteractionsTable } from '../kysely/schema.js'
 
@@ -69,8 +70,12 @@ export class KyselyInteractionRepo implements InteractionRepo {
     return row ? toRecord(row) : null
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    const result = await this.db.deleteFrom('interactions').where('expires_at', '<', now).executeTakeFirst()
+  /** One batch (see kysely/batch.ts). */
+  async deleteExpired(now: number, batchSize: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('interactions')
+      .where('id', 'in', (eb) => eb.selectFrom('interactions').select('id').where('expires_at', '<', now).limit(batchLimit(batchSize)))
+      .executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 }

@@ -1,6 +1,7 @@
 import type { RefreshTokenRecord, RotateOutcome } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
+import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import type { Database, RefreshTokensTable } from '../kysely/schema.js'
 
@@ -163,6 +164,26 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .where('revoked_at', 'is', null)
       .executeTakeFirst()
     return Number(result.numUpdatedRows)
+  }
+
+  /** One batch of dead tokens, then one of old revocation markers (see kysely/batch.ts). */
+  async deleteExpired(before: number, batchSize: number): Promise<number> {
+    const limit = batchLimit(batchSize)
+    const tokens = await this.db
+      .deleteFrom('refresh_tokens')
+      .where('token_hash', 'in', (eb) => eb.selectFrom('refresh_tokens').select('token_hash').where('expires_at', '<', before).limit(limit))
+      .executeTakeFirst()
+    const markers = await this.db
+      .deleteFrom('revocations')
+      .where(({ eb, refTuple, selectFrom }) =>
+        eb(
+          refTuple('kind', 'id'),
+          'in',
+          selectFrom('revocations').select(['kind', 'id']).where('revoked_at', '<', before).limit(limit).$asTuple('kind', 'id'),
+        ),
+      )
+      .executeTakeFirst()
+    return Number(tokens.numDeletedRows) + Number(markers.numDeletedRows)
   }
 
   /** One UPDATE over the user's unrevoked tokens; returns how many it revoked. */

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely'
 import type { ReplayGuardRepo } from '../contract.js'
+import { batchLimit } from '../kysely/batch.js'
 import type { Database } from '../kysely/schema.js'
 
 export class KyselyReplayGuardRepo implements ReplayGuardRepo {
@@ -24,8 +25,12 @@ export class KyselyReplayGuardRepo implements ReplayGuardRepo {
     return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    const result = await this.db.deleteFrom('replay_guard').where('expires_at', '<=', now).executeTakeFirst()
+  /** One batch (see kysely/batch.ts). */
+  async deleteExpired(now: number, batchSize: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('replay_guard')
+      .where('key', 'in', (eb) => eb.selectFrom('replay_guard').select('key').where('expires_at', '<=', now).limit(batchLimit(batchSize)))
+      .executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 }

@@ -1,6 +1,7 @@
 import type { SsoSessionRecord } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { SsoSessionRepo } from '../contract.js'
+import { batchLimit } from '../kysely/batch.js'
 import type { Database, SsoSessionsTable } from '../kysely/schema.js'
 
 type Row = Selectable<SsoSessionsTable>
@@ -85,10 +86,17 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
     return Number(result.numUpdatedRows)
   }
 
-  async deleteExpired(now: number): Promise<number> {
+  /** One batch (see kysely/batch.ts); each condition has its index (migration 0007). */
+  async deleteExpired(now: number, batchSize: number): Promise<number> {
     const result = await this.db
       .deleteFrom('sso_sessions')
-      .where((eb) => eb.or([eb('expires_at', '<', now), eb('idle_expires_at', '<', now), eb('ended_at', '<', now)]))
+      .where('id_hash', 'in', (eb) =>
+        eb
+          .selectFrom('sso_sessions')
+          .select('id_hash')
+          .where((w) => w.or([w('expires_at', '<', now), w('idle_expires_at', '<', now), w('ended_at', '<', now)]))
+          .limit(batchLimit(batchSize)),
+      )
       .executeTakeFirst()
     return Number(result.numDeletedRows)
   }

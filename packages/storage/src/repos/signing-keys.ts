@@ -2,6 +2,7 @@ import type { SigningKeyRecord } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { SigningKeyRepo } from '../contract.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
+import type { PublishChange } from '../kysely/coordination.js'
 import type { Database, SigningKeysTable } from '../kysely/schema.js'
 
 type Row = Selectable<SigningKeysTable>
@@ -29,13 +30,18 @@ function toRecord(row: Row): SigningKeyRecord {
 }
 
 export class KyselySigningKeyRepo implements SigningKeyRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Inserts and deletes tell the other nodes' key rings (a rotation is seen at once). */
+    private readonly changed: PublishChange,
+  ) {}
 
   /** A taken kid throws ConflictError. */
   async insert(record: SigningKeyRecord): Promise<void> {
     await rejectDuplicate(`signing key ${record.kid} already exists`, () =>
       this.db.insertInto('signing_keys').values(toRow(record)).execute(),
     )
+    await this.changed('signing-keys')
   }
 
   /** Oldest activation first; ties by creation, then kid. */
@@ -52,7 +58,9 @@ export class KyselySigningKeyRepo implements SigningKeyRepo {
 
   async delete(kid: string): Promise<boolean> {
     const result = await this.db.deleteFrom('signing_keys').where('kid', '=', kid).executeTakeFirst()
-    return result.numDeletedRows > 0n
+    if (result.numDeletedRows === 0n) return false
+    await this.changed('signing-keys')
+    return true
   }
 
   /** One `UPDATE … WHERE kid = ? AND private_jwk = ?`: a compare-and-set. */

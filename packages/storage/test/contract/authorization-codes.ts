@@ -46,13 +46,14 @@ export function authorizationCodeGuarantees(store: CurrentStore): void {
     assert.equal(await store().authorizationCodes.findByHash('no-such-code'), null)
   })
 
-  it('authorizationCodes.deleteExpired removes only codes that expired before now and counts them', async () => {
+  it('authorizationCodes.deleteExpired removes only codes that expired before now, a batch at a time, and counts them', async () => {
     const old = authorizationCode({ expiresAt: T0 - 1 })
     const older = authorizationCode({ expiresAt: T0 - MINUTE, consumedAt: T0 - 2 * MINUTE })
     const edge = authorizationCode({ expiresAt: T0 })
     const live = authorizationCode({ expiresAt: T0 + MINUTE })
     for (const code of [old, older, edge, live]) await store().authorizationCodes.insert(code)
-    assert.equal(await store().authorizationCodes.deleteExpired(T0), 2)
+    assert.equal(await store().authorizationCodes.deleteExpired(T0, 1), 1)
+    assert.equal(await store().authorizationCodes.deleteExpired(T0, 100), 1)
     assert.equal(await store().authorizationCodes.findByHash(old.codeHash), null)
     assert.equal(await store().authorizationCodes.findByHash(older.codeHash), null)
     assert.notEqual(await store().authorizationCodes.findByHash(edge.codeHash), null)

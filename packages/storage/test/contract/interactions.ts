@@ -56,9 +56,11 @@ export function interactionGuarantees(store: CurrentStore): void {
 
   it('interactions.deleteExpired removes only interactions that expired before now', async () => {
     const old = interaction({ expiresAt: T0 - 1 })
+    const older = interaction({ expiresAt: T0 - MINUTE })
     const live = interaction({ expiresAt: T0 + MINUTE })
-    for (const record of [old, live]) await store().interactions.insert(record)
-    assert.equal(await store().interactions.deleteExpired(T0), 1)
+    for (const record of [old, older, live]) await store().interactions.insert(record)
+    assert.equal(await store().interactions.deleteExpired(T0, 1), 1)
+    assert.equal(await store().interactions.deleteExpired(T0, 100), 1)
     assert.deepEqual(await store().interactions.get(live.id, T0), live)
   })
 }

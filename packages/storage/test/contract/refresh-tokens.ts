@@ -141,4 +141,23 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.equal(await store().refreshTokens.revokeForUser('auth0|user-c', T0 + 3), 0)
     assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
   })
+
+  it('refreshTokens.deleteExpired removes expired tokens and old revocation markers, a batch of each at a time', async () => {
+    const expired = [refreshToken({ expiresAt: T0 - 2 }), refreshToken({ expiresAt: T0 - 1, rotatedAt: T0 - DAY })]
+    const edge = refreshToken({ expiresAt: T0 })
+    const live = refreshToken({ expiresAt: T0 + MINUTE })
+    for (const token of [...expired, edge, live]) await store().refreshTokens.insert(token)
+    await store().refreshTokens.revokeFamily('family-old', T0 - 1)
+    await store().refreshTokens.revokeByGrant('grant-recent', T0)
+
+    assert.equal(await store().refreshTokens.deleteExpired(T0, 1), 2, 'one token and one marker')
+    assert.equal(await store().refreshTokens.deleteExpired(T0, 1), 1, 'the other token')
+    assert.equal(await store().refreshTokens.deleteExpired(T0, 1), 0)
+    for (const token of expired) assert.equal(await store().refreshTokens.findByHash(token.tokenHash), null)
+    assert.notEqual(await store().refreshTokens.findByHash(edge.tokenHash), null)
+    assert.notEqual(await store().refreshTokens.findByHash(live.tokenHash), null)
+    // The recent marker still revokes a token of its grant written after it; the old one is gone.
+    assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-recent' })), false)
+    assert.equal(await store().refreshTokens.insert(refreshToken({ familyId: 'family-old' })), true)
+  })
 }

@@ -59,13 +59,15 @@ export function sessionGuarantees(store: CurrentStore): void {
     assert.notEqual(await store().sessions.findActive(theirs.idHash, T0), null)
   })
 
-  it('sessions.deleteExpired removes ended and expired sessions and keeps active ones', async () => {
+  it('sessions.deleteExpired removes ended and expired sessions, at most a batch at a time, and keeps active ones', async () => {
     const ended = session({ endedAt: T0 - 1 })
     const idle = session({ idleExpiresAt: T0 - 1 })
     const absolute = session({ expiresAt: T0 - 1, idleExpiresAt: T0 - 1 })
     const active = session({ idleExpiresAt: T0 + DAY, expiresAt: T0 + 2 * DAY })
     for (const record of [ended, idle, absolute, active]) await store().sessions.insert(record)
-    assert.equal(await store().sessions.deleteExpired(T0), 3)
+    assert.equal(await store().sessions.deleteExpired(T0, 2), 2)
+    assert.equal(await store().sessions.deleteExpired(T0, 2), 1)
+    assert.equal(await store().sessions.deleteExpired(T0, 2), 0)
     assert.deepEqual(await store().sessions.findActive(active.idHash, T0), active)
   })
 }

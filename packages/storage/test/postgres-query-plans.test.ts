@@ -1,0 +1,146 @@
+/**
+ * Every hot lookup has an index on PostgreSQL: the store runs its request-path verbs (and the
+ * sweeper's batches) while a plugin records each statement it sends; each one is then planned with
+ * `EXPLAIN` and sequential scans priced out (`enable_seqscan = off`), so a table read in full means
+ * there is no index the query can use. Only the signing keys (a handful of rows, read whole by the
+ * key ring) and the APIs' longest token lifetime (a small table, read every few seconds) may be
+ * scanned. Skipped, saying so, when PostgreSQL does not answer.
+ */
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, describe, it } from 'node:test'
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
+import pg from 'pg'
+import type { Store } from '../src/contract.js'
+import { openPostgres } from '../src/kysely/postgres.js'
+import { postgresCoordination } from '../src/kysely/postgres-coordination.js'
+import { KyselyStore } from '../src/kysely/store.js'
+import { api, application, authorizationCode, DAY, interaction, refreshToken, session, T0, user } from './fixtures.js'
+import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
+
+const probe = await postgresProblem()
+const skip = probe === undefined ? false : `PostgreSQL not reachable at ${redactedPostgresUrl()}: skipped (${probe})`
+if (skip) console.log(skip)
+
+/** Tables read whole on purpose (see the header). */
+const SCANNED_ON_PURPOSE = new Set(['signing_keys', 'apis'])
+
+class Recorder implements KyselyPlugin {
+  readonly queries: { node: RootOperationNode; queryId: PluginTransformQueryArgs['queryId']; verb: string }[] = []
+  verb = ''
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.queries.push({ node: args.node, queryId: args.queryId, verb: this.verb })
+    return args.node
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result
+  }
+}
+
+interface PlanNode {
+  readonly 'Node Type': string
+  readonly 'Relation Name'?: string
+  readonly Plans?: readonly PlanNode[]
+}
+
+function scannedTables(plan: PlanNode): string[] {
+  const own = plan['Node Type'] === 'Seq Scan' && plan['Relation Name'] ? [plan['Relation Name']] : []
+  return [...own, ...(plan.Plans ?? []).flatMap(scannedTables)]
+}
+
+describe('PostgreSQL query plans', { skip }, () => {
+  const schema = `lk_plans_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: postgresUrl })
+  after(async () => {
+    await admin.query(`drop schema if exists ${schema} cascade`).catch(() => {})
+    await admin.end()
+  })
+
+  it('every statement of the request path and of the sweeper can use an index', async () => {
+    const handle = await openPostgres(schemaUrl(schema))
+    const recorder = new Recorder()
+    const store: Store = new KyselyStore(handle.db.withPlugin(recorder), { dialect: 'postgres', schema }, postgresCoordination(handle.session, handle.scope))
+    try {
+      await store.migrate()
+      const run = async (verb: string, fn: () => Promise<unknown>) => {
+        recorder.verb = verb
+        await fn()
+      }
+      const person = user()
+      const app = application()
+      const apiRecord = api()
+      const sso = session({ userId: person.id })
+      const pending = interaction()
+      const code = authorizationCode()
+      const token = refreshToken({ userId: person.id })
+      await store.users.insert(person)
+      await store.applications.insert(app)
+      await store.apis.insert(apiRecord)
+      await store.sessions.insert(sso)
+      await store.interactions.insert(pending)
+      await store.authorizationCodes.insert(code)
+      recorder.queries.length = 0
+
+      await run('applications.get', () => store.applications.get(app.clientId))
+      await run('apis.findByIdentifier', () => store.apis.findByIdentifier(apiRecord.identifier))
+      await run('apis.get', () => store.apis.get(apiRecord.id))
+      await run('users.get', () => store.users.get(person.id))
+      await run('users.findByEmail', () => store.users.findByEmail(person.email))
+      await run('sessions.findActive', () => store.sessions.findActive(sso.idHash, T0))
+      await run('sessions.touch', () => store.sessions.touch(sso.idHash, T0 + DAY))
+      await run('sessions.end', () => store.sessions.end(sso.idHash, T0))
+      await run('sessions.endAllForUser', () => store.sessions.endAllForUser(person.id, T0))
+      await run('interactions.get', () => store.interactions.get(pending.id, T0))
+      await run('interactions.setAuthenticated', () => store.interactions.setAuthenticated(pending.id, person.id, 'sid', T0))
+      await run('interactions.take', () => store.interactions.take(pending.id, T0))
+      await run('consents.find', () => store.consents.find(person.id, app.clientId, apiRecord.identifier))
+      await run('consents.grant', () => store.consents.grant(person.id, app.clientId, apiRecord.identifier, ['read:things'], T0))
+      await run('authorizationCodes.consume', () => store.authorizationCodes.consume(code.codeHash, T0))
+      await run('authorizationCodes.findByHash', () => store.authorizationCodes.findByHash(code.codeHash))
+      await run('refreshTokens.insert', () => store.refreshTokens.insert(token))
+      await run('refreshTokens.rotate', () => store.refreshTokens.rotate(token.tokenHash, T0, 30_000))
+      await run('refreshTokens.rotate (reuse)', () => store.refreshTokens.rotate(token.tokenHash, T0 + 1, 30_000))
+      await run('refreshTokens.findByHash', () => store.refreshTokens.findByHash(token.tokenHash))
+      await run('refreshTokens.revokeFamily', () => store.refreshTokens.revokeFamily(token.familyId, T0))
+      await run('refreshTokens.revokeByGrant', () => store.refreshTokens.revokeByGrant(token.grantId, T0))
+      await run('refreshTokens.revokeForUser', () => store.refreshTokens.revokeForUser(person.id, T0))
+      await run('replayGuard.use', () => store.replayGuard.use('jti', T0, T0 + 60_000))
+      await run('signingKeys.list', () => store.signingKeys.list())
+      await run('apis.maxTokenLifetime', () => store.apis.maxTokenLifetime())
+      await run('logs.list', () => store.logs.list())
+      await run('logs.list (type)', () => store.logs.list({ type: 's' }))
+      await run('logs.list (types)', () => store.logs.list({ type: ['s', 'f'] }))
+      await run('logs.list (user)', () => store.logs.list({ userId: person.id }))
+      await run('logs.list (client)', () => store.logs.list({ clientId: app.clientId, since: T0 - DAY, until: T0 }))
+      await run('sweep: interactions', () => store.interactions.deleteExpired(T0, 1000))
+      await run('sweep: sessions', () => store.sessions.deleteExpired(T0, 1000))
+      await run('sweep: codes', () => store.authorizationCodes.deleteExpired(T0, 1000))
+      await run('sweep: refresh tokens', () => store.refreshTokens.deleteExpired(T0, 1000))
+      await run('sweep: replay guard', () => store.replayGuard.deleteExpired(T0, 1000))
+      await run('sweep: audit log', () => store.logs.deleteOlderThan(T0, 1000))
+
+      await admin.connect()
+      await admin.query(`set search_path = ${schema}`)
+      await admin.query('set enable_seqscan = off')
+      const executor = handle.db.getExecutor()
+      const verbs = new Set<string>()
+      const problems: string[] = []
+      for (const { node, queryId, verb } of recorder.queries) {
+        if (node.kind !== 'SelectQueryNode' && node.kind !== 'UpdateQueryNode' && node.kind !== 'DeleteQueryNode') continue
+        const compiled = executor.compileQuery(node, queryId)
+        if (/pg_notify|current_schema/.test(compiled.sql)) continue
+        verbs.add(verb)
+        const { rows } = await admin.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`explain (format json) ${compiled.sql}`, [...compiled.parameters])
+        const plan = rows[0]?.['QUERY PLAN'][0]?.Plan
+        assert.ok(plan, `a plan for ${verb}`)
+        for (const table of scannedTables(plan)) {
+          if (!SCANNED_ON_PURPOSE.has(table)) problems.push(`${verb} reads ${table} in full: ${compiled.sql}`)
+        }
+      }
+      assert.deepEqual(problems, [])
+      assert.ok(verbs.size >= 30, `planned the statements of ${verbs.size} verbs`)
+    } finally {
+      await store.close()
+    }
+  })
+})
