@@ -53,6 +53,7 @@ export function pageHtml(o: PageOptions): string {
       <dt>issued</dt><dd><time id="token-iat"></time></dd>
       <dt>expires</dt><dd><time id="token-exp"></time></dd>
       <dt>scope</dt><dd><code id="token-scope"></code></dd>
+      <dt>organization</dt><dd><code id="token-org">none</code></dd>
       <dt>refreshes</dt><dd><span id="token-refreshes">0</span> on this page</dd>
     </dl>
     <p class="actions"><button id="refresh" type="button">Refresh token</button></p>

@@ -16,14 +16,31 @@ export interface AuthAdapter {
   getAccessToken(force: boolean): Promise<string>
   /** `fetch` with the access token. */
   fetchWithToken(url: string, init?: RequestInit): Promise<Response>
-  /** Goes to Latchkey's login page. */
-  login(): Promise<void>
+  /** Goes to Latchkey's login page; to an organization's, and accepting an invitation, when given. */
+  login(options?: LoginOptions): Promise<void>
   /** Goes to Latchkey with `prompt=none`: back logged in without a form if the session is alive, else `login_required`. */
   resume(): Promise<void>
   /** Forgets the tokens and goes to Latchkey's logout, which comes back to this page. */
   logout(): Promise<void>
   /** Page 1: forgets the tokens and gives the URL of Auth0's `/v2/logout`, for the second logout link. */
   logoutViaAuth0?(): Promise<string>
+}
+
+/** What an invitation link adds to a login (Auth0's Organizations): the organization and the ticket. */
+export interface LoginOptions {
+  readonly organization?: string
+  readonly invitation?: string
+}
+
+/**
+ * An invitation link opens the app with `?invitation=…&organization=…&organization_name=…`; like
+ * Auth0's SPA samples, the app then starts a login with the two (Latchkey shows the invitation).
+ */
+export function invitationFromUrl(search: string): Required<LoginOptions> | null {
+  const params = new URLSearchParams(search)
+  const invitation = params.get('invitation')
+  const organization = params.get('organization')
+  return invitation && organization ? { invitation, organization } : null
 }
 
 /** `<input type="datetime-local">` is in local time without a zone; the API wants ISO 8601 with one. */
@@ -89,6 +106,18 @@ export async function runApp(settings: AppSettings, auth: AuthAdapter): Promise<
   addEventListener('pageshow', (event) => {
     if (event.persisted) setBusy(false)
   })
+
+  const invitation = invitationFromUrl(location.search)
+  if (invitation) {
+    setBusy(true)
+    try {
+      await auth.login(invitation)
+      return // on the way to Latchkey
+    } catch (err) {
+      showError(err)
+      setBusy(false)
+    }
+  }
 
   try {
     await auth.handleRedirect()

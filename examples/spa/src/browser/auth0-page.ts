@@ -45,7 +45,7 @@ start(async () => {
       headers.set('authorization', `Bearer ${await accessToken(false)}`)
       return fetch(url, { ...init, headers })
     },
-    login: () => auth0.loginWithRedirect(),
+    login: (options = {}) => auth0.loginWithRedirect({ authorizationParams: options }),
     resume: () => auth0.loginWithRedirect({ authorizationParams: { prompt: 'none' } }),
     // Auth0's logout: /v2/logout?client_id=…&returnTo=…, which ends Latchkey's SSO session too.
     logout: () => auth0.logout({ logoutParams: { returnTo: self } }),

@@ -37,8 +37,8 @@ start(async () => {
     },
     getAccessToken: (force) => client.getAccessToken({ forceRefresh: force }),
     fetchWithToken: (url, init) => client.fetchWithAuth(url, init),
-    async login() {
-      location.assign(await client.buildAuthorizeUrl())
+    async login(options = {}) {
+      location.assign(await client.buildAuthorizeUrl(options))
     },
     async resume() {
       location.assign(await client.buildAuthorizeUrl({ prompt: 'none' }))

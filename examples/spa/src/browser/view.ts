@@ -73,6 +73,9 @@ export function showToken(accessToken: string, refreshed = false): void {
   setTime('token-iat', time(claims.iat))
   setTime('token-exp', time(claims.exp))
   element('token-scope').textContent = typeof claims.scope === 'string' ? claims.scope : ''
+  // Logged in to an organization (Auth0's Organizations): its id and lower-cased name.
+  box.dataset.orgId = typeof claims.org_id === 'string' ? claims.org_id : ''
+  element('token-org').textContent = typeof claims.org_id === 'string' ? `${String(claims.org_name ?? '')} (${claims.org_id})` : 'none'
   if (refreshed) {
     const count = Number(box.dataset.refreshes ?? '0') + 1
     box.dataset.refreshes = String(count)
