@@ -43,13 +43,23 @@ export function createApi(input: ApiInput, now: number): ApiRecord {
     tokenLifetime: data.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME,
     skipConsentForFirstParty: data.skipConsentForFirstParty ?? true,
     signingAlg: 'RS256',
+    isSystem: false,
     createdAt: now,
     updatedAt: now,
   }
 }
 
-/** The identifier is immutable (as in Auth0); everything else may change. */
+/**
+ * Latchkey's own APIs (the Management API) belong to the server, which keeps them at every start:
+ * refused for any change or deletion by hand.
+ */
+export function checkApiChangeable(api: ApiRecord, action: 'changed' | 'deleted'): void {
+  if (api.isSystem) throw new RegistrationError(`${api.name} (${api.identifier}) is Latchkey's own API: it cannot be ${action}`)
+}
+
+/** The identifier is immutable (as in Auth0); everything else may change, except on a system API. */
 export function updateApi(current: ApiRecord, input: Partial<Omit<ApiInput, 'identifier'>>, now: number): ApiRecord {
+  checkApiChangeable(current, 'changed')
   const data = parseInput(apiInput.omit({ identifier: true }).partial(), input)
   return {
     ...current,

@@ -9,15 +9,26 @@ import { parseInput, RegistrationError } from './applications.js'
 
 export const MIN_PASSWORD_LENGTH = 8
 export const MAX_PASSWORD_LENGTH = 256
+/** The largest user_metadata or app_metadata, as JSON (Auth0's limit). */
+export const MAX_METADATA_BYTES = 16_384
+
+/** A JSON object of at most MAX_METADATA_BYTES, its keys free of `$` and `.` as in Auth0. */
+const metadata = z
+  .record(z.string().min(1).max(255).regex(/^[^$.]+$/, 'metadata keys must not contain "$" or "."'), z.json())
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
 
 export const userInput = z.object({
   email: z.string().trim().max(254).pipe(z.email('email must be a valid address')),
   password: z.string().optional(),
   name: z.string().trim().max(200).optional(),
+  givenName: z.string().trim().max(150).optional(),
+  familyName: z.string().trim().max(150).optional(),
   nickname: z.string().trim().max(200).optional(),
   picture: z.string().trim().max(2000).pipe(z.url()).optional(),
   emailVerified: z.boolean().optional(),
   blocked: z.boolean().optional(),
+  userMetadata: metadata.optional(),
+  appMetadata: metadata.optional(),
 })
 export type UserInput = z.input<typeof userInput>
 
@@ -38,8 +49,12 @@ export function createUser(input: UserInput, passwordHash: string, now: number):
     email: data.email.toLowerCase(),
     emailVerified: data.emailVerified ?? false,
     name: data.name || null,
+    givenName: data.givenName || null,
+    familyName: data.familyName || null,
     nickname: data.nickname || null,
     picture: data.picture || null,
+    userMetadata: data.userMetadata ?? {},
+    appMetadata: data.appMetadata ?? {},
     passwordHash,
     blocked: data.blocked ?? false,
     lastLoginAt: null,
@@ -55,8 +70,12 @@ export function updateUser(current: UserRecord, input: Partial<UserInput>, passw
     email: data.email?.toLowerCase() ?? current.email,
     emailVerified: data.emailVerified ?? current.emailVerified,
     name: data.name ?? current.name,
+    givenName: data.givenName ?? current.givenName ?? null,
+    familyName: data.familyName ?? current.familyName ?? null,
     nickname: data.nickname ?? current.nickname,
     picture: data.picture ?? current.picture,
+    userMetadata: data.userMetadata ?? current.userMetadata ?? {},
+    appMetadata: data.appMetadata ?? current.appMetadata ?? {},
     blocked: data.blocked ?? current.blocked,
     passwordHash: passwordHash ?? current.passwordHash,
     updatedAt: now,

@@ -40,7 +40,8 @@ export function readQuery(c: Context): Map<string, string[]> {
   return parseUrlEncoded(query)
 }
 
-async function readBodyBytes(c: Context): Promise<string> {
+/** The body as UTF-8 text, refused past MAX_BODY_BYTES (declared or streamed). */
+export async function readBodyBytes(c: Context): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? '0')
   if (declared > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
   const body = c.req.raw.body

@@ -11,7 +11,7 @@ import type { KeyRing } from './key-ring.js'
 export const ROTATION_CHECK_MS = 3_600_000
 
 /** The audit event of a rotation (`trigger`: who asked for it). */
-export function keyRotatedEvent(key: SigningKeyRecord, trigger: 'schedule' | 'cli') {
+export function keyRotatedEvent(key: SigningKeyRecord, trigger: 'schedule' | 'cli' | 'management_api') {
   return {
     type: 'signing_key_rotated',
     details: {

@@ -19,6 +19,7 @@ const writers: ColumnWriters<ApiRecord, ApisTable> = {
   tokenLifetime: (v) => ({ token_lifetime: v }),
   skipConsentForFirstParty: (v) => ({ skip_consent_for_first_party: toFlag(v) }),
   signingAlg: (v) => ({ signing_alg: v }),
+  isSystem: (v) => ({ is_system: toFlag(v === true) }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -33,6 +34,7 @@ function toRecord(row: Row): ApiRecord {
     tokenLifetime: row.token_lifetime,
     skipConsentForFirstParty: fromFlag(row.skip_consent_for_first_party),
     signingAlg: row.signing_alg,
+    isSystem: fromFlag(row.is_system),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -92,6 +94,24 @@ export class KyselyApiRepo implements ApiRepo {
     if (result.numDeletedRows === 0n) return false
     await this.changed('apis')
     return true
+  }
+
+  async findSystem(): Promise<ApiRecord | null> {
+    const row = await this.db.selectFrom('apis').selectAll().where('is_system', '=', 1).orderBy('created_at').orderBy('id').executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  /** In one transaction: the identifier, then the audience of the API's client grants. */
+  async changeIdentifier(id: string, identifier: string, now: number): Promise<ApiRecord | null> {
+    return rejectDuplicate(`an API with identifier ${identifier} already exists`, () =>
+      inTransaction(this.db, async (trx) => {
+        const current = await trx.selectFrom('apis').select('identifier').where('id', '=', id).executeTakeFirst()
+        if (!current) return null
+        const row = await trx.updateTable('apis').set({ identifier, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+        await trx.updateTable('client_grants').set({ audience: identifier, updated_at: now }).where('audience', '=', current.identifier).execute()
+        return toRecord(row)
+      }),
+    )
   }
 
   async maxTokenLifetime(): Promise<number> {

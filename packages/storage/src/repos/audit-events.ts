@@ -72,6 +72,18 @@ export class KyselyAuditLogRepo implements AuditLogRepo {
     return Number(n)
   }
 
+  async get(id: string): Promise<AuditEventRecord | null> {
+    const row = await this.db.selectFrom('audit_events').selectAll().where('id', '=', id).executeTakeFirst()
+    return row ? toRecord(row) : null
+  }
+
+  /** Ids sort by time (hex time, then random), so "after this id" is one indexed range, oldest first. */
+  async listAfter(afterId: string, take: number): Promise<AuditEventRecord[]> {
+    const { limit } = pageWindow({ perPage: take })
+    const rows = await this.db.selectFrom('audit_events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute()
+    return rows.map(toRecord)
+  }
+
   /**
    * One DELETE of at most `batchSize` of the oldest events before `cutoff`, so a large backlog is
    * removed in short statements that never hold the write lock for long.

@@ -1,8 +1,9 @@
 import type { ConsentRecord } from '@latchkey/core'
-import type { Kysely, Selectable } from 'kysely'
-import type { ConsentRepo } from '../contract.js'
+import type { Kysely, Selectable, SelectQueryBuilder } from 'kysely'
+import type { ConsentFilter, ConsentRepo, Page } from '../contract.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { inTransaction } from '../kysely/in-transaction.js'
+import { pageWindow } from '../kysely/paging.js'
 import type { ConsentsTable, Database } from '../kysely/schema.js'
 
 type Row = Selectable<ConsentsTable>
@@ -16,6 +17,15 @@ function toRecord(row: Row): ConsentRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
+}
+
+/** The WHERE clause of a filter: every given condition must hold. */
+function filtered<O>(query: SelectQueryBuilder<Database, 'consents', O>, filter: ConsentFilter) {
+  let q = query
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId)
+  if (filter.clientId !== undefined) q = q.where('client_id', '=', filter.clientId)
+  if (filter.audience !== undefined) q = q.where('audience', '=', filter.audience)
+  return q
 }
 
 export class KyselyConsentRepo implements ConsentRepo {
@@ -71,6 +81,40 @@ export class KyselyConsentRepo implements ConsentRepo {
       .where('user_id', '=', userId)
       .where('client_id', '=', clientId)
       .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
+  /** Oldest first; the key columns break ties, so pages are stable. */
+  async list(filter: ConsentFilter & Page = {}): Promise<ConsentRecord[]> {
+    const { limit, offset } = pageWindow(filter)
+    const rows = await filtered(this.db.selectFrom('consents').selectAll(), filter)
+      .orderBy('created_at')
+      .orderBy('user_id')
+      .orderBy('client_id')
+      .orderBy('audience')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toRecord)
+  }
+
+  async count(filter: ConsentFilter = {}): Promise<number> {
+    const { n } = await filtered(this.db.selectFrom('consents').select((eb) => eb.fn.countAll<number>().as('n')), filter).executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  async delete(userId: string, clientId: string, audience: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('consents')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('audience', '=', audience)
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async deleteForUser(userId: string): Promise<number> {
+    const result = await this.db.deleteFrom('consents').where('user_id', '=', userId).executeTakeFirst()
     return Number(result.numDeletedRows)
   }
 }

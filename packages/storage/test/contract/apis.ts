@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { ConflictError } from '../../src/contract.js'
 import type { CurrentStore } from '../contract.js'
-import { api, T0 } from '../fixtures.js'
+import { api, clientGrant, T0 } from '../fixtures.js'
 
 export function apiGuarantees(store: CurrentStore): void {
   it('apis round-trip every field (scope objects as JSON, booleans)', async () => {
     const plain = api()
-    const flipped = api({ allowOfflineAccess: false, skipConsentForFirstParty: true, scopes: [] })
+    const flipped = api({ allowOfflineAccess: false, skipConsentForFirstParty: true, scopes: [], isSystem: true })
     for (const record of [plain, flipped]) await store().apis.insert(record)
     assert.deepEqual(await store().apis.get(plain.id), plain)
     assert.deepEqual(await store().apis.get(flipped.id), flipped)
@@ -63,5 +63,24 @@ export function apiGuarantees(store: CurrentStore): void {
     )
     assert.deepEqual(await store().apis.list({ page: 1, perPage: 1 }), [records[2]])
     assert.equal(await store().apis.count(), 3)
+  })
+
+  it('apis.findSystem finds the one API flagged system; changeIdentifier moves it and its client grants', async () => {
+    assert.equal(await store().apis.findSystem(), null)
+    const system = api({ identifier: 'http://old.example/api/v2/', isSystem: true })
+    const other = api()
+    await store().apis.insert(other)
+    await store().apis.insert(system)
+    assert.deepEqual(await store().apis.findSystem(), system)
+    const grant = clientGrant({ audience: system.identifier })
+    await store().clientGrants.insert(grant)
+    const moved = await store().apis.changeIdentifier(system.id, 'https://new.example/api/v2/', T0 + 5)
+    assert.deepEqual(moved, { ...system, identifier: 'https://new.example/api/v2/', updatedAt: T0 + 5 })
+    assert.deepEqual(await store().apis.findByIdentifier('https://new.example/api/v2/'), moved)
+    assert.equal(await store().apis.findByIdentifier('http://old.example/api/v2/'), null)
+    assert.equal((await store().clientGrants.get(grant.id))?.audience, 'https://new.example/api/v2/')
+    await assert.rejects(store().apis.changeIdentifier(system.id, other.identifier, T0 + 6), ConflictError)
+    assert.equal((await store().apis.findSystem())?.identifier, 'https://new.example/api/v2/')
+    assert.equal(await store().apis.changeIdentifier('nothing', 'https://x.example/', T0), null)
   })
 }

@@ -91,4 +91,15 @@ export function auditLogGuarantees(store: CurrentStore): void {
     await store().transaction((tx) => tx.logs.append(kept))
     assert.deepEqual(await store().logs.list(), [kept])
   })
+
+  it('logs.get finds one event; listAfter reads the events after an id, oldest first, at most take', async () => {
+    const events = [0, 1, 2, 3].map((i) => event({ time: T0 + i * MINUTE }))
+    for (const e of events) await store().logs.append(e)
+    assert.deepEqual(await store().logs.get(events[2]!.id), events[2])
+    assert.equal(await store().logs.get('0000'), null)
+    assert.deepEqual(await store().logs.listAfter(events[0]!.id, 2), [events[1], events[2]])
+    assert.deepEqual(await store().logs.listAfter(events[2]!.id, 50), [events[3]])
+    assert.deepEqual(await store().logs.listAfter(events[3]!.id, 50), [])
+    assert.deepEqual(await store().logs.listAfter('0', 1), [events[0]])
+  })
 }

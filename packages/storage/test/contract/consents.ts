@@ -44,4 +44,24 @@ export function consentGuarantees(store: CurrentStore): void {
     assert.notEqual(await store().consents.find('auth0|user-b', CLIENT, API), null)
     assert.equal(await store().consents.revoke(USER, CLIENT), 0)
   })
+
+  it('consents.list and count filter by user, client and audience, oldest first; delete and deleteForUser remove', async () => {
+    await store().consents.grant(USER, CLIENT, API, ['read'], T0)
+    await store().consents.grant(USER, CLIENT, '', ['openid'], T0 + 1)
+    await store().consents.grant(USER, 'client-b', API, ['read'], T0 + 2)
+    await store().consents.grant('auth0|user-b', CLIENT, API, ['write'], T0 + 3)
+    assert.deepEqual(
+      (await store().consents.list()).map((c) => [c.userId, c.clientId, c.audience]),
+      [[USER, CLIENT, API], [USER, CLIENT, ''], [USER, 'client-b', API], ['auth0|user-b', CLIENT, API]],
+    )
+    assert.equal(await store().consents.count({ userId: USER }), 3)
+    assert.equal(await store().consents.count({ clientId: CLIENT, audience: API }), 2)
+    assert.deepEqual((await store().consents.list({ userId: USER, audience: '' })).map((c) => c.scopes), [['openid']])
+    assert.deepEqual((await store().consents.list({ userId: USER, page: 1, perPage: 2 })).map((c) => c.clientId), ['client-b'])
+    assert.equal(await store().consents.delete(USER, CLIENT, ''), true)
+    assert.equal(await store().consents.delete(USER, CLIENT, ''), false)
+    assert.notEqual(await store().consents.find(USER, CLIENT, API), null)
+    assert.equal(await store().consents.deleteForUser(USER), 2)
+    assert.equal(await store().consents.count(), 1)
+  })
 }

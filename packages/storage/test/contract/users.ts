@@ -13,6 +13,10 @@ export function userGuarantees(store: CurrentStore): void {
       name: 'Ada Lovelace',
       nickname: 'ada',
       picture: 'https://img.example/ada.png',
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      userMetadata: { theme: 'dark', nested: { list: [1, 'two', null] } },
+      appMetadata: { plan: 'gold' },
       lastLoginAt: T0 + 1,
       updatedAt: T0 + 2,
     })

@@ -1,0 +1,188 @@
+/**
+ * Auth0's client (application) fields ↔ Latchkey's ApplicationRecord. The zod schemas here check
+ * shape and types only and describe the wire format (they feed the OpenAPI document); the rules
+ * (URLs, grant and type combinations, lifetimes, keys) stay in @latchkey/core's registration, which
+ * the CLI uses too. Settings Latchkey does not have are refused with a reason, never ignored:
+ * refresh tokens always rotate and expire, and tokens are signed with RS256.
+ */
+import { createPublicKey } from 'node:crypto'
+import { type ApplicationInput, type ApplicationRecord, ID_TOKEN_LIFETIME_SECONDS } from '@latchkey/core'
+import type { JWK } from 'jose'
+import { z } from 'zod'
+import { badRequest } from '../errors.js'
+import { defined, partialOf } from './shape.js'
+
+export const APP_TYPES = ['native', 'spa', 'regular_web', 'non_interactive'] as const
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const
+export const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt'] as const
+
+const urls = (what: string) => z.array(z.string().max(2000)).max(100).describe(what)
+
+const refreshTokenIn = z
+  .strictObject({
+    rotation_type: z.literal('rotating', { error: 'Latchkey always rotates refresh tokens: rotation_type must be "rotating"' }).optional(),
+    expiration_type: z.literal('expiring', { error: 'Latchkey refresh tokens always expire: expiration_type must be "expiring"' }).optional(),
+    leeway: z.number().int().describe('Seconds a rotated-out refresh token may still be used (tabs racing).').optional(),
+    token_lifetime: z.number().int().describe('Absolute lifetime of a refresh-token family, in seconds.').optional(),
+    idle_token_lifetime: z.number().int().describe('Seconds a refresh token stays valid unused.').optional(),
+    infinite_token_lifetime: z.literal(false, { error: 'Latchkey refresh tokens always expire: infinite_token_lifetime must be false' }).optional(),
+    infinite_idle_token_lifetime: z.literal(false, { error: 'Latchkey refresh tokens always expire: infinite_idle_token_lifetime must be false' }).optional(),
+  })
+  .describe('Refresh-token rotation and lifetimes.')
+
+const jwtConfigurationIn = z
+  .strictObject({ alg: z.literal('RS256', { error: 'Latchkey signs tokens with RS256 only' }).optional() })
+  .describe('ID-token signing: RS256 only.')
+
+const credentialIn = z.strictObject({
+  credential_type: z.literal('public_key'),
+  name: z.string().max(128).optional(),
+  pem: z.string().max(16_384).describe('The public key (or certificate) in PEM.'),
+  alg: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).optional(),
+  kid: z.string().max(256).optional(),
+})
+
+const authenticationMethodsIn = z
+  .strictObject({ private_key_jwt: z.strictObject({ credentials: z.array(credentialIn).min(1).max(10) }) })
+  .describe('private_key_jwt (RFC 7523): the public keys the application signs its client assertions with.')
+
+const clientFields = {
+  name: z.string().describe('The name of the application.'),
+  app_type: z.enum(APP_TYPES).describe('The type of application.'),
+  callbacks: urls('Allowed callback URLs.'),
+  allowed_logout_urls: urls('URLs the application may return to after logout.'),
+  web_origins: urls('Origins allowed for web_message responses and cross-origin authentication.'),
+  allowed_origins: urls('Origins allowed to call the token endpoint (CORS).'),
+  grant_types: z.array(z.enum(GRANT_TYPES)).describe('Grants the application may use.'),
+  token_endpoint_auth_method: z.enum(AUTH_METHODS).describe('How the application authenticates at the token endpoint.'),
+  client_authentication_methods: authenticationMethodsIn,
+  is_first_party: z.boolean().describe('First-party applications may skip consent for APIs that allow it.'),
+  oidc_conformant: z.literal(true, { error: 'Latchkey is always OIDC conformant: oidc_conformant must be true' }),
+  refresh_token: refreshTokenIn,
+  jwt_configuration: jwtConfigurationIn,
+}
+
+export const createClientBody = z
+  .strictObject({ name: clientFields.name, ...partialOf(clientFields, 'name') })
+  .describe('A new application. app_type defaults to regular_web.')
+
+export const updateClientBody = z.strictObject(partialOf(clientFields)).describe('The fields to change; lists replace the stored ones.')
+
+export type CreateClientBody = z.output<typeof createClientBody>
+export type UpdateClientBody = z.output<typeof updateClientBody>
+
+export const clientSchema = z
+  .object({
+    client_id: z.string(),
+    client_secret: z.string().optional().describe('Only in the answers to create and rotate-secret: store it then.'),
+    name: z.string(),
+    app_type: z.enum(APP_TYPES),
+    is_first_party: z.boolean(),
+    oidc_conformant: z.boolean(),
+    callbacks: z.array(z.string()),
+    allowed_logout_urls: z.array(z.string()),
+    web_origins: z.array(z.string()),
+    allowed_origins: z.array(z.string()),
+    grant_types: z.array(z.string()),
+    token_endpoint_auth_method: z.enum(AUTH_METHODS),
+    client_authentication_methods: z.object({ private_key_jwt: z.object({ credentials: z.array(z.object({ id: z.string() })) }) }).optional(),
+    refresh_token: z.object({
+      rotation_type: z.literal('rotating'),
+      expiration_type: z.literal('expiring'),
+      leeway: z.number().int(),
+      token_lifetime: z.number().int(),
+      idle_token_lifetime: z.number().int(),
+      infinite_token_lifetime: z.literal(false),
+      infinite_idle_token_lifetime: z.literal(false),
+    }),
+    jwt_configuration: z.object({ alg: z.literal('RS256'), lifetime_in_seconds: z.number().int() }),
+  })
+  .describe('An application (OAuth client).')
+
+export type Auth0Client = z.output<typeof clientSchema>
+
+/** Core's field paths → the Management API's, for messages from the registration rules. */
+export const CLIENT_FIELD_NAMES: Readonly<Record<string, string>> = {
+  name: 'name',
+  type: 'app_type',
+  callbacks: 'callbacks',
+  logoutUrls: 'allowed_logout_urls',
+  webOrigins: 'web_origins',
+  allowedOrigins: 'allowed_origins',
+  grants: 'grant_types',
+  authMethod: 'token_endpoint_auth_method',
+  jwks: 'client_authentication_methods.private_key_jwt.credentials',
+  firstParty: 'is_first_party',
+  'refreshToken.reuseIntervalSeconds': 'refresh_token.leeway',
+  'refreshToken.idleLifetimeSeconds': 'refresh_token.idle_token_lifetime',
+  'refreshToken.absoluteLifetimeSeconds': 'refresh_token.token_lifetime',
+}
+
+/** A PEM public key (or certificate) as a JWK; the registration rules then check it. */
+function credentialJwk(credential: z.output<typeof credentialIn>, index: number): JWK {
+  let jwk: JWK
+  try {
+    jwk = createPublicKey(credential.pem).export({ format: 'jwk' }) as JWK
+  } catch {
+    throw badRequest(`Payload validation error: client_authentication_methods.private_key_jwt.credentials.${index}.pem is not a PEM public key or certificate.`)
+  }
+  return { ...jwk, ...(credential.alg ? { alg: credential.alg } : {}), ...(credential.kid ? { kid: credential.kid } : credential.name ? { kid: credential.name } : {}) }
+}
+
+/** The Auth0 body → the input of @latchkey/core's createApplication / updateApplication. */
+export function applicationInput(body: UpdateClientBody): Partial<ApplicationInput> {
+  const refresh = body.refresh_token
+  const refreshToken =
+    refresh && (refresh.leeway !== undefined || refresh.idle_token_lifetime !== undefined || refresh.token_lifetime !== undefined)
+      ? defined({ reuseIntervalSeconds: refresh.leeway, idleLifetimeSeconds: refresh.idle_token_lifetime, absoluteLifetimeSeconds: refresh.token_lifetime })
+      : undefined
+  const credentials = body.client_authentication_methods?.private_key_jwt.credentials
+  const method = body.token_endpoint_auth_method ?? (credentials ? 'private_key_jwt' : undefined)
+  if (credentials && method !== 'private_key_jwt')
+    throw badRequest('Payload validation error: client_authentication_methods.private_key_jwt goes with token_endpoint_auth_method private_key_jwt (or none given).')
+  return defined({
+    name: body.name,
+    type: body.app_type,
+    callbacks: body.callbacks,
+    logoutUrls: body.allowed_logout_urls,
+    webOrigins: body.web_origins,
+    allowedOrigins: body.allowed_origins,
+    grants: body.grant_types,
+    authMethod: method,
+    jwks: credentials ? { keys: credentials.map(credentialJwk) } : undefined,
+    firstParty: body.is_first_party,
+    refreshToken,
+  }) as Partial<ApplicationInput>
+}
+
+/** The record in Auth0's shape; `clientSecret` only when one was just issued. */
+export function presentClient(app: ApplicationRecord, clientSecret?: string | null): Auth0Client {
+  const keys = app.tokenEndpointAuthMethod === 'private_key_jwt' ? (app.jwks?.keys ?? []) : []
+  return {
+    client_id: app.clientId,
+    ...(clientSecret ? { client_secret: clientSecret } : {}),
+    name: app.name,
+    app_type: app.appType,
+    is_first_party: app.isFirstParty,
+    oidc_conformant: true,
+    callbacks: [...app.callbacks],
+    allowed_logout_urls: [...app.allowedLogoutUrls],
+    web_origins: [...app.webOrigins],
+    allowed_origins: [...app.allowedOrigins],
+    grant_types: [...app.grantTypes],
+    token_endpoint_auth_method: app.tokenEndpointAuthMethod,
+    ...(app.tokenEndpointAuthMethod === 'private_key_jwt'
+      ? { client_authentication_methods: { private_key_jwt: { credentials: keys.map((k, i) => ({ id: k.kid ?? `key-${i + 1}` })) } } }
+      : {}),
+    refresh_token: {
+      rotation_type: 'rotating',
+      expiration_type: 'expiring',
+      leeway: app.refreshToken.reuseIntervalSeconds,
+      token_lifetime: app.refreshToken.absoluteLifetimeSeconds,
+      idle_token_lifetime: app.refreshToken.idleLifetimeSeconds,
+      infinite_token_lifetime: false,
+      infinite_idle_token_lifetime: false,
+    },
+    jwt_configuration: { alg: 'RS256', lifetime_in_seconds: ID_TOKEN_LIFETIME_SECONDS },
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * The Management API's resources, in the order the OpenAPI document lists them. A new resource is
+ * one file in this folder exporting a `Resource`, added to this list; its routes' scopes join the
+ * Management API's scopes (system-api.ts) on the next start.
+ */
+import type { Resource } from '../route.js'
+import { clientGrants } from './client-grants.js'
+import { clients } from './clients.js'
+import { grants } from './grants.js'
+import { logs } from './logs.js'
+import { organizationInvitations } from './organization-invitations.js'
+import { organizationMembers } from './organization-members.js'
+import { organizations } from './organizations.js'
+import { resourceServers } from './resource-servers.js'
+import { signingKeys } from './signing-keys.js'
+import { users } from './users.js'
+
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, users, organizations, organizationMembers, organizationInvitations, grants, logs, signingKeys]
