@@ -270,6 +270,35 @@ describe('client_credentials', () => {
   })
 })
 
+describe('client_credentials under the token endpoint rate limits', () => {
+  it('counts failed client authentication per client + IP, assertions included; access_denied does not count', async () => {
+    const server = await startTestServer({ env: { LATCHKEY_RATE_LIMITS: 'on', LATCHKEY_RATE_LIMIT_TOKEN_FAILURES: '3/60' } })
+    try {
+      const api = await addApi(server.store, { identifier: 'https://limits.example.com/' })
+      const key = await signingKey('ES256')
+      const { app: signer } = await addM2m(server.store, { name: 'Signer', authMethod: 'private_key_jwt', jwks: { keys: [key.jwk] } })
+      const { app: cron, secret } = await addM2m(server.store, { name: 'Cron' })
+      await server.store.clientGrants.insert(createClientGrant({ clientId: cron.clientId, audience: api.identifier, scope: [] }, { application: cron, api }, Date.now()))
+      const badAssertion = () =>
+        new SignJWT({ iss: signer.clientId, sub: signer.clientId, aud: 'https://elsewhere.example.com/', jti: randomUUID(), exp: Math.floor(Date.now() / 1000) + 60 })
+          .setProtectedHeader({ alg: 'ES256', kid: key.jwk.kid as string })
+          .sign(key.privateKey)
+      const statuses: number[] = []
+      for (let i = 0; i < 4; i++) {
+        const r = await tokenRequest(server, { grant_type: 'client_credentials', audience: api.identifier, client_assertion_type: ASSERTION_TYPE, client_assertion: await badAssertion() })
+        statuses.push(r.status)
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 429])
+
+      const cc = (audience: string) => tokenRequest(server, { grant_type: 'client_credentials', client_id: cron.clientId, client_secret: secret, audience })
+      for (let i = 0; i < 4; i++) assert.equal((await cc('https://unknown.example.com/')).status, 403)
+      assert.equal((await cc(api.identifier)).status, 200, 'another client, and refusals that are not guesses, are not held back')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('latchkey grants (CLI) and client_credentials on the same database', () => {
   const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-grants-'))
