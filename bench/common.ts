@@ -1,41 +1,63 @@
 /**
- * What both benchmark targets share: the registration they are given (one public SPA client with
- * PKCE, one API as audience / resource indicator, one user), and the shape every target offers the
- * runner.
+ * What every benchmark target shares: the registration it is given (one public SPA client with
+ * PKCE, one API as audience / resource indicator, one user with a password), the description a
+ * target hands the load generator, and the messages between the runner and the processes it starts.
  */
-import { randomBytes, createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 export const CALLBACK = 'http://localhost:8080/callback'
 export const API_IDENTIFIER = 'https://api.example.com/appointments'
 export const API_SCOPES = ['read:appointments', 'write:appointments'] as const
-/** The scope every minted code and refresh token carries: ID token, refresh token, API scope. */
-export const GRANT_SCOPE = ['openid', 'profile', 'email', 'offline_access', 'read:appointments'] as const
-export const USER = { email: 'bench@example.com', name: 'Bench User', nickname: 'bench' } as const
-/** How long minted codes stay valid: long enough for minting, checks and the timed run. */
-export function codeLifetimeSeconds(runSeconds: number): number {
-  return Math.max(600, runSeconds * 4 + 300)
+/** What a complete flow asks for: an ID token, a refresh token and an access token for the API. */
+export const FLOW_SCOPE = 'openid profile email offline_access read:appointments'
+/** What the /userinfo scenario's tokens carry: no API, so each server issues its /userinfo token. */
+export const USERINFO_SCOPE = 'openid profile email'
+export const USER = { email: 'bench@example.com', password: 'bench-password-0123', name: 'Bench User', nickname: 'bench' } as const
+/** argon2id at OWASP's parameters (19 MiB, t=2, p=1): what Latchkey uses, and so the peer and the floor. */
+export const ARGON2_OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, algorithm: 2 } as const
+
+export type Alg = 'RS256' | 'ES256' | 'EdDSA'
+export const ALGS: readonly Alg[] = ['RS256', 'ES256', 'EdDSA']
+
+/** One registered client and the API it asks tokens for, signing with `alg`. */
+export interface ClientVariant {
+  readonly clientId: string
+  readonly audience: string
 }
 
-export interface Target {
+/** What a running target tells the load generator: where it is and how to talk to it. */
+export interface TargetInfo {
   readonly name: string
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly origin: string
-  readonly paths: { readonly token: string; readonly jwks: string; readonly discovery: string }
-  /** n form-encoded bodies, each a refresh_token grant with its own unused refresh token. */
-  mintRefreshBodies(n: number): Promise<string[]>
-  /** n form-encoded bodies, each an authorization_code grant with its own unused code and verifier. */
-  mintCodeBodies(n: number): Promise<string[]>
-  close(): Promise<void>
+  readonly paths: { readonly authorize: string; readonly token: string; readonly userinfo: string }
+  /** `audience` (Auth0, Latchkey, the floor) or `resource` (RFC 8707, oidc-provider). */
+  readonly audienceParam: 'audience' | 'resource'
+  /** RS256 always; ES256 and EdDSA where the target offers them. */
+  readonly variants: Partial<Record<Alg, ClientVariant>>
+}
+
+/** Runner → server process. */
+export type ServerRequest =
+  | { readonly id: number; readonly type: 'usage' }
+  | { readonly id: number; readonly type: 'close' }
+  /** V8's sampling profiler over one timed run; `profile-stop` writes the profile to `file`. */
+  | { readonly id: number; readonly type: 'profile-start' }
+  | { readonly id: number; readonly type: 'profile-stop'; readonly file: string }
+
+export interface Usage {
+  /** process.cpuUsage() of the server process, microseconds. */
+  readonly user: number
+  readonly system: number
+  /** Resident set size now, bytes. */
+  readonly rss: number
 }
 
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url')
   return { verifier, challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url') }
-}
-
-export function form(params: Record<string, string>): string {
-  return new URLSearchParams(params).toString()
 }
 
 export async function freePort(): Promise<number> {
@@ -49,3 +71,29 @@ export async function freePort(): Promise<number> {
     })
   })
 }
+
+/** Peak and current resident set size of a process, bytes (Linux /proc; null elsewhere). */
+export function memoryOf(pid: number): { rss: number; peak: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') }
+  } catch {
+    return null
+  }
+}
+
+/** CPU time (user + system, all threads) a process has used, microseconds (Linux /proc; null elsewhere). */
+export function cpuOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    return (ticks * 1e6) / CLOCK_TICKS
+  } catch {
+    return null
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on. */
+const CLOCK_TICKS = 100

@@ -1,156 +1,88 @@
 /**
- * Latchkey as a benchmark target: the real server (`startServer`) on a SQLite file in a temporary
- * directory, logging at `warn`, with the client, API and user registered through @latchkey/core the
- * way the CLI does. Codes and refresh tokens are minted straight into the store: codes with
- * `issueCode` (as /authorize does after login), refresh tokens as records keyed by `sha256(token)`
- * (as a code exchange would leave them), one family per token.
+ * Latchkey as a benchmark target, run the way `latchkey serve` runs it: the real server
+ * (`startServer`), logging at `info` (one line per request, to the process's stdout, which the
+ * runner discards), rate limits on with their backend for the database (memory with SQLite,
+ * PostgreSQL with PostgreSQL) but with ceilings no single benchmark client reaches, audit log on.
+ * Registered like the CLI does: an SPA, the API, a user with an argon2id password; one more SPA and
+ * API per extra signing algorithm (ES256, EdDSA).
  */
-import {
-  createApi,
-  createApplication,
-  createUser,
-  issueCode,
-  randomId,
-  randomToken,
-  sha256,
-  type AuthorizationRequest,
-  type RefreshTokenRecord,
-} from '@latchkey/core'
+import { createApi, createApplication, createUser } from '@latchkey/core'
 import { openAndMigrate } from '@latchkey/storage'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../packages/server/src/config.js'
 import { createLogger } from '../packages/server/src/logger.js'
+import { hashPassword } from '../packages/server/src/passwords.js'
 import { startServer } from '../packages/server/src/server.js'
-import {
-  API_IDENTIFIER,
-  API_SCOPES,
-  CALLBACK,
-  codeLifetimeSeconds,
-  form,
-  freePort,
-  GRANT_SCOPE,
-  pkcePair,
-  USER,
-  type Target,
-} from './common.js'
+import { ALGS, type Alg, API_IDENTIFIER, API_SCOPES, CALLBACK, type ClientVariant, freePort, type TargetInfo, USER } from './common.js'
 
-/** Benchmarks only: the key-encryption secret when LATCHKEY_SECRET is unset. */
-const BENCH_SECRET = 'latchkey-benchmark-secret-for-test-databases-only'
+/** Benchmarks only: the key-encryption secret (PostgreSQL needs one; SQLite would write a file). */
+const BENCH_SECRET = 'bGF0Y2hrZXktYmVuY2htYXJrLW9ubHktbm90LWEtcmVhbC1zZWNyZXQ'
 
-/** Inserts per transaction while minting (SQLite commits are the cost of minting). */
-const BATCH = 2_000
+/** Far above what one benchmark client sends from one IP, so the limits are counted but never refuse. */
+const LIMIT_ENV = {
+  LATCHKEY_RATE_LIMITS: 'on',
+  LATCHKEY_RATE_LIMIT_TOKEN: '1000000/60',
+  LATCHKEY_RATE_LIMIT_AUTHORIZE: '1000000/60',
+  LATCHKEY_RATE_LIMIT_LOGIN: '1000000/60',
+}
 
-export async function startLatchkey(runSeconds: number, db?: string): Promise<Target & { readonly db: string }> {
+export interface LatchkeyOptions {
+  /** A database URL; a SQLite file in a temporary directory by default. */
+  readonly db?: string
+  readonly name: string
+  /** `off` measures what the rate limits cost. */
+  readonly rateLimits?: 'on' | 'off'
+  readonly logLevel?: string
+}
+
+export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: TargetInfo; db: string; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'))
   const port = await freePort()
-  const dbUrl = db ?? `sqlite:${join(dir, 'latchkey.db')}`
-  // Rate limits off: the load comes from one IP and one client, far past any sane limit.
-  // PostgreSQL needs a key-encryption secret; a fixed one lets a BENCH_LATCHKEY_DB be reused across runs.
-  const config = loadConfig({ port, host: '127.0.0.1', db: dbUrl, logLevel: 'warn' }, { LATCHKEY_RATE_LIMITS: 'off', LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET })
+  const db = options.db ?? `sqlite:${join(dir, 'latchkey.db')}`
+  const env = { ...LIMIT_ENV, ...(options.rateLimits === 'off' ? { LATCHKEY_RATE_LIMITS: 'off' } : {}), LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET }
+  const config = loadConfig({ port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}/`, db, logLevel: options.logLevel ?? 'info' }, env)
   const store = await openAndMigrate(config.db)
   const now = Date.now()
 
-  const { record: app } = createApplication(
-    { name: 'Bench SPA', type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'] },
-    now,
-  )
-  await store.applications.insert(app)
-  await store.apis.insert(
-    createApi({ name: 'Appointments', identifier: API_IDENTIFIER, scopes: [...API_SCOPES], allowOfflineAccess: true }, now),
-  )
-  // The password hash is never checked by the token endpoint; a placeholder PHC string will do.
-  const user = createUser({ ...USER, emailVerified: true }, '$argon2id$v=19$m=19456,t=2,p=1$bench$bench', now)
-  await store.users.insert(user)
-
-  const running = await startServer(config, { store, log: createLogger('warn') })
-  const codeLifetimeMs = codeLifetimeSeconds(runSeconds) * 1000
-
-  async function inBatches<T>(n: number, make: (now: number) => { value: T; insert: (tx: typeof store) => Promise<unknown> }): Promise<T[]> {
-    const out: T[] = []
-    while (out.length < n) {
-      const size = Math.min(BATCH, n - out.length)
-      await store.transaction(async (tx) => {
-        const t = Date.now()
-        for (let i = 0; i < size; i++) {
-          const { value, insert } = make(t)
-          await insert(tx)
-          out.push(value)
-        }
-      })
-    }
-    return out
+  const variants: Partial<Record<Alg, ClientVariant>> = {}
+  for (const alg of ALGS) {
+    const suffix = alg === 'RS256' ? '' : `-${alg.toLowerCase()}`
+    const audience = `${API_IDENTIFIER}${suffix}`
+    const api = createApi({ name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true }, now)
+    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'] }, now)
+    const signed = withAlg(alg, api, app)
+    if (!signed) continue
+    await store.apis.insert(signed.api)
+    await store.applications.insert(signed.app)
+    variants[alg] = { clientId: app.clientId, audience }
   }
+  await store.users.insert(createUser({ email: USER.email, name: USER.name, nickname: USER.nickname, emailVerified: true }, await hashPassword(USER.password), now))
 
+  const running = await startServer(config, { store, log: createLogger(config.logLevel) })
   return {
-    name: 'Latchkey',
-    origin: `http://127.0.0.1:${port}`,
-    db: dbUrl,
-    paths: { token: '/oauth/token', jwks: '/.well-known/jwks.json', discovery: '/.well-known/openid-configuration' },
-
-    mintRefreshBodies(n) {
-      return inBatches(n, (t) => {
-        const token = randomToken()
-        const grantId = randomId()
-        const record: RefreshTokenRecord = {
-          tokenHash: sha256(token),
-          familyId: grantId,
-          grantId,
-          clientId: app.clientId,
-          userId: user.id,
-          scope: [...GRANT_SCOPE],
-          audience: API_IDENTIFIER,
-          authTime: t,
-          sid: null,
-          organization: null,
-          createdAt: t,
-          expiresAt: t + app.refreshToken.idleLifetimeSeconds * 1000,
-          familyExpiresAt: t + app.refreshToken.absoluteLifetimeSeconds * 1000,
-          rotatedAt: null,
-          revokedAt: null,
-        }
-        return {
-          value: form({ grant_type: 'refresh_token', client_id: app.clientId, refresh_token: token }),
-          insert: (tx) => tx.refreshTokens.insert(record),
-        }
-      })
+    info: {
+      name: options.name,
+      origin: `http://127.0.0.1:${port}`,
+      paths: { authorize: '/authorize', token: '/oauth/token', userinfo: '/userinfo' },
+      audienceParam: 'audience',
+      variants,
     },
-
-    mintCodeBodies(n) {
-      return inBatches(n, (t) => {
-        const { verifier, challenge } = pkcePair()
-        const request: AuthorizationRequest = {
-          clientId: app.clientId,
-          redirectUri: CALLBACK,
-          redirectUriProvided: true,
-          responseMode: 'query',
-          scope: [...GRANT_SCOPE],
-          audience: API_IDENTIFIER,
-          state: null,
-          nonce: randomToken(16),
-          codeChallenge: challenge,
-          codeChallengeMethod: 'S256',
-          prompt: [],
-          maxAge: null,
-          loginHint: null,
-          screenHint: null,
-          organization: null,
-          invitation: null,
-        }
-        const { code, record } = issueCode({ request, userId: user.id, authTime: t, sid: randomId(), now: t })
-        // Codes live 60 s; the bench keeps them for the whole run (same for the peer).
-        const stored = { ...record, expiresAt: t + codeLifetimeMs }
-        return {
-          value: form({ grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: CALLBACK }),
-          insert: (tx) => tx.authorizationCodes.insert(stored),
-        }
-      })
-    },
-
+    db,
     async close() {
       await running.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+type ApiRecord = ReturnType<typeof createApi>
+type AppRecord = ReturnType<typeof createApplication>['record']
+
+/** The API signing its access tokens, and the app its ID tokens, with `alg`; null when this Latchkey cannot. */
+function withAlg(alg: Alg, api: ApiRecord, app: AppRecord): { api: ApiRecord; app: AppRecord } | null {
+  if (alg === 'RS256') return { api, app }
+  if (!('idTokenAlg' in app)) return null
+  return { api: { ...api, signingAlg: alg } as unknown as ApiRecord, app: { ...app, idTokenAlg: alg } as AppRecord }
 }

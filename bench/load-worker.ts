@@ -1,95 +1,165 @@
 /**
- * The load generator, run in a child process (`fork`) so that autocannon's own work does not share
- * the servers' event loop. It receives one job over IPC, runs autocannon, and answers with a summary.
+ * The load generator, one process per target (`fork`ed by the runner), so that its work never runs on
+ * a server's event loop or counts as a server's CPU time. Over IPC it is told to `prepare` a job
+ * (log in the virtual users' browsers, take their first refresh or access tokens: untimed) and then
+ * to `run` it for some seconds, any number of times (warm-up, timed run). It answers with the count,
+ * the rate and the latency percentiles of the operations, and its own CPU time.
  *
- * POST jobs read their bodies from a file (one form-encoded body a line): each request takes the
- * next unused body, because codes and refresh tokens work once. If the bodies run out the run stops
- * early and says so (the runner then mints more and runs again).
+ * A virtual user runs one operation after another, never more than one at a time: `concurrency` is
+ * the number of operations in flight. SSO sessions are made once per target and reused by every job.
  */
-import autocannon from 'autocannon'
-import { readFileSync } from 'node:fs'
+import { type Alg, type TargetInfo, USERINFO_SCOPE } from './common.js'
+import { type CookieJar, HttpClient } from './http-client.js'
+import { Driver, type ScenarioName } from './scenarios.js'
 
 export interface LoadJob {
-  readonly url: string
-  readonly method: 'GET' | 'POST'
-  readonly connections: number
-  readonly seconds: number
-  /** POST only: a file with one body per line. */
-  readonly bodiesFile?: string
+  readonly scenario: ScenarioName
+  readonly alg: Alg
+  readonly concurrency: number
+  /** Runs alongside (e.g. a burst of password logins during flows); measured separately. */
+  readonly background?: { readonly scenario: ScenarioName; readonly concurrency: number }
 }
 
-export interface LoadSummary {
-  readonly requests: number
-  readonly ok: number
-  readonly non2xx: number
-  readonly errors: number
-  readonly timeouts: number
-  /** Seconds the run actually lasted. */
-  readonly duration: number
-  readonly rps: number
+export interface LoadStats {
+  readonly scenario: ScenarioName
+  readonly operations: number
+  /** Seconds from the start to the end of the last operation. */
+  readonly seconds: number
+  readonly perSecond: number
+  /** Milliseconds. */
   readonly p50: number
+  readonly p95: number
   readonly p99: number
-  readonly bodiesUsed: number
-  readonly exhausted: boolean
-  /** CPU seconds the load generator itself used (user + system). */
+  readonly max: number
+}
+
+export interface LoadResult {
+  readonly main: LoadStats
+  readonly background?: LoadStats
+  /** CPU seconds the load generator used during the run. */
   readonly loadCpuSeconds: number
 }
 
-async function run(job: LoadJob): Promise<LoadSummary> {
-  const bodies = job.bodiesFile ? readFileSync(job.bodiesFile, 'utf8').split('\n').filter(Boolean) : []
+export type WorkerRequest =
+  | { readonly id: number; readonly type: 'init'; readonly info: TargetInfo }
+  | { readonly id: number; readonly type: 'prepare'; readonly job: LoadJob }
+  | { readonly id: number; readonly type: 'run'; readonly seconds: number }
+export type WorkerReply = { readonly id: number; readonly ok: true; readonly result?: LoadResult } | { readonly id: number; readonly ok: false; readonly error: string }
+
+type Op = () => Promise<void>
+
+let driver: Driver | undefined
+const sessions: CookieJar[] = []
+let prepared: { job: LoadJob; main: Op[]; background: Op[] } | undefined
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0
-  let exhausted = false
-  let instance: autocannon.Instance | undefined
-  const options: autocannon.Options = {
-    url: job.url,
-    connections: job.connections,
-    duration: job.seconds,
-    pipelining: 1,
-    timeout: 10,
-    method: job.method,
-  }
-  if (job.method === 'POST') {
-    options.headers = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
-    options.requests = [
-      {
-        setupRequest(request) {
-          const body = bodies[next++]
-          if (body === undefined) {
-            if (!exhausted) {
-              exhausted = true
-              setImmediate(() => instance?.stop())
-            }
-            return { ...request, body: 'grant_type=exhausted' }
-          }
-          return { ...request, body }
-        },
-      },
-    ]
-  }
-  const cpu = process.cpuUsage()
-  const result: autocannon.Result = await new Promise((resolve, reject) => {
-    instance = autocannon(options, (err, res) => (err ? reject(err) : resolve(res)))
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++] as T)
+  }))
+}
+
+async function ensureSessions(d: Driver, n: number): Promise<CookieJar[]> {
+  const missing = Math.max(0, n - sessions.length)
+  await pool(Array.from({ length: missing }), 4, async () => {
+    sessions.push((await d.login('RS256')).jar)
   })
-  const ok = result['2xx']
+  return sessions.slice(0, n)
+}
+
+/** One operation per virtual user, with whatever state it carries from one run to the next. */
+async function operations(d: Driver, scenario: ScenarioName, alg: Alg, n: number): Promise<Op[]> {
+  if (scenario === 'login') return Array.from({ length: n }, () => async () => void (await d.login(alg)))
+  const jars = await ensureSessions(d, n)
+  if (scenario === 'flow')
+    return jars.map((jar) => async () => {
+      const { code, verifier } = await d.authorize(jar, alg)
+      await d.exchange(alg, code, verifier)
+    })
+  if (scenario === 'refresh') {
+    const ops: Op[] = []
+    await pool(jars, 4, async (jar) => {
+      const { code, verifier } = await d.authorize(jar, alg)
+      let token = (await d.exchange(alg, code, verifier)).refresh_token as string
+      ops.push(async () => {
+        token = (await d.refresh(alg, token)).refresh_token as string
+      })
+    })
+    return ops
+  }
+  const ops: Op[] = []
+  await pool(jars, 4, async (jar) => {
+    const { code, verifier } = await d.authorize(jar, alg, USERINFO_SCOPE, false)
+    const token = (await d.exchange(alg, code, verifier, false)).access_token
+    ops.push(() => d.userinfo(token))
+  })
+  return ops
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number
+}
+
+async function loop(scenario: ScenarioName, ops: Op[], until: number): Promise<LoadStats> {
+  const latencies: number[] = []
+  const started = performance.now()
+  await Promise.all(
+    ops.map(async (op) => {
+      while (performance.now() < until) {
+        const t = performance.now()
+        await op()
+        latencies.push(performance.now() - t)
+      }
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  const sorted = Float64Array.from(latencies).sort()
   return {
-    requests: result.requests.total,
-    ok,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    duration: result.duration,
-    rps: ok / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    bodiesUsed: next,
-    exhausted,
-    loadCpuSeconds: ((used) => (used.user + used.system) / 1e6)(process.cpuUsage(cpu)),
+    scenario,
+    operations: latencies.length,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: percentile(sorted, 100),
   }
 }
 
-process.once('message', (job: LoadJob) => {
-  run(job).then(
-    (summary) => process.send?.({ ok: true, summary }, () => process.exit(0)),
-    (err: unknown) => process.send?.({ ok: false, error: String(err) }, () => process.exit(1)),
+async function handle(request: WorkerRequest): Promise<LoadResult | undefined> {
+  if (request.type === 'init') {
+    const sockets = 64 + 16
+    driver = new Driver(request.info, new HttpClient(request.info.origin, sockets))
+    return undefined
+  }
+  const d = driver
+  if (!d) throw new Error('not initialised')
+  if (request.type === 'prepare') {
+    const { job } = request
+    prepared = {
+      job,
+      main: await operations(d, job.scenario, job.alg, job.concurrency),
+      background: job.background ? await operations(d, job.background.scenario, job.alg, job.background.concurrency) : [],
+    }
+    return undefined
+  }
+  if (!prepared) throw new Error('nothing prepared')
+  const cpu = process.cpuUsage()
+  const until = performance.now() + request.seconds * 1000
+  const [main, background] = await Promise.all([
+    loop(prepared.job.scenario, prepared.main, until),
+    prepared.job.background ? loop(prepared.job.background.scenario, prepared.background, until) : Promise.resolve(undefined),
+  ])
+  const used = process.cpuUsage(cpu)
+  return { main, ...(background ? { background } : {}), loadCpuSeconds: (used.user + used.system) / 1e6 }
+}
+
+process.on('message', (request: WorkerRequest) => {
+  handle(request).then(
+    (result) => process.send?.({ id: request.id, ok: true, ...(result ? { result } : {}) } satisfies WorkerReply),
+    (err: unknown) => process.send?.({ id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply),
   )
 })
+process.on('disconnect', () => process.exit(0))

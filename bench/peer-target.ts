@@ -1,37 +1,29 @@
 /**
- * The peer: panva's oidc-provider, in this process, set up to do the same work per request as
- * Latchkey:
+ * The peer: panva's oidc-provider, set up to do the same work per operation as Latchkey:
  * - one public client (`token_endpoint_auth_method: none`) with PKCE S256 required;
- * - RS256 (2048-bit) for ID tokens and JWT access tokens (RFC 9068, via a resource indicator for the
- *   API, as Latchkey's `audience`);
- * - refresh tokens rotated on every use (`rotateRefreshToken: true`);
- * - ID tokens carrying the profile and email claims (`conformIdTokenClaims: false`), as Latchkey's do;
- * - its memory adapter's logic on an unbounded Map: the stock one is a 1,000-entry LRU, which would
- *   evict the pre-minted tokens before the run reaches them.
- * Codes and refresh tokens are minted as its documentation describes: a `Grant` saved first, then
- * `new provider.AuthorizationCode({...}).save()` / `new provider.RefreshToken({...}).save()`.
+ * - RS256 (2048-bit) for ID tokens and JWT access tokens (RFC 9068, through a resource indicator for
+ *   the API, Latchkey's `audience`); without a resource, its opaque /userinfo token;
+ * - refresh tokens rotated on every use (`rotateRefreshToken: true`) and issued to the SPA on every
+ *   code exchange, as Auth0 and Latchkey do (oidc-provider otherwise drops `offline_access` without
+ *   `prompt=consent`, as OpenID Connect Core §11 allows);
+ * - ID tokens with the profile and email claims (`conformIdTokenClaims: false`), as Latchkey's;
+ * - a login page of its interaction API: argon2id at the same parameters, then login and consent
+ *   finished together (a grant with the scopes), so an SSO session covers later flows;
+ * - its memory adapter's logic on an unbounded Map (the stock one is a 1,000-entry LRU, which would
+ *   evict sessions and tokens under load; a production deployment would use Redis or a database,
+ *   which costs more than a Map).
  */
+import { hash, verify } from '@node-rs/argon2'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import type { Server } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import Provider, { type Adapter, type AdapterPayload, type Configuration } from 'oidc-provider'
-import {
-  API_IDENTIFIER,
-  API_SCOPES,
-  CALLBACK,
-  codeLifetimeSeconds,
-  form,
-  freePort,
-  GRANT_SCOPE,
-  pkcePair,
-  USER,
-  type Target,
-} from './common.js'
+import { API_IDENTIFIER, API_SCOPES, ARGON2_OPTIONS, CALLBACK, freePort, type TargetInfo, USER } from './common.js'
 
 const CLIENT_ID = 'bench-spa'
 const ACCOUNT_ID = 'auth0|0123456789abcdef01234567'
 const UPDATED_AT = Math.floor(Date.now() / 1000)
 
-/** oidc-provider's MemoryAdapter (lib/adapters/memory_adapter.js), unbounded, expiry kept. */
+/** oidc-provider's MemoryAdapter (lib/adapters/memory_adapter.js) on an unbounded Map, expiry kept. */
 const storage = new Map<string, { value: unknown; expiresAt: number }>()
 function get<T>(key: string): T | undefined {
   const entry = storage.get(key)
@@ -46,14 +38,6 @@ function set(key: string, value: unknown, expiresInSeconds: number): void {
   storage.set(key, { value, expiresAt: expiresInSeconds ? Date.now() + expiresInSeconds * 1000 : Number.POSITIVE_INFINITY })
 }
 const grantable = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
-
-/**
- * Drops what earlier runs left (used tokens, their grants): the servers share this process's heap,
- * and tens of thousands of dead entries would slow the garbage collector for both.
- */
-function forgetEarlierRuns(): void {
-  storage.clear()
-}
 
 class MapAdapter implements Adapter {
   constructor(private readonly model: string) {}
@@ -99,11 +83,20 @@ class MapAdapter implements Adapter {
   }
 }
 
-export async function startPeer(runSeconds: number): Promise<Target> {
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+}
+
+export async function startPeer(): Promise<{ info: TargetInfo; close(): Promise<void> }> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const jwk = { ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'bench-rs256' }
+  const passwordHash = await hash(USER.password, ARGON2_OPTIONS)
 
   const configuration: Configuration = {
     adapter: MapAdapter,
@@ -127,11 +120,13 @@ export async function startPeer(runSeconds: number): Promise<Target> {
     },
     conformIdTokenClaims: false,
     rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
     pkce: { methods: ['S256'], required: () => true },
-    routes: { jwks: '/.well-known/jwks.json' },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       AccessToken: 86_400,
-      AuthorizationCode: codeLifetimeSeconds(runSeconds),
+      AuthorizationCode: 60,
       IdToken: 36_000,
       RefreshToken: 1_296_000,
       Grant: 2_592_000,
@@ -142,14 +137,7 @@ export async function startPeer(runSeconds: number): Promise<Target> {
       return {
         accountId: sub,
         async claims() {
-          return {
-            sub,
-            name: USER.name,
-            nickname: USER.nickname,
-            updated_at: UPDATED_AT,
-            email: USER.email,
-            email_verified: true,
-          }
+          return { sub, name: USER.name, nickname: USER.nickname, updated_at: UPDATED_AT, email: USER.email, email_verified: true }
         },
       }
     },
@@ -157,7 +145,7 @@ export async function startPeer(runSeconds: number): Promise<Target> {
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => API_IDENTIFIER,
+        defaultResource: async () => undefined as unknown as string,
         useGrantedResource: async () => true,
         getResourceServerInfo: async () => ({
           scope: API_SCOPES.join(' '),
@@ -170,73 +158,49 @@ export async function startPeer(runSeconds: number): Promise<Target> {
     },
   }
   const provider = new Provider(`${origin}/`, configuration)
-  const server: Server = await new Promise((resolve) => {
-    const s = provider.listen(port, '127.0.0.1', () => resolve(s)) as Server
-  })
-  const client = await provider.Client.find(CLIENT_ID)
-  if (!client) throw new Error('peer client missing')
-  const scope = GRANT_SCOPE.join(' ')
+  const callback = provider.callback()
 
-  async function newGrant(): Promise<string> {
+  /** The interaction pages: a login form, and its POST, which finishes login and consent at once. */
+  async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const details = await provider.interactionDetails(req, res)
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      res.end(`<!doctype html><form method="post" action="/interaction/${escapeHtml(details.uid)}/login"><input name="username"><input name="password" type="password"><button>Log in</button></form>`)
+      return
+    }
+    const form = await readForm(req)
+    const ok = form.get('username') === USER.email && (await verify(passwordHash, form.get('password') ?? ''))
+    if (!ok) {
+      res.writeHead(400, { 'content-type': 'text/plain' })
+      res.end('wrong email or password')
+      return
+    }
     const grant = new provider.Grant({ accountId: ACCOUNT_ID, clientId: CLIENT_ID })
-    grant.addOIDCScope(GRANT_SCOPE.filter((s) => !s.includes(':')).join(' '))
-    grant.addResourceScope(API_IDENTIFIER, GRANT_SCOPE.filter((s) => s.includes(':')).join(' '))
-    return grant.save()
+    grant.addOIDCScope('openid profile email offline_access')
+    grant.addResourceScope(API_IDENTIFIER, API_SCOPES.join(' '))
+    const grantId = await grant.save()
+    await provider.interactionFinished(req, res, { login: { accountId: ACCOUNT_ID }, consent: { grantId } }, { mergeWithLastSubmission: false })
   }
 
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/interaction/')) {
+      interaction(req, res).catch((err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end(String(err))
+      })
+      return
+    }
+    callback(req, res)
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
-    name: 'oidc-provider',
-    origin,
-    paths: { token: '/token', jwks: '/.well-known/jwks.json', discovery: '/.well-known/openid-configuration' },
-
-    async mintRefreshBodies(n) {
-      forgetEarlierRuns()
-      const out: string[] = []
-      for (let i = 0; i < n; i++) {
-        const grantId = await newGrant()
-        const token = new provider.RefreshToken({
-          accountId: ACCOUNT_ID,
-          client,
-          grantId,
-          scope,
-          resource: API_IDENTIFIER,
-          authTime: Math.floor(Date.now() / 1000),
-          gty: 'authorization_code',
-          expiresWithSession: false,
-          rotations: 0,
-        } as never)
-        const value = await token.save()
-        out.push(form({ grant_type: 'refresh_token', client_id: CLIENT_ID, refresh_token: value }))
-      }
-      return out
+    info: {
+      name: 'oidc-provider',
+      origin,
+      paths: { authorize: '/auth', token: '/token', userinfo: '/me' },
+      audienceParam: 'resource',
+      variants: { RS256: { clientId: CLIENT_ID, audience: API_IDENTIFIER } },
     },
-
-    async mintCodeBodies(n) {
-      forgetEarlierRuns()
-      const out: string[] = []
-      for (let i = 0; i < n; i++) {
-        const { verifier, challenge } = pkcePair()
-        const grantId = await newGrant()
-        const code = new provider.AuthorizationCode({
-          accountId: ACCOUNT_ID,
-          client,
-          grantId,
-          scope,
-          resource: API_IDENTIFIER,
-          redirectUri: CALLBACK,
-          codeChallenge: challenge,
-          codeChallengeMethod: 'S256',
-          nonce: randomBytes(16).toString('base64url'),
-          authTime: Math.floor(Date.now() / 1000),
-          sid: randomBytes(16).toString('base64url'),
-          expiresWithSession: false,
-        } as never)
-        const value = await code.save()
-        out.push(form({ grant_type: 'authorization_code', client_id: CLIENT_ID, code: value, code_verifier: verifier, redirect_uri: CALLBACK }))
-      }
-      return out
-    },
-
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
