@@ -92,9 +92,12 @@ export class KyselyApplicationRepo implements ApplicationRepo {
 
   /** One `UPDATE ... RETURNING`: atomic. */
   async update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null> {
-    // `jwks: null` clears the keys; writeColumns skips what is absent, so it is written here.
+    // `jwks: null` clears the keys; writeColumns skips what is absent, so it is written here. Keys
+    // go with private_key_jwt: a patch to another method clears them even when it does not say so.
     const { jwks, ...rest } = patch
-    const set = { ...writeColumns(writers, rest, ['clientId', 'createdAt']), ...(jwks !== undefined ? { jwks: jwks === null ? null : toJson(jwks) } : {}) }
+    const leaves = rest.tokenEndpointAuthMethod !== undefined && rest.tokenEndpointAuthMethod !== 'private_key_jwt'
+    const keys = jwks === undefined && leaves ? null : jwks
+    const set = { ...writeColumns(writers, rest, ['clientId', 'createdAt']), ...(keys !== undefined ? { jwks: keys === null ? null : toJson(keys) } : {}) }
     if (Object.keys(set).length === 0) return this.get(clientId)
     const row = await this.db
       .updateTable('applications')

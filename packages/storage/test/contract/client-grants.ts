@@ -96,4 +96,12 @@ export function clientGrantGuarantees(store: CurrentStore): void {
     assert.deepEqual(cleared, { ...withoutKeys, tokenEndpointAuthMethod: 'client_secret_post', clientSecretHash: 'aGFzaA' })
     assert.deepEqual(await store().applications.get(app.clientId), cleared)
   })
+
+  it('applications.update to a method other than private_key_jwt drops the keys even when the patch does not say so', async () => {
+    const app = application({ appType: 'non_interactive', tokenEndpointAuthMethod: 'private_key_jwt', grantTypes: ['client_credentials'], callbacks: [], jwks: JWKS })
+    await store().applications.insert(app)
+    assert.deepEqual((await store().applications.update(app.clientId, { name: 'Renamed' }))?.jwks, JWKS, 'other changes keep them')
+    const moved = await store().applications.update(app.clientId, { tokenEndpointAuthMethod: 'client_secret_basic', clientSecretHash: 'aGFzaA' })
+    assert.equal(moved !== null && 'jwks' in moved, false)
+  })
 }
