@@ -268,7 +268,7 @@ export function registerOrgs(program: Command): void {
       .requiredOption('-c, --client <client_id>', 'the application the invitation link opens (its login URI, or its first callback\'s origin)')
       .option('-i, --inviter <name>', 'who invites, as the invitee sees it (default: your user name)')
       .option('-r, --roles <roles>', 'role names the invitee gets, comma-separated', list)
-      .option('--ttl <duration>', `how long the link works: 7d, 12h, 3600 (default ${DEFAULT_INVITATION_TTL_SECONDS / 86_400}d, at most 30d)`, duration),
+      .option('--ttl <duration>', `how long the link works: 7d, 12h, 3600 (default ${DEFAULT_INVITATION_TTL_SECONDS / 86_400}d; 30d the longest)`, duration),
   ).action((idOrName: string, opts: InviteOptions) =>
     run(
       opts,
