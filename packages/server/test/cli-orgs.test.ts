@@ -37,7 +37,6 @@ function cli(args: string[]): Promise<Result> {
   })
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON, checked field by field
 async function json<T = any>(args: string[]): Promise<T> {
   const res = await cli([...args, '--json'])
   assert.equal(res.code, 0, `latchkey ${args.join(' ')} failed: ${res.stderr}`)
@@ -54,9 +53,7 @@ async function fails(args: string[], message: RegExp, code = 1): Promise<void> {
 after(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('latchkey orgs', { concurrency: 1 }, () => {
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON
   let app: any
-  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON
   let org: any
 
   it('apps take --organization-usage, --organization-require-behavior and --initiate-login-uri, checked', async () => {
