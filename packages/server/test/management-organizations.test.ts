@@ -197,6 +197,22 @@ describe('Management API: organizations', () => {
     assert.equal(await server.store.organizations.isMember(org.id as string, user.id), false)
   })
 
+  it('clients take Auth0\'s organization_usage, organization_require_behavior and initiate_login_uri', async () => {
+    const created = await call('POST', 'clients', {
+      name: 'B2B SPA', app_type: 'spa', callbacks: ['https://b2b.example.com/callback'],
+      organization_usage: 'require', organization_require_behavior: 'pre_login_prompt', initiate_login_uri: 'https://b2b.example.com/login',
+    })
+    assert.equal(created.status, 201)
+    const client = await json(created)
+    assert.deepEqual([client.organization_usage, client.organization_require_behavior, client.initiate_login_uri], ['require', 'pre_login_prompt', 'https://b2b.example.com/login'])
+    const refused = await call('PATCH', `clients/${client.client_id}`, { organization_require_behavior: 'post_login_prompt' })
+    assert.equal(refused.status, 400)
+    assert.match((await json(refused)).message as string, /organization_require_behavior: .*post_login_prompt is not supported/)
+    const org = await json(await call('POST', 'organizations', { name: 'b2b-org' }))
+    const invitation = await json(await call('POST', `organizations/${org.id}/invitations`, { inviter: { name: 'Ada' }, invitee: { email: 'b2b@example.com' }, client_id: client.client_id }))
+    assert.match(invitation.invitation_url as string, /^https:\/\/b2b\.example\.com\/login\?invitation=/)
+  })
+
   it('writes every change to the audit log with the calling application as the actor', async () => {
     const created = await json(await call('POST', 'organizations', { name: 'audited-org' }))
     const [event] = await server.store.logs.list({ type: 'sapi', clientId: robot.app.clientId })
