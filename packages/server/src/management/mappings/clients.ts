@@ -60,6 +60,11 @@ const clientFields = {
   oidc_conformant: z.literal(true, { error: 'Latchkey is always OIDC conformant: oidc_conformant must be true' }),
   refresh_token: refreshTokenIn,
   jwt_configuration: jwtConfigurationIn,
+  organization_usage: z.enum(['deny', 'allow', 'require']).describe('Whether people log in to organizations: deny (the default), allow or require.'),
+  organization_require_behavior: z
+    .enum(['no_prompt', 'pre_login_prompt', 'post_login_prompt'])
+    .describe('With require and no organization given: no_prompt (an error) or pre_login_prompt (the organization is asked for); post_login_prompt is not supported.'),
+  initiate_login_uri: z.string().max(2000).describe('The application\'s login URI, where invitation links point (https); an empty string clears it.'),
 }
 
 export const createClientBody = z
@@ -96,6 +101,9 @@ export const clientSchema = z
       infinite_idle_token_lifetime: z.literal(false),
     }),
     jwt_configuration: z.object({ alg: z.literal('RS256'), lifetime_in_seconds: z.number().int() }),
+    organization_usage: z.enum(['deny', 'allow', 'require']),
+    organization_require_behavior: z.enum(['no_prompt', 'pre_login_prompt']),
+    initiate_login_uri: z.string().optional(),
   })
   .describe('An application (OAuth client).')
 
@@ -116,6 +124,9 @@ export const CLIENT_FIELD_NAMES: Readonly<Record<string, string>> = {
   'refreshToken.reuseIntervalSeconds': 'refresh_token.leeway',
   'refreshToken.idleLifetimeSeconds': 'refresh_token.idle_token_lifetime',
   'refreshToken.absoluteLifetimeSeconds': 'refresh_token.token_lifetime',
+  organizationUsage: 'organization_usage',
+  organizationRequireBehavior: 'organization_require_behavior',
+  initiateLoginUri: 'initiate_login_uri',
 }
 
 /** A PEM public key (or certificate) as a JWK; the registration rules then check it. */
@@ -152,6 +163,9 @@ export function applicationInput(body: UpdateClientBody): Partial<ApplicationInp
     jwks: credentials ? { keys: credentials.map(credentialJwk) } : undefined,
     firstParty: body.is_first_party,
     refreshToken,
+    organizationUsage: body.organization_usage,
+    organizationRequireBehavior: body.organization_require_behavior,
+    initiateLoginUri: body.initiate_login_uri,
   }) as Partial<ApplicationInput>
 }
 
@@ -184,5 +198,8 @@ export function presentClient(app: ApplicationRecord, clientSecret?: string | nu
       infinite_idle_token_lifetime: false,
     },
     jwt_configuration: { alg: 'RS256', lifetime_in_seconds: ID_TOKEN_LIFETIME_SECONDS },
+    organization_usage: app.organizationUsage,
+    organization_require_behavior: app.organizationRequireBehavior,
+    ...(app.initiateLoginUri !== null ? { initiate_login_uri: app.initiateLoginUri } : {}),
   }
 }
