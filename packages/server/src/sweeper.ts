@@ -2,8 +2,9 @@
  * Periodic clean-up of state that can no longer be used: expired interactions, ended or expired SSO
  * sessions, DPoP proof jtis past their replay window, authorization codes and refresh tokens a day
  * after they expired (kept that long so a replayed code is still recognised and revokes what it
- * issued, and so reuse detection sees a family whole), revocation markers a day old, and audit
- * events older than the retention period.
+ * issued, and so reuse detection sees a family whole), revocation markers a day old, organization
+ * invitations 30 days after they were used or expired, and audit events older than the retention
+ * period.
  *
  * Every node runs the timer; each round, only the node that takes the `sweeper` lock
  * (`store.exclusive`: a PostgreSQL advisory lock, released if that node dies) purges, and the others
@@ -25,6 +26,8 @@ export const SWEEP_LOCK = 'sweeper'
 const DAY_MS = 24 * 3_600_000
 const CODE_GRACE_MS = DAY_MS
 const REFRESH_TOKEN_GRACE_MS = DAY_MS
+/** Used or expired invitations stay this long, so their link still explains itself. */
+const INVITATION_GRACE_MS = 30 * DAY_MS
 
 export interface Swept {
   readonly interactions: number
@@ -34,6 +37,8 @@ export interface Swept {
   readonly refreshTokens: number
   /** DPoP proof jtis past their replay window. */
   readonly dpopProofs: number
+  /** Organization invitations used or expired more than 30 days ago. */
+  readonly invitations: number
   readonly auditEvents: number
 }
 
@@ -57,6 +62,7 @@ export async function sweep(store: Store, now: number, auditRetentionDays = 30):
     codes: await inBatches((n) => store.authorizationCodes.deleteExpired(now - CODE_GRACE_MS, n), deadline),
     refreshTokens: await inBatches((n) => store.refreshTokens.deleteExpired(now - REFRESH_TOKEN_GRACE_MS, n), deadline),
     dpopProofs: await inBatches((n) => store.replayGuard.deleteExpired(now, n), deadline),
+    invitations: await inBatches((n) => store.invitations.deleteExpired(now - INVITATION_GRACE_MS, n), deadline),
     auditEvents: auditRetentionDays <= 0 ? 0 : await inBatches((n) => store.logs.deleteOlderThan(auditCutoff, n), deadline),
   }
 }

@@ -11,6 +11,7 @@ import type { ApplicationRecord, OrganizationRecord, UserRecord } from '@latchke
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
+import { sweep } from '../src/sweeper.js'
 import { addOrganization, invite } from './support/organizations.js'
 
 const NEW_PASSWORD = 'a brand new passphrase'
@@ -197,6 +198,20 @@ describe('invitations', () => {
       assert.ok(user)
       assert.equal(await server.store.organizations.isMember(org.id, user.id), true)
     })
+  })
+
+  it('the sweeper removes invitations 30 days after they were used or expired, and keeps pending ones', async () => {
+    const now = Date.now()
+    const expired = await invite(server.store, org, app, { email: 'sweep-expired@example.com', ttlSeconds: 60 }, now - 31 * 86_400_000)
+    const used = await invite(server.store, org, app, { email: 'sweep-used@example.com' }, now - 32 * 86_400_000)
+    await server.store.invitations.consume(used.id, now - 31 * 86_400_000)
+    const pending = await invite(server.store, org, app, { email: 'sweep-pending@example.com' })
+    const recent = await invite(server.store, org, app, { email: 'sweep-recent@example.com', ttlSeconds: 60 }, now - 86_400_000)
+    assert.ok((await sweep(server.store, now)).invitations >= 2)
+    assert.equal(await server.store.invitations.get(expired.id), null)
+    assert.equal(await server.store.invitations.get(used.id), null)
+    assert.notEqual(await server.store.invitations.get(pending.id), null)
+    assert.notEqual(await server.store.invitations.get(recent.id), null, 'expired a day ago: its link still says so')
   })
 
   it('an invitee with an SSO session still confirms with a password before the invitation is accepted', async () => {
