@@ -139,11 +139,12 @@ function resolveAlias<T>(table: Record<string, T>, value: string, what: string):
   return found
 }
 
-function checkUrls(urls: readonly string[], kind: 'callback' | 'logout' | 'origin', type: AppType): string[] {
+/** `field` names the input field in messages (`webOrigins: …`), so callers can point at it. */
+function checkUrls(urls: readonly string[], kind: 'callback' | 'logout' | 'origin', type: AppType, field: string): string[] {
   const unique = [...new Set(urls.map((u) => u.trim()).filter((u) => u.length > 0))]
   for (const url of unique) {
     const problem = checkRegisteredUrl(url, kind, type)
-    if (problem) throw new RegistrationError(problem)
+    if (problem) throw new RegistrationError(`${field}: ${problem}`)
   }
   return kind === 'origin' ? unique.map((u) => u.replace(/\/$/, '')) : unique
 }
@@ -181,10 +182,10 @@ export function createApplication(
     tokenEndpointAuthMethod,
     clientSecretHash: clientSecret === null ? null : sha256(clientSecret),
     ...(data.jwks !== undefined ? { jwks: checkClientJwks(data.jwks) } : {}),
-    callbacks: checkUrls(data.callbacks ?? [], 'callback', appType),
-    allowedLogoutUrls: checkUrls(data.logoutUrls ?? [], 'logout', appType),
-    webOrigins: checkUrls(data.webOrigins ?? [], 'origin', appType),
-    allowedOrigins: checkUrls(data.allowedOrigins ?? [], 'origin', appType),
+    callbacks: checkUrls(data.callbacks ?? [], 'callback', appType, 'callbacks'),
+    allowedLogoutUrls: checkUrls(data.logoutUrls ?? [], 'logout', appType, 'logoutUrls'),
+    webOrigins: checkUrls(data.webOrigins ?? [], 'origin', appType, 'webOrigins'),
+    allowedOrigins: checkUrls(data.allowedOrigins ?? [], 'origin', appType, 'allowedOrigins'),
     grantTypes,
     isFirstParty: data.firstParty ?? true,
     refreshToken: { ...DEFAULT_REFRESH_POLICY, ...data.refreshToken },
@@ -226,10 +227,10 @@ export function updateApplication(
     ...auth,
     ...(jwks !== undefined ? { jwks } : {}),
     name: data.name ?? current.name,
-    callbacks: data.callbacks ? checkUrls(data.callbacks, 'callback', current.appType) : current.callbacks,
-    allowedLogoutUrls: data.logoutUrls ? checkUrls(data.logoutUrls, 'logout', current.appType) : current.allowedLogoutUrls,
-    webOrigins: data.webOrigins ? checkUrls(data.webOrigins, 'origin', current.appType) : current.webOrigins,
-    allowedOrigins: data.allowedOrigins ? checkUrls(data.allowedOrigins, 'origin', current.appType) : current.allowedOrigins,
+    callbacks: data.callbacks ? checkUrls(data.callbacks, 'callback', current.appType, 'callbacks') : current.callbacks,
+    allowedLogoutUrls: data.logoutUrls ? checkUrls(data.logoutUrls, 'logout', current.appType, 'logoutUrls') : current.allowedLogoutUrls,
+    webOrigins: data.webOrigins ? checkUrls(data.webOrigins, 'origin', current.appType, 'webOrigins') : current.webOrigins,
+    allowedOrigins: data.allowedOrigins ? checkUrls(data.allowedOrigins, 'origin', current.appType, 'allowedOrigins') : current.allowedOrigins,
     grantTypes: data.grants?.length
       ? [...new Set(data.grants.map((g) => resolveAlias(GRANT_ALIASES, g, 'grant')))]
       : current.grantTypes,
