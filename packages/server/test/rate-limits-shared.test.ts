@@ -127,7 +127,10 @@ describe('shared rate limits: Redis', { skip: redisSkip }, () => {
     const url = (postgres as NonNullable<typeof postgres>).url()
     const env = { ...FAILURES, LATCHKEY_REDIS_URL: relay.url }
     const a = await limitedServer(env, { db: url })
-    const b = await limitedServer(env, { db: url })
+    const b = await limitedServer(env, { db: url }).catch(async (err: unknown) => {
+      await a.close()
+      throw err
+    })
     try {
       assert.equal(a.running.deps.limits.backend, 'redis')
       await relay.cut()

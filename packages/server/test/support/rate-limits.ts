@@ -94,6 +94,7 @@ export async function redisRelay(url = REDIS_URL): Promise<{ url: string; cut():
   const relay = createNetServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname)
     for (const s of [client, upstream]) {
+      s.unref()
       sockets.add(s)
       s.on('error', () => {})
       s.on('close', () => sockets.delete(s))
@@ -104,6 +105,8 @@ export async function redisRelay(url = REDIS_URL): Promise<{ url: string; cut():
     upstream.on('close', () => client.destroy())
   })
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve))
+  // A test that fails before cut() must not leave the relay holding the test process open.
+  relay.unref()
   const port = (relay.address() as AddressInfo).port
   const relayed = new URL(url)
   relayed.hostname = '127.0.0.1'
