@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate, type Store } from '@latchkey/storage'
+import { ensureManagementApi } from '../src/management/system-api.js'
 
 const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -183,6 +184,20 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
     it('deletes by identifier', async () => {
       assert.equal((await cli(['apis', 'delete', 'https://api.example.com/', ...db])).code, 0)
       assert.deepEqual(await json(['apis', 'list', ...db]), [])
+    })
+
+    it('refuses to change or delete the Management API (the server keeps it)', async () => {
+      const store = await openAndMigrate(dbUrl('apis'))
+      try {
+        await ensureManagementApi(store, 'https://id.example.com/', Date.now())
+      } finally {
+        await store.close()
+      }
+      const [system] = await json<Record<string, any>[]>(['apis', 'list', ...db])
+      assert.equal(system?.identifier, 'https://id.example.com/api/v2/')
+      await fails(['apis', 'update', system?.id, '--name', 'Mine', ...db], /latchkey: Latchkey Management API .* cannot be changed/)
+      await fails(['apis', 'delete', 'https://id.example.com/api/v2/', '--force', ...db], /latchkey: Latchkey Management API .* cannot be deleted/)
+      assert.equal((await json<unknown[]>(['apis', 'list', ...db])).length, 1)
     })
   })
 

@@ -1,5 +1,5 @@
 /** `latchkey apis …`: register and manage APIs (resource servers; the identifier is the audience), like `auth0 apis`. */
-import { type ApiInput, type ApiRecord, createApi, updateApi } from '@latchkey/core'
+import { type ApiInput, type ApiRecord, checkApiChangeable, createApi, updateApi } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { recordAdminChange } from '../audit.js'
@@ -113,6 +113,7 @@ export function registerApis(program: Command): void {
     .action((id: string, opts: ApiOptions) =>
       run(opts, async (store) => {
         const api = await findApi(store, id)
+        checkApiChangeable(api, 'deleted')
         await confirm(`Delete API ${JSON.stringify(api.name)} (${api.identifier})?`, opts.force)
         if (!(await store.apis.delete(api.id))) throw notFound('API with id or identifier', id)
         await recordAdminChange(store, { action: 'api.deleted', details: { api_id: api.id, identifier: api.identifier, name: api.name } })
