@@ -93,14 +93,19 @@ export class KeyRing {
 
   /**
    * The automatic schedule: when the signing key is older than `everySeconds` and no rotation is
-   * already waiting, rotate with the default delay. Returns the new key, or null when none was due.
+   * already waiting, rotate with the default delay. Returns the new key, or null when none was due
+   * or another node is checking right now: the check and the rotation hold the `key-rotation` lock
+   * (`store.exclusive`), so two nodes never both find the key due and publish two keys.
    */
   async rotateIfDue(everySeconds: number): Promise<SigningKeyRecord | null> {
-    const statuses = await this.statuses()
-    if (statuses.some((s) => s.state === 'next')) return null
-    const current = statuses.find((s) => s.state === 'current')
-    if (current && this.clock.now() - current.key.activatesAt < everySeconds * 1000) return null
-    return this.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
+    const checked = await this.store.exclusive('key-rotation', async () => {
+      const statuses = await this.statuses()
+      if (statuses.some((s) => s.state === 'next')) return null
+      const current = statuses.find((s) => s.state === 'current')
+      if (current && this.clock.now() - current.key.activatesAt < everySeconds * 1000) return null
+      return this.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
+    })
+    return checked.ran ? checked.value : null
   }
 
   /** Forget the cached list (after a rotation made by this process, or a change notice). */
