@@ -177,6 +177,8 @@ describe('Management API', () => {
         token_endpoint_auth_method: 'client_secret_basic',
         refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 10, token_lifetime: 86400, idle_token_lifetime: 3600, infinite_token_lifetime: false, infinite_idle_token_lifetime: false },
         jwt_configuration: { alg: 'RS256', lifetime_in_seconds: 36000 },
+        organization_usage: 'deny',
+        organization_require_behavior: 'no_prompt',
       })
 
       const read = await call('GET', `clients/${client.client_id}`)

@@ -80,8 +80,19 @@ function operation(route: ManagementRoute, tag: string): JsonSchema {
   }
 }
 
-/** The document for a server whose issuer is `issuer`. */
+const documents = new Map<string, JsonSchema>()
+
+/** The document for a server whose issuer is `issuer` (built once per issuer: the routes are fixed). */
 export function openApiDocument(issuer: string): JsonSchema {
+  let document = documents.get(issuer)
+  if (!document) {
+    document = buildDocument(issuer)
+    documents.set(issuer, document)
+  }
+  return document
+}
+
+function buildDocument(issuer: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {}
   for (const resource of RESOURCES) {
     for (const route of resource.routes) {
