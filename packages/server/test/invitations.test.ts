@@ -69,6 +69,10 @@ describe('invitations', () => {
     assert.match(html, /<h1>Accept your invitation<\/h1>/)
     assert.match(html, /<strong>Ada Admin<\/strong> invited you to join <strong>Globex<\/strong>/)
     assert.match(html, new RegExp(`value="${user.email.replace(/[.+]/g, '\\$&')}" readonly`))
+    // The login in progress keeps the invitation's id, never its ticket.
+    const pending = await server.store.interactions.get(new URL(res.url).searchParams.get('state') as string, Date.now())
+    assert.equal(pending?.request.invitation, id)
+    assert.equal(JSON.stringify(pending).includes(new URL(url).searchParams.get('invitation') as string), false)
 
     const tokens = await redeem(await browser.follow(await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), username: user.email, password: PASSWORD })), verifier)
     assert.equal(claims(tokens.id_token).org_id, org.id)
