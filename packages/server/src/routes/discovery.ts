@@ -28,7 +28,7 @@ export function discoveryDocument(issuer: string) {
     revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     code_challenge_methods_supported: ['S256'],
     dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'gty', 'name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'gty', 'name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified', 'org_id', 'org_name'],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
