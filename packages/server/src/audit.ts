@@ -4,16 +4,25 @@
  * client's IP address and user agent, and writes one row. It never throws: an audit write that
  * fails is reported through `onError` (without the event's contents) and the user's request goes on.
  * Details are clipped, so an event stays small whatever a client sent.
+ *
+ * Group commit: `record` resolves once the event is stored, as before, but the events recorded by
+ * every request in one turn of the event loop (and while a write is under way) are written together,
+ * in one transaction. An audit row updates five indexes; rows written together share their pages
+ * and their commit, so under load an event costs a fraction of a lone insert (see
+ * docs/performance.md). Never call `record` inside `store.transaction(fn)`: the batch would wait
+ * for the connection that transaction holds.
  */
 import { userInfo } from 'node:os'
 import { getConnInfo } from '@hono/node-server/conninfo'
-import { type AuditDetail, type AuditEventInput, type AuditEventType, auditEventId, type Clock } from '@latchkey/core'
+import { type AuditDetail, type AuditEventInput, type AuditEventRecord, type AuditEventType, auditEventId, type Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Context } from 'hono'
 import type { Logger } from './logger.js'
 
 const MAX_TEXT = 256
 const MAX_LIST = 50
+/** The most events one transaction writes. */
+const MAX_BATCH = 500
 
 export interface AuditLogOptions {
   readonly store: Store
@@ -50,26 +59,34 @@ function cleanDetails(details: AuditEventInput['details']): Record<string, Audit
   return out
 }
 
+interface Pending {
+  readonly record: AuditEventRecord
+  readonly written: () => void
+}
+
 export class AuditLog {
   readonly #options: AuditLogOptions
+  readonly #queue: Pending[] = []
+  #writing: Promise<void> | null = null
 
   constructor(options: AuditLogOptions) {
     this.#options = options
   }
 
-  /** Writes one event; `c` (the request) gives the IP and user agent. Never throws. */
+  /** Writes one event; `c` (the request) gives the IP and user agent. Resolves once it is stored. Never throws. */
   async record(c: Context | undefined, event: AuditEventInput | null): Promise<void> {
     if (event === null) return
-    const { store, clock, onError, ipOf = socketIp, observe } = this.#options
+    const { clock, ipOf = socketIp, observe } = this.#options
     try {
       observe?.(event)
     } catch {
       // Counting must not fail the request or the write.
     }
+    let record: AuditEventRecord
     try {
       const time = clock.now()
       const ip = c ? ipOf(c) : null
-      await store.logs.append({
+      record = {
         id: auditEventId(time),
         time,
         type: event.type,
@@ -78,13 +95,62 @@ export class AuditLog {
         ip: ip === 'unknown' ? null : clip(ip, 64),
         userAgent: c ? clip(c.req.header('user-agent')) : null,
         details: cleanDetails(event.details),
-      })
-    } catch (error) {
-      try {
-        onError(error, event.type)
-      } catch {
-        // Reporting must not fail the request either.
       }
+    } catch (error) {
+      this.#report(error, event.type)
+      return
+    }
+    await new Promise<void>((written) => {
+      this.#queue.push({ record, written })
+      this.#writing ??= this.#drain()
+    })
+  }
+
+  /** Resolves when every event recorded so far is stored (or reported as not stored). */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing
+  }
+
+  /** Writes the queue in batches until it is empty, starting after the other requests of this turn have queued theirs. */
+  async #drain(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve))
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_BATCH)
+        await this.#write(batch.map((p) => p.record))
+        for (const p of batch) p.written()
+      }
+    } finally {
+      this.#writing = null
+    }
+  }
+
+  async #write(records: readonly AuditEventRecord[]): Promise<void> {
+    const { store } = this.#options
+    if (records.length > 1) {
+      try {
+        await store.transaction(async (tx) => {
+          for (const record of records) await tx.logs.append(record)
+        })
+        return
+      } catch {
+        // One event the store refuses must not lose the others: write them one by one below.
+      }
+    }
+    for (const record of records) {
+      try {
+        await store.logs.append(record)
+      } catch (error) {
+        this.#report(error, record.type)
+      }
+    }
+  }
+
+  #report(error: unknown, type: AuditEventType): void {
+    try {
+      this.#options.onError(error, type)
+    } catch {
+      // Reporting must not fail the request either.
     }
   }
 }

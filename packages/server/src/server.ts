@@ -17,6 +17,7 @@ import { KeyRing } from './keys/key-ring.js'
 import { ensureManagementApi } from './management/system-api.js'
 import { loadKeyEncryption } from './keys/secret.js'
 import { prepareStoredKeys } from './keys/stored-keys.js'
+import { withRegistrationCache } from './registration-cache.js'
 import { createLogger, type Logger } from './logger.js'
 import { countAuditEvent } from './operations/audit-metrics.js'
 import { metricsExposed } from './operations/metrics-config.js'
@@ -62,7 +63,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Measured only when /metrics is served somewhere: nobody could read the numbers otherwise.
   const metrics = metricsExposed(config.metrics) ? new Metrics() : null
   const opened = options.store ?? (await openAndMigrate(config.db))
-  const store = metrics ? instrumentStore(opened, metrics) : opened
+  // Applications and APIs are read on every request: cached for a bounded time (registration-cache.ts).
+  const store = withRegistrationCache(metrics ? instrumentStore(opened, metrics) : opened, clock)
   let keys: KeyRing
   try {
     const { encryption, createdKeyFile } = loadKeyEncryption(config.secrets, config.db)
@@ -126,6 +128,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     })
       .then(() => metricsServer?.close())
       .then(() => limits.close())
+      .then(() => audit.flush())
       .then(() => store.close()))
   return { url, port, metricsUrl: metricsServer?.url ?? null, deps, close }
 }

@@ -52,14 +52,17 @@ export async function loadApi(ctx: GrantContext, audience: string | null): Promi
   return api
 }
 
-/** `api` is the one `subject.audience` names (see loadApi), loaded once by the grant. */
+/**
+ * `api` is the one `subject.audience` names (see loadApi), loaded once by the grant. The two
+ * signatures run at once (WebCrypto does them on the threadpool) while the refresh token is stored.
+ */
 export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api: ApiRecord | null): Promise<TokenResponse> {
   const now = ctx.clock.now()
   const tokenCtx = { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() }
   const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS
   const scope = subject.responseScope ?? subject.scope
   const dpopJkt = ctx.dpop?.jkt
-  const accessToken = await mintAccessToken(tokenCtx, {
+  const accessToken = mintAccessToken(tokenCtx, {
     subject: subject.user.id,
     clientId: ctx.client.clientId,
     audience: subject.audience,
@@ -70,7 +73,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     organization: subject.organization ?? null,
   })
   const idToken = scope.includes('openid')
-    ? await mintIdToken(tokenCtx, {
+    ? mintIdToken(tokenCtx, {
         user: subject.user,
         clientId: ctx.client.clientId,
         scope,
@@ -81,16 +84,15 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
       })
     : undefined
   const refreshToken =
-    subject.scope.includes('offline_access') && allowsOfflineAccess(ctx.client, api)
-      ? await issueRefreshToken(ctx, subject, now)
-      : undefined
+    subject.scope.includes('offline_access') && allowsOfflineAccess(ctx.client, api) ? issueRefreshToken(ctx, subject, now) : undefined
+  const [access, id, refresh] = await Promise.all([accessToken, idToken, refreshToken])
   return {
-    access_token: accessToken,
+    access_token: access,
     token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: lifetime,
     scope: formatScope(scope),
-    ...(idToken !== undefined ? { id_token: idToken } : {}),
-    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    ...(id !== undefined ? { id_token: id } : {}),
+    ...(refresh !== undefined ? { refresh_token: refresh } : {}),
   }
 }
 

@@ -4,7 +4,7 @@
  * audience, RS256 only, against the keys this server publishes.
  */
 import { InvalidRequest, InvalidToken, userinfoAudience } from '@latchkey/core'
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import { jwtVerify, type JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 
 export function bearerToken(authorization: string | undefined): string {
@@ -15,7 +15,7 @@ export function bearerToken(authorization: string | undefined): string {
 }
 
 export async function verifyUserinfoToken(deps: Deps, token: string): Promise<JWTPayload> {
-  const jwks = createLocalJWKSet(await deps.keys.jwks())
+  const jwks = await deps.keys.verificationKeys()
   try {
     const { payload } = await jwtVerify(token, jwks, {
       issuer: deps.config.issuer,

@@ -42,10 +42,24 @@ export function readQuery(c: Context): Map<string, string[]> {
 
 /** The body as UTF-8 text, refused past MAX_BODY_BYTES (declared or streamed). */
 export async function readBodyBytes(c: Context): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? '0')
+  const length = c.req.header('content-length')
+  const declared = Number(length ?? '0')
   if (declared > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
+  // With a Content-Length within the limit, Node's parser delivers exactly that many bytes: read them
+  // in one go (@hono/node-server then skips building a web stream). Otherwise (chunked), count as they come.
+  const bytes = length !== undefined && /^\d+$/.test(length) ? new Uint8Array(await c.req.raw.arrayBuffer()) : await readCounted(c)
+  if (bytes.byteLength > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
+  try {
+    return decoder.decode(bytes)
+  } catch {
+    throw new InvalidRequest('The request body must be valid UTF-8.')
+  }
+}
+
+/** The body read chunk by chunk, given up as soon as it passes MAX_BODY_BYTES. */
+async function readCounted(c: Context): Promise<Uint8Array> {
   const body = c.req.raw.body
-  if (!body) return ''
+  if (!body) return new Uint8Array(0)
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -59,11 +73,7 @@ export async function readBodyBytes(c: Context): Promise<string> {
     }
     chunks.push(value)
   }
-  try {
-    return decoder.decode(Buffer.concat(chunks))
-  } catch {
-    throw new InvalidRequest('The request body must be valid UTF-8.')
-  }
+  return Buffer.concat(chunks)
 }
 
 /** The body of a POST as parameters: form-encoded (RFC 6749 §3.2) or, as Auth0 accepts, JSON. */

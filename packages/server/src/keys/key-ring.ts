@@ -18,7 +18,7 @@ import {
   type SigningKeyRecord,
 } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
-import { importJWK, type CryptoKey, type JWK } from 'jose'
+import { createLocalJWKSet, importJWK, type CryptoKey, type JWK } from 'jose'
 import type { KeyEncryption } from './key-encryption.js'
 
 /** The longest a node serves a key list it read: the bound when no change notice arrives. */
@@ -50,6 +50,7 @@ export class KeyRing {
   /** One read shared by every caller until it is `KEY_LIST_REFRESH_MS` old or invalidated. */
   #keys: { readonly at: number; readonly list: Promise<KeyList> } | undefined
   readonly #imported = new Map<string, Promise<CryptoKey>>()
+  #verifier: { readonly list: KeyList; readonly published: string; readonly keys: ReturnType<typeof createLocalJWKSet> } | undefined
 
   constructor(
     private readonly store: Store,
@@ -143,6 +144,24 @@ export class KeyRing {
   async jwks(): Promise<{ keys: JWK[] }> {
     const { records, maxLifetimeMs } = await this.#snapshot()
     return publicJwks(records, this.clock.now(), maxLifetimeMs)
+  }
+
+  /**
+   * The published keys as a jose key set, for verifying this server's own tokens (/userinfo). Built
+   * again only when the published keys change, so each key is imported once, not once per request.
+   */
+  async verificationKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    const list = await this.#snapshot()
+    const now = this.clock.now()
+    const published = keyStatuses(list.records, now, list.maxLifetimeMs)
+      .filter((s) => s.state !== 'retired')
+      .map((s) => s.key.kid)
+      .join(' ')
+    const cached = this.#verifier
+    if (cached?.list === list && cached.published === published) return cached.keys
+    const keys = createLocalJWKSet(publicJwks(list.records, now, list.maxLifetimeMs))
+    this.#verifier = { list, published, keys }
+    return keys
   }
 
   async statuses(): Promise<KeyStatus[]> {
