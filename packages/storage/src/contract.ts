@@ -310,8 +310,9 @@ export interface OrganizationRepo extends OrganizationLookupPort {
   delete(id: string): Promise<boolean>
 
   /**
-   * Makes the user a member with `roles` (atomic upsert): a member already there keeps their
-   * membership and gains the roles they did not have. `added` says whether they were new.
+   * Makes the user a member with `roles`: one insert that does nothing for a member already there,
+   * who then gains the roles they did not have (compare-and-set, so concurrent merges lose none).
+   * No statement fails on a duplicate, so it is safe inside a transaction. `added`: they were new.
    */
   addMember(orgId: string, userId: string, roles: readonly string[], now: number): Promise<{ member: OrganizationMemberRecord; added: boolean }>
   getMember(orgId: string, userId: string): Promise<OrganizationMemberRecord | null>

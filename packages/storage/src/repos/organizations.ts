@@ -107,25 +107,35 @@ export class KyselyOrganizationRepo implements OrganizationRepo {
   }
 
   /**
-   * `INSERT … ON CONFLICT DO NOTHING`, then, for a member already there, the missing roles merged in,
-   * in one transaction. Safe inside a caller's transaction (no statement fails on a duplicate).
+   * `INSERT … ON CONFLICT DO NOTHING`; for a member already there, the missing roles merged in by
+   * compare-and-set on the stored roles (retried when a concurrent change won), so no statement
+   * fails on a duplicate (safe inside a caller's transaction) and no concurrent merge is lost.
    */
   async addMember(orgId: string, userId: string, roles: readonly string[], now: number): Promise<{ member: OrganizationMemberRecord; added: boolean }> {
     const wanted = [...new Set(roles)]
-    return inTransaction(this.db, async (trx) => {
-      const inserted = await trx
-        .insertInto('organization_members')
-        .values({ org_id: orgId, user_id: userId, roles: toJson(wanted), created_at: now })
-        .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
-        .executeTakeFirst()
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { member: { orgId, userId, roles: wanted, createdAt: now }, added: true }
-      const row = await trx.selectFrom('organization_members').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirstOrThrow()
+    const inserted = await this.db
+      .insertInto('organization_members')
+      .values({ org_id: orgId, user_id: userId, roles: toJson(wanted), created_at: now })
+      .onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing())
+      .executeTakeFirst()
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { member: { orgId, userId, roles: wanted, createdAt: now }, added: true }
+    for (let attempt = 0; ; attempt++) {
+      const row = await this.db.selectFrom('organization_members').selectAll().where('org_id', '=', orgId).where('user_id', '=', userId).executeTakeFirst()
+      // Removed meanwhile: add again.
+      if (!row) return this.addMember(orgId, userId, roles, now)
       const current = toMember(row)
       const merged = [...new Set([...current.roles, ...wanted])]
       if (merged.length === current.roles.length) return { member: current, added: false }
-      await trx.updateTable('organization_members').set({ roles: toJson(merged) }).where('org_id', '=', orgId).where('user_id', '=', userId).execute()
-      return { member: { ...current, roles: merged }, added: false }
-    })
+      const result = await this.db
+        .updateTable('organization_members')
+        .set({ roles: toJson(merged) })
+        .where('org_id', '=', orgId)
+        .where('user_id', '=', userId)
+        .where('roles', '=', row.roles)
+        .executeTakeFirst()
+      if (result.numUpdatedRows > 0n) return { member: { ...current, roles: merged }, added: false }
+      if (attempt >= 20) throw new Error(`the roles of ${userId} in ${orgId} kept changing while being merged`)
+    }
   }
 
   async getMember(orgId: string, userId: string): Promise<OrganizationMemberRecord | null> {

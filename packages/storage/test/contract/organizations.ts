@@ -82,6 +82,15 @@ export function organizationGuarantees(store: CurrentStore): void {
     assert.equal(await store().organizations.countMembers(org.id), 1)
   })
 
+  it('members: concurrent role merges for one member lose none', async () => {
+    const org = organization()
+    await store().organizations.insert(org)
+    await store().organizations.addMember(org.id, 'auth0|merge', ['base'], T0)
+    const roles = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6']
+    await Promise.all(roles.map((role) => store().organizations.addMember(org.id, 'auth0|merge', [role], T0)))
+    assert.deepEqual([...((await store().organizations.getMember(org.id, 'auth0|merge'))?.roles ?? [])].sort(), ['base', ...roles].sort())
+  })
+
   it('members: addMember joins a caller\'s transaction, even for a member already there', async () => {
     const org = organization()
     await store().organizations.insert(org)
