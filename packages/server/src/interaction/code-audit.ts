@@ -1,6 +1,7 @@
 /**
  * The audit event of an issued authorization code: who, for which app, API and scopes, how it was
- * delivered, and whether it was a silent (`prompt=none`) login. Never the code itself.
+ * delivered, whether it was a silent (`prompt=none`) login, and the organization logged in to.
+ * Never the code itself.
  */
 import type { AuditEventInput, AuthorizationCodeRecord, AuthorizationRequest } from '@latchkey/core'
 
@@ -15,6 +16,7 @@ export function codeIssuedEvent(record: AuthorizationCodeRecord, request: Author
       response_mode: request.responseMode,
       prompt: request.prompt.join(' ') || undefined,
       pkce: record.codeChallenge !== null,
+      org_id: record.organization ?? undefined,
     },
   }
 }
