@@ -34,6 +34,9 @@ const SCOPE = 'openid offline_access read:appointments'
 const WORKERS = 9
 /** SIGKILL once the load has done this many refreshes. */
 const KILL_AFTER_REFRESHES = 30
+/** Generous waits: a node starts in a few seconds, but a machine shared with other work can be far slower. */
+const STARTUP_MS = 90_000
+const LOAD_MS = 60_000
 
 function opensslProblem(): string | undefined {
   try {
@@ -99,7 +102,7 @@ describe('three nodes on one PostgreSQL database behind a load balancer', { skip
   async function startNode(port: number) {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--host', '127.0.0.1'], { env: nodeEnv(), stdio: ['ignore', 'ignore', 'inherit'] })
     const base = `http://127.0.0.1:${port}/`
-    await until(`node ${port} ready`, 30_000, async () => ((await fetch(`${base}readyz`)).ok ? true : undefined))
+    await until(`node ${port} ready`, STARTUP_MS, async () => ((await fetch(`${base}readyz`)).ok ? true : undefined))
     return { port, url: base, process: child }
   }
 
@@ -291,14 +294,14 @@ describe('three nodes on one PostgreSQL database behind a load balancer', { skip
       ),
     )
 
-    await until('the load', 30_000, async () => (refreshes >= KILL_AFTER_REFRESHES || failure ? true : undefined))
+    await until('the load', LOAD_MS, async () => (refreshes >= KILL_AFTER_REFRESHES || failure ? true : undefined))
     const servedBeforeKill = (await lb.served()).length
     const exited = new Promise((resolve) => victim.process.once('exit', resolve))
     killed = true
     victim.process.kill('SIGKILL')
     await exited
     // The others keep serving: every worker goes on refreshing.
-    await until('three refreshes per worker after the kill', 30_000, async () => (afterKill.every((k) => k >= 3) || failure ? true : undefined)).catch(() => {})
+    await until('three refreshes per worker after the kill', LOAD_MS, async () => (afterKill.every((k) => k >= 3) || failure ? true : undefined)).catch(() => {})
     stopped = true
     await load
     if (failure) throw failure
