@@ -10,7 +10,8 @@ import type { Metrics } from './metrics.js'
 type AnyFunction = (...args: unknown[]) => unknown
 
 /** Not timed: start-up and shutdown, not traffic. */
-const UNTIMED = new Set<PropertyKey>(['migrate', 'close'])
+// exclusive(fn) holds a lock for a whole sweep: timing it would read as one very slow store call.
+const UNTIMED = new Set<PropertyKey>(['migrate', 'close', 'exclusive'])
 
 /**
  * Runs `run` and records its time; a promise is timed until it settles. A verb that answers at once
