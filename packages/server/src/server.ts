@@ -26,6 +26,8 @@ import { Metrics } from './operations/metrics.js'
 import { Readiness, type ReadinessOptions } from './operations/readiness.js'
 import { instrumentStore } from './operations/store-metrics.js'
 import { openLimits } from './rate-limits/limits.js'
+import { openRedisReplayGuard } from './replay/redis-replay-guard.js'
+import { withReplayGuard } from './replay/with-replay-guard.js'
 import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
 
@@ -91,13 +93,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ...(metrics ? { observe: countAuditEvent(metrics) } : {}),
   })
   const readiness = new Readiness(store, log, options.readiness)
-  const deps: Deps = { config, store, keys, clock, log, limits, audit, metrics, readiness }
+  // DPoP and client assertion jtis in Redis when it is configured (replay/redis-replay-guard.ts).
+  const redisUrl = config.rateLimits.redisUrl
+  const redisReplay = redisUrl === null ? null : await openRedisReplayGuard(redisUrl, store.replayGuard, log)
+  const deps: Deps = { config, store: redisReplay ? withReplayGuard(store, redisReplay) : store, keys, clock, log, limits, audit, metrics, readiness }
   const app = createApp(deps)
   const metricsPort = config.metrics.port
   const metricsServer =
     metrics && metricsPort !== null
       ? await startMetricsServer({ ...config.metrics, port: metricsPort }, metrics).catch(async (error: unknown) => {
           await limits.close()
+          redisReplay?.close()
           if (!options.store) await store.close()
           throw error
         })
@@ -128,6 +134,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     })
       .then(() => metricsServer?.close())
       .then(() => limits.close())
+      .then(() => redisReplay?.close())
       .then(() => audit.flush())
       .then(() => store.close()))
   return { url, port, metricsUrl: metricsServer?.url ?? null, deps, close }

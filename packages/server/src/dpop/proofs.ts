@@ -1,7 +1,8 @@
 /**
  * DPoP (RFC 9449) at Latchkey's own endpoints: reads the `DPoP` header and checks the proof with
  * @latchkey/core against the endpoint's issuer-based URL (never the Host header, so a proxy or a
- * forged Host cannot change what `htu` must be), the store's replay guard (shared by every node),
+ * forged Host cannot change what `htu` must be), the store's replay guard (shared by every node; in
+ * Redis when configured, see replay/),
  * and the server's stateless nonces. Also the `DPoP-Nonce` header an answer carries.
  *
  * Nonces: issued with every `use_dpop_nonce` error and, once a client uses them, with its answers.
@@ -12,6 +13,7 @@
 import { DPOP_SIGNING_ALGS, DpopNonces, UseDpopNonce, verifyDpopProof, type DpopProof } from '@latchkey/core'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
+import { dpopReplayGuard } from '../replay/dpop-acceptance.js'
 import { nonceSecret } from './nonce-secret.js'
 
 export class DpopEndpoints {
@@ -40,9 +42,10 @@ export class DpopEndpoints {
   async verify(c: Context, path: string, accessToken?: string): Promise<DpopProof | null> {
     const proof = c.req.header('dpop')
     if (proof === undefined) return null
+    const nonces = await this.nonces()
     return verifyDpopProof(
       { proof, method: c.req.method, url: `${this.deps.config.issuer}${path}`, now: this.deps.clock.now(), ...(accessToken !== undefined ? { accessToken } : {}) },
-      { algorithms: DPOP_SIGNING_ALGS, nonces: await this.nonces(), requireNonce: this.deps.config.dpopRequireNonce, replay: this.deps.store.replayGuard },
+      { algorithms: DPOP_SIGNING_ALGS, nonces, requireNonce: this.deps.config.dpopRequireNonce, replay: dpopReplayGuard(this.deps.store.replayGuard, proof, nonces) },
     )
   }
 }

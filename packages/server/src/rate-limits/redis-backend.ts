@@ -13,14 +13,16 @@ import type { Backend, Bucket } from './backend.js'
 const READY_WAIT_MS = 2_000
 const COMMAND_TIMEOUT_MS = 500
 
-function redacted(url: string): string {
+/** The URL with its password masked, for logs. */
+export function redacted(url: string): string {
   const parsed = new URL(url)
   if (parsed.password) parsed.password = '***'
   return parsed.toString()
 }
 
-export async function openRedisBackend(url: string, insurance: Backend, log: Logger): Promise<Backend> {
-  const redis = new Redis(url, {
+/** A client that fails a command at once while down (no offline queue) and keeps reconnecting. */
+export function openRedisClient(url: string): Redis {
+  return new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: READY_WAIT_MS,
@@ -28,6 +30,10 @@ export async function openRedisBackend(url: string, insurance: Backend, log: Log
     // Keep trying to come back, at most every 2 s.
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   })
+}
+
+export async function openRedisBackend(url: string, insurance: Backend, log: Logger): Promise<Backend> {
+  const redis = openRedisClient(url)
   const where = redacted(url)
   let up = false
   redis.on('ready', () => {
