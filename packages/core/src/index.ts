@@ -55,7 +55,7 @@ export type { AuditDetail, AuditEventInput, AuditEventRecord, AuditEventType } f
 export { mintAccessToken, accessTokenAudience, userinfoAudience, USERINFO_ONLY_LIFETIME_SECONDS } from './tokens/access-token.js'
 export { mintIdToken, profileClaims, ID_TOKEN_LIFETIME_SECONDS } from './tokens/id-token.js'
 export type { SigningKey, TokenContext } from './tokens/signer.js'
-export { generateSigningKey, keyStatuses, currentKey, publicJwks } from './keys/keyset.js'
+export { generateSigningKey, keyStatuses, currentKey, publicJwks, SIGNING_ALGS } from './keys/keyset.js'
 
 export { DPOP_SIGNING_ALGS, isJwkThumbprint } from './dpop/algorithms.js'
 export { DpopNonces, DPOP_NONCE_STEP_MS } from './dpop/nonce.js'

@@ -51,6 +51,8 @@ export interface ApplicationRecord {
    * Null: the origin of the first callback.
    */
   readonly initiateLoginUri: string | null
+  /** Auth0's `jwt_configuration.alg`: what its ID tokens are signed with; absent: RS256 (what Auth0's SDKs expect). */
+  readonly idTokenAlg?: SigningKeyAlg
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -91,7 +93,8 @@ export interface ApiRecord {
   /** Access-token lifetime in seconds. */
   readonly tokenLifetime: number
   readonly skipConsentForFirstParty: boolean
-  readonly signingAlg: 'RS256'
+  /** Auth0's `signing_alg`: what its access tokens are signed with. */
+  readonly signingAlg: SigningKeyAlg
   /**
    * Latchkey's own API (the Management API, `{issuer}api/v2/`): kept by the server at every start,
    * never changed or deleted by hand. Absent or false for every API people register.
@@ -243,7 +246,8 @@ export interface RefreshTokenRecord {
   readonly dpopJkt?: string
 }
 
-export type SigningKeyAlg = 'RS256'
+/** The JWS algorithms Latchkey signs tokens with (see keys/keyset.ts). */
+export type SigningKeyAlg = 'RS256' | 'ES256' | 'EdDSA'
 
 export interface SigningKeyRecord {
   readonly kid: string

@@ -58,9 +58,9 @@ describe('a real Latchkey access token', () => {
     assert.equal((await verifier.verifyAccessToken(token)).aud, AUDIENCE)
   })
 
-  it('uses what discovery advertises: RS256 only', async () => {
+  it('uses what discovery advertises: RS256, ES256 and EdDSA', async () => {
     const metadata = await verifier.discover()
-    assert.deepEqual(metadata.algorithms, ['RS256'])
+    assert.deepEqual(metadata.algorithms, ['RS256', 'ES256', 'EdDSA'])
     assert.equal(metadata.jwksUri.href, `${latchkey.issuer}.well-known/jwks.json`)
   })
 })
@@ -240,7 +240,7 @@ describe('configuration', () => {
   it('never accepts a symmetric algorithm or none, even when configured', async () => {
     const v = createVerifier({ issuer: latchkey.issuer, audience: AUDIENCE, algorithms: ['HS256', 'none', 'RS256'] })
     assert.deepEqual((await v.discover()).algorithms, ['RS256'])
-    const only = createVerifier({ issuer: latchkey.issuer, audience: AUDIENCE, algorithms: ['ES256'] })
+    const only = createVerifier({ issuer: latchkey.issuer, audience: AUDIENCE, algorithms: ['PS256'] })
     await assert.rejects(only.discover(), IssuerError)
   })
 

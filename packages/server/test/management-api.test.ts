@@ -212,7 +212,7 @@ describe('Management API', () => {
       assertError(await call('POST', 'clients', { name: 'Web', app_type: 'regular_web' }), 400, 'invalid_body', /^Payload validation error: callbacks are required/)
       assertError(await call('POST', 'clients', { name: 'Web', app_type: 'regular_web', callbacks: ['https://x.example/cb'], allowed_logout_urls: ['not a url'] }), 400, 'invalid_body', /allowed_logout_urls/)
       assertError(await call('POST', 'clients', { name: 'Web', refresh_token: { rotation_type: 'non-rotating' } }), 400, 'invalid_body', /always rotates refresh tokens/)
-      assertError(await call('POST', 'clients', { name: 'Web', jwt_configuration: { alg: 'HS256' } }), 400, 'invalid_body', /RS256 only/)
+      assertError(await call('POST', 'clients', { name: 'Web', jwt_configuration: { alg: 'HS256' } }), 400, 'invalid_body', /RS256, ES256 or EdDSA/)
       assertError(await call('POST', 'clients', { name: 'Web', app_type: 'rms' }), 400, 'invalid_body', /on property app_type/)
       assertError(await call('POST', 'clients', { name: 'Web', grant_types: ['password'] }), 400, 'invalid_body', /on property grant_types\.0/)
       assertError(await call('POST', 'clients', { app_type: 'spa' }), 400, 'invalid_body', /on property name/)

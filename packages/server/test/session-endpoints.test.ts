@@ -329,12 +329,12 @@ describe('session endpoints', () => {
       for (const [field, path] of Object.entries(expected)) assert.equal(doc[field], `${origin}${path}`, field)
     })
 
-    it('advertises S256 only, the RFC 9207 iss parameter, the code response type only and RS256 (RFC 9700 §2.1.1, §4.4.2)', async () => {
+    it('advertises S256 only, the RFC 9207 iss parameter, the code response type only and RS256 first (RFC 9700 §2.1.1, §4.4.2)', async () => {
       const doc = (await (await fetch(`${server.url}.well-known/openid-configuration`)).json()) as Record<string, unknown>
       assert.deepEqual(doc.code_challenge_methods_supported, ['S256'])
       assert.equal(doc.authorization_response_iss_parameter_supported, true)
       assert.deepEqual(doc.response_types_supported, ['code'])
-      assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256'])
+      assert.deepEqual(doc.id_token_signing_alg_values_supported, ['RS256', 'ES256', 'EdDSA'])
       const grants = doc.grant_types_supported as string[]
       assert.ok(grants.includes('authorization_code') && grants.includes('refresh_token'), 'grants.includes(\'authorization_code\') && grants.includes(\'refresh_token\')')
       assert.ok(!grants.includes('implicit') && !grants.includes('password'), '!grants.includes(\'implicit\') && !grants.includes(\'password\')')

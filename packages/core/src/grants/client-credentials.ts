@@ -46,7 +46,7 @@ export const clientCredentials: GrantHandler = {
     const now = ctx.clock.now()
     const dpopJkt = ctx.dpop?.jkt
     const accessToken = await mintAccessToken(
-      { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() },
+      { issuer: ctx.issuer, now, signingKey: await ctx.signingKey(api.signingAlg) },
       {
         subject: clientSubject(client.clientId),
         clientId: client.clientId,

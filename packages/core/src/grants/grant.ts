@@ -6,7 +6,7 @@
 import type { Clock } from '../clock.js'
 import type { RawParams } from '../params.js'
 import type { GrantStore } from '../ports.js'
-import type { ApplicationRecord } from '../records.js'
+import type { ApplicationRecord, SigningKeyAlg } from '../records.js'
 import type { SigningKey } from '../tokens/signer.js'
 
 export interface GrantContext {
@@ -16,7 +16,8 @@ export interface GrantContext {
   readonly store: GrantStore
   readonly issuer: string
   readonly clock: Clock
-  readonly signingKey: () => Promise<SigningKey>
+  /** The key that signs now with `alg` (RS256 when absent). */
+  readonly signingKey: (alg?: SigningKeyAlg) => Promise<SigningKey>
   /**
    * The key of a valid DPoP proof sent with the request (RFC 9449 §5), already checked by the
    * endpoint; absent for plain Bearer requests.

@@ -53,12 +53,14 @@ export async function loadApi(ctx: GrantContext, audience: string | null): Promi
 }
 
 /**
- * `api` is the one `subject.audience` names (see loadApi), loaded once by the grant. The two
- * signatures run at once (WebCrypto does them on the threadpool) while the refresh token is stored.
+ * `api` is the one `subject.audience` names (see loadApi), loaded once by the grant. The access
+ * token is signed with the API's algorithm (RS256 for /userinfo alone), the ID token with the app's.
+ * The two signatures run at once (WebCrypto does them on the threadpool) while the refresh token is stored.
  */
 export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api: ApiRecord | null): Promise<TokenResponse> {
   const now = ctx.clock.now()
-  const tokenCtx = { issuer: ctx.issuer, now, signingKey: await ctx.signingKey() }
+  const [accessKey, idKey] = await Promise.all([ctx.signingKey(api?.signingAlg ?? 'RS256'), ctx.signingKey(ctx.client.idTokenAlg ?? 'RS256')])
+  const tokenCtx = { issuer: ctx.issuer, now, signingKey: accessKey }
   const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS
   const scope = subject.responseScope ?? subject.scope
   const dpopJkt = ctx.dpop?.jkt
@@ -73,7 +75,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     organization: subject.organization ?? null,
   })
   const idToken = scope.includes('openid')
-    ? mintIdToken(tokenCtx, {
+    ? mintIdToken({ ...tokenCtx, signingKey: idKey }, {
         user: subject.user,
         clientId: ctx.client.clientId,
         scope,

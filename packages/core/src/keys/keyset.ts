@@ -1,11 +1,15 @@
 /**
  * Signing keys whose state follows from time alone, so every node agrees without coordination:
  * a key is published in the JWKS from its creation, signs from `activatesAt` until the next key
- * activates, and stays published until every token it signed has expired. Rotation therefore
- * publishes the next key before it signs (RFC 7517 consumers refetch on an unknown `kid`).
+ * of its algorithm activates, and stays published until every token it signed has expired.
+ * Rotation therefore publishes the next key before it signs (RFC 7517 consumers refetch on an
+ * unknown `kid`). Each algorithm (RS256, ES256, EdDSA) has its own keys and its own current key.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
-import type { SigningKeyRecord } from '../records.js'
+import type { SigningKeyAlg, SigningKeyRecord } from '../records.js'
+
+/** What Latchkey signs with: RS256 by default (Auth0, its SPA SDK), ES256 and EdDSA (Ed25519) per API or app. */
+export const SIGNING_ALGS: readonly SigningKeyAlg[] = ['RS256', 'ES256', 'EdDSA']
 
 export type KeyState = 'next' | 'current' | 'previous' | 'retired'
 
@@ -16,16 +20,17 @@ export interface KeyStatus {
   readonly unpublishAt: number | null
 }
 
-export async function generateSigningKey(now: number, activatesAt = now): Promise<SigningKeyRecord> {
-  const { publicKey, privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
+export async function generateSigningKey(now: number, activatesAt = now, alg: SigningKeyAlg = 'RS256'): Promise<SigningKeyRecord> {
+  const options = alg === 'RS256' ? { modulusLength: 2048, extractable: true } : alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true }
+  const { publicKey, privateKey } = await generateKeyPair(alg, options)
   const publicJwk = await exportJWK(publicKey)
   const privateJwk = await exportJWK(privateKey)
   const kid = await calculateJwkThumbprint(publicJwk)
   return {
     kid,
-    alg: 'RS256',
-    publicJwk: JSON.stringify({ ...publicJwk, kid, alg: 'RS256', use: 'sig' }),
-    privateJwk: JSON.stringify({ ...privateJwk, kid, alg: 'RS256' }),
+    alg,
+    publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
+    privateJwk: JSON.stringify({ ...privateJwk, kid, alg }),
     createdAt: now,
     activatesAt,
   }
@@ -41,23 +46,33 @@ export function keyStatuses(
   maxTokenLifetimeMs: number,
 ): KeyStatus[] {
   const ordered = [...keys].sort((a, b) => a.activatesAt - b.activatesAt || a.createdAt - b.createdAt)
-  const active = ordered.filter((k) => k.activatesAt <= now)
-  const current = active.at(-1)
-  return ordered.map((key, index) => {
-    if (key.activatesAt > now) return { key, state: 'next', unpublishAt: null }
-    if (key === current) return { key, state: 'current', unpublishAt: null }
-    const successor = ordered[index + 1]
-    const unpublishAt = (successor?.activatesAt ?? now) + maxTokenLifetimeMs
-    return { key, state: unpublishAt > now ? 'previous' : 'retired', unpublishAt }
-  })
+  const statuses = new Map<SigningKeyRecord, KeyStatus>()
+  for (const alg of new Set(ordered.map((k) => k.alg))) {
+    const own = ordered.filter((k) => k.alg === alg)
+    const current = own.filter((k) => k.activatesAt <= now).at(-1)
+    own.forEach((key, index) => {
+      if (key.activatesAt > now) statuses.set(key, { key, state: 'next', unpublishAt: null })
+      else if (key === current) statuses.set(key, { key, state: 'current', unpublishAt: null })
+      else {
+        const successor = own[index + 1]
+        const unpublishAt = (successor?.activatesAt ?? now) + maxTokenLifetimeMs
+        statuses.set(key, { key, state: unpublishAt > now ? 'previous' : 'retired', unpublishAt })
+      }
+    })
+  }
+  return ordered.map((key) => statuses.get(key) as KeyStatus)
 }
 
-/** The key that signs at `now`, or undefined when none has activated yet. */
-export function currentKey(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
-  return keyStatuses(keys, now, 0).find((s) => s.state === 'current')?.key
+/** The key of `alg` that signs at `now`, or undefined when none has activated yet. */
+export function currentKey(keys: readonly SigningKeyRecord[], now: number, alg: SigningKeyAlg = 'RS256'): SigningKeyRecord | undefined {
+  return keyStatuses(
+    keys.filter((k) => k.alg === alg),
+    now,
+    0,
+  ).find((s) => s.state === 'current')?.key
 }
 
-/** The JWKS document: public keys of every key that is next, current or still published. */
+/** The JWKS document: public keys of every key that is next, current or still published; RS256 first. */
 export function publicJwks(
   keys: readonly SigningKeyRecord[],
   now: number,
@@ -66,7 +81,7 @@ export function publicJwks(
   return {
     keys: keyStatuses(keys, now, maxTokenLifetimeMs)
       .filter((s) => s.state !== 'retired')
-      .sort((a, b) => order(a.state) - order(b.state))
+      .sort((a, b) => SIGNING_ALGS.indexOf(a.key.alg) - SIGNING_ALGS.indexOf(b.key.alg) || order(a.state) - order(b.state))
       .map((s) => JSON.parse(s.key.publicJwk) as JWK),
   }
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { randomId } from '../opaque.js'
 import type { ApiRecord, ApiScope } from '../records.js'
+import { SIGNING_ALGS } from '../keys/keyset.js'
 import { parseInput, RegistrationError } from './applications.js'
 
 export const DEFAULT_TOKEN_LIFETIME = 86_400
@@ -16,6 +17,8 @@ export const apiInput = z.object({
   allowOfflineAccess: z.boolean().optional(),
   tokenLifetime: z.number().int().min(60).max(MAX_TOKEN_LIFETIME).optional(),
   skipConsentForFirstParty: z.boolean().optional(),
+  /** Auth0's signing_alg: RS256 (default), ES256 or EdDSA for the API's access tokens. */
+  signingAlg: z.enum(SIGNING_ALGS).optional(),
 })
 export type ApiInput = z.input<typeof apiInput>
 
@@ -42,7 +45,7 @@ export function createApi(input: ApiInput, now: number): ApiRecord {
     allowOfflineAccess: data.allowOfflineAccess ?? false,
     tokenLifetime: data.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME,
     skipConsentForFirstParty: data.skipConsentForFirstParty ?? true,
-    signingAlg: 'RS256',
+    signingAlg: data.signingAlg ?? 'RS256',
     isSystem: false,
     createdAt: now,
     updatedAt: now,
@@ -68,6 +71,7 @@ export function updateApi(current: ApiRecord, input: Partial<Omit<ApiInput, 'ide
     allowOfflineAccess: data.allowOfflineAccess ?? current.allowOfflineAccess,
     tokenLifetime: data.tokenLifetime ?? current.tokenLifetime,
     skipConsentForFirstParty: data.skipConsentForFirstParty ?? current.skipConsentForFirstParty,
+    signingAlg: data.signingAlg ?? current.signingAlg,
     updatedAt: now,
   }
 }

@@ -11,8 +11,10 @@ import type {
   OrganizationRequireBehavior,
   OrganizationUsage,
   RefreshTokenPolicy,
+  SigningKeyAlg,
   TokenEndpointAuthMethod,
 } from '../records.js'
+import { SIGNING_ALGS } from '../keys/keyset.js'
 import { checkRegisteredUrl } from '../redirect-uri.js'
 import { checkClientJwks } from './client-jwks.js'
 
@@ -83,6 +85,8 @@ export const applicationInput = z.object({
   organizationRequireBehavior: z.string().optional(),
   /** Auth0's initiate_login_uri, where invitation links point; '' or null clears it. */
   initiateLoginUri: z.string().max(2000).nullable().optional(),
+  /** Auth0's jwt_configuration.alg: RS256 (default), ES256 or EdDSA for the app's ID tokens. */
+  idTokenAlg: z.enum(SIGNING_ALGS).optional(),
 })
 export type ApplicationInput = z.input<typeof applicationInput>
 
@@ -190,6 +194,7 @@ export function createApplication(
     isFirstParty: data.firstParty ?? true,
     refreshToken: { ...DEFAULT_REFRESH_POLICY, ...data.refreshToken },
     ...organizationSettings(data, NO_ORGANIZATIONS),
+    ...idTokenAlg(data.idTokenAlg, undefined),
     createdAt: now,
     updatedAt: now,
   })
@@ -220,7 +225,7 @@ export function updateApplication(
   const data = parseInput(applicationInput.partial(), input)
   const auth = changeAuthMethod(current, data.authMethod)
   // Keys go with private_key_jwt: given ones replace the stored set; leaving the method drops them.
-  const { jwks: currentJwks, ...rest } = current
+  const { jwks: currentJwks, idTokenAlg: currentAlg, ...rest } = current
   const jwks = data.jwks !== undefined ? checkClientJwks(data.jwks) : auth.tokenEndpointAuthMethod === 'private_key_jwt' ? currentJwks : undefined
   return validateApplication({
     ...rest,
@@ -237,8 +242,18 @@ export function updateApplication(
     isFirstParty: data.firstParty ?? current.isFirstParty,
     refreshToken: { ...current.refreshToken, ...data.refreshToken },
     ...organizationSettings(data, current),
+    ...idTokenAlg(data.idTokenAlg, currentAlg),
     updatedAt: now,
   })
+}
+
+/**
+ * RS256 is the default and stays out of the record, except when an update moves back to it from
+ * another algorithm (the store then writes it; records read back leave it out again).
+ */
+function idTokenAlg(requested: SigningKeyAlg | undefined, current: SigningKeyAlg | undefined): Pick<ApplicationRecord, 'idTokenAlg'> {
+  const alg = requested ?? current
+  return alg === undefined || (alg === 'RS256' && current === undefined) ? {} : { idTokenAlg: alg }
 }
 
 /** Cross-field rules every stored application satisfies. */

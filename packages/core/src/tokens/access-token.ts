@@ -1,7 +1,7 @@
 /**
- * Access tokens: RS256 JWTs in the RFC 9068 profile (`typ: at+jwt`). The audience is the API
- * identifier, plus the issuer's userinfo URL when `openid` was granted (as Auth0 does); without an
- * API the token is good at /userinfo only. A DPoP-bound token carries `cnf.jkt` (RFC 9449 §6.1).
+ * Access tokens: JWTs in the RFC 9068 profile (`typ: at+jwt`), signed with the API's algorithm
+ * (RS256 by default). The audience is the API identifier, plus the issuer's userinfo URL when
+ * `openid` was granted (as Auth0 does); without an API the token is good at /userinfo only. A DPoP-bound token carries `cnf.jkt` (RFC 9449 §6.1).
  * A client_credentials token has no user: its `sub` is `<client_id>@clients`, it has no `auth_time`,
  * and it says how it was obtained in `gty`, as Auth0's do.
  */

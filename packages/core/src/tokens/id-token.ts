@@ -1,7 +1,8 @@
 /**
- * ID tokens (OpenID Connect Core §2): RS256, audience the client, `azp` the client, `nonce` on code
- * grants only, `auth_time` and `sid` of the login, profile and email claims by scope (§5.4), and
- * `org_id` / `org_name` after a login to an organization (Auth0's claims; spa-js checks them).
+ * ID tokens (OpenID Connect Core §2): signed with the app's algorithm (RS256 by default), audience
+ * the client, `azp` the client, `nonce` on code grants only, `auth_time` and `sid` of the login,
+ * profile and email claims by scope (§5.4), and `org_id` / `org_name` after a login to an
+ * organization (Auth0's claims; spa-js checks them).
  */
 import { SignJWT } from 'jose'
 import { toSeconds } from '../clock.js'

@@ -3,10 +3,11 @@
  * backed by the key store; tests supply one over a generated key.
  */
 import type { CryptoKey, KeyObject } from 'jose'
+import type { SigningKeyAlg } from '../records.js'
 
 export interface SigningKey {
   readonly kid: string
-  readonly alg: 'RS256'
+  readonly alg: SigningKeyAlg
   readonly key: CryptoKey | KeyObject
 }
 

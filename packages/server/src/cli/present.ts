@@ -30,6 +30,7 @@ export function presentApp(app: ApplicationRecord, clientSecret?: string) {
     organization_usage: app.organizationUsage,
     organization_require_behavior: app.organizationRequireBehavior,
     initiate_login_uri: app.initiateLoginUri,
+    jwt_configuration: { alg: app.idTokenAlg ?? 'RS256' },
     created_at: iso(app.createdAt),
     updated_at: iso(app.updatedAt),
   }
@@ -127,6 +128,7 @@ export function appFields(app: ApplicationRecord, extra: readonly (readonly [str
     ['refresh absolute', `${p.refresh_token.token_lifetime} s`],
     ['organizations', p.organization_usage === 'require' ? `require (${p.organization_require_behavior})` : p.organization_usage],
     ['login uri', p.initiate_login_uri],
+    ['id token alg', p.jwt_configuration.alg],
     ['created', p.created_at],
     ['updated', p.updated_at],
     ...extra,

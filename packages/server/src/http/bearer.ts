@@ -1,9 +1,9 @@
 /**
  * Verifying Latchkey's own access tokens where the server itself is the resource (/userinfo):
  * the RFC 6750 header only (never the query string), `typ: at+jwt`, the exact issuer, the userinfo
- * audience, RS256 only, against the keys this server publishes.
+ * audience, any algorithm Latchkey signs with (the key's own, by `kid`), against the keys this server publishes.
  */
-import { InvalidRequest, InvalidToken, userinfoAudience } from '@latchkey/core'
+import { InvalidRequest, InvalidToken, SIGNING_ALGS, userinfoAudience } from '@latchkey/core'
 import { jwtVerify, type JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 
@@ -21,7 +21,7 @@ export async function verifyUserinfoToken(deps: Deps, token: string): Promise<JW
       issuer: deps.config.issuer,
       audience: userinfoAudience(deps.config.issuer),
       typ: 'at+jwt',
-      algorithms: ['RS256'],
+      algorithms: [...SIGNING_ALGS],
       currentDate: new Date(deps.clock.now()),
       clockTolerance: 5,
     })

@@ -112,7 +112,8 @@ export function checkPrivateJwk(record: SigningKeyRecord, text: string): void {
   } catch {
     throw new KeyEncryptionError(`signing key ${record.kid}: the stored key is not valid JSON`)
   }
-  const matches =
-    priv.kty === pub.kty && priv.n === pub.n && priv.e === pub.e && typeof priv.d === 'string' && (priv.kid === undefined || priv.kid === record.kid)
+  // The public members of RSA (n, e), EC (crv, x, y) and OKP (crv, x) keys must all be the record's.
+  const samePublic = (['n', 'e', 'crv', 'x', 'y'] as const).every((member) => priv[member] === pub[member])
+  const matches = priv.kty === pub.kty && samePublic && typeof priv.d === 'string' && (priv.kid === undefined || priv.kid === record.kid)
   if (!matches) throw new KeyEncryptionError(`signing key ${record.kid}: the stored private key does not match its public key`)
 }

@@ -4,6 +4,10 @@
  * longest token lifetime) is cached for at most `KEY_LIST_REFRESH_MS`, and dropped at once when the
  * store says the keys or the APIs changed (`followChanges`: on PostgreSQL, a rotation by any node or
  * the CLI). Imported private keys (decrypted with the key-encryption key) are cached by `kid`.
+ *
+ * One key signs per algorithm: RS256 always (made at first start), ES256 and EdDSA from the first
+ * time an API or app asks for them (`ensureAlgorithm`, or on demand when signing). A rotation
+ * rotates every algorithm together, and the JWKS publishes them all.
  */
 import {
   currentKey,
@@ -15,6 +19,7 @@ import {
   type Clock,
   type KeyStatus,
   type SigningKey,
+  type SigningKeyAlg,
   type SigningKeyRecord,
 } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
@@ -50,6 +55,7 @@ export class KeyRing {
   /** One read shared by every caller until it is `KEY_LIST_REFRESH_MS` old or invalidated. */
   #keys: { readonly at: number; readonly list: Promise<KeyList> } | undefined
   readonly #imported = new Map<string, Promise<CryptoKey>>()
+  readonly #adding = new Map<SigningKeyAlg, Promise<void>>()
   #verifier: { readonly list: KeyList; readonly published: string; readonly keys: ReturnType<typeof createLocalJWKSet> } | undefined
 
   constructor(
@@ -102,7 +108,7 @@ export class KeyRing {
     const checked = await this.store.exclusive('key-rotation', async () => {
       const statuses = await this.statuses()
       if (statuses.some((s) => s.state === 'next')) return null
-      const current = statuses.find((s) => s.state === 'current')
+      const current = statuses.find((s) => s.state === 'current' && s.key.alg === 'RS256')
       if (current && this.clock.now() - current.key.activatesAt < everySeconds * 1000) return null
       return this.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
     })
@@ -121,24 +127,62 @@ export class KeyRing {
 
   /** Creates the first key when there is none (first start). */
   async ensureKey(): Promise<void> {
-    if ((await this.store.signingKeys.list()).length > 0) return
+    if ((await this.store.signingKeys.list()).some((k) => k.alg === 'RS256')) return
     await this.store.signingKeys.insert(await this.encryption.seal(await generateSigningKey(this.clock.now())))
     this.invalidate()
   }
 
-  async signingKey(): Promise<SigningKey> {
-    let record = currentKey((await this.#snapshot()).records, this.clock.now())
-    if (!record) {
-      this.invalidate()
-      record = currentKey((await this.#snapshot()).records, this.clock.now())
+  /**
+   * Makes sure `alg` has a key, publishing one that signs at once when it has none (no token was
+   * ever signed with it, so no verifier can be holding an older JWKS it would need). Held under the
+   * `key-rotation` lock, so two nodes never both add one; one process asks once at a time.
+   */
+  ensureAlgorithm(alg: SigningKeyAlg): Promise<void> {
+    let pending = this.#adding.get(alg)
+    if (!pending) {
+      pending = this.#addAlgorithm(alg).finally(() => this.#adding.delete(alg))
+      this.#adding.set(alg, pending)
     }
-    if (!record) throw new Error('no signing key is active: run `latchkey keys rotate --delay 0`')
+    return pending
+  }
+
+  async #addAlgorithm(alg: SigningKeyAlg): Promise<void> {
+    const add = async () => {
+      if ((await this.store.signingKeys.list()).some((k) => k.alg === alg)) return
+      await this.store.signingKeys.insert(await this.encryption.seal(await generateSigningKey(this.clock.now(), this.clock.now(), alg)))
+    }
+    const locked = await this.store.exclusive('key-rotation', add)
+    // Another node holds the lock (rotating, or adding this very key): give it a moment, then add it
+    // unless it did. Two keys of one algorithm at worst: the newer signs, the other stays published.
+    if (!locked.ran) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      await add()
+    }
+    this.invalidate()
+  }
+
+  /** The key that signs now with `alg`, RS256 by default; ES256 and EdDSA keys are made on first use. */
+  async signingKey(alg: SigningKeyAlg = 'RS256'): Promise<SigningKey> {
+    let record = await this.#current(alg)
+    if (!record && alg !== 'RS256') {
+      await this.ensureAlgorithm(alg)
+      record = await this.#current(alg)
+    }
+    if (!record) throw new Error(`no ${alg} signing key is active: run \`latchkey keys rotate --delay 0\``)
     let imported = this.#imported.get(record.kid)
     if (!imported) {
-      imported = this.encryption.privateJwk(record).then((jwk) => importJWK(jwk, 'RS256') as Promise<CryptoKey>)
+      const keyAlg = record.alg
+      imported = this.encryption.privateJwk(record).then((jwk) => importJWK(jwk, keyAlg) as Promise<CryptoKey>)
       this.#imported.set(record.kid, imported)
     }
-    return { kid: record.kid, alg: 'RS256', key: await imported }
+    return { kid: record.kid, alg: record.alg, key: await imported }
+  }
+
+  async #current(alg: SigningKeyAlg): Promise<SigningKeyRecord | undefined> {
+    const record = currentKey((await this.#snapshot()).records, this.clock.now(), alg)
+    if (record) return record
+    this.invalidate()
+    return currentKey((await this.#snapshot()).records, this.clock.now(), alg)
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
@@ -171,16 +215,23 @@ export class KeyRing {
   /**
    * Publishes a new key now and lets it sign after `delaySeconds` (verifiers refetch the JWKS within
    * their cache lifetime). `0` switches at once, for emergencies. A key still waiting from an earlier
-   * rotation never signed anything and is replaced; retired keys are deleted.
+   * rotation never signed anything and is replaced; retired keys are deleted. Every algorithm in use
+   * rotates together; the new RS256 key is returned.
    */
   async rotate(delaySeconds: number): Promise<SigningKeyRecord> {
     const now = this.clock.now()
-    for (const status of await this.statuses()) {
+    const statuses = await this.statuses()
+    for (const status of statuses) {
       if (status.state === 'next' || status.state === 'retired') await this.store.signingKeys.delete(status.key.kid)
     }
-    const record = await this.encryption.seal(await generateSigningKey(now, now + delaySeconds * 1000))
-    await this.store.signingKeys.insert(record)
+    const algs = new Set<SigningKeyAlg>(['RS256', ...statuses.map((s) => s.key.alg)])
+    const records: SigningKeyRecord[] = []
+    for (const alg of algs) {
+      const record = await this.encryption.seal(await generateSigningKey(now, now + delaySeconds * 1000, alg))
+      await this.store.signingKeys.insert(record)
+      records.push(record)
+    }
     this.invalidate()
-    return record
+    return records[0] as SigningKeyRecord
   }
 }

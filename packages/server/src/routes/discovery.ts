@@ -2,7 +2,7 @@
  * OpenID Connect Discovery 1.0 and RFC 8414 metadata, and the JWKS (public keys only). Both are
  * public documents any origin may fetch.
  */
-import { CLIENT_ASSERTION_ALGS, DPOP_SIGNING_ALGS } from '@latchkey/core'
+import { CLIENT_ASSERTION_ALGS, DPOP_SIGNING_ALGS, SIGNING_ALGS } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { JWKS_MAX_AGE_SECONDS, JWKS_STALE_SECONDS } from '../keys/key-ring.js'
@@ -21,7 +21,8 @@ export function discoveryDocument(issuer: string) {
     response_modes_supported: ['query', 'fragment', 'form_post', 'web_message'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
+    // RS256 first: what an app gets unless it asks for another (Auth0's SDKs expect RS256).
+    id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGS],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],

@@ -3,9 +3,9 @@
  * /oidc/logout (id_token_hint, client_id, post_logout_redirect_uri, state). Both end the SSO session
  * and redirect only to one of the app's registered logout URLs; anything else gets a page.
  */
-import { InvalidRequest, OAuthError, quoteValue, repeatedNames, single, type ApplicationRecord, type RawParams } from '@latchkey/core'
+import { InvalidRequest, OAuthError, quoteValue, repeatedNames, SIGNING_ALGS, single, type ApplicationRecord, type RawParams } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
-import { createLocalJWKSet, jwtVerify } from 'jose'
+import { jwtVerify } from 'jose'
 import type { Deps } from '../deps.js'
 import { pageResponse } from '../http/page-headers.js'
 import { readBody, readQuery } from '../http/read-params.js'
@@ -16,9 +16,9 @@ import { messagePage } from '../views/message.js'
 async function clientFromHint(deps: Deps, hint: string): Promise<string> {
   try {
     // Expired hints are fine (the user may log out long after login); the signature and issuer are not optional.
-    const { payload } = await jwtVerify(hint, createLocalJWKSet(await deps.keys.jwks()), {
+    const { payload } = await jwtVerify(hint, await deps.keys.verificationKeys(), {
       issuer: deps.config.issuer,
-      algorithms: ['RS256'],
+      algorithms: [...SIGNING_ALGS],
       currentDate: new Date(0),
     })
     const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud

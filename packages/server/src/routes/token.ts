@@ -51,7 +51,7 @@ export function tokenRoutes(app: Hono, deps: Deps): void {
         store: deps.store,
         issuer: deps.config.issuer,
         clock: deps.clock,
-        signingKey: () => deps.keys.signingKey(),
+        signingKey: (alg) => deps.keys.signingKey(alg),
         dpop,
       })
       setDpopNonce(c, dpop)

@@ -40,6 +40,8 @@ export interface ApplicationsTable {
   updated_at: Millis
   /** The public JWK Set of a `private_key_jwt` application, or null. */
   jwks: JsonText | null
+  /** The ID tokens' signing algorithm; default 'RS256' (migration 0009). */
+  id_token_alg: SigningKeyAlg
 }
 
 export interface ApisTable {

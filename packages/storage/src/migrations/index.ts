@@ -12,6 +12,7 @@ import { clientGrants } from './0005-client-grants.js'
 import { managementApi } from './0008-management-api.js'
 import { organizations } from './0006-organizations.js'
 import { housekeepingIndexes } from './0007-housekeeping-indexes.js'
+import { signingAlgorithms } from './0009-signing-algorithms.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008-management-api': managementApi,
   '0006-organizations': organizations,
   '0007-housekeeping-indexes': housekeepingIndexes,
+  '0009-signing-algorithms': signingAlgorithms,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -31,6 +31,7 @@ const writers: ColumnWriters<ApplicationRecord, ApplicationsTable> = {
   organizationUsage: (v) => ({ organization_usage: v }),
   organizationRequireBehavior: (v) => ({ organization_require_behavior: v }),
   initiateLoginUri: (v) => ({ initiate_login_uri: v }),
+  idTokenAlg: (v) => ({ id_token_alg: v }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -57,6 +58,8 @@ function toRecord(row: Row): ApplicationRecord {
     organizationUsage: row.organization_usage,
     organizationRequireBehavior: row.organization_require_behavior,
     initiateLoginUri: row.initiate_login_uri,
+    // RS256, the default, stays out of the record (see idTokenAlg in @latchkey/core registration).
+    ...(row.id_token_alg !== 'RS256' ? { idTokenAlg: row.id_token_alg } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }

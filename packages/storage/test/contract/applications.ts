@@ -39,6 +39,18 @@ export function applicationGuarantees(store: CurrentStore): void {
     assert.equal(await store().applications.update('no-such-client', { name: 'x' }), null)
   })
 
+  it('applications keep the ID-token algorithm; RS256, the default, is left out of the record', async () => {
+    const app = application({ idTokenAlg: 'EdDSA' })
+    await store().applications.insert(app)
+    assert.equal((await store().applications.get(app.clientId))?.idTokenAlg, 'EdDSA')
+    assert.equal((await store().applications.update(app.clientId, { idTokenAlg: 'ES256' }))?.idTokenAlg, 'ES256')
+    const back = await store().applications.update(app.clientId, { idTokenAlg: 'RS256' })
+    assert.equal(back !== null && 'idTokenAlg' in back, false)
+    const plain = application()
+    await store().applications.insert(plain)
+    assert.deepEqual(await store().applications.get(plain.clientId), plain)
+  })
+
   it('applications.list pages oldest first with a stable order: perPage defaults to 50 and is capped at 100', async () => {
     const apps = Array.from({ length: 120 }, (_, i) =>
       application({ clientId: `client-${String(i).padStart(3, '0')}`, createdAt: T0 + Math.floor(i / 10) }),

@@ -13,10 +13,11 @@ interface ApiOptions extends CommonOptions {
   offlineAccess?: boolean
   tokenLifetime?: number
   skipConsent?: boolean
+  signingAlg?: string
   force?: boolean
 }
 
-const FLAGS = { name: '--name', identifier: '--identifier', scopes: '--scopes', tokenLifetime: '--token-lifetime' }
+const FLAGS = { name: '--name', identifier: '--identifier', scopes: '--scopes', tokenLifetime: '--token-lifetime', signingAlg: '--signing-alg' }
 
 function withApiOptions(cmd: Command): Command {
   return cmd
@@ -26,6 +27,7 @@ function withApiOptions(cmd: Command): Command {
     .option('-l, --token-lifetime <seconds>', 'access-token lifetime (default 86400)', seconds)
     .option('--skip-consent', 'first-party apps skip the consent page (the default)')
     .option('--no-skip-consent', 'always ask for consent, first-party apps included')
+    .option('--signing-alg <alg>', 'access-token signing algorithm: RS256 (default), ES256 or EdDSA')
 }
 
 function apiInput(o: ApiOptions): Partial<ApiInput> {
@@ -35,6 +37,8 @@ function apiInput(o: ApiOptions): Partial<ApiInput> {
     allowOfflineAccess: o.offlineAccess,
     tokenLifetime: o.tokenLifetime,
     skipConsentForFirstParty: o.skipConsent,
+    // Checked by the registration rules, which name the flag when it is not one of the three.
+    signingAlg: o.signingAlg as ApiInput['signingAlg'],
   })
 }
 

@@ -21,6 +21,7 @@ interface AppOptions extends CommonOptions {
   organizationUsage?: string
   organizationRequireBehavior?: string
   initiateLoginUri?: string
+  idTokenAlg?: string
   refreshReuseInterval?: number
   refreshIdleLifetime?: number
   refreshAbsoluteLifetime?: number
@@ -44,6 +45,7 @@ const FLAGS = {
   organizationUsage: '--organization-usage',
   organizationRequireBehavior: '--organization-require-behavior',
   initiateLoginUri: '--initiate-login-uri',
+  idTokenAlg: '--id-token-alg',
 }
 
 /** The options `create` and `update` share. */
@@ -62,6 +64,7 @@ function withAppOptions(cmd: Command, update: boolean): Command {
     .option('--organization-usage <usage>', 'organizations at login: deny (default), allow or require')
     .option('--organization-require-behavior <behavior>', 'with require and no organization given: no_prompt (an error, default) or pre_login_prompt (ask its name)')
     .option('--initiate-login-uri <url>', "the app's login URI, where invitation links point (default: the first callback's origin; '' clears)")
+    .option('--id-token-alg <alg>', "ID-token signing algorithm: RS256 (default, what Auth0's SDKs expect), ES256 or EdDSA")
   if (update) cmd.option('--no-third-party', 'make it a first-party app again')
   return cmd
 }
@@ -86,6 +89,8 @@ function appInput(o: AppOptions): Partial<ApplicationInput> {
     organizationUsage: o.organizationUsage,
     organizationRequireBehavior: o.organizationRequireBehavior,
     initiateLoginUri: o.initiateLoginUri,
+    // Checked by the registration rules, which name the flag when it is not one of the three.
+    idTokenAlg: o.idTokenAlg as ApplicationInput['idTokenAlg'],
   })
 }
 

@@ -6,7 +6,7 @@
  * refresh tokens always rotate and expire, and tokens are signed with RS256.
  */
 import { createPublicKey } from 'node:crypto'
-import { type ApplicationInput, type ApplicationRecord, ID_TOKEN_LIFETIME_SECONDS } from '@latchkey/core'
+import { type ApplicationInput, type ApplicationRecord, ID_TOKEN_LIFETIME_SECONDS, SIGNING_ALGS } from '@latchkey/core'
 import type { JWK } from 'jose'
 import { z } from 'zod'
 import { badRequest } from '../errors.js'
@@ -31,8 +31,8 @@ const refreshTokenIn = z
   .describe('Refresh-token rotation and lifetimes.')
 
 const jwtConfigurationIn = z
-  .strictObject({ alg: z.literal('RS256', { error: 'Latchkey signs tokens with RS256 only' }).optional() })
-  .describe('ID-token signing: RS256 only.')
+  .strictObject({ alg: z.enum(SIGNING_ALGS, { error: 'Latchkey signs ID tokens with RS256, ES256 or EdDSA' }).optional() })
+  .describe('ID-token signing: RS256 (the default, what Auth0\'s SDKs expect), ES256 or EdDSA.')
 
 const credentialIn = z.strictObject({
   credential_type: z.literal('public_key'),
@@ -100,7 +100,7 @@ export const clientSchema = z
       infinite_token_lifetime: z.literal(false),
       infinite_idle_token_lifetime: z.literal(false),
     }),
-    jwt_configuration: z.object({ alg: z.literal('RS256'), lifetime_in_seconds: z.number().int() }),
+    jwt_configuration: z.object({ alg: z.enum(SIGNING_ALGS), lifetime_in_seconds: z.number().int() }),
     organization_usage: z.enum(['deny', 'allow', 'require']),
     organization_require_behavior: z.enum(['no_prompt', 'pre_login_prompt']),
     initiate_login_uri: z.string().optional(),
@@ -127,6 +127,7 @@ export const CLIENT_FIELD_NAMES: Readonly<Record<string, string>> = {
   organizationUsage: 'organization_usage',
   organizationRequireBehavior: 'organization_require_behavior',
   initiateLoginUri: 'initiate_login_uri',
+  idTokenAlg: 'jwt_configuration.alg',
 }
 
 /** A PEM public key (or certificate) as a JWK; the registration rules then check it. */
@@ -166,6 +167,7 @@ export function applicationInput(body: UpdateClientBody): Partial<ApplicationInp
     organizationUsage: body.organization_usage,
     organizationRequireBehavior: body.organization_require_behavior,
     initiateLoginUri: body.initiate_login_uri,
+    idTokenAlg: body.jwt_configuration?.alg,
   }) as Partial<ApplicationInput>
 }
 
@@ -197,7 +199,7 @@ export function presentClient(app: ApplicationRecord, clientSecret?: string | nu
       infinite_token_lifetime: false,
       infinite_idle_token_lifetime: false,
     },
-    jwt_configuration: { alg: 'RS256', lifetime_in_seconds: ID_TOKEN_LIFETIME_SECONDS },
+    jwt_configuration: { alg: app.idTokenAlg ?? 'RS256', lifetime_in_seconds: ID_TOKEN_LIFETIME_SECONDS },
     organization_usage: app.organizationUsage,
     organization_require_behavior: app.organizationRequireBehavior,
     ...(app.initiateLoginUri !== null ? { initiate_login_uri: app.initiateLoginUri } : {}),

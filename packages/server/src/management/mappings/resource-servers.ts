@@ -2,9 +2,9 @@
  * Auth0's resource-server fields ↔ Latchkey's ApiRecord. Shapes and types here; the rules
  * (identifier, scope values, lifetimes) in @latchkey/core's registration. Latchkey issues one
  * access-token lifetime per API, so `token_lifetime_for_web` always equals `token_lifetime` (a
- * different value is refused), and signs with RS256 only.
+ * different value is refused). `signing_alg` is RS256 (the default), ES256 or EdDSA.
  */
-import type { ApiInput, ApiRecord } from '@latchkey/core'
+import { type ApiInput, type ApiRecord, SIGNING_ALGS } from '@latchkey/core'
 import { z } from 'zod'
 import { badRequest } from '../errors.js'
 import { defined, partialOf } from './shape.js'
@@ -18,7 +18,7 @@ const resourceServerFields = {
   name: z.string().describe('A friendly name for the API.'),
   identifier: z.string().describe('The audience: an exact string, usually a URL. It cannot change later.'),
   scopes: z.array(scopeSchema).max(1000).describe('The scopes (permissions) of the API.'),
-  signing_alg: z.literal('RS256', { error: 'Latchkey signs access tokens with RS256 only' }).describe('RS256 only.'),
+  signing_alg: z.enum(SIGNING_ALGS, { error: 'Latchkey signs access tokens with RS256, ES256 or EdDSA' }).describe('RS256 (default), ES256 or EdDSA.'),
   allow_offline_access: z.boolean().describe('Whether refresh tokens (offline_access) may be issued for this API.'),
   token_lifetime: z.number().int().describe('Access-token lifetime in seconds.'),
   token_lifetime_for_web: z.number().int().describe('Equal to token_lifetime in Latchkey (one lifetime for every kind of application).'),
@@ -43,7 +43,7 @@ export const resourceServerSchema = z
     identifier: z.string(),
     is_system: z.boolean().describe("True for Latchkey's own Management API, which cannot be changed or deleted."),
     scopes: z.array(z.object({ value: z.string(), description: z.string() })),
-    signing_alg: z.literal('RS256'),
+    signing_alg: z.enum(SIGNING_ALGS),
     allow_offline_access: z.boolean(),
     token_lifetime: z.number().int(),
     token_lifetime_for_web: z.number().int(),
@@ -59,6 +59,7 @@ export const RESOURCE_SERVER_FIELD_NAMES: Readonly<Record<string, string>> = {
   allowOfflineAccess: 'allow_offline_access',
   tokenLifetime: 'token_lifetime',
   skipConsentForFirstParty: 'skip_consent_for_verifiable_first_party_clients',
+  signingAlg: 'signing_alg',
 }
 
 /** The Auth0 body → the input of @latchkey/core's createApi / updateApi. */
@@ -72,6 +73,7 @@ export function apiInput(body: UpdateResourceServerBody, current?: ApiRecord): P
     allowOfflineAccess: body.allow_offline_access,
     tokenLifetime: body.token_lifetime ?? (current === undefined ? body.token_lifetime_for_web : undefined),
     skipConsentForFirstParty: body.skip_consent_for_verifiable_first_party_clients,
+    signingAlg: body.signing_alg,
   })
 }
 
