@@ -50,12 +50,10 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
   for (const alg of ALGS) {
     const suffix = alg === 'RS256' ? '' : `-${alg.toLowerCase()}`
     const audience = `${API_IDENTIFIER}${suffix}`
-    const api = createApi({ name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true }, now)
-    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'] }, now)
-    const signed = withAlg(alg, api, app)
-    if (!signed) continue
-    await store.apis.insert(signed.api)
-    await store.applications.insert(signed.app)
+    const api = createApi({ name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true, signingAlg: alg }, now)
+    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'], idTokenAlg: alg }, now)
+    await store.apis.insert(api)
+    await store.applications.insert(app)
     variants[alg] = { clientId: app.clientId, audience }
   }
   await store.users.insert(createUser({ email: USER.email, name: USER.name, nickname: USER.nickname, emailVerified: true }, await hashPassword(USER.password), now))
@@ -75,14 +73,4 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
       rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-type ApiRecord = ReturnType<typeof createApi>
-type AppRecord = ReturnType<typeof createApplication>['record']
-
-/** The API signing its access tokens, and the app its ID tokens, with `alg`; null when this Latchkey cannot. */
-function withAlg(alg: Alg, api: ApiRecord, app: AppRecord): { api: ApiRecord; app: AppRecord } | null {
-  if (alg === 'RS256') return { api, app }
-  if (!('idTokenAlg' in app)) return null
-  return { api: { ...api, signingAlg: alg } as unknown as ApiRecord, app: { ...app, idTokenAlg: alg } as AppRecord }
 }
