@@ -46,7 +46,9 @@ export interface Check {
 
 export interface Report {
   readonly environment: Record<string, unknown>
+  /** Medians over the rounds; every run is in `runs`. */
   readonly measurements: readonly Measurement[]
+  readonly runs: readonly Measurement[]
   readonly curve: readonly CurvePoint[]
   readonly checks: readonly Check[]
 }
@@ -61,6 +63,41 @@ const rate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : 
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
 const cpu = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(3))
 const ratio = (x: number) => `${x.toFixed(2)}×`
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+/** One figure per operation and target: each the median over the rounds (the rounds' runs stay in the JSON). */
+export function medians(runs: readonly Measurement[]): Measurement[] {
+  const groups = new Map<string, Measurement[]>()
+  for (const m of runs) groups.set(`${m.step}\u0000${m.target}`, [...(groups.get(`${m.step}\u0000${m.target}`) ?? []), m])
+  return [...groups.values()].map((group) => {
+    const first = group[0] as Measurement
+    if (group.length === 1) return first
+    const of = (pick: (m: Measurement) => number) => median(group.map(pick))
+    const cpuMs = of((m) => m.cpuMs)
+    return {
+      ...first,
+      operations: of((m) => m.operations),
+      seconds: of((m) => m.seconds),
+      perSecond: of((m) => m.perSecond),
+      p50: of((m) => m.p50),
+      p95: of((m) => m.p95),
+      p99: of((m) => m.p99),
+      max: of((m) => m.max),
+      serverCpuMs: of((m) => m.serverCpuMs),
+      databaseCpuMs: first.databaseCpuMs === null ? null : of((m) => m.databaseCpuMs ?? 0),
+      cpuMs,
+      perCpuSecond: 1000 / cpuMs,
+      loadCpuSeconds: of((m) => m.loadCpuSeconds),
+      rssMb: of((m) => m.rssMb ?? 0),
+      peakRssMb: of((m) => m.peakRssMb ?? 0),
+    }
+  })
+}
 
 export function find(ms: readonly Measurement[], step: string, target: string): Measurement | undefined {
   return ms.find((m) => m.step === step && m.target === target)

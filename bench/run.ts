@@ -20,7 +20,7 @@ import pg from 'pg'
 import type { Alg } from './common.js'
 import type { LoadJob, LoadResult } from './load-worker.js'
 import { postgresCpu, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
-import { checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, PEER } from './report.js'
+import { checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
 import type { TargetSpec } from './server-process.js'
@@ -41,12 +41,14 @@ const { values: args } = parseArgs({
     postgres: { type: 'string' },
     'latchkey-rate-limits': { type: 'string' },
     'latchkey-log-level': { type: 'string' },
+    rounds: { type: 'string' },
   },
 })
 
 const QUICK = args.quick ?? false
 const SECONDS = Number(args.seconds ?? (QUICK ? 0.4 : 6))
 const WARMUP = Number(args.warmup ?? (QUICK ? 0 : 2))
+const ROUNDS = Math.max(1, Math.round(Number(args.rounds ?? 1)))
 const PROFILE_DIR = args.profile
 const PG_ADMIN = args.postgres ?? process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
   const startedAt = new Date()
 
   const running: Running[] = []
-  const measurements: Measurement[] = []
+  const runs: Measurement[] = []
   let curve: CurvePoint[] = []
   try {
     // Started together (start-up is not measured), so a smoke run stays short.
@@ -258,11 +260,13 @@ async function main(): Promise<void> {
     const failed = starts.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason
     console.error(`targets: ${running.map((t) => t.name).join(', ')}; ${SECONDS} s per run after ${WARMUP} s warm-up`)
-    for (const [i, s] of plan.entries()) {
-      const targets = running.filter((t) => (!s.targets || s.targets.includes(t.key)) && t.server.info.variants[s.job.alg] !== undefined)
-      // The order rotates from one operation to the next, so no target always runs first or last.
-      const order = targets.map((_, j) => targets[(i + j) % targets.length] as Running)
-      for (const t of order) measurements.push(await measure(t, s))
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, s] of plan.entries()) {
+        const targets = running.filter((t) => (!s.targets || s.targets.includes(t.key)) && t.server.info.variants[s.job.alg] !== undefined)
+        // The order rotates from one operation (and round) to the next, so no target always runs first or last.
+        const order = targets.map((_, j) => targets[(i + round + j) % targets.length] as Running)
+        for (const t of order) runs.push(await measure(t, s))
+      }
     }
   } finally {
     for (const t of running) await stop(t)
@@ -282,12 +286,14 @@ async function main(): Promise<void> {
     oidcProvider: version('oidc-provider'),
     secondsPerRun: SECONDS,
     warmupSeconds: WARMUP,
+    rounds: ROUNDS,
     quick: QUICK,
   }
-  const report = { environment, measurements, curve, checks: checkTargets(measurements, curve) }
+  const measurements = medians(runs)
+  const report = { environment, measurements, curve, checks: checkTargets(measurements, curve), runs }
   const lines = [
     `- ${environment.date.slice(0, 10)}, Latchkey at ${git.commit}${git.dirty ? ' (+ uncommitted changes)' : ''}; oidc-provider ${environment.oidcProvider}; Node ${process.version}; ${environment.cpus}`,
-    `- ${SECONDS} s per run after ${WARMUP} s warm-up; each server and each load generator in a process of its own; load average ${load0[0]?.toFixed(1)} before, ${load1[0]?.toFixed(1)} after (the machine is shared)`,
+    `- ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s)${ROUNDS > 1 ? ' (each figure the median of the rounds; the order of the targets rotates)' : ''}; each server and each load generator in a process of its own; load average ${load0[0]?.toFixed(1)} before, ${load1[0]?.toFixed(1)} after (the machine is shared)`,
     '- CPU per operation is the server process\'s user + system time (all threads) over the timed run, divided by the operations; for PostgreSQL, plus its backends\' time',
   ]
   const text = markdown(report, lines)

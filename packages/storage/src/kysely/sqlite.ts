@@ -13,7 +13,8 @@
  * keeps it until it ends, so concurrent callers queue instead of interleaving.
  *
  * Kysely prepares every query anew; the repos issue the same few dozen statements over and over, so
- * prepared statements are kept (most recently used first) and reused.
+ * prepared statements are kept (most recently used first) and reused. WAL checkpoints of a
+ * long-lived file store run on a worker thread (sqlite-checkpoints.ts).
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -30,15 +31,19 @@ import {
   SqliteDriver,
 } from 'kysely'
 import type { Database } from './schema.js'
+import { checkpointInBackground } from './sqlite-checkpoints.js'
 
 const BUSY_TIMEOUT_MS = 5000
 const STATEMENT_CACHE_SIZE = 256
 
-/** The database as Kysely sees it, with prepared statements reused by SQL text. */
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
+/** The database as Kysely sees it, with prepared statements reused by SQL text; `onClose` runs first. */
+function withStatementCache(database: SQLite.Database, onClose: () => void): SqliteDatabase {
   const statements = new Map<string, SQLite.Statement>()
   return {
-    close: () => database.close(),
+    close: () => {
+      onClose()
+      database.close()
+    },
     prepare(sql: string) {
       let statement = statements.get(sql)
       if (statement) {
@@ -98,5 +103,7 @@ export function openSqlite(path: string): Kysely<Database> {
     database.close()
     throw error
   }
-  return new Kysely<Database>({ dialect: new LatchkeySqliteDialect({ database: withStatementCache(database) }) })
+  // Checkpoints (and their fsyncs) run on a worker thread, not on the event loop: sqlite-checkpoints.ts.
+  const stopCheckpoints = inMemory ? () => {} : checkpointInBackground(database, path)
+  return new Kysely<Database>({ dialect: new LatchkeySqliteDialect({ database: withStatementCache(database, stopCheckpoints) }) })
 }
