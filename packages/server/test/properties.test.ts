@@ -114,6 +114,8 @@ describe(`property-based bad input (${RUNS} runs per property${SEED === undefine
             assert.ok(OAUTH_ERRORS.has(location.searchParams.get('error') as string), `an error redirect: ${location}`)
             assert.equal(location.searchParams.get('iss'), server.issuer)
           }
+        } else if (res.status === 431) {
+          // Over Node's 16 KiB header limit the request never reaches Latchkey: Node's bare 431.
         } else if (res.status !== 200) {
           assert.ok(res.status >= 400, `status ${res.status}`)
           assert.match(res.headers.get('content-type') ?? '', /^text\/html/, 'an error page, not a redirect')
