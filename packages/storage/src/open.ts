@@ -9,8 +9,6 @@
  * `openStore` does not migrate; call `store.migrate()`, or use `openAndMigrate`.
  */
 import type { Store } from './contract.js'
-import { openPostgres } from './kysely/postgres.js'
-import { postgresCoordination } from './kysely/postgres-coordination.js'
 import { openSqlite } from './kysely/sqlite.js'
 import { KyselyStore } from './kysely/store.js'
 
@@ -37,6 +35,8 @@ export async function openStore(url: string): Promise<Store> {
   if (target.dialect === 'sqlite') {
     return new KyselyStore(openSqlite(target.path), { dialect: 'sqlite', schema: undefined })
   }
+  // Loaded only for PostgreSQL, so a SQLite process never holds the pg driver.
+  const [{ openPostgres }, { postgresCoordination }] = await Promise.all([import('./kysely/postgres.js'), import('./kysely/postgres-coordination.js')])
   const { db, schema, scope, session } = await openPostgres(target.url)
   return new KyselyStore(db, { dialect: 'postgres', schema }, postgresCoordination(session, scope))
 }

@@ -7,8 +7,6 @@ import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexib
 import { parseDatabaseUrl } from '@latchkey/storage'
 import type { Logger } from '../logger.js'
 import type { RateLimitConfig } from './config.js'
-import { openPostgresBackend } from './postgres-backend.js'
-import { openRedisBackend } from './redis-backend.js'
 
 export interface Bucket {
   /** Names the bucket in the store (`keyPrefix`); no two limiters share one. */
@@ -31,12 +29,15 @@ export function memoryBackend(): Backend {
   }
 }
 
-/** Redis when configured, else the database when it is PostgreSQL, else memory. */
+/**
+ * Redis when configured, else the database when it is PostgreSQL, else memory. The PostgreSQL and
+ * Redis backends (and their drivers) are loaded only when used: a SQLite node never holds them.
+ */
 export async function openBackend(config: RateLimitConfig, db: string, log: Logger): Promise<Backend> {
-  const shared = parseDatabaseUrl(db).dialect === 'postgres' ? await openPostgresBackend(db, log) : memoryBackend()
+  const shared = parseDatabaseUrl(db).dialect === 'postgres' ? await (await import('./postgres-backend.js')).openPostgresBackend(db, log) : memoryBackend()
   if (config.redisUrl === null) return shared
   try {
-    return await openRedisBackend(config.redisUrl, shared, log)
+    return await (await import('./redis-backend.js')).openRedisBackend(config.redisUrl, shared, log)
   } catch (error) {
     await shared.close()
     throw error
