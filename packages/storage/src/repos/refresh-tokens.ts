@@ -59,7 +59,9 @@ function classify(row: Row | undefined, now: number, reuseIntervalMs: number, la
   }
   if (row.rotated_at === null) return { outcome: 'invalid' }
   const token = toRecord(row)
-  const recent = now - row.rotated_at < reuseIntervalMs
+  // `now` was read when this request began, so a rival that started later may have rotated the token
+  // "after" it: a negative age is age 0. A reuse interval of 0 never allows reuse.
+  const recent = reuseIntervalMs > 0 && Math.max(0, now - row.rotated_at) < reuseIntervalMs
   const previous = latestRotation === null || row.rotated_at >= latestRotation
   return recent && previous ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
 }
