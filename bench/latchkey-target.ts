@@ -43,7 +43,13 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'))
   const port = await freePort()
   const db = options.db ?? `sqlite:${join(dir, 'latchkey.db')}`
-  const env = { ...LIMIT_ENV, ...(options.rateLimits === 'off' ? { LATCHKEY_RATE_LIMITS: 'off' } : {}), LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET }
+  const env = {
+    ...LIMIT_ENV,
+    ...(options.rateLimits === 'off' ? { LATCHKEY_RATE_LIMITS: 'off' } : {}),
+    // Rate-limit counters in Redis instead of the database, when the runner's environment says so.
+    ...(process.env.LATCHKEY_REDIS_URL ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_REDIS_URL } : {}),
+    LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET,
+  }
   const config = loadConfig({ port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}/`, db, logLevel: options.logLevel ?? 'info' }, env)
   const store = await openAndMigrate(config.db)
   const now = Date.now()
