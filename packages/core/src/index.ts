@@ -37,7 +37,7 @@ export { isRegisteredRedirectUri, resolveRedirectUri, checkRegisteredUrl, origin
 export { parseAuthorizeRequest } from './authorize/parse-request.js'
 export type { AuthorizeParseResult, AuthorizeLookups } from './authorize/parse-request.js'
 export { grantableScopes, allowsOfflineAccess } from './authorize/grantable-scopes.js'
-export { nextStep, needsLogin, needsConsent } from './authorize/next-step.js'
+export { consentSkippable, nextStep, needsLogin, needsConsent } from './authorize/next-step.js'
 export type { NextStep, NextStepInput } from './authorize/next-step.js'
 export { issueCode, CODE_LIFETIME_MS } from './authorize/issue-code.js'
 

@@ -33,6 +33,15 @@ export type RotateOutcome =
   | { readonly outcome: 'reuse-detected'; readonly token: RefreshTokenRecord }
   /** Unknown, revoked or expired. */
   | { readonly outcome: 'invalid' }
+  /** Issued to another client, or bound to a DPoP key the request did not prove (rotate with a binding): left as it was. */
+  | { readonly outcome: 'unbound'; readonly token: RefreshTokenRecord }
+
+/** Who may rotate a token: the client it was issued to, proving the DPoP key it is bound to, if any. */
+export interface RotationBinding {
+  readonly clientId: string
+  /** The thumbprint of the request's DPoP proof key; null without a proof. */
+  readonly dpopJkt: string | null
+}
 
 export interface RefreshTokenPort {
   /**
@@ -43,9 +52,12 @@ export interface RefreshTokenPort {
   /**
    * Atomic rotation: marks an active, unexpired token rotated and reports `rotated` to exactly one
    * caller. A token rotated less than `reuseIntervalMs` ago (and whose family is alive) reports
-   * `reuse-allowed`; an older rotation reports `reuse-detected`.
+   * `reuse-allowed`; an older rotation reports `reuse-detected`. With a `binding`, the same
+   * statement also requires the token to be the client's and its DPoP key (if bound) to be the
+   * proof's; otherwise, whatever its state, it reports `unbound` and stays as it was (one round trip
+   * where a lookup and a rotation took two).
    */
-  rotate(tokenHash: string, now: number, reuseIntervalMs: number): Promise<RotateOutcome>
+  rotate(tokenHash: string, now: number, reuseIntervalMs: number, binding?: RotationBinding): Promise<RotateOutcome>
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
   /** Revokes every token of the family. Returns how many were not revoked before. */
   revokeFamily(familyId: string, now: number): Promise<number>

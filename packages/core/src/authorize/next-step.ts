@@ -42,13 +42,17 @@ export function needsLogin(input: NextStepInput): boolean {
   return false
 }
 
+/** First-party apps skip consent for APIs that allow it (and for /userinfo alone): no remembered consent matters then. */
+export function consentSkippable(app: ApplicationRecord, api: ApiRecord | null): boolean {
+  return app.isFirstParty && (api === null || api.skipConsentForFirstParty)
+}
+
 /** Consent is asked of third-party apps, and of first-party apps for APIs that do not allow skipping it. */
 export function needsConsent(input: NextStepInput): boolean {
   const { app, api, request, consent, consentedNow } = input
   if (consentedNow) return false
   if (request.prompt.includes('consent')) return true
-  const skippable = app.isFirstParty && (api === null || api.skipConsentForFirstParty)
-  if (skippable) return false
+  if (consentSkippable(app, api)) return false
   const granted = new Set(consent?.scopes ?? [])
   return !request.scope.every((scope) => granted.has(scope))
 }

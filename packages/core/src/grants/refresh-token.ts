@@ -10,11 +10,34 @@ import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import { parseScope } from '../scope.js'
-import type { GrantHandler } from './grant.js'
+import type { ApiRecord, RefreshTokenRecord } from '../records.js'
+import type { GrantContext, GrantHandler } from './grant.js'
 import { issueTokens, loadApi, loadOrganization } from './issue-tokens.js'
 import { ReuseDetected } from './reuse-detected.js'
 
 export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
+
+/**
+ * Bound to the client (RFC 9700 §4.14.2): another client cannot even rotate it. Bound to a DPoP key
+ * (RFC 9449 §5): only a proof of that key may use it, so a thief without the key can neither use the
+ * token nor burn it. Throws for a token that is not this request's to use.
+ */
+function checkBinding(ctx: GrantContext, token: RefreshTokenRecord): void {
+  if (token.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+  if (token.dpopJkt !== undefined) {
+    if (!ctx.dpop) throw new InvalidGrant('This refresh token is bound to a DPoP key: send a DPoP proof.')
+    if (ctx.dpop.jkt !== token.dpopJkt) throw new InvalidGrant('The DPoP proof key does not match the refresh token.')
+  }
+}
+
+/** The API may be gone, or have stopped allowing offline access, since the token was issued. */
+async function usableApi(ctx: GrantContext, audience: string | null): Promise<ApiRecord | null> {
+  const api = await loadApi(ctx, audience).catch(() => {
+    throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+  })
+  if (api !== null && !api.allowOfflineAccess) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+  return api
+}
 
 export const refreshToken: GrantHandler = {
   type: 'refresh_token',
@@ -24,25 +47,16 @@ export const refreshToken: GrantHandler = {
     const now = ctx.clock.now()
     const tokenHash = sha256(token)
 
-    // Bound to the client (RFC 9700 §4.14.2): another client cannot even rotate it.
-    const known = await ctx.store.refreshTokens.findByHash(tokenHash)
-    if (!known || known.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
-    // Bound to a DPoP key (RFC 9449 §5): only a proof of that key may use it. Checked before the
-    // rotation, so a thief without the key can neither use the token nor burn it.
-    if (known.dpopJkt !== undefined) {
-      if (!ctx.dpop) throw new InvalidGrant('This refresh token is bound to a DPoP key: send a DPoP proof.')
-      if (ctx.dpop.jkt !== known.dpopJkt) throw new InvalidGrant('The DPoP proof key does not match the refresh token.')
-    }
-
-    // The API may be gone, or have stopped allowing offline access, since the token was issued.
-    const api = await loadApi(ctx, known.audience).catch(() => {
-      throw new InvalidGrant(INVALID_REFRESH_TOKEN)
-    })
-    if (api !== null && !api.allowOfflineAccess) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
-
+    // With a `scope` parameter the token is read first: a scope beyond the grant is refused before the
+    // token is used. Without one (the usual request), one statement checks the bindings and rotates.
     const requested = single(ctx.params, 'scope')
     let responseScope: readonly string[] | undefined
+    let api: ApiRecord | null | undefined
     if (requested !== undefined) {
+      const known = await ctx.store.refreshTokens.findByHash(tokenHash)
+      if (!known) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+      checkBinding(ctx, known)
+      api = await usableApi(ctx, known.audience)
       const asked = parseScope(requested)
       if (asked === null || !asked.every((s) => known.scope.includes(s)))
         throw new InvalidScope('The requested scope exceeds the scope of the original grant.')
@@ -50,7 +64,12 @@ export const refreshToken: GrantHandler = {
     }
 
     const reuseIntervalMs = ctx.client.refreshToken.reuseIntervalSeconds * 1000
-    const result = await ctx.store.refreshTokens.rotate(tokenHash, now, reuseIntervalMs)
+    const binding = { clientId: ctx.client.clientId, dpopJkt: ctx.dpop?.jkt ?? null }
+    const result = await ctx.store.refreshTokens.rotate(tokenHash, now, reuseIntervalMs, binding)
+    if (result.outcome === 'unbound') {
+      checkBinding(ctx, result.token)
+      throw new InvalidGrant(INVALID_REFRESH_TOKEN)
+    }
     if (result.outcome === 'invalid') throw new InvalidGrant(INVALID_REFRESH_TOKEN)
     if (result.outcome === 'reuse-detected') {
       const { familyId, grantId, userId, clientId } = result.token
@@ -58,6 +77,9 @@ export const refreshToken: GrantHandler = {
       throw new ReuseDetected(INVALID_REFRESH_TOKEN, { kind: 'refresh_token', clientId, userId, grantId, familyId, revoked })
     }
     const rotated = result.token
+    // Without a `scope` parameter the API is checked once the token is used: a token whose API is
+    // gone, or no longer allows offline access, would be refused every time anyway.
+    api ??= await usableApi(ctx, rotated.audience)
 
     const user = await ctx.store.users.get(rotated.userId)
     if (!user || user.blocked) {

@@ -4,6 +4,7 @@
  * here, so the rules (nextStep in @latchkey/core) are applied in one place.
  */
 import {
+  consentSkippable,
   issueCode,
   randomToken,
   nextStep,
@@ -46,7 +47,8 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
   const { request, app, api, session, interaction } = p
   const now = deps.clock.now()
   const target = targetOf(request, app)
-  const consent = session ? await deps.store.consents.find(session.user.id, app.clientId, request.audience ?? '') : null
+  // No remembered consent to read when the app skips consent for this API.
+  const consent = session && !consentSkippable(app, api) ? await deps.store.consents.find(session.user.id, app.clientId, request.audience ?? '') : null
   const authenticatedNow =
     interaction?.userId != null && session !== null && session.user.id === interaction.userId && session.record.sid === interaction.sessionSid
 

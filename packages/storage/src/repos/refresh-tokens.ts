@@ -1,4 +1,4 @@
-import type { RefreshTokenRecord, RotateOutcome } from '@latchkey/core'
+import type { RefreshTokenRecord, RotateOutcome, RotationBinding } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -108,9 +108,12 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
    * - rotated less than `reuseIntervalMs` ago, and the newest rotation of its family (the
    *   immediately previous token): `reuse-allowed`;
    * - otherwise: `reuse-detected` (the caller revokes the family).
+   * With a `binding`, the UPDATE also requires the client and the DPoP key; a row that fails either
+   * reports `unbound`, before and whatever its rotation state (another client's replay never
+   * revokes a family).
    */
-  async rotate(tokenHash: string, now: number, reuseIntervalMs: number): Promise<RotateOutcome> {
-    const rotated = await this.db
+  async rotate(tokenHash: string, now: number, reuseIntervalMs: number, binding?: RotationBinding): Promise<RotateOutcome> {
+    let update = this.db
       .updateTable('refresh_tokens')
       .set({ rotated_at: now })
       .where('token_hash', '=', tokenHash)
@@ -118,14 +121,21 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
       .where('family_expires_at', '>', now)
-      .returningAll()
-      .executeTakeFirst()
+    if (binding) {
+      const jkt = binding.dpopJkt
+      update = update
+        .where('client_id', '=', binding.clientId)
+        .where((eb) => (jkt === null ? eb('dpop_jkt', 'is', null) : eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)])))
+    }
+    const rotated = await update.returningAll().executeTakeFirst()
     if (rotated) return { outcome: 'rotated', token: toRecord(rotated) }
     const row = await this.db
       .selectFrom('refresh_tokens')
       .selectAll()
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst()
+    if (row && binding && (row.client_id !== binding.clientId || (row.dpop_jkt !== null && row.dpop_jkt !== binding.dpopJkt)))
+      return { outcome: 'unbound', token: toRecord(row) }
     if (!row || row.rotated_at === null || reuseIntervalMs <= 0) return classify(row, now, reuseIntervalMs, null)
     const latest = await this.db
       .selectFrom('refresh_tokens')

@@ -19,6 +19,27 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.rotatedAt, T0 + 5)
   })
 
+  it('refreshTokens.rotate with a binding rotates only the client\'s token, with its DPoP key, and leaves any other as it was', async () => {
+    const token = refreshToken()
+    await store().refreshTokens.insert(token)
+    const other = await store().refreshTokens.rotate(token.tokenHash, T0, 0, { clientId: 'someone-else', dpopJkt: null })
+    assert.deepEqual(other, { outcome: 'unbound', token })
+    const mine = await store().refreshTokens.rotate(token.tokenHash, T0 + 1, 0, { clientId: token.clientId, dpopJkt: 'any-proof-key' })
+    assert.equal(mine.outcome, 'rotated', 'an unbound token rotates with or without a proof')
+    const replayByOther = await store().refreshTokens.rotate(token.tokenHash, T0 + 2, 0, { clientId: 'someone-else', dpopJkt: null })
+    assert.equal(replayByOther.outcome, 'unbound', 'another client never sees a reuse (which would revoke the family)')
+    assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, null)
+
+    const bound = refreshToken({ dpopJkt: 'key-a' })
+    await store().refreshTokens.insert(bound)
+    for (const dpopJkt of [null, 'key-b']) {
+      const refused = await store().refreshTokens.rotate(bound.tokenHash, T0, 0, { clientId: bound.clientId, dpopJkt })
+      assert.deepEqual(refused, { outcome: 'unbound', token: bound })
+    }
+    const proved = await store().refreshTokens.rotate(bound.tokenHash, T0 + 3, 0, { clientId: bound.clientId, dpopJkt: 'key-a' })
+    assert.deepEqual(proved, { outcome: 'rotated', token: { ...bound, rotatedAt: T0 + 3 } })
+  })
+
   it('refreshTokens.rotate is single-use under 20 concurrent callers', async () => {
     const token = refreshToken()
     await store().refreshTokens.insert(token)
