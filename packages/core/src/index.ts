@@ -28,7 +28,7 @@ export type { OAuthErrorCode } from './errors.js'
 export { systemClock, toSeconds } from './clock.js'
 export type { Clock } from './clock.js'
 export { isValidVerifier, isValidS256Challenge, s256Challenge, verifyS256 } from './pkce.js'
-export { randomToken, randomId, sha256, matchesHash } from './opaque.js'
+export { randomToken, randomAlphanumeric, randomId, sha256, matchesHash } from './opaque.js'
 export { parseScope, formatScope, hasScope } from './scope.js'
 export { paramsFrom, paramsFromObject, repeatedNames, single, MAX_PARAM_LENGTH } from './params.js'
 export type { RawParams } from './params.js'
@@ -100,7 +100,6 @@ export {
   isTicketShape,
   newOrganizationId,
   newInvitationId,
-  randomAlphanumeric,
   ORGANIZATION_NAME,
   DEFAULT_INVITATION_TTL_SECONDS,
   MAX_INVITATION_TTL_SECONDS,

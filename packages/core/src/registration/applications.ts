@@ -3,7 +3,7 @@
  * a complete record back, with Auth0's defaults per application type.
  */
 import { z } from 'zod'
-import { randomToken, sha256 } from '../opaque.js'
+import { randomAlphanumeric, randomToken, sha256 } from '../opaque.js'
 import type {
   AppType,
   ApplicationRecord,
@@ -180,7 +180,7 @@ export function createApplication(
       : 'client_secret_post'
   const clientSecret = usesSecret(tokenEndpointAuthMethod) ? randomToken(48) : null
   const record = validateApplication({
-    clientId: randomToken(24),
+    clientId: randomAlphanumeric(32),
     name: data.name,
     appType,
     tokenEndpointAuthMethod,

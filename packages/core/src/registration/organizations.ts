@@ -3,9 +3,8 @@
  * validated once here (Auth0's rules for names, display names, branding and metadata), complete
  * records back. An invitation's ticket is returned once, for its link; the record keeps its SHA-256.
  */
-import { randomInt } from 'node:crypto'
 import { z } from 'zod'
-import { randomToken, sha256 } from '../opaque.js'
+import { randomAlphanumeric, randomToken, sha256 } from '../opaque.js'
 import type { ApplicationRecord, InvitationRecord, OrganizationBranding, OrganizationRecord } from '../records.js'
 import { originOf } from '../redirect-uri.js'
 import { parseInput, RegistrationError } from './applications.js'
@@ -18,15 +17,6 @@ export const MAX_METADATA_KEYS = 25
 export const DEFAULT_INVITATION_TTL_SECONDS = 7 * 86_400
 export const MAX_INVITATION_TTL_SECONDS = 30 * 86_400
 export const MAX_ROLES = 50
-
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-/** `length` random letters and digits (uniform: randomInt rejects biased draws). */
-export function randomAlphanumeric(length: number): string {
-  let out = ''
-  for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]
-  return out
-}
 
 export const newOrganizationId = (): string => `org_${randomAlphanumeric(16)}`
 export const newInvitationId = (): string => `uinv_${randomAlphanumeric(16)}`
