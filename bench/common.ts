@@ -32,6 +32,8 @@ export interface TargetInfo {
   readonly name: string
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly origin: string
+  /** Several nodes of one deployment: the load generator sends each request to the next (round robin). */
+  readonly origins?: readonly string[]
   readonly paths: { readonly authorize: string; readonly token: string; readonly userinfo: string }
   /** `audience` (Auth0, Latchkey, the floor) or `resource` (RFC 8707, oidc-provider). */
   readonly audienceParam: 'audience' | 'resource'

@@ -1,7 +1,9 @@
 /**
  * The load generator's HTTP: node:http over keep-alive sockets (one agent per target, as many sockets
  * as requests in flight), whole bodies as text, and a cookie jar that is just name → value (the
- * targets' cookies are all for `/` of one host, or harmless to send more widely).
+ * targets' cookies are all for `/` of one host, or harmless to send more widely). Given several
+ * origins (nodes of one deployment), it sends each request to the next one, as a round-robin load
+ * balancer would: no two consecutive requests of a flow land on the same node.
  */
 import { Agent, request } from 'node:http'
 
@@ -14,23 +16,25 @@ export interface Reply {
 
 export class HttpClient {
   readonly #agent: Agent
-  readonly #host: string
-  readonly #port: number
+  readonly #nodes: readonly { readonly host: string; readonly port: number }[]
+  #next = 0
 
-  constructor(origin: string, sockets: number) {
-    const url = new URL(origin)
-    this.#host = url.hostname
-    this.#port = Number(url.port)
+  constructor(origins: string | readonly string[], sockets: number) {
+    this.#nodes = (typeof origins === 'string' ? [origins] : origins).map((origin) => {
+      const url = new URL(origin)
+      return { host: url.hostname, port: Number(url.port) }
+    })
     this.#agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets })
   }
 
   send(method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+    const node = this.#nodes[this.#next++ % this.#nodes.length] as { host: string; port: number }
     return new Promise((resolve, reject) => {
       const req = request(
         {
           agent: this.#agent,
-          host: this.#host,
-          port: this.#port,
+          host: node.host,
+          port: node.port,
           method,
           path,
           headers: body === undefined ? headers : { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) },

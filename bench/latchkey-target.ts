@@ -4,10 +4,11 @@
  * runner discards), rate limits on with their backend for the database (memory with SQLite,
  * PostgreSQL with PostgreSQL) but with ceilings no single benchmark client reaches, audit log on.
  * Registered like the CLI does: an SPA, the API, a user with an argon2id password; one more SPA and
- * API per extra signing algorithm (ES256, EdDSA).
+ * API per extra signing algorithm (ES256, EdDSA). A node that `join`s another (several nodes on one
+ * PostgreSQL database) registers nothing and serves the first node's issuer.
  */
 import { createApi, createApplication, createUser } from '@latchkey/core'
-import { openAndMigrate } from '@latchkey/storage'
+import { openAndMigrate, type Store } from '@latchkey/storage'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,6 +38,8 @@ export interface LatchkeyOptions {
   /** `off` measures what the rate limits cost. */
   readonly rateLimits?: 'on' | 'off'
   readonly logLevel?: string
+  /** Another node of the same deployment: same database and issuer, registrations already made. */
+  readonly join?: { readonly issuer: string; readonly variants: Partial<Record<Alg, ClientVariant>> }
 }
 
 export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: TargetInfo; db: string; close(): Promise<void> }> {
@@ -50,22 +53,10 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
     ...(process.env.LATCHKEY_REDIS_URL ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_REDIS_URL } : {}),
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET,
   }
-  const config = loadConfig({ port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}/`, db, logLevel: options.logLevel ?? 'info' }, env)
+  const issuer = options.join?.issuer ?? `http://127.0.0.1:${port}/`
+  const config = loadConfig({ port, host: '127.0.0.1', issuer, db, logLevel: options.logLevel ?? 'info' }, env)
   const store = await openAndMigrate(config.db)
-  const now = Date.now()
-
-  const variants: Partial<Record<Alg, ClientVariant>> = {}
-  for (const alg of ALGS) {
-    const suffix = alg === 'RS256' ? '' : `-${alg.toLowerCase()}`
-    const audience = `${API_IDENTIFIER}${suffix}`
-    const api = createApi({ name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true, signingAlg: alg }, now)
-    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'], idTokenAlg: alg }, now)
-    await store.apis.insert(api)
-    await store.applications.insert(app)
-    variants[alg] = { clientId: app.clientId, audience }
-  }
-  await store.users.insert(createUser({ email: USER.email, name: USER.name, nickname: USER.nickname, emailVerified: true }, await hashPassword(USER.password), now))
-
+  const variants = options.join ? { ...options.join.variants } : await register(store)
   const running = await startServer(config, { store, log: createLogger(config.logLevel) })
   return {
     info: {
@@ -81,4 +72,21 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** The SPA and API per signing algorithm, and the user, as `latchkey apps/apis/users create` make them. */
+async function register(store: Store): Promise<Partial<Record<Alg, ClientVariant>>> {
+  const now = Date.now()
+  const variants: Partial<Record<Alg, ClientVariant>> = {}
+  for (const alg of ALGS) {
+    const suffix = alg === 'RS256' ? '' : `-${alg.toLowerCase()}`
+    const audience = `${API_IDENTIFIER}${suffix}`
+    const api = createApi({ name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true, signingAlg: alg }, now)
+    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'], idTokenAlg: alg }, now)
+    await store.apis.insert(api)
+    await store.applications.insert(app)
+    variants[alg] = { clientId: app.clientId, audience }
+  }
+  await store.users.insert(createUser({ email: USER.email, name: USER.name, nickname: USER.nickname, emailVerified: true }, await hashPassword(USER.password), now))
+  return variants
 }

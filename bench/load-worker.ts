@@ -131,7 +131,7 @@ async function loop(scenario: ScenarioName, ops: Op[], until: number): Promise<L
 async function handle(request: WorkerRequest): Promise<LoadResult | undefined> {
   if (request.type === 'init') {
     const sockets = 64 + 16
-    driver = new Driver(request.info, new HttpClient(request.info.origin, sockets))
+    driver = new Driver(request.info, new HttpClient(request.info.origins ?? request.info.origin, sockets))
     return undefined
   }
   const d = driver

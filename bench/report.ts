@@ -38,6 +38,13 @@ export interface CurvePoint {
   readonly peakRssMb: number | null
 }
 
+/** Several Latchkey nodes on one PostgreSQL database, requests spread round robin. */
+export interface NodesPoint {
+  readonly nodes: number
+  readonly refresh: Measurement
+  readonly flow: Measurement
+}
+
 export interface Check {
   readonly target: string
   readonly measured: string
@@ -50,6 +57,7 @@ export interface Report {
   readonly measurements: readonly Measurement[]
   readonly runs: readonly Measurement[]
   readonly curve: readonly CurvePoint[]
+  readonly nodes: readonly NodesPoint[]
   readonly checks: readonly Check[]
 }
 
@@ -158,6 +166,20 @@ function curveTable(curve: readonly CurvePoint[]): string {
   return lines.join('\n')
 }
 
+function nodesTable(points: readonly NodesPoint[]): string {
+  const lines = [
+    '| nodes | refresh/s | refresh p99 ms | refresh CPU ms (nodes + db) | flows/s | flow p99 ms | flow CPU ms (nodes + db) | RSS MB, all nodes |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ]
+  const split = (m: Measurement) => `${cpu(m.cpuMs)} (${cpu(m.serverCpuMs)} + ${cpu(m.databaseCpuMs ?? 0)})`
+  for (const p of points) {
+    lines.push(
+      `| ${p.nodes} | ${rate(p.refresh.perSecond)} | ${ms(p.refresh.p99)} | ${split(p.refresh)} | ${rate(p.flow.perSecond)} | ${ms(p.flow.p99)} | ${split(p.flow)} | ${p.flow.rssMb?.toFixed(0) ?? '—'} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
 function checksTable(checks: readonly Check[]): string {
   const lines = ['| target | measured in this run | met |', '| --- | --- | :---: |']
   for (const c of checks) lines.push(`| ${c.target} | ${c.measured} | ${c.met === null ? '—' : c.met ? 'yes' : '**no**'} |`)
@@ -228,6 +250,7 @@ export function markdown(report: Report, environmentLines: readonly string[]): s
     latencyTable(report.measurements),
   ]
   if (report.curve.length > 0) parts.push('### Cost curve: Latchkey (SQLite) as the store fills', curveTable(report.curve))
+  if (report.nodes.length > 0) parts.push('### Cost curve: Latchkey (PostgreSQL) from one node to several, requests round robin', nodesTable(report.nodes))
   parts.push('### Run', environmentLines.join('\n'))
   return `${parts.join('\n\n')}\n`
 }

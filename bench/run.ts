@@ -9,6 +9,7 @@
  *   npm run bench -- --quick               # a smoke run of a few seconds (CI runs it)
  *   npm run bench -- --only flow-c16,refresh-c16 --targets latchkey-sqlite,floor --no-curve
  *   npm run bench -- --profile /tmp/prof   # a V8 CPU profile of each server during each timed run
+ *   npm run bench -- --only nodes          # one to three nodes on one PostgreSQL database
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -20,7 +21,7 @@ import pg from 'pg'
 import type { Alg } from './common.js'
 import type { LoadJob, LoadResult } from './load-worker.js'
 import { postgresCpu, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
-import { checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, PEER } from './report.js'
+import { checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
 import type { TargetSpec } from './server-process.js'
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     'no-curve': { type: 'boolean', default: false },
     'curve-max': { type: 'string' },
+    'no-nodes': { type: 'boolean', default: false },
     out: { type: 'string' },
     profile: { type: 'string' },
     postgres: { type: 'string' },
@@ -84,6 +86,7 @@ const PLAN: readonly Step[] = [
   }),
 ]
 const CURVE = QUICK ? [500, 2_000] : [10_000, 100_000, 1_000_000].filter((n) => n <= Number(args['curve-max'] ?? Number.POSITIVE_INFINITY))
+const NODES = QUICK ? [1, 2] : [1, 2, 3]
 
 interface Running {
   readonly key: TargetKey
@@ -172,7 +175,7 @@ function databaseUrl(name: string): string {
   return url.toString()
 }
 
-function latchkeySpec(name: string, db?: string): TargetSpec {
+function latchkeySpec(name: string, db?: string): Extract<TargetSpec, { kind: 'latchkey' }> {
   return {
     kind: 'latchkey',
     name,
@@ -228,6 +231,70 @@ async function costCurve(): Promise<CurvePoint[]> {
   return points
 }
 
+/** Several `latchkey serve` processes of one deployment seen as one server: CPU time and memory summed. */
+function deployment(nodes: readonly ServerHandle[]): ServerHandle {
+  const first = nodes[0] as ServerHandle
+  const sum = <T>(xs: readonly T[], pick: (x: T) => number) => xs.reduce((total, x) => total + pick(x), 0)
+  return {
+    info: { ...first.info, origins: nodes.map((n) => n.info.origin) },
+    pid: first.pid,
+    async usage() {
+      const all = await Promise.all(nodes.map((n) => n.usage()))
+      return { user: sum(all, (u) => u.user), system: sum(all, (u) => u.system), rss: sum(all, (u) => u.rss) }
+    },
+    memory() {
+      const all = nodes.map((n) => n.memory())
+      return all.some((m) => m === null) ? null : { rss: sum(all, (m) => m?.rss ?? 0), peak: sum(all, (m) => m?.peak ?? 0) }
+    },
+    async profile(run, file) {
+      // One profile per node, each file named for its node.
+      const wrap = nodes.reduceRight<() => Promise<void>>((inner, n, i) => () => n.profile(inner, file.replace(/\.cpuprofile$/, `-node${i + 1}.cpuprofile`)), run)
+      await wrap()
+    },
+    async close() {
+      for (const n of nodes) await n.close()
+    },
+  }
+}
+
+/**
+ * From one node to three on one PostgreSQL database: each request of a flow goes to the next node
+ * (round robin, as a load balancer would), so a code is redeemed on another node than the one that
+ * issued it and each refresh lands on another node than the last. CPU is every node's plus the
+ * database backends'. On a two-core machine more nodes cannot add throughput; what this shows is
+ * that the cost per operation and the latency do not grow with the number of nodes.
+ */
+async function nodesCurve(): Promise<NodesPoint[]> {
+  const database = await postgresDatabase()
+  if (!database) return []
+  const db = databaseUrl(database)
+  const nodes: ServerHandle[] = []
+  const points: NodesPoint[] = []
+  try {
+    for (const n of NODES) {
+      while (nodes.length < n) {
+        const first = nodes[0]
+        const spec = latchkeySpec(LATCHKEY_PG, db)
+        nodes.push(await startServerProcess(first ? { ...spec, join: { issuer: `${first.info.origin}/`, variants: first.info.variants } } : spec))
+      }
+      const server = deployment(nodes)
+      const worker = await startLoadWorker(server.info)
+      const t: Running = { key: 'latchkey-postgres', name: `Latchkey (PostgreSQL, ${n} node${n === 1 ? '' : 's'})`, server, worker, database }
+      try {
+        const refresh = await measure(t, { ...(PLAN.find((s) => s.key === 'refresh-c16') as Step), key: `nodes-${n}-refresh` })
+        const flow = await measure(t, { ...(PLAN.find((s) => s.key === 'flow-c16') as Step), key: `nodes-${n}-flow` })
+        points.push({ nodes: n, refresh, flow })
+      } finally {
+        worker.close()
+      }
+    }
+  } finally {
+    for (const node of nodes) await node.close()
+    await dropDatabase(database).catch((err: unknown) => console.error(`could not drop ${database}: ${String(err)}`))
+  }
+  return points
+}
+
 function gitCommit(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim()
@@ -272,6 +339,7 @@ async function main(): Promise<void> {
     for (const t of running) await stop(t)
   }
   if (!args['no-curve'] && wanted.includes('latchkey-sqlite') && (!only || only.includes('curve'))) curve = await costCurve()
+  const nodes = !args['no-nodes'] && (QUICK || wanted.includes('latchkey-postgres')) && (!only || only.includes('nodes')) ? await nodesCurve() : []
 
   const load1 = loadavg()
   const cpu = cpus()
@@ -290,7 +358,7 @@ async function main(): Promise<void> {
     quick: QUICK,
   }
   const measurements = medians(runs)
-  const report = { environment, measurements, curve, checks: checkTargets(measurements, curve), runs }
+  const report = { environment, measurements, curve, nodes, checks: checkTargets(measurements, curve), runs }
   const lines = [
     `- ${environment.date.slice(0, 10)}, Latchkey at ${git.commit}${git.dirty ? ' (+ uncommitted changes)' : ''}; oidc-provider ${environment.oidcProvider}; Node ${process.version}; ${environment.cpus}`,
     `- ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s)${ROUNDS > 1 ? ' (each figure the median of the rounds; the order of the targets rotates)' : ''}; each server and each load generator in a process of its own; load average ${load0[0]?.toFixed(1)} before, ${load1[0]?.toFixed(1)} after (the machine is shared)`,

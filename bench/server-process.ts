@@ -7,11 +7,12 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import type { ServerRequest, TargetInfo, Usage } from './common.js'
+import type { LatchkeyOptions } from './latchkey-target.js'
 
 export type TargetSpec =
   | { readonly kind: 'floor' }
   | { readonly kind: 'oidc-provider' }
-  | { readonly kind: 'latchkey'; readonly name: string; readonly db?: string; readonly rateLimits?: 'on' | 'off'; readonly logLevel?: string }
+  | { readonly kind: 'latchkey'; readonly name: string; readonly db?: string; readonly rateLimits?: 'on' | 'off'; readonly logLevel?: string; readonly join?: LatchkeyOptions['join'] }
 
 export type ServerMessage =
   | { readonly type: 'ready'; readonly info: TargetInfo; readonly db?: string }
@@ -26,7 +27,8 @@ async function start(spec: TargetSpec): Promise<{ info: TargetInfo; db?: string;
   if (spec.kind === 'floor') return (await import('./floor.js')).startFloor()
   if (spec.kind === 'oidc-provider') return (await import('./peer-target.js')).startPeer()
   const { startLatchkey } = await import('./latchkey-target.js')
-  return startLatchkey({ name: spec.name, ...(spec.db ? { db: spec.db } : {}), ...(spec.rateLimits ? { rateLimits: spec.rateLimits } : {}), ...(spec.logLevel ? { logLevel: spec.logLevel } : {}) })
+  const { kind: _, ...options } = spec
+  return startLatchkey(options)
 }
 
 async function main(): Promise<void> {

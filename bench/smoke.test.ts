@@ -10,11 +10,24 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import pg from 'pg'
 import type { Report } from './report.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-it('npm run bench -- --quick measures every operation on Latchkey, oidc-provider and the floor', { timeout: 240_000 }, async () => {
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
+
+it('npm run bench -- --quick measures every operation on Latchkey, oidc-provider and the floor, and one to two nodes on PostgreSQL', { timeout: 240_000 }, async () => {
   const out = mkdtempSync(join(tmpdir(), 'latchkey-bench-smoke-'))
   try {
     await new Promise<void>((resolve, reject) => {
@@ -36,6 +49,10 @@ it('npm run bench -- --quick measures every operation on Latchkey, oidc-provider
       assert.ok(report.measurements.some((m) => m.step === step && m.target === 'floor' && m.operations > 0), `${step} on the floor`)
     assert.ok(report.curve.length > 0 && report.curve.every((p) => p.refresh.operations > 0 && p.flow.operations > 0))
     assert.ok(report.checks.length >= 8)
+    if (await postgresReachable()) {
+      assert.deepEqual(report.nodes.map((p) => p.nodes), [1, 2])
+      assert.ok(report.nodes.every((p) => p.refresh.operations > 0 && p.flow.operations > 0 && (p.flow.databaseCpuMs ?? 0) > 0))
+    } else console.log('# PostgreSQL is not reachable: the one-to-several-nodes curve was not measured (skipped)')
   } finally {
     rmSync(out, { recursive: true, force: true })
   }
