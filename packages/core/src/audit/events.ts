@@ -5,7 +5,7 @@
  * codes. An event holds identifiers and small facts only: never a password, code, token, secret or
  * cookie value. `docs/audit-log.md` lists them for people.
  */
-import { randomBytes } from 'node:crypto'
+import { pooledRandomBytes } from '../opaque.js'
 
 export const AUDIT_EVENT_TYPES = {
   // Logins (the /u/login form).
@@ -71,7 +71,7 @@ export interface AuditEventInput {
 
 /** `00000193a1b2c3d4` + 16 random hex digits: ids sort by time, then at random within a millisecond. */
 export function auditEventId(time: number): string {
-  return `${Math.max(0, Math.floor(time)).toString(16).padStart(12, '0')}${randomBytes(8).toString('hex')}`
+  return `${Math.max(0, Math.floor(time)).toString(16).padStart(12, '0')}${pooledRandomBytes(8).toString('hex')}`
 }
 
 /** The success and failure event of each grant the token endpoint serves. */
