@@ -4,6 +4,7 @@ import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kyse
 import type { AuditLogFilter, AuditLogRepo, Page } from '../contract.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { pageWindow } from '../kysely/paging.js'
+import { InsertTemplate } from '../kysely/query-template.js'
 import type { AuditEventsTable, Database } from '../kysely/schema.js'
 
 type Row = Selectable<AuditEventsTable>
@@ -46,12 +47,15 @@ function filtered<O>(query: SelectQueryBuilder<Database, 'audit_events', O>, fil
   return q
 }
 
+/** Several events per flow: compiled once (kysely/query-template.ts). */
+const INSERT_EVENT = new InsertTemplate('audit_events')
+
 export class KyselyAuditLogRepo implements AuditLogRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** One INSERT. */
   async append(event: AuditEventRecord): Promise<void> {
-    await this.db.insertInto('audit_events').values(toRow(event)).execute()
+    await INSERT_EVENT.execute(this.db, toRow(event))
   }
 
   /** Newest first (time, then id, both descending), so pages are stable while events arrive. */

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { AuthorizationCodeRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromFlag, fromJson, toFlag, toJson } from '../kysely/columns.js'
+import { InsertTemplate, QueryTemplate } from '../kysely/query-template.js'
 import type { AuthorizationCodesTable, Database } from '../kysely/schema.js'
 
 type Row = Selectable<AuthorizationCodesTable>
@@ -53,23 +54,28 @@ function toRecord(row: Row): AuthorizationCodeRecord {
   }
 }
 
+/** A code is stored and consumed once per flow: both compiled once (kysely/query-template.ts). */
+const INSERT_CODE = new InsertTemplate('authorization_codes')
+const CONSUME_CODE = new QueryTemplate((db: Kysely<Database>, codeHash: string, now: number) =>
+  db
+    .updateTable('authorization_codes')
+    .set({ consumed_at: now })
+    .where('code_hash', '=', codeHash)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returningAll(),
+)
+
 export class KyselyAuthorizationCodeRepo implements AuthorizationCodeRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(record: AuthorizationCodeRecord): Promise<void> {
-    await this.db.insertInto('authorization_codes').values(toRow(record)).execute()
+    await INSERT_CODE.execute(this.db, toRow(record))
   }
 
   /** One `UPDATE ... WHERE consumed_at IS NULL AND expires_at > now RETURNING *`: one winner. */
   async consume(codeHash: string, now: number): Promise<AuthorizationCodeRecord | null> {
-    const row = await this.db
-      .updateTable('authorization_codes')
-      .set({ consumed_at: now })
-      .where('code_hash', '=', codeHash)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returningAll()
-      .executeTakeFirst()
+    const row = await CONSUME_CODE.first(this.db, codeHash, now)
     return row ? toRecord(row) : null
   }
 

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
+import { InsertTemplate, QueryTemplate } from '../kysely/query-template.js'
 import type { Database, RefreshTokensTable } from '../kysely/schema.js'
 
 type Row = Selectable<RefreshTokensTable>
@@ -66,6 +67,42 @@ function classify(row: Row | undefined, now: number, reuseIntervalMs: number, la
   return recent && previous ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
 }
 
+// Every refresh grant runs these: compiled once (kysely/query-template.ts).
+const INSERT_TOKEN = new InsertTemplate('refresh_tokens')
+const REVOCATION_MARKER = new QueryTemplate((db: Kysely<Database>, grantId: string, familyId: string) =>
+  db
+    .selectFrom('revocations')
+    .select('revoked_at')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('kind', '=', 'grant'), eb('id', '=', grantId)]),
+        eb.and([eb('kind', '=', 'family'), eb('id', '=', familyId)]),
+      ]),
+    ),
+)
+/** The rotating UPDATE: active (not rotated, not revoked, idle and family expiry after `now`). */
+const rotation = (db: Kysely<Database>, tokenHash: string, now: number) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('family_expires_at', '>', now)
+const ROTATE = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number) => rotation(db, tokenHash, now).returningAll())
+/** Bound to the client; the token has no DPoP key, or the request's proof has none. */
+const ROTATE_FOR_CLIENT = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string) =>
+  rotation(db, tokenHash, now).where('client_id', '=', clientId).where('dpop_jkt', 'is', null).returningAll(),
+)
+/** Bound to the client and, when the token has one, to the DPoP key of the request's proof. */
+const ROTATE_FOR_CLIENT_AND_KEY = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string, jkt: string) =>
+  rotation(db, tokenHash, now)
+    .where('client_id', '=', clientId)
+    .where((eb) => eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]))
+    .returningAll(),
+)
+
 export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -75,17 +112,8 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
    * reads the markers, so whichever runs second sees the other and the token cannot escape alive.
    */
   async insert(record: RefreshTokenRecord): Promise<boolean> {
-    await this.db.insertInto('refresh_tokens').values(toRow(record)).execute()
-    const marker = await this.db
-      .selectFrom('revocations')
-      .select('revoked_at')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('kind', '=', 'grant'), eb('id', '=', record.grantId)]),
-          eb.and([eb('kind', '=', 'family'), eb('id', '=', record.familyId)]),
-        ]),
-      )
-      .executeTakeFirst()
+    await INSERT_TOKEN.execute(this.db, toRow(record))
+    const marker = await REVOCATION_MARKER.first(this.db, record.grantId, record.familyId)
     if (!marker) return true
     await this.db.updateTable('refresh_tokens').set({ revoked_at: marker.revoked_at }).where('token_hash', '=', record.tokenHash).execute()
     return false
@@ -113,21 +141,11 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
    * revokes a family).
    */
   async rotate(tokenHash: string, now: number, reuseIntervalMs: number, binding?: RotationBinding): Promise<RotateOutcome> {
-    let update = this.db
-      .updateTable('refresh_tokens')
-      .set({ rotated_at: now })
-      .where('token_hash', '=', tokenHash)
-      .where('rotated_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .where('family_expires_at', '>', now)
-    if (binding) {
-      const jkt = binding.dpopJkt
-      update = update
-        .where('client_id', '=', binding.clientId)
-        .where((eb) => (jkt === null ? eb('dpop_jkt', 'is', null) : eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)])))
-    }
-    const rotated = await update.returningAll().executeTakeFirst()
+    const rotated = !binding
+      ? await ROTATE.first(this.db, tokenHash, now)
+      : binding.dpopJkt === null
+        ? await ROTATE_FOR_CLIENT.first(this.db, tokenHash, now, binding.clientId)
+        : await ROTATE_FOR_CLIENT_AND_KEY.first(this.db, tokenHash, now, binding.clientId, binding.dpopJkt)
     if (rotated) return { outcome: 'rotated', token: toRecord(rotated) }
     const row = await this.db
       .selectFrom('refresh_tokens')

@@ -2,6 +2,7 @@ import type { SsoSessionRecord } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { SsoSessionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
+import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, SsoSessionsTable } from '../kysely/schema.js'
 
 type Row = Selectable<SsoSessionsTable>
@@ -32,6 +33,17 @@ function toRecord(row: Row): SsoSessionRecord {
   }
 }
 
+/** On every /authorize with a session: compiled once (kysely/query-template.ts). */
+const ACTIVE_SESSION = new QueryTemplate((db: Kysely<Database>, idHash: string, now: number) =>
+  db
+    .selectFrom('sso_sessions')
+    .selectAll()
+    .where('id_hash', '=', idHash)
+    .where('ended_at', 'is', null)
+    .where('idle_expires_at', '>', now)
+    .where('expires_at', '>', now),
+)
+
 export class KyselySsoSessionRepo implements SsoSessionRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -40,14 +52,7 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
   }
 
   async findActive(idHash: string, now: number): Promise<SsoSessionRecord | null> {
-    const row = await this.db
-      .selectFrom('sso_sessions')
-      .selectAll()
-      .where('id_hash', '=', idHash)
-      .where('ended_at', 'is', null)
-      .where('idle_expires_at', '>', now)
-      .where('expires_at', '>', now)
-      .executeTakeFirst()
+    const row = await ACTIVE_SESSION.first(this.db, idHash, now)
     return row ? toRecord(row) : null
   }
 

@@ -5,6 +5,7 @@ import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } 
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
 import { countRows, listPage } from '../kysely/paging.js'
+import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, UsersTable } from '../kysely/schema.js'
 
 type Row = Selectable<UsersTable>
@@ -47,6 +48,9 @@ function toRecord(row: Row): UserRecord {
   }
 }
 
+/** On every /authorize and every token: compiled once (kysely/query-template.ts). */
+const USER_BY_ID = new QueryTemplate((db: Kysely<Database>, id: string) => db.selectFrom('users').selectAll().where('id', '=', id))
+
 export class KyselyUserRepo implements UserRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -59,7 +63,7 @@ export class KyselyUserRepo implements UserRepo {
   }
 
   async get(id: string): Promise<UserRecord | null> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    const row = await USER_BY_ID.first(this.db, id)
     return row ? toRecord(row) : null
   }
 
