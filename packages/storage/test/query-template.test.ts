@@ -74,7 +74,7 @@ function suite(name: string, open: () => Promise<{ db: Kysely<Database>; schema:
     })
 
     it('refuses a template one of whose arguments never reaches the SQL', async () => {
-      const { db, schema, close } = await open()
+      const { db, close } = await open()
       try {
         const broken = new QueryTemplate((d: Kysely<Database>, idHash: string, _unused: number) => d.selectFrom('sso_sessions').selectAll().where('id_hash', '=', idHash))
         await assert.rejects(broken.execute(db, 'x', 1), /never reach the SQL/)

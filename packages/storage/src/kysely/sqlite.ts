@@ -9,8 +9,9 @@
  * without a lock; SQLite does have it, so the adapter here says so, and `migrate()` from two
  * processes runs one after the other.
  *
- * Within one process Kysely's SqliteDriver holds a single connection behind a mutex: a transaction
- * keeps it until it ends, so concurrent callers queue instead of interleaving.
+ * Within one process there is a single connection. Writes outside a transaction share one commit per
+ * turn of the event loop, and a transaction holds the connection until it ends, so other callers
+ * wait instead of interleaving (sqlite-group-commit.ts).
  *
  * Kysely prepares every query anew; the repos issue the same few dozen statements over and over, so
  * prepared statements are kept (most recently used first) and reused. WAL checkpoints of a
@@ -19,19 +20,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import {
-  CompiledQuery,
-  type DatabaseConnection,
-  type Driver,
-  Kysely,
-  SqliteAdapter,
-  SqliteDialect,
-  type SqliteDatabase,
-  type SqliteDialectConfig,
-  SqliteDriver,
-} from 'kysely'
+import { type Driver, Kysely, SqliteAdapter, SqliteDialect, type SqliteDatabase, type SqliteDialectConfig } from 'kysely'
 import type { Database } from './schema.js'
 import { checkpointInBackground } from './sqlite-checkpoints.js'
+import { GroupCommitSqliteDriver } from './sqlite-group-commit.js'
 
 const BUSY_TIMEOUT_MS = 5000
 const STATEMENT_CACHE_SIZE = 256
@@ -58,12 +50,6 @@ function withStatementCache(database: SQLite.Database, onClose: () => void): Sql
   }
 }
 
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
-  }
-}
-
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
     return true
@@ -73,13 +59,16 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 class LatchkeySqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
     super(config)
     this.#config = config
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config)
+    return new GroupCommitSqliteDriver(this.#config.database as SqliteDatabase, this.inTransaction)
   }
 
   override createAdapter(): SqliteAdapter {
@@ -105,5 +94,6 @@ export function openSqlite(path: string): Kysely<Database> {
   }
   // Checkpoints (and their fsyncs) run on a worker thread, not on the event loop: sqlite-checkpoints.ts.
   const stopCheckpoints = inMemory ? () => {} : checkpointInBackground(database, path)
-  return new Kysely<Database>({ dialect: new LatchkeySqliteDialect({ database: withStatementCache(database, stopCheckpoints) }) })
+  const dialect = new LatchkeySqliteDialect({ database: withStatementCache(database, stopCheckpoints) }, () => database.inTransaction)
+  return new Kysely<Database>({ dialect })
 }
