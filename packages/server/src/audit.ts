@@ -7,7 +7,9 @@
  *
  * Group commit: `record` resolves once the event is stored, as before, but the events recorded by
  * every request in one turn of the event loop (and while a write is under way) are written together,
- * in one transaction. An audit row updates five indexes; rows written together share their pages
+ * in one transaction. On SQLite the store itself commits every write of a turn together
+ * (storage/src/kysely/sqlite-group-commit.ts), so there each event is appended straight away and
+ * shares the commit of the request's other writes. An audit row updates five indexes; rows written together share their pages
  * and their commit, so under load an event costs a fraction of a lone insert (see
  * docs/performance.md). Never call `record` inside `store.transaction(fn)`: the batch would wait
  * for the connection that transaction holds.
@@ -68,6 +70,8 @@ export class AuditLog {
   readonly #options: AuditLogOptions
   readonly #queue: Pending[] = []
   #writing: Promise<void> | null = null
+  /** SQLite: appends under way (each joins the store's batch of this turn). */
+  readonly #appending = new Set<Promise<void>>()
 
   constructor(options: AuditLogOptions) {
     this.#options = options
@@ -100,6 +104,13 @@ export class AuditLog {
       this.#report(error, event.type)
       return
     }
+    if (this.#options.store.dialect === 'sqlite') {
+      const appended = this.#options.store.logs.append(record).catch((error: unknown) => this.#report(error, record.type))
+      this.#appending.add(appended)
+      await appended
+      this.#appending.delete(appended)
+      return
+    }
     await new Promise<void>((written) => {
       this.#queue.push({ record, written })
       this.#writing ??= this.#drain()
@@ -108,7 +119,7 @@ export class AuditLog {
 
   /** Resolves when every event recorded so far is stored (or reported as not stored). */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing
+    while (this.#writing || this.#appending.size > 0) await (this.#writing ?? Promise.all(this.#appending))
   }
 
   /** Writes the queue in batches until it is empty, starting after the other requests of this turn have queued theirs. */
