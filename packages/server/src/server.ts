@@ -22,11 +22,9 @@ import { createLogger, type Logger } from './logger.js'
 import { countAuditEvent } from './operations/audit-metrics.js'
 import { metricsExposed } from './operations/metrics-config.js'
 import { startMetricsServer } from './operations/metrics-server.js'
-import { Metrics } from './operations/metrics.js'
 import { Readiness, type ReadinessOptions } from './operations/readiness.js'
 import { instrumentStore } from './operations/store-metrics.js'
 import { openLimits } from './rate-limits/limits.js'
-import { openRedisReplayGuard } from './replay/redis-replay-guard.js'
 import { withReplayGuard } from './replay/with-replay-guard.js'
 import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
@@ -63,7 +61,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const log = options.log ?? createLogger(config.logLevel)
   const clock = options.clock ?? systemClock
   // Measured only when /metrics is served somewhere: nobody could read the numbers otherwise.
-  const metrics = metricsExposed(config.metrics) ? new Metrics() : null
+  // prom-client is loaded only then (memory).
+  const metrics = metricsExposed(config.metrics) ? new (await import('./operations/metrics.js')).Metrics() : null
   const opened = options.store ?? (await openAndMigrate(config.db))
   // Applications and APIs are read on every request: cached for a bounded time (registration-cache.ts).
   const store = withRegistrationCache(metrics ? instrumentStore(opened, metrics) : opened, clock)
@@ -95,7 +94,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const readiness = new Readiness(store, log, options.readiness)
   // DPoP and client assertion jtis in Redis when it is configured (replay/redis-replay-guard.ts).
   const redisUrl = config.rateLimits.redisUrl
-  const redisReplay = redisUrl === null ? null : await openRedisReplayGuard(redisUrl, store.replayGuard, log)
+  // ioredis is loaded only when Redis is configured (memory).
+  const redisReplay = redisUrl === null ? null : await (await import('./replay/redis-replay-guard.js')).openRedisReplayGuard(redisUrl, store.replayGuard, log)
   const deps: Deps = { config, store: redisReplay ? withReplayGuard(store, redisReplay) : store, keys, clock, log, limits, audit, metrics, readiness }
   const app = createApp(deps)
   const metricsPort = config.metrics.port

@@ -7,11 +7,18 @@
  */
 import { DPOP_IAT_FUTURE_SECONDS, DPOP_NONCE_STEP_MS, type DpopNonces, type ReplayGuardPort } from '@latchkey/core'
 import { decodeJwt } from 'jose'
-import { RedisReplayGuard } from './redis-replay-guard.js'
+
+/** The Redis guard (redis-replay-guard.ts), told apart without importing it: ioredis loads only when Redis is configured. */
+interface TimedReplayGuard extends ReplayGuardPort {
+  readonly takesAcceptanceTime: true
+  use(key: string, now: number, expiresAt: number, acceptableFrom?: number): Promise<boolean>
+}
+
+const isTimed = (guard: ReplayGuardPort): guard is TimedReplayGuard => (guard as Partial<TimedReplayGuard>).takesAcceptanceTime === true
 
 /** `guard` as is, or, for the Redis guard, one that passes each proof's earliest acceptance. */
 export function dpopReplayGuard(guard: ReplayGuardPort, proof: string, nonces: DpopNonces): ReplayGuardPort {
-  if (!(guard instanceof RedisReplayGuard)) return guard
+  if (!isTimed(guard)) return guard
   return { use: (key, now, expiresAt) => guard.use(key, now, expiresAt, acceptableFrom(proof, nonces, now)) }
 }
 

@@ -46,6 +46,8 @@ export const MAX_ACCEPTANCE_MS = Math.max(CLIENT_ASSERTION_SPAN_MS, DPOP_SPAN_MS
 type Mode = { readonly kind: 'redis' } | { readonly kind: 'fallback'; readonly since: number } | { readonly kind: 'overlap'; readonly since: number; readonly back: number }
 
 export class RedisReplayGuard implements ReplayGuardRepo {
+  /** Tells dpop-acceptance.ts to pass each proof's earliest acceptance (without loading this module). */
+  readonly takesAcceptanceTime = true
   #mode: Mode = { kind: 'redis' }
 
   constructor(
