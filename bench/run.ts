@@ -27,6 +27,8 @@ import { seedSqlite } from './seed.js'
 import type { TargetSpec } from './server-process.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
+/** The Node flags `latchkey serve` runs with (packages/server/bin/latchkey.js). */
+const LATCHKEY_NODE_FLAGS = ['--max-semi-space-size=4']
 
 const { values: args } = parseArgs({
   options: {
@@ -194,7 +196,7 @@ async function start(key: TargetKey): Promise<Running | null> {
     database = created
     spec = latchkeySpec(LATCHKEY_PG, databaseUrl(created))
   } else spec = key === 'latchkey-sqlite' ? latchkeySpec(LATCHKEY) : { kind: key }
-  const server = await startServerProcess(spec)
+  const server = await startServerProcess(spec, spec.kind === 'latchkey' ? LATCHKEY_NODE_FLAGS : [])
   const worker = await startLoadWorker(server.info)
   return { key, name: TARGET_NAMES[key], server, worker, ...(database ? { database } : {}) }
 }
@@ -275,7 +277,7 @@ async function nodesCurve(): Promise<NodesPoint[]> {
       while (nodes.length < n) {
         const first = nodes[0]
         const spec = latchkeySpec(LATCHKEY_PG, db)
-        nodes.push(await startServerProcess(first ? { ...spec, join: { issuer: `${first.info.origin}/`, variants: first.info.variants } } : spec))
+        nodes.push(await startServerProcess(first ? { ...spec, join: { issuer: `${first.info.origin}/`, variants: first.info.variants } } : spec, LATCHKEY_NODE_FLAGS))
       }
       const server = deployment(nodes)
       const worker = await startLoadWorker(server.info)
