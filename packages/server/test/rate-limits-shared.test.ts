@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import pg from 'pg'
+import { postgresUrl } from '../../storage/test/support/postgres.js'
 import { databases } from './support/databases.js'
 import { addApp, addUser, PASSWORD, type TestServer } from './support/harness.js'
 import { tokenRequest } from './support/oauth.js'
@@ -68,6 +70,52 @@ describe('shared rate limits: PostgreSQL', { skip: postgres?.skip ?? 'no Postgre
       await loginAttack(server)
     } finally {
       await server.close()
+    }
+  })
+})
+
+describe('rate-limit counters in PostgreSQL', { skip: postgres?.skip ?? 'no PostgreSQL entry' }, () => {
+  after(() => postgres?.cleanup())
+
+  /** `u` for unlogged, `p` for an ordinary (logged) table. */
+  async function persistence(url: string): Promise<string | undefined> {
+    const schema = new URL(url).searchParams.get('schema') as string
+    const admin = new pg.Client({ connectionString: postgresUrl })
+    await admin.connect()
+    try {
+      const { rows } = await admin.query<{ relpersistence: string }>('select relpersistence from pg_class where oid = $1::regclass', [`"${schema}"."rate_limits"`])
+      return rows[0]?.relpersistence
+    } finally {
+      await admin.end()
+    }
+  }
+
+  it('live in an UNLOGGED table (no WAL flush per counted request), and an older logged table becomes unlogged at start', async () => {
+    const fresh = (postgres as NonNullable<typeof postgres>).url()
+    const a = await limitedServer(FAILURES, { db: fresh })
+    try {
+      assert.equal(await persistence(fresh), 'u')
+      assert.deepEqual(await attack([a], unknownClient('pg-unlogged'), 10), { 401: K, 429: 10 - K })
+    } finally {
+      await a.close()
+    }
+
+    const older = (postgres as NonNullable<typeof postgres>).url()
+    const schema = new URL(older).searchParams.get('schema') as string
+    const admin = new pg.Client({ connectionString: postgresUrl })
+    await admin.connect()
+    try {
+      await admin.query(`create schema if not exists "${schema}"`)
+      await admin.query(`create table "${schema}"."rate_limits" (key varchar(255) primary key, points integer not null default 0, expire bigint)`)
+    } finally {
+      await admin.end()
+    }
+    assert.equal(await persistence(older), 'p')
+    const b = await limitedServer(FAILURES, { db: older })
+    try {
+      assert.equal(await persistence(older), 'u')
+    } finally {
+      await b.close()
     }
   })
 })

@@ -4,6 +4,11 @@
  * limiter's upsert is one atomic `INSERT … ON CONFLICT … RETURNING`, so parallel requests on any
  * number of nodes cannot overshoot. A memory limiter insures each one: if the database stops
  * answering, counting goes on per node instead of failing open.
+ *
+ * The table is UNLOGGED: counters that live a minute need no write-ahead log, so an upsert commits
+ * without a WAL flush (it was most of the database's work per token request). A database crash
+ * empties the table, which only forgets recent counts, as a restarted Redis without persistence
+ * would; standbys do not get it, which is what counters want too.
  */
 import pg from 'pg'
 import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible'
@@ -16,7 +21,13 @@ const PURGE_EVERY_MS = 5 * 60_000
 
 // The library's own table shape; created here once rather than by every limiter.
 function createTable(identifier: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${identifier} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`
+  return `CREATE UNLOGGED TABLE IF NOT EXISTS ${identifier} (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`
+}
+
+/** A table made by an earlier version (logged) becomes unlogged; two nodes doing it at once wait for each other. */
+async function ensureUnlogged(pool: pg.Pool, identifier: string): Promise<void> {
+  const { rows } = await pool.query<{ relpersistence: string }>('SELECT relpersistence FROM pg_class WHERE oid = $1::regclass', [identifier])
+  if (rows[0]?.relpersistence === 'p') await pool.query(`ALTER TABLE ${identifier} SET UNLOGGED`)
 }
 
 export async function openPostgresBackend(url: string, log: Logger): Promise<Backend> {
@@ -38,6 +49,12 @@ export async function openPostgresBackend(url: string, log: Logger): Promise<Bac
       await pool.end()
       throw error
     }
+  }
+  try {
+    await ensureUnlogged(pool, identifier)
+  } catch (error) {
+    await pool.end()
+    throw error
   }
   const purge = setInterval(() => {
     pool.query(`DELETE FROM ${identifier} WHERE expire < $1`, [Date.now()]).catch(() => {})
