@@ -122,14 +122,25 @@ export async function startLoadWorker(info: TargetInfo): Promise<WorkerHandle> {
   }
 }
 
-/** CPU microseconds used so far by the PostgreSQL backends connected to `database`. */
-export async function postgresCpu(adminUrl: string, database: string): Promise<number> {
+/** CPU microseconds used so far by each PostgreSQL backend connected to `database`, by pid. */
+export async function postgresCpu(adminUrl: string, database: string): Promise<ReadonlyMap<number, number>> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {
     const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database])
-    return rows.reduce((sum, row) => sum + (cpuOf(row.pid) ?? 0), 0)
+    return new Map(rows.map((row) => [row.pid, cpuOf(row.pid) ?? 0]))
   } finally {
     await client.end()
   }
+}
+
+/**
+ * The backends' CPU between two snapshots: each backend alive at the end counts from its first
+ * snapshot (or from its start, if it connected meanwhile). A backend that disconnected during the
+ * run (a pool closing an idle connection) is left out, so the figure errs low, never negative.
+ */
+export function postgresCpuBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let sum = 0
+  for (const [pid, cpu] of after) sum += Math.max(0, cpu - (before.get(pid) ?? 0))
+  return sum
 }

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Alg } from './common.js'
 import type { LoadJob, LoadResult } from './load-worker.js'
-import { postgresCpu, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
+import { postgresCpu, postgresCpuBetween, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
 import { checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
@@ -107,7 +107,7 @@ async function measure(t: Running, s: Step, seconds = SECONDS): Promise<Measurem
   if (WARMUP > 0) await t.worker.run(WARMUP)
   await pause(200)
   const before = await t.server.usage()
-  const db0 = t.database ? await postgresCpu(PG_ADMIN, t.database) : 0
+  const db0 = t.database ? await postgresCpu(PG_ADMIN, t.database) : null
   let result: LoadResult | undefined
   const run = async () => {
     result = await t.worker.run(seconds)
@@ -118,10 +118,10 @@ async function measure(t: Running, s: Step, seconds = SECONDS): Promise<Measurem
   } else await run()
   if (!result) throw new Error('no result')
   const after = await t.server.usage()
-  const db1 = t.database ? await postgresCpu(PG_ADMIN, t.database) : 0
+  const db1 = t.database ? await postgresCpu(PG_ADMIN, t.database) : null
   const ops = Math.max(result.main.operations, 1)
   const serverCpuMs = (after.user + after.system - before.user - before.system) / 1000 / ops
-  const databaseCpuMs = t.database ? (db1 - db0) / 1000 / ops : null
+  const databaseCpuMs = db0 && db1 ? postgresCpuBetween(db0, db1) / 1000 / ops : null
   const cpuMs = serverCpuMs + (databaseCpuMs ?? 0)
   const memory = t.server.memory()
   const m: Measurement = {
