@@ -5,7 +5,6 @@
  * fails the request, and `latchkey logs` with its filters.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +17,7 @@ import { loadConfig } from '../src/config.js'
 import { startRotationSchedule } from '../src/keys/rotation-schedule.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
+import { runLatchkey } from './support/cli.js'
 import { assertOAuthError, CALLBACK, LoggedInBrowser, revokeRequest, tokenRequest } from './support/oauth.js'
 
 const UA = 'AuditTest/1.0 (latchkey)'
@@ -351,20 +351,10 @@ describe('recording never fails the request', () => {
 
 // The CLI, as a real process on a SQLite file the server also serves from.
 
-const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { LATCHKEY_DB: _ignored, ...env } = process.env
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runLatchkey(args, { cwd: ROOT })
 }
 
 async function json<T = Record<string, any>>(args: string[]): Promise<T> {

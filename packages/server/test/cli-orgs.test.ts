@@ -4,15 +4,14 @@
  * members; invite (the link printed once) and list or revoke invitations; every change audited.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate } from '@latchkey/storage'
+import { runLatchkey } from './support/cli.js'
 
-const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-orgs-'))
 const DB = `sqlite:${join(dir, 'orgs.db')}`
@@ -25,16 +24,7 @@ interface Result {
 }
 
 function cli(args: string[]): Promise<Result> {
-  const { LATCHKEY_DB: _ignored, ...env } = process.env
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, ...db], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runLatchkey([...args, ...db], { cwd: ROOT })
 }
 
 async function json<T = any>(args: string[]): Promise<T> {

@@ -4,7 +4,6 @@
  * database, so the areas run side by side; within an area the steps run in order.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,8 +11,8 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { ensureManagementApi } from '../src/management/system-api.js'
+import { envWithoutDb, runLatchkey } from './support/cli.js'
 
-const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
 const dbUrl = (name: string) => `sqlite:${join(dir, `${name}.db`)}`
@@ -26,16 +25,7 @@ interface Result {
 
 /** Runs `latchkey …` with stdin closed (not a TTY), LATCHKEY_DB unset unless given. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const { LATCHKEY_DB: _ignored, ...base } = process.env
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runLatchkey(args, { cwd: ROOT, env: { ...envWithoutDb(), ...env } })
 }
 
 /** Expects success and parses stdout as JSON. */

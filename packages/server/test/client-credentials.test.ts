@@ -6,19 +6,18 @@
  * as clients that are not part of this repository.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { type ApiRecord, type ApplicationInput, type ApplicationRecord, createClientGrant } from '@latchkey/core'
 import { createVerifier } from '@latchkey/resource-server'
 import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import * as oauth from 'oauth4webapi'
 import * as client from 'openid-client'
 import { addApi, addApp, startTestServer, type TestServer } from './support/harness.js'
+import { runLatchkey } from './support/cli.js'
 import { assertOAuthError, basicAuth, claims, revokeRequest, tokenRequest } from './support/oauth.js'
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -300,22 +299,12 @@ describe('client_credentials under the token endpoint rate limits', () => {
 })
 
 describe('latchkey grants (CLI) and client_credentials on the same database', () => {
-  const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-grants-'))
   const db = ['--db', `sqlite:${join(dir, 'latchkey.db')}`]
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const { LATCHKEY_DB: _ignored, ...env } = process.env
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args, ...db], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d))
-      child.stderr.on('data', (d: Buffer) => (stderr += d))
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+    return runLatchkey([...args, ...db])
   }
   async function json<T = Record<string, any>>(args: string[]): Promise<T> {
     const res = await cli([...args, '--json'])

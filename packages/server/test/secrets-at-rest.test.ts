@@ -7,13 +7,11 @@
  * leaves none of them in any column of any table, on SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { generateSigningKey, sha256, type SigningKeyRecord } from '@latchkey/core'
 import { openAndMigrate } from '@latchkey/storage'
 import Database from 'better-sqlite3'
@@ -26,10 +24,10 @@ import { createLogger } from '../src/logger.js'
 import { startServer } from '../src/server.js'
 import { databases } from './support/databases.js'
 import { addApi, addApp, addUser, freePort, startTestServer, TEST_SECRET } from './support/harness.js'
+import { runLatchkey } from './support/cli.js'
 import { basicAuth, LoggedInBrowser, serverJwks, tokenRequest } from './support/oauth.js'
 import { postgresUrl } from '../../storage/test/support/postgres.js'
 
-const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -75,15 +73,7 @@ interface Result {
 /** Runs `latchkey …` as a process with exactly these LATCHKEY_* variables. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_')))
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runLatchkey(args, { env: { ...base, ...env } })
 }
 
 async function cliJson<T>(args: string[], env: Record<string, string> = {}): Promise<T> {

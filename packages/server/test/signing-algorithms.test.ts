@@ -5,16 +5,15 @@
  * accepts what is advertised, /userinfo takes any of them, and a rotation rotates every algorithm.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { ApplicationRecord, SigningKeyAlg } from '@latchkey/core'
 import { createVerifier } from '@latchkey/resource-server'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { addApi, addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
+import { runLatchkey } from './support/cli.js'
 import { LoggedInBrowser, serverJwks, tokenRequest } from './support/oauth.js'
 
 describe('ES256 and EdDSA as per-API and per-app options', () => {
@@ -129,21 +128,12 @@ describe('ES256 and EdDSA as per-API and per-app options', () => {
 })
 
 describe('latchkey apis --signing-alg, apps --id-token-alg', () => {
-  const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-algs-'))
   const db = ['--db', `sqlite:${join(dir, 'algs.db')}`]
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args, ...db], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d))
-      child.stderr.on('data', (d: Buffer) => (stderr += d))
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
+    return runLatchkey([...args, ...db])
   }
   async function json(args: string[]): Promise<Record<string, any>> {
     const res = await cli([...args, '--json'])
