@@ -17,47 +17,46 @@ const root = mkdtempSync(join(tmpdir(), 'latchkey-group-commit-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 let files = 0
 
-async function fileStore(): Promise<{ store: Store; other: SQLite.Database; count(): number }> {
+interface FileStore {
+  readonly store: Store
+  /** Users as another connection on the same file sees them: only what was committed. */
+  count(): number
+}
+
+/** Runs fn with a store on a fresh file and a second, read-only connection to it; closes both. */
+async function withFileStore(fn: (s: FileStore) => Promise<void>): Promise<void> {
   const path = join(root, `db-${++files}.db`)
   const store = await openAndMigrate(`sqlite:${path}`)
-  // Another connection on the same file: it sees only what was committed.
   const other = new SQLite(path, { readonly: true })
-  const count = () => (other.prepare('select count(*) as n from users').get() as { n: number }).n
-  return { store, other, count }
+  try {
+    await fn({ store, count: () => (other.prepare('select count(*) as n from users').get() as { n: number }).n })
+  } finally {
+    other.close()
+    await store.close()
+  }
 }
 
 describe('SQLite group commit', () => {
-  it('writes made together share one commit: when the first is reported done, all are visible elsewhere', async () => {
-    const { store, other, count } = await fileStore()
-    try {
+  it('writes made together share one commit: when the first is reported done, all are visible elsewhere', () =>
+    withFileStore(async ({ store, count }) => {
       const people = Array.from({ length: 10 }, () => user())
       const inserts = people.map((p) => store.users.insert(p))
       await Promise.race(inserts)
       // Statement by statement, only the first would be committed by now.
       assert.equal(count(), 10)
       await Promise.all(inserts)
-    } finally {
-      other.close()
-      await store.close()
-    }
-  })
+    }))
 
-  it('no write is reported done before another connection can read it', async () => {
-    const { store, other, count } = await fileStore()
-    try {
+  it('no write is reported done before another connection can read it', () =>
+    withFileStore(async ({ store, count }) => {
       for (let i = 1; i <= 20; i++) {
         await store.users.insert(user())
         assert.equal(count(), i)
       }
-    } finally {
-      other.close()
-      await store.close()
-    }
-  })
+    }))
 
-  it('a statement that fails fails alone; the others of its batch commit', async () => {
-    const { store, other, count } = await fileStore()
-    try {
+  it('a statement that fails fails alone; the others of its batch commit', () =>
+    withFileStore(async ({ store, count }) => {
       const first = user()
       await store.users.insert(first)
       const results = await Promise.allSettled([
@@ -68,15 +67,10 @@ describe('SQLite group commit', () => {
       assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
       assert.match(String((results[1] as PromiseRejectedResult).reason), /already exists/)
       assert.equal(count(), 3)
-    } finally {
-      other.close()
-      await store.close()
-    }
-  })
+    }))
 
-  it('a transaction begun while a batch is open commits the batch first, and its rollback leaves the batch alone', async () => {
-    const { store, other, count } = await fileStore()
-    try {
+  it('a transaction begun while a batch is open commits the batch first, and its rollback leaves the batch alone', () =>
+    withFileStore(async ({ store, count }) => {
       const outside = user()
       const inside = user()
       const batched = store.users.insert(outside)
@@ -90,15 +84,10 @@ describe('SQLite group commit', () => {
       assert.notEqual(await store.users.get(outside.id), null)
       assert.equal(await store.users.get(inside.id), null)
       assert.equal(count(), 2)
-    } finally {
-      other.close()
-      await store.close()
-    }
-  })
+    }))
 
-  it('writes from outside a transaction wait for it and never land inside it', async () => {
-    const { store, other } = await fileStore()
-    try {
+  it('writes from outside a transaction wait for it and never land inside it', () =>
+    withFileStore(async ({ store }) => {
       const doomed = user()
       const bystanders = Array.from({ length: 5 }, () => user())
       let release: () => void = () => {}
@@ -118,9 +107,5 @@ describe('SQLite group commit', () => {
       await Promise.all(writes)
       for (const b of bystanders) assert.notEqual(await store.users.get(b.id), null)
       assert.equal(await store.users.get(doomed.id), null)
-    } finally {
-      other.close()
-      await store.close()
-    }
-  })
+    }))
 })
