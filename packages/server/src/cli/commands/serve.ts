@@ -1,4 +1,6 @@
 /** `latchkey serve`: run the server in the foreground, logging to stdout. */
+import { systemClock } from '@latchkey/core'
+import { openAndMigrate } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { loadConfig, type Config } from '../../config.js'
 import { DEMO, demoInstructions, seedDemo } from '../../demo.js'
@@ -26,9 +28,13 @@ export function registerServe(program: Command): void {
       }
       const log = createLogger(config.logLevel)
       let running: RunningServer
+      const store = await openAndMigrate(config.db)
       try {
-        running = await startServer(config, { log })
+        // The demo is registered before the server listens, so the first request already finds it.
+        if (opts.demo) await seedDemo(store, systemClock, config.issuer)
+        running = await startServer(config, { log, store })
       } catch (err) {
+        await store.close().catch(() => {})
         // A missing or wrong key-encryption secret: one clear line, no stack trace.
         if (!(err instanceof KeyEncryptionError)) throw err
         console.error(`latchkey: ${err.message}`)
@@ -36,9 +42,6 @@ export function registerServe(program: Command): void {
       }
       handleSignals(running, log)
       log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@'), ...(running.metricsUrl ? { metrics: running.metricsUrl } : {}) }, 'listening')
-      if (opts.demo) {
-        await seedDemo(running.deps.store, running.deps.clock, config.issuer)
-        if (await running.deps.store.applications.get(DEMO.clientId)) process.stdout.write(demoInstructions(config.issuer))
-      }
+      if (opts.demo && (await running.deps.store.applications.get(DEMO.clientId))) process.stdout.write(demoInstructions(config.issuer))
     })
 }
