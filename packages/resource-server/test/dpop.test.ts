@@ -58,8 +58,9 @@ describe('DPoP allowed (the default)', () => {
   })
 
   it('refuses the bound token as Bearer, in authenticate and in verifyAccessToken (RFC 9449 §7.2)', async () => {
-    for (const attempt of [verifier.authenticate({ authorization: `Bearer ${bound}` }), verifier.verifyAccessToken(bound)]) {
-      const err = await refusal(attempt, 401, 'invalid_token')
+    // Each call made only when awaited: a second rejection waiting unobserved would count as unhandled.
+    for (const attempt of [() => verifier.authenticate({ authorization: `Bearer ${bound}` }), () => verifier.verifyAccessToken(bound)]) {
+      const err = await refusal(attempt(), 401, 'invalid_token')
       assert.match(err.wwwAuthenticate, new RegExp(`^Bearer realm="${AUDIENCE}", error="invalid_token", error_description="[^"]+", DPoP realm="${AUDIENCE}", ${ALGS}$`))
     }
   })

@@ -132,7 +132,8 @@ for (const db of [
       }
       const load = Promise.all(Array.from({ length: WORKERS }, (_, n) => worker(n)))
       const deadline = Date.now() + 60_000
-      while (families.reduce((sum, f) => sum + f.refreshes, 0) < KILL_AFTER_REFRESHES && Date.now() < deadline && firstError === undefined)
+      // Killed once every worker has logged in and enough refreshes ran (refreshes can outpace the logins' argon2id).
+      while ((families.length < WORKERS || families.reduce((sum, f) => sum + f.refreshes, 0) < KILL_AFTER_REFRESHES) && Date.now() < deadline && firstError === undefined)
         await new Promise((r) => setTimeout(r, 10))
       const exited = new Promise((resolve) => child?.once('exit', resolve))
       child.kill('SIGKILL')
