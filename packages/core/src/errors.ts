@@ -26,6 +26,8 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
 
 /**
  * A request value quoted in an `error_description`: only short values of the characters an identifier
@@ -74,6 +76,10 @@ export class InteractionRequired extends define('interaction_required', 400) {}
 export class InvalidToken extends define('invalid_token', 401) {}
 export class UnsupportedTokenType extends define('unsupported_token_type', 400) {}
 export class ServerError extends define('server_error', 500) {}
+/** OIDC Core §6.1, §3.1.2.6: request objects (`request`) are not supported. */
+export class RequestNotSupported extends define('request_not_supported', 400) {}
+/** OIDC Core §6.2, §3.1.2.6: `request_uri` (and so RFC 9126 pushed requests) is not supported. */
+export class RequestUriNotSupported extends define('request_uri_not_supported', 400) {}
 /** RFC 9449 §5, §7.1: the DPoP proof is missing a part, malformed, or does not fit the request. */
 export class InvalidDpopProof extends define('invalid_dpop_proof', 400) {}
 /** RFC 9449 §8, §9: the proof must carry the server's current nonce, sent back in `DPoP-Nonce`. */

@@ -27,6 +27,7 @@ const OAUTH_ERRORS = new Set([
   'access_denied', 'unsupported_response_type', 'server_error', 'temporarily_unavailable', 'invalid_target', 'invalid_token',
   'insufficient_scope', 'unsupported_token_type', 'login_required', 'consent_required', 'interaction_required',
   'invalid_request_uri', 'invalid_dpop_proof', 'use_dpop_nonce', 'too_many_requests', 'mfa_required', 'account_selection_required',
+  'request_not_supported', 'request_uri_not_supported',
 ])
 
 /** Percent-encodes every byte outside the unreserved set; raw byte arrays give invalid UTF-8. */
@@ -41,7 +42,7 @@ const PARAM_NAMES = [
   'response_type', 'client_id', 'redirect_uri', 'scope', 'audience', 'state', 'nonce', 'code_challenge', 'code_challenge_method',
   'prompt', 'max_age', 'response_mode', 'organization', 'invitation', 'login_hint', 'screen_hint', 'id_token_hint', 'resource',
   'grant_type', 'code', 'code_verifier', 'refresh_token', 'client_secret', 'client_assertion', 'client_assertion_type', 'token',
-  'token_type_hint', 'username', 'password', 'csrf', 'action', 'dpop_jkt',
+  'token_type_hint', 'username', 'password', 'csrf', 'action', 'dpop_jkt', 'request', 'request_uri',
 ]
 
 /** Values: plausible ones (so checks deeper than the first are reached) mixed with hostile ones. */

@@ -9,6 +9,8 @@ import {
   InvalidScope,
   type OAuthError,
   quoteValue,
+  RequestNotSupported,
+  RequestUriNotSupported,
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '../errors.js'
@@ -93,6 +95,13 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
     responseMode,
     state: state !== null && state.length <= MAX_PARAM_LENGTH ? state : null,
   })
+
+  // 2b. Request objects (OIDC Core §6.1, §6.2; discovery says request_parameter_supported and
+  // request_uri_parameter_supported are false). Ignoring them would drop whatever the app put only
+  // there (prompt=login, max_age=0, a narrower scope...), so the request is refused before anything
+  // else. A PAR request_uri (RFC 9126) gets the same answer: there is no pushed request endpoint.
+  if (params.has('request')) return fail(new RequestNotSupported('Request objects (the request parameter) are not supported. Send the authorization request parameters in the query or form.'))
+  if (params.has('request_uri')) return fail(new RequestUriNotSupported('request_uri is not supported (neither request objects by reference nor pushed authorization requests). Send the authorization request parameters in the query or form.'))
 
   if (repeated.length > 0) return fail(new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`))
   for (const [name, values] of params) {
