@@ -8,6 +8,7 @@ import { requireNonceSetting } from './dpop/settings.js'
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.js'
 import { rateLimitConfig, type RateLimitConfig } from './rate-limits/config.js'
 import { parseSecrets } from './keys/secret.js'
+import { parseBoolean } from './settings/boolean.js'
 import { metricsConfig, type MetricsConfig } from './operations/metrics-config.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
@@ -43,8 +44,8 @@ export interface Config {
   /** Where /metrics is served (LATCHKEY_METRICS_PORT, _HOST, _TOKEN); see operations/metrics-config.ts. */
   readonly metrics: MetricsConfig
   /**
-   * Whether people may create their own accounts at /u/signup (env LATCHKEY_SIGNUP=on|off, default
-   * off). Invitations let their invitee sign up either way.
+   * Whether people may create their own accounts at /u/signup (env LATCHKEY_SIGNUP, on or off as
+   * settings/boolean.ts reads it; default off). Invitations let their invitee sign up either way.
    */
   readonly signup: boolean
   /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
@@ -78,14 +79,6 @@ export interface ConfigInput {
   dpopRequireNonce?: boolean | undefined
   signup?: boolean | undefined
   demo?: boolean | undefined
-}
-
-function signupSetting(value: string | undefined): boolean {
-  if (value === undefined) return false
-  const v = value.trim().toLowerCase()
-  if (v === 'on' || v === 'true' || v === '1') return true
-  if (v === 'off' || v === 'false' || v === '0') return false
-  throw new Error('LATCHKEY_SIGNUP must be on or off')
 }
 
 function retentionDays(value: string | undefined): number {
@@ -125,7 +118,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     trustProxy: parseTrustProxy(env.LATCHKEY_TRUST_PROXY),
     secrets: parseSecrets(env.LATCHKEY_SECRET, env.LATCHKEY_SECRET_PREVIOUS),
     metrics: metricsConfig(env, port),
-    signup: input.signup ?? signupSetting(env.LATCHKEY_SIGNUP),
+    signup: parseBoolean('LATCHKEY_SIGNUP', input.signup ?? env.LATCHKEY_SIGNUP, false),
     demo: input.demo ?? false,
   }
 }

@@ -4,6 +4,7 @@
  * overrides one limit, `LATCHKEY_REDIS_URL` shares the counters through Redis. Unknown limit names
  * are refused, so a typo cannot silently leave a default in force.
  */
+import { parseBoolean } from '../settings/boolean.js'
 
 export type LimitName = 'token' | 'tokenFailures' | 'refreshToken' | 'authorize' | 'login' | 'loginFailures' | 'management' | 'signup'
 
@@ -53,14 +54,6 @@ function parseLimit(name: string, value: string): Limit {
   return { points, seconds }
 }
 
-function parseSwitch(value: string | undefined): boolean {
-  if (value === undefined) return true
-  const v = value.trim().toLowerCase()
-  if (v === 'on' || v === 'true' || v === '1') return true
-  if (v === 'off' || v === 'false' || v === '0') return false
-  throw new Error('LATCHKEY_RATE_LIMITS must be on or off')
-}
-
 function parseRedisUrl(value: string | undefined): string | null {
   if (value === undefined) return null
   let url: URL
@@ -86,5 +79,5 @@ export function rateLimitConfig(env: Readonly<Record<string, string | undefined>
       return [key, value === undefined ? fallback : parseLimit(name, value)]
     }),
   ) as Record<LimitName, Limit>
-  return { enabled: parseSwitch(set('LATCHKEY_RATE_LIMITS')), limits, redisUrl: parseRedisUrl(set('LATCHKEY_REDIS_URL')) }
+  return { enabled: parseBoolean('LATCHKEY_RATE_LIMITS', set('LATCHKEY_RATE_LIMITS'), true), limits, redisUrl: parseRedisUrl(set('LATCHKEY_REDIS_URL')) }
 }
