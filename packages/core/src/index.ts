@@ -38,6 +38,7 @@ export { parseAuthorizeRequest } from './authorize/parse-request.js'
 export type { AuthorizeParseResult, AuthorizeLookups } from './authorize/parse-request.js'
 export { grantableScopes, allowsOfflineAccess } from './authorize/grantable-scopes.js'
 export { consentSkippable, nextStep, needsLogin, needsConsent } from './authorize/next-step.js'
+export { INTERACTION_STEPS, isInteractionStep, mayChooseOrganization, NOT_AT_THIS_STEP } from './authorize/interaction-step.js'
 export type { NextStep, NextStepInput } from './authorize/next-step.js'
 export { issueCode, CODE_LIFETIME_MS } from './authorize/issue-code.js'
 

@@ -171,11 +171,19 @@ export interface AuthorizationRequest {
   readonly dpopJkt?: string
 }
 
+/**
+ * Where a login transaction stands: the page the user was last sent to, and so the only page whose
+ * form it accepts (see authorize/interaction-step.ts).
+ */
+export type InteractionStep = 'organization' | 'login' | 'consent'
+
 export interface InteractionRecord {
   /** Random id, carried in the page URL. */
   readonly id: string
   /** SHA-256 of the per-interaction anti-CSRF token, bound to the interaction cookie. */
   readonly csrfHash: string
+  /** The step the transaction is at: its pages answer only there. */
+  readonly step: InteractionStep
   readonly request: AuthorizationRequest
   /** Set once the user has authenticated within this interaction. */
   readonly userId: string | null

@@ -12,6 +12,7 @@ import { appCors, originRegistry, publicCors } from './http/cors.js'
 import { oauthErrorResponse, toOAuthError } from './http/oauth-error.js'
 import { pageResponse, securityHeaders } from './http/page-headers.js'
 import { requestLog } from './http/request-log.js'
+import { InteractionProblem } from './interaction/load.js'
 import { mountManagementApi } from './management/router.js'
 import { requestMetrics } from './operations/request-metrics.js'
 import { operationsRoutes } from './operations/routes.js'
@@ -108,7 +109,8 @@ export function createApp(deps: Deps): Hono {
       return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), status)
     }
     const error = toOAuthError(err, deps.log, c.req.path)
-    return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), error.status)
+    const continueAt = error instanceof InteractionProblem ? error.continueAt : null
+    return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description, continueAt), error.status)
   })
 
   return app

@@ -83,7 +83,7 @@ for (const db of databases) {
       const second: Store = db.name === 'SQLite' ? first : await openAndMigrate(url)
       try {
         await first.interactions.insert({
-          id: 'expired', csrfHash: 'x', createdAt: NOW - 2 * HOUR, expiresAt: NOW - HOUR, userId: null, sessionSid: null, authTime: null,
+          id: 'expired', csrfHash: 'x', step: 'login', createdAt: NOW - 2 * HOUR, expiresAt: NOW - HOUR, userId: null, sessionSid: null, authTime: null,
           request: { clientId: 'c', redirectUri: 'https://a.example/cb', redirectUriProvided: true, responseMode: 'query', scope: ['openid'], audience: null, state: null, nonce: null, codeChallenge: null, codeChallengeMethod: null, prompt: [], maxAge: null, loginHint: null, screenHint: null, organization: null, invitation: null },
         })
         let release = () => {}

@@ -11,10 +11,12 @@ import type {
   ApplicationRecord,
   AuditEventRecord,
   AuthorizationCodeRecord,
+  AuthorizationRequest,
   ClientGrantRecord,
   ClientJwks,
   ConsentRecord,
   InteractionRecord,
+  InteractionStep,
   InvitationRecord,
   OrganizationMemberRecord,
   OrganizationRecord,
@@ -125,14 +127,30 @@ export interface SsoSessionRepo {
   deleteExpired(now: number, batchSize: number): Promise<number>
 }
 
+/** What answering a step may change in the interaction (see @latchkey/core authorize/interaction-step.ts). */
+export interface InteractionChanges {
+  /** The request with the organization chosen at the organization prompt. */
+  readonly request?: AuthorizationRequest
+  /** The authentication that happened within the interaction. */
+  readonly authenticated?: { readonly userId: string; readonly sessionSid: string; readonly authTime: number }
+}
+
+/**
+ * A login transaction in progress. It is at one step at a time, and every change is a compare-and-set
+ * on that step, so a step is answered once and only while the transaction is at it.
+ */
 export interface InteractionRepo {
   insert(record: InteractionRecord): Promise<void>
   /** Only while unexpired. */
   get(id: string, now: number): Promise<InteractionRecord | null>
-  /** Records the authentication that happened within the interaction. */
-  setAuthenticated(id: string, userId: string, sessionSid: string, authTime: number): Promise<void>
-  /** Atomically deletes and returns it: an interaction completes once. */
-  take(id: string, now: number): Promise<InteractionRecord | null>
+  /**
+   * Moves the unexpired interaction from step `from` to step `to` with `changes`, in one statement.
+   * False when it is not at `from` (another request moved or completed it, or it expired): of any
+   * number of concurrent callers, exactly one succeeds.
+   */
+  advance(id: string, from: InteractionStep, to: InteractionStep, changes: InteractionChanges, now: number): Promise<boolean>
+  /** Atomically deletes and returns it while it is at `step`: an interaction completes once. */
+  take(id: string, step: InteractionStep, now: number): Promise<InteractionRecord | null>
   /** Removes at most `batchSize` interactions that expired before `now`, in one statement. Returns how many. */
   deleteExpired(now: number, batchSize: number): Promise<number>
 }

@@ -16,6 +16,7 @@ export type {
   ConsentFilter,
   ConsentRepo,
   ExclusiveResult,
+  InteractionChanges,
   InteractionRepo,
   InvitationRepo,
   MigrationStatus,

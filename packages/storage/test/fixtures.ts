@@ -134,6 +134,7 @@ export function interaction(overrides: Partial<InteractionRecord> = {}): Interac
   return {
     id: uniqueId('interaction'),
     csrfHash: uniqueId('csrf-hash'),
+    step: 'login',
     request: authorizationRequest(),
     userId: null,
     sessionSid: null,

@@ -8,8 +8,9 @@
  * is refused with Auth0's access_denied. Accepting an invitation always takes a login or sign-up in
  * the interaction itself, which makes the invitee a member first.
  */
-import { ConsentRequired, InteractionRequired, LoginRequired } from '../errors.js'
-import { notAMember, ORGANIZATION_REQUIRED } from './organization.js'
+import { ConsentRequired, InteractionRequired, InvalidRequest, LoginRequired } from '../errors.js'
+import { mayChooseOrganization } from './interaction-step.js'
+import { notAMember, ORGANIZATION_REQUIRED, ORGANIZATIONS_NOT_USED } from './organization.js'
 import type { ApiRecord, ApplicationRecord, AuthorizationRequest, ConsentRecord, SsoSessionRecord, UserRecord } from '../records.js'
 
 export type NextStep = 'organization' | 'login' | 'consent' | 'issue'
@@ -59,7 +60,11 @@ export function needsConsent(input: NextStepInput): boolean {
 
 export function nextStep(input: NextStepInput): NextStep {
   const { request, app } = input
+  // The app's settings as they are now, not as they were at /authorize: an app that stopped using
+  // organizations gets none, and one that requires an organization gets one.
+  if (request.organization !== null && app.organizationUsage === 'deny') throw new InvalidRequest(ORGANIZATIONS_NOT_USED)
   if (request.organization === null && app.organizationUsage === 'require') {
+    if (!mayChooseOrganization(request, app)) throw new InvalidRequest(ORGANIZATION_REQUIRED)
     if (request.prompt.includes('none')) throw new InteractionRequired(ORGANIZATION_REQUIRED)
     return 'organization'
   }

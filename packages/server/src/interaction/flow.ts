@@ -15,6 +15,7 @@ import {
   type InteractionRecord,
   type NextStep,
 } from '@latchkey/core'
+import type { InteractionChanges } from '@latchkey/storage'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
 import { deliverCode, deliverError, type ResponseTarget } from '../http/authorization-response.js'
@@ -23,17 +24,22 @@ import { errorPage } from '../views/message.js'
 import { pageResponse } from '../http/page-headers.js'
 import { bindingHash } from './csrf.js'
 import { codeIssuedEvent } from './code-audit.js'
-import { loginScreen } from './screens.js'
+import { stepPage } from './screens.js'
 
 export interface Proceed {
   readonly request: AuthorizationRequest
   readonly app: ApplicationRecord
   readonly api: ApiRecord | null
   readonly session: ActiveSession | null
+  /** The transaction, as loaded at the step whose page is answering (null from /authorize). */
   readonly interaction: InteractionRecord | null
+  /** What answering the step changed: the authentication within it, the organization chosen. */
+  readonly changes?: InteractionChanges
   readonly consentedNow?: boolean
   readonly afterPost: boolean
 }
+
+const ALREADY_COMPLETED = 'This login has already been completed or has moved on. Go back to the application and start again.'
 
 export function targetOf(request: AuthorizationRequest, app: ApplicationRecord): ResponseTarget {
   return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state, app }
@@ -49,8 +55,10 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
   const target = targetOf(request, app)
   // No remembered consent to read when the app skips consent for this API.
   const consent = session && !consentSkippable(app, api) ? await deps.store.consents.find(session.user.id, app.clientId, request.audience ?? '') : null
-  const authenticatedNow =
-    interaction?.userId != null && session !== null && session.user.id === interaction.userId && session.record.sid === interaction.sessionSid
+  const authenticated =
+    p.changes?.authenticated ??
+    (interaction?.userId != null ? { userId: interaction.userId, sessionSid: interaction.sessionSid, authTime: interaction.authTime } : null)
+  const authenticatedNow = authenticated !== null && session !== null && session.user.id === authenticated.userId && session.record.sid === authenticated.sessionSid
 
   const isMember = request.organization !== null && session !== null && (await deps.store.organizations.isMember(request.organization, session.user.id))
 
@@ -59,7 +67,7 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, isMember, now })
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err
-    if (interaction) await deps.store.interactions.take(interaction.id, now)
+    if (interaction) await deps.store.interactions.take(interaction.id, interaction.step, now)
     if (err.error === 'access_denied' && request.organization !== null && session) {
       deps.log.info({ client_id: app.clientId, user_id: session.user.id, org_id: request.organization }, 'login refused: not a member of the organization')
       await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: session.user.id, details: { user_name: session.user.email, org_id: request.organization, reason: 'user is not part of the organization' } })
@@ -67,23 +75,30 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     return deliverError(c, deps, target, err, p.afterPost)
   }
 
-  if (step === 'issue' && session) {
-    if (interaction && !(await deps.store.interactions.take(interaction.id, now))) {
-      return showError(c, new OAuthError('invalid_request', 'This login has already been completed. Go back to the application and start again.'))
-    }
+  if (step === 'issue') {
+    // nextStep issues only to a session (no session always needs a login).
+    if (!session) throw new Error('nextStep answered issue without a session')
+    // The transaction ends here, once: only the request that still finds it at its step issues a code.
+    if (interaction && !(await deps.store.interactions.take(interaction.id, interaction.step, now))) return showError(c, new OAuthError('invalid_request', ALREADY_COMPLETED))
     const { code, record } = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now })
     await deps.store.authorizationCodes.insert(record)
     await deps.audit.record(c, codeIssuedEvent(record, request))
     return deliverCode(c, deps, target, code, p.afterPost)
   }
 
-  let id = interaction?.id
-  if (!id) {
+  let id: string
+  if (interaction) {
+    // Onwards from the step that answered to the next one, as one compare-and-set: a step answered
+    // twice (or in parallel) moves the transaction once.
+    id = interaction.id
+    if (!(await deps.store.interactions.advance(id, interaction.step, step, p.changes ?? {}, now))) return showError(c, new OAuthError('invalid_request', ALREADY_COMPLETED))
+  } else {
     const binding = browserBinding(c, deps, true) as string
     id = randomToken(24)
     await deps.store.interactions.insert({
       id,
       csrfHash: bindingHash(binding),
+      step,
       request,
       userId: null,
       sessionSid: null,
@@ -92,6 +107,5 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
       expiresAt: now + deps.config.interactionSeconds * 1000,
     })
   }
-  const page = step === 'consent' ? '/u/consent' : step === 'organization' ? '/u/organization' : await loginScreen(deps, request)
-  return c.redirect(`${page}?state=${encodeURIComponent(id)}`, p.afterPost ? 303 : 302)
+  return c.redirect(`${await stepPage(deps, step, request)}?state=${encodeURIComponent(id)}`, p.afterPost ? 303 : 302)
 }

@@ -1,12 +1,14 @@
 /**
- * Loading the interaction a login or consent page belongs to, and checking this browser owns it.
+ * Loading the interaction a page belongs to: this browser must own it, a form must carry its token,
+ * and the transaction must be at the page's own step (@latchkey/core authorize/interaction-step.ts).
  * Every failure is a page: these URLs are not trusted enough to redirect from.
  */
-import { OAuthError, type ApiRecord, type ApplicationRecord, type InteractionRecord } from '@latchkey/core'
+import { isInteractionStep as isStep, NOT_AT_THIS_STEP, OAuthError, type ApiRecord, type ApplicationRecord, type InteractionRecord, type InteractionStep } from '@latchkey/core'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
 import { browserBinding } from '../http/session.js'
 import { formToken, ownsInteraction } from './csrf.js'
+import { stepPage } from './screens.js'
 
 export interface LoadedInteraction {
   readonly interaction: InteractionRecord
@@ -17,14 +19,21 @@ export interface LoadedInteraction {
 }
 
 export class InteractionProblem extends OAuthError {
-  constructor(description: string) {
+  /** Where this browser's login can carry on, when it can. */
+  readonly continueAt: string | null
+  constructor(description: string, continueAt: string | null = null) {
     super('invalid_request', description, 400)
+    this.continueAt = continueAt
   }
 }
 
 const EXPIRED = 'This login page has expired or is not valid. Go back to the application and try again.'
 
-export async function loadInteraction(c: Context, deps: Deps, formTokenValue?: string | null): Promise<LoadedInteraction> {
+/**
+ * The interaction named by `?state=`, owned by this browser and at `step`. `formTokenValue` is the
+ * form's token for a POST (undefined for a GET).
+ */
+export async function loadInteraction(c: Context, deps: Deps, step: InteractionStep, formTokenValue?: string | null): Promise<LoadedInteraction> {
   const id = new URL(c.req.url).searchParams.get('state')
   if (!id || id.length > 64) throw new InteractionProblem(EXPIRED)
   const interaction = await deps.store.interactions.get(id, deps.clock.now())
@@ -36,6 +45,11 @@ export async function loadInteraction(c: Context, deps: Deps, formTokenValue?: s
         ? 'This login was started in another browser, or cookies are disabled. Go back to the application and try again.'
         : 'The form has expired or was not submitted from this page. Go back to the application and try again.',
     )
+  // Only the owner learns where its login stands, and may carry on from there.
+  if (interaction.step !== step) {
+    const continueAt = isStep(interaction.step) ? `${await stepPage(deps, interaction.step, interaction.request)}?state=${encodeURIComponent(id)}` : null
+    throw new InteractionProblem(NOT_AT_THIS_STEP, continueAt)
+  }
   const app = await deps.store.applications.get(interaction.request.clientId)
   if (!app) throw new InteractionProblem('The application no longer exists.')
   const audience = interaction.request.audience

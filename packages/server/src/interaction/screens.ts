@@ -1,9 +1,12 @@
 /**
- * Which page a login starts on: the sign-up form for an invitation whose invitee has no account yet,
- * or when the app asked for it (`screen_hint=signup`) and sign-up is on; the login form otherwise.
+ * Which page each step of a login shows. The login step starts on the sign-up form for an invitation
+ * whose invitee has no account yet, or when the app asked for it (`screen_hint=signup`) and sign-up is
+ * on; on the login form otherwise. Both forms belong to the login step.
  */
-import type { AuthorizationRequest } from '@latchkey/core'
+import type { AuthorizationRequest, InteractionStep } from '@latchkey/core'
 import type { Deps } from '../deps.js'
+
+const STEP_PAGES: Record<InteractionStep, string> = { organization: '/u/organization', login: '/u/login', consent: '/u/consent' }
 
 export async function loginScreen(deps: Deps, request: AuthorizationRequest): Promise<'/u/login' | '/u/signup'> {
   if (request.invitation !== null) {
@@ -12,4 +15,9 @@ export async function loginScreen(deps: Deps, request: AuthorizationRequest): Pr
     return '/u/login'
   }
   return request.screenHint === 'signup' && deps.config.signup ? '/u/signup' : '/u/login'
+}
+
+/** The page the transaction shows at `step` (without its `?state=`). */
+export async function stepPage(deps: Deps, step: InteractionStep, request: AuthorizationRequest): Promise<string> {
+  return step === 'login' ? loginScreen(deps, request) : STEP_PAGES[step]
 }

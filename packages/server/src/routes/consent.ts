@@ -31,7 +31,7 @@ const SESSION_ENDED = 'Your session has ended. Go back to the application and lo
 
 export function consentRoutes(app: Hono, deps: Deps): void {
   app.get('/u/consent', async (c) => {
-    const { interaction, app: client, api, csrf } = await loadInteraction(c, deps)
+    const { interaction, app: client, api, csrf } = await loadInteraction(c, deps, 'consent')
     const session = await readSession(c, deps)
     if (!session || session.user.blocked || (interaction.userId !== null && session.user.id !== interaction.userId))
       return showError(c, new OAuthError('invalid_request', SESSION_ENDED))
@@ -50,7 +50,7 @@ export function consentRoutes(app: Hono, deps: Deps): void {
 
   app.post('/u/consent', async (c) => {
     const form = await readBody(c, { json: false })
-    const { interaction, app: client, api } = await loadInteraction(c, deps, single(form, 'csrf') ?? null)
+    const { interaction, app: client, api } = await loadInteraction(c, deps, 'consent', single(form, 'csrf') ?? null)
     const session = await readSession(c, deps)
     if (!session || session.user.blocked || (interaction.userId !== null && session.user.id !== interaction.userId))
       return showError(c, new OAuthError('invalid_request', SESSION_ENDED))
@@ -58,7 +58,7 @@ export function consentRoutes(app: Hono, deps: Deps): void {
     const now = deps.clock.now()
     const action = single(form, 'action')
     if (action === 'deny') {
-      if (!(await deps.store.interactions.take(interaction.id, now)))
+      if (!(await deps.store.interactions.take(interaction.id, 'consent', now)))
         return showError(c, new OAuthError('invalid_request', 'This login has already been completed.'))
       deps.log.info({ client_id: client.clientId, user_id: session.user.id }, 'consent denied')
       return deliverError(c, deps, targetOf(request, client), new AccessDenied('User did not authorize the request'), true)

@@ -26,7 +26,7 @@ export const WRONG_CREDENTIALS = 'Wrong email or password.'
 
 export function loginRoutes(app: Hono, deps: Deps): void {
   app.get('/u/login', async (c) => {
-    const { interaction, app: client, csrf } = await loadInteraction(c, deps)
+    const { interaction, app: client, csrf } = await loadInteraction(c, deps, 'login')
     const { label, invitation } = await organizationContext(deps, interaction.request)
     return pageResponse(
       c,
@@ -44,7 +44,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
 
   app.post('/u/login', limitPerIp(deps, 'login'), async (c) => {
     const form = await readBody(c, { json: false })
-    const loaded = await loadInteraction(c, deps, single(form, 'csrf') ?? null)
+    const loaded = await loadInteraction(c, deps, 'login', single(form, 'csrf') ?? null)
     const { interaction, app: client, api, csrf } = loaded
     const { label, invitation } = await organizationContext(deps, interaction.request)
     const username = (single(form, 'username') ?? '').trim().toLowerCase()
@@ -93,14 +93,13 @@ export function loginRoutes(app: Hono, deps: Deps): void {
         accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitation.id, user.id, deps.clock.now()))
       } catch (err) {
         if (!(err instanceof InvitationGone)) throw err
-        await deps.store.interactions.take(interaction.id, deps.clock.now())
+        await deps.store.interactions.take(interaction.id, 'login', deps.clock.now())
         return showError(c, err)
       }
     }
     const record = await startSession(c, deps, user)
     const now = deps.clock.now()
     await deps.store.users.update(user.id, { lastLoginAt: now })
-    await deps.store.interactions.setAuthenticated(interaction.id, user.id, record.sid, record.authTime)
     deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login succeeded')
     await deps.audit.record(c, { type: 's', clientId: client.clientId, userId: user.id, details: { user_name: user.email, org_id: interaction.request.organization ?? undefined } })
     if (accepted) await recordAcceptance(c, deps, accepted, user)
@@ -109,7 +108,8 @@ export function loginRoutes(app: Hono, deps: Deps): void {
       app: client,
       api,
       session: { record, user },
-      interaction: { ...interaction, userId: user.id, sessionSid: record.sid, authTime: record.authTime },
+      interaction,
+      changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime } },
       afterPost: true,
     })
   })

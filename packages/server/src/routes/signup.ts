@@ -28,7 +28,7 @@ export const SIGNUP_REFUSED = 'We could not create an account with this email ad
 
 export function signupRoutes(app: Hono, deps: Deps): void {
   app.get('/u/signup', async (c) => {
-    const { interaction, app: client, csrf } = await loadInteraction(c, deps)
+    const { interaction, app: client, csrf } = await loadInteraction(c, deps, 'login')
     const { label, invitation } = await organizationContext(deps, interaction.request)
     if (!invitation && !deps.config.signup) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
     return pageResponse(
@@ -46,7 +46,7 @@ export function signupRoutes(app: Hono, deps: Deps): void {
 
   app.post('/u/signup', limitPerIp(deps, 'signup'), async (c) => {
     const form = await readBody(c, { json: false })
-    const { interaction, app: client, api, csrf } = await loadInteraction(c, deps, single(form, 'csrf') ?? null)
+    const { interaction, app: client, api, csrf } = await loadInteraction(c, deps, 'login', single(form, 'csrf') ?? null)
     const { label, invitation } = await organizationContext(deps, interaction.request)
     if (!invitation && !deps.config.signup) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
 
@@ -80,14 +80,13 @@ export function signupRoutes(app: Hono, deps: Deps): void {
     } catch (err) {
       if (err instanceof ConflictError) return refuse(SIGNUP_REFUSED, 400, 'user exists')
       if (!(err instanceof InvitationGone)) throw err
-      await deps.store.interactions.take(interaction.id, deps.clock.now())
+      await deps.store.interactions.take(interaction.id, 'login', deps.clock.now())
       return showError(c, err)
     }
 
     const record = await startSession(c, deps, user)
     const now = deps.clock.now()
     await deps.store.users.update(user.id, { lastLoginAt: now })
-    await deps.store.interactions.setAuthenticated(interaction.id, user.id, record.sid, record.authTime)
     deps.log.info({ client_id: client.clientId, user_id: user.id }, 'signup succeeded')
     await deps.audit.record(c, { type: 'ss', clientId: client.clientId, userId: user.id, details: { user_name: user.email, org_id: interaction.request.organization ?? undefined } })
     if (accepted) await recordAcceptance(c, deps, accepted, user)
@@ -96,7 +95,8 @@ export function signupRoutes(app: Hono, deps: Deps): void {
       app: client,
       api,
       session: { record, user: { ...user, lastLoginAt: now } },
-      interaction: { ...interaction, userId: user.id, sessionSid: record.sid, authTime: record.authTime },
+      interaction,
+      changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime } },
       afterPost: true,
     })
   })

@@ -2,11 +2,13 @@
 import { html } from 'hono/html'
 import { layout, type Html } from './layout.js'
 
-export function errorPage(error: string, description: string): Html {
+/** `continueAt`: a page of Latchkey's own where the user's login carries on (never an app's URL). */
+export function errorPage(error: string, description: string, continueAt: string | null = null): Html {
   return layout(
     'Error',
     html`<h1>Something went wrong</h1>
       <p class="error" role="alert"><code>${error}</code>: ${description}</p>
+      ${continueAt?.startsWith('/u/') ? html`<p><a href="${continueAt}">Continue your login</a></p>` : ''}
       <p>Go back to the application and try again. If the problem persists, contact its administrator.</p>`,
   )
 }

@@ -95,6 +95,8 @@ export interface InteractionsTable {
   csrf_hash: string
   /** `request.clientId`, kept as a column so deleting an application can find its interactions. */
   client_id: string
+  /** Where the login stands (`InteractionStep`): the only page that answers. */
+  step: string
   request: JsonText
   user_id: string | null
   session_sid: string | null

@@ -13,6 +13,7 @@ import { managementApi } from './0008-management-api.js'
 import { organizations } from './0006-organizations.js'
 import { housekeepingIndexes } from './0007-housekeeping-indexes.js'
 import { signingAlgorithms } from './0009-signing-algorithms.js'
+import { interactionSteps } from './0010-interaction-steps.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0006-organizations': organizations,
   '0007-housekeeping-indexes': housekeepingIndexes,
   '0009-signing-algorithms': signingAlgorithms,
+  '0010-interaction-steps': interactionSteps,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
-import type { AuthorizationRequest, InteractionRecord } from '@latchkey/core'
-import type { Kysely, Selectable } from 'kysely'
-import type { InteractionRepo } from '../contract.js'
+import { type AuthorizationRequest, type InteractionRecord, type InteractionStep, isInteractionStep } from '@latchkey/core'
+import type { Kysely, Selectable, Updateable } from 'kysely'
+import type { InteractionChanges, InteractionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import type { Database, InteractionsTable } from '../kysely/schema.js'
@@ -12,6 +12,7 @@ function toRow(r: InteractionRecord): Row {
     id: r.id,
     csrf_hash: r.csrfHash,
     client_id: r.request.clientId,
+    step: r.step,
     request: toJson(r.request),
     user_id: r.userId,
     session_sid: r.sessionSid,
@@ -22,9 +23,13 @@ function toRow(r: InteractionRecord): Row {
 }
 
 function toRecord(row: Row): InteractionRecord {
+  // A step this version does not know (a newer node's) answers no page of this one: it reads as the
+  // step no page is at, so every page refuses it rather than guessing.
+  const step: InteractionStep = isInteractionStep(row.step) ? row.step : ('unknown' as InteractionStep)
   return {
     id: row.id,
     csrfHash: row.csrf_hash,
+    step,
     request: fromJson<AuthorizationRequest>(row.request),
     userId: row.user_id,
     sessionSid: row.session_sid,
@@ -32,6 +37,17 @@ function toRecord(row: Row): InteractionRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   }
+}
+
+function changedColumns(to: InteractionStep, changes: InteractionChanges): Updateable<InteractionsTable> {
+  const set: Updateable<InteractionsTable> = { step: to }
+  if (changes.request) set.request = toJson(changes.request)
+  if (changes.authenticated) {
+    set.user_id = changes.authenticated.userId
+    set.session_sid = changes.authenticated.sessionSid
+    set.auth_time = changes.authenticated.authTime
+  }
+  return set
 }
 
 export class KyselyInteractionRepo implements InteractionRepo {
@@ -51,19 +67,24 @@ export class KyselyInteractionRepo implements InteractionRepo {
     return row ? toRecord(row) : null
   }
 
-  async setAuthenticated(id: string, userId: string, sessionSid: string, authTime: number): Promise<void> {
-    await this.db
+  /** One compare-and-set `UPDATE`: exactly one caller moves the interaction from `from`. */
+  async advance(id: string, from: InteractionStep, to: InteractionStep, changes: InteractionChanges, now: number): Promise<boolean> {
+    const result = await this.db
       .updateTable('interactions')
-      .set({ user_id: userId, session_sid: sessionSid, auth_time: authTime })
+      .set(changedColumns(to, changes))
       .where('id', '=', id)
-      .execute()
+      .where('step', '=', from)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return Number(result.numUpdatedRows) === 1
   }
 
-  /** One `DELETE ... RETURNING`: exactly one caller gets the unexpired interaction. */
-  async take(id: string, now: number): Promise<InteractionRecord | null> {
+  /** One `DELETE ... RETURNING`: exactly one caller gets the unexpired interaction at `step`. */
+  async take(id: string, step: InteractionStep, now: number): Promise<InteractionRecord | null> {
     const row = await this.db
       .deleteFrom('interactions')
       .where('id', '=', id)
+      .where('step', '=', step)
       .where('expires_at', '>', now)
       .returningAll()
       .executeTakeFirst()

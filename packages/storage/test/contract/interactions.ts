@@ -23,34 +23,72 @@ export function interactionGuarantees(store: CurrentStore): void {
     const record = interaction({ expiresAt: T0 + MINUTE })
     await store().interactions.insert(record)
     assert.equal(await store().interactions.get(record.id, T0 + MINUTE), null)
-    assert.equal(await store().interactions.take(record.id, T0 + MINUTE), null)
+    assert.equal(await store().interactions.take(record.id, 'login', T0 + MINUTE), null)
     assert.equal(await store().interactions.get('no-such-interaction', T0), null)
   })
 
-  it('interactions.setAuthenticated records the user, the session and the auth time', async () => {
+  it('interactions.advance moves the step and records the authentication', async () => {
     const record = interaction()
     await store().interactions.insert(record)
-    await store().interactions.setAuthenticated(record.id, 'auth0|user-a', 'sid-a', T0 + 5)
-    assert.deepEqual(await store().interactions.get(record.id, T0), {
-      ...record,
-      userId: 'auth0|user-a',
-      sessionSid: 'sid-a',
-      authTime: T0 + 5,
-    })
+    const authenticated = { userId: 'auth0|user-a', sessionSid: 'sid-a', authTime: T0 + 5 }
+    assert.equal(await store().interactions.advance(record.id, 'login', 'consent', { authenticated }, T0), true)
+    assert.deepEqual(await store().interactions.get(record.id, T0), { ...record, step: 'consent', userId: 'auth0|user-a', sessionSid: 'sid-a', authTime: T0 + 5 })
+  })
+
+  it('interactions.advance replaces the request (the organization chosen at the prompt)', async () => {
+    const record = interaction({ step: 'organization' })
+    await store().interactions.insert(record)
+    const request = { ...record.request, organization: 'org_chosen' }
+    assert.equal(await store().interactions.advance(record.id, 'organization', 'login', { request }, T0), true)
+    assert.deepEqual(await store().interactions.get(record.id, T0), { ...record, step: 'login', request })
+  })
+
+  it('interactions.advance refuses an interaction that is not at the step: nothing changes', async () => {
+    const record = interaction({ step: 'login' })
+    await store().interactions.insert(record)
+    const request = { ...record.request, organization: 'org_other' }
+    assert.equal(await store().interactions.advance(record.id, 'organization', 'login', { request }, T0), false)
+    assert.equal(await store().interactions.advance(record.id, 'consent', 'consent', { authenticated: { userId: 'u', sessionSid: 's', authTime: T0 } }, T0), false)
+    assert.deepEqual(await store().interactions.get(record.id, T0), record)
+  })
+
+  it('interactions.advance refuses an expired or unknown interaction', async () => {
+    const record = interaction({ expiresAt: T0 + MINUTE })
+    await store().interactions.insert(record)
+    assert.equal(await store().interactions.advance(record.id, 'login', 'consent', {}, T0 + MINUTE), false)
+    assert.equal(await store().interactions.advance('no-such-interaction', 'login', 'consent', {}, T0), false)
+  })
+
+  it('interactions.advance lets exactly one of 10 concurrent callers move the step', async () => {
+    const record = interaction({ step: 'organization' })
+    await store().interactions.insert(record)
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store().interactions.advance(record.id, 'organization', 'login', { request: { ...record.request, organization: `org_${i}` } }, T0)),
+    )
+    assert.equal(results.filter(Boolean).length, 1)
+    const winner = results.indexOf(true)
+    assert.equal((await store().interactions.get(record.id, T0))?.request.organization, `org_${winner}`)
   })
 
   it('interactions.take returns the interaction once', async () => {
     const record = interaction()
     await store().interactions.insert(record)
-    assert.deepEqual(await store().interactions.take(record.id, T0), record)
-    assert.equal(await store().interactions.take(record.id, T0), null)
+    assert.deepEqual(await store().interactions.take(record.id, 'login', T0), record)
+    assert.equal(await store().interactions.take(record.id, 'login', T0), null)
     assert.equal(await store().interactions.get(record.id, T0), null)
+  })
+
+  it('interactions.take refuses an interaction at another step, and leaves it', async () => {
+    const record = interaction({ step: 'consent' })
+    await store().interactions.insert(record)
+    assert.equal(await store().interactions.take(record.id, 'login', T0), null)
+    assert.deepEqual(await store().interactions.get(record.id, T0), record)
   })
 
   it('interactions.take returns the interaction to exactly one of 10 concurrent callers', async () => {
     const record = interaction()
     await store().interactions.insert(record)
-    const results = await Promise.all(Array.from({ length: 10 }, () => store().interactions.take(record.id, T0)))
+    const results = await Promise.all(Array.from({ length: 10 }, () => store().interactions.take(record.id, 'login', T0)))
     assert.equal(results.filter((r) => r !== null).length, 1)
   })
 
