@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ApiRecord, ApplicationRecord, UserRecord } from '@latchkey/core'
 import { decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT, type JWK } from 'jose'
-import { authorizeUrl, Browser, pkce } from './support/browser.js'
+import { authorizeUrl, Browser, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApi, addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
 import {
   assertOAuthError,
@@ -272,11 +272,16 @@ describe('session endpoints', () => {
       assert.equal(await hasSession(own.browser), false)
     })
 
-    it('accepts client_id instead of id_token_hint', async () => {
+    it('accepts client_id instead of id_token_hint, after asking the user (RP-Initiated Logout §2; see logout-confirmation.test.ts)', async () => {
       const { own } = await loggedIn()
       const res = await oidcLogout(own.browser, { client_id: spa.clientId, post_logout_redirect_uri: LOGOUT_URL })
-      assert.equal(res.status, 302)
-      assert.equal(res.headers.get('location'), LOGOUT_URL)
+      assert.equal(res.status, 200)
+      assert.equal(res.headers.get('location'), null)
+      assert.equal(await hasSession(own.browser), true, 'nothing ends before the user answers')
+      const html = await res.text()
+      const confirmed = await own.browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), client_id: spa.clientId, post_logout_redirect_uri: LOGOUT_URL, action: 'logout' })
+      assert.equal(confirmed.status, 303)
+      assert.equal(confirmed.headers.get('location'), LOGOUT_URL)
       assert.equal(await hasSession(own.browser), false)
     })
 

@@ -4,6 +4,9 @@
  * only that browser can continue it; each form carries a token derived from the cookie and the
  * interaction id, which a cross-site page can neither read nor compute. hono/csrf's Origin /
  * Sec-Fetch-Site check runs in front as another layer.
+ *
+ * The logout confirmation (routes/logout.ts) has no interaction: its token is derived from the same
+ * cookie and the `sid` of the session it ends, so it is good for this browser and this session only.
  */
 import { sha256 } from '@latchkey/core'
 import { timingSafeEqual } from 'node:crypto'
@@ -29,4 +32,14 @@ export function ownsInteraction(binding: string | null, interactionId: string, s
   if (binding === null || !equal(bindingHash(binding), storedHash)) return false
   if (token === undefined) return true
   return token !== null && token.length <= 128 && equal(token, formToken(binding, interactionId))
+}
+
+/** The logout confirmation's form token: this browser, this session, and nothing else (a distinct prefix). */
+export function logoutToken(binding: string, sid: string): string {
+  return sha256(`logout.${binding}.${sid}`)
+}
+
+/** Whether the logout form came with this browser's token for the session it would end. */
+export function sentLogoutToken(binding: string | null, sid: string, token: string | undefined): boolean {
+  return binding !== null && token !== undefined && token.length <= 128 && equal(token, logoutToken(binding, sid))
 }
