@@ -4,6 +4,7 @@
  * records back. An invitation's ticket is returned once, for its link; the record keeps its SHA-256.
  */
 import { z } from 'zod'
+import { emailField } from '../email.js'
 import { randomAlphanumeric, randomToken, sha256 } from '../opaque.js'
 import type { ApplicationRecord, InvitationRecord, OrganizationBranding, OrganizationRecord } from '../records.js'
 import { originOf } from '../redirect-uri.js'
@@ -120,7 +121,7 @@ export function checkRoles(roles: readonly string[] | undefined): string[] {
 }
 
 export const invitationInput = z.object({
-  email: z.string().trim().max(254).pipe(z.email('invitee email must be a valid address')),
+  email: emailField('invitee email must be a valid address'),
   clientId: z.string().trim().min(1, 'client_id is required').max(256),
   inviterName: z.string().trim().min(1, 'inviter name is required').max(300),
   roles: z.array(z.string()).max(MAX_ROLES).optional(),
@@ -177,7 +178,7 @@ export function createInvitation(
       orgId: org.id,
       clientId: app.clientId,
       inviterName: data.inviterName,
-      inviteeEmail: data.email.toLowerCase(),
+      inviteeEmail: data.email,
       roles: checkRoles(data.roles),
       ticketHash: sha256(ticket),
       createdAt: now,

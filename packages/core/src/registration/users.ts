@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { emailField } from '../email.js'
 import type { UserRecord } from '../records.js'
 import { parseInput, RegistrationError } from './applications.js'
 
@@ -18,7 +19,7 @@ const metadata = z
   .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON`)
 
 export const userInput = z.object({
-  email: z.string().trim().max(254).pipe(z.email('email must be a valid address')),
+  email: emailField('email must be a valid address'),
   password: z.string().optional(),
   name: z.string().trim().max(200).optional(),
   givenName: z.string().trim().max(150).optional(),
@@ -46,7 +47,7 @@ export function createUser(input: UserInput, passwordHash: string, now: number):
   const data = parseInput(userInput, input)
   return {
     id: newUserId(),
-    email: data.email.toLowerCase(),
+    email: data.email,
     emailVerified: data.emailVerified ?? false,
     name: data.name || null,
     givenName: data.givenName || null,
@@ -67,7 +68,7 @@ export function updateUser(current: UserRecord, input: Partial<UserInput>, passw
   const data = parseInput(userInput.partial(), input)
   return {
     ...current,
-    email: data.email?.toLowerCase() ?? current.email,
+    email: data.email ?? current.email,
     emailVerified: data.emailVerified ?? current.emailVerified,
     name: data.name ?? current.name,
     givenName: data.givenName ?? current.givenName ?? null,

@@ -8,6 +8,7 @@
  * - The `points`-th failure locks the account for this IP for `seconds`.
  * - A successful login clears the counters.
  */
+import { normalizeEmail } from '@latchkey/core'
 import type { Logger } from '../logger.js'
 import { bucketKey, type Limiter } from './limiter.js'
 import { rateLimited, waitWords } from './too-many-requests.js'
@@ -39,17 +40,12 @@ export function delayAfter(failures: number): number {
   return Math.min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
 }
 
-/** Case and width do not make another account. */
-export function normaliseAccount(email: string): string {
-  return email.normalize('NFKC').trim().toLowerCase()
-}
-
 export function tooManyAttempts(seconds: number): string {
   return `Too many failed attempts. Try again in ${waitWords(seconds)}.`
 }
 
 export async function admitLogin(limiters: LoginLimiters, log: Logger, ip: string, email: string): Promise<LoginAttempt> {
-  const account = normaliseAccount(email)
+  const account = normalizeEmail(email)
   const key = bucketKey(account, ip)
   const { loginFailures, loginDelay } = limiters
   const lockSeconds = loginFailures.limit.seconds

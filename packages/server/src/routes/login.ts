@@ -6,7 +6,7 @@
  * answer for every email. The page names the organization being logged in to; for an invitation only
  * its invitee may log in, and a successful login accepts it (interaction/organization-context.ts).
  */
-import { single } from '@latchkey/core'
+import { normalizeEmail, single } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { clientIp } from '../http/client-ip.js'
@@ -47,7 +47,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     const loaded = await loadInteraction(c, deps, 'login', single(form, 'csrf') ?? null)
     const { interaction, app: client, api, csrf } = loaded
     const { label, invitation } = await organizationContext(deps, interaction.request)
-    const username = (single(form, 'username') ?? '').trim().toLowerCase()
+    const username = normalizeEmail(single(form, 'username') ?? '')
     const password = single(form, 'password') ?? ''
     const view: Omit<LoginView, 'error'> = {
       interactionId: interaction.id,

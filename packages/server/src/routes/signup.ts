@@ -9,7 +9,7 @@
  * generic answer pointing to the login form: sign-up cannot avoid telling that an account exists
  * (it cannot create a second one), so it says no more than that and is rate-limited.
  */
-import { checkPassword, createUser, RegistrationError, single, type UserRecord } from '@latchkey/core'
+import { checkPassword, createUser, normalizeEmail, RegistrationError, single, type UserRecord } from '@latchkey/core'
 import { ConflictError } from '@latchkey/storage'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
@@ -51,7 +51,7 @@ export function signupRoutes(app: Hono, deps: Deps): void {
     if (!invitation && !deps.config.signup) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
 
     // An invitation fixes the address: whatever the form says, the account is the invitee's.
-    const email = invitation?.inviteeEmail ?? (single(form, 'email') ?? '').trim().toLowerCase()
+    const email = invitation?.inviteeEmail ?? normalizeEmail(single(form, 'email') ?? '')
     const password = single(form, 'password') ?? ''
     const view: Omit<SignupView, 'error'> = { interactionId: interaction.id, csrf, appName: client.name, email, organization: label, inviter: invitation?.inviterName ?? null }
     const refuse = async (error: string, status: number, reason: string) => {

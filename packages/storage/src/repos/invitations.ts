@@ -3,7 +3,7 @@
  * `UPDATE … WHERE consumed_at IS NULL AND expires_at > now RETURNING`, and swept a while after they
  * expired or were used.
  */
-import type { InvitationRecord } from '@latchkey/core'
+import { type InvitationRecord, normalizeEmail } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { InvitationRepo, Page } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -39,7 +39,7 @@ export class KyselyInvitationRepo implements InvitationRepo {
           org_id: record.orgId,
           client_id: record.clientId,
           inviter_name: record.inviterName,
-          invitee_email: record.inviteeEmail.toLowerCase(),
+          invitee_email: normalizeEmail(record.inviteeEmail),
           roles: toJson(record.roles),
           ticket_hash: record.ticketHash,
           created_at: record.createdAt,

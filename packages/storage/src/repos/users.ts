@@ -1,4 +1,4 @@
-import type { UserRecord } from '@latchkey/core'
+import { normalizeEmail, type UserRecord } from '@latchkey/core'
 import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { Page, UserPatch, UserRepo } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
@@ -12,7 +12,7 @@ type Row = Selectable<UsersTable>
 
 const writers: ColumnWriters<UserRecord, UsersTable> = {
   id: (v) => ({ id: v }),
-  email: (v) => ({ email: v.toLowerCase() }),
+  email: (v) => ({ email: normalizeEmail(v) }),
   emailVerified: (v) => ({ email_verified: toFlag(v) }),
   name: (v) => ({ name: v }),
   nickname: (v) => ({ nickname: v }),
@@ -71,7 +71,7 @@ export class KyselyUserRepo implements UserRepo {
     const row = await this.db
       .selectFrom('users')
       .selectAll()
-      .where('email', '=', email.toLowerCase())
+      .where('email', '=', normalizeEmail(email))
       .executeTakeFirst()
     return row ? toRecord(row) : null
   }
