@@ -169,6 +169,20 @@ describe('the login interaction as a state machine', () => {
       assert.equal(await server.store.consents.find(both.id, thirdParty.clientId, api.identifier), null)
     })
 
+    it('with an SSO session and prompt=login, consent posted before the new login is refused (the login cannot be skipped)', async () => {
+      const user = await addUser(server.store)
+      const browser = new Browser(server.url)
+      const first = await start(deny, {}, browser)
+      assert.ok(callbackParams(await logIn(first, user)).get('code'), 'an SSO session')
+      const s = await start(thirdParty, { prompt: 'login' }, browser, api.identifier)
+      assert.equal(s.page, '/u/login')
+      await assertRefused(await browser.post(at('/u/consent', s.state), { csrf: s.csrf, action: 'accept' }))
+      assert.equal(await server.store.consents.find(user.id, thirdParty.clientId, api.identifier), null)
+      const again = await start(thirdParty, { prompt: 'login', max_age: '0' }, browser, api.identifier)
+      await assertRefused(await browser.post(at('/u/consent', again.state), { csrf: again.csrf, action: 'accept' }))
+      assert.equal(await server.store.consents.find(user.id, thirdParty.clientId, api.identifier), null)
+    })
+
     it('a declined consent cannot be posted before the login either (it would end the transaction)', async () => {
       const s = await start(thirdParty)
       await assertRefused(await s.browser.post(at('/u/consent', s.state), { csrf: s.csrf, action: 'deny' }))
