@@ -206,6 +206,14 @@ export interface SigningKeyRepo {
   insert(record: SigningKeyRecord): Promise<void>
   /** All keys, oldest activation first. */
   list(): Promise<SigningKeyRecord[]>
+  /**
+   * Inside a transaction only (it throws outside one): all keys, as `list`, after taking the
+   * signing keys' write lock, held until the transaction ends. Another transaction that calls it,
+   * or writes a key, waits for this one, whichever process or node it runs in, and then sees what
+   * this one wrote. So a read-decide-write (a rotation) runs one at a time. SQLite: the database's
+   * write lock (`BEGIN IMMEDIATE`); PostgreSQL: a table lock, which plain reads do not wait for.
+   */
+  listForUpdate(): Promise<SigningKeyRecord[]>
   /** Removes keys whose tokens can no longer be valid (the caller decides which). */
   delete(kid: string): Promise<boolean>
   /**

@@ -8,6 +8,12 @@
  * One key signs per algorithm: RS256 always (made at first start), ES256 and EdDSA from the first
  * time an API or app asks for them (`ensureAlgorithm`, or on demand when signing). A rotation
  * rotates every algorithm together, and the JWKS publishes them all.
+ *
+ * Every change to the set of keys (a rotation from the CLI, the Management API or the schedule, a
+ * first key, a new algorithm) decides and writes inside one transaction that holds the signing
+ * keys' lock (`signingKeys.listForUpdate`: SQLite's write lock, shared with the CLI's process; a
+ * table lock on PostgreSQL, shared by every node). So concurrent rotations run one after another,
+ * and each sees what the one before it did: they never leave more than one waiting key.
  */
 import {
   currentKey,
@@ -39,6 +45,16 @@ export const JWKS_MAX_AGE_SECONDS = 300
 export const JWKS_STALE_SECONDS = 60
 /** Default delay between publishing a key and signing with it: longer than any allowed JWKS cache. */
 export const DEFAULT_ROTATION_DELAY_SECONDS = 600
+
+/**
+ * What a rotation did. `created` is false when it found a rotation already under way (a key
+ * published and waiting to sign): it then changed nothing and `key` is that waiting key.
+ */
+export interface Rotation {
+  /** The new RS256 key, or the RS256 key already waiting. */
+  readonly key: SigningKeyRecord
+  readonly created: boolean
+}
 
 /** The longest lifetime of anything a key signed: how long a superseded key stays published. */
 export async function maxTokenLifetimeMs(store: Store): Promise<number> {
@@ -100,19 +116,13 @@ export class KeyRing {
 
   /**
    * The automatic schedule: when the signing key is older than `everySeconds` and no rotation is
-   * already waiting, rotate with the default delay. Returns the new key, or null when none was due
-   * or another node is checking right now: the check and the rotation hold the `key-rotation` lock
-   * (`store.exclusive`), so two nodes never both find the key due and publish two keys.
+   * already waiting, rotate with the default delay. Returns the new key, or null when none was due.
+   * The check is made again under the lock that every rotation takes, so when several nodes find
+   * the key due at once, one rotates and the others find its key waiting and do nothing.
    */
   async rotateIfDue(everySeconds: number): Promise<SigningKeyRecord | null> {
-    const checked = await this.store.exclusive('key-rotation', async () => {
-      const statuses = await this.statuses()
-      if (statuses.some((s) => s.state === 'next')) return null
-      const current = statuses.find((s) => s.state === 'current' && s.key.alg === 'RS256')
-      if (current && this.clock.now() - current.key.activatesAt < everySeconds * 1000) return null
-      return this.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
-    })
-    return checked.ran ? checked.value : null
+    const rotation = await this.#rotate(DEFAULT_ROTATION_DELAY_SECONDS, everySeconds)
+    return rotation?.created ? rotation.key : null
   }
 
   /** Forget the cached list (after a rotation made by this process, or a change notice). */
@@ -125,40 +135,40 @@ export class KeyRing {
     return maxTokenLifetimeMs(this.store)
   }
 
-  /** Creates the first key when there is none (first start). */
+  /** Creates the first key when there is none (first start; several nodes starting at once make one). */
   async ensureKey(): Promise<void> {
     if ((await this.store.signingKeys.list()).some((k) => k.alg === 'RS256')) return
-    await this.store.signingKeys.insert(await this.encryption.seal(await generateSigningKey(this.clock.now())))
-    this.invalidate()
+    await this.#addFirstKey('RS256')
   }
 
   /**
    * Makes sure `alg` has a key, publishing one that signs at once when it has none (no token was
-   * ever signed with it, so no verifier can be holding an older JWKS it would need). Held under the
-   * `key-rotation` lock, so two nodes never both add one; one process asks once at a time.
+   * ever signed with it, so no verifier can be holding an older JWKS it would need). Under the
+   * signing keys' lock, so two nodes never both add one; one process asks once at a time.
    */
   ensureAlgorithm(alg: SigningKeyAlg): Promise<void> {
     let pending = this.#adding.get(alg)
     if (!pending) {
-      pending = this.#addAlgorithm(alg).finally(() => this.#adding.delete(alg))
+      pending = this.#addFirstKey(alg).finally(() => this.#adding.delete(alg))
       this.#adding.set(alg, pending)
     }
     return pending
   }
 
-  async #addAlgorithm(alg: SigningKeyAlg): Promise<void> {
-    const add = async () => {
-      if ((await this.store.signingKeys.list()).some((k) => k.alg === alg)) return
-      await this.store.signingKeys.insert(await this.encryption.seal(await generateSigningKey(this.clock.now(), this.clock.now(), alg)))
-    }
-    const locked = await this.store.exclusive('key-rotation', add)
-    // Another node holds the lock (rotating, or adding this very key): give it a moment, then add it
-    // unless it did. Two keys of one algorithm at worst: the newer signs, the other stays published.
-    if (!locked.ran) {
-      await new Promise((resolve) => setTimeout(resolve, 250))
-      await add()
-    }
+  async #addFirstKey(alg: SigningKeyAlg): Promise<void> {
+    const made = await this.#newKey(alg)
+    await this.store.transaction(async (tx) => {
+      if ((await tx.signingKeys.listForUpdate()).some((k) => k.alg === alg)) return
+      const now = this.clock.now()
+      await tx.signingKeys.insert({ ...made, createdAt: now, activatesAt: now })
+    })
     this.invalidate()
+  }
+
+  /** A new sealed key of `alg` (its times are set when it is stored). */
+  async #newKey(alg: SigningKeyAlg): Promise<SigningKeyRecord> {
+    const now = this.clock.now()
+    return this.encryption.seal(await generateSigningKey(now, now, alg))
   }
 
   /** The key that signs now with `alg`, RS256 by default; ES256 and EdDSA keys are made on first use. */
@@ -212,26 +222,68 @@ export class KeyRing {
     return storedKeyStatuses(this.store, this.clock.now())
   }
 
-  /**
-   * Publishes a new key now and lets it sign after `delaySeconds` (verifiers refetch the JWKS within
-   * their cache lifetime). `0` switches at once, for emergencies. A key still waiting from an earlier
-   * rotation never signed anything and is replaced; retired keys are deleted. Every algorithm in use
-   * rotates together; the new RS256 key is returned.
-   */
+  /** `rotateKeys`, for callers that only want the key: the new one, or the one already waiting. */
   async rotate(delaySeconds: number): Promise<SigningKeyRecord> {
-    const now = this.clock.now()
-    const statuses = await this.statuses()
-    for (const status of statuses) {
-      if (status.state === 'next' || status.state === 'retired') await this.store.signingKeys.delete(status.key.kid)
-    }
-    const algs = new Set<SigningKeyAlg>(['RS256', ...statuses.map((s) => s.key.alg)])
-    const records: SigningKeyRecord[] = []
-    for (const alg of algs) {
-      const record = await this.encryption.seal(await generateSigningKey(now, now + delaySeconds * 1000, alg))
-      await this.store.signingKeys.insert(record)
-      records.push(record)
-    }
-    this.invalidate()
-    return records[0] as SigningKeyRecord
+    return (await this.rotateKeys(delaySeconds)).key
   }
+
+  /**
+   * The one rotation, whoever asks (`latchkey keys rotate`, `POST /api/v2/keys/signing/rotate`, the
+   * schedule). Publishes a new key now that signs after `delaySeconds` (verifiers refetch the JWKS
+   * within their cache lifetime); every algorithm in use rotates together, and retired keys are
+   * deleted. A rotation that finds a key already waiting (an earlier or concurrent rotation) returns
+   * that key and changes nothing, so rotations never pile up waiting keys in the JWKS. `0` switches
+   * at once, for emergencies: it replaces any waiting key, which has never signed anything.
+   */
+  async rotateKeys(delaySeconds: number): Promise<Rotation> {
+    return (await this.#rotate(delaySeconds)) as Rotation
+  }
+
+  /** With `dueAfterSeconds`: only when the current RS256 key is that old and nothing waits (else null). */
+  async #rotate(delaySeconds: number, dueAfterSeconds?: number): Promise<Rotation | null> {
+    // New keys are made before taking the lock (an RSA key takes tens of milliseconds, and on SQLite
+    // the lock holds every write of the server), unless this rotation is going to find one waiting.
+    const seen = await this.statuses()
+    if (dueAfterSeconds !== undefined && !isDue(seen, this.clock.now(), dueAfterSeconds)) return null
+    const made = new Map<SigningKeyAlg, SigningKeyRecord>()
+    if (delaySeconds === 0 || !seen.some((s) => s.state === 'next')) {
+      for (const alg of algorithmsOf(seen)) made.set(alg, await this.#newKey(alg))
+    }
+    const rotation = await this.store.transaction(async (tx): Promise<Rotation | null> => {
+      const records = await tx.signingKeys.listForUpdate()
+      const now = this.clock.now()
+      const statuses = keyStatuses(records, now, await maxTokenLifetimeMs(tx))
+      if (dueAfterSeconds !== undefined && !isDue(statuses, now, dueAfterSeconds)) return null
+      const waiting = statuses.filter((s) => s.state === 'next')
+      if (delaySeconds > 0 && waiting.length > 0) {
+        return { key: (waiting.find((s) => s.key.alg === 'RS256') ?? (waiting[0] as KeyStatus)).key, created: false }
+      }
+      for (const status of statuses) {
+        if (status.state === 'next' || status.state === 'retired') await tx.signingKeys.delete(status.key.kid)
+      }
+      const created: SigningKeyRecord[] = []
+      for (const alg of algorithmsOf(statuses)) {
+        // An algorithm that appeared meanwhile gets its key here, under the lock (ES256 and EdDSA are quick).
+        const key = made.get(alg) ?? (await this.#newKey(alg))
+        const record = { ...key, createdAt: now, activatesAt: now + delaySeconds * 1000 }
+        await tx.signingKeys.insert(record)
+        created.push(record)
+      }
+      return { key: created[0] as SigningKeyRecord, created: true }
+    })
+    this.invalidate()
+    return rotation
+  }
+}
+
+/** RS256, then every other algorithm that has a key: what a rotation renews. */
+function algorithmsOf(statuses: readonly KeyStatus[]): SigningKeyAlg[] {
+  return [...new Set<SigningKeyAlg>(['RS256', ...statuses.map((s) => s.key.alg)])]
+}
+
+/** The schedule's test: nothing waits, and the RS256 key signing now is at least `everySeconds` old. */
+function isDue(statuses: readonly KeyStatus[], now: number, everySeconds: number): boolean {
+  if (statuses.some((s) => s.state === 'next')) return false
+  const current = statuses.find((s) => s.state === 'current' && s.key.alg === 'RS256')
+  return !current || now - current.key.activatesAt >= everySeconds * 1000
 }

@@ -1,5 +1,5 @@
 import type { SigningKeyRecord } from '@latchkey/core'
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely'
 import type { SigningKeyRepo } from '../contract.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import type { PublishChange } from '../kysely/coordination.js'
@@ -54,6 +54,20 @@ export class KyselySigningKeyRepo implements SigningKeyRepo {
       .orderBy('kid')
       .execute()
     return rows.map(toRecord)
+  }
+
+  /**
+   * SQLite: a transaction already holds the write lock (`BEGIN IMMEDIATE`, see sqlite.ts), so other
+   * processes wait at their BEGIN. PostgreSQL: `SHARE ROW EXCLUSIVE` conflicts with itself and with
+   * every insert, update and delete, not with plain reads; taken before the read, so the read (a new
+   * snapshot under READ COMMITTED) sees what the previous holder committed.
+   */
+  async listForUpdate(): Promise<SigningKeyRecord[]> {
+    if (!this.db.isTransaction) throw new Error('signingKeys.listForUpdate() needs a transaction (store.transaction)')
+    if (this.db.getExecutor().adapter instanceof PostgresAdapter) {
+      await sql`lock table signing_keys in share row exclusive mode`.execute(this.db)
+    }
+    return this.list()
   }
 
   async delete(kid: string): Promise<boolean> {

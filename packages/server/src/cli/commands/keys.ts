@@ -66,7 +66,7 @@ export function registerKeys(program: Command): void {
       }),
     )
 
-  leaf(keys, 'rotate', 'Publish a new signing key that starts signing after --delay seconds', (cmd) =>
+  leaf(keys, 'rotate', 'Publish a new signing key that starts signing after --delay seconds (unless one already waits)', (cmd) =>
     cmd.option('--delay <seconds>', 'seconds before the new key signs; 0 switches at once (emergencies)', delaySeconds, DEFAULT_ROTATION_DELAY_SECONDS),
   )
     .action((opts: CommonOptions & { delay: number }) =>
@@ -74,14 +74,16 @@ export function registerKeys(program: Command): void {
         const ring = new KeyRing(store, systemClock, await encryptionFor(store, opts))
         // A first key, so the rotation has one to hand over from (what the server does on start).
         await ring.ensureKey()
-        const created = await ring.rotate(opts.delay)
-        await recordCliEvent(store, keyRotatedEvent(created, 'cli'))
-        const status = (await ring.statuses()).find((s) => s.key.kid === created.kid)
-        const shown = status ? presentKey(status) : presentKey({ key: created, state: 'next', unpublishAt: null })
-        print(opts, shown, () =>
-          opts.delay === 0
-            ? `New signing key ${created.kid} signs from now on; the previous key stays published until its tokens expire.`
-            : `New signing key ${created.kid} is published now and starts signing at ${shown.activates_at} (in ${opts.delay} s).`,
+        const { key, created } = await ring.rotateKeys(opts.delay)
+        if (created) await recordCliEvent(store, keyRotatedEvent(key, 'cli'))
+        const status = (await ring.statuses()).find((s) => s.key.kid === key.kid)
+        const shown = status ? presentKey(status) : presentKey({ key, state: 'next', unpublishAt: null })
+        print(opts, { ...shown, created }, () =>
+          !created
+            ? `Signing key ${key.kid} from an earlier rotation is already published and starts signing at ${shown.activates_at}; no new key was made (--delay 0 replaces it and switches now).`
+            : opts.delay === 0
+              ? `New signing key ${key.kid} signs from now on; the previous key stays published until its tokens expire.`
+              : `New signing key ${key.kid} is published now and starts signing at ${shown.activates_at} (in ${opts.delay} s).`,
         )
       }),
     )

@@ -1,7 +1,9 @@
 /**
  * /keys/signing: the keys that sign tokens. A rotation publishes a new key at once and lets it sign
- * after the default delay (longer than the JWKS cache), as `latchkey keys rotate` does; revoking a
- * previous key removes it from the JWKS, so the tokens it signed stop verifying.
+ * after the default delay (longer than the JWKS cache), as `latchkey keys rotate` does (the same
+ * `KeyRing.rotateKeys`, under the same lock); while a key waits, a rotation returns that key and
+ * changes nothing. Revoking a previous key removes it from the JWKS, so the tokens it signed stop
+ * verifying.
  */
 import type { KeyStatus } from '@latchkey/core'
 import { z } from 'zod'
@@ -54,11 +56,15 @@ export const signingKeys: Resource = {
       path: '/keys/signing/rotate',
       summary: 'Rotate the application signing key',
       scopes: ['create:signing_keys', 'update:signing_keys'],
-      answer: { status: 201, description: `The new key: published now, signing in ${DEFAULT_ROTATION_DELAY_SECONDS} s.`, schema: rotatedKeySchema },
+      answer: {
+        status: 201,
+        description: `The next key: published now, signing in ${DEFAULT_ROTATION_DELAY_SECONDS} s; or, while a key from an earlier rotation still waits to sign, that key (nothing changes).`,
+        schema: rotatedKeySchema,
+      },
       async handle({ deps, audit }) {
-        const created = await deps.keys.rotate(DEFAULT_ROTATION_DELAY_SECONDS)
-        await audit.event(keyRotatedEvent(created, 'management_api'))
-        return { status: 201, body: { kid: created.kid, cert: publicPem(created.publicJwk).pem } }
+        const { key, created } = await deps.keys.rotateKeys(DEFAULT_ROTATION_DELAY_SECONDS)
+        if (created) await audit.event(keyRotatedEvent(key, 'management_api'))
+        return { status: 201, body: { kid: key.kid, cert: publicPem(key.publicJwk).pem } }
       },
     }),
     route({
