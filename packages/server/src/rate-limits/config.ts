@@ -25,7 +25,8 @@ export interface RateLimitConfig {
 export const LIMITS: Readonly<Record<LimitName, { readonly env: string; readonly fallback: Limit }>> = {
   // Every /oauth/token request, per client_id + IP: a generous ceiling.
   token: { env: 'LATCHKEY_RATE_LIMIT_TOKEN', fallback: { points: 1000, seconds: 60 } },
-  // invalid_grant / invalid_client answers, per client_id + IP (counted before the work, refunded on success).
+  // invalid_grant / invalid_client answers, per client_id + IP (counted before the work, refunded on success);
+  // /oauth/revoke's invalid_client answers count in the same bucket (revoke-admission.ts).
   tokenFailures: { env: 'LATCHKEY_RATE_LIMIT_TOKEN_FAILURES', fallback: { points: 30, seconds: 60 } },
   // Requests presenting one refresh token, per token + IP (Auth0's rule).
   refreshToken: { env: 'LATCHKEY_RATE_LIMIT_REFRESH_TOKEN', fallback: { points: 10, seconds: 60 } },

@@ -1,7 +1,8 @@
 /**
  * The rate limits of a running server (`deps.limits`): the buckets built once on the configured
- * backend, and the three ways routes use them: one request per IP (/authorize, the login form),
- * the token endpoint's admission, and a login attempt. With `LATCHKEY_RATE_LIMITS=off` every
+ * backend, and the ways routes use them: one request per IP (/authorize, the login form), the
+ * token endpoint's admission, the revocation endpoint's (failed client authentication, counted in
+ * the token endpoint's bucket), and a login attempt. With `LATCHKEY_RATE_LIMITS=off` every
  * operation admits at once and nothing is counted.
  */
 import type { Logger } from '../logger.js'
@@ -9,6 +10,7 @@ import { openBackend, type Backend } from './backend.js'
 import { LIMITS, type LimitName, type RateLimitConfig } from './config.js'
 import { Limiter, bucketKey } from './limiter.js'
 import { admitLogin, type LoginAttempt } from './login-attempts.js'
+import { admitRevokeRequest } from './revoke-admission.js'
 import { admitTokenRequest, type TokenAdmission, type TokenRequestFacts } from './token-admission.js'
 import { RateLimited, tryAgainIn } from './too-many-requests.js'
 
@@ -21,6 +23,8 @@ export interface Limits {
   perIp(name: PerIpLimit, ip: string): Promise<void>
   /** Takes the token endpoint's points; throws `RateLimited` over any of its limits. */
   admitToken(facts: TokenRequestFacts): Promise<TokenAdmission>
+  /** Reserves /oauth/revoke's failure point (the token endpoint's `tokenFailures`); throws `RateLimited` over it. */
+  admitRevoke(facts: TokenRequestFacts): Promise<TokenAdmission>
   /** Reserves a login attempt for `email` from `ip`; throws `RateLimited` while delayed or locked. */
   admitLogin(ip: string, email: string): Promise<LoginAttempt>
   close(): Promise<void>
@@ -34,6 +38,7 @@ export const noLimits: Limits = {
   backend: 'off',
   perIp: async () => {},
   admitToken: async () => ADMITTED,
+  admitRevoke: async () => ADMITTED,
   admitLogin: async () => NOTHING_TO_COUNT,
   close: async () => {},
 }
@@ -84,6 +89,7 @@ export async function openLimits(config: RateLimitConfig, db: string, log: Logge
       await reporting(onRefused, perIp[name].take(bucketKey(ipKey(ip)), tryAgainIn))
     },
     admitToken: (facts) => reporting(onRefused, admitTokenRequest(token, { ...facts, ip: ipKey(facts.ip) })),
+    admitRevoke: (facts) => reporting(onRefused, admitRevokeRequest(token.tokenFailures, { ...facts, ip: ipKey(facts.ip) })),
     admitLogin: (ip, email) => reporting(onRefused, admitLogin(login, log, ipKey(ip), email)),
     close: () => backend.close(),
   }

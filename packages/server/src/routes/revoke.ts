@@ -1,19 +1,26 @@
 /**
  * POST /oauth/revoke (RFC 7009): the client authenticates as at the token endpoint; a refresh token
  * it owns is revoked with its whole family. The answer is 200 with an empty body whatever the token
- * was (unknown, another client's, an access token), so it reveals nothing.
+ * was (unknown, another client's, an access token), so it reveals nothing. Failed client
+ * authentication counts against the token endpoint's limit (rate-limits/revoke-admission.ts),
+ * reserved once the body is read, before any other work.
  */
 import { InvalidRequest, repeatedNames, sha256, single } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { authenticateClient, clientAuthContext, InvalidBasicClient } from '../http/client-auth.js'
+import { clientIp } from '../http/client-ip.js'
 import { oauthErrorResponse, toOAuthError } from '../http/oauth-error.js'
 import { readBody } from '../http/read-params.js'
+import { RateLimited } from '../rate-limits/too-many-requests.js'
+import type { TokenAdmission } from '../rate-limits/token-admission.js'
 
 export function revokeRoutes(app: Hono, deps: Deps): void {
   app.post('/oauth/revoke', async (c) => {
+    let admission: TokenAdmission | undefined
     try {
       const params = await readBody(c, { json: true })
+      admission = await deps.limits.admitRevoke({ ip: clientIp(c, deps.config.trustProxy), params, authorization: c.req.header('authorization') })
       const repeated = repeatedNames(params)
       if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
       const { client } = await authenticateClient(clientAuthContext(deps), params, c.req.header('authorization'), 'oauth/revoke')
@@ -27,10 +34,14 @@ export function revokeRoutes(app: Hono, deps: Deps): void {
           await deps.audit.record(c, { type: 'srrt', clientId: client.clientId, userId: record.userId, details: { family_id: record.familyId, revoked_refresh_tokens: revoked } })
         }
       }
+      await admission.settle(null)
       return c.body(null, 200, { 'Cache-Control': 'no-store' })
     } catch (err) {
-      const challenge: Record<string, string> = err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : {}
-      return oauthErrorResponse(c, toOAuthError(err, deps.log, 'revoke'), challenge)
+      const error = toOAuthError(err, deps.log, 'revoke')
+      await admission?.settle(error)
+      const challenge: Record<string, string> =
+        err instanceof InvalidBasicClient ? { 'WWW-Authenticate': 'Basic realm="latchkey"' } : err instanceof RateLimited ? { ...err.headers } : {}
+      return oauthErrorResponse(c, error, challenge)
     }
   })
 }
