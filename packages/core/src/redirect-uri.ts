@@ -4,9 +4,10 @@
  */
 import type { ApplicationRecord } from './records.js'
 
+// What may be registered is checked once, at registration (CLI and Management API alike).
+export { checkRegisteredUrl } from './registration/registered-urls.js'
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]'])
-const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:'])
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 function parse(value: string): URL | null {
   try {
@@ -65,36 +66,6 @@ export function resolveRedirectUri(
     ok: false,
     reason: 'The redirect_uri is not in the application\'s list of allowed callback URLs.',
   }
-}
-
-/**
- * Validates a URL an admin registers as a callback, logout URL or origin. Returns an error message
- * or null. https everywhere; http only for local hosts; private-use schemes for native apps.
- */
-export function checkRegisteredUrl(
-  value: string,
-  kind: 'callback' | 'logout' | 'origin',
-  appType: ApplicationRecord['appType'],
-): string | null {
-  const url = parse(value)
-  if (!url) return `${value} is not an absolute URL`
-  if (value.includes('#')) return `${value} must not contain a fragment`
-  if (url.username || url.password) return `${value} must not contain credentials`
-  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `${value} uses a forbidden scheme`
-  if (kind === 'origin') {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${value} is not an http(s) origin`
-    if (url.origin !== value && `${url.origin}/` !== value) return `${value} is not an origin (scheme://host[:port])`
-  }
-  if (url.protocol === 'https:') return null
-  if (url.protocol === 'http:') {
-    if (LOCAL_HOSTS.has(url.hostname)) return null
-    return `${value} must use https (http is allowed only for localhost and loopback addresses)`
-  }
-  if (kind === 'callback' && appType === 'native') {
-    // RFC 8252 §7.1: private-use URI scheme, e.g. com.example.app:/callback
-    return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? null : `${value} has an invalid scheme`
-  }
-  return `${value} must use https`
 }
 
 /** The origin a URL belongs to, for CORS and postMessage. */

@@ -57,7 +57,7 @@ export async function seedDemo(store: Store, clock: Clock, issuer: string): Prom
   let added = false
   for (const [clientId, input] of Object.entries(demoApplications(issuer))) {
     if (await store.applications.get(clientId)) continue
-    await store.applications.insert({ ...createApplication(input, now).record, clientId })
+    await store.applications.insert({ ...createApplication(input, now, { issuer }).record, clientId })
     added = true
   }
   if (!(await store.apis.findByIdentifier(DEMO.audience))) {

@@ -1,6 +1,7 @@
 /**
- * Registering an application: the CLI (and later the Management API) validates input here and gets
- * a complete record back, with Auth0's defaults per application type.
+ * Registering an application: the CLI and the Management API validate input here and get a complete
+ * record back, with Auth0's defaults per application type. The URLs follow registered-urls.ts, which
+ * needs the server's issuer (`rules`): while it is http, so may callbacks be on any host.
  */
 import { z } from 'zod'
 import { randomAlphanumeric, randomToken, sha256 } from '../opaque.js'
@@ -15,7 +16,7 @@ import type {
   TokenEndpointAuthMethod,
 } from '../records.js'
 import { SIGNING_ALGS } from '../keys/keyset.js'
-import { checkRegisteredUrl } from '../redirect-uri.js'
+import { checkRegisteredUrl, type RegisteredUrlKind, type RegisteredUrlRules } from './registered-urls.js'
 import { checkClientJwks } from './client-jwks.js'
 
 /** Auth0 CLI names and Management API names both work. */
@@ -95,7 +96,8 @@ const REQUIRE_BEHAVIORS: readonly OrganizationRequireBehavior[] = ['no_prompt', 
 
 function organizationSettings(
   data: { organizationUsage?: string | undefined; organizationRequireBehavior?: string | undefined; initiateLoginUri?: string | null | undefined },
-  current: Pick<ApplicationRecord, 'organizationUsage' | 'organizationRequireBehavior' | 'initiateLoginUri'>,
+  current: Pick<ApplicationRecord, 'appType' | 'organizationUsage' | 'organizationRequireBehavior' | 'initiateLoginUri'>,
+  rules: RegisteredUrlRules,
 ): Pick<ApplicationRecord, 'organizationUsage' | 'organizationRequireBehavior' | 'initiateLoginUri'> {
   const usage = data.organizationUsage?.trim().toLowerCase()
   if (usage !== undefined && !(ORGANIZATION_USAGES as readonly string[]).includes(usage))
@@ -105,26 +107,20 @@ function organizationSettings(
     throw new RegistrationError(
       `organizationRequireBehavior: expected one of ${REQUIRE_BEHAVIORS.join(', ')}${behavior === 'post_login_prompt' ? ' (post_login_prompt is not supported)' : ''}`,
     )
-  const uri = data.initiateLoginUri === undefined ? current.initiateLoginUri : data.initiateLoginUri?.trim() || null
+  const uri = data.initiateLoginUri
   return {
     organizationUsage: (usage as OrganizationUsage | undefined) ?? current.organizationUsage,
     organizationRequireBehavior: (behavior as OrganizationRequireBehavior | undefined) ?? current.organizationRequireBehavior,
-    initiateLoginUri: uri === null ? null : checkLoginUri(uri),
+    // Kept when not given; '' or null clears it.
+    initiateLoginUri: uri === undefined ? current.initiateLoginUri : uri ? checkLoginUri(uri, current.appType, rules) : null,
   }
 }
 
-/** Auth0's rule for the Application Login URI: https (http only on localhost, for development), no fragment. */
-function checkLoginUri(value: string): string {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new RegistrationError(`initiateLoginUri: ${value} is not an absolute URL`)
-  }
-  const local = url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !local) throw new RegistrationError(`initiateLoginUri: ${value} must use https (http only for localhost)`)
-  if (value.includes('#') || url.username || url.password) throw new RegistrationError(`initiateLoginUri: ${value} must not contain a fragment or credentials`)
-  return url.href
+/** Auth0's Application Login URI: the rules of a callback, without a native app's own scheme; stored as parsed. */
+function checkLoginUri(value: string, appType: AppType, rules: RegisteredUrlRules): string {
+  const problem = checkRegisteredUrl(value, 'login', appType, rules)
+  if (problem) throw new RegistrationError(`initiateLoginUri: ${problem}`)
+  return new URL(value).href
 }
 
 const NO_ORGANIZATIONS = { organizationUsage: 'deny', organizationRequireBehavior: 'no_prompt', initiateLoginUri: null } as const
@@ -143,11 +139,15 @@ function resolveAlias<T>(table: Record<string, T>, value: string, what: string):
   return found
 }
 
-/** `field` names the input field in messages (`webOrigins: …`), so callers can point at it. */
-function checkUrls(urls: readonly string[], kind: 'callback' | 'logout' | 'origin', type: AppType, field: string): string[] {
-  const unique = [...new Set(urls.map((u) => u.trim()).filter((u) => u.length > 0))]
+/**
+ * The URLs as given (never trimmed or repaired: what is stored is what was checked), duplicates
+ * dropped, origins without their trailing slash. `field` names the input field in messages
+ * (`webOrigins: …`), so callers can point at it.
+ */
+function checkUrls(urls: readonly string[], kind: RegisteredUrlKind, type: AppType, field: string, rules: RegisteredUrlRules): string[] {
+  const unique = [...new Set(urls)]
   for (const url of unique) {
-    const problem = checkRegisteredUrl(url, kind, type)
+    const problem = checkRegisteredUrl(url, kind, type, rules)
     if (problem) throw new RegistrationError(`${field}: ${problem}`)
   }
   return kind === 'origin' ? unique.map((u) => u.replace(/\/$/, '')) : unique
@@ -162,10 +162,14 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   return parsed.data
 }
 
-/** A new application and, for confidential types, its secret (shown once; only the hash is kept). */
+/**
+ * A new application and, for confidential types, its secret (shown once; only the hash is kept).
+ * `rules.issuer` is the server's issuer, for the URL rules; without it http is accepted only locally.
+ */
 export function createApplication(
   input: ApplicationInput,
   now: number,
+  rules: RegisteredUrlRules = {},
 ): { record: ApplicationRecord; clientSecret: string | null } {
   const data = parseInput(applicationInput, input)
   const appType = resolveAlias(TYPE_ALIASES, data.type, 'application type')
@@ -186,14 +190,14 @@ export function createApplication(
     tokenEndpointAuthMethod,
     clientSecretHash: clientSecret === null ? null : sha256(clientSecret),
     ...(data.jwks !== undefined ? { jwks: checkClientJwks(data.jwks) } : {}),
-    callbacks: checkUrls(data.callbacks ?? [], 'callback', appType, 'callbacks'),
-    allowedLogoutUrls: checkUrls(data.logoutUrls ?? [], 'logout', appType, 'logoutUrls'),
-    webOrigins: checkUrls(data.webOrigins ?? [], 'origin', appType, 'webOrigins'),
-    allowedOrigins: checkUrls(data.allowedOrigins ?? [], 'origin', appType, 'allowedOrigins'),
+    callbacks: checkUrls(data.callbacks ?? [], 'callback', appType, 'callbacks', rules),
+    allowedLogoutUrls: checkUrls(data.logoutUrls ?? [], 'logout', appType, 'logoutUrls', rules),
+    webOrigins: checkUrls(data.webOrigins ?? [], 'origin', appType, 'webOrigins', rules),
+    allowedOrigins: checkUrls(data.allowedOrigins ?? [], 'origin', appType, 'allowedOrigins', rules),
     grantTypes,
     isFirstParty: data.firstParty ?? true,
     refreshToken: { ...DEFAULT_REFRESH_POLICY, ...data.refreshToken },
-    ...organizationSettings(data, NO_ORGANIZATIONS),
+    ...organizationSettings(data, { appType, ...NO_ORGANIZATIONS }, rules),
     ...idTokenAlg(data.idTokenAlg, undefined),
     createdAt: now,
     updatedAt: now,
@@ -216,11 +220,15 @@ function changeAuthMethod(current: ApplicationRecord, requested: string | undefi
   return { tokenEndpointAuthMethod: method, clientSecretHash: usesSecret(method) ? current.clientSecretHash : null }
 }
 
-/** Applies an update, re-validating the whole record. */
+/**
+ * Applies an update, re-validating the whole record; URLs are checked when given (stored ones are
+ * kept as they are). `rules` as for createApplication.
+ */
 export function updateApplication(
   current: ApplicationRecord,
   input: Partial<Omit<ApplicationInput, 'type'>>,
   now: number,
+  rules: RegisteredUrlRules = {},
 ): ApplicationRecord {
   const data = parseInput(applicationInput.partial(), input)
   const auth = changeAuthMethod(current, data.authMethod)
@@ -232,16 +240,16 @@ export function updateApplication(
     ...auth,
     ...(jwks !== undefined ? { jwks } : {}),
     name: data.name ?? current.name,
-    callbacks: data.callbacks ? checkUrls(data.callbacks, 'callback', current.appType, 'callbacks') : current.callbacks,
-    allowedLogoutUrls: data.logoutUrls ? checkUrls(data.logoutUrls, 'logout', current.appType, 'logoutUrls') : current.allowedLogoutUrls,
-    webOrigins: data.webOrigins ? checkUrls(data.webOrigins, 'origin', current.appType, 'webOrigins') : current.webOrigins,
-    allowedOrigins: data.allowedOrigins ? checkUrls(data.allowedOrigins, 'origin', current.appType, 'allowedOrigins') : current.allowedOrigins,
+    callbacks: data.callbacks ? checkUrls(data.callbacks, 'callback', current.appType, 'callbacks', rules) : current.callbacks,
+    allowedLogoutUrls: data.logoutUrls ? checkUrls(data.logoutUrls, 'logout', current.appType, 'logoutUrls', rules) : current.allowedLogoutUrls,
+    webOrigins: data.webOrigins ? checkUrls(data.webOrigins, 'origin', current.appType, 'webOrigins', rules) : current.webOrigins,
+    allowedOrigins: data.allowedOrigins ? checkUrls(data.allowedOrigins, 'origin', current.appType, 'allowedOrigins', rules) : current.allowedOrigins,
     grantTypes: data.grants?.length
       ? [...new Set(data.grants.map((g) => resolveAlias(GRANT_ALIASES, g, 'grant')))]
       : current.grantTypes,
     isFirstParty: data.firstParty ?? current.isFirstParty,
     refreshToken: { ...current.refreshToken, ...data.refreshToken },
-    ...organizationSettings(data, current),
+    ...organizationSettings(data, current, rules),
     ...idTokenAlg(data.idTokenAlg, currentAlg),
     updatedAt: now,
   })

@@ -3,6 +3,7 @@ import { type ApplicationInput, type ApplicationRecord, createApplication, rotat
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { readFileSync } from 'node:fs'
+import { normaliseIssuer } from '../../config.js'
 import { recordAdminChange } from '../audit.js'
 import { appFields, presentApp, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
@@ -22,6 +23,7 @@ interface AppOptions extends CommonOptions {
   organizationRequireBehavior?: string
   initiateLoginUri?: string
   idTokenAlg?: string
+  issuer?: string
   refreshReuseInterval?: number
   refreshIdleLifetime?: number
   refreshAbsoluteLifetime?: number
@@ -65,6 +67,7 @@ function withAppOptions(cmd: Command, update: boolean): Command {
     .option('--organization-require-behavior <behavior>', 'with require and no organization given: no_prompt (an error, default) or pre_login_prompt (ask its name)')
     .option('--initiate-login-uri <url>', "the app's login URI, where invitation links point (default: the first callback's origin; '' clears)")
     .option('--id-token-alg <alg>', "ID-token signing algorithm: RS256 (default, what Auth0's SDKs expect), ES256 or EdDSA")
+    .option('--issuer <url>', "the server's issuer, for the URL rules (env LATCHKEY_ISSUER): while it is http, http URLs on any host are accepted; without it, http only for localhost and loopback")
   if (update) cmd.option('--no-third-party', 'make it a first-party app again')
   return cmd
 }
@@ -92,6 +95,17 @@ function appInput(o: AppOptions): Partial<ApplicationInput> {
     // Checked by the registration rules, which name the flag when it is not one of the three.
     idTokenAlg: o.idTokenAlg as ApplicationInput['idTokenAlg'],
   })
+}
+
+/** The URL rules need the server's issuer: --issuer, else LATCHKEY_ISSUER; without either, the https rule applies. */
+function urlRules(o: AppOptions, env: NodeJS.ProcessEnv = process.env): { issuer?: string } {
+  const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
+  if (value === undefined) return {}
+  try {
+    return { issuer: normaliseIssuer(value) }
+  } catch (error) {
+    throw new CliError(`${o.issuer === undefined ? 'LATCHKEY_ISSUER' : '--issuer'}: ${(error as Error).message}`, 2)
+  }
 }
 
 async function findApp(store: Store, clientId: string): Promise<ApplicationRecord> {
@@ -133,7 +147,7 @@ export function registerApps(program: Command): void {
     run(
       opts,
       async (store) => {
-        const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now())
+        const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now(), urlRules(opts))
         await store.applications.insert(record)
         await recordAdminChange(store, { action: 'application.created', clientId: record.clientId, details: { name: record.name, app_type: record.appType } })
         print(opts, presentApp(record, clientSecret ?? undefined), () =>
@@ -183,7 +197,7 @@ export function registerApps(program: Command): void {
       async (store) => {
         const input = appInput(opts)
         if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
-        const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now()))
+        const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now(), urlRules(opts)))
         await recordAdminChange(store, { action: 'application.updated', clientId, details: { name: updated.name, fields: Object.keys(input) } })
         print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
       },

@@ -17,6 +17,9 @@ export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_crede
 export const AUTH_METHODS = ['none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt'] as const
 
 const urls = (what: string) => z.array(z.string().max(2000)).max(100).describe(what)
+/** What @latchkey/core's registered-urls.ts checks, for the OpenAPI document. */
+const URL_RULES =
+  'Absolute and written as the URL it denotes (https://host/path, nothing left to normalise), without fragment, user name, whitespace or control characters; https, or http for localhost and loopback addresses (on any host while the issuer uses http).'
 
 const refreshTokenIn = z
   .strictObject({
@@ -49,10 +52,10 @@ const authenticationMethodsIn = z
 const clientFields = {
   name: z.string().describe('The name of the application.'),
   app_type: z.enum(APP_TYPES).describe('The type of application.'),
-  callbacks: urls('Allowed callback URLs.'),
-  allowed_logout_urls: urls('URLs the application may return to after logout.'),
-  web_origins: urls('Origins allowed for web_message responses and cross-origin authentication.'),
-  allowed_origins: urls('Origins allowed to call the token endpoint (CORS).'),
+  callbacks: urls(`Allowed callback URLs. ${URL_RULES} A native application may also use its own scheme as a reverse domain name, com.example.app:/callback (RFC 8252 §7.1).`),
+  allowed_logout_urls: urls(`URLs the application may return to after logout. ${URL_RULES} A native application may also use its own scheme, as for callbacks.`),
+  web_origins: urls('Origins allowed for web_message responses and cross-origin authentication: scheme://host[:port], no path or query; https, http as for callbacks.'),
+  allowed_origins: urls('Origins allowed to call the token endpoint (CORS): scheme://host[:port], no path or query; https, http as for callbacks.'),
   grant_types: z.array(z.enum(GRANT_TYPES)).describe('Grants the application may use.'),
   token_endpoint_auth_method: z.enum(AUTH_METHODS).describe('How the application authenticates at the token endpoint.'),
   client_authentication_methods: authenticationMethodsIn,
@@ -64,7 +67,7 @@ const clientFields = {
   organization_require_behavior: z
     .enum(['no_prompt', 'pre_login_prompt', 'post_login_prompt'])
     .describe('With require and no organization given: no_prompt (an error) or pre_login_prompt (the organization is asked for); post_login_prompt is not supported.'),
-  initiate_login_uri: z.string().max(2000).describe('The application\'s login URI, where invitation links point (https); an empty string clears it.'),
+  initiate_login_uri: z.string().max(2000).describe(`The application's login URI, where invitation links point; an empty string clears it. ${URL_RULES}`),
 }
 
 export const createClientBody = z

@@ -1,7 +1,8 @@
 /**
  * /clients: applications (OAuth clients), as Auth0's Management API serves them. Creating, changing
- * and rotating go through @latchkey/core's registration rules, the ones the CLI uses; a client secret
- * appears only in the answers to create and rotate-secret.
+ * and rotating go through @latchkey/core's registration rules, the ones the CLI uses (the URL rules
+ * with this server's issuer: http on any host only while it is http); a client secret appears only in
+ * the answers to create and rotate-secret.
  */
 import { type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
@@ -80,7 +81,7 @@ export const clients: Resource = {
       async handle({ deps, body, audit }) {
         const input = applicationInput(body)
         const { record, clientSecret } = registration(CLIENT_FIELD_NAMES, () =>
-          createApplication({ ...input, name: body.name, type: body.app_type ?? 'regular_web' }, deps.clock.now()),
+          createApplication({ ...input, name: body.name, type: body.app_type ?? 'regular_web' }, deps.clock.now(), { issuer: deps.config.issuer }),
         )
         await deps.store.applications.insert(record)
         await audit.change({
@@ -118,7 +119,7 @@ export const clients: Resource = {
         if (body.app_type !== undefined && body.app_type !== current.appType)
           throw badRequest(`Payload validation error: app_type cannot change (${current.appType} to ${body.app_type}): register a new application instead.`)
         const { type: _type, ...input } = applicationInput(body)
-        const updated = await save(deps.store, registration(CLIENT_FIELD_NAMES, () => updateApplication(current, input, deps.clock.now())))
+        const updated = await save(deps.store, registration(CLIENT_FIELD_NAMES, () => updateApplication(current, input, deps.clock.now(), { issuer: deps.config.issuer })))
         await audit.change({
           action: 'application.updated',
           description: 'Update an application',
