@@ -9,6 +9,8 @@ import { parseTrustProxy, type TrustProxy } from './http/client-ip.js'
 import { rateLimitConfig, type RateLimitConfig } from './rate-limits/config.js'
 import { parseSecrets } from './keys/secret.js'
 import { parseBoolean } from './settings/boolean.js'
+import { DEMO } from './demo.js'
+import { DEMO_FORCE_ENV, demoRefusal, isLocalIssuer } from './demo-issuer.js'
 import { metricsConfig, type MetricsConfig } from './operations/metrics-config.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
@@ -48,8 +50,13 @@ export interface Config {
    * settings/boolean.ts reads it; default off). Invitations let their invitee sign up either way.
    */
   readonly signup: boolean
-  /** `serve --demo`: the demo registrations are seeded and the /playground page is served. */
+  /**
+   * `serve --demo`: the demo registrations are seeded and the /playground page is served. Only on an
+   * issuer on this machine (localhost, loopback) unless forced; see demo-issuer.ts.
+   */
   readonly demo: boolean
+  /** The demo is on and forced onto an issuer that is not localhost or loopback: warn at every start. */
+  readonly demoOnPublicIssuer: boolean
 }
 
 /** Normalises an issuer to `scheme://host[:port]/`, refusing paths, queries and fragments. */
@@ -79,6 +86,8 @@ export interface ConfigInput {
   dpopRequireNonce?: boolean | undefined
   signup?: boolean | undefined
   demo?: boolean | undefined
+  /** `serve --demo-on-public-issuer` (env LATCHKEY_DEMO_ON_PUBLIC_ISSUER): allow the demo on any issuer. */
+  demoOnPublicIssuer?: boolean | undefined
 }
 
 function retentionDays(value: string | undefined): number {
@@ -119,6 +128,15 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     secrets: parseSecrets(env.LATCHKEY_SECRET, env.LATCHKEY_SECRET_PREVIOUS),
     metrics: metricsConfig(env, port),
     signup: parseBoolean('LATCHKEY_SIGNUP', input.signup ?? env.LATCHKEY_SIGNUP, false),
-    demo: input.demo ?? false,
+    ...demoSetting(input, env, issuer),
   }
+}
+
+/** The demo runs only on an issuer on this machine, unless forced (demo-issuer.ts). */
+function demoSetting(input: ConfigInput, env: Readonly<Record<string, string | undefined>>, issuer: string): Pick<Config, 'demo' | 'demoOnPublicIssuer'> {
+  const forced = parseBoolean(DEMO_FORCE_ENV, input.demoOnPublicIssuer || env[DEMO_FORCE_ENV], false)
+  const demo = input.demo ?? false
+  const onPublicIssuer = demo && !isLocalIssuer(issuer)
+  if (onPublicIssuer && !forced) throw new Error(demoRefusal(issuer, DEMO.email))
+  return { demo, demoOnPublicIssuer: onPublicIssuer }
 }

@@ -3,10 +3,14 @@
  * need (a single-page app, a native app, the playground app, the Appointments API and a user), so the
  * flow can be tried at once with curl, a browser or the samples. Each piece is added only when it is
  * missing, so a demo database that was changed by hand keeps its changes.
+ *
+ * The user's password is published, so the demo is seeded only for an issuer on this machine
+ * (localhost, loopback) unless forced: see demo-issuer.ts.
  */
 import { createApi, createApplication, createUser, type ApplicationInput, type Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
-import { hashPassword } from './passwords.js'
+import { demoRefusal, isLocalIssuer } from './demo-issuer.js'
+import { hashPassword, verifyPassword } from './passwords.js'
 
 export const DEMO = {
   clientId: 'latchkey-demo-spa',
@@ -51,8 +55,12 @@ export function demoApplications(issuer: string): Record<string, ApplicationInpu
   }
 }
 
-/** Adds whichever demo piece is missing; returns whether it added any. */
-export async function seedDemo(store: Store, clock: Clock, issuer: string): Promise<boolean> {
+/**
+ * Adds whichever demo piece is missing; returns whether it added any. Throws, adding nothing, on an
+ * issuer that is not localhost or loopback unless `allowPublicIssuer` (`--demo-on-public-issuer`).
+ */
+export async function seedDemo(store: Store, clock: Clock, issuer: string, options: { readonly allowPublicIssuer?: boolean } = {}): Promise<boolean> {
+  if (!isLocalIssuer(issuer) && options.allowPublicIssuer !== true) throw new Error(demoRefusal(issuer, DEMO.email))
   const now = clock.now()
   let added = false
   for (const [clientId, input] of Object.entries(demoApplications(issuer))) {
@@ -84,9 +92,29 @@ export async function seedDemo(store: Store, clock: Clock, issuer: string): Prom
   return added
 }
 
-export function demoInstructions(issuer: string): string {
+/**
+ * True when the store holds the demo user, not blocked, with the published password: a server that
+ * others reach must not start so (serve.ts), whether or not it runs the demo now.
+ */
+export async function demoAccountOpen(store: Store): Promise<boolean> {
+  const user = await store.users.findByEmail(DEMO.email)
+  return user !== null && !user.blocked && (await verifyPassword(user.passwordHash, DEMO.password))
+}
+
+/** The banner `npm start` prints. It says first that this is a demo, with a known password. */
+export function demoInstructions(issuer: string, options: { readonly publicIssuer?: boolean } = {}): string {
   const base = issuer.replace(/\/$/, '')
+  const rule = '='.repeat(100)
+  const warning = options.publicIssuer
+    ? `\n  WARNING: this demo runs on ${issuer}, which is not localhost or a loopback address (--demo-on-public-issuer):\n  anyone who reaches it can log in as ${DEMO.email}. Never do this on a server that real apps use.`
+    : ''
   return `
+${rule}
+  DEMO MODE (npm start, latchkey serve --demo): NOT FOR PRODUCTION.
+  It registered the user ${DEMO.email} with the known password ${DEMO.password}, published in the README.
+  To run Latchkey for real apps, start without --demo: README.md, "Production".${warning}
+${rule}
+
 Open ${base}/playground to walk through the six steps (log in as ${DEMO.email} / ${DEMO.password}).
 
 Latchkey is running at ${issuer} with a demo:

@@ -23,7 +23,18 @@ const SETTINGS: readonly { readonly name: string; readonly fallback: boolean; re
   { name: 'LATCHKEY_SIGNUP', fallback: false, read: (env) => loadConfig({}, env).signup },
   { name: 'LATCHKEY_DPOP_REQUIRE_NONCE', fallback: false, read: (env) => loadConfig({}, env).dpopRequireNonce },
   { name: 'LATCHKEY_RATE_LIMITS', fallback: true, read: (env) => loadConfig({}, env).rateLimits.enabled },
+  { name: 'LATCHKEY_DEMO_ON_PUBLIC_ISSUER', fallback: false, read: demoForced },
 ]
+
+/** Whether `--demo` may run on a public issuer: the configuration's answer, or its refusal. */
+function demoForced(env: Env): boolean {
+  try {
+    return loadConfig({ demo: true, issuer: 'https://login.example.com/' }, env).demoOnPublicIssuer
+  } catch (err) {
+    if (/^refusing to start the demo/.test((err as Error).message)) return false
+    throw err
+  }
+}
 
 /** Each word as written, upper case, capitalised and padded with spaces. */
 function spellings(word: string): string[] {
@@ -145,8 +156,17 @@ describe('latchkey serve with on/off variables', () => {
 
   for (const { name } of SETTINGS)
     it(`refuses to start with ${name}=sometimes, naming the variable and the accepted words`, async () => {
-      const r = await runLatchkey(['serve', '--port', '0', '--db', `sqlite:${join(dir, 'garbage.db')}`], { env: baseEnv({ [name]: 'sometimes' }) })
-      assert.equal(r.code, 2, r.stdout + r.stderr)
+      const child = spawn(process.execPath, [LATCHKEY_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', `sqlite:${join(dir, 'garbage.db')}`], {
+        env: baseEnv({ [name]: 'sometimes' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      const r = { stdout: '', stderr: '' }
+      child.stdout.on('data', (d) => (r.stdout += d))
+      child.stderr.on('data', (d) => (r.stderr += d))
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000) // a server that starts instead is stopped
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+      clearTimeout(timer)
+      assert.equal(code, 2, r.stdout + r.stderr)
       assert.match(r.stderr, new RegExp(`latchkey: ${name} must be on or off: one of on, true, yes, 1, enabled / off, false, no, 0, disabled \\(any case\\); got "sometimes"`))
     })
 })
