@@ -2,9 +2,10 @@
  * Periodic clean-up of state that can no longer be used: expired interactions, ended or expired SSO
  * sessions, DPoP proof jtis past their replay window, authorization codes and refresh tokens a day
  * after they expired (kept that long so a replayed code is still recognised and revokes what it
- * issued, and so reuse detection sees a family whole), revocation markers a day old, organization
- * invitations 30 days after they were used or expired, and audit events older than the retention
- * period.
+ * issued, and so reuse detection sees a family whole), revocation markers once every access token
+ * of their grant has expired (a day, or the longest token lifetime when that is longer: /userinfo
+ * reads them), organization invitations 30 days after they were used or expired, and audit events
+ * older than the retention period.
  *
  * Every node runs the timer; each round, only the node that takes the `sweeper` lock
  * (`store.exclusive`: a PostgreSQL advisory lock, released if that node dies) purges, and the others
@@ -14,6 +15,7 @@
 import type { Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { performance } from 'node:perf_hooks'
+import { maxTokenLifetimeMs } from './keys/key-ring.js'
 import type { Logger } from './logger.js'
 
 export const SWEEP_INTERVAL_MS = 10 * 60_000
@@ -26,6 +28,8 @@ export const SWEEP_LOCK = 'sweeper'
 const DAY_MS = 24 * 3_600_000
 const CODE_GRACE_MS = DAY_MS
 const REFRESH_TOKEN_GRACE_MS = DAY_MS
+/** Revocation markers outlive the longest access token of their grant by this much (clock skew). */
+const MARKER_MARGIN_MS = 60_000
 /** Used or expired invitations stay this long, so their link still explains itself. */
 const INVITATION_GRACE_MS = 30 * DAY_MS
 
@@ -56,11 +60,12 @@ async function inBatches(batch: (size: number) => Promise<number>, deadline: num
 export async function sweep(store: Store, now: number, auditRetentionDays = 30): Promise<Swept> {
   const deadline = performance.now() + SWEEP_BUDGET_MS
   const auditCutoff = now - auditRetentionDays * DAY_MS
+  const markerCutoff = now - Math.max(REFRESH_TOKEN_GRACE_MS, (await maxTokenLifetimeMs(store)) + MARKER_MARGIN_MS)
   return {
     interactions: await inBatches((n) => store.interactions.deleteExpired(now, n), deadline),
     sessions: await inBatches((n) => store.sessions.deleteExpired(now, n), deadline),
     codes: await inBatches((n) => store.authorizationCodes.deleteExpired(now - CODE_GRACE_MS, n), deadline),
-    refreshTokens: await inBatches((n) => store.refreshTokens.deleteExpired(now - REFRESH_TOKEN_GRACE_MS, n), deadline),
+    refreshTokens: await inBatches((n) => store.refreshTokens.deleteExpired(now - REFRESH_TOKEN_GRACE_MS, n, markerCutoff), deadline),
     dpopProofs: await inBatches((n) => store.replayGuard.deleteExpired(now, n), deadline),
     invitations: await inBatches((n) => store.invitations.deleteExpired(now - INVITATION_GRACE_MS, n), deadline),
     auditEvents: auditRetentionDays <= 0 ? 0 : await inBatches((n) => store.logs.deleteOlderThan(auditCutoff, n), deadline),

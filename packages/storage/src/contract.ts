@@ -94,11 +94,23 @@ export interface ApiRepo extends ApiLookupPort {
   changeIdentifier(id: string, identifier: string, now: number): Promise<ApiRecord | null>
 }
 
+export interface UserWithGrant {
+  readonly user: UserRecord
+  /** The grant (or its refresh-token family) has been revoked: nothing issued from it may be honoured. */
+  readonly grantRevoked: boolean
+}
+
 export interface UserRepo extends UserLookupPort {
   /** Throws ConflictError when the (lower-cased) email is taken. */
   insert(record: UserRecord): Promise<void>
   /** Case-insensitive. */
   findByEmail(email: string): Promise<UserRecord | null>
+  /**
+   * The user, and whether the grant `grantId` has been revoked (a revocation marker of the grant, or
+   * of the refresh-token family of that id: see RefreshTokenRepo), read in one statement: what
+   * /userinfo checks on every call. Null when there is no such user.
+   */
+  getWithGrant(id: string, grantId: string): Promise<UserWithGrant | null>
   list(page?: Page): Promise<UserRecord[]>
   count(): Promise<number>
   /** Throws ConflictError when a new email is taken. */
@@ -184,15 +196,21 @@ export interface AuthorizationCodeRepo extends CodePort {
 }
 
 export interface RefreshTokenRepo extends RefreshTokenPort {
-  /** Revokes every refresh token of a user (blocked, deleted, password changed). */
+  /**
+   * Revokes every refresh token of a user (blocked, deleted, password changed), marking the family
+   * of each token it revokes first (as revokeFamily does), so access tokens of those grants are
+   * refused too (see UserRepo.getWithGrant) and stay so if the user is unblocked.
+   */
   revokeForUser(userId: string, now: number): Promise<number>
   /**
    * Removes at most `batchSize` tokens whose `expiresAt` passed before `before` (issued tokens never
-   * outlive their family), and at most `batchSize` revocation markers written before it, in one
-   * statement each. Returns how many rows went. Callers pass a time well in the past: a marker only
-   * matters while a token of its grant or family may still be written by a request in flight.
+   * outlive their family), and at most `batchSize` revocation markers written before
+   * `markersBefore` (by default `before`), in one statement each. Returns how many rows went.
+   * Callers pass times well in the past: a marker matters while a token of its grant or family may
+   * still be written by a request in flight, and while an access token issued from it may still be
+   * presented (its longest lifetime).
    */
-  deleteExpired(before: number, batchSize: number): Promise<number>
+  deleteExpired(before: number, batchSize: number, markersBefore?: number): Promise<number>
 }
 
 /** One-time keys (DPoP proof `jti`s), so a proof replayed to any node is refused. */

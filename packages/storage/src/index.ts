@@ -29,6 +29,7 @@ export type {
   Store,
   UserPatch,
   UserRepo,
+  UserWithGrant,
 } from './contract.js'
 export { ConflictError } from './contract.js'
 export type { DatabaseTarget } from './open.js'

@@ -96,6 +96,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('apis.findByIdentifier', () => store.apis.findByIdentifier(apiRecord.identifier))
       await run('apis.get', () => store.apis.get(apiRecord.id))
       await run('users.get', () => store.users.get(person.id))
+      await run('users.getWithGrant', () => store.users.getWithGrant(person.id, token.grantId))
       await run('users.findByEmail', () => store.users.findByEmail(person.email))
       await run('sessions.findActive', () => store.sessions.findActive(sso.idHash, T0))
       await run('sessions.touch', () => store.sessions.touch(sso.idHash, T0 + DAY))

@@ -73,6 +73,8 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     authTime: subject.authTime,
     dpopJkt,
     organization: subject.organization ?? null,
+    // The family continues the grant that began it (issueRefreshToken): one id for both markers.
+    grantId: subject.family?.id ?? subject.grantId,
   })
   const idToken = scope.includes('openid')
     ? mintIdToken({ ...tokenCtx, signingKey: idKey }, {

@@ -3,7 +3,10 @@
  * (RS256 by default). The audience is the API identifier, plus the issuer's userinfo URL when
  * `openid` was granted (as Auth0 does); without an API the token is good at /userinfo only. A DPoP-bound token carries `cnf.jkt` (RFC 9449 §6.1).
  * A client_credentials token has no user: its `sub` is `<client_id>@clients`, it has no `auth_time`,
- * and it says how it was obtained in `gty`, as Auth0's do.
+ * and it says how it was obtained in `gty`, as Auth0's do. A token issued to a user carries the id
+ * of the grant it came from (one authorization code and the refresh-token family it started) as
+ * `grant_id`, a random identifier and nothing more: /userinfo refuses the token once that grant is
+ * revoked (a replayed code, a reused or revoked refresh token; routes/userinfo.ts).
  */
 import { SignJWT } from 'jose'
 import { randomId } from '../opaque.js'
@@ -30,6 +33,8 @@ export interface AccessTokenInput {
   readonly dpopJkt?: string | null
   /** The organization the user logged in to: `org_id` and `org_name`, as in Auth0's access tokens. */
   readonly organization?: OrganizationRecord | null
+  /** The grant (its refresh-token family) the token was issued from, as `grant_id`; none for client_credentials. */
+  readonly grantId?: string | null
 }
 
 export function userinfoAudience(issuer: string): string {
@@ -53,6 +58,7 @@ export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput
     ...(input.grantType !== undefined ? { gty: input.grantType } : {}),
     ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     ...organizationClaims(input.organization),
+    ...(input.grantId ? { grant_id: input.grantId } : {}),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'at+jwt', kid: ctx.signingKey.kid })
     .setIssuer(ctx.issuer)

@@ -19,7 +19,8 @@ export function bearerToken(authorization: string | undefined): string {
  * first), so an app calling /userinfo again and again costs one signature check, as the
  * resource-server package does for APIs. Only tokens that passed every check get in; an entry
  * counts only against the key set it was verified with, so a key leaving the JWKS (rotation,
- * `keys rotate --delay 0`) drops every token it signed at once. The user is still read on every call.
+ * `keys rotate --delay 0`) drops every token it signed at once. The user, and whether the token's
+ * grant was revoked, are still read on every call (routes/userinfo.ts).
  */
 const MAX_VERIFIED = 2_000
 const verified = new Map<string, { readonly keys: object; readonly payload: JWTPayload; readonly exp: number }>()

@@ -1,9 +1,16 @@
 /**
  * GET|POST /userinfo (OIDC Core §5.3): the user's claims by the token's scope. Tokens come as
  * Bearer, or as DPoP with a proof when they are bound to a DPoP key (RFC 9449 §7, dpop/presented-token.ts).
+ *
+ * A valid signature is not enough: the user must still exist and not be blocked, and the grant the
+ * token came from (its `grant_id`) must not have been revoked: a replayed authorization code
+ * (RFC 6749 §4.1.2), a reused refresh token, `/oauth/revoke` of its refresh token, the user's tokens
+ * revoked. Both are read on every call, in one statement (`users.getWithGrant`), also for a token
+ * the verified-token cache knows, so a revocation is seen on the next call.
  */
-import { InvalidToken, profileClaims, type OAuthError } from '@latchkey/core'
+import { InvalidToken, profileClaims, type OAuthError, type UserRecord } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
+import type { JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 import { checkSenderConstraint, challengeFor, presentedToken, resourceStatus, schemeOf, type Scheme } from '../dpop/presented-token.js'
 import { setDpopErrorHeaders, setDpopNonce } from '../dpop/proofs.js'
@@ -17,14 +24,24 @@ function challenge(c: Context, error: OAuthError, deps: Deps, scheme: Scheme) {
   })
 }
 
+/** The token's user, unless they are gone or blocked, or the token's grant was revoked. */
+async function currentUser(deps: Deps, payload: JWTPayload): Promise<UserRecord> {
+  const sub = payload.sub as string
+  // Tokens from before `grant_id` existed have nothing to check beyond the user; they expire on their own.
+  const grantId = typeof payload.grant_id === 'string' ? payload.grant_id : null
+  const found = grantId === null ? { user: await deps.store.users.get(sub), grantRevoked: false } : await deps.store.users.getWithGrant(sub, grantId)
+  if (!found?.user || found.user.blocked) throw new InvalidToken('The user no longer exists or is blocked.')
+  if (found.grantRevoked) throw new InvalidToken('The access token has been revoked.')
+  return found.user
+}
+
 export function userinfoRoutes(app: Hono, deps: Deps): void {
   app.on(['GET', 'POST'], '/userinfo', async (c) => {
     try {
       const presented = presentedToken(c.req.header('authorization'))
       const payload = await verifyUserinfoToken(deps, presented.token)
       setDpopNonce(c, await checkSenderConstraint(c, deps, presented, payload))
-      const user = await deps.store.users.get(payload.sub as string)
-      if (!user || user.blocked) throw new InvalidToken('The user no longer exists or is blocked.')
+      const user = await currentUser(deps, payload)
       const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : []
       return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { 'Cache-Control': 'no-store' })
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { RefreshTokenRecord, RotateOutcome, RotationBinding } from '@latchkey/core'
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
@@ -197,7 +197,7 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   }
 
   /** One batch of dead tokens, then one of old revocation markers (see kysely/batch.ts). */
-  async deleteExpired(before: number, batchSize: number): Promise<number> {
+  async deleteExpired(before: number, batchSize: number, markersBefore = before): Promise<number> {
     const limit = batchLimit(batchSize)
     const tokens = await this.db
       .deleteFrom('refresh_tokens')
@@ -209,15 +209,32 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
         eb(
           refTuple('kind', 'id'),
           'in',
-          selectFrom('revocations').select(['kind', 'id']).where('revoked_at', '<', before).limit(limit).$asTuple('kind', 'id'),
+          selectFrom('revocations').select(['kind', 'id']).where('revoked_at', '<', markersBefore).limit(limit).$asTuple('kind', 'id'),
         ),
       )
       .executeTakeFirst()
     return Number(tokens.numDeletedRows) + Number(markers.numDeletedRows)
   }
 
-  /** One UPDATE over the user's unrevoked tokens; returns how many it revoked. */
+  /**
+   * One INSERT … SELECT marks the family of every unrevoked token of the user (markers first, as
+   * for a family), then one UPDATE over those tokens; returns how many it revoked.
+   */
   async revokeForUser(userId: string, now: number): Promise<number> {
+    await this.db
+      .insertInto('revocations')
+      .columns(['kind', 'id', 'revoked_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('refresh_tokens')
+          // Typed here: PostgreSQL would read an untyped parameter in a select list as text.
+          .select([sql<string>`'family'`.as('kind'), 'family_id as id', sql<number>`cast(${now} as bigint)`.as('revoked_at')])
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .distinct(),
+      )
+      .onConflict((oc) => oc.columns(['kind', 'id']).doNothing())
+      .execute()
     const result = await this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })

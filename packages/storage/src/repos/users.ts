@@ -1,6 +1,6 @@
 import { normalizeEmail, type UserRecord } from '@latchkey/core'
 import type { Insertable, Kysely, Selectable } from 'kysely'
-import type { Page, UserPatch, UserRepo } from '../contract.js'
+import type { Page, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
@@ -50,6 +50,21 @@ function toRecord(row: Row): UserRecord {
 
 /** On every /authorize and every token: compiled once (kysely/query-template.ts). */
 const USER_BY_ID = new QueryTemplate((db: Kysely<Database>, id: string) => db.selectFrom('users').selectAll().where('id', '=', id))
+/**
+ * On every /userinfo call: the user and, in the same statement, whether a revocation marker names
+ * the grant or its family (two probes of the markers' primary key).
+ */
+const USER_WITH_GRANT = new QueryTemplate((db: Kysely<Database>, id: string, grantId: string) =>
+  db
+    .selectFrom('users')
+    .selectAll('users')
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('revocations').select('revocations.id').where('revocations.kind', 'in', ['grant', 'family']).where('revocations.id', '=', grantId))
+        .as('grant_revoked'),
+    )
+    .where('users.id', '=', id),
+)
 
 export class KyselyUserRepo implements UserRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -65,6 +80,14 @@ export class KyselyUserRepo implements UserRepo {
   async get(id: string): Promise<UserRecord | null> {
     const row = await USER_BY_ID.first(this.db, id)
     return row ? toRecord(row) : null
+  }
+
+  async getWithGrant(id: string, grantId: string): Promise<UserWithGrant | null> {
+    const row = await USER_WITH_GRANT.first(this.db, id, grantId)
+    if (!row) return null
+    const { grant_revoked, ...user } = row
+    // PostgreSQL answers a boolean, SQLite 0 or 1.
+    return { user: toRecord(user), grantRevoked: Boolean(grant_revoked) }
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {

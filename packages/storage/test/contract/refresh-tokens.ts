@@ -153,6 +153,19 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
   })
 
+  it('refreshTokens.revokeForUser marks the families it revokes: a token of one saved later is stored revoked', async () => {
+    const userId = 'auth0|user-m'
+    await store().refreshTokens.insert(refreshToken({ userId, familyId: 'family-m', grantId: 'grant-m' }))
+    await store().refreshTokens.insert(refreshToken({ userId: 'auth0|user-n', familyId: 'family-n', grantId: 'grant-n' }))
+    assert.equal(await store().refreshTokens.revokeForUser(userId, T0), 1)
+    assert.equal(await store().refreshTokens.revokeForUser(userId, T0 + 1), 0, 'nothing left to revoke, and the marker is kept')
+    // The winner of a refresh racing the revocation saves the next token of the family: it is born dead.
+    const late = refreshToken({ userId, familyId: 'family-m', grantId: 'grant-m' })
+    assert.equal(await store().refreshTokens.insert(late), false)
+    assert.equal((await store().refreshTokens.findByHash(late.tokenHash))?.revokedAt, T0)
+    assert.equal(await store().refreshTokens.insert(refreshToken({ userId: 'auth0|user-n', familyId: 'family-n', grantId: 'grant-n' })), true)
+  })
+
   it('refreshTokens revocations skip tokens already revoked, count the rest and keep the first revocation time', async () => {
     const token = refreshToken({ familyId: 'family-c', grantId: 'grant-c', userId: 'auth0|user-c' })
     await store().refreshTokens.insert(token)
@@ -180,5 +193,13 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     // The recent marker still revokes a token of its grant written after it; the old one is gone.
     assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-recent' })), false)
     assert.equal(await store().refreshTokens.insert(refreshToken({ familyId: 'family-old' })), true)
+  })
+
+  it('refreshTokens.deleteExpired keeps revocation markers until markersBefore when it is given', async () => {
+    await store().refreshTokens.revokeByGrant('grant-day-old', T0 - DAY)
+    await store().refreshTokens.revokeFamily('family-month-old', T0 - 30 * DAY)
+    assert.equal(await store().refreshTokens.deleteExpired(T0, 10, T0 - 7 * DAY), 1, 'only the marker older than markersBefore')
+    assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-day-old' })), false, 'the day-old marker still revokes')
+    assert.equal(await store().refreshTokens.insert(refreshToken({ familyId: 'family-month-old' })), true)
   })
 }
