@@ -15,10 +15,10 @@ import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
 import { pageResponse } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
-import { startSession } from '../http/session.js'
-import { proceed, showError } from '../interaction/flow.js'
+import { completeLogin } from '../interaction/complete-login.js'
+import { showError } from '../interaction/flow.js'
 import { InteractionProblem, loadInteraction } from '../interaction/load.js'
-import { type Accepted, acceptInvitation, InvitationGone, organizationContext, recordAcceptance } from '../interaction/organization-context.js'
+import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
 import { hashPassword } from '../passwords.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { type SignupView, signupPage } from '../views/signup.js'
@@ -84,20 +84,6 @@ export function signupRoutes(app: Hono, deps: Deps): void {
       return showError(c, err)
     }
 
-    const record = await startSession(c, deps, user)
-    const now = deps.clock.now()
-    await deps.store.users.update(user.id, { lastLoginAt: now })
-    deps.log.info({ client_id: client.clientId, user_id: user.id }, 'signup succeeded')
-    await deps.audit.record(c, { type: 'ss', clientId: client.clientId, userId: user.id, details: { user_name: user.email, org_id: interaction.request.organization ?? undefined } })
-    if (accepted) await recordAcceptance(c, deps, accepted, user)
-    return proceed(c, deps, {
-      request: interaction.request,
-      app: client,
-      api,
-      session: { record, user: { ...user, lastLoginAt: now } },
-      interaction,
-      changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime } },
-      afterPost: true,
-    })
+    return completeLogin(c, deps, { interaction, app: client, api, user, method: { kind: 'signup' }, accepted })
   })
 }

@@ -1,0 +1,61 @@
+/**
+ * "Complete the login": the one step every way of authenticating ends in (a password, a new account,
+ * an upstream connection, and the second factors a later step adds). The user is who they are;
+ * from here it is the same for all: a new SSO session (the previous one of this browser ends), the
+ * last login time, the audit event of the method, the invitation accepted within this login, and
+ * `proceed` with the authentication as the login step's change, which decides organization
+ * membership, consent and the code.
+ */
+import type { ApiRecord, ApplicationRecord, InteractionRecord, UserRecord } from '@latchkey/core'
+import type { Context } from 'hono'
+import type { Deps } from '../deps.js'
+import { startSession } from '../http/session.js'
+import { proceed } from './flow.js'
+import { type Accepted, recordAcceptance } from './organization-context.js'
+
+/** How the user proved who they are, and the audit event it records (Auth0's codes). */
+export type LoginMethod =
+  /** The database connection's password: `s` (Success Login). */
+  | { readonly kind: 'password' }
+  /** A new account of the database connection: `ss` (Success Signup), which also logs in. */
+  | { readonly kind: 'signup' }
+
+const AUDIT: Record<LoginMethod['kind'], { readonly type: 's' | 'ss'; readonly message: string }> = {
+  password: { type: 's', message: 'login succeeded' },
+  signup: { type: 'ss', message: 'signup succeeded' },
+}
+
+export interface CompletedAuthentication {
+  readonly interaction: InteractionRecord
+  readonly app: ApplicationRecord
+  readonly api: ApiRecord | null
+  readonly user: UserRecord
+  readonly method: LoginMethod
+  /** The invitation this login accepted (already consumed, in the caller's transaction). */
+  readonly accepted: Accepted | null
+}
+
+export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthentication): Promise<Response> {
+  const { interaction, app, api, user, accepted } = done
+  const record = await startSession(c, deps, user)
+  const now = deps.clock.now()
+  await deps.store.users.update(user.id, { lastLoginAt: now })
+  const audit = AUDIT[done.method.kind]
+  deps.log.info({ client_id: app.clientId, user_id: user.id }, audit.message)
+  await deps.audit.record(c, {
+    type: audit.type,
+    clientId: app.clientId,
+    userId: user.id,
+    details: { user_name: user.email, org_id: interaction.request.organization ?? undefined },
+  })
+  if (accepted) await recordAcceptance(c, deps, accepted, user)
+  return proceed(c, deps, {
+    request: interaction.request,
+    app,
+    api,
+    session: { record, user: { ...user, lastLoginAt: now } },
+    interaction,
+    changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime } },
+    afterPost: true,
+  })
+}
