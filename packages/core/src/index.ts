@@ -87,8 +87,38 @@ export {
   CLIENT_ASSERTION_CLOCK_SKEW_SECONDS,
 } from './client-auth/private-key-jwt.js'
 export type { ClientAssertionCheck } from './client-auth/private-key-jwt.js'
-export { createUser, updateUser, checkPassword, MIN_PASSWORD_LENGTH, MAX_METADATA_BYTES } from './registration/users.js'
-export type { UserInput } from './registration/users.js'
+export {
+  createUser,
+  updateUser,
+  createConnectionUser,
+  connectionUserFields,
+  checkPassword,
+  MIN_PASSWORD_LENGTH,
+  MAX_METADATA_BYTES,
+} from './registration/users.js'
+export type { UserInput, ConnectionUserProfile } from './registration/users.js'
+export {
+  createConnection,
+  updateConnection,
+  connectionInput,
+  connectionLabel,
+  connectionUserId,
+  newConnectionId,
+  isConnectionId,
+  isConnectionStrategy,
+  isDatabaseConnection,
+  isSocialStrategy,
+  DATABASE_CONNECTION,
+  CONNECTION_STRATEGIES,
+  SOCIAL_STRATEGIES,
+  CONNECTION_NAME,
+  MAX_CONNECTION_NAME_LENGTH,
+  MAX_CONNECTION_DISPLAY_NAME_LENGTH,
+  MAX_CONNECTION_METADATA_KEYS,
+  MAX_CONNECTION_OPTIONS_BYTES,
+  MAX_ENABLED_CLIENTS,
+} from './registration/connections.js'
+export type { ConnectionInput, ConnectionUpdate, ConnectionOptionsCheck } from './registration/connections.js'
 
 export {
   createOrganization,

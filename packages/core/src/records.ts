@@ -105,9 +105,16 @@ export interface ApiRecord {
 }
 
 export interface UserRecord {
-  /** The `sub`: `auth0|<24 hex>`, the shape of Auth0's database-connection users. */
+  /**
+   * The `sub`: `auth0|<24 hex>` for users of the database connection (Auth0's shape); for users
+   * whose first login came through an upstream connection, Auth0's shape for its strategy
+   * (`oidc|{connection}|{sub}`, `google-oauth2|{sub}`, `github|{id}`, `oauth2|{connection}|{id}`).
+   */
   readonly id: string
-  /** Lower-cased; unique. */
+  /**
+   * Lower-cased (see email.ts). Unique among the users of the database connection only: users of
+   * different connections may share an address and stay different users.
+   */
   readonly email: string
   readonly emailVerified: boolean
   readonly name: string | null
@@ -120,8 +127,13 @@ export interface UserRecord {
   readonly userMetadata?: Readonly<Record<string, unknown>>
   /** Auth0's `app_metadata`: what applications keep about the user (plan, roles). Absent: empty. */
   readonly appMetadata?: Readonly<Record<string, unknown>>
-  /** argon2id PHC string. */
-  readonly passwordHash: string
+  /** argon2id PHC string; null for users without a password (those of upstream connections), who never log in with one. */
+  readonly passwordHash: string | null
+  /**
+   * The name of the user's primary connection (Auth0's `identities[0].connection`):
+   * `Username-Password-Authentication` for users of the database connection. Never changes.
+   */
+  readonly connection: string
   readonly blocked: boolean
   readonly lastLoginAt: number | null
   readonly createdAt: number
@@ -327,4 +339,58 @@ export interface InvitationRecord {
   readonly createdAt: number
   readonly expiresAt: number
   readonly consumedAt: number | null
+}
+
+/** Auth0's connection strategies that Latchkey implements (`auth0` is the database connection). */
+export type ConnectionStrategy = 'auth0' | 'oidc' | 'google-oauth2' | 'github' | 'oauth2'
+
+/**
+ * A connection (Auth0's): a way users log in, enabled per application. The database connection
+ * (`Username-Password-Authentication`, strategy `auth0`) is one too; the others send the user to an
+ * upstream identity provider.
+ */
+export interface ConnectionRecord {
+  /** `con_` and 16 letters or digits. */
+  readonly id: string
+  /** Unique, compared exactly; letters, digits and `-` (not first or last), at most 128. Never changes. */
+  readonly name: string
+  /** What the login page's button says; null: the name. */
+  readonly displayName: string | null
+  readonly strategy: ConnectionStrategy
+  /** Auth0's `options` (a JSON object), without the client secret. */
+  readonly options: Readonly<Record<string, unknown>>
+  /**
+   * The upstream client secret sealed by the server with the key-encryption key (a compact JWE);
+   * null: none. The store never sees the plaintext.
+   */
+  readonly sealedClientSecret: string | null
+  /** The client ids of the applications it is enabled for (kept in their own table). */
+  readonly enabledClients: readonly string[]
+  /** Auth0's `is_domain_connection`. */
+  readonly isDomainConnection: boolean
+  /** At most 10 string values, as Auth0 allows. */
+  readonly metadata: Readonly<Record<string, string>>
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/**
+ * One way a user logs in through an upstream connection (Auth0's `identities[]` entry); the
+ * database connection's password is not one (it is the user record's). An upstream account is the
+ * identity of at most one user.
+ */
+export interface IdentityRecord {
+  /** The Latchkey user (`sub`) it belongs to. */
+  readonly userId: string
+  readonly connectionId: string
+  /** Auth0's `provider`: the connection's strategy. */
+  readonly provider: ConnectionStrategy
+  /** Auth0's `identities[].user_id`: the account's id at the upstream (the OIDC `sub`, GitHub's numeric id as a string). */
+  readonly providerUserId: string
+  /** Auth0's `isSocial`: true for social strategies (google-oauth2, github), false for enterprise ones. */
+  readonly isSocial: boolean
+  /** The last profile the provider sent (Auth0's `identities[].profileData`), refreshed at each login. */
+  readonly profileData: Readonly<Record<string, unknown>>
+  readonly createdAt: number
+  readonly updatedAt: number
 }

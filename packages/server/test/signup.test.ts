@@ -81,7 +81,7 @@ describe('sign-up', () => {
       const user = await server.store.users.findByEmail('grace@example.com')
       assert.ok(user)
       assert.equal(user.emailVerified, false)
-      assert.match(user.passwordHash, /^\$argon2id\$/)
+      assert.match(user.passwordHash ?? '', /^\$argon2id\$/)
       assert.equal(claims(r.json.id_token).sub, user.id)
       assert.equal(claims(r.json.id_token).email, 'grace@example.com')
       assert.equal(await server.store.logs.count({ type: 'ss', userId: user.id }), 1)

@@ -14,7 +14,9 @@ import type {
   AuthorizationRequest,
   ClientGrantRecord,
   ClientJwks,
+  ConnectionRecord,
   ConsentRecord,
+  IdentityRecord,
   InteractionRecord,
   InteractionStep,
   InvitationRecord,
@@ -56,10 +58,14 @@ export class ConflictError extends Error {
 /** `jwks: null` removes the application's public keys (it left `private_key_jwt`). */
 export type ApplicationPatch = Partial<Omit<ApplicationRecord, 'clientId' | 'createdAt' | 'jwks'>> & { readonly jwks?: ClientJwks | null }
 export type ApiPatch = Partial<Omit<ApiRecord, 'id' | 'identifier' | 'createdAt'>>
-export type UserPatch = Partial<Omit<UserRecord, 'id' | 'createdAt'>>
+/** A user's id, primary connection and creation time never change. */
+export type UserPatch = Partial<Omit<UserRecord, 'id' | 'connection' | 'createdAt'>>
 
 export interface ApplicationRepo extends ApplicationLookupPort {
-  /** Throws ConflictError when the client id is taken. */
+  /**
+   * Inserts the app and enables the database connection (Username-Password-Authentication) for it,
+   * as Auth0 does for new apps, in one transaction. Throws ConflictError when the client id is taken.
+   */
   insert(record: ApplicationRecord): Promise<void>
   /** Oldest first. */
   list(page?: Page): Promise<ApplicationRecord[]>
@@ -68,7 +74,7 @@ export interface ApplicationRepo extends ApplicationLookupPort {
   update(clientId: string, patch: ApplicationPatch): Promise<ApplicationRecord | null>
   /**
    * Deletes the app and everything issued to it (codes, refresh tokens, consents, interactions) or
-   * granted to it (client grants), in one transaction.
+   * granted to it (client grants, invitations, the connections enabled for it), in one transaction.
    */
   delete(clientId: string): Promise<boolean>
 }
@@ -101,10 +107,19 @@ export interface UserWithGrant {
 }
 
 export interface UserRepo extends UserLookupPort {
-  /** Throws ConflictError when the (lower-cased) email is taken. */
+  /**
+   * Throws ConflictError when the id is taken, or when a user of the database connection has the
+   * (normalised) email of another user of the database connection. Users of other connections may
+   * share an address with anyone.
+   */
   insert(record: UserRecord): Promise<void>
-  /** Case-insensitive. */
+  /**
+   * The user of the database connection (Username-Password-Authentication) with this email, what the
+   * password login asks; normalised as normalizeEmail does. Users of other connections are never found.
+   */
   findByEmail(email: string): Promise<UserRecord | null>
+  /** Every user with this email, whatever their connection, oldest first (at most 100). Normalised as findByEmail. */
+  listByEmail(email: string): Promise<UserRecord[]>
   /**
    * The user, and whether the grant `grantId` has been revoked (a revocation marker of the grant, or
    * of the refresh-token family of that id: see RefreshTokenRepo), read in one statement: what
@@ -113,13 +128,103 @@ export interface UserRepo extends UserLookupPort {
   getWithGrant(id: string, grantId: string): Promise<UserWithGrant | null>
   list(page?: Page): Promise<UserRecord[]>
   count(): Promise<number>
-  /** Throws ConflictError when a new email is taken. */
+  /** Throws ConflictError when a new email is taken (among users of the database connection, as insert). */
   update(id: string, patch: UserPatch): Promise<UserRecord | null>
   /**
    * Deletes the user and everything issued to them (sessions, interactions, consents, codes, refresh
-   * tokens), in one transaction.
+   * tokens), their memberships and their identities, in one transaction.
    */
   delete(id: string): Promise<boolean>
+}
+
+/** Which connections to list or count; every condition given must hold. */
+export interface ConnectionFilter {
+  /** Any of these strategies (an empty list matches nothing). */
+  readonly strategy?: readonly string[]
+  /** The name, compared exactly. */
+  readonly name?: string
+}
+
+/**
+ * What an update may change; `enabledClients`, when given, replaces the whole set. The name and
+ * strategy never change (Auth0's rule): users and identities name the connection.
+ */
+export type ConnectionPatch = Partial<Omit<ConnectionRecord, 'id' | 'name' | 'strategy' | 'createdAt'>>
+
+/** A connection as the login page reads it: everything but the list of applications it is enabled for. */
+export type EnabledConnection = Omit<ConnectionRecord, 'enabledClients'>
+
+/** A connection's sealed upstream client secret, for re-encryption. */
+export interface SealedConnectionSecret {
+  readonly id: string
+  readonly sealedClientSecret: string
+}
+
+/**
+ * Connections (Auth0's): the database connection and the upstream identity providers, and which
+ * applications each is enabled for (a row per connection and client id, `connection_clients`).
+ */
+export interface ConnectionRepo {
+  /**
+   * Inserts the connection and its enabled clients, in one transaction. Throws ConflictError when
+   * the name (or id) is taken. Client ids are not checked against the applications (the caller's).
+   */
+  insert(record: ConnectionRecord): Promise<void>
+  get(id: string): Promise<ConnectionRecord | null>
+  findByName(name: string): Promise<ConnectionRecord | null>
+  /** Oldest first (creation time, then id); `Page` as elsewhere. */
+  list(filter?: ConnectionFilter & Page): Promise<ConnectionRecord[]>
+  count(filter?: ConnectionFilter): Promise<number>
+  /**
+   * Changes the fields given (`enabledClients` replacing the set), in one transaction. Returns the
+   * updated record, or null when there is none.
+   */
+  update(id: string, patch: ConnectionPatch): Promise<ConnectionRecord | null>
+  /**
+   * Deletes the connection with its enablements, its identities, and the users whose primary
+   * connection it is (with everything users.delete removes for them), in one transaction. Users of
+   * other connections who had linked an identity of this one keep their accounts.
+   */
+  delete(id: string): Promise<boolean>
+  /**
+   * The connections enabled for an application, oldest first, in one indexed query: what the login
+   * page asks on every view (and `/authorize?connection=`).
+   */
+  enabledFor(clientId: string): Promise<EnabledConnection[]>
+  /**
+   * Enables or disables the connection for an application (one statement, idempotent). Returns
+   * whether anything changed; false too when there is no such connection.
+   */
+  setEnabled(connectionId: string, clientId: string, enabled: boolean): Promise<boolean>
+  /** The client ids it is enabled for, by client id (Auth0's GET /connections/{id}/clients: checkpoint paging). */
+  listClients(connectionId: string, checkpoint?: Checkpoint): Promise<CheckpointPage<string>>
+  /** Every sealed upstream client secret (for `latchkey keys reencrypt`). */
+  sealedSecrets(): Promise<SealedConnectionSecret[]>
+  /**
+   * Atomically replaces the sealed client secret of connection `id` with `replacement` if it still
+   * equals `expected` (compare-and-set, for re-encrypting it in place). False when the connection
+   * is gone or its secret changed meanwhile.
+   */
+  replaceSealedClientSecret(id: string, expected: string, replacement: string): Promise<boolean>
+}
+
+/**
+ * Identities (Auth0's `identities[]`): which upstream accounts log in as which user. An upstream
+ * account (connection, provider user id) is the identity of at most one user.
+ */
+export interface IdentityRepo {
+  /** The identity of an upstream account: the login's lookup (primary key). */
+  find(connectionId: string, providerUserId: string): Promise<IdentityRecord | null>
+  /** A user's identities, oldest first. */
+  listForUser(userId: string): Promise<IdentityRecord[]>
+  /** Throws ConflictError when that upstream account is already an identity (of this or any user). */
+  insert(record: IdentityRecord): Promise<void>
+  /** Replaces the profile the provider sent (at each login); one statement. Null when there is no such identity. */
+  updateProfile(connectionId: string, providerUserId: string, profileData: Readonly<Record<string, unknown>>, now: number): Promise<IdentityRecord | null>
+  /** Gives the identity to another user (linking); one statement. Null when there is no such identity. */
+  move(connectionId: string, providerUserId: string, toUserId: string, now: number): Promise<IdentityRecord | null>
+  /** Removes the identity if it is the user's (unlinking). Returns whether it was. */
+  delete(userId: string, connectionId: string, providerUserId: string): Promise<boolean>
 }
 
 export interface SsoSessionRepo {
@@ -404,6 +509,8 @@ export interface Store {
   readonly organizations: OrganizationRepo
   readonly invitations: InvitationRepo
   readonly clientGrants: ClientGrantRepo
+  readonly connections: ConnectionRepo
+  readonly identities: IdentityRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

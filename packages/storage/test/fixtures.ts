@@ -86,6 +86,7 @@ export function user(overrides: Partial<UserRecord> = {}): UserRecord {
     userMetadata: {},
     appMetadata: {},
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
+    connection: 'Username-Password-Authentication',
     blocked: false,
     lastLoginAt: null,
     createdAt: T0,

@@ -1,12 +1,14 @@
 /**
  * Registering a user in Latchkey's own database (Auth0's "Username-Password-Authentication").
  * Password hashing is the caller's (argon2id in the server); this validates and shapes the record.
+ * Users whose first login came through an upstream connection are shaped by createConnectionUser.
  */
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { emailField } from '../email.js'
+import { emailField, normalizeEmail } from '../email.js'
 import type { UserRecord } from '../records.js'
 import { parseInput, RegistrationError } from './applications.js'
+import { DATABASE_CONNECTION } from './connections.js'
 
 export const MIN_PASSWORD_LENGTH = 8
 export const MAX_PASSWORD_LENGTH = 256
@@ -57,6 +59,7 @@ export function createUser(input: UserInput, passwordHash: string, now: number):
     userMetadata: data.userMetadata ?? {},
     appMetadata: data.appMetadata ?? {},
     passwordHash,
+    connection: DATABASE_CONNECTION.name,
     blocked: data.blocked ?? false,
     lastLoginAt: null,
     createdAt: now,
@@ -64,6 +67,7 @@ export function createUser(input: UserInput, passwordHash: string, now: number):
   }
 }
 
+/** `passwordHash` null keeps the current one. */
 export function updateUser(current: UserRecord, input: Partial<UserInput>, passwordHash: string | null, now: number): UserRecord {
   const data = parseInput(userInput.partial(), input)
   return {
@@ -79,6 +83,59 @@ export function updateUser(current: UserRecord, input: Partial<UserInput>, passw
     appMetadata: data.appMetadata ?? current.appMetadata ?? {},
     blocked: data.blocked ?? current.blocked,
     passwordHash: passwordHash ?? current.passwordHash,
+    updatedAt: now,
+  }
+}
+
+/** The profile an upstream provider sent, as the user record keeps it (absent: none). */
+export interface ConnectionUserProfile {
+  readonly email?: string | null
+  readonly emailVerified?: boolean | null
+  readonly name?: string | null
+  readonly givenName?: string | null
+  readonly familyName?: string | null
+  readonly nickname?: string | null
+  readonly picture?: string | null
+}
+
+const text = (value: string | null | undefined, max: number): string | null => {
+  const trimmed = value?.trim()
+  return trimmed ? trimmed.slice(0, max) : null
+}
+
+/** The profile fields of a user record, from what a provider sent: trimmed, bounded, the email normalised. */
+export function connectionUserFields(
+  profile: ConnectionUserProfile,
+): Pick<UserRecord, 'email' | 'emailVerified' | 'name' | 'givenName' | 'familyName' | 'nickname' | 'picture'> {
+  const email = normalizeEmail(profile.email ?? '')
+  return {
+    email: email.length <= 254 ? email : '',
+    emailVerified: email !== '' && profile.emailVerified === true,
+    name: text(profile.name, 200),
+    givenName: text(profile.givenName, 150),
+    familyName: text(profile.familyName, 150),
+    nickname: text(profile.nickname, 200),
+    picture: text(profile.picture, 2000),
+  }
+}
+
+/**
+ * A user created by their first login through an upstream connection: `id` from connectionUserId
+ * (Auth0's shape for the strategy), no password, `connection` the connection's name. The email is
+ * the provider's (normalised, '' when it sent none) and is not unique: never link accounts by it.
+ */
+export function createConnectionUser(input: { id: string; connection: string; profile: ConnectionUserProfile }, now: number): UserRecord {
+  if (input.connection === DATABASE_CONNECTION.name) throw new RegistrationError('users of the database connection are created with createUser')
+  return {
+    id: input.id,
+    ...connectionUserFields(input.profile),
+    userMetadata: {},
+    appMetadata: {},
+    passwordHash: null,
+    connection: input.connection,
+    blocked: false,
+    lastLoginAt: null,
+    createdAt: now,
     updatedAt: now,
   }
 }

@@ -72,7 +72,8 @@ export interface UsersTable {
   /** JSON objects, '{}' by default (migration 0008). */
   user_metadata: JsonText
   app_metadata: JsonText
-  password_hash: string
+  /** Null for users without a password (those of upstream connections; migration 0011). */
+  password_hash: string | null
   blocked: Flag
   last_login_at: Millis | null
   created_at: Millis

@@ -12,7 +12,9 @@ import type {
   AuditLogRepo,
   AuthorizationCodeRepo,
   ClientGrantRepo,
+  ConnectionRepo,
   ConsentRepo,
+  IdentityRepo,
   InteractionRepo,
   InvitationRepo,
   MigrationStatus,
@@ -29,7 +31,9 @@ import { KyselyApplicationRepo } from '../repos/applications.js'
 import { KyselyAuditLogRepo } from '../repos/audit-events.js'
 import { KyselyAuthorizationCodeRepo } from '../repos/authorization-codes.js'
 import { KyselyClientGrantRepo } from '../repos/client-grants.js'
+import { KyselyConnectionRepo } from '../repos/connections.js'
 import { KyselyConsentRepo } from '../repos/consents.js'
+import { KyselyIdentityRepo } from '../repos/identities.js'
 import { KyselyInteractionRepo } from '../repos/interactions.js'
 import { KyselyInvitationRepo } from '../repos/invitations.js'
 import { KyselyOrganizationRepo } from '../repos/organizations.js'
@@ -59,6 +63,8 @@ export class KyselyStore implements Store {
   readonly organizations: OrganizationRepo
   readonly invitations: InvitationRepo
   readonly clientGrants: ClientGrantRepo
+  readonly connections: ConnectionRepo
+  readonly identities: IdentityRepo
   readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
@@ -87,6 +93,8 @@ export class KyselyStore implements Store {
     this.organizations = new KyselyOrganizationRepo(repoDb)
     this.invitations = new KyselyInvitationRepo(repoDb)
     this.clientGrants = new KyselyClientGrantRepo(repoDb)
+    this.connections = new KyselyConnectionRepo(repoDb)
+    this.identities = new KyselyIdentityRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -1,4 +1,4 @@
-import { normalizeEmail, type UserRecord } from '@latchkey/core'
+import { DATABASE_CONNECTION, normalizeEmail, type UserRecord } from '@latchkey/core'
 import type { Insertable, Kysely, Selectable } from 'kysely'
 import type { Page, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
@@ -22,6 +22,8 @@ const writers: ColumnWriters<UserRecord, UsersTable> = {
   userMetadata: (v) => ({ user_metadata: toJson(v ?? {}) }),
   appMetadata: (v) => ({ app_metadata: toJson(v ?? {}) }),
   passwordHash: (v) => ({ password_hash: v }),
+  // Written once migration 0011 adds the column (issue 13, in progress).
+  connection: () => ({}),
   blocked: (v) => ({ blocked: toFlag(v) }),
   lastLoginAt: (v) => ({ last_login_at: v }),
   createdAt: (v) => ({ created_at: v }),
@@ -41,6 +43,7 @@ function toRecord(row: Row): UserRecord {
     userMetadata: fromJson<Record<string, unknown>>(row.user_metadata),
     appMetadata: fromJson<Record<string, unknown>>(row.app_metadata),
     passwordHash: row.password_hash,
+    connection: DATABASE_CONNECTION.name,
     blocked: fromFlag(row.blocked),
     lastLoginAt: row.last_login_at,
     createdAt: row.created_at,
@@ -97,6 +100,11 @@ export class KyselyUserRepo implements UserRepo {
       .where('email', '=', normalizeEmail(email))
       .executeTakeFirst()
     return row ? toRecord(row) : null
+  }
+
+  async listByEmail(email: string): Promise<UserRecord[]> {
+    const found = await this.findByEmail(email)
+    return found ? [found] : []
   }
 
   async list(page?: Page): Promise<UserRecord[]> {
