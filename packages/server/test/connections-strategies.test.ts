@@ -19,6 +19,8 @@ import {
   UpstreamDenied,
   UpstreamUnavailable,
 } from '../src/connections/strategies/index.js'
+import { GITHUB_CLIENT, type GithubStandIn, startGithubStandIn } from './support/upstreams/github.js'
+import { NESTED_PROFILE, OAUTH2_CLIENT, type OAuth2StandIn, startOAuth2StandIn } from './support/upstreams/oauth2.js'
 import { FAKE_CLIENT, type FakeOidc, startFakeOidc } from './support/upstreams/fake-oidc.js'
 import { ALICE, BASIC_CLIENT, POST_CLIENT, POST_LOGOUT_REDIRECT, PUBLIC_CLIENT, startOidcUpstream, UPSTREAM_CALLBACK, type OidcUpstream } from './support/upstreams/oidc-provider.js'
 
@@ -460,13 +462,233 @@ describe('connection options', () => {
     const http = /must use https \(http is allowed only for localhost and loopback addresses\)/
     refused('oidc', { issuer: 'http://idp.example.com', client_id: 'abc' }, http)
     refused('oidc', { discovery_url: 'http://10.0.0.5/.well-known/openid-configuration', client_id: 'abc' }, http)
+    refused('github', { client_id: 'abc', base_url: 'http://github.example.com' }, http)
+    const endpoints = { authorization_endpoint: 'https://p.example/auth', token_endpoint: 'https://p.example/token', userinfo_endpoint: 'https://p.example/me', client_id: 'abc' }
+    refused('oauth2', { ...endpoints, token_endpoint: 'http://p.example/token' }, http)
+    refused('oauth2', { ...endpoints, userinfo_endpoint: 'http://p.example/me' }, http)
+    refused('oauth2', { ...endpoints, authorization_endpoint: 'http://p.example/auth' }, http)
     for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', 'idp.localhost']) {
       assert.doesNotThrow(() => parseConnectionOptions('oidc', { issuer: `http://${host}`, client_id: 'abc' }), host)
     }
   })
 
   it('refuses the database strategy and unknown ones', () => {
-    refused('auth0', {}, /strategy: must be one of oidc, google-oauth2/)
+    refused('auth0', {}, /strategy: must be one of oidc, google-oauth2, github, oauth2/)
     refused('samlp', {}, /strategy: must be one of/)
+  })
+})
+
+describe('github against a GitHub-shaped stand-in (GitHub Enterprise Server paths)', () => {
+  let gh: GithubStandIn
+  let github: Strategy
+  let conn: UpstreamConnection
+  before(async () => {
+    gh = await startGithubStandIn()
+    github = strategyOf(createStrategies({ timeoutMs: 1_000 }), 'github')
+    conn = { name: 'github', strategy: 'github', options: { client_id: GITHUB_CLIENT.clientId, base_url: gh.baseUrl }, clientSecret: GITHUB_CLIENT.clientSecret }
+  })
+  after(() => gh.close())
+  beforeEach(() => gh.reset())
+
+  async function attempt(c: UpstreamConnection = conn) {
+    const { url, pending } = await github.begin(c, { redirectUri: UPSTREAM_CALLBACK })
+    const callback = await gh.authorize(url)
+    return { profile: await github.complete(c, pending, callback), pending, url: new URL(url) }
+  }
+
+  it('logs in: state and PKCE S256 at the authorization and the code exchange, the profile from /user, the primary verified email', async () => {
+    const { profile, pending, url } = await attempt()
+    assert.equal(url.origin + url.pathname, `${gh.baseUrl}/login/oauth/authorize`)
+    assert.equal(url.searchParams.get('client_id'), GITHUB_CLIENT.clientId)
+    assert.equal(url.searchParams.get('scope'), 'read:user user:email')
+    assert.equal(url.searchParams.get('state'), pending.state)
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256')
+    assert.equal(pending.nonce, null)
+    const sent = gh.desk.lastTokenRequest
+    assert.equal(sent?.form.get('code_verifier'), pending.codeVerifier)
+    assert.equal(sent?.form.get('client_secret'), GITHUB_CLIENT.clientSecret)
+    assert.equal(sent?.form.get('redirect_uri'), UPSTREAM_CALLBACK)
+
+    assert.equal(profile.id, '583231')
+    assert.equal(profile.nickname, 'octocat')
+    assert.equal(profile.name, 'The Octocat')
+    assert.equal(profile.picture, 'https://avatars.githubusercontent.com/u/583231?v=4')
+    assert.equal(profile.email, 'octocat@github.com')
+    assert.equal(profile.emailVerified, true)
+    assert.equal(profile.raw.login, 'octocat')
+    assert.equal(github.userId(conn.name, profile), 'github|583231')
+    assert.deepEqual(github.identity(conn.name, profile), { provider: 'github', userId: '583231', connection: 'github', isSocial: true })
+  })
+
+  it('gives no email when the primary address is unverified, even with another verified one', async () => {
+    gh.state.emails = [
+      { email: 'old@example.com', primary: false, verified: true, visibility: null },
+      { email: 'new@example.com', primary: true, verified: false, visibility: 'public' },
+    ]
+    gh.state.user = { ...gh.state.user, email: 'new@example.com' }
+    const { profile } = await attempt()
+    assert.equal(profile.email, null)
+    assert.equal(profile.emailVerified, false)
+  })
+
+  it('gives no email when the token may not read /user/emails', async () => {
+    gh.state.emails = null
+    const { profile } = await attempt()
+    assert.equal(profile.id, '583231')
+    assert.equal(profile.email, null)
+  })
+
+  it('answers a denial with UpstreamDenied', async () => {
+    gh.state.deny = true
+    const { url, pending } = await github.begin(conn, { redirectUri: UPSTREAM_CALLBACK })
+    const err = await rejectsWith(github.complete(conn, pending, await gh.authorize(url)), UpstreamDenied)
+    assert.equal(err.error, 'access_denied')
+    assert.equal(err.description, 'The user has denied your application access.')
+  })
+
+  it('refuses a wrong state, a replayed code (GitHub answers 200 bad_verification_code), and a wrong verifier', async () => {
+    const { url, pending } = await github.begin(conn, { redirectUri: UPSTREAM_CALLBACK })
+    const callback = await gh.authorize(url)
+    const other = await github.begin(conn, { redirectUri: UPSTREAM_CALLBACK })
+    await rejectsWith(github.complete(conn, other.pending, callback), UpstreamCheckFailed, (e) => assert.equal(e.check, 'state'))
+    await github.complete(conn, pending, callback)
+    await rejectsWith(github.complete(conn, pending, callback), UpstreamCheckFailed, (e) => assert.equal(e.check, 'code'))
+    const fresh = await github.begin(conn, { redirectUri: UPSTREAM_CALLBACK })
+    const freshCallback = await gh.authorize(fresh.url)
+    await rejectsWith(github.complete(conn, { ...fresh.pending, codeVerifier: pending.codeVerifier }, freshCallback), UpstreamCheckFailed, (e) => assert.equal(e.check, 'code'))
+  })
+
+  it('is unavailable with a wrong client secret (GitHub answers 200 incorrect_client_credentials), an API failing, or none configured', async () => {
+    const wrong = { ...conn, clientSecret: 'nope' }
+    const { url, pending } = await github.begin(wrong, { redirectUri: UPSTREAM_CALLBACK })
+    await rejectsWith(github.complete(wrong, pending, await gh.authorize(url)), UpstreamUnavailable, (e) => assert.equal(e.reason, 'refused'))
+    gh.state.apiStatus = 502
+    await rejectsWith(attempt(), UpstreamUnavailable, (e) => assert.equal(e.reason, 'status'))
+    gh.reset()
+    gh.state.user = { ...gh.state.user, id: 'not-a-number' }
+    await rejectsWith(attempt(), UpstreamUnavailable, (e) => assert.equal(e.reason, 'malformed'))
+    await rejectsWith(github.begin({ ...conn, clientSecret: null }, { redirectUri: UPSTREAM_CALLBACK }), UpstreamUnavailable, (e) => assert.equal(e.reason, 'configuration'))
+  })
+
+  it('uses github.com and api.github.com without base_url; asks for the account picker for prompt=login', async () => {
+    assert.deepEqual(github.parseOptions({ client_id: 'abc', scope: ['user:email'], email: true }), {
+      clientId: 'abc',
+      baseUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com/',
+      scope: 'user:email',
+    })
+    assert.equal((github.parseOptions({ client_id: 'abc', base_url: 'https://ghe.example.com/' }) as { apiUrl: string }).apiUrl, 'https://ghe.example.com/api/v3/')
+    const { url } = await github.begin({ ...conn, options: { client_id: 'abc' } }, { redirectUri: UPSTREAM_CALLBACK, prompt: 'login', loginHint: 'someone@example.com' })
+    const u = new URL(url)
+    assert.equal(u.origin + u.pathname, 'https://github.com/login/oauth/authorize')
+    assert.equal(u.searchParams.get('prompt'), 'select_account')
+    assert.equal(u.searchParams.get('login_hint'), null)
+  })
+})
+
+describe('oauth2 against a generic OAuth 2.0 stand-in', () => {
+  let op: OAuth2StandIn
+  let oauth2: Strategy
+  let conn: UpstreamConnection
+  before(async () => {
+    op = await startOAuth2StandIn()
+    oauth2 = strategyOf(createStrategies({ timeoutMs: 1_000 }), 'oauth2')
+    conn = { name: 'acme-oauth', strategy: 'oauth2', options: op.options(), clientSecret: OAUTH2_CLIENT.clientSecret }
+  })
+  after(() => op.close())
+  beforeEach(() => op.reset())
+
+  async function attempt(c: UpstreamConnection = conn) {
+    const { url, pending } = await oauth2.begin(c, { redirectUri: UPSTREAM_CALLBACK })
+    return { profile: await oauth2.complete(c, pending, await op.authorize(url)), pending, url: new URL(url) }
+  }
+
+  it('logs in and maps the nested userinfo JSON to the profile with profile_map', async () => {
+    const { profile, pending, url } = await attempt()
+    assert.equal(url.searchParams.get('response_type'), 'code')
+    assert.equal(url.searchParams.get('scope'), 'profile:read')
+    assert.equal(url.searchParams.get('code_challenge_method'), 'S256')
+    assert.equal(url.searchParams.get('state'), pending.state)
+    assert.equal(op.desk.lastTokenRequest?.form.get('client_secret'), OAUTH2_CLIENT.clientSecret, 'client_secret_post by default')
+    assert.deepEqual(
+      { ...profile, raw: undefined },
+      {
+        id: '900417',
+        email: 'nessa@generic.example',
+        emailVerified: true,
+        name: 'Nessa Ted',
+        givenName: 'Nessa',
+        familyName: 'Ted',
+        nickname: 'nessa',
+        picture: 'https://cdn.example/nessa.jpg',
+        locale: null,
+        raw: undefined,
+      },
+    )
+    assert.deepEqual(profile.raw, NESTED_PROFILE)
+    assert.equal(oauth2.userId(conn.name, profile), 'oauth2|acme-oauth|900417')
+    assert.deepEqual(oauth2.identity(conn.name, profile), { provider: 'oauth2', userId: 'acme-oauth|900417', connection: 'acme-oauth', isSocial: true })
+  })
+
+  it('authenticates with client_secret_basic when asked, and as a public client without a secret', async () => {
+    const basic = { ...conn, options: op.options({ token_endpoint_auth_method: 'client_secret_basic' }) }
+    await attempt(basic)
+    assert.match(op.desk.lastTokenRequest?.authorization ?? '', /^Basic /)
+    assert.equal(op.desk.lastTokenRequest?.form.get('client_secret'), null)
+    await attempt({ ...conn, clientSecret: null })
+    assert.equal(op.desk.lastTokenRequest?.authorization, undefined)
+    assert.equal(op.desk.lastTokenRequest?.form.get('client_id'), OAUTH2_CLIENT.clientId)
+  })
+
+  it("reads Auth0's authorizationURL and tokenURL, and the standard claims where profile_map says nothing", async () => {
+    const { authorization_endpoint, token_endpoint, profile_map: _, ...rest } = op.options()
+    op.state.profile = { sub: 'std-1', email: 'std@generic.example', name: 'Standard' }
+    const { profile } = await attempt({ ...conn, options: { ...rest, authorizationURL: authorization_endpoint, tokenURL: token_endpoint } })
+    assert.equal(profile.id, 'std-1')
+    assert.equal(profile.email, 'std@generic.example')
+    assert.equal(profile.emailVerified, false, 'no email_verified: not verified')
+  })
+
+  it('accepts a token answer without token_type (some providers omit it), and refuses a token type that is not bearer', async () => {
+    op.state.tokenType = null
+    assert.equal((await attempt()).profile.id, '900417')
+    op.state.tokenType = 'mac'
+    await rejectsWith(attempt(), UpstreamUnavailable, (e) => assert.equal(e.reason, 'malformed'))
+  })
+
+  it('is unavailable when the mapped id is missing from the userinfo JSON', async () => {
+    op.state.profile = { data: { profile: { display_name: 'No Id' } } }
+    await rejectsWith(attempt(), UpstreamUnavailable, (e) => assert.match(e.message, /no usable id at data\.user_id/))
+  })
+
+  it('checks iss at the callback against options.issuer, and ignores it without one', async () => {
+    op.state.iss = 'https://someone-else.example'
+    assert.equal((await attempt()).profile.id, '900417', 'no issuer configured: iss not compared')
+    const withIssuer = { ...conn, options: op.options({ issuer: op.origin }) }
+    await rejectsWith(attempt(withIssuer), UpstreamCheckFailed, (e) => assert.equal(e.check, 'iss'))
+    op.state.iss = op.origin
+    assert.equal((await attempt(withIssuer)).profile.id, '900417')
+  })
+
+  it('answers a denial with UpstreamDenied and a replayed code with UpstreamCheckFailed', async () => {
+    op.state.deny = true
+    const denied = await oauth2.begin(conn, { redirectUri: UPSTREAM_CALLBACK })
+    await rejectsWith(oauth2.complete(conn, denied.pending, await op.authorize(denied.url)), UpstreamDenied, (e) => assert.equal(e.error, 'access_denied'))
+    op.reset()
+    const { url, pending } = await oauth2.begin(conn, { redirectUri: UPSTREAM_CALLBACK })
+    const callback = await op.authorize(url)
+    await oauth2.complete(conn, pending, callback)
+    await rejectsWith(oauth2.complete(conn, pending, callback), UpstreamCheckFailed, (e) => assert.equal(e.check, 'code'))
+  })
+
+  it('refuses profile maps that are not dotted paths of known fields, and missing endpoints', () => {
+    const refused = (options: Record<string, unknown>, message: RegExp) =>
+      assert.throws(() => oauth2.parseOptions(options), (err: unknown) => err instanceof ConnectionOptionsError && message.test(err.message))
+    refused(op.options({ profile_map: { id: 'data[0].id' } }), /options\.profile_map\.id: must be a dotted path/)
+    refused(op.options({ profile_map: { id: 'id', script: 'return 1' } }), /options\.profile_map/)
+    refused({ ...op.options(), userinfo_endpoint: undefined }, /options\.userinfo_endpoint/)
+    const { token_endpoint: _, ...noToken } = op.options()
+    refused(noToken, /options\.token_endpoint: is required/)
+    refused(op.options({ tokenURL: 'https://elsewhere.example/token' }), /options\.tokenURL: differs from token_endpoint/)
   })
 })

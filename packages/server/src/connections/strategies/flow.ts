@@ -146,8 +146,19 @@ export async function exchangeCode(
   return body.access_token
 }
 
-/** GET a JSON document with the access token (a profile API); any answer but 200 with JSON is UpstreamUnavailable. */
-export async function getJson(ctx: StrategyContext, conn: UpstreamConnection, url: string, accessToken: string, headers: Record<string, string>, what: string): Promise<unknown> {
+/**
+ * GET a JSON document with the access token (a profile API); any answer but 200 with JSON is
+ * UpstreamUnavailable, except the statuses in `absent`, which answer null (what the token may not read).
+ */
+export async function getJson(
+  ctx: StrategyContext,
+  conn: UpstreamConnection,
+  url: string,
+  accessToken: string,
+  headers: Record<string, string>,
+  what: string,
+  absent: readonly number[] = [],
+): Promise<unknown> {
   let res: Response
   let text: string
   try {
@@ -156,6 +167,7 @@ export async function getJson(ctx: StrategyContext, conn: UpstreamConnection, ur
   } catch (err) {
     throw classify(conn.name, err, null, what)
   }
+  if (absent.includes(res.status)) return null
   if (res.status === 401 || res.status === 403) throw new UpstreamUnavailable(conn.name, 'refused', `${what}: the provider answered ${res.status}`)
   if (res.status !== 200) throw new UpstreamUnavailable(conn.name, 'status', `${what}: unexpected HTTP status ${res.status}`)
   try {

@@ -8,7 +8,9 @@
  */
 import { strategyContext, type StrategiesOptions } from './context.js'
 import { ConnectionOptionsError } from './errors.js'
+import { githubStrategy } from './github.js'
 import { googleStrategy } from './google-oauth2.js'
+import { oauth2Strategy } from './oauth2.js'
 import { oidcStrategy } from './oidc.js'
 import type { Strategy, UpstreamStrategyName } from './types.js'
 
@@ -22,7 +24,9 @@ export {
   type UnavailableReason,
   type UpstreamCheck,
 } from './errors.js'
+export type { GithubOptions } from './github.js'
 export { GOOGLE_ISSUER } from './google-oauth2.js'
+export type { OAuth2Options, ProfileMap } from './oauth2.js'
 export type { OidcOptions } from './oidc.js'
 export type { UpstreamProfile } from './profile.js'
 export type {
@@ -36,7 +40,7 @@ export type {
   UpstreamStrategyName,
 } from './types.js'
 
-export const UPSTREAM_STRATEGIES: readonly UpstreamStrategyName[] = ['oidc', 'google-oauth2']
+export const UPSTREAM_STRATEGIES: readonly UpstreamStrategyName[] = ['oidc', 'google-oauth2', 'github', 'oauth2']
 
 export function isUpstreamStrategy(value: unknown): value is UpstreamStrategyName {
   return typeof value === 'string' && (UPSTREAM_STRATEGIES as readonly string[]).includes(value)
@@ -55,6 +59,8 @@ export function createStrategies(options: StrategiesOptions = {}): Strategies {
   const byName = new Map<string, Strategy>([
     ['oidc', oidcStrategy(ctx) as Strategy],
     ['google-oauth2', googleStrategy(ctx) as Strategy],
+    ['github', githubStrategy(ctx) as Strategy],
+    ['oauth2', oauth2Strategy(ctx) as Strategy],
   ])
   return {
     get: (strategy) => byName.get(strategy) ?? null,
