@@ -19,6 +19,7 @@ import {
   UpstreamDenied,
   UpstreamUnavailable,
 } from '../src/connections/strategies/index.js'
+import { metadataProblem } from '../src/connections/strategies/oidc.js'
 import { GITHUB_CLIENT, type GithubStandIn, startGithubStandIn } from './support/upstreams/github.js'
 import { NESTED_PROFILE, OAUTH2_CLIENT, type OAuth2StandIn, startOAuth2StandIn } from './support/upstreams/oauth2.js'
 import { FAKE_CLIENT, type FakeOidc, startFakeOidc } from './support/upstreams/fake-oidc.js'
@@ -470,6 +471,15 @@ describe('connection options', () => {
     for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080', 'idp.localhost']) {
       assert.doesNotThrow(() => parseConnectionOptions('oidc', { issuer: `http://${host}`, client_id: 'abc' }), host)
     }
+  })
+
+  it('oidc: refuses discovered endpoints that would send requests to this device unless the provider is on it', () => {
+    const as = { issuer: 'https://idp.example.com', authorization_endpoint: 'https://idp.example.com/authorize', token_endpoint: 'https://idp.example.com/token', jwks_uri: 'https://idp.example.com/jwks' }
+    assert.equal(metadataProblem(as, false), null)
+    assert.match(metadataProblem({ ...as, jwks_uri: 'http://127.0.0.1:9000/keys' }, false) ?? '', /jwks_uri must use https \(the provider is not on this device\)/)
+    assert.equal(metadataProblem({ ...as, jwks_uri: 'http://127.0.0.1:9000/keys' }, true), null)
+    assert.match(metadataProblem({ ...as, userinfo_endpoint: 'http://10.1.2.3/me' }, true) ?? '', /userinfo_endpoint must use https/)
+    assert.match(metadataProblem({ ...as, token_endpoint: undefined }, false) ?? '', /token_endpoint is missing/)
   })
 
   it('refuses the database strategy and unknown ones', () => {

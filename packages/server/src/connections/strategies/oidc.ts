@@ -19,7 +19,7 @@ import { z } from 'zod'
 import type { StrategyContext } from './context.js'
 import { UpstreamCheckFailed, UpstreamUnavailable } from './errors.js'
 import { authorizationUrl, checkCallback, checkPending, checkRedirectUri, maxAgeOf, newPending } from './flow.js'
-import { classify, oauthOptions, upstreamUrlProblem, type OAuthRequestOptions } from './http.js'
+import { classify, isLoopbackHttp, oauthOptions, upstreamUrlProblem, type OAuthRequestOptions } from './http.js'
 import { clientAuthMethod, clientId, clientSecretField, parseWith, scopeList, upstreamUrl, withOpenid } from './options.js'
 import { boundedRaw, cleanAmr, cleanId, cleanText, profileOf, type UpstreamProfile } from './profile.js'
 import type { BeginParams, BeginResult, EndSessionParams, PendingUpstream, Strategy, UpstreamConnection, UpstreamIdentity, UpstreamStrategyName } from './types.js'
@@ -123,6 +123,23 @@ const OIDC_PRESET: OidcPreset = {
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint'] as const
 const REQUIRED = new Set<string>(['authorization_endpoint', 'token_endpoint', 'jwks_uri'])
 
+/**
+ * What is wrong with the endpoints of discovered metadata, or null: each we call must be https; http
+ * on a loopback host only when the provider itself is on this device (a provider elsewhere must not
+ * send our requests to this machine's own services).
+ */
+export function metadataProblem(as: oauth.AuthorizationServer, providerOnLoopbackHttp: boolean): string | null {
+  for (const name of ENDPOINTS) {
+    const value = as[name]
+    if (value === undefined && !REQUIRED.has(name)) continue
+    if (typeof value !== 'string') return `${name} is missing`
+    const problem = upstreamUrlProblem(value)
+    if (problem) return `${name} ${problem}`
+    if (!providerOnLoopbackHttp && new URL(value).protocol !== 'https:') return `${name} must use https (the provider is not on this device)`
+  }
+  return null
+}
+
 export function oidcStrategy(ctx: StrategyContext, preset: OidcPreset = OIDC_PRESET): Strategy<OidcOptions> {
   function options(conn: UpstreamConnection): OidcOptions {
     try {
@@ -145,12 +162,8 @@ export function oidcStrategy(ctx: StrategyContext, preset: OidcPreset = OIDC_PRE
       } catch (err) {
         throw classify(conn.name, err, null, 'discovery')
       }
-      for (const name of ENDPOINTS) {
-        const value = as[name]
-        if (value === undefined && !REQUIRED.has(name)) continue
-        const problem = typeof value === 'string' ? upstreamUrlProblem(value) : 'is missing'
-        if (problem) throw new UpstreamUnavailable(conn.name, 'malformed', `discovery: ${name} ${problem}`)
-      }
+      const problem = metadataProblem(as, isLoopbackHttp(o.discoveryUrl))
+      if (problem) throw new UpstreamUnavailable(conn.name, 'malformed', `discovery: ${problem}`)
       return as
     })
   }
