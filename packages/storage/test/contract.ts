@@ -11,9 +11,11 @@ import { apiGuarantees } from './contract/apis.js'
 import { auditLogGuarantees } from './contract/audit-log.js'
 import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
 import { clientGrantGuarantees } from './contract/client-grants.js'
+import { connectionGuarantees } from './contract/connections.js'
 import { consentGuarantees } from './contract/consents.js'
 import { coordinationGuarantees } from './contract/coordination.js'
 import { dpopGuarantees } from './contract/dpop.js'
+import { identityGuarantees } from './contract/identities.js'
 import { interactionGuarantees } from './contract/interactions.js'
 import { migrationGuarantees } from './contract/migrations.js'
 import { organizationGuarantees } from './contract/organizations.js'
@@ -67,6 +69,8 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     clientGrantGuarantees(current)
     auditLogGuarantees(current)
     organizationGuarantees(current)
+    connectionGuarantees(current)
+    identityGuarantees(current)
     migrationGuarantees(current)
     coordinationGuarantees(current)
   })

@@ -8,6 +8,8 @@ import type {
   AuthorizationCodeRecord,
   AuthorizationRequest,
   ClientGrantRecord,
+  ConnectionRecord,
+  IdentityRecord,
   InteractionRecord,
   InvitationRecord,
   OrganizationRecord,
@@ -242,6 +244,38 @@ export function invitation(overrides: Partial<InvitationRecord> = {}): Invitatio
     createdAt: T0,
     expiresAt: T0 + 7 * DAY,
     consumedAt: null,
+    ...overrides,
+  }
+}
+
+export function connection(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
+  const id = uniqueId('con').replace(/[^A-Za-z0-9]/g, '')
+  return {
+    id: `con_${id}`,
+    name: `acme-${id}`,
+    displayName: 'Acme "SSO" — Ünïcode',
+    strategy: 'oidc',
+    options: { issuer: 'https://idp.example/', client_id: 'latchkey', scope: 'openid profile email', domain_aliases: ['acme.example'], nested: { list: [1, 'two', null] } },
+    sealedClientSecret: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2VrLTEifQ..iv.ciphertext.tag',
+    enabledClients: [],
+    isDomainConnection: false,
+    metadata: { tier: 'gold', region: 'eu' },
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
+}
+
+export function identity(overrides: Partial<IdentityRecord> = {}): IdentityRecord {
+  return {
+    userId: `oidc|acme|${uniqueId('sub')}`,
+    connectionId: `con_${uniqueId('con').replace(/[^A-Za-z0-9]/g, '')}`,
+    provider: 'oidc',
+    providerUserId: uniqueId('sub'),
+    isSocial: false,
+    profileData: { email: 'ada@acme.example', email_verified: true, name: 'Ada Lovelace', groups: ['admins'], address: { country: 'UK' } },
+    createdAt: T0,
+    updatedAt: T0,
     ...overrides,
   }
 }

@@ -15,7 +15,7 @@ import type { Store } from '../src/contract.js'
 import { openPostgres } from '../src/kysely/postgres.js'
 import { postgresCoordination } from '../src/kysely/postgres-coordination.js'
 import { KyselyStore } from '../src/kysely/store.js'
-import { api, application, authorizationCode, DAY, interaction, refreshToken, session, T0, user } from './fixtures.js'
+import { api, application, authorizationCode, connection, DAY, identity, interaction, refreshToken, session, T0, user } from './fixtures.js'
 import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
 
 const probe = await postgresProblem()
@@ -90,6 +90,10 @@ describe('PostgreSQL query plans', { skip }, () => {
       await store.sessions.insert(sso)
       await store.interactions.insert(pending)
       await store.authorizationCodes.insert(code)
+      const sso2 = connection({ enabledClients: [app.clientId] })
+      await store.connections.insert(sso2)
+      const account = identity({ userId: person.id, connectionId: sso2.id })
+      await store.identities.insert(account)
       recorder.queries.length = 0
 
       await run('applications.get', () => store.applications.get(app.clientId))
@@ -98,6 +102,13 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('users.get', () => store.users.get(person.id))
       await run('users.getWithGrant', () => store.users.getWithGrant(person.id, token.grantId))
       await run('users.findByEmail', () => store.users.findByEmail(person.email))
+      await run('users.listByEmail', () => store.users.listByEmail(person.email))
+      await run('connections.enabledFor', () => store.connections.enabledFor(app.clientId))
+      await run('connections.get', () => store.connections.get(sso2.id))
+      await run('connections.findByName', () => store.connections.findByName(sso2.name))
+      await run('identities.find', () => store.identities.find(account.connectionId, account.providerUserId))
+      await run('identities.updateProfile', () => store.identities.updateProfile(account.connectionId, account.providerUserId, { name: 'x' }, T0))
+      await run('identities.listForUser', () => store.identities.listForUser(person.id))
       await run('sessions.findActive', () => store.sessions.findActive(sso.idHash, T0))
       await run('sessions.touch', () => store.sessions.touch(sso.idHash, T0 + DAY))
       await run('sessions.end', () => store.sessions.end(sso.idHash, T0))

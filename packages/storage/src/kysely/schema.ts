@@ -7,7 +7,7 @@
  * - booleans are `integer` 0/1 ({@link Flag});
  * - arrays and objects are JSON text ({@link JsonText}), (de)serialised inside the repos.
  */
-import type { AppType, OrganizationRequireBehavior, OrganizationUsage, SigningKeyAlg, TokenEndpointAuthMethod } from '@latchkey/core'
+import type { AppType, ConnectionStrategy, OrganizationRequireBehavior, OrganizationUsage, SigningKeyAlg, TokenEndpointAuthMethod } from '@latchkey/core'
 
 /** Epoch milliseconds. */
 export type Millis = number
@@ -61,7 +61,7 @@ export interface ApisTable {
 
 export interface UsersTable {
   id: string
-  /** Lower-cased. */
+  /** Normalised (normalizeEmail); unique among the users of the database connection (migration 0011). */
   email: string
   email_verified: Flag
   name: string | null
@@ -74,6 +74,8 @@ export interface UsersTable {
   app_metadata: JsonText
   /** Null for users without a password (those of upstream connections; migration 0011). */
   password_hash: string | null
+  /** The name of the user's primary connection; 'Username-Password-Authentication' by default (migration 0011). */
+  connection: string
   blocked: Flag
   last_login_at: Millis | null
   created_at: Millis
@@ -240,6 +242,43 @@ export interface InvitationsTable {
   consumed_at: Millis | null
 }
 
+export interface ConnectionsTable {
+  /** `con_…` */
+  id: string
+  /** Unique, compared exactly. */
+  name: string
+  display_name: string | null
+  strategy: ConnectionStrategy
+  /** JSON object (Auth0's options, without the client secret). */
+  options: JsonText
+  /** A compact JWE sealed by the server, or null. */
+  sealed_client_secret: string | null
+  is_domain_connection: Flag
+  /** JSON object of strings. */
+  metadata: JsonText
+  created_at: Millis
+  updated_at: Millis
+}
+
+/** Which applications a connection is enabled for: one row each (primary key: both). */
+export interface ConnectionClientsTable {
+  connection_id: string
+  client_id: string
+}
+
+/** Upstream accounts and the users they log in as; the primary key is (connection_id, provider_user_id). */
+export interface IdentitiesTable {
+  connection_id: string
+  provider_user_id: string
+  user_id: string
+  provider: ConnectionStrategy
+  is_social: Flag
+  /** JSON object. */
+  profile_data: JsonText
+  created_at: Millis
+  updated_at: Millis
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -257,4 +296,7 @@ export interface Database {
   organization_members: OrganizationMembersTable
   invitations: InvitationsTable
   client_grants: ClientGrantsTable
+  connections: ConnectionsTable
+  connection_clients: ConnectionClientsTable
+  identities: IdentitiesTable
 }

@@ -1,5 +1,5 @@
-import type { ApplicationRecord, ClientJwks, GrantType } from '@latchkey/core'
-import type { Insertable, Kysely, Selectable } from 'kysely'
+import { type ApplicationRecord, type ClientJwks, DATABASE_CONNECTION, type GrantType } from '@latchkey/core'
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import type { ApplicationPatch, ApplicationRepo, Page } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
@@ -72,11 +72,23 @@ export class KyselyApplicationRepo implements ApplicationRepo {
     private readonly changed: PublishChange,
   ) {}
 
+  /** In one transaction: the app, and the database connection enabled for it (as Auth0 does for new apps). */
   async insert(record: ApplicationRecord): Promise<void> {
     const row = writeColumns(writers, record) as Insertable<ApplicationsTable>
-    await rejectDuplicate(`application ${record.clientId} already exists`, () =>
-      this.db.insertInto('applications').values(row).execute(),
-    )
+    await inTransaction(this.db, async (trx) => {
+      await rejectDuplicate(`application ${record.clientId} already exists`, () => trx.insertInto('applications').values(row).execute())
+      await trx
+        .insertInto('connection_clients')
+        .columns(['connection_id', 'client_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom('connections')
+            .select(['id', sql<string>`cast(${record.clientId} as text)`.as('client_id')])
+            .where('name', '=', DATABASE_CONNECTION.name),
+        )
+        .onConflict((oc) => oc.columns(['connection_id', 'client_id']).doNothing())
+        .execute()
+    })
     await this.changed('applications')
   }
 
@@ -113,7 +125,7 @@ export class KyselyApplicationRepo implements ApplicationRepo {
     return toRecord(row)
   }
 
-  /** In one transaction: the app's codes, refresh tokens, consents, interactions and invitations, then the app. */
+  /** In one transaction: the app's codes, refresh tokens, consents, interactions, client grants, invitations and connection enablements, then the app. */
   async delete(clientId: string): Promise<boolean> {
     const deleted = await inTransaction(this.db, async (trx) => {
       await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute()
@@ -122,6 +134,7 @@ export class KyselyApplicationRepo implements ApplicationRepo {
       await trx.deleteFrom('interactions').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('client_grants').where('client_id', '=', clientId).execute()
       await trx.deleteFrom('invitations').where('client_id', '=', clientId).execute()
+      await trx.deleteFrom('connection_clients').where('client_id', '=', clientId).execute()
       const result = await trx.deleteFrom('applications').where('client_id', '=', clientId).executeTakeFirst()
       return result.numDeletedRows > 0n
     })

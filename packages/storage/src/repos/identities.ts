@@ -1,32 +1,107 @@
-/** Identities: which upstream accounts log in as which user. Being written (issue 13), see connections.ts. */
-import type { IdentityRecord } from '@latchkey/core'
-import type { Kysely } from 'kysely'
+/**
+ * Identities: which upstream accounts log in as which user. The primary key is the upstream
+ * account (connection, provider user id), so an account is the identity of one user at most, and
+ * the login finds it with one probe of that key; an index on user_id lists a user's identities.
+ */
+import type { ConnectionStrategy, IdentityRecord } from '@latchkey/core'
+import type { Kysely, Selectable } from 'kysely'
 import type { IdentityRepo } from '../contract.js'
-import type { Database } from '../kysely/schema.js'
+import { fromFlag, fromJson, toFlag, toJson } from '../kysely/columns.js'
+import { rejectDuplicate } from '../kysely/conflict.js'
+import { QueryTemplate } from '../kysely/query-template.js'
+import type { Database, IdentitiesTable } from '../kysely/schema.js'
 
-const pending = (verb: string): never => {
-  throw new Error(`identities.${verb} is not implemented yet`)
+type Row = Selectable<IdentitiesTable>
+
+function toRecord(row: Row): IdentityRecord {
+  return {
+    userId: row.user_id,
+    connectionId: row.connection_id,
+    provider: row.provider as ConnectionStrategy,
+    providerUserId: row.provider_user_id,
+    isSocial: fromFlag(row.is_social),
+    profileData: fromJson<Record<string, unknown>>(row.profile_data),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
 }
+
+/** On every login through a connection: compiled once (kysely/query-template.ts). */
+const IDENTITY_BY_ACCOUNT = new QueryTemplate((db: Kysely<Database>, connectionId: string, providerUserId: string) =>
+  db.selectFrom('identities').selectAll().where('connection_id', '=', connectionId).where('provider_user_id', '=', providerUserId),
+)
+
+/** Refreshing the profile at every login through a connection: compiled once. */
+const UPDATE_PROFILE = new QueryTemplate((db: Kysely<Database>, connectionId: string, providerUserId: string, profileData: string, now: number) =>
+  db
+    .updateTable('identities')
+    .set({ profile_data: profileData, updated_at: now })
+    .where('connection_id', '=', connectionId)
+    .where('provider_user_id', '=', providerUserId)
+    .returningAll(),
+)
 
 export class KyselyIdentityRepo implements IdentityRepo {
   constructor(private readonly db: Kysely<Database>) {}
-  async find(_connectionId: string, _providerUserId: string): Promise<IdentityRecord | null> {
-    return pending('find')
+
+  async find(connectionId: string, providerUserId: string): Promise<IdentityRecord | null> {
+    const row = await IDENTITY_BY_ACCOUNT.first(this.db, connectionId, providerUserId)
+    return row ? toRecord(row) : null
   }
-  async listForUser(_userId: string): Promise<IdentityRecord[]> {
-    return pending('listForUser')
+
+  async listForUser(userId: string): Promise<IdentityRecord[]> {
+    const rows = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('connection_id')
+      .orderBy('provider_user_id')
+      .execute()
+    return rows.map(toRecord)
   }
-  async insert(_record: IdentityRecord): Promise<void> {
-    pending('insert')
+
+  async insert(record: IdentityRecord): Promise<void> {
+    await rejectDuplicate('this account is already an identity of a user', () =>
+      this.db
+        .insertInto('identities')
+        .values({
+          connection_id: record.connectionId,
+          provider_user_id: record.providerUserId,
+          user_id: record.userId,
+          provider: record.provider,
+          is_social: toFlag(record.isSocial),
+          profile_data: toJson(record.profileData),
+          created_at: record.createdAt,
+          updated_at: record.updatedAt,
+        })
+        .execute(),
+    )
   }
-  async updateProfile(_c: string, _p: string, _profileData: Readonly<Record<string, unknown>>, _now: number): Promise<IdentityRecord | null> {
-    return pending('updateProfile')
+
+  async updateProfile(connectionId: string, providerUserId: string, profileData: Readonly<Record<string, unknown>>, now: number): Promise<IdentityRecord | null> {
+    const row = await UPDATE_PROFILE.first(this.db, connectionId, providerUserId, toJson(profileData), now)
+    return row ? toRecord(row) : null
   }
-  async move(_c: string, _p: string, _toUserId: string, _now: number): Promise<IdentityRecord | null> {
-    return pending('move')
+
+  async move(connectionId: string, providerUserId: string, toUserId: string, now: number): Promise<IdentityRecord | null> {
+    const row = await this.db
+      .updateTable('identities')
+      .set({ user_id: toUserId, updated_at: now })
+      .where('connection_id', '=', connectionId)
+      .where('provider_user_id', '=', providerUserId)
+      .returningAll()
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
   }
-  async delete(_userId: string, _c: string, _p: string): Promise<boolean> {
-    void this.db
-    return pending('delete')
+
+  async delete(userId: string, connectionId: string, providerUserId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('identities')
+      .where('user_id', '=', userId)
+      .where('connection_id', '=', connectionId)
+      .where('provider_user_id', '=', providerUserId)
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
   }
 }

@@ -9,7 +9,7 @@ import type { Checkpoint, CheckpointPage, OrganizationPatch, OrganizationRepo, P
 import { type ColumnWriters, fromJson, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
-import { countRows, DEFAULT_PER_PAGE, listPage, MAX_PER_PAGE, pageWindow } from '../kysely/paging.js'
+import { countRows, listPage, MAX_PER_PAGE, pageWindow, takeOf, toCheckpointPage as toPage } from '../kysely/paging.js'
 import type { Database, OrganizationMembersTable, OrganizationsTable } from '../kysely/schema.js'
 
 const NAME_TAKEN = 'an organization with this name already exists'
@@ -38,18 +38,6 @@ function toRecord(row: Selectable<OrganizationsTable>): OrganizationRecord {
 
 function toMember(row: Selectable<OrganizationMembersTable>): OrganizationMemberRecord {
   return { orgId: row.org_id, userId: row.user_id, roles: fromJson<string[]>(row.roles), createdAt: row.created_at }
-}
-
-/** 50 by default, 1..100. */
-function takeOf(checkpoint: Checkpoint | undefined): number {
-  const take = Math.floor(checkpoint?.take ?? DEFAULT_PER_PAGE)
-  return Number.isFinite(take) ? Math.min(MAX_PER_PAGE, Math.max(1, take)) : DEFAULT_PER_PAGE
-}
-
-/** One more row than asked tells whether there is a next page; `next` is that row's key. */
-function toPage<T>(rows: T[], take: number, key: (row: T) => string): CheckpointPage<T> {
-  if (rows.length <= take) return { items: rows }
-  return { items: rows.slice(0, take), next: key(rows[take] as T) }
 }
 
 export class KyselyOrganizationRepo implements OrganizationRepo {

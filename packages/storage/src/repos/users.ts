@@ -1,10 +1,10 @@
 import { DATABASE_CONNECTION, normalizeEmail, type UserRecord } from '@latchkey/core'
-import type { Insertable, Kysely, Selectable } from 'kysely'
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import type { Page, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
-import { countRows, listPage } from '../kysely/paging.js'
+import { countRows, listPage, MAX_PER_PAGE } from '../kysely/paging.js'
 import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, UsersTable } from '../kysely/schema.js'
 
@@ -22,8 +22,7 @@ const writers: ColumnWriters<UserRecord, UsersTable> = {
   userMetadata: (v) => ({ user_metadata: toJson(v ?? {}) }),
   appMetadata: (v) => ({ app_metadata: toJson(v ?? {}) }),
   passwordHash: (v) => ({ password_hash: v }),
-  // Written once migration 0011 adds the column (issue 13, in progress).
-  connection: () => ({}),
+  connection: (v) => ({ connection: v }),
   blocked: (v) => ({ blocked: toFlag(v) }),
   lastLoginAt: (v) => ({ last_login_at: v }),
   createdAt: (v) => ({ created_at: v }),
@@ -43,7 +42,7 @@ function toRecord(row: Row): UserRecord {
     userMetadata: fromJson<Record<string, unknown>>(row.user_metadata),
     appMetadata: fromJson<Record<string, unknown>>(row.app_metadata),
     passwordHash: row.password_hash,
-    connection: DATABASE_CONNECTION.name,
+    connection: row.connection,
     blocked: fromFlag(row.blocked),
     lastLoginAt: row.last_login_at,
     createdAt: row.created_at,
@@ -69,13 +68,45 @@ const USER_WITH_GRANT = new QueryTemplate((db: Kysely<Database>, id: string, gra
     .where('users.id', '=', id),
 )
 
+/**
+ * On every password login: the database connection's user with this email (the partial unique
+ * index `users_email_key` answers it: the connection is in the SQL text, so PostgreSQL can use it).
+ */
+const DATABASE_USER_BY_EMAIL = new QueryTemplate((db: Kysely<Database>, email: string) =>
+  db.selectFrom('users').selectAll().where('email', '=', email).where('connection', '=', sql.lit(DATABASE_CONNECTION.name)),
+)
+
+const EMAIL_TAKEN = 'a user with this email already exists'
+const ID_TAKEN = 'a user with this id already exists'
+
+/** Which users to delete with everything that is theirs: one, or all of a connection. */
+export type UsersToDelete = { readonly id: string } | { readonly connection: string }
+
+/**
+ * Deletes users and their sessions, interactions, consents, codes, refresh tokens, memberships and
+ * identities, in the caller's transaction (users.delete, connections.delete). Returns how many users.
+ */
+export async function deleteUsers(trx: Kysely<Database>, which: UsersToDelete): Promise<number> {
+  const ids = 'id' in which ? [which.id] : trx.selectFrom('users').select('id').where('connection', '=', which.connection)
+  await trx.deleteFrom('sso_sessions').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('interactions').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('consents').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('authorization_codes').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('refresh_tokens').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('organization_members').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('identities').where('user_id', 'in', ids).execute()
+  const result = await trx.deleteFrom('users').where('id', 'in', ids).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
 export class KyselyUserRepo implements UserRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Stores the email lower-cased; a taken email (or id) throws ConflictError. */
+  /** Stores the email normalised; a taken email (among the database connection's users) or id throws ConflictError. */
   async insert(record: UserRecord): Promise<void> {
     const row = writeColumns(writers, record) as Insertable<UsersTable>
-    await rejectDuplicate('a user with this email already exists', () =>
+    // Only the database connection's emails are unique: for any other user, a conflict is the id.
+    await rejectDuplicate(record.connection === DATABASE_CONNECTION.name ? EMAIL_TAKEN : ID_TAKEN, () =>
       this.db.insertInto('users').values(row).execute(),
     )
   }
@@ -94,17 +125,20 @@ export class KyselyUserRepo implements UserRepo {
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {
-    const row = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('email', '=', normalizeEmail(email))
-      .executeTakeFirst()
+    const row = await DATABASE_USER_BY_EMAIL.first(this.db, normalizeEmail(email))
     return row ? toRecord(row) : null
   }
 
   async listByEmail(email: string): Promise<UserRecord[]> {
-    const found = await this.findByEmail(email)
-    return found ? [found] : []
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', normalizeEmail(email))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(MAX_PER_PAGE)
+      .execute()
+    return rows.map(toRecord)
   }
 
   async list(page?: Page): Promise<UserRecord[]> {
@@ -115,27 +149,18 @@ export class KyselyUserRepo implements UserRepo {
     return countRows(this.db, 'users')
   }
 
-  /** One `UPDATE ... RETURNING`: atomic. A taken new email throws ConflictError. */
+  /** One `UPDATE ... RETURNING`: atomic. A taken new email throws ConflictError. The connection never changes. */
   async update(id: string, patch: UserPatch): Promise<UserRecord | null> {
-    const set = writeColumns(writers, patch, ['id', 'createdAt'])
+    const set = writeColumns<UserRecord, UsersTable>(writers, patch, ['id', 'connection', 'createdAt'])
     if (Object.keys(set).length === 0) return this.get(id)
-    const row = await rejectDuplicate('a user with this email already exists', () =>
+    const row = await rejectDuplicate(EMAIL_TAKEN, () =>
       this.db.updateTable('users').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
     )
     return row ? toRecord(row) : null
   }
 
-  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens and memberships, then the user. */
+  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships and identities, then the user. */
   async delete(id: string): Promise<boolean> {
-    return inTransaction(this.db, async (trx) => {
-      await trx.deleteFrom('sso_sessions').where('user_id', '=', id).execute()
-      await trx.deleteFrom('interactions').where('user_id', '=', id).execute()
-      await trx.deleteFrom('consents').where('user_id', '=', id).execute()
-      await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute()
-      await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
-      await trx.deleteFrom('organization_members').where('user_id', '=', id).execute()
-      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
-      return result.numDeletedRows > 0n
-    })
+    return inTransaction(this.db, async (trx) => (await deleteUsers(trx, { id })) > 0)
   }
 }

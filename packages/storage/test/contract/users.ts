@@ -110,6 +110,57 @@ export function userGuarantees(store: CurrentStore): void {
     assert.notEqual(await store().consents.find(stays.id, 'client-1', ''), null)
   })
 
+  it('users of upstream connections round-trip without a password, with their primary connection', async () => {
+    const upstream = user({ id: 'oidc|acme|248289761001', connection: 'acme', passwordHash: null, emailVerified: true })
+    await store().users.insert(upstream)
+    assert.deepEqual(await store().users.get(upstream.id), upstream)
+    assert.deepEqual((await store().users.getWithGrant(upstream.id, 'grant'))?.user, upstream)
+    assert.equal((await store().users.get(upstream.id))?.passwordHash, null)
+  })
+
+  it('users.insert refuses a taken id with ConflictError, whatever the connection', async () => {
+    const upstream = user({ id: 'github|583231', connection: 'github', passwordHash: null })
+    await store().users.insert(upstream)
+    await assert.rejects(store().users.insert(user({ id: 'github|583231', connection: 'github', passwordHash: null })), ConflictError)
+    await assert.rejects(store().users.insert(user({ id: 'github|583231' })), ConflictError)
+    assert.equal(await store().users.count(), 1)
+  })
+
+  it('emails are unique only among users of the database connection; findByEmail finds only those, listByEmail everyone', async () => {
+    const database = user({ email: 'Ada@Example.com', createdAt: T0 + 2 })
+    const enterprise = user({ id: 'oidc|acme|ada', connection: 'acme', passwordHash: null, email: 'ada@example.com', createdAt: T0 })
+    const social = user({ id: 'google-oauth2|1', connection: 'google-oauth2', passwordHash: null, email: 'ADA@example.com', createdAt: T0 + 1 })
+    const sameConnection = user({ id: 'oidc|acme|ada-again', connection: 'acme', passwordHash: null, email: 'ada@example.com', createdAt: T0 + 3 })
+    for (const person of [enterprise, social, database, sameConnection]) await store().users.insert(person)
+    await assert.rejects(store().users.insert(user({ email: 'ada@EXAMPLE.com' })), ConflictError)
+    assert.equal(await store().users.count(), 4)
+
+    assert.equal((await store().users.findByEmail('ada@example.com'))?.id, database.id)
+    assert.deepEqual(
+      (await store().users.listByEmail(' ADA@example.com ')).map((u) => u.id),
+      [enterprise.id, social.id, database.id, sameConnection.id],
+    )
+    assert.deepEqual(await store().users.listByEmail('nobody@example.com'), [])
+
+    // Without its database user, the address finds no one for the password login.
+    assert.equal(await store().users.delete(database.id), true)
+    assert.equal(await store().users.findByEmail('ada@example.com'), null)
+    assert.equal((await store().users.listByEmail('ada@example.com')).length, 3)
+  })
+
+  it('users.update: an upstream user may take any email, a database user not one of another database user; the connection never changes', async () => {
+    const taken = user({ email: 'taken@example.com' })
+    const mover = user({ email: 'mover@example.com' })
+    const upstream = user({ id: 'github|7', connection: 'github', passwordHash: null, email: 'gh@example.com' })
+    for (const person of [taken, mover, upstream]) await store().users.insert(person)
+    assert.equal((await store().users.update(upstream.id, { email: 'TAKEN@example.com' }))?.email, 'taken@example.com')
+    await assert.rejects(store().users.update(mover.id, { email: 'taken@example.com' }), ConflictError)
+    assert.equal((await store().users.update(mover.id, { email: 'gh@example.com' }))?.email, 'gh@example.com')
+    const sneaky = { connection: 'github', name: 'Renamed' } as object
+    assert.equal((await store().users.update(mover.id, sneaky))?.connection, 'Username-Password-Authentication')
+    assert.equal((await store().users.update(upstream.id, { passwordHash: null }))?.passwordHash, null)
+  })
+
   it('users.getWithGrant reads the user and whether a marker names the grant or its family, in one verb', async () => {
     const person = user()
     await store().users.insert(person)
