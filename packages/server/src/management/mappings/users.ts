@@ -1,11 +1,15 @@
 /**
- * Auth0's user fields ↔ Latchkey's UserRecord. Latchkey has one connection, its own user database,
- * named as Auth0's default database connection: `Username-Password-Authentication`; user ids are
- * `auth0|<24 hex>` as there. Shapes here; the rules (email, password policy, metadata size) in
- * @latchkey/core's registration. Metadata updates merge as in Auth0: top-level keys replace, `null`
- * removes a key.
+ * Auth0's user fields ↔ Latchkey's UserRecord. Users are created here only in Latchkey's own user
+ * database, named as Auth0's default database connection: `Username-Password-Authentication`, with
+ * ids `auth0|<24 hex>` as there; users whose first login came through an upstream connection have
+ * that connection's id shape (`github|…`, `oidc|acme|…`). `identities` are Auth0's: the database
+ * identity for users with a password, and one per upstream account (the primary one first, the
+ * others with their `profileData`). Shapes here; the rules (email, password policy, metadata size)
+ * in @latchkey/core's registration. Metadata updates merge as in Auth0: top-level keys replace,
+ * `null` removes a key.
  */
-import type { UserInput, UserRecord } from '@latchkey/core'
+import { connectionUserId, type IdentityRecord, type UserInput, type UserRecord } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { badRequest } from '../errors.js'
 import { defined, partialOf } from './shape.js'
@@ -41,10 +45,22 @@ export const updateUserBody = z
 export type CreateUserBody = z.output<typeof createUserBody>
 export type UpdateUserBody = z.output<typeof updateUserBody>
 
+export const identitySchema = z
+  .object({
+    connection: z.string().describe('The name of the connection.'),
+    provider: z.string().describe('The strategy: auth0 (the user database), oidc, google-oauth2, github or oauth2.'),
+    user_id: z.string().describe('The id of the account at that connection.'),
+    isSocial: z.boolean(),
+    profileData: z.record(z.string(), z.unknown()).optional().describe('What the provider last sent, for identities other than the first (the primary one).'),
+  })
+  .describe('One way the user logs in; the first is the primary one (its connection is the user\'s).')
+
+export type Auth0Identity = z.output<typeof identitySchema>
+
 export const userSchema = z
   .object({
     user_id: z.string(),
-    email: z.string(),
+    email: z.string().optional().describe('Absent for a user whose provider sent none.'),
     email_verified: z.boolean(),
     name: z.string(),
     given_name: z.string().optional(),
@@ -54,12 +70,12 @@ export const userSchema = z
     blocked: z.boolean(),
     user_metadata: z.record(z.string(), z.unknown()),
     app_metadata: z.record(z.string(), z.unknown()),
-    identities: z.array(z.object({ connection: z.string(), provider: z.literal('auth0'), user_id: z.string(), isSocial: z.literal(false) })),
+    identities: z.array(identitySchema),
     created_at: z.string(),
     updated_at: z.string(),
     last_login: z.string().optional(),
   })
-  .describe('A user of Latchkey\'s user database.')
+  .describe('A user.')
 
 export type Auth0User = z.output<typeof userSchema>
 
@@ -112,10 +128,54 @@ export function userInput(body: UpdateUserBody, current?: UserRecord): Partial<U
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-export function presentUser(user: UserRecord): Auth0User {
+/** The database identity (Auth0's `auth0` provider), for users of the database connection and users with a password. */
+function databaseIdentity(user: UserRecord): Auth0Identity[] {
+  if (user.connection !== CONNECTION && user.passwordHash === null) return []
+  return [{ connection: CONNECTION, provider: 'auth0', user_id: user.id.replace(/^auth0\|/, ''), isSocial: false }]
+}
+
+/**
+ * Auth0's `identities`: the database identity and the upstream ones, the primary one (whose
+ * connection is the user's) first; the others carry the profile their provider last sent.
+ */
+export function presentIdentities(user: UserRecord, identities: readonly IdentityRecord[], connectionName: ReadonlyMap<string, string>): Auth0Identity[] {
+  const upstream = identities.map((identity) => {
+    const connection = connectionName.get(identity.connectionId) ?? identity.connectionId
+    // Auth0's invariant: a user id is `{provider}|{identity user_id}` (`oidc|acme|{sub}` → `acme|{sub}`).
+    const userId = connectionUserId({ name: connection, strategy: identity.provider }, identity.providerUserId).slice(identity.provider.length + 1)
+    return { identity, shown: { connection, provider: identity.provider, user_id: userId, isSocial: identity.isSocial } }
+  })
+  // The database is never an upstream identity's connection: a database user's own identity is the database one.
+  const primary = upstream.find((u) => u.shown.connection === user.connection)
+  return [
+    ...(primary ? [primary.shown] : []),
+    ...databaseIdentity(user),
+    ...upstream.filter((u) => u !== primary).map((u) => ({ ...u.shown, profileData: { ...u.identity.profileData } })),
+  ]
+}
+
+/** Users in Auth0's shape, with their identities (one read per user, one per connection they use). */
+export async function presentUsers(store: Store, users: readonly UserRecord[]): Promise<Auth0User[]> {
+  const identities = await Promise.all(users.map((user) => store.identities.listForUser(user.id)))
+  const ids = new Set(identities.flat().map((i) => i.connectionId))
+  const names = new Map<string, string>()
+  for (const id of ids) {
+    const connection = await store.connections.get(id)
+    if (connection) names.set(id, connection.name)
+  }
+  return users.map((user, i) => presentUser(user, presentIdentities(user, identities[i] ?? [], names)))
+}
+
+/** One user in Auth0's shape, with their identities. */
+export async function presentOneUser(store: Store, user: UserRecord): Promise<Auth0User> {
+  const [shown] = await presentUsers(store, [user])
+  return shown as Auth0User
+}
+
+export function presentUser(user: UserRecord, identities: readonly Auth0Identity[] = databaseIdentity(user)): Auth0User {
   return {
     user_id: user.id,
-    email: user.email,
+    ...(user.email ? { email: user.email } : {}),
     email_verified: user.emailVerified,
     name: user.name ?? user.email,
     ...(user.givenName ? { given_name: user.givenName } : {}),
@@ -125,7 +185,7 @@ export function presentUser(user: UserRecord): Auth0User {
     blocked: user.blocked,
     user_metadata: { ...user.userMetadata },
     app_metadata: { ...user.appMetadata },
-    identities: [{ connection: CONNECTION, provider: 'auth0', user_id: user.id.replace(/^auth0\|/, ''), isSocial: false }],
+    identities: identities.map((identity) => ({ ...identity, ...(identity.profileData ? { profileData: { ...identity.profileData } } : {}) })),
     created_at: iso(user.createdAt),
     updated_at: iso(user.updatedAt),
     ...(user.lastLoginAt !== null ? { last_login: iso(user.lastLoginAt) } : {}),

@@ -1,9 +1,10 @@
 /**
- * /users and /users-by-email: the users of Latchkey's own database, as Auth0's Management API serves
- * the Username-Password-Authentication connection. Passwords follow the policy of @latchkey/core and
- * are stored as argon2id hashes; a new password or a block ends the user's sessions and revokes their
- * refresh tokens (as the CLI does). User search (`q`) is reduced to what Latchkey can answer exactly:
- * `email:"<address>"`.
+ * /users and /users-by-email, as Auth0's Management API serves them: users are created in Latchkey's
+ * own database (the Username-Password-Authentication connection); users of upstream connections
+ * appear after their first login, with their `identities`. Passwords follow the policy of
+ * @latchkey/core and are stored as argon2id hashes (only for database users); a new password or a
+ * block ends the user's sessions and revokes their refresh tokens (as the CLI does). User search
+ * (`q`) is reduced to what Latchkey can answer exactly: `email:"<address>"`, every connection's users.
  */
 import { checkPassword, createUser, type UserInput, type UserRecord, updateUser } from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
@@ -14,13 +15,14 @@ import {
   CONNECTION,
   checkConnection,
   createUserBody,
-  presentUser,
+  presentOneUser,
+  presentUsers,
   updateUserBody,
   USER_FIELD_NAMES,
   userInput,
   userSchema,
 } from '../mappings/users.js'
-import { pageAnswer, pagedSchema, pageWindow } from '../paging.js'
+import { everyPage, pageAnswer, pagedSchema, pageWindow, slicePage } from '../paging.js'
 import { booleanParam, fieldParams, pagingParams, selectFields } from '../query.js'
 import { type Resource, route } from '../route.js'
 
@@ -32,7 +34,7 @@ const listQuery = z.strictObject({
   q: z.string().max(1000).optional().describe('Search: Latchkey supports email:"<address>" (an exact, case-insensitive match).'),
   search_engine: z.enum(['v1', 'v2', 'v3']).optional().describe('Accepted for compatibility; the search is the same.'),
   sort: z.literal('created_at:1', { error: 'Latchkey lists users oldest first: sort may only be created_at:1' }).optional().describe('created_at:1 only (the order of the list).'),
-  connection: z.string().max(200).optional().describe(`Only users of this connection (${CONNECTION} has them all).`),
+  connection: z.string().max(200).optional().describe('Only the users whose (primary) connection this is.'),
   primary_order: booleanParam.optional().describe('Accepted for compatibility; without effect.'),
 })
 const byEmailQuery = z.strictObject({ ...fieldParams, email: z.string().min(1).max(254).describe('The email address (case-insensitive).') })
@@ -86,16 +88,19 @@ export const users: Resource = {
       query: listQuery,
       answer: { status: 200, description: 'The users, oldest first.', schema: pagedSchema('users', userSchema) },
       async handle({ deps, query }) {
-        const present = (user: UserRecord) => selectFields(presentUser(user), query)
-        if (query.connection !== undefined && query.connection !== CONNECTION) return pageAnswer('users', query, [], async () => 0)
+        const present = async (users: readonly UserRecord[]) => (await presentUsers(deps.store, users)).map((user) => selectFields(user, query))
+        const ofConnection = (user: UserRecord) => query.connection === undefined || user.connection === query.connection
         if (query.q !== undefined && query.q.trim() !== '') {
-          const user = await deps.store.users.findByEmail(emailOfQuery(query.q))
-          const found = user && (query.page ?? 0) === 0 ? [user] : []
-          return pageAnswer('users', query, found.map(present), async () => (user ? 1 : 0))
+          const found = (await deps.store.users.listByEmail(emailOfQuery(query.q))).filter(ofConnection)
+          return pageAnswer('users', query, await present(slicePage(found, query)), async () => found.length)
+        }
+        if (query.connection !== undefined) {
+          const all = (await everyPage((p) => deps.store.users.list(p))).filter(ofConnection)
+          return pageAnswer('users', query, await present(slicePage(all, query)), async () => all.length)
         }
         const { page, perPage } = pageWindow(query)
         const rows = await deps.store.users.list({ page, perPage })
-        return pageAnswer('users', query, rows.map(present), () => deps.store.users.count())
+        return pageAnswer('users', query, await present(rows), () => deps.store.users.count())
       },
     }),
     route({
@@ -104,10 +109,10 @@ export const users: Resource = {
       summary: 'Search users by email',
       scopes: ['read:users'],
       query: byEmailQuery,
-      answer: { status: 200, description: 'The user with this email, if any (an array of at most one).', schema: z.array(userSchema) },
+      answer: { status: 200, description: 'The users with this email, whatever their connection (users of different connections may share one).', schema: z.array(userSchema) },
       async handle({ deps, query }) {
-        const user = await deps.store.users.findByEmail(query.email.trim())
-        return { status: 200, body: user ? [selectFields(presentUser(user), query)] : [] }
+        const users = await deps.store.users.listByEmail(query.email.trim())
+        return { status: 200, body: (await presentUsers(deps.store, users)).map((user) => selectFields(user, query)) }
       },
     }),
     route({
@@ -127,7 +132,7 @@ export const users: Resource = {
         const record = { ...user, passwordHash: await hashChecked(body.password) }
         await deps.store.users.insert(record).catch(userConflict)
         await audit.change({ action: 'user.created', description: 'Create a user', userId: record.id, details: { user_name: record.email } })
-        return { status: 201, body: presentUser(record) }
+        return { status: 201, body: await presentOneUser(deps.store, record) }
       },
     }),
     route({
@@ -140,7 +145,7 @@ export const users: Resource = {
       answer: { status: 200, description: 'The user.', schema: userSchema },
       errors: ERRORS_404,
       async handle({ deps, params, query }) {
-        return { status: 200, body: selectFields(presentUser(await findUser(deps.store, params.id)), query) }
+        return { status: 200, body: selectFields(await presentOneUser(deps.store, await findUser(deps.store, params.id)), query) }
       },
     }),
     route({
@@ -158,6 +163,8 @@ export const users: Resource = {
         const updated = await deps.store
           .transaction(async (tx) => {
             const current = await findUser(tx, params.id)
+            if (hash !== null && current.connection !== CONNECTION)
+              throw badRequest(`Payload validation error: password: ${current.connection} is not a database connection: its users have no password here.`, 'operation_not_supported')
             const now = deps.clock.now()
             const next = registration(USER_FIELD_NAMES, () => updateUser(current, userInput(body, current), hash, now))
             // As in Auth0: a changed email is unverified unless the request says otherwise.
@@ -171,7 +178,7 @@ export const users: Resource = {
           .catch(userConflict)
         const fields = Object.keys(body).filter((f) => f !== 'connection')
         await audit.change({ action: 'user.updated', description: 'Update a user', userId: updated.id, details: { user_name: updated.email, fields } })
-        return { status: 200, body: presentUser(updated) }
+        return { status: 200, body: await presentOneUser(deps.store, updated) }
       },
     }),
     route({
