@@ -31,6 +31,10 @@ export type AdminAction =
   | 'client_grant.created'
   | 'client_grant.updated'
   | 'client_grant.deleted'
+  | 'connection.created'
+  | 'connection.updated'
+  | 'connection.deleted'
+  | 'connection.clients_updated'
 
 const DESCRIPTIONS: Record<AdminAction, string> = {
   'application.created': 'Create an application',
@@ -55,6 +59,10 @@ const DESCRIPTIONS: Record<AdminAction, string> = {
   'client_grant.created': 'Create a client grant',
   'client_grant.updated': 'Update a client grant',
   'client_grant.deleted': 'Delete a client grant',
+  'connection.created': 'Create a connection',
+  'connection.updated': 'Update a connection',
+  'connection.deleted': 'Delete a connection',
+  'connection.clients_updated': 'Enable or disable a connection for applications',
 }
 
 export interface AdminChange {

@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, keys, logs, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, connections, keys, logs, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -13,6 +13,7 @@ import { registerUsers } from './commands/users.js'
 import { registerKeys } from './commands/keys.js'
 import { registerLogs } from './commands/logs.js'
 import { registerOrgs } from './commands/orgs.js'
+import { registerConnections } from './commands/connections.js'
 
 const program = new Command()
   .name('latchkey')
@@ -28,5 +29,6 @@ registerUsers(program)
 registerKeys(program)
 registerLogs(program)
 registerOrgs(program)
+registerConnections(program)
 
 await program.parseAsync(process.argv)

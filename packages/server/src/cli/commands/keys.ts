@@ -29,7 +29,7 @@ function delaySeconds(value: string): number {
  * The server's key-encryption keys for this database, after sealing plaintext keys and checking
  * that every stored key decrypts (so a command run without the server's secret changes nothing).
  */
-async function encryptionFor(store: Store, opts: CommonOptions): Promise<KeyEncryption> {
+export async function encryptionFor(store: Store, opts: CommonOptions): Promise<KeyEncryption> {
   let secrets: string[]
   try {
     secrets = parseSecrets(process.env.LATCHKEY_SECRET, process.env.LATCHKEY_SECRET_PREVIOUS)

@@ -6,6 +6,7 @@
 import type { Resource } from '../route.js'
 import { clientGrants } from './client-grants.js'
 import { clients } from './clients.js'
+import { connections } from './connections.js'
 import { grants } from './grants.js'
 import { logs } from './logs.js'
 import { organizationInvitations } from './organization-invitations.js'
@@ -15,4 +16,4 @@ import { resourceServers } from './resource-servers.js'
 import { signingKeys } from './signing-keys.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, users, organizations, organizationMembers, organizationInvitations, grants, logs, signingKeys]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, organizations, organizationMembers, organizationInvitations, grants, logs, signingKeys]
