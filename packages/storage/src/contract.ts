@@ -106,6 +106,12 @@ export interface UserWithGrant {
   readonly grantRevoked: boolean
 }
 
+/** Which users to list or count. */
+export interface UserFilter {
+  /** The name of their primary connection. */
+  readonly connection?: string
+}
+
 export interface UserRepo extends UserLookupPort {
   /**
    * Throws ConflictError when the id is taken, or when a user of the database connection has the
@@ -126,8 +132,9 @@ export interface UserRepo extends UserLookupPort {
    * /userinfo checks on every call. Null when there is no such user.
    */
   getWithGrant(id: string, grantId: string): Promise<UserWithGrant | null>
-  list(page?: Page): Promise<UserRecord[]>
-  count(): Promise<number>
+  /** Oldest first (creation time, then id); `Page` as elsewhere. `connection`: only the users whose primary connection it is (indexed). */
+  list(filter?: UserFilter & Page): Promise<UserRecord[]>
+  count(filter?: UserFilter): Promise<number>
   /** Throws ConflictError when a new email is taken (among users of the database connection, as insert). */
   update(id: string, patch: UserPatch): Promise<UserRecord | null>
   /**

@@ -33,6 +33,7 @@ export type {
   SigningKeyRepo,
   SsoSessionRepo,
   Store,
+  UserFilter,
   UserPatch,
   UserRepo,
   UserWithGrant,

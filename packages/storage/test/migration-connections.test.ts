@@ -106,7 +106,7 @@ describe('migration 0011 (connections) on SQLite', () => {
       const { rows: indexes } = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'users' and sql is not null order by name`.execute(check)
       assert.deepEqual(
         indexes.map((i) => i.name),
-        ['users_created_idx', 'users_email_idx', 'users_email_key'],
+        ['users_connection_created_idx', 'users_created_idx', 'users_email_idx', 'users_email_key'],
       )
       const { rows: tables } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like 'users%'`.execute(check)
       assert.deepEqual(

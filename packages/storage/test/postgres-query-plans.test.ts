@@ -103,6 +103,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('users.getWithGrant', () => store.users.getWithGrant(person.id, token.grantId))
       await run('users.findByEmail', () => store.users.findByEmail(person.email))
       await run('users.listByEmail', () => store.users.listByEmail(person.email))
+      await run('users.list (connection)', () => store.users.list({ connection: 'acme' }))
       await run('connections.enabledFor', () => store.connections.enabledFor(app.clientId))
       await run('connections.get', () => store.connections.get(sso2.id))
       await run('connections.findByName', () => store.connections.findByName(sso2.name))

@@ -148,6 +148,10 @@ export function updateConnection(
   now: number,
   checkOptions?: ConnectionOptionsCheck,
 ): { record: ConnectionRecord; clientSecret: string | null | undefined } {
+  // Auth0 refuses them in a PATCH too; the same value is harmless.
+  const fixed = input as { name?: unknown; strategy?: unknown }
+  if (fixed.name !== undefined && fixed.name !== current.name) throw new RegistrationError("name: a connection's name cannot change")
+  if (fixed.strategy !== undefined && fixed.strategy !== current.strategy) throw new RegistrationError("strategy: a connection's strategy cannot change")
   const data = parseInput(connectionInput.omit({ name: true, strategy: true }).partial(), input)
   const split = data.options === undefined ? undefined : splitOptions(current.strategy, data.options, checkOptions)
   if (split !== undefined && current.strategy === DATABASE_CONNECTION.strategy && Object.keys(split.options).length > 0)

@@ -9,9 +9,10 @@
  *   database's), `password_hash` may be null (upstream users have none), and the email is unique
  *   only among users of the database connection (a partial unique index replaces the table
  *   constraint `users_email_key`), with a plain index for looking users up by email across
- *   connections. PostgreSQL alters the table in place; SQLite cannot drop a table constraint, so
- *   the users table is rebuilt (new table, copy, drop, rename, indexes again) from what the
- *   database says it holds, so columns that other migrations added, in whatever order, come along.
+ *   connections and one listing a connection's users. PostgreSQL alters the table in place;
+ *   SQLite cannot drop a table constraint, so the users table is rebuilt (new table, copy, drop,
+ *   rename, indexes again) from what the database says it holds, so columns that other migrations
+ *   added, in whatever order, come along.
  * Independent of the other migrations' order (see `kysely/migrate.ts`). On a large PostgreSQL
  * database the index builds hold a write lock on `users` while they run: upgrade in a quiet hour.
  */
@@ -79,7 +80,10 @@ async function createDatabaseConnection(db: Kysely<unknown>): Promise<void> {
   await sql`insert into connection_clients (connection_id, client_id) select cast(${id} as text), client_id from applications`.execute(db)
 }
 
-/** The email's indexes: unique among the database connection's users, and plain for lookups across connections. */
+/**
+ * The email's indexes (unique among the database connection's users; plain, for lookups across
+ * connections) and the connection's (a connection's users, oldest first; deleting a connection).
+ */
 async function createEmailIndexes(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createIndex('users_email_key')
@@ -89,6 +93,7 @@ async function createEmailIndexes(db: Kysely<unknown>): Promise<void> {
     .where(sql.ref('connection'), '=', sql.lit(DATABASE_CONNECTION))
     .execute()
   await db.schema.createIndex('users_email_idx').on('users').column('email').execute()
+  await db.schema.createIndex('users_connection_created_idx').on('users').columns(['connection', 'created_at', 'id']).execute()
 }
 
 interface SqliteColumn {
@@ -148,6 +153,7 @@ async function up(db: Kysely<unknown>): Promise<void> {
 
 /** Refuses (the database keeps the new shape) while two users of different connections share an email. */
 async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('users_connection_created_idx').execute()
   await db.schema.dropIndex('users_email_idx').execute()
   await db.schema.dropIndex('users_email_key').execute()
   if (isPostgres(db)) {

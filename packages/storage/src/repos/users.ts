@@ -1,10 +1,10 @@
 import { DATABASE_CONNECTION, normalizeEmail, type UserRecord } from '@latchkey/core'
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
-import type { Page, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
+import type { Page, UserFilter, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
-import { countRows, listPage, MAX_PER_PAGE } from '../kysely/paging.js'
+import { countRows, listPage, MAX_PER_PAGE, pageWindow } from '../kysely/paging.js'
 import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, UsersTable } from '../kysely/schema.js'
 
@@ -141,12 +141,29 @@ export class KyselyUserRepo implements UserRepo {
     return rows.map(toRecord)
   }
 
-  async list(page?: Page): Promise<UserRecord[]> {
-    return (await listPage(this.db, 'users', page)).map(toRecord)
+  async list(filter: UserFilter & Page = {}): Promise<UserRecord[]> {
+    if (filter.connection === undefined) return (await listPage(this.db, 'users', filter)).map(toRecord)
+    const { limit, offset } = pageWindow(filter)
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('connection', '=', filter.connection)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+    return rows.map(toRecord)
   }
 
-  async count(): Promise<number> {
-    return countRows(this.db, 'users')
+  async count(filter: UserFilter = {}): Promise<number> {
+    if (filter.connection === undefined) return countRows(this.db, 'users')
+    const { n } = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('connection', '=', filter.connection)
+      .executeTakeFirstOrThrow()
+    return Number(n)
   }
 
   /** One `UPDATE ... RETURNING`: atomic. A taken new email throws ConflictError. The connection never changes. */

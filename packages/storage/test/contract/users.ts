@@ -148,6 +148,25 @@ export function userGuarantees(store: CurrentStore): void {
     assert.equal((await store().users.listByEmail('ada@example.com')).length, 3)
   })
 
+  it('users.list and count filter by primary connection, oldest first, ties by id', async () => {
+    const people = [
+      user({ id: 'oidc|acme|b', connection: 'acme', passwordHash: null, createdAt: T0 }),
+      user({ id: 'auth0|x', createdAt: T0 - DAY }),
+      user({ id: 'oidc|acme|a', connection: 'acme', passwordHash: null, createdAt: T0 }),
+      user({ id: 'oidc|acme|c', connection: 'acme', passwordHash: null, createdAt: T0 - DAY }),
+      user({ id: 'github|1', connection: 'github', passwordHash: null, createdAt: T0 - 2 * DAY }),
+    ]
+    for (const person of people) await store().users.insert(person)
+    assert.deepEqual((await store().users.list({ connection: 'acme' })).map((u) => u.id), ['oidc|acme|c', 'oidc|acme|a', 'oidc|acme|b'])
+    assert.deepEqual((await store().users.list({ connection: 'acme', page: 1, perPage: 2 })).map((u) => u.id), ['oidc|acme|b'])
+    assert.deepEqual((await store().users.list({ connection: 'Username-Password-Authentication' })).map((u) => u.id), ['auth0|x'])
+    assert.deepEqual(await store().users.list({ connection: 'nothing' }), [])
+    assert.equal(await store().users.count({ connection: 'acme' }), 3)
+    assert.equal(await store().users.count({ connection: 'nothing' }), 0)
+    assert.equal(await store().users.count(), 5)
+    assert.equal((await store().users.list()).length, 5)
+  })
+
   it('users.update: an upstream user may take any email, a database user not one of another database user; the connection never changes', async () => {
     const taken = user({ email: 'taken@example.com' })
     const mover = user({ email: 'mover@example.com' })
