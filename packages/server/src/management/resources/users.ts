@@ -22,7 +22,7 @@ import {
   userInput,
   userSchema,
 } from '../mappings/users.js'
-import { everyPage, pageAnswer, pagedSchema, pageWindow, slicePage } from '../paging.js'
+import { pageAnswer, pagedSchema, pageWindow, slicePage } from '../paging.js'
 import { booleanParam, fieldParams, pagingParams, selectFields } from '../query.js'
 import { type Resource, route } from '../route.js'
 
@@ -94,13 +94,9 @@ export const users: Resource = {
           const found = (await deps.store.users.listByEmail(emailOfQuery(query.q))).filter(ofConnection)
           return pageAnswer('users', query, await present(slicePage(found, query)), async () => found.length)
         }
-        if (query.connection !== undefined) {
-          const all = (await everyPage((p) => deps.store.users.list(p))).filter(ofConnection)
-          return pageAnswer('users', query, await present(slicePage(all, query)), async () => all.length)
-        }
-        const { page, perPage } = pageWindow(query)
-        const rows = await deps.store.users.list({ page, perPage })
-        return pageAnswer('users', query, await present(rows), () => deps.store.users.count())
+        const filter = query.connection !== undefined ? { connection: query.connection } : {}
+        const rows = await deps.store.users.list({ ...filter, ...pageWindow(query) })
+        return pageAnswer('users', query, await present(rows), () => deps.store.users.count(filter))
       },
     }),
     route({
