@@ -7,6 +7,7 @@ import type {
   ApiRecord,
   ApplicationRecord,
   AuthorizationCodeRecord,
+  ConnectionRecord,
   InvitationRecord,
   OrganizationRecord,
   ClientGrantRecord,
@@ -92,6 +93,11 @@ export interface OrganizationLookupPort {
   /** By name, case-insensitively. */
   findByName(name: string): Promise<OrganizationRecord | null>
   isMember(orgId: string, userId: string): Promise<boolean>
+}
+
+/** Connections as /authorize sees them (`connection=`). */
+export interface ConnectionLookupPort {
+  findByName(name: string): Promise<ConnectionRecord | null>
 }
 
 export interface InvitationLookupPort {

@@ -181,13 +181,28 @@ export interface AuthorizationRequest {
   readonly invitation: string | null
   /** RFC 9449 §10: the thumbprint of the key the code will be redeemed with (absent: unbound). */
   readonly dpopJkt?: string
+  /** Auth0's `connection=`: the upstream connection (by name) to log in with, skipping the login page. Absent: none. */
+  readonly connection?: string | null
 }
 
 /**
  * Where a login transaction stands: the page the user was last sent to, and so the only page whose
  * form it accepts (see authorize/interaction-step.ts).
  */
-export type InteractionStep = 'organization' | 'login' | 'consent'
+export type InteractionStep = 'organization' | 'login' | 'upstream' | 'consent'
+
+/**
+ * A login through an upstream connection in progress: the browser is at the provider. `sealed` is what
+ * the strategy keeps between its two calls (state, nonce, PKCE verifier), sealed with the
+ * key-encryption key; the store finds the transaction by the SHA-256 of the `state` the provider
+ * sends back.
+ */
+export interface UpstreamAttempt {
+  readonly connectionId: string
+  readonly stateHash: string
+  readonly sealed: string
+  readonly startedAt: number
+}
 
 export interface InteractionRecord {
   /** Random id, carried in the page URL. */
@@ -201,6 +216,8 @@ export interface InteractionRecord {
   readonly userId: string | null
   readonly sessionSid: string | null
   readonly authTime: number | null
+  /** The upstream login under way (at the `upstream` step); absent or null otherwise. */
+  readonly upstream?: UpstreamAttempt | null
   readonly createdAt: number
   readonly expiresAt: number
 }

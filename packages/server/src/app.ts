@@ -20,6 +20,7 @@ import { authorizeRoutes } from './routes/authorize.js'
 import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { loginRoutes } from './routes/login.js'
+import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
 import { logoutRoutes } from './routes/logout.js'
@@ -65,6 +66,7 @@ export function createApp(deps: Deps): Hono {
   discoveryRoutes(app, deps)
   authorizeRoutes(app, deps)
   loginRoutes(app, deps)
+  loginCallbackRoutes(app, deps)
   signupRoutes(app, deps)
   organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)
@@ -84,6 +86,8 @@ export function createApp(deps: Deps): Hono {
     '/oidc/logout': 'GET, POST',
     '/v2/logout': 'GET',
     '/u/login': 'GET, POST',
+    '/u/login/connection': 'POST',
+    '/login/callback': 'GET',
     '/u/consent': 'GET, POST',
     '/u/signup': 'GET, POST',
     '/u/organization': 'GET, POST',

@@ -3,6 +3,7 @@ import type { Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { AuditLog } from './audit.js'
 import type { Config } from './config.js'
+import type { Strategies } from './connections/strategies/index.js'
 import type { KeyRing } from './keys/key-ring.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './operations/metrics.js'
@@ -13,6 +14,8 @@ export interface Deps {
   readonly config: Config
   readonly store: Store
   readonly keys: KeyRing
+  /** The upstream strategies (oidc, google-oauth2, github, oauth2) with their caches: one per server. */
+  readonly strategies: Strategies
   readonly clock: Clock
   readonly log: Logger
   /** The audit log: `audit.record(c, event)` never throws. */

@@ -28,6 +28,7 @@ import { openLimits } from './rate-limits/limits.js'
 import { withReplayGuard } from './replay/with-replay-guard.js'
 import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
+import { createStrategies, type StrategiesOptions } from './connections/strategies/index.js'
 
 export interface RunningServer {
   readonly url: string
@@ -55,6 +56,8 @@ export interface StartOptions {
   readonly httpTimeouts?: HttpTimeouts
   /** Overrides the readiness probe's store timeout and cache (READINESS_DEFAULTS). */
   readonly readiness?: ReadinessOptions
+  /** Options of the upstream strategies (tests: time limits, a stand-in for Google's issuer). */
+  readonly strategies?: StrategiesOptions
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -96,7 +99,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const redisUrl = config.rateLimits.redisUrl
   // ioredis is loaded only when Redis is configured (memory).
   const redisReplay = redisUrl === null ? null : await (await import('./replay/redis-replay-guard.js')).openRedisReplayGuard(redisUrl, store.replayGuard, log)
-  const deps: Deps = { config, store: redisReplay ? withReplayGuard(store, redisReplay) : store, keys, clock, log, limits, audit, metrics, readiness }
+  const strategies = createStrategies({ now: () => clock.now(), ...options.strategies })
+  const deps: Deps = { config, store: redisReplay ? withReplayGuard(store, redisReplay) : store, keys, strategies, clock, log, limits, audit, metrics, readiness }
   const app = createApp(deps)
   const metricsPort = config.metrics.port
   const metricsServer =

@@ -24,6 +24,7 @@ import type {
   OrganizationRecord,
   SigningKeyRecord,
   SsoSessionRecord,
+  UpstreamAttempt,
   UserRecord,
 } from '@latchkey/core'
 import type {
@@ -257,6 +258,8 @@ export interface InteractionChanges {
   readonly request?: AuthorizationRequest
   /** The authentication that happened within the interaction. */
   readonly authenticated?: { readonly userId: string; readonly sessionSid: string; readonly authTime: number }
+  /** The upstream login started (replacing any earlier attempt), or null to forget it. */
+  readonly upstream?: UpstreamAttempt | null
 }
 
 /**
@@ -273,6 +276,8 @@ export interface InteractionRepo {
    * number of concurrent callers, exactly one succeeds.
    */
   advance(id: string, from: InteractionStep, to: InteractionStep, changes: InteractionChanges, now: number): Promise<boolean>
+  /** The unexpired interaction whose upstream attempt's `state` has this SHA-256 (the provider's callback). */
+  findByUpstreamState(stateHash: string, now: number): Promise<InteractionRecord | null>
   /** Atomically deletes and returns it while it is at `step`: an interaction completes once. */
   take(id: string, step: InteractionStep, now: number): Promise<InteractionRecord | null>
   /** Removes at most `batchSize` interactions that expired before `now`, in one statement. Returns how many. */

@@ -142,6 +142,7 @@ export function interaction(overrides: Partial<InteractionRecord> = {}): Interac
     userId: null,
     sessionSid: null,
     authTime: null,
+    upstream: null,
     createdAt: T0,
     expiresAt: T0 + 10 * MINUTE,
     ...overrides,

@@ -6,14 +6,18 @@
  * posting to a later page) nor answered twice, nor answered in a transaction that never showed it.
  *
  *   organization ──► login ──► consent ──► (code)
- *        │             └────────────────────► (code)
- *        └─► login  (prompt answered)
+ *                      │ ▲ └──────────────────► (code)
+ *                      ▼ │
+ *                    upstream ──► consent / (code)     (the provider's callback answers it)
  *
  * | step           | pages                         | what its form may change                       |
  * | -------------- | ----------------------------- | ---------------------------------------------- |
  * | `organization` | /u/organization               | the organization, once, only when the app      |
  * |                |                               | requires one and the request named none        |
- * | `login`        | /u/login, /u/signup           | who the user is (and accepts the invitation)   |
+ * | `login`        | /u/login, /u/signup           | who the user is (and accepts the invitation);  |
+ * |                |                               | or the connection to log in with               |
+ * | `upstream`     | {issuer}login/callback; the   | who the user is, as the provider says; the     |
+ * |                | login page again (back button)| login page starts over (the attempt is dropped)|
  * | `consent`      | /u/consent                    | nothing but accept or decline                  |
  *
  * The server checks the step when it loads the interaction for a page (server/src/interaction/load.ts)
@@ -23,7 +27,7 @@
  */
 import type { ApplicationRecord, AuthorizationRequest, InteractionStep } from '../records.js'
 
-export const INTERACTION_STEPS: readonly InteractionStep[] = ['organization', 'login', 'consent']
+export const INTERACTION_STEPS: readonly InteractionStep[] = ['organization', 'login', 'upstream', 'consent']
 
 export function isInteractionStep(value: unknown): value is InteractionStep {
   return typeof value === 'string' && (INTERACTION_STEPS as readonly string[]).includes(value)

@@ -16,7 +16,7 @@ import {
 } from '../errors.js'
 import { isJwkThumbprint } from '../dpop/algorithms.js'
 import { isValidS256Challenge } from '../pkce.js'
-import type { ApiLookupPort, ApplicationLookupPort } from '../ports.js'
+import type { ApiLookupPort, ApplicationLookupPort, ConnectionLookupPort } from '../ports.js'
 import type { ApiRecord, ApplicationRecord, AuthorizationRequest, InvitationRecord, OrganizationRecord } from '../records.js'
 import { resolveRedirectUri } from '../redirect-uri.js'
 import { MAX_PARAM_LENGTH, type RawParams, repeatedNames, single } from '../params.js'
@@ -54,6 +54,7 @@ const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'
 export interface AuthorizeLookups extends OrganizationLookups {
   readonly applications: ApplicationLookupPort
   readonly apis: ApiLookupPort
+  readonly connections: ConnectionLookupPort
   /** Epoch ms, for the expiry of invitations. */
   readonly now: number
 }
@@ -170,6 +171,17 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   if (orgs.kind === 'page') return page(orgs.error)
   if (orgs.kind === 'redirect-error') return fail(orgs.error)
 
+  // 8. Auth0's `connection`: log in with that connection, skipping the login page. It must exist
+  // and be enabled for the app; the database connection means the password form.
+  const connectionParam = single(params, 'connection')
+  let connection: string | null = null
+  if (connectionParam !== undefined && connectionParam !== '') {
+    const found = connectionParam.length <= 128 ? await lookups.connections.findByName(connectionParam) : null
+    if (!found) return fail(new InvalidRequest(`the connection was not found: ${quoteValue(connectionParam)}`))
+    if (!found.enabledClients.includes(app.clientId)) return fail(new InvalidRequest(`the connection is not enabled for this client: ${quoteValue(connectionParam)}`))
+    connection = found.name
+  }
+
   return {
     kind: 'ok',
     app,
@@ -193,6 +205,7 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
       screenHint: single(params, 'screen_hint') ?? null,
       organization: orgs.organization?.id ?? null,
       invitation: orgs.invitation?.id ?? null,
+      ...(connection !== null ? { connection } : {}),
       ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     },
   }

@@ -19,10 +19,13 @@ export type LoginMethod =
   | { readonly kind: 'password' }
   /** A new account of the database connection: `ss` (Success Signup), which also logs in. */
   | { readonly kind: 'signup' }
+  /** An upstream connection (the user's identity there): `s`, naming the connection. */
+  | { readonly kind: 'connection'; readonly connection: string }
 
 const AUDIT: Record<LoginMethod['kind'], { readonly type: 's' | 'ss'; readonly message: string }> = {
   password: { type: 's', message: 'login succeeded' },
   signup: { type: 'ss', message: 'signup succeeded' },
+  connection: { type: 's', message: 'login succeeded through a connection' },
 }
 
 export interface CompletedAuthentication {
@@ -46,7 +49,11 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
     type: audit.type,
     clientId: app.clientId,
     userId: user.id,
-    details: { user_name: user.email, org_id: interaction.request.organization ?? undefined },
+    details: {
+      user_name: user.email,
+      org_id: interaction.request.organization ?? undefined,
+      connection: done.method.kind === 'connection' ? done.method.connection : undefined,
+    },
   })
   if (accepted) await recordAcceptance(c, deps, accepted, user)
   return proceed(c, deps, {
@@ -55,7 +62,7 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
     api,
     session: { record, user: { ...user, lastLoginAt: now } },
     interaction,
-    changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime } },
+    changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime }, upstream: null },
     afterPost: true,
   })
 }

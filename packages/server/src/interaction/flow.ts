@@ -23,6 +23,7 @@ import { browserBinding, type ActiveSession } from '../http/session.js'
 import { errorPage } from '../views/message.js'
 import { pageResponse } from '../http/page-headers.js'
 import { bindingHash } from './csrf.js'
+import { InteractionProblem } from './load.js'
 import { codeIssuedEvent } from './code-audit.js'
 import { stepPage } from './screens.js'
 
@@ -46,7 +47,8 @@ export function targetOf(request: AuthorizationRequest, app: ApplicationRecord):
 }
 
 export function showError(c: Context, error: OAuthError, status = 400) {
-  return pageResponse(c, errorPage(error.error, error.description), status)
+  const continueAt = error instanceof InteractionProblem ? error.continueAt : null
+  return pageResponse(c, errorPage(error.error, error.description, continueAt), status)
 }
 
 export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Response> {

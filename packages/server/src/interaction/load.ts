@@ -30,10 +30,10 @@ export class InteractionProblem extends OAuthError {
 const EXPIRED = 'This login page has expired or is not valid. Go back to the application and try again.'
 
 /**
- * The interaction named by `?state=`, owned by this browser and at `step`. `formTokenValue` is the
- * form's token for a POST (undefined for a GET).
+ * The interaction named by `?state=`, owned by this browser and at `step` (or one of the steps).
+ * `formTokenValue` is the form's token for a POST (undefined for a GET).
  */
-export async function loadInteraction(c: Context, deps: Deps, step: InteractionStep, formTokenValue?: string | null): Promise<LoadedInteraction> {
+export async function loadInteraction(c: Context, deps: Deps, step: InteractionStep | readonly InteractionStep[], formTokenValue?: string | null): Promise<LoadedInteraction> {
   const id = new URL(c.req.url).searchParams.get('state')
   if (!id || id.length > 64) throw new InteractionProblem(EXPIRED)
   const interaction = await deps.store.interactions.get(id, deps.clock.now())
@@ -46,7 +46,7 @@ export async function loadInteraction(c: Context, deps: Deps, step: InteractionS
         : 'The form has expired or was not submitted from this page. Go back to the application and try again.',
     )
   // Only the owner learns where its login stands, and may carry on from there.
-  if (interaction.step !== step) {
+  if (typeof step === 'string' ? interaction.step !== step : !step.includes(interaction.step)) {
     const continueAt = isStep(interaction.step) ? `${await stepPage(deps, interaction.step, interaction.request)}?state=${encodeURIComponent(id)}` : null
     throw new InteractionProblem(NOT_AT_THIS_STEP, continueAt)
   }

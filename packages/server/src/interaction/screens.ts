@@ -6,7 +6,8 @@
 import type { AuthorizationRequest, InteractionStep } from '@latchkey/core'
 import type { Deps } from '../deps.js'
 
-const STEP_PAGES: Record<InteractionStep, string> = { organization: '/u/organization', login: '/u/login', consent: '/u/consent' }
+// At the provider (`upstream`), the way back into the login is its login page, which starts over.
+const STEP_PAGES: Record<InteractionStep, string> = { organization: '/u/organization', login: '/u/login', upstream: '/u/login', consent: '/u/consent' }
 
 export async function loginScreen(deps: Deps, request: AuthorizationRequest): Promise<'/u/login' | '/u/signup'> {
   if (request.invitation !== null) {

@@ -96,6 +96,22 @@ export class KeyEncryption {
     return plaintext
   }
 
+  /**
+   * Opens a value sealed by `encrypt` (a connection's client secret, a login's upstream state):
+   * the text, or a KeyEncryptionError when no configured KEK opens it.
+   */
+  async openText(sealed: string): Promise<string> {
+    const kekId = encryptedWith(sealed)
+    const kek = kekId === null ? undefined : this.#byId.get(kekId)
+    if (!kek) throw new KeyEncryptionError(`a sealed value is encrypted with key-encryption key ${kekId ?? '(none)'}, which ${this.source} does not provide`)
+    try {
+      const { plaintext } = await compactDecrypt(sealed, kek.key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] })
+      return new TextDecoder().decode(plaintext)
+    } catch {
+      throw new KeyEncryptionError(`a sealed value does not decrypt with key-encryption key ${kekId} (damaged, or sealed by another secret)`)
+    }
+  }
+
   /** The private JWK of a sealed record, ready for `importJWK`. */
   async privateJwk(record: SigningKeyRecord): Promise<JWK> {
     return JSON.parse(await this.open(record)) as JWK

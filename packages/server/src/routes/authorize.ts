@@ -20,8 +20,8 @@ export function authorizeRoutes(app: Hono, deps: Deps): void {
       if (err instanceof OAuthError) return showError(c, err)
       throw err
     }
-    const { applications, apis, organizations, invitations } = deps.store
-    const parsed = await parseAuthorizeRequest(params, { applications, apis, organizations, invitations, now: deps.clock.now() })
+    const { applications, apis, organizations, invitations, connections } = deps.store
+    const parsed = await parseAuthorizeRequest(params, { applications, apis, organizations, invitations, connections, now: deps.clock.now() })
     if (parsed.kind === 'page') return showError(c, parsed.error)
     if (parsed.kind === 'redirect-error') {
       deps.log.info({ client_id: parsed.app.clientId, error: parsed.error.error }, 'authorize request refused')

@@ -14,7 +14,9 @@ import { pageResponse } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { completeLogin } from '../interaction/complete-login.js'
 import { showError } from '../interaction/flow.js'
-import { loadInteraction } from '../interaction/load.js'
+import { InteractionProblem, loadInteraction } from '../interaction/load.js'
+import { connectionButtons, homeRealm, loginOptions } from '../connections/login-options.js'
+import { beginUpstream, upstreamConnectionFor } from '../connections/upstream-login.js'
 import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
 import { verifyPassword } from '../passwords.js'
 import type { LoginAttempt } from '../rate-limits/login-attempts.js'
@@ -24,10 +26,22 @@ import { type LoginView, loginPage } from '../views/login.js'
 
 export const WRONG_CREDENTIALS = 'Wrong email or password.'
 
+/** The login page answers at the login step, and at the upstream step (back from a provider: start over). */
+const LOGIN_STEPS = ['login', 'upstream'] as const
+
 export function loginRoutes(app: Hono, deps: Deps): void {
+  // The login step's page; also the way back from a provider (the `upstream` step starts over here).
   app.get('/u/login', async (c) => {
-    const { interaction, app: client, csrf } = await loadInteraction(c, deps, 'login')
+    const { interaction, app: client, csrf } = await loadInteraction(c, deps, LOGIN_STEPS)
     const { label, invitation } = await organizationContext(deps, interaction.request)
+    const options = await loginOptions(deps, client)
+    // Auth0's `connection=`: straight to that provider, no page.
+    const named = interaction.request.connection ?? null
+    if (named !== null) {
+      const connection = await upstreamConnectionFor(deps, client, named)
+      if (connection)
+        return beginUpstream(c, deps, { request: interaction.request, app: client, connection, interaction, afterPost: false, reauthenticate: interaction.request.prompt.includes('login') })
+    }
     return pageResponse(
       c,
       loginPage({
@@ -38,16 +52,33 @@ export function loginRoutes(app: Hono, deps: Deps): void {
         organization: label,
         inviter: invitation?.inviterName ?? null,
         signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
+        connections: connectionButtons(options),
+        passwordForm: options.password,
       }),
     )
   })
 
+  // A "Continue with …" button: the chosen connection, if it is one of the app's.
+  app.post('/u/login/connection', limitPerIp(deps, 'login'), async (c) => {
+    const form = await readBody(c, { json: false })
+    const { interaction, app: client } = await loadInteraction(c, deps, LOGIN_STEPS, single(form, 'csrf') ?? null)
+    const connection = await upstreamConnectionFor(deps, client, single(form, 'connection') ?? '')
+    if (!connection) return showError(c, new InteractionProblem('This application does not offer that way to log in.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
+    return beginUpstream(c, deps, { request: interaction.request, app: client, connection, interaction, afterPost: true, reauthenticate: interaction.request.prompt.includes('login') })
+  })
+
   app.post('/u/login', limitPerIp(deps, 'login'), async (c) => {
     const form = await readBody(c, { json: false })
-    const loaded = await loadInteraction(c, deps, 'login', single(form, 'csrf') ?? null)
+    const loaded = await loadInteraction(c, deps, LOGIN_STEPS, single(form, 'csrf') ?? null)
     const { interaction, app: client, api, csrf } = loaded
+    const options = await loginOptions(deps, client)
     const { label, invitation } = await organizationContext(deps, interaction.request)
     const username = normalizeEmail(single(form, 'username') ?? '')
+    // Home-realm discovery: an address of a domain an enterprise connection claims goes to its provider.
+    const realm = homeRealm(options, username)
+    if (realm)
+      return beginUpstream(c, deps, { request: { ...interaction.request, loginHint: username }, app: client, connection: realm, interaction, afterPost: true, reauthenticate: interaction.request.prompt.includes('login') })
+    if (!options.password) return showError(c, new InteractionProblem('This application does not use passwords. Choose how to log in on the login page.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
     const password = single(form, 'password') ?? ''
     const view: Omit<LoginView, 'error'> = {
       interactionId: interaction.id,
@@ -57,6 +88,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
       organization: label,
       inviter: invitation?.inviterName ?? null,
       signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
+      connections: connectionButtons(options),
     }
     const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status)
 
@@ -93,7 +125,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
         accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitation.id, user.id, deps.clock.now()))
       } catch (err) {
         if (!(err instanceof InvitationGone)) throw err
-        await deps.store.interactions.take(interaction.id, 'login', deps.clock.now())
+        await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
         return showError(c, err)
       }
     }

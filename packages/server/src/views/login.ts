@@ -1,7 +1,10 @@
 /**
  * The login form: labelled `username` and `password` fields, a CSRF token, one uniform error. It says
  * which organization the user is logging in to, and, for an invitation, who invited them; the email
- * is then the invitee's and cannot be changed. A "Sign up" link appears when sign-up is on.
+ * is then the invitee's and cannot be changed. A "Sign up" link appears when sign-up is on. Above the
+ * form, a "Continue with …" button per upstream connection enabled for the app (a plain form post:
+ * no JavaScript needed); the password form is left out when the app does not use the database
+ * connection.
  */
 import { html } from 'hono/html'
 import { layout, type Html } from './layout.js'
@@ -18,6 +21,10 @@ export interface LoginView {
   readonly inviter?: string | null
   /** Where "Sign up" leads, when sign-up is offered. */
   readonly signupUrl?: string | null
+  /** The upstream connections enabled for the app: a button each. */
+  readonly connections?: readonly { readonly name: string; readonly label: string }[]
+  /** Whether the app uses the database connection (the email and password form); true when absent. */
+  readonly passwordForm?: boolean
 }
 
 function heading(view: LoginView) {
@@ -38,7 +45,23 @@ export function loginPage(view: LoginView): Html {
     'Log in',
     html`${heading(view)}
       ${view.error ? html`<p class="error" role="alert" id="login-error">${view.error}</p>` : ''}
-      <form method="post" action="/u/login?state=${encodeURIComponent(view.interactionId)}" novalidate>
+      ${connectionButtons(view)}
+      ${view.passwordForm === false ? '' : passwordForm(view, locked)}
+      ${view.signupUrl && view.passwordForm !== false ? html`<p class="alt">Don't have an account? <a href="${view.signupUrl}">Sign up</a></p>` : ''}`,
+  )
+}
+
+function connectionButtons(view: LoginView) {
+  if (!view.connections || view.connections.length === 0) return ''
+  return html`<form method="post" action="/u/login/connection?state=${encodeURIComponent(view.interactionId)}" class="connections">
+        <input type="hidden" name="csrf" value="${view.csrf}" />
+        ${view.connections.map((c) => html`<button type="submit" name="connection" value="${c.name}">Continue with ${c.label}</button>`)}
+      </form>
+      ${view.passwordForm === false ? '' : html`<p class="alt">or</p>`}`
+}
+
+function passwordForm(view: LoginView, locked: boolean) {
+  return html`<form method="post" action="/u/login?state=${encodeURIComponent(view.interactionId)}" novalidate>
         <input type="hidden" name="csrf" value="${view.csrf}" />
         <label for="username">Email address</label>
         <input id="username" name="username" type="email" autocomplete="username" required
@@ -46,7 +69,5 @@ export function loginPage(view: LoginView): Html {
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required ${locked ? html`autofocus` : ''} />
         <button type="submit" name="action" value="login">Continue</button>
-      </form>
-      ${view.signupUrl ? html`<p class="alt">Don't have an account? <a href="${view.signupUrl}">Sign up</a></p>` : ''}`,
-  )
+      </form>`
 }

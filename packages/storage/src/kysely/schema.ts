@@ -104,6 +104,10 @@ export interface InteractionsTable {
   user_id: string | null
   session_sid: string | null
   auth_time: Millis | null
+  /** The upstream login under way (JSON `UpstreamAttempt` without its state hash), or null. */
+  upstream: JsonText | null
+  /** SHA-256 of the upstream `state`: how `{issuer}login/callback` finds the transaction. */
+  upstream_state_hash: string | null
   created_at: Millis
   expires_at: Millis
 }

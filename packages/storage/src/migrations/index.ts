@@ -14,6 +14,7 @@ import { organizations } from './0006-organizations.js'
 import { housekeepingIndexes } from './0007-housekeeping-indexes.js'
 import { signingAlgorithms } from './0009-signing-algorithms.js'
 import { interactionSteps } from './0010-interaction-steps.js'
+import { upstreamLogins } from './0012-upstream-logins.js'
 import { connections } from './0011-connections.js'
 
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0007-housekeeping-indexes': housekeepingIndexes,
   '0009-signing-algorithms': signingAlgorithms,
   '0010-interaction-steps': interactionSteps,
+  '0012-upstream-logins': upstreamLogins,
   '0011-connections': connections,
 }
 

@@ -1,4 +1,4 @@
-import { type AuthorizationRequest, type InteractionRecord, type InteractionStep, isInteractionStep } from '@latchkey/core'
+import { type AuthorizationRequest, type InteractionRecord, type InteractionStep, isInteractionStep, type UpstreamAttempt } from '@latchkey/core'
 import type { Kysely, Selectable, Updateable } from 'kysely'
 import type { InteractionChanges, InteractionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -17,6 +17,7 @@ function toRow(r: InteractionRecord): Row {
     user_id: r.userId,
     session_sid: r.sessionSid,
     auth_time: r.authTime,
+    ...upstreamColumns(r.upstream ?? null),
     created_at: r.createdAt,
     expires_at: r.expiresAt,
   }
@@ -34,9 +35,16 @@ function toRecord(row: Row): InteractionRecord {
     userId: row.user_id,
     sessionSid: row.session_sid,
     authTime: row.auth_time,
+    upstream: row.upstream === null || row.upstream_state_hash === null ? null : { ...fromJson<Omit<UpstreamAttempt, 'stateHash'>>(row.upstream), stateHash: row.upstream_state_hash },
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   }
+}
+
+function upstreamColumns(attempt: UpstreamAttempt | null): Pick<Row, 'upstream' | 'upstream_state_hash'> {
+  if (attempt === null) return { upstream: null, upstream_state_hash: null }
+  const { stateHash, ...rest } = attempt
+  return { upstream: toJson(rest), upstream_state_hash: stateHash }
 }
 
 function changedColumns(to: InteractionStep, changes: InteractionChanges): Updateable<InteractionsTable> {
@@ -47,6 +55,7 @@ function changedColumns(to: InteractionStep, changes: InteractionChanges): Updat
     set.session_sid = changes.authenticated.sessionSid
     set.auth_time = changes.authenticated.authTime
   }
+  if (changes.upstream !== undefined) Object.assign(set, upstreamColumns(changes.upstream))
   return set
 }
 
@@ -77,6 +86,16 @@ export class KyselyInteractionRepo implements InteractionRepo {
       .where('expires_at', '>', now)
       .executeTakeFirst()
     return Number(result.numUpdatedRows) === 1
+  }
+
+  async findByUpstreamState(stateHash: string, now: number): Promise<InteractionRecord | null> {
+    const row = await this.db
+      .selectFrom('interactions')
+      .selectAll()
+      .where('upstream_state_hash', '=', stateHash)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
   }
 
   /** One `DELETE ... RETURNING`: exactly one caller gets the unexpired interaction at `step`. */

@@ -70,6 +70,28 @@ export function interactionGuarantees(store: CurrentStore): void {
     assert.equal((await store().interactions.get(record.id, T0))?.request.organization, `org_${winner}`)
   })
 
+  it('interactions.advance records an upstream attempt; findByUpstreamState finds it by the state hash until it is dropped', async () => {
+    const record = interaction({ step: 'login' })
+    await store().interactions.insert(record)
+    const attempt = { connectionId: 'con_abc', stateHash: `state-hash-${record.id}`, sealed: 'sealed.jwe', startedAt: T0 + 1 }
+    assert.equal(await store().interactions.advance(record.id, 'login', 'upstream', { upstream: attempt }, T0), true)
+    const found = await store().interactions.findByUpstreamState(attempt.stateHash, T0)
+    assert.deepEqual(found, { ...record, step: 'upstream', upstream: attempt })
+    assert.equal(await store().interactions.findByUpstreamState('another-hash', T0), null)
+    assert.equal(await store().interactions.findByUpstreamState(attempt.stateHash, record.expiresAt), null, 'not once expired')
+    // Taken back to the login step (the callback uses the attempt once): the state finds nothing any more.
+    assert.equal(await store().interactions.advance(record.id, 'upstream', 'login', { upstream: null }, T0), true)
+    assert.equal(await store().interactions.findByUpstreamState(attempt.stateHash, T0), null)
+    assert.deepEqual(await store().interactions.get(record.id, T0), { ...record, step: 'login', upstream: null })
+  })
+
+  it('an interaction inserted at the upstream step round-trips its attempt', async () => {
+    const attempt = { connectionId: 'con_xyz', stateHash: `inserted-${Date.now()}-${Math.random()}`, sealed: 'sealed', startedAt: T0 }
+    const record = interaction({ step: 'upstream', upstream: attempt })
+    await store().interactions.insert(record)
+    assert.deepEqual(await store().interactions.findByUpstreamState(attempt.stateHash, T0), record)
+  })
+
   it('interactions.take returns the interaction once', async () => {
     const record = interaction()
     await store().interactions.insert(record)

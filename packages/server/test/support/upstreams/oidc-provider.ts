@@ -59,7 +59,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
 }
 
-export async function startOidcUpstream(accounts: readonly UpstreamAccount[] = [ALICE]): Promise<OidcUpstream> {
+/** `callback`: Latchkey's `{issuer}login/callback` as registered at this provider (UPSTREAM_CALLBACK by default). */
+export async function startOidcUpstream(accounts: readonly UpstreamAccount[] = [ALICE], callbackUrl: string = UPSTREAM_CALLBACK): Promise<OidcUpstream> {
   const port = await freePort()
   const issuer = `http://127.0.0.1:${port}`
   const byId = new Map(accounts.map((a) => [a.sub, a]))
@@ -67,7 +68,7 @@ export async function startOidcUpstream(accounts: readonly UpstreamAccount[] = [
     client_id: id,
     ...(secret ? { client_secret: secret } : {}),
     token_endpoint_auth_method: method,
-    redirect_uris: [UPSTREAM_CALLBACK],
+    redirect_uris: [callbackUrl],
     post_logout_redirect_uris: [POST_LOGOUT_REDIRECT],
     grant_types: ['authorization_code'],
     response_types: ['code'],
@@ -143,7 +144,7 @@ export async function startOidcUpstream(accounts: readonly UpstreamAccount[] = [
           throw new Error(`the upstream answered ${res.status} at ${res.url}: ${(await res.text()).slice(0, 300)}`)
         }
         const next = new URL(location, issuer)
-        if (next.href.startsWith(UPSTREAM_CALLBACK)) return next
+        if (next.href.startsWith(callbackUrl)) return next
         if (next.pathname.startsWith('/interaction/')) {
           await browser.get(next.href)
           res = await browser.post(next.href, account === 'deny' ? { deny: '1' } : { account: account.sub })

@@ -1,0 +1,42 @@
+/**
+ * How a user may log in to an app: the upstream connections enabled for it (a button each on the
+ * login page, Auth0's "Continue with …") and whether it uses the database connection's password
+ * (an app that only uses SSO disables it: no password form, and a posted password is refused).
+ */
+import { type ApplicationRecord, isDatabaseConnection, isSocialStrategy } from '@latchkey/core'
+import type { EnabledConnection } from '@latchkey/storage'
+import type { Deps } from '../deps.js'
+
+export interface LoginOptions {
+  readonly upstream: readonly EnabledConnection[]
+  readonly password: boolean
+}
+
+export async function loginOptions(deps: Deps, app: ApplicationRecord): Promise<LoginOptions> {
+  const enabled = await deps.store.connections.enabledFor(app.clientId)
+  return {
+    upstream: enabled.filter((c) => deps.strategies.get(c.strategy) !== null),
+    password: enabled.some((c) => isDatabaseConnection(c)),
+  }
+}
+
+/**
+ * Home-realm discovery: the enterprise connection (not social) whose `options.domain_aliases` names
+ * the domain of this email address, if one is enabled for the app.
+ */
+export function homeRealm(options: LoginOptions, email: string): EnabledConnection | null {
+  const at = email.lastIndexOf('@')
+  if (at < 1 || at === email.length - 1) return null
+  const domain = email.slice(at + 1)
+  for (const connection of options.upstream) {
+    if (isSocialStrategy(connection.strategy)) continue
+    const aliases = connection.options.domain_aliases
+    if (Array.isArray(aliases) && aliases.some((alias) => typeof alias === 'string' && alias.trim().toLowerCase() === domain)) return connection
+  }
+  return null
+}
+
+/** The buttons of the login page. */
+export function connectionButtons(options: LoginOptions): { name: string; label: string }[] {
+  return options.upstream.map((c) => ({ name: c.name, label: c.displayName ?? c.name }))
+}

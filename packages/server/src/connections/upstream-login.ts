@@ -1,0 +1,247 @@
+/**
+ * Logging in through an upstream connection, as two moves of the login transaction:
+ *
+ * - `beginUpstream` (the login step chose a connection: `connection=` at /authorize, or a button on
+ *   the login page): the strategy builds the provider's authorization URL; what it keeps (state,
+ *   nonce, PKCE verifier) is sealed with the key-encryption key into the transaction, which moves to
+ *   the `upstream` step; the browser goes to the provider.
+ * - `finishUpstream` (`{issuer}login/callback`): the transaction is found by the SHA-256 of the
+ *   `state` the provider sent back, must belong to this browser and be at the `upstream` step; the
+ *   attempt is taken (moved back to the login step, once: a replayed callback finds nothing), the
+ *   strategy runs every check and reads the profile; the upstream account's user is found by its
+ *   identity or created; then the one `completeLogin`.
+ *
+ * Failures end safely: the user denying at the provider goes back to the app as `access_denied`; a
+ * failed check is a 4xx page and never a code; the provider down or slow goes back to the app as
+ * `temporarily_unavailable`. Each is audited (`f`, Auth0's failed login) and nothing is a 5xx.
+ */
+import {
+  AccessDenied,
+  type ApiRecord,
+  type ApplicationRecord,
+  type AuthorizationRequest,
+  type ConnectionRecord,
+  connectionUserFields,
+  createConnectionUser,
+  type InteractionRecord,
+  OAuthError,
+  randomToken,
+  sha256,
+  type UpstreamAttempt,
+  type UserRecord,
+} from '@latchkey/core'
+import { ConflictError } from '@latchkey/storage'
+import type { Context } from 'hono'
+import type { Deps } from '../deps.js'
+import { deliverError } from '../http/authorization-response.js'
+import { browserBinding } from '../http/session.js'
+import { completeLogin } from '../interaction/complete-login.js'
+import { bindingHash, ownsInteraction } from '../interaction/csrf.js'
+import { showError, targetOf } from '../interaction/flow.js'
+import { InteractionProblem } from '../interaction/load.js'
+import { acceptInvitation, type Accepted, InvitationGone } from '../interaction/organization-context.js'
+import { type PendingUpstream, type UpstreamConnection, UpstreamCheckFailed, UpstreamDenied, UpstreamError, type UpstreamProfile } from './strategies/index.js'
+
+/** The one URL an administrator registers at the provider: Auth0's `{issuer}login/callback`. */
+export function callbackUrl(deps: Deps): string {
+  return `${deps.config.issuer}login/callback`
+}
+
+const EXPIRED = 'This login has expired or was already completed. Go back to the application and try again.'
+
+/** The connection as the strategies see it, with its client secret opened. */
+/** A connection as the login uses it (which apps it is enabled for was checked when it was chosen). */
+type ChosenConnection = Omit<ConnectionRecord, 'enabledClients'>
+
+async function upstreamConnection(deps: Deps, connection: ChosenConnection): Promise<UpstreamConnection> {
+  const clientSecret = connection.sealedClientSecret === null ? null : await deps.keys.encryption.openText(connection.sealedClientSecret)
+  return { name: connection.name, strategy: connection.strategy, options: connection.options, clientSecret }
+}
+
+/** The connection named for this app's login, when it is an upstream one enabled for the app. */
+export async function upstreamConnectionFor(deps: Deps, app: ApplicationRecord, name: string): Promise<ConnectionRecord | null> {
+  const connection = name.length <= 128 ? await deps.store.connections.findByName(name) : null
+  if (!connection?.enabledClients.includes(app.clientId) || !deps.strategies.get(connection.strategy)) return null
+  return connection
+}
+
+export interface BeginUpstream {
+  readonly request: AuthorizationRequest
+  readonly app: ApplicationRecord
+  readonly connection: ChosenConnection
+  /** The transaction at the login (or upstream) step; null from /authorize, which creates it. */
+  readonly interaction: InteractionRecord | null
+  readonly afterPost: boolean
+  /** Ask the provider to authenticate the user again (prompt=login, or an SSO session older than max_age). */
+  readonly reauthenticate: boolean
+}
+
+export async function beginUpstream(c: Context, deps: Deps, b: BeginUpstream): Promise<Response> {
+  const { request, app, connection } = b
+  const strategy = deps.strategies.get(connection.strategy)
+  if (!strategy) return showError(c, new InteractionProblem('This connection cannot be used to log in.'))
+  const now = deps.clock.now()
+  let begun: { url: string; pending: PendingUpstream }
+  try {
+    begun = await strategy.begin(await upstreamConnection(deps, connection), {
+      redirectUri: callbackUrl(deps),
+      loginHint: request.loginHint,
+      prompt: b.reauthenticate ? 'login' : null,
+      maxAge: request.maxAge,
+    })
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err
+    return upstreamFailure(c, deps, { request, app, connection, interaction: b.interaction, afterPost: b.afterPost }, err)
+  }
+  const attempt: UpstreamAttempt = {
+    connectionId: connection.id,
+    stateHash: sha256(begun.pending.state),
+    sealed: await deps.keys.encryption.encrypt(JSON.stringify(begun.pending)),
+    startedAt: now,
+  }
+  if (b.interaction) {
+    // From the login step (or a former attempt, which this one replaces) to the provider, once.
+    if (!(await deps.store.interactions.advance(b.interaction.id, b.interaction.step, 'upstream', { upstream: attempt }, now)))
+      return showError(c, new InteractionProblem(EXPIRED))
+  } else {
+    const binding = browserBinding(c, deps, true) as string
+    await deps.store.interactions.insert({
+      id: randomToken(24),
+      csrfHash: bindingHash(binding),
+      step: 'upstream',
+      request,
+      userId: null,
+      sessionSid: null,
+      authTime: null,
+      upstream: attempt,
+      createdAt: now,
+      expiresAt: now + deps.config.interactionSeconds * 1000,
+    })
+  }
+  deps.log.info({ client_id: app.clientId, connection: connection.name }, 'login sent to an upstream provider')
+  return c.redirect(begun.url, b.afterPost ? 303 : 302)
+}
+
+interface FailureContext {
+  readonly request: AuthorizationRequest
+  readonly app: ApplicationRecord
+  readonly connection: ChosenConnection
+  readonly interaction: InteractionRecord | null
+  readonly afterPost: boolean
+}
+
+/** Every upstream failure, answered and audited in one place. */
+async function upstreamFailure(c: Context, deps: Deps, f: FailureContext, err: UpstreamError): Promise<Response> {
+  const now = deps.clock.now()
+  deps.log.info({ client_id: f.app.clientId, connection: f.connection.name, reason: err.code }, 'upstream login failed')
+  await deps.audit.record(c, {
+    type: 'f',
+    clientId: f.app.clientId,
+    details: { connection: f.connection.name, strategy: f.connection.strategy, reason: err.code, description: err.message },
+  })
+  if (err instanceof UpstreamCheckFailed) {
+    // Something in the answer is not what this login sent or expects: no code, and nothing to tell the app.
+    const again = f.interaction ? `/u/login?state=${encodeURIComponent(f.interaction.id)}` : null
+    return showError(c, new InteractionProblem('The identity provider\'s answer could not be verified. Go back to the application and try again.', again))
+  }
+  if (f.interaction) await deps.store.interactions.take(f.interaction.id, f.interaction.step, now)
+  const error =
+    err instanceof UpstreamDenied
+      ? new AccessDenied(err.description ?? `The identity provider refused the login (${err.error}).`)
+      : new OAuthError('temporarily_unavailable', `The identity provider ${f.connection.name} is not available. Try again later.`, 503)
+  return deliverError(c, deps, targetOf(f.request, f.app), error, f.afterPost)
+}
+
+export async function finishUpstream(c: Context, deps: Deps, callback: URL): Promise<Response> {
+  const state = callback.searchParams.getAll('state')
+  if (state.length !== 1 || !state[0] || state[0].length > 512) return showError(c, new InteractionProblem(EXPIRED))
+  const now = deps.clock.now()
+  const found = await deps.store.interactions.findByUpstreamState(sha256(state[0]), now)
+  // Only the browser that started the login may finish it (login CSRF: an attacker's own callback
+  // URL, opened in the victim's browser, finds a transaction that is not this browser's).
+  if (!found || found.step !== 'upstream' || !found.upstream || !ownsInteraction(browserBinding(c, deps, false), found.id, found.csrfHash))
+    return showError(c, new InteractionProblem(EXPIRED))
+  const attempt = found.upstream
+  const app = await deps.store.applications.get(found.request.clientId)
+  const connection = await deps.store.connections.get(attempt.connectionId)
+  if (!app || !connection) return showError(c, new InteractionProblem(EXPIRED))
+  const strategy = deps.strategies.get(connection.strategy)
+  if (!strategy) return showError(c, new InteractionProblem(EXPIRED))
+
+  // The attempt is used once: back to the login step before the provider is asked anything.
+  if (!(await deps.store.interactions.advance(found.id, 'upstream', 'login', { upstream: null }, now))) return showError(c, new InteractionProblem(EXPIRED))
+  const interaction: InteractionRecord = { ...found, step: 'login', upstream: null }
+  const failure = { request: interaction.request, app, connection, interaction, afterPost: false }
+
+  let profile: UpstreamProfile
+  try {
+    const pending = JSON.parse(await deps.keys.encryption.openText(attempt.sealed)) as PendingUpstream
+    profile = await strategy.complete(await upstreamConnection(deps, connection), pending, callback)
+  } catch (err) {
+    if (!(err instanceof UpstreamError)) throw err
+    return upstreamFailure(c, deps, failure, err)
+  }
+
+  const user = await userOf(deps, connection, strategy.userId(connection.name, profile), strategy.identity(connection.name, profile).userId, strategy.isSocial, profile)
+  if (user.blocked) {
+    deps.log.info({ client_id: app.clientId, user_id: user.id }, 'login refused: user is blocked')
+    await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: user.id, details: { user_name: user.email, connection: connection.name, reason: 'user is blocked' } })
+    await deps.store.interactions.take(interaction.id, 'login', now)
+    return showError(c, new OAuthError('access_denied', 'Your account is blocked. Contact the administrator.', 403), 403)
+  }
+
+  let accepted: Accepted | null = null
+  const invitationId = interaction.request.invitation
+  if (invitationId !== null) {
+    const invitation = await deps.store.invitations.get(invitationId)
+    // Only the invitee may accept, and only with an address the provider vouches for.
+    if (invitation && (!user.emailVerified || user.email !== invitation.inviteeEmail)) {
+      await deps.store.interactions.take(interaction.id, 'login', now)
+      return showError(c, new InteractionProblem(`This invitation is for ${invitation.inviteeEmail}: log in with an account with that verified address.`))
+    }
+    try {
+      accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitationId, user.id, deps.clock.now()))
+    } catch (err) {
+      if (!(err instanceof InvitationGone)) throw err
+      await deps.store.interactions.take(interaction.id, 'login', now)
+      return showError(c, err)
+    }
+  }
+  const api: ApiRecord | null = interaction.request.audience === null ? null : await deps.store.apis.findByIdentifier(interaction.request.audience)
+  return completeLogin(c, deps, { interaction, app, api, user, method: { kind: 'connection', connection: connection.name }, accepted })
+}
+
+/**
+ * The user of an upstream account: found by its identity (the same account always maps to the same
+ * user, even after its email changed), its profile refreshed; or created with Auth0's id shape. Never
+ * matched by email alone.
+ */
+async function userOf(deps: Deps, connection: ConnectionRecord, userId: string, providerUserId: string, isSocial: boolean, profile: UpstreamProfile): Promise<UserRecord> {
+  const now = deps.clock.now()
+  const fields = connectionUserFields(profile)
+  const existing = await deps.store.identities.find(connection.id, providerUserId)
+  if (existing) {
+    await deps.store.identities.updateProfile(connection.id, providerUserId, profile.raw, now)
+    const owner = await deps.store.users.get(existing.userId)
+    // The profile is refreshed from the provider only for users of that connection; an identity linked
+    // to a user of another connection leaves that user's profile as it is.
+    if (owner && owner.connection !== connection.name) return owner
+    const updated = owner ? await deps.store.users.update(owner.id, { ...fields, updatedAt: now }) : null
+    if (updated) return updated
+  }
+  const user = createConnectionUser({ id: userId, connection: connection.name, profile }, now)
+  try {
+    await deps.store.transaction(async (tx) => {
+      await tx.users.insert(user)
+      await tx.identities.insert({ userId: user.id, connectionId: connection.id, provider: connection.strategy, providerUserId, isSocial, profileData: profile.raw, createdAt: now, updatedAt: now })
+    })
+    return user
+  } catch (err) {
+    // Two first logins of one account at once: the other created it.
+    if (!(err instanceof ConflictError)) throw err
+    const raced = await deps.store.identities.find(connection.id, providerUserId)
+    const other = raced ? await deps.store.users.get(raced.userId) : null
+    if (!other) throw err
+    return other
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Logging in through an upstream connection, end to end: a real OpenID provider (oidc-provider) as
+ * the upstream of a real Latchkey, driven like a browser. `connection=` at /authorize and the login
+ * page's button; the same upstream account is always the same user; the upstream step of the login
+ * state machine (a callback answers once, only in the browser that started it); each failure ends
+ * safely (denial → access_denied to the app; a failed check → a 4xx page, no code).
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type ApplicationRecord, type ConnectionRecord, createConnection } from '@latchkey/core'
+import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addApp, startTestServer, type TestServer } from './support/harness.js'
+import { claims, tokenRequest } from './support/oauth.js'
+import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from './support/upstreams/oidc-provider.js'
+
+describe('login through an upstream OpenID provider', () => {
+  let server: TestServer
+  let upstream: OidcUpstream
+  let app: ApplicationRecord
+  let connection: ConnectionRecord
+
+  before(async () => {
+    server = await startTestServer()
+    upstream = await startOidcUpstream([ALICE], `${server.issuer}login/callback`)
+    ;({ app } = await addApp(server.store, { name: 'SSO SPA' }))
+    const { record, clientSecret } = createConnection(
+      {
+        name: 'acme-oidc',
+        displayName: 'Acme SSO',
+        strategy: 'oidc',
+        options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret },
+        enabledClients: [app.clientId],
+      },
+      Date.now(),
+    )
+    connection = { ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null }
+    await server.store.connections.insert(connection)
+  })
+  after(async () => {
+    await server.close()
+    await upstream.close()
+  })
+
+  /** Through /authorize to the provider's authorization URL. */
+  async function toProvider(browser: Browser, extra: Record<string, string> = {}) {
+    const { verifier, challenge } = pkce()
+    let res = await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge, extra }))
+    for (let i = 0; i < 5 && res.status >= 300 && res.status < 400; i++) {
+      const location = new URL(res.headers.get('location') as string, server.url)
+      if (location.origin === upstream.issuer) return { verifier, providerUrl: location.href }
+      res = await browser.get(location.href)
+    }
+    throw new Error(`did not reach the provider: ${res.status} ${res.url}`)
+  }
+
+  async function exchange(res: Response, verifier: string) {
+    const code = callbackParams(res).get('code')
+    assert.ok(code, `no code: ${res.headers.get('location')}`)
+    const r = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: app.callbacks[0] as string })
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    return r.json
+  }
+
+  it('connection= goes straight to the provider; the callback logs the user in with Auth0\'s id shape and profile', async () => {
+    const browser = new Browser(server.url)
+    const { verifier, providerUrl } = await toProvider(browser, { connection: 'acme-oidc' })
+    const back = await upstream.loginThrough(providerUrl, ALICE)
+    assert.equal(back.origin + back.pathname, `${server.issuer}login/callback`)
+    const res = await browser.get(back.href)
+    const tokens = await exchange(res, verifier)
+    const id = claims(tokens.id_token)
+    assert.equal(id.sub, `oidc|acme-oidc|${ALICE.sub}`)
+    assert.equal(id.email, ALICE.claims.email)
+    assert.equal(id.name, ALICE.claims.name)
+    const user = await server.store.users.get(id.sub as string)
+    assert.equal(user?.connection, 'acme-oidc')
+    assert.equal(user?.passwordHash, null)
+    const identities = await server.store.identities.listForUser(id.sub as string)
+    assert.deepEqual(identities.map((i) => [i.provider, i.connectionId, i.isSocial]), [['oidc', connection.id, false]])
+  })
+
+  it("the login page's button does the same, and the same upstream account is the same user", async () => {
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge })))
+    const html = await page.text()
+    assert.match(html, /Continue with Acme SSO/)
+    const toUpstream = await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), connection: 'acme-oidc' })
+    assert.equal(toUpstream.status, 303)
+    const back = await upstream.loginThrough(toUpstream.headers.get('location') as string, ALICE)
+    const tokens = await exchange(await browser.get(back.href), verifier)
+    assert.equal(claims(tokens.access_token).sub, `oidc|acme-oidc|${ALICE.sub}`)
+  })
+
+  it('a callback answers once: replayed, it finds no login (a page, no code)', async () => {
+    const browser = new Browser(server.url)
+    const { providerUrl } = await toProvider(browser, { connection: 'acme-oidc' })
+    const back = await upstream.loginThrough(providerUrl, ALICE)
+    assert.equal((await browser.get(back.href)).status, 303)
+    const again = await browser.get(back.href)
+    assert.equal(again.status, 400)
+    assert.equal(again.headers.get('location'), null)
+  })
+
+  it("another browser cannot finish someone's upstream login (login CSRF)", async () => {
+    const victim = new Browser(server.url)
+    const { providerUrl } = await toProvider(victim, { connection: 'acme-oidc' })
+    const back = await upstream.loginThrough(providerUrl, ALICE)
+    const attacker = new Browser(server.url)
+    const res = await attacker.get(back.href)
+    assert.equal(res.status, 400)
+    assert.equal(res.headers.get('location'), null)
+    // The owner still can: the attacker's attempt did not use the login up.
+    assert.equal((await victim.get(back.href)).status, 303)
+  })
+
+  it('a wrong or missing state is a page, never a code', async () => {
+    const browser = new Browser(server.url)
+    await toProvider(browser, { connection: 'acme-oidc' })
+    for (const query of ['state=not-the-state&code=x', 'code=x', 'state=a&state=b&code=x', `state=${'x'.repeat(2000)}`]) {
+      const res = await browser.get(`/login/callback?${query}`)
+      assert.equal(res.status, 400, query)
+    }
+  })
+
+  it('the user denying at the provider goes back to the app with access_denied and the state', async () => {
+    const browser = new Browser(server.url)
+    const { providerUrl } = await toProvider(browser, { connection: 'acme-oidc' })
+    const back = await upstream.loginThrough(providerUrl, 'deny')
+    const res = await browser.get(back.href)
+    assert.equal(res.status, 302)
+    const params = callbackParams(res)
+    assert.equal(params.get('error'), 'access_denied')
+    assert.equal(params.get('state'), 'state-123')
+    assert.equal(params.get('code'), null)
+  })
+
+  it('an unknown connection, or one not enabled for the app, is invalid_request back at the app', async () => {
+    const { app: other } = await addApp(server.store, { name: 'Other SPA' })
+    for (const [client, name] of [[app, 'no-such-connection'], [other, 'acme-oidc']] as const) {
+      const res = await new Browser(server.url).get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge: pkce().challenge, extra: { connection: name } }))
+      assert.equal(res.status, 302)
+      assert.equal(callbackParams(res).get('error'), 'invalid_request')
+    }
+  })
+
+  it("home-realm discovery: an address of a domain the connection claims goes to its provider, with the address as login_hint", async () => {
+    await server.store.connections.update(connection.id, { options: { ...connection.options, domain_aliases: ['wonderland.example'] } })
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge })))
+    const html = await page.text()
+    assert.equal(page.status, 200, html.slice(0, 500))
+    const state = new URL(page.url).searchParams.get('state') as string
+    const res = await browser.post(`/u/login?state=${state}`, { csrf: hiddenField(html, 'csrf'), username: 'Alice@Wonderland.example', password: '' })
+    assert.equal(res.status, 303)
+    const providerUrl = new URL(res.headers.get('location') as string)
+    assert.equal(providerUrl.origin, upstream.issuer)
+    assert.equal(providerUrl.searchParams.get('login_hint'), 'alice@wonderland.example')
+    const back = await upstream.loginThrough(providerUrl.href, ALICE)
+    const tokens = await exchange(await browser.get(back.href), verifier)
+    assert.equal(claims(tokens.id_token).sub, `oidc|acme-oidc|${ALICE.sub}`)
+    // Another domain still gets the password form's answer.
+    const fresh = new Browser(server.url)
+    const other = await fresh.follow(await fresh.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge })))
+    const otherHtml = await other.text()
+    const wrong = await fresh.post(`/u/login?state=${new URL(other.url).searchParams.get('state')}`, { csrf: hiddenField(otherHtml, 'csrf'), username: 'bob@elsewhere.example', password: 'not a password' })
+    assert.equal(wrong.status, 400)
+    assert.match(await wrong.text(), /Wrong email or password/)
+  })
+
+  it('an app that only uses SSO has no password form, and a posted password is refused', async () => {
+    const { app: ssoOnly } = await addApp(server.store, { name: 'SSO only' })
+    await server.store.connections.setEnabled(connection.id, ssoOnly.clientId, true)
+    const database = (await server.store.connections.enabledFor(ssoOnly.clientId)).find((c) => c.strategy === 'auth0')
+    assert.ok(database)
+    await server.store.connections.setEnabled(database.id, ssoOnly.clientId, false)
+    const browser = new Browser(server.url)
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: ssoOnly.clientId, challenge: pkce().challenge })))
+    const html = await page.text()
+    assert.match(html, /Continue with Acme SSO/)
+    assert.doesNotMatch(html, /type="password"/)
+    const state = new URL(page.url).searchParams.get('state') as string
+    const res = await browser.post(`/u/login?state=${state}`, { csrf: hiddenField(html, 'csrf'), username: 'someone@example.com', password: 'whatever password' })
+    assert.equal(res.status, 400)
+  })
+})
