@@ -11,6 +11,7 @@ import { type ApplicationRecord, type ConnectionRecord, createConnection } from 
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApp, startTestServer, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
+import { addOrganization, invite } from './support/organizations.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from './support/upstreams/oidc-provider.js'
 
 describe('login through an upstream OpenID provider', () => {
@@ -167,6 +168,34 @@ describe('login through an upstream OpenID provider', () => {
     const wrong = await fresh.post(`/u/login?state=${new URL(other.url).searchParams.get('state')}`, { csrf: hiddenField(otherHtml, 'csrf'), username: 'bob@elsewhere.example', password: 'not a password' })
     assert.equal(wrong.status, 400)
     assert.match(await wrong.text(), /Wrong email or password/)
+  })
+
+  it('organizations: a member through a connection gets org_id; an invitation is accepted through a connection by its invitee', async () => {
+    const { app: orgApp } = await addApp(server.store, { name: 'Org SSO SPA', organizationUsage: 'allow', initiateLoginUri: 'https://app.example.com/login' })
+    await server.store.connections.setEnabled(connection.id, orgApp.clientId, true)
+    const org = await addOrganization(server.store, { displayName: 'Wonderland' })
+    const { ticket } = await invite(server.store, org, orgApp, { email: ALICE.claims.email as string })
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    let res = await browser.get(authorizeUrl(server.issuer, { clientId: orgApp.clientId, challenge, extra: { organization: org.id, invitation: ticket, connection: 'acme-oidc' } }))
+    for (let i = 0; i < 5 && !res.headers.get('location')?.startsWith(upstream.issuer); i++) res = await browser.get(res.headers.get('location') as string)
+    const back = await upstream.loginThrough(res.headers.get('location') as string, ALICE)
+    const done = await browser.get(back.href)
+    const code = callbackParams(done).get('code')
+    assert.ok(code, done.headers.get('location') ?? String(done.status))
+    const r = await tokenRequest(server, { grant_type: 'authorization_code', client_id: orgApp.clientId, code, code_verifier: verifier, redirect_uri: orgApp.callbacks[0] as string })
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    assert.equal(claims(r.json.access_token).org_id, org.id)
+    assert.equal(await server.store.organizations.isMember(org.id, `oidc|acme-oidc|${ALICE.sub}`), true)
+
+    // A connection user who is not a member of another organization is refused there.
+    const other = await addOrganization(server.store, { displayName: 'Elsewhere' })
+    const second = new Browser(server.url)
+    let res2 = await second.get(authorizeUrl(server.issuer, { clientId: orgApp.clientId, challenge, extra: { organization: other.id, connection: 'acme-oidc' } }))
+    for (let i = 0; i < 5 && !res2.headers.get('location')?.startsWith(upstream.issuer); i++) res2 = await second.get(res2.headers.get('location') as string)
+    const back2 = await upstream.loginThrough(res2.headers.get('location') as string, ALICE)
+    const refused = await second.get(back2.href)
+    assert.equal(callbackParams(refused).get('error'), 'access_denied')
   })
 
   it('an app that only uses SSO has no password form, and a posted password is refused', async () => {

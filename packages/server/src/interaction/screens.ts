@@ -1,7 +1,8 @@
 /**
  * Which page each step of a login shows. The login step starts on the sign-up form for an invitation
  * whose invitee has no account yet, or when the app asked for it (`screen_hint=signup`) and sign-up is
- * on; on the login form otherwise. Both forms belong to the login step.
+ * on; on the login form otherwise (and always for `connection=`, which the login page sends straight to
+ * the provider). Both forms belong to the login step.
  */
 import type { AuthorizationRequest, InteractionStep } from '@latchkey/core'
 import type { Deps } from '../deps.js'
@@ -10,6 +11,8 @@ import type { Deps } from '../deps.js'
 const STEP_PAGES: Record<InteractionStep, string> = { organization: '/u/organization', login: '/u/login', upstream: '/u/login', consent: '/u/consent' }
 
 export async function loginScreen(deps: Deps, request: AuthorizationRequest): Promise<'/u/login' | '/u/signup'> {
+  // `connection=`: the login page, which goes straight to that provider.
+  if (request.connection) return '/u/login'
   if (request.invitation !== null) {
     const invitation = await deps.store.invitations.get(request.invitation)
     if (invitation && !(await deps.store.users.findByEmail(invitation.inviteeEmail))) return '/u/signup'
