@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { randomAlphanumeric } from '../opaque.js'
 import type { ConnectionRecord, ConnectionStrategy } from '../records.js'
 import { parseInput, RegistrationError } from './applications.js'
+import { mergeMetadata } from './metadata.js'
 
 /** Latchkey's own user database: one connection of strategy `auth0`, created with the database. */
 export const DATABASE_CONNECTION = { name: 'Username-Password-Authentication', strategy: 'auth0' } as const
@@ -75,17 +76,6 @@ function checkStrategy(strategy: string): ConnectionStrategy {
   return strategy
 }
 
-/** Metadata patch semantics, as Auth0's: a null value removes the key. */
-function mergeMetadata(current: Readonly<Record<string, string>>, patch: Readonly<Record<string, string | null>> | undefined): Record<string, string> {
-  const out: Record<string, string> = { ...current }
-  for (const [key, value] of Object.entries(patch ?? {})) {
-    if (key === '' || key.length > 255) throw new RegistrationError('metadata keys must be 1–255 characters')
-    if (value === null) delete out[key]
-    else out[key] = value
-  }
-  if (Object.keys(out).length > MAX_CONNECTION_METADATA_KEYS) throw new RegistrationError(`metadata may hold at most ${MAX_CONNECTION_METADATA_KEYS} keys`)
-  return out
-}
 
 /**
  * The options without `client_secret`, checked by the strategy, and the secret: a string (a new
@@ -128,7 +118,7 @@ export function createConnection(
       sealedClientSecret: null,
       enabledClients: uniqueClients(data.enabledClients),
       isDomainConnection: data.isDomainConnection ?? false,
-      metadata: mergeMetadata({}, data.metadata),
+      metadata: mergeMetadata({}, data.metadata, MAX_CONNECTION_METADATA_KEYS),
       createdAt: now,
       updatedAt: now,
     },
@@ -165,7 +155,7 @@ export function updateConnection(
       sealedClientSecret: clientSecret === null ? null : current.sealedClientSecret,
       enabledClients: data.enabledClients === undefined ? current.enabledClients : uniqueClients(data.enabledClients),
       isDomainConnection: data.isDomainConnection ?? current.isDomainConnection,
-      metadata: data.metadata === undefined ? current.metadata : mergeMetadata(current.metadata, data.metadata),
+      metadata: data.metadata === undefined ? current.metadata : mergeMetadata(current.metadata, data.metadata, MAX_CONNECTION_METADATA_KEYS),
       updatedAt: now,
     },
     clientSecret,

@@ -9,6 +9,7 @@ import { randomAlphanumeric, randomToken, sha256 } from '../opaque.js'
 import type { ApplicationRecord, InvitationRecord, OrganizationBranding, OrganizationRecord } from '../records.js'
 import { originOf } from '../redirect-uri.js'
 import { parseInput, RegistrationError } from './applications.js'
+import { mergeMetadata } from './metadata.js'
 
 /** Auth0's rule, plus: a name never looks like an id, so `organization=` at /authorize is unambiguous. */
 export const ORGANIZATION_NAME = /^[a-z0-9][a-z0-9_-]{1,48}[a-z0-9]$/
@@ -67,17 +68,6 @@ function cleanBranding(branding: OrganizationBranding | null | undefined): Organ
   return Object.keys(out).length ? out : null
 }
 
-/** Metadata patch semantics, as Auth0's: a null value removes the key. */
-function mergeMetadata(current: Readonly<Record<string, string>>, patch: Readonly<Record<string, string | null>> | undefined): Record<string, string> {
-  const out: Record<string, string> = { ...current }
-  for (const [key, value] of Object.entries(patch ?? {})) {
-    if (key === '' || key.length > 255) throw new RegistrationError('metadata keys must be 1–255 characters')
-    if (value === null) delete out[key]
-    else out[key] = value
-  }
-  if (Object.keys(out).length > MAX_METADATA_KEYS) throw new RegistrationError(`metadata may hold at most ${MAX_METADATA_KEYS} keys`)
-  return out
-}
 
 export function createOrganization(input: OrganizationInput, now: number): OrganizationRecord {
   const data = parseInput(organizationInput, input)
@@ -86,7 +76,7 @@ export function createOrganization(input: OrganizationInput, now: number): Organ
     name: checkName(data.name),
     displayName: data.displayName || null,
     branding: cleanBranding(data.branding),
-    metadata: mergeMetadata({}, data.metadata),
+    metadata: mergeMetadata({}, data.metadata, MAX_METADATA_KEYS),
     createdAt: now,
     updatedAt: now,
   }
@@ -100,7 +90,7 @@ export function updateOrganization(current: OrganizationRecord, input: Partial<O
     name: data.name === undefined ? current.name : checkName(data.name),
     displayName: data.displayName === undefined ? current.displayName : data.displayName || null,
     branding: data.branding === undefined ? current.branding : cleanBranding(data.branding),
-    metadata: data.metadata === undefined ? current.metadata : mergeMetadata(current.metadata, data.metadata),
+    metadata: data.metadata === undefined ? current.metadata : mergeMetadata(current.metadata, data.metadata, MAX_METADATA_KEYS),
     updatedAt: now,
   }
 }
