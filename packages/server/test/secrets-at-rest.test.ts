@@ -285,6 +285,85 @@ describe('rotating the key-encryption key', () => {
   })
 })
 
+describe("connections' client secrets", () => {
+  it('are sealed as text, survive a KEK rotation with `keys reencrypt`, and a secret that does not open stops start-up', async () => {
+    const { url } = freshSqlite()
+    const [oldSecret, newSecret] = [generateSecret(), generateSecret()]
+    const [oldKek, newKek] = [kekFromSecret(oldSecret), kekFromSecret(newSecret)]
+    const upstreamSecret = `upstream-${sha256(generateSecret()).slice(0, 24)}`
+    await startAndStop(url, { LATCHKEY_SECRET: oldSecret })
+    const created = await cli(
+      ['connections', 'create', '--name', 'acme-sso', '--strategy', 'oidc', '--issuer', 'https://acme.example/', '--client-id', 'latchkey', '--client-secret', upstreamSecret, '--json', '--db', url],
+      { LATCHKEY_SECRET: oldSecret },
+    )
+    assert.equal(created.code, 0, created.stderr)
+    const sealedOf = async (): Promise<string> => {
+      const store = await openAndMigrate(url)
+      try {
+        return (await store.connections.findByName('acme-sso'))?.sealedClientSecret ?? ''
+      } finally {
+        await store.close()
+      }
+    }
+    const before = await sealedOf()
+    assert.deepEqual(decodeProtectedHeader(before), { alg: 'dir', enc: 'A256GCM', cty: 'text/plain', kid: oldKek.id }, 'a text value, not a JWK')
+    assert.equal(await new KeyEncryption([oldKek], 'test').openText(before), upstreamSecret)
+    const path = url.slice('sqlite:'.length)
+    for (const file of [path, `${path}-wal`]) {
+      let bytes: Buffer
+      try {
+        bytes = readFileSync(file)
+      } catch {
+        continue
+      }
+      assert.ok(!bytes.includes(upstreamSecret), `the plaintext secret is not in ${file}`)
+    }
+    assert.ok(!(await everyStoredValue(url)).some((v) => v.includes(upstreamSecret)))
+
+    // Rotation: the new secret first; `keys reencrypt` moves the connection's secret too.
+    const both = { LATCHKEY_SECRET: `${newSecret},${oldSecret}` }
+    const moved = await cliJson<{ kid?: string; connection?: string; previous_encryption_key_id: string; encryption_key_id: string; reencrypted: boolean }[]>(
+      ['keys', 'reencrypt', '--db', url],
+      both,
+    )
+    const row = moved.find((m) => m.connection === 'acme-sso')
+    assert.deepEqual([row?.previous_encryption_key_id, row?.encryption_key_id, row?.reencrypted], [oldKek.id, newKek.id, true])
+    const after = await sealedOf()
+    assert.equal(encryptedWith(after), newKek.id)
+    assert.equal(await new KeyEncryption([newKek], 'test').openText(after), upstreamSecret, 'the same secret, re-sealed')
+    const again = await cli(['keys', 'reencrypt', '--db', url], both)
+    assert.match(again.stdout, /0 connection client secrets re-encrypted; 1 already used it\./)
+    await startAndStop(url, { LATCHKEY_SECRET: newSecret })
+
+    // A secret sealed by a key-encryption key the server does not have: start-up refuses, naming the connection.
+    const stranger = await new KeyEncryption([kekFromSecret(generateSecret())], 'test').encrypt(upstreamSecret)
+    const store = await openAndMigrate(url)
+    try {
+      const record = await store.connections.findByName('acme-sso')
+      assert.ok(record && (await store.connections.replaceSealedClientSecret(record.id, after, stranger)))
+    } finally {
+      await store.close()
+    }
+    await assert.rejects(
+      startAndStop(url, { LATCHKEY_SECRET: newSecret }),
+      (e: Error) => e instanceof KeyEncryptionError && /cannot decrypt the client secret of connection acme-sso \(key-encryption key /.test(e.message) && !e.message.includes(upstreamSecret),
+    )
+    const refused = await cli(['keys', 'reencrypt', '--db', url], { LATCHKEY_SECRET: newSecret })
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /^latchkey: cannot decrypt the client secret of connection acme-sso /)
+    assert.equal(await sealedOf(), stranger, 'a refused command changed nothing')
+  })
+
+  it('opens text values sealed with the older content type (jwk+json)', async () => {
+    const kek = kekFromSecret(generateSecret())
+    const { CompactEncrypt } = await import('jose')
+    const old = await new CompactEncrypt(new TextEncoder().encode('s3cret'))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'jwk+json', kid: kek.id })
+      .encrypt(kek.key)
+    assert.equal(await new KeyEncryption([kek], 'test').openText(old), 's3cret')
+  })
+})
+
 /** Every value of every column of every table, as text. */
 async function everyStoredValue(db: string): Promise<string[]> {
   if (db.startsWith('sqlite:')) {

@@ -2,7 +2,9 @@
  * Signing private keys encrypted at rest. The store holds each private JWK as a compact JWE
  * (RFC 7516, `alg: dir`, `enc: A256GCM`, `cty: jwk+json`) whose `kid` header names the
  * key-encryption key (KEK) that sealed it, so keys sealed under an older KEK still open while the
- * KEK is rotated. Opening checks that the private key belongs to the record's public key.
+ * KEK is rotated. Opening checks that the private key belongs to the record's public key. Text
+ * values (connections' client secrets, logins' upstream state) are sealed the same way with
+ * `cty: text/plain`.
  */
 import type { SigningKeyRecord } from '@latchkey/core'
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type JWK } from 'jose'
@@ -18,7 +20,10 @@ export class KeyEncryptionError extends Error {
   override readonly name = 'KeyEncryptionError'
 }
 
-const JWE_HEADER = { alg: 'dir', enc: 'A256GCM', cty: 'jwk+json' } as const
+const JWE_HEADER = { alg: 'dir', enc: 'A256GCM' } as const
+/** The content type of a sealed private key; sealed text values (`encrypt`) say `text/plain`. */
+const JWK_CTY = 'jwk+json'
+const TEXT_CTY = 'text/plain'
 
 /**
  * The KEK id a stored private key is sealed with, or null for a plaintext JWK (a database from
@@ -58,17 +63,29 @@ export class KeyEncryption {
     return [...this.#byId.keys()]
   }
 
-  /** Seals a private JWK (JSON text) with the current KEK. */
-  async encrypt(privateJwk: string): Promise<string> {
-    return new CompactEncrypt(new TextEncoder().encode(privateJwk))
-      .setProtectedHeader({ ...JWE_HEADER, kid: this.current.id })
+  /**
+   * Seals a text value (a connection's client secret, a login's upstream state) with the current
+   * KEK (`cty: text/plain`); `openText` opens it.
+   */
+  async encrypt(text: string): Promise<string> {
+    return this.#seal(text, TEXT_CTY)
+  }
+
+  /** Seals a private JWK (JSON text) with the current KEK (`cty: jwk+json`); `open` opens it. */
+  async encryptPrivateJwk(privateJwk: string): Promise<string> {
+    return this.#seal(privateJwk, JWK_CTY)
+  }
+
+  async #seal(text: string, cty: string): Promise<string> {
+    return new CompactEncrypt(new TextEncoder().encode(text))
+      .setProtectedHeader({ ...JWE_HEADER, cty, kid: this.current.id })
       .encrypt(this.current.key)
   }
 
   /** The record with its private key sealed by the current KEK (the record given holds plaintext). */
   async seal(record: SigningKeyRecord): Promise<SigningKeyRecord> {
     checkPrivateJwk(record, record.privateJwk)
-    return { ...record, privateJwk: await this.encrypt(record.privateJwk) }
+    return { ...record, privateJwk: await this.encryptPrivateJwk(record.privateJwk) }
   }
 
   /**
@@ -98,7 +115,8 @@ export class KeyEncryption {
 
   /**
    * Opens a value sealed by `encrypt` (a connection's client secret, a login's upstream state):
-   * the text, or a KeyEncryptionError when no configured KEK opens it.
+   * the text, or a KeyEncryptionError when no configured KEK opens it. Values sealed before text
+   * had its own content type (`cty: jwk+json`) open too.
    */
   async openText(sealed: string): Promise<string> {
     const kekId = encryptedWith(sealed)

@@ -50,7 +50,7 @@ export async function prepareStoredKeys(store: Store, encryption: KeyEncryption)
   const sealed: string[] = []
   for (const record of records) {
     if (encryptedWith(record.privateJwk) !== null) continue
-    const replacement = await encryption.encrypt(opened.get(record.kid) as string)
+    const replacement = await encryption.encryptPrivateJwk(opened.get(record.kid) as string)
     // False: another node sealed (or deleted) it meanwhile.
     if (await store.signingKeys.replacePrivateJwk(record.kid, record.privateJwk, replacement)) sealed.push(record.kid)
   }
@@ -85,7 +85,7 @@ export async function reencryptStoredKeys(store: Store, encryption: KeyEncryptio
         results.push({ kid, from, to, changed: false })
         break
       }
-      const replacement = await encryption.encrypt(await plaintextOf(record, encryption))
+      const replacement = await encryption.encryptPrivateJwk(await plaintextOf(record, encryption))
       if (await store.signingKeys.replacePrivateJwk(kid, record.privateJwk, replacement)) {
         results.push({ kid, from, to, changed: true })
         break

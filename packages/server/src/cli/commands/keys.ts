@@ -11,6 +11,7 @@ import { type Command, InvalidArgumentError } from 'commander'
 import { type KeyEncryption, KeyEncryptionError } from '../../keys/key-encryption.js'
 import { DEFAULT_ROTATION_DELAY_SECONDS, KeyRing, storedKeyStatuses } from '../../keys/key-ring.js'
 import { loadKeyEncryption, parseSecrets } from '../../keys/secret.js'
+import { type ReencryptedConnection, reencryptConnectionSecrets } from '../../keys/connection-secrets.js'
 import { prepareStoredKeys, type Reencrypted, reencryptStoredKeys } from '../../keys/stored-keys.js'
 import { keyRotatedEvent } from '../../keys/rotation-schedule.js'
 import { recordCliEvent } from '../audit.js'
@@ -88,24 +89,44 @@ export function registerKeys(program: Command): void {
       }),
     )
 
-  leaf(keys, 'reencrypt', 'Re-encrypt every signing private key with the current key-encryption key (the first LATCHKEY_SECRET)')
+  leaf(
+    keys,
+    'reencrypt',
+    "Re-encrypt every signing private key and every connection's client secret with the current key-encryption key (the first LATCHKEY_SECRET)",
+  )
     .action((opts: CommonOptions) =>
       run(opts, async (store) => {
         const encryption = await encryptionFor(store, opts)
         let results: Reencrypted[]
+        let secrets: ReencryptedConnection[]
         try {
           results = await reencryptStoredKeys(store, encryption)
+          secrets = await reencryptConnectionSecrets(store, encryption)
         } catch (error) {
           if (error instanceof KeyEncryptionError) throw new CliError(error.message)
           throw error
         }
         const moved = results.filter((r) => r.changed).length
+        const movedSecrets = secrets.filter((r) => r.changed).length
         print(
           opts,
-          results.map((r) => ({ kid: r.kid, previous_encryption_key_id: r.from, encryption_key_id: r.to, reencrypted: r.changed })),
+          [
+            ...results.map((r) => ({ kid: r.kid, previous_encryption_key_id: r.from, encryption_key_id: r.to, reencrypted: r.changed })),
+            ...secrets.map((r) => ({
+              connection: r.name,
+              connection_id: r.id,
+              previous_encryption_key_id: r.from,
+              encryption_key_id: r.to,
+              reencrypted: r.changed,
+            })),
+          ],
           () =>
             `${moved} signing key${moved === 1 ? '' : 's'} re-encrypted with key-encryption key ${encryption.current.id}` +
-            (results.length > moved ? `; ${results.length - moved} already used it.` : '.'),
+            (results.length > moved ? `; ${results.length - moved} already used it.` : '.') +
+            (secrets.length === 0
+              ? ''
+              : ` ${movedSecrets} connection client secret${movedSecrets === 1 ? '' : 's'} re-encrypted` +
+                (secrets.length > movedSecrets ? `; ${secrets.length - movedSecrets} already used it.` : '.')),
         )
       }),
     )
