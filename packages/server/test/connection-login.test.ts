@@ -198,6 +198,18 @@ describe('login through an upstream OpenID provider', () => {
     assert.equal(callbackParams(refused).get('error'), 'access_denied')
   })
 
+  it('a connection whose sealed secret does not open (another key-encryption key) is temporarily_unavailable at the app, not a 5xx', async () => {
+    const { record } = createConnection({ name: 'broken-oidc', strategy: 'oidc', options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId }, enabledClients: [app.clientId] }, Date.now())
+    await server.store.connections.insert({ ...record, sealedClientSecret: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoib3RoZXIifQ..aXY.Y2lwaGVy.dGFn' })
+    const browser = new Browser(server.url)
+    const res = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge: pkce().challenge, extra: { connection: 'broken-oidc' } })))
+    assert.equal(res.status, 302)
+    const params = callbackParams(res)
+    assert.equal(params.get('error'), 'temporarily_unavailable')
+    assert.equal(params.get('state'), 'state-123')
+    assert.ok(server.logs.some((l) => l.includes('does not open with the configured key-encryption keys')))
+  })
+
   it('an app that only uses SSO has no password form, and a posted password is refused', async () => {
     const { app: ssoOnly } = await addApp(server.store, { name: 'SSO only' })
     await server.store.connections.setEnabled(connection.id, ssoOnly.clientId, true)

@@ -40,7 +40,8 @@ import { bindingHash, ownsInteraction } from '../interaction/csrf.js'
 import { showError, targetOf } from '../interaction/flow.js'
 import { InteractionProblem } from '../interaction/load.js'
 import { acceptInvitation, type Accepted, InvitationGone } from '../interaction/organization-context.js'
-import { type PendingUpstream, type UpstreamConnection, UpstreamCheckFailed, UpstreamDenied, UpstreamError, type UpstreamProfile } from './strategies/index.js'
+import { KeyEncryptionError } from '../keys/key-encryption.js'
+import { type PendingUpstream, type UpstreamConnection, UpstreamCheckFailed, UpstreamDenied, UpstreamError, type UpstreamProfile, UpstreamUnavailable } from './strategies/index.js'
 
 /** The one URL an administrator registers at the provider: Auth0's `{issuer}login/callback`. */
 export function callbackUrl(deps: Deps): string {
@@ -54,8 +55,19 @@ const EXPIRED = 'This login has expired or was already completed. Go back to the
 type ChosenConnection = Omit<ConnectionRecord, 'enabledClients'>
 
 async function upstreamConnection(deps: Deps, connection: ChosenConnection): Promise<UpstreamConnection> {
-  const clientSecret = connection.sealedClientSecret === null ? null : await deps.keys.encryption.openText(connection.sealedClientSecret)
+  const clientSecret = connection.sealedClientSecret === null ? null : await opened(deps, connection.name, connection.sealedClientSecret)
   return { name: connection.name, strategy: connection.strategy, options: connection.options, clientSecret }
+}
+
+/** A sealed value opened; one that no configured key-encryption key opens makes the connection unusable (logged loudly), not a 5xx. */
+async function opened(deps: Deps, connection: string, sealed: string): Promise<string> {
+  try {
+    return await deps.keys.encryption.openText(sealed)
+  } catch (err) {
+    if (!(err instanceof KeyEncryptionError)) throw err
+    deps.log.error({ connection, err: err.message }, 'a sealed value of this connection does not open with the configured key-encryption keys')
+    throw new UpstreamUnavailable(connection, 'configuration', 'a sealed value does not open')
+  }
 }
 
 /** The connection named for this app's login, when it is an upstream one enabled for the app. */
@@ -175,7 +187,7 @@ export async function finishUpstream(c: Context, deps: Deps, callback: URL): Pro
 
   let profile: UpstreamProfile
   try {
-    const pending = JSON.parse(await deps.keys.encryption.openText(attempt.sealed)) as PendingUpstream
+    const pending = JSON.parse(await opened(deps, connection.name, attempt.sealed)) as PendingUpstream
     profile = await strategy.complete(await upstreamConnection(deps, connection), pending, callback)
   } catch (err) {
     if (!(err instanceof UpstreamError)) throw err
