@@ -31,14 +31,15 @@ export function organizationClaims(org: Pick<OrganizationRecord, 'id' | 'name'> 
 export function profileClaims(user: UserRecord, scope: readonly string[]): Record<string, unknown> {
   const claims: Record<string, unknown> = {}
   if (scope.includes('profile')) {
-    claims.name = user.name ?? user.email
-    claims.nickname = user.nickname ?? user.email.split('@')[0]
+    // A user of an upstream connection may have no email (''): no claim is made up from it.
+    if (user.name ?? user.email) claims.name = user.name ?? user.email
+    if (user.nickname ?? user.email) claims.nickname = user.nickname ?? user.email.split('@')[0]
     if (user.givenName) claims.given_name = user.givenName
     if (user.familyName) claims.family_name = user.familyName
     if (user.picture) claims.picture = user.picture
     claims.updated_at = new Date(user.updatedAt).toISOString()
   }
-  if (scope.includes('email')) {
+  if (scope.includes('email') && user.email !== '') {
     claims.email = user.email
     claims.email_verified = user.emailVerified
   }

@@ -81,7 +81,8 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
 }
 
-export async function startFakeOidc(claims: Record<string, unknown> = {}): Promise<FakeOidc> {
+/** `callbackUrl`: Latchkey's `{issuer}login/callback` as registered at the provider; by default any redirect_uri is accepted. */
+export async function startFakeOidc(claims: Record<string, unknown> = {}, callbackUrl: string | null = null): Promise<FakeOidc> {
   const port = await freePort()
   const issuer = `http://127.0.0.1:${port}`
   const sub = 'fake-sub-42'
@@ -175,6 +176,11 @@ export async function startFakeOidc(claims: Record<string, unknown> = {}): Promi
         return
       case 'GET /authorize': {
         const q = url.searchParams
+        if (callbackUrl !== null && q.get('redirect_uri') !== callbackUrl) {
+          res.writeHead(400, { 'content-type': 'text/plain' })
+          res.end('The redirect_uri is not the registered callback URL.')
+          return
+        }
         const code = randomBytes(16).toString('base64url')
         codes.set(code, { clientId: q.get('client_id') ?? '', redirectUri: q.get('redirect_uri') ?? '', nonce: q.get('nonce'), challenge: q.get('code_challenge') ?? '' })
         const back = new URL(q.get('redirect_uri') ?? '')

@@ -46,10 +46,11 @@ export interface GithubStandIn {
   close(): Promise<void>
 }
 
-export async function startGithubStandIn(): Promise<GithubStandIn> {
+/** `callbackUrl`: Latchkey's `{issuer}login/callback` as registered at GitHub; by default any redirect_uri is accepted. */
+export async function startGithubStandIn(callbackUrl: string | null = null): Promise<GithubStandIn> {
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
-  const desk = new CodeDesk()
+  const desk = new CodeDesk(callbackUrl)
   const initial = () => ({ user: { ...OCTOCAT } as Record<string, unknown>, emails: OCTOCAT_EMAILS as readonly GithubEmail[] | null, deny: false, apiStatus: null as number | null })
   const standIn: GithubStandIn = {
     baseUrl,

@@ -44,10 +44,11 @@ export interface OAuth2StandIn {
   close(): Promise<void>
 }
 
-export async function startOAuth2StandIn(): Promise<OAuth2StandIn> {
+/** `callbackUrl`: Latchkey's `{issuer}login/callback` as registered at the provider; by default any redirect_uri is accepted. */
+export async function startOAuth2StandIn(callbackUrl: string | null = null): Promise<OAuth2StandIn> {
   const port = await freePort()
   const origin = `http://127.0.0.1:${port}`
-  const desk = new CodeDesk()
+  const desk = new CodeDesk(callbackUrl)
   const initial = () => ({ profile: NESTED_PROFILE as unknown, deny: false, iss: null as string | null, tokenType: 'bearer' as string | null })
   const standIn: OAuth2StandIn = {
     origin,

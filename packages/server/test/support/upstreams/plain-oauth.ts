@@ -14,6 +14,8 @@ export interface IssuedCode {
 }
 
 export class CodeDesk {
+  /** `callbackUrl`: the redirect URI registered for the client; when set, any other is refused (as a real provider does). */
+  constructor(readonly callbackUrl: string | null = null) {}
   readonly #codes = new Map<string, IssuedCode>()
   readonly tokens = new Set<string>()
   /** The last authorization request's parameters. */
@@ -24,6 +26,11 @@ export class CodeDesk {
   /** Answers an authorization request: a redirect with a code and the state (or the denial), and `extra` parameters. */
   authorize(res: ServerResponse, query: URLSearchParams, deny: boolean, extra: Record<string, string> = {}): void {
     this.lastAuthorization = query
+    if (this.callbackUrl !== null && query.get('redirect_uri') !== this.callbackUrl) {
+      res.writeHead(400, { 'content-type': 'text/plain' })
+      res.end('The redirect_uri is not the registered callback URL.')
+      return
+    }
     const back = new URL(query.get('redirect_uri') ?? '')
     if (deny) {
       back.searchParams.set('error', 'access_denied')
