@@ -57,6 +57,18 @@ export const identitySchema = z
 
 export type Auth0Identity = z.output<typeof identitySchema>
 
+/** Auth0's body of POST /users/{id}/identities, as an administrator sends it (update:users). */
+export const linkBody = z
+  .strictObject({
+    provider: z.string().min(1).max(64).optional().describe("The secondary user's provider (strategy): the secondary user is `{provider}|{user_id}`."),
+    user_id: z.string().min(1).max(256).optional().describe("The secondary user's id without the `{provider}|` prefix (`github|583231` → 583231, `oidc|acme|sub` → acme|sub)."),
+    connection_id: z.string().min(1).max(64).optional().describe("The secondary user's connection (con_…); checked when given."),
+    link_with: z.string().max(16384).optional().describe("Not supported: Latchkey links only with an administrator's update:users token (provider and user_id)."),
+  })
+  .describe('The secondary user to link into the primary one: their identities move to the primary user and they are deleted.')
+
+export type LinkBody = z.output<typeof linkBody>
+
 export const userSchema = z
   .object({
     user_id: z.string(),
@@ -146,7 +158,8 @@ export function presentIdentities(user: UserRecord, identities: readonly Identit
     return { identity, shown: { connection, provider: identity.provider, user_id: userId, isSocial: identity.isSocial } }
   })
   // The database is never an upstream identity's connection: a database user's own identity is the database one.
-  const primary = upstream.find((u) => u.shown.connection === user.connection)
+  // The primary identity is the one the user's id was made from (a linked account of the same connection is not).
+  const primary = upstream.find((u) => `${u.shown.provider}|${u.shown.user_id}` === user.id) ?? upstream.find((u) => u.shown.connection === user.connection)
   return [
     ...(primary ? [primary.shown] : []),
     ...databaseIdentity(user),

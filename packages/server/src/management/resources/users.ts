@@ -5,8 +5,23 @@
  * @latchkey/core and are stored as argon2id hashes (only for database users); a new password or a
  * block ends the user's sessions and revokes their refresh tokens (as the CLI does). User search
  * (`q`) is reduced to what Latchkey can answer exactly: `email:"<address>"`, every connection's users.
+ * Linking (Auth0's POST/DELETE /users/{id}/identities) moves upstream identities between users: an
+ * administrator's act only, never automatic (see docs/connections.md#linking).
  */
-import { checkPassword, createUser, type UserInput, type UserRecord, updateUser } from '@latchkey/core'
+import {
+  type ConnectionRecord,
+  type ConnectionStrategy,
+  type ConnectionUserProfile,
+  checkPassword,
+  connectionUserId,
+  createConnectionUser,
+  createUser,
+  type IdentityRecord,
+  isSocialStrategy,
+  type UserInput,
+  type UserRecord,
+  updateUser,
+} from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { hashPassword } from '../../passwords.js'
@@ -15,6 +30,8 @@ import {
   CONNECTION,
   checkConnection,
   createUserBody,
+  identitySchema,
+  linkBody,
   presentOneUser,
   presentUsers,
   updateUserBody,
@@ -27,6 +44,11 @@ import { booleanParam, fieldParams, pagingParams, selectFields } from '../query.
 import { type Resource, route } from '../route.js'
 
 const idParams = z.strictObject({ id: z.string().min(1).max(256).describe('The user_id (auth0|…), URL-encoded.') })
+const identityParams = z.strictObject({
+  id: z.string().min(1).max(256).describe('The primary user_id, URL-encoded.'),
+  provider: z.string().min(1).max(64).describe('The provider (strategy) of the linked identity: oidc, google-oauth2, github or oauth2.'),
+  user_id: z.string().min(1).max(256).describe("The identity's user_id as in the user's identities (`583231`, `acme|sub`), URL-encoded."),
+})
 const fieldsQuery = z.strictObject(fieldParams)
 const listQuery = z.strictObject({
   ...pagingParams,
@@ -75,6 +97,45 @@ const userConflict = (err: unknown): never => {
 }
 
 const ERRORS_404 = { 404: 'The user does not exist (inexistent_user).' }
+
+/** The user id Auth0 shows for an identity (`{provider}|{user_id}`), given its connection. */
+const identityUserId = (connection: Pick<ConnectionRecord, 'name' | 'strategy'>, identity: IdentityRecord) => connectionUserId(connection, identity.providerUserId)
+
+/**
+ * The identity whose Auth0 user id is `{provider}|{userId}`, whoever it belongs to: social ids name
+ * no connection (every connection of that strategy is tried), the others carry the connection's name.
+ */
+async function findIdentity(store: Store, provider: string, userId: string): Promise<{ identity: IdentityRecord; connection: ConnectionRecord } | null> {
+  const candidates = isSocialStrategy(provider as ConnectionStrategy)
+    ? (await store.connections.list({ strategy: [provider] })).map((connection) => ({ connection, providerUserId: userId }))
+    : await (async () => {
+        const bar = userId.indexOf('|')
+        const connection = bar > 0 ? await store.connections.findByName(userId.slice(0, bar)) : null
+        return connection && connection.strategy === provider ? [{ connection, providerUserId: userId.slice(bar + 1) }] : []
+      })()
+  for (const { connection, providerUserId } of candidates) {
+    const identity = await store.identities.find(connection.id, providerUserId)
+    if (identity) return { identity, connection }
+  }
+  return null
+}
+
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+
+/** A user's profile from what the provider last sent (OpenID claims, GitHub's login and avatar_url); refreshed at the next login. */
+function profileOf(data: Readonly<Record<string, unknown>>): ConnectionUserProfile {
+  return {
+    email: str(data.email),
+    emailVerified: data.email_verified === true,
+    name: str(data.name),
+    givenName: str(data.given_name),
+    familyName: str(data.family_name),
+    nickname: str(data.nickname) ?? str(data.login),
+    picture: str(data.picture) ?? str(data.avatar_url),
+  }
+}
+
+const identitiesAnswer = z.array(identitySchema)
 
 export const users: Resource = {
   tag: 'users',
@@ -193,6 +254,100 @@ export const users: Resource = {
         })
         await audit.change({ action: 'user.deleted', description: 'Delete a user', userId: user.id, details: { user_name: user.email } })
         return { status: 204 }
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/users/:id/identities',
+      summary: 'Link a user account',
+      scopes: ['update:users'],
+      params: idParams,
+      body: linkBody,
+      answer: {
+        status: 201,
+        description: "The primary user's identities. The secondary user's identities moved to the primary user and the secondary user was deleted (with their sessions, tokens, consents, memberships and metadata).",
+        schema: identitiesAnswer,
+      },
+      errors: { 404: 'The primary or secondary user does not exist (inexistent_user).', 409: 'The identity is already linked to a user (identity_conflict).' },
+      async handle({ deps, params, body, audit }) {
+        if (body.link_with !== undefined)
+          throw badRequest("link_with is not supported: Latchkey links accounts only at an administrator's request (provider and user_id, with update:users).", 'operation_not_supported')
+        if (body.provider === undefined) throw badRequest("Payload validation error: 'Missing required property: provider'.")
+        if (body.user_id === undefined) throw badRequest("Payload validation error: 'Missing required property: user_id'.")
+        const { provider, user_id: userId } = body
+        const secondaryId = `${provider}|${userId}`
+        const now = deps.clock.now()
+        const { primary, secondary, moved } = await deps.store.transaction(async (tx) => {
+          const primary = await findUser(tx, params.id)
+          if (secondaryId === primary.id) throw badRequest('Main identity and the new one are the same.', 'invalid_body')
+          const secondary = await tx.users.get(secondaryId)
+          if (!secondary) {
+            // No such user: the account may be an identity linked already (to this user or another).
+            const linked = await findIdentity(tx, provider, userId)
+            if (linked?.identity.userId === primary.id) throw conflict('The identity is already linked to this user.', 'identity_conflict')
+            if (linked) throw conflict('The identity is already linked to another user: unlink it there first.', 'identity_conflict')
+            throw notFound('The secondary user does not exist.', 'inexistent_user')
+          }
+          if (body.connection_id !== undefined && (await tx.connections.get(body.connection_id))?.name !== secondary.connection)
+            throw badRequest("Payload validation error: connection_id is not the secondary user's connection.", 'invalid_body')
+          // A password is not an identity in Latchkey: it belongs to the user record (and its email is the login name).
+          if (secondary.connection === CONNECTION || secondary.passwordHash !== null)
+            throw badRequest(`Linking a user of the ${CONNECTION} connection (a password user) as the secondary account is not supported: link the upstream accounts into them instead.`, 'operation_not_supported')
+          const identities = await tx.identities.listForUser(secondary.id)
+          for (const identity of identities) {
+            if (!(await tx.identities.move(identity.connectionId, identity.providerUserId, primary.id, now))) throw conflict('The identity changed meanwhile: try again.', 'identity_conflict')
+          }
+          await signOutEverywhere(tx, secondary.id, now)
+          if (!(await tx.users.delete(secondary.id))) throw notFound('The secondary user does not exist.', 'inexistent_user')
+          return { primary, secondary, moved: identities.length }
+        })
+        await audit.change({
+          action: 'user.linked',
+          description: 'Link a user account',
+          userId: primary.id,
+          details: { user_name: primary.email, secondary_user_id: secondary.id, secondary_user_name: secondary.email, provider, identities: moved },
+        })
+        return { status: 201, body: (await presentOneUser(deps.store, primary)).identities }
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/users/:id/identities/:provider/:user_id',
+      summary: 'Unlink a user identity',
+      scopes: ['update:users'],
+      params: identityParams,
+      answer: {
+        status: 200,
+        description: "The primary user's remaining identities. The unlinked account is its own user again (a new user, its profile from what its provider last sent).",
+        schema: identitiesAnswer,
+      },
+      errors: { 404: 'The user does not exist (inexistent_user), or has no such identity (inexistent_identity).', 409: 'A user with the unlinked account\'s id exists (user_exists).' },
+      async handle({ deps, params, audit }) {
+        const now = deps.clock.now()
+        const { primary, created } = await deps.store
+          .transaction(async (tx) => {
+            const primary = await findUser(tx, params.id)
+            if (`${params.provider}|${params.user_id}` === primary.id) throw badRequest('Main identity cannot be removed.', 'operation_not_supported')
+            let found: { identity: IdentityRecord; connection: ConnectionRecord } | null = null
+            for (const identity of await tx.identities.listForUser(primary.id)) {
+              const connection = await tx.connections.get(identity.connectionId)
+              if (connection && identity.provider === params.provider && identityUserId(connection, identity) === `${params.provider}|${params.user_id}`) found = { identity, connection }
+            }
+            if (!found) throw notFound('The user has no such identity.', 'inexistent_identity')
+            const { identity, connection } = found
+            const created = createConnectionUser({ id: identityUserId(connection, identity), connection: connection.name, profile: profileOf(identity.profileData) }, now)
+            await tx.users.insert(created)
+            if (!(await tx.identities.move(connection.id, identity.providerUserId, created.id, now))) throw notFound('The user has no such identity.', 'inexistent_identity')
+            return { primary, created }
+          })
+          .catch(userConflict)
+        await audit.change({
+          action: 'user.unlinked',
+          description: 'Unlink a user identity',
+          userId: primary.id,
+          details: { user_name: primary.email, provider: params.provider, unlinked_user_id: created.id },
+        })
+        return { status: 200, body: (await presentOneUser(deps.store, primary)).identities }
       },
     }),
   ],
