@@ -171,7 +171,7 @@ export async function finishUpstream(c: Context, deps: Deps, callback: URL): Pro
   const found = await deps.store.interactions.findByUpstreamState(sha256(state[0]), now)
   // Only the browser that started the login may finish it (login CSRF: an attacker's own callback
   // URL, opened in the victim's browser, finds a transaction that is not this browser's).
-  if (!found || found.step !== 'upstream' || !found.upstream || !ownsInteraction(browserBinding(c, deps, false), found.id, found.csrfHash))
+  if (found?.step !== 'upstream' || !found.upstream || !ownsInteraction(browserBinding(c, deps, false), found.id, found.csrfHash))
     return showError(c, new InteractionProblem(EXPIRED))
   const attempt = found.upstream
   const app = await deps.store.applications.get(found.request.clientId)
