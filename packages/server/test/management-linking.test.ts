@@ -113,6 +113,10 @@ describe('Management API: linking user accounts', () => {
 
   it('links an oidc user into a password user: 201 with the identities, the secondary user deleted, audited', async () => {
     const secondary = await upstreamUser(acme, 'sub-1', { sub: 'sub-1', email: 'grace@acme.example', email_verified: true, name: 'Grace Hopper' })
+    const now = Date.now()
+    const session = { idHash: 'linking-session-hash', sid: 'linking-sid', userId: secondary.id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 86_400_000, endedAt: null }
+    await server.store.sessions.insert(session)
+    assert.ok(await server.store.sessions.findActive(session.idHash, now))
     const r = await call('POST', `${users(dbUser.user_id)}/identities`, { provider: 'oidc', user_id: 'acme|sub-1' })
     assert.equal(r.status, 201, r.text)
     assert.deepEqual(r.json, [
@@ -121,6 +125,7 @@ describe('Management API: linking user accounts', () => {
     ])
     assert.equal(await server.store.users.get(secondary.id), null, 'the secondary user is gone')
     assertError(await call('GET', users(secondary.id)), 404, 'inexistent_user')
+    assert.equal(await server.store.sessions.findActive(session.idHash, Date.now()), null, "the secondary user's sessions are gone with them")
     // The account now logs in as the primary user (the login finds the user by the identity).
     assert.equal((await server.store.identities.find(acme.id, 'sub-1'))?.userId, dbUser.user_id)
     const shown = await call('GET', users(dbUser.user_id))
