@@ -118,6 +118,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // Caches follow changes made on other nodes (PostgreSQL LISTEN/NOTIFY; see docs/deploy.md).
   const stopFollowing = keys.followChanges()
+  // A connection changed or deleted by another node (or, on PostgreSQL, the CLI): its strategy's
+  // discovery metadata and JWKS are fetched again (the notice does not say which connection).
+  const stopFollowingConnections = store.changes.listen((topic) => {
+    if (topic === 'connections' || topic === 'all') strategies.forget()
+  })
   await store.changes.ready().catch((err: unknown) =>
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'no change notices from other nodes for now: caches refresh within 5 s'),
   )
@@ -136,6 +141,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       stopSweeper()
       stopRotation()
       stopFollowing()
+      stopFollowingConnections()
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
     })

@@ -416,13 +416,16 @@ export interface MigrationStatus {
   readonly pending: readonly string[]
 }
 
-/** Cached elsewhere, so a write tells other processes: applications (CORS origins), APIs (token lifetimes), signing keys. */
-export type ChangeTopic = 'applications' | 'apis' | 'signing-keys'
+/**
+ * Cached elsewhere, so a write tells other processes: applications (CORS origins), APIs (token
+ * lifetimes), signing keys, connections (their strategies' discovery metadata and JWKS).
+ */
+export type ChangeTopic = 'applications' | 'apis' | 'signing-keys' | 'connections'
 
 /**
  * Change notices between the processes that share the database, so a cache can drop what changed
  * at once rather than at its next refresh. Every write through the application, API and signing-key
- * repos publishes one (inside a transaction: when it commits). PostgreSQL: NOTIFY, heard on one
+ * repos, and every update or deletion of a connection, publishes one (inside a transaction: when it commits). PostgreSQL: NOTIFY, heard on one
  * LISTEN connection per store, opened by the first listener and reopened when lost (listeners then
  * hear `'all'`: notices may have been missed meanwhile). SQLite: this store's own writes only, at once.
  */

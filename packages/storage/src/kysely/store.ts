@@ -93,7 +93,7 @@ export class KyselyStore implements Store {
     this.organizations = new KyselyOrganizationRepo(repoDb)
     this.invitations = new KyselyInvitationRepo(repoDb)
     this.clientGrants = new KyselyClientGrantRepo(repoDb)
-    this.connections = new KyselyConnectionRepo(repoDb)
+    this.connections = new KyselyConnectionRepo(repoDb, publish)
     this.identities = new KyselyIdentityRepo(repoDb)
   }
 

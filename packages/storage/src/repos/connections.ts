@@ -16,6 +16,7 @@ import type {
   Page,
   SealedConnectionSecret,
 } from '../contract.js'
+import type { PublishChange } from '../kysely/coordination.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
@@ -85,7 +86,11 @@ async function insertEnablements(trx: Kysely<Database>, connectionId: string, cl
 }
 
 export class KyselyConnectionRepo implements ConnectionRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Updates and deletions tell the other nodes (their strategies cache discovery metadata and JWKS per connection). */
+    private readonly changed: PublishChange = async () => {},
+  ) {}
 
   /** The records of these rows, each with its enabled clients (one query for all of them). */
   async #withClients(rows: readonly Row[]): Promise<ConnectionRecord[]> {
@@ -153,7 +158,7 @@ export class KyselyConnectionRepo implements ConnectionRepo {
   async update(id: string, patch: ConnectionPatch): Promise<ConnectionRecord | null> {
     const { enabledClients, ...own } = patch
     const set = writeColumns<EnabledConnection, ConnectionsTable>(writers, own, ['id', 'name', 'strategy', 'createdAt'])
-    return inTransaction(this.db, async (trx) => {
+    const updated = await inTransaction(this.db, async (trx) => {
       const row =
         Object.keys(set).length > 0
           ? await trx.updateTable('connections').set(set).where('id', '=', id).returningAll().executeTakeFirst()
@@ -165,6 +170,8 @@ export class KyselyConnectionRepo implements ConnectionRepo {
       }
       return new KyselyConnectionRepo(trx).#one(row)
     })
+    if (updated) await this.changed('connections')
+    return updated
   }
 
   /**
@@ -172,7 +179,7 @@ export class KyselyConnectionRepo implements ConnectionRepo {
    * identities of its accounts that other users had linked, its enablements, then the connection.
    */
   async delete(id: string): Promise<boolean> {
-    return inTransaction(this.db, async (trx) => {
+    const deleted = await inTransaction(this.db, async (trx) => {
       const found = await trx.selectFrom('connections').select('name').where('id', '=', id).executeTakeFirst()
       if (!found) return false
       await deleteUsers(trx, { connection: found.name })
@@ -181,6 +188,8 @@ export class KyselyConnectionRepo implements ConnectionRepo {
       const result = await trx.deleteFrom('connections').where('id', '=', id).executeTakeFirst()
       return result.numDeletedRows > 0n
     })
+    if (deleted) await this.changed('connections')
+    return deleted
   }
 
   async enabledFor(clientId: string): Promise<EnabledConnection[]> {

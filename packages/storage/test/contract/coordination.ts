@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { it } from 'node:test'
 import type { ChangeTopic } from '../../src/contract.js'
 import type { CurrentStore } from '../contract.js'
-import { api, application, signingKey, T0 } from '../fixtures.js'
+import { api, application, connection, signingKey, T0 } from '../fixtures.js'
 
 /** Waits up to `ms` for `done()`; PostgreSQL's notices arrive over their own connection. */
 export async function eventually(done: () => boolean, ms = 3000): Promise<void> {
@@ -35,6 +35,27 @@ export function coordinationGuarantees(store: CurrentStore): void {
       await store().applications.update(app.clientId, { name: 'Renamed', updatedAt: T0 + 1 })
       await store().apis.delete(apiRecord.id)
       await eventually(() => heard.includes('applications') && heard.includes('apis'))
+    } finally {
+      stop()
+    }
+  })
+
+  it('changes: updating or deleting a connection reaches the listeners (their strategies forget its discovery metadata)', async () => {
+    const heard: (ChangeTopic | 'all')[] = []
+    const stop = store().changes.listen((topic) => heard.push(topic))
+    try {
+      await store().changes.ready()
+      const record = connection()
+      await store().connections.insert(record)
+      assert.equal(await store().connections.update('con_missing000000000', { displayName: 'Nobody' }), null)
+      await store().connections.update(record.id, { displayName: 'Renamed', updatedAt: T0 + 1 })
+      await eventually(() => heard.includes('connections'))
+      heard.length = 0
+      await store().transaction(async (tx) => {
+        await tx.connections.delete(record.id)
+      })
+      await eventually(() => heard.includes('connections'))
+      assert.equal(await store().connections.delete(record.id), false)
     } finally {
       stop()
     }

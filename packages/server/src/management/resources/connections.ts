@@ -190,6 +190,8 @@ export const connections: Resource = {
         const { id, name: _name, strategy: _strategy, createdAt: _createdAt, ...patch } = { ...record, sealedClientSecret }
         const updated = await deps.store.connections.update(id, patch)
         if (!updated) throw CONNECTION_NOT_FOUND()
+        // A changed issuer or options take effect at once here; other nodes hear the store's change notice.
+        deps.strategies.forget(updated.name)
         await audit.change({
           action: 'connection.updated',
           description: 'Update a connection',
@@ -217,6 +219,7 @@ export const connections: Resource = {
         const refusal = DATABASE_CONNECTION_NOT_DELETABLE(connection)
         if (refusal) throw refusal
         if (!(await deps.store.connections.delete(connection.id))) throw CONNECTION_NOT_FOUND()
+        deps.strategies.forget(connection.name)
         await audit.change({
           action: 'connection.deleted',
           description: 'Delete a connection',
