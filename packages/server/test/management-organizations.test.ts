@@ -41,6 +41,12 @@ describe('Management API: organizations', () => {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     })
   const json = async (res: Response) => (await res.json()) as Record<string, unknown>
+  /** The database connection's id, as GET /api/v2/connections?name=Username-Password-Authentication answers it. */
+  const databaseConnectionId = async (): Promise<string> => {
+    const found = (await json(await call('GET', 'connections?name=Username-Password-Authentication'))) as unknown as { id: string }[]
+    assert.equal(found.length, 1)
+    return (found[0] as { id: string }).id
+  }
 
   before(async () => {
     server = await startTestServer()
@@ -83,7 +89,7 @@ describe('Management API: organizations', () => {
     })
     assert.match(invitation.id ?? '', /^uinv_/)
     assert.equal(invitation.organization_id, org.id)
-    assert.equal(invitation.connection_id, 'con_UsernamePassword')
+    assert.equal(invitation.connection_id, await databaseConnectionId())
     const link = new URL(invitation.invitation_url as string)
     assert.equal(link.searchParams.get('invitation'), invitation.ticket_id)
     assert.equal(link.searchParams.get('organization'), org.id)
@@ -158,7 +164,7 @@ describe('Management API: organizations', () => {
       [{ ...base, send_invitation_email: true }, 400, /send_invitation_email must be false/],
       [{ ...base, client_id: personal.clientId }, 400, /does not use organizations/],
       [{ ...base, client_id: 'nope' }, 404, /client does not exist/],
-      [{ ...base, connection_id: 'con_other' }, 400, /Latchkey has only con_UsernamePassword/],
+      [{ ...base, connection_id: 'con_other' }, 400, new RegExp(`the database connection, ${await databaseConnectionId()} \\(Username-Password-Authentication\\)`)],
       [{ ...base, ttl_sec: 3_000_000 }, 400, /ttl_sec/],
       [{ ...base, invitee: { email: 'not-an-email' } }, 400, /invitee\.email/],
       [{ ...base, app_metadata: { plan: 'x' } }, 400, /app_metadata is not supported/],
@@ -177,11 +183,22 @@ describe('Management API: organizations', () => {
   it('enabled connections are Latchkey\'s one connection, which cannot be disabled; members and roles can be removed; a user lists their organizations', async () => {
     const org = await json(await call('POST', 'organizations', { name: 'connections-org' }))
     const connections = await json(await call('GET', `organizations/${org.id}/enabled_connections?include_totals=true`))
-    assert.deepEqual(connections.enabled_connections, [
-      { connection_id: 'con_UsernamePassword', assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: 'Username-Password-Authentication', strategy: 'auth0' } },
-    ])
+    // The database connection's real record: the id GET /api/v2/connections?name=… shows.
+    const databaseId = await databaseConnectionId()
+    assert.match(databaseId, /^con_/)
+    assert.notEqual(databaseId, 'con_UsernamePassword')
+    const enabled = { connection_id: databaseId, assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: 'Username-Password-Authentication', strategy: 'auth0' } }
+    assert.deepEqual(connections.enabled_connections, [enabled])
+    assert.deepEqual(await json(await call('GET', `organizations/${org.id}/enabled_connections/${databaseId}`)), enabled)
+    assert.deepEqual(await json(await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: databaseId })), enabled)
+    // The fixed id of older releases, and the name, are still accepted where a request names the connection.
+    assert.deepEqual(await json(await call('GET', `organizations/${org.id}/enabled_connections/con_UsernamePassword`)), enabled)
+    assert.deepEqual(await json(await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_UsernamePassword' })), enabled)
+    assert.deepEqual(await json(await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'Username-Password-Authentication' })), enabled)
+    assert.equal((await call('GET', `organizations/${org.id}/enabled_connections/con_other`)).status, 404)
     assert.equal((await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_UsernamePassword', assign_membership_on_login: true })).status, 400)
     assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/con_UsernamePassword`)).status, 400)
+    assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/${databaseId}`)).status, 400)
 
     const user = await addUser(server.store)
     assert.equal((await call('POST', `organizations/${org.id}/members`, { members: [user.id] })).status, 204)

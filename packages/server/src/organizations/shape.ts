@@ -4,10 +4,34 @@
  * ticket's hash, so `invitation_url` and `ticket_id` appear once, in the answer that created it.
  */
 import type { InvitationRecord, OrganizationBranding, OrganizationMemberRecord, OrganizationRecord, UserRecord } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
 
-/** The only connection Latchkey has, and its id in Management API answers. */
+/** The database connection: an organization's enabled connection, and the one invitations name. */
 export const CONNECTION_NAME = 'Username-Password-Authentication'
-export const CONNECTION_ID = 'con_UsernamePassword'
+/**
+ * The fixed id older releases answered for the database connection, before it was a record; still
+ * accepted where a request names the connection. Answers carry the record's real id.
+ */
+export const LEGACY_CONNECTION_ID = 'con_UsernamePassword'
+
+/** The record's id per store: it cannot be renamed or deleted, so it never changes. */
+const databaseIds = new WeakMap<Store, string>()
+
+/** The id of the database connection record (`Username-Password-Authentication`), as `GET /api/v2/connections` shows it. */
+export async function databaseConnectionId(store: Store): Promise<string> {
+  const known = databaseIds.get(store)
+  if (known !== undefined) return known
+  const record = await store.connections.findByName(CONNECTION_NAME)
+  // Every migrated database has it; the fixed id only for a store that somehow does not.
+  if (!record) return LEGACY_CONNECTION_ID
+  databaseIds.set(store, record.id)
+  return record.id
+}
+
+/** Whether a request's connection id names the database connection: its id, the old fixed id, or its name. */
+export function namesDatabaseConnection(ref: string, databaseId: string): boolean {
+  return ref === databaseId || ref === LEGACY_CONNECTION_ID || ref === CONNECTION_NAME
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -61,8 +85,11 @@ export function invitationStatus(invitation: InvitationRecord, now: number): Inv
   return invitation.expiresAt <= now ? 'expired' : 'pending'
 }
 
-/** Auth0's invitation object; `created` adds the link and ticket, which exist only at creation. */
-export function invitationBody(invitation: InvitationRecord, created?: { readonly url: string; readonly ticket: string }) {
+/**
+ * Auth0's invitation object; `connectionId` is the database connection's (databaseConnectionId);
+ * `created` adds the link and ticket, which exist only at creation.
+ */
+export function invitationBody(invitation: InvitationRecord, connectionId: string, created?: { readonly url: string; readonly ticket: string }) {
   return {
     id: invitation.id,
     organization_id: invitation.orgId,
@@ -72,7 +99,7 @@ export function invitationBody(invitation: InvitationRecord, created?: { readonl
     created_at: iso(invitation.createdAt),
     expires_at: iso(invitation.expiresAt),
     client_id: invitation.clientId,
-    connection_id: CONNECTION_ID,
+    connection_id: connectionId,
     roles: [...invitation.roles],
   }
 }

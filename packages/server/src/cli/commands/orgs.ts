@@ -21,7 +21,7 @@ import {
 import type { Store } from '@latchkey/storage'
 import { type Command, InvalidArgumentError } from 'commander'
 import { cliActor } from '../../audit.js'
-import { invitationBody, invitationStatus, memberBody, organizationBody } from '../../organizations/shape.js'
+import { databaseConnectionId, invitationBody, invitationStatus, memberBody, organizationBody } from '../../organizations/shape.js'
 import { recordAdminChange } from '../audit.js'
 import { fields, iso, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run } from '../run.js'
@@ -289,7 +289,7 @@ export function registerOrgs(program: Command): void {
           clientId: app.clientId,
           details: { org_id: org.id, invitation_id: record.id, invitee: record.inviteeEmail, roles: [...record.roles] },
         })
-        print(opts, invitationBody(record, { url, ticket }), () =>
+        print(opts, invitationBody(record, await databaseConnectionId(store), { url, ticket }), () =>
           [
             `Invited ${record.inviteeEmail} to ${organizationLabel(org)} (${record.id}), valid until ${iso(record.expiresAt)}:`,
             '',
@@ -312,7 +312,8 @@ export function registerOrgs(program: Command): void {
         const org = await findOrg(store, idOrName)
         const all = await listAll((page) => store.invitations.listForOrganization(org.id, page))
         const now = Date.now()
-        print(opts, all.map((inv) => ({ ...invitationBody(inv), status: invitationStatus(inv, now) })), () =>
+        const databaseId = await databaseConnectionId(store)
+        print(opts, all.map((inv) => ({ ...invitationBody(inv, databaseId), status: invitationStatus(inv, now) })), () =>
           all.length === 0
             ? `No invitations for ${org.name}: latchkey orgs invite ${org.name} --email EMAIL --client CLIENT_ID`
             : table(['ID', 'EMAIL', 'STATUS', 'CLIENT_ID', 'ROLES', 'EXPIRES'], all.map((inv) => invitationRow(inv, now))),

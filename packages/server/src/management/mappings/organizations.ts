@@ -8,7 +8,7 @@
  */
 import type { OrganizationInput } from '@latchkey/core'
 import { z } from 'zod'
-import { CONNECTION_ID, CONNECTION_NAME, brandingInput } from '../../organizations/shape.js'
+import { CONNECTION_NAME, LEGACY_CONNECTION_ID, brandingInput, namesDatabaseConnection } from '../../organizations/shape.js'
 import { badRequest } from '../errors.js'
 import { defined } from './shape.js'
 
@@ -24,7 +24,7 @@ const brandingIn = z
 const metadataIn = z.record(z.string(), z.string().nullable()).describe('Up to 25 string values; on update, null removes a key.')
 
 const enabledConnectionIn = z.strictObject({
-  connection_id: z.string().max(100).describe(`The connection: ${CONNECTION_ID} (${CONNECTION_NAME}), Latchkey's only one.`),
+  connection_id: z.string().max(100).describe(`The database connection (${CONNECTION_NAME}): its id, as GET /api/v2/connections shows it (${LEGACY_CONNECTION_ID} or the name accepted too).`),
   assign_membership_on_login: z.boolean().optional().describe('Latchkey never adds members on login: false only.'),
   show_as_button: z.boolean().optional(),
   is_signup_enabled: z.boolean().optional(),
@@ -36,7 +36,7 @@ export const createOrganizationBody = z
     display_name: z.string().max(255).optional().describe('The name the login page shows.'),
     branding: brandingIn.optional(),
     metadata: metadataIn.optional(),
-    enabled_connections: z.array(enabledConnectionIn).max(10).optional().describe(`Only ${CONNECTION_ID}, always enabled.`),
+    enabled_connections: z.array(enabledConnectionIn).max(10).optional().describe(`Only the database connection (${CONNECTION_NAME}), always enabled.`),
   })
   .describe('A new organization.')
 
@@ -95,7 +95,7 @@ export const createInvitationBody = z
     inviter: z.strictObject({ name: z.string().max(300) }).describe('Who invites, as the invitee sees it.'),
     invitee: z.strictObject({ email: z.string().max(254) }).describe("The invitee's email address."),
     client_id: z.string().max(256).describe('The application the link opens (its initiate_login_uri, or its first callback\'s origin).'),
-    connection_id: z.string().max(100).optional().describe(`Only ${CONNECTION_ID}.`),
+    connection_id: z.string().max(100).optional().describe(`Only the database connection (${CONNECTION_NAME}).`),
     ttl_sec: z.number().int().min(0).max(2_592_000).optional().describe('Lifetime in seconds; 0 or absent: 7 days; at most 30 days.'),
     roles: z.array(z.string().max(100)).max(50).optional().describe('Role names the invitee gets on joining.'),
     send_invitation_email: z.literal(false, { error: 'Latchkey sends no email: send_invitation_email must be false; send the invitation_url yourself' }).optional(),
@@ -119,7 +119,7 @@ export const enabledConnectionSchema = z
   })
   .describe('A connection enabled for an organization.')
 
-export const addConnectionBody = enabledConnectionIn.describe(`Enables ${CONNECTION_ID} (it always is).`)
+export const addConnectionBody = enabledConnectionIn.describe(`Enables the database connection (${CONNECTION_NAME}; it always is).`)
 export const updateConnectionBody = enabledConnectionIn.omit({ connection_id: true }).describe('Only assign_membership_on_login: false is possible.')
 
 /** Core's field paths → the Management API's, for messages from the registration rules. */
@@ -137,21 +137,24 @@ export const ORGANIZATION_FIELD_NAMES: Readonly<Record<string, string>> = {
   roles: 'roles',
 }
 
-/** Latchkey's one connection, named by its id or its name. */
-export function checkConnectionId(id: string | undefined): void {
-  if (id !== undefined && id !== CONNECTION_ID && id !== CONNECTION_NAME)
-    throw badRequest(`Payload validation error: unknown connection ${JSON.stringify(id.slice(0, 100))}: Latchkey has only ${CONNECTION_ID} (${CONNECTION_NAME}).`)
+/** The database connection (an organization's only one), named by its id (`databaseId`), the old fixed id or its name. */
+export function checkConnectionId(id: string | undefined, databaseId: string): void {
+  if (id !== undefined && !namesDatabaseConnection(id, databaseId))
+    throw badRequest(
+      `Payload validation error: unknown connection ${JSON.stringify(id.slice(0, 100))}: an organization's connection is the database connection, ${databaseId} (${CONNECTION_NAME}).`,
+    )
 }
 
 /** What an enabled connection may say: Latchkey's own, and never membership on login. */
-export function checkEnabledConnection(body: { connection_id?: string | undefined; assign_membership_on_login?: boolean | undefined }): void {
-  checkConnectionId(body.connection_id)
+export function checkEnabledConnection(body: { connection_id?: string | undefined; assign_membership_on_login?: boolean | undefined }, databaseId: string): void {
+  checkConnectionId(body.connection_id, databaseId)
   if (body.assign_membership_on_login)
     throw badRequest('Payload validation error: Latchkey does not add members on login: assign_membership_on_login must be false (add members, or invite them).')
 }
 
-export function enabledConnectionBody() {
-  return { connection_id: CONNECTION_ID, assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: CONNECTION_NAME, strategy: 'auth0' } }
+/** The database connection as an organization's enabled connection; `databaseId` from databaseConnectionId. */
+export function enabledConnectionBody(databaseId: string) {
+  return { connection_id: databaseId, assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: CONNECTION_NAME, strategy: 'auth0' } }
 }
 
 /** The Auth0 body → the input of @latchkey/core's createOrganization / updateOrganization. */

@@ -6,7 +6,7 @@
  */
 import { createInvitation, type InvitationRecord } from '@latchkey/core'
 import { z } from 'zod'
-import { invitationBody } from '../../organizations/shape.js'
+import { databaseConnectionId, invitationBody } from '../../organizations/shape.js'
 import { badRequest, notFound, registration } from '../errors.js'
 import { checkConnectionId, createInvitationBody, invitationSchema, ORGANIZATION_FIELD_NAMES } from '../mappings/organizations.js'
 import { pageAnswer, pagedSchema, slicePage, everyPage } from '../paging.js'
@@ -41,7 +41,8 @@ export const organizationInvitations: Resource = {
         const org = await findOrg(deps.store, params.id)
         const all = (await everyPage((page) => deps.store.invitations.listForOrganization(org.id, page))).filter((inv) => inv.consumedAt === null)
         if (query.sort === 'created_at:-1') all.reverse()
-        const present = (inv: InvitationRecord) => selectFields(invitationBody(inv), query)
+        const databaseId = await databaseConnectionId(deps.store)
+        const present = (inv: InvitationRecord) => selectFields(invitationBody(inv, databaseId), query)
         return pageAnswer('invitations', query, slicePage(all, query).map(present), async () => all.length)
       },
     }),
@@ -56,7 +57,8 @@ export const organizationInvitations: Resource = {
       errors: { 404: 'No such organization or application.' },
       async handle({ deps, params, body, audit }) {
         const org = await findOrg(deps.store, params.id)
-        checkConnectionId(body.connection_id)
+        const databaseId = await databaseConnectionId(deps.store)
+        checkConnectionId(body.connection_id, databaseId)
         for (const field of ['app_metadata', 'user_metadata'] as const) {
           if (body[field] !== undefined && Object.keys(body[field]).length > 0)
             throw badRequest(`Payload validation error: ${field} is not supported on invitations by Latchkey: set it on the user after they join.`)
@@ -77,7 +79,7 @@ export const organizationInvitations: Resource = {
           description: 'Invite a user to an organization',
           details: { org_id: org.id, invitation_id: record.id, target_client_id: app.clientId, invitee: record.inviteeEmail, roles: [...record.roles] },
         })
-        return { status: 201, body: invitationBody(record, { url, ticket }) }
+        return { status: 201, body: invitationBody(record, databaseId, { url, ticket }) }
       },
     }),
     route({
@@ -93,7 +95,7 @@ export const organizationInvitations: Resource = {
         const org = await findOrg(deps.store, params.id)
         const invitation = await deps.store.invitations.get(params.invitation_id)
         if (!invitation || invitation.orgId !== org.id) throw INVITATION_NOT_FOUND()
-        return { status: 200, body: selectFields(invitationBody(invitation), query) }
+        return { status: 200, body: selectFields(invitationBody(invitation, await databaseConnectionId(deps.store)), query) }
       },
     }),
     route({

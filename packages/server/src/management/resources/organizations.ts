@@ -7,7 +7,7 @@
 import { createOrganization, findOrganization, type OrganizationRecord, updateOrganization } from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
-import { CONNECTION_ID, CONNECTION_NAME, organizationBody } from '../../organizations/shape.js'
+import { CONNECTION_NAME, databaseConnectionId, LEGACY_CONNECTION_ID, namesDatabaseConnection, organizationBody } from '../../organizations/shape.js'
 import { badRequest, conflict, notFound, registration } from '../errors.js'
 import {
   addConnectionBody,
@@ -27,7 +27,7 @@ import { type Resource, route } from '../route.js'
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100).describe('The organization id (org_…).') })
 const nameParams = z.strictObject({ name: z.string().min(1).max(100).describe('The organization name.') })
-const connectionParams = z.strictObject({ id: idParams.shape.id, connectionId: z.string().min(1).max(100).describe(`${CONNECTION_ID}.`) })
+const connectionParams = z.strictObject({ id: idParams.shape.id, connectionId: z.string().min(1).max(100).describe(`The database connection's id (${LEGACY_CONNECTION_ID} or ${CONNECTION_NAME} accepted too).`) })
 
 /** Offset paging (page, per_page, include_totals) or checkpoint paging (from, take), not both. */
 export const listQuery = z
@@ -88,7 +88,8 @@ export const organizations: Resource = {
       answer: { status: 201, description: 'The new organization.', schema: organizationSchema },
       errors: { 409: 'An organization with this name exists (organization_conflict).' },
       async handle({ deps, body, audit }) {
-        for (const connection of body.enabled_connections ?? []) checkEnabledConnection(connection)
+        const databaseId = await databaseConnectionId(deps.store)
+        for (const connection of body.enabled_connections ?? []) checkEnabledConnection(connection, databaseId)
         const org = registration(ORGANIZATION_FIELD_NAMES, () => createOrganization({ ...organizationInput(body), name: body.name }, deps.clock.now()))
         await deps.store.organizations.insert(org).catch(nameTaken)
         await audit.change({ action: 'organization.created', description: 'Create an organization', details: { org_id: org.id, name: org.name } })
@@ -161,7 +162,7 @@ export const organizations: Resource = {
     route({
       method: 'get',
       path: '/organizations/:id/enabled_connections',
-      summary: 'List the connections enabled for an organization (Latchkey\'s one connection)',
+      summary: 'List the connections enabled for an organization (the database connection)',
       scopes: ['read:organization_connections'],
       params: idParams,
       query: z.strictObject(pagingParams),
@@ -169,14 +170,14 @@ export const organizations: Resource = {
       errors: ERRORS_404,
       async handle({ deps, params, query }) {
         await findOrg(deps.store, params.id)
-        const items = (query.page ?? 0) === 0 ? [enabledConnectionBody()] : []
+        const items = (query.page ?? 0) === 0 ? [enabledConnectionBody(await databaseConnectionId(deps.store))] : []
         return pageAnswer('enabled_connections', query, items, async () => 1)
       },
     }),
     route({
       method: 'post',
       path: '/organizations/:id/enabled_connections',
-      summary: `Enable a connection for an organization (${CONNECTION_ID} only, always enabled)`,
+      summary: `Enable a connection for an organization (${CONNECTION_NAME} only, always enabled)`,
       scopes: ['create:organization_connections'],
       params: idParams,
       body: addConnectionBody,
@@ -184,8 +185,9 @@ export const organizations: Resource = {
       errors: ERRORS_404,
       async handle({ deps, params, body }) {
         await findOrg(deps.store, params.id)
-        checkEnabledConnection(body)
-        return { status: 201, body: enabledConnectionBody() }
+        const databaseId = await databaseConnectionId(deps.store)
+        checkEnabledConnection(body, databaseId)
+        return { status: 201, body: enabledConnectionBody(databaseId) }
       },
     }),
     route({
@@ -198,8 +200,9 @@ export const organizations: Resource = {
       errors: { 404: 'No such organization or connection.' },
       async handle({ deps, params }) {
         await findOrg(deps.store, params.id)
-        if (params.connectionId !== CONNECTION_ID) throw notFound('No such connection.', 'inexistent_connection')
-        return { status: 200, body: enabledConnectionBody() }
+        const databaseId = await databaseConnectionId(deps.store)
+        if (!namesDatabaseConnection(params.connectionId, databaseId)) throw notFound('No such connection.', 'inexistent_connection')
+        return { status: 200, body: enabledConnectionBody(databaseId) }
       },
     }),
     route({
@@ -213,23 +216,24 @@ export const organizations: Resource = {
       errors: { 404: 'No such organization or connection.' },
       async handle({ deps, params, body }) {
         await findOrg(deps.store, params.id)
-        if (params.connectionId !== CONNECTION_ID) throw notFound('No such connection.', 'inexistent_connection')
-        checkEnabledConnection(body)
-        return { status: 200, body: enabledConnectionBody() }
+        const databaseId = await databaseConnectionId(deps.store)
+        if (!namesDatabaseConnection(params.connectionId, databaseId)) throw notFound('No such connection.', 'inexistent_connection')
+        checkEnabledConnection(body, databaseId)
+        return { status: 200, body: enabledConnectionBody(databaseId) }
       },
     }),
     route({
       method: 'delete',
       path: '/organizations/:id/enabled_connections/:connectionId',
-      summary: 'Disable a connection for an organization (refused: it is Latchkey\'s only one)',
+      summary: 'Disable a connection for an organization (refused for the database connection)',
       scopes: ['delete:organization_connections'],
       params: connectionParams,
       answer: { status: 204, description: 'Never: the answer is a 400.' },
       errors: { 404: 'No such organization or connection.' },
       async handle({ deps, params }) {
         await findOrg(deps.store, params.id)
-        if (params.connectionId !== CONNECTION_ID) throw notFound('No such connection.', 'inexistent_connection')
-        throw badRequest(`${CONNECTION_NAME} is Latchkey's only connection: it cannot be disabled for an organization (delete the organization, or remove members).`, 'operation_not_supported')
+        if (!namesDatabaseConnection(params.connectionId, await databaseConnectionId(deps.store))) throw notFound('No such connection.', 'inexistent_connection')
+        throw badRequest(`${CONNECTION_NAME}, the database connection, cannot be disabled for an organization (delete the organization, or remove members).`, 'operation_not_supported')
       },
     }),
   ],
