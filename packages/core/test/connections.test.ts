@@ -8,7 +8,9 @@ import {
   DATABASE_CONNECTION,
   isConnectionId,
   isDatabaseConnection,
+  isSocialStrategy,
   MAX_CONNECTION_OPTIONS_BYTES,
+  SOCIAL_STRATEGIES,
   updateConnection,
 } from '../src/registration/connections.js'
 import { createConnectionUser, createUser } from '../src/registration/users.js'
@@ -134,6 +136,11 @@ describe('connections: users', () => {
     assert.equal(connectionUserId({ name: 'github', strategy: 'github' }, '583231'), 'github|583231')
     assert.equal(connectionUserId({ name: 'corp', strategy: 'oauth2' }, 'u-1'), 'oauth2|corp|u-1')
     assert.throws(() => connectionUserId({ name: DATABASE_CONNECTION.name, strategy: 'auth0' }, 'x'))
+  })
+
+  it('Google, GitHub and custom OAuth 2.0 connections are social (Auth0’s isSocial); OpenID ones and the database are not', () => {
+    assert.deepEqual([...SOCIAL_STRATEGIES].sort(), ['github', 'google-oauth2', 'oauth2'])
+    assert.deepEqual((['auth0', 'oidc', 'google-oauth2', 'github', 'oauth2'] as const).map(isSocialStrategy), [false, false, true, true, true])
   })
 
   it('database users belong to Username-Password-Authentication; upstream users have no password and their connection', () => {

@@ -134,3 +134,16 @@ describe('connections: the strategy cache after a change', () => {
     }
   })
 })
+
+describe('connections: isSocial', () => {
+  it('each strategy says what @latchkey/core says (custom OAuth 2.0 is social, as at Auth0); user ids keep their shapes', async () => {
+    const { connectionUserId, isSocialStrategy } = await import('@latchkey/core')
+    const { createStrategies, UPSTREAM_STRATEGIES } = await import('../src/connections/strategies/index.js')
+    const strategies = createStrategies()
+    for (const name of UPSTREAM_STRATEGIES) assert.equal(strategies.get(name)?.isSocial, isSocialStrategy(name), name)
+    assert.equal(isSocialStrategy('oauth2'), true)
+    assert.equal(isSocialStrategy('oidc'), false)
+    assert.equal(connectionUserId({ name: 'corp', strategy: 'oauth2' }, 'u-1'), 'oauth2|corp|u-1')
+    assert.equal(connectionUserId({ name: 'github', strategy: 'github' }, '583231'), 'github|583231')
+  })
+})

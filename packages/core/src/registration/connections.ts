@@ -16,8 +16,17 @@ import { mergeMetadata } from './metadata.js'
 export const DATABASE_CONNECTION = { name: 'Username-Password-Authentication', strategy: 'auth0' } as const
 
 export const CONNECTION_STRATEGIES: readonly ConnectionStrategy[] = ['auth0', 'oidc', 'google-oauth2', 'github', 'oauth2']
-/** Social strategies (Auth0's `isSocial`); the others are enterprise (or the database). */
-export const SOCIAL_STRATEGIES: readonly ConnectionStrategy[] = ['google-oauth2', 'github']
+/**
+ * Social strategies (Auth0's `isSocial`, on identities): Google, GitHub, and custom OAuth 2.0
+ * connections, which Auth0 lists under Social too; the others are enterprise (or the database).
+ */
+export const SOCIAL_STRATEGIES: readonly ConnectionStrategy[] = ['google-oauth2', 'github', 'oauth2']
+/**
+ * Strategies for one public provider (Google, GitHub): their users' ids name no connection
+ * (`github|{id}`), and they take no part in home-realm discovery. The others (`oidc`, `oauth2`) are
+ * for many providers, so their ids carry the connection's name (`oauth2|{connection}|{id}`).
+ */
+export const PUBLIC_PROVIDER_STRATEGIES: readonly ConnectionStrategy[] = ['google-oauth2', 'github']
 
 /** Auth0's rule for connection names. */
 export const CONNECTION_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/
@@ -36,6 +45,7 @@ export const newConnectionId = (): string => `con_${randomAlphanumeric(16)}`
 export const isConnectionId = (value: string): boolean => /^con_[A-Za-z0-9]{1,64}$/.test(value)
 export const isConnectionStrategy = (value: string): value is ConnectionStrategy => (CONNECTION_STRATEGIES as readonly string[]).includes(value)
 export const isSocialStrategy = (strategy: ConnectionStrategy): boolean => SOCIAL_STRATEGIES.includes(strategy)
+export const isPublicProviderStrategy = (strategy: ConnectionStrategy): boolean => PUBLIC_PROVIDER_STRATEGIES.includes(strategy)
 export const isDatabaseConnection = (connection: Pick<ConnectionRecord, 'name' | 'strategy'>): boolean =>
   connection.strategy === DATABASE_CONNECTION.strategy && connection.name === DATABASE_CONNECTION.name
 
@@ -169,10 +179,11 @@ export function connectionLabel(connection: Pick<ConnectionRecord, 'name' | 'dis
 
 /**
  * The `sub` of a user whose first login came through an upstream connection, in Auth0's shape:
- * `google-oauth2|{id}` and `github|{id}` for social strategies, `{strategy}|{connection}|{id}` for
- * the others (several connections share those strategies).
+ * `google-oauth2|{id}` and `github|{id}` for the public providers' strategies,
+ * `{strategy}|{connection}|{id}` for the others (`oidc`, `oauth2`: several connections share them).
+ * Not whether it is social: `oauth2` is social and its ids name the connection.
  */
 export function connectionUserId(connection: Pick<ConnectionRecord, 'name' | 'strategy'>, providerUserId: string): string {
   if (connection.strategy === DATABASE_CONNECTION.strategy) throw new Error('users of the database connection get ids from newUserId')
-  return isSocialStrategy(connection.strategy) ? `${connection.strategy}|${providerUserId}` : `${connection.strategy}|${connection.name}|${providerUserId}`
+  return isPublicProviderStrategy(connection.strategy) ? `${connection.strategy}|${providerUserId}` : `${connection.strategy}|${connection.name}|${providerUserId}`
 }

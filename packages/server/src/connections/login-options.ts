@@ -3,7 +3,7 @@
  * login page, Auth0's "Continue with …") and whether it uses the database connection's password
  * (an app that only uses SSO disables it: no password form, and a posted password is refused).
  */
-import { type ApplicationRecord, isDatabaseConnection, isSocialStrategy } from '@latchkey/core'
+import { type ApplicationRecord, isDatabaseConnection, isPublicProviderStrategy } from '@latchkey/core'
 import type { EnabledConnection } from '@latchkey/storage'
 import type { Deps } from '../deps.js'
 
@@ -21,15 +21,16 @@ export async function loginOptions(deps: Deps, app: ApplicationRecord): Promise<
 }
 
 /**
- * Home-realm discovery: the enterprise connection (not social) whose `options.domain_aliases` names
- * the domain of this email address, if one is enabled for the app.
+ * Home-realm discovery: the connection whose `options.domain_aliases` names the domain of this email
+ * address, if one is enabled for the app: an `oidc` or `oauth2` one, never Google's or GitHub's
+ * (public providers: anyone's account, whatever the domain).
  */
 export function homeRealm(options: LoginOptions, email: string): EnabledConnection | null {
   const at = email.lastIndexOf('@')
   if (at < 1 || at === email.length - 1) return null
   const domain = email.slice(at + 1)
   for (const connection of options.upstream) {
-    if (isSocialStrategy(connection.strategy)) continue
+    if (isPublicProviderStrategy(connection.strategy)) continue
     const aliases = connection.options.domain_aliases
     if (Array.isArray(aliases) && aliases.some((alias) => typeof alias === 'string' && alias.trim().toLowerCase() === domain)) return connection
   }

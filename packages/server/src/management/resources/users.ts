@@ -17,7 +17,7 @@ import {
   createConnectionUser,
   createUser,
   type IdentityRecord,
-  isSocialStrategy,
+  isPublicProviderStrategy,
   type UserInput,
   type UserRecord,
   updateUser,
@@ -102,11 +102,12 @@ const ERRORS_404 = { 404: 'The user does not exist (inexistent_user).' }
 const identityUserId = (connection: Pick<ConnectionRecord, 'name' | 'strategy'>, identity: IdentityRecord) => connectionUserId(connection, identity.providerUserId)
 
 /**
- * The identity whose Auth0 user id is `{provider}|{userId}`, whoever it belongs to: social ids name
- * no connection (every connection of that strategy is tried), the others carry the connection's name.
+ * The identity whose Auth0 user id is `{provider}|{userId}`, whoever it belongs to: the ids of public
+ * providers (Google, GitHub) name no connection (every connection of that strategy is tried), the
+ * others (`oidc`, `oauth2`) carry the connection's name.
  */
 async function findIdentity(store: Store, provider: string, userId: string): Promise<{ identity: IdentityRecord; connection: ConnectionRecord } | null> {
-  const candidates = isSocialStrategy(provider as ConnectionStrategy)
+  const candidates = isPublicProviderStrategy(provider as ConnectionStrategy)
     ? (await store.connections.list({ strategy: [provider] })).map((connection) => ({ connection, providerUserId: userId }))
     : await (async () => {
         const bar = userId.indexOf('|')
