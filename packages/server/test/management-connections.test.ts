@@ -21,6 +21,7 @@ import { kekFromSecret } from '../src/keys/secret.js'
 import { managementScopes } from '../src/management/system-api.js'
 import { addApp, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
 import { tokenRequest } from './support/oauth.js'
+import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const DOMAIN = 'latchkey.test'
 const ISSUER = `https://${DOMAIN}/`
@@ -381,23 +382,15 @@ describe('Management API: connections', () => {
   })
 
   describe("through Auth0's ManagementClient (v5)", () => {
-    const realFetch = globalThis.fetch
     let management: ManagementClient
+    let restoreFetch = () => {}
 
     before(async () => {
       const robot = await m2m(ALL)
-      // v5 calls the global fetch: play the TLS proxy in front of the server, https://latchkey.test/… → http://localhost:PORT/…
-      globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-        if (!url.startsWith(ISSUER)) return Promise.reject(new Error(`unexpected request to ${url}`))
-        const target = `${server.url}${url.slice(ISSUER.length)}`
-        return input instanceof Request ? realFetch(new Request(target, input), init) : realFetch(target, init)
-      }) as typeof fetch
+      restoreFetch = proxyGlobalFetch(ISSUER, server.url)
       management = new ManagementClient({ domain: DOMAIN, clientId: robot.app.clientId, clientSecret: robot.secret })
     })
-    after(() => {
-      globalThis.fetch = realFetch
-    })
+    after(() => restoreFetch())
 
     it('creates, lists by strategy, gets, updates and deletes a connection, and changes its applications', async () => {
       const created = await management.connections.create({

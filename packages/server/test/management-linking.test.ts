@@ -16,6 +16,7 @@ import { ManagementClient, ManagementError } from 'auth0'
 import { managementScopes } from '../src/management/system-api.js'
 import { addApp, startTestServer, type TestServer } from './support/harness.js'
 import { tokenRequest } from './support/oauth.js'
+import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const DOMAIN = 'latchkey.test'
 const ISSUER = `https://${DOMAIN}/`
@@ -240,23 +241,15 @@ describe('Management API: linking user accounts', () => {
   })
 
   describe("through Auth0's ManagementClient (v5)", () => {
-    const realFetch = globalThis.fetch
     let management: ManagementClient
+    let restoreFetch = () => {}
 
     before(async () => {
       const robot = await m2m(ALL)
-      // v5 calls the global fetch: play the TLS proxy in front of the server, https://latchkey.test/… → http://localhost:PORT/…
-      globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-        const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-        if (!url.startsWith(ISSUER)) return Promise.reject(new Error(`unexpected request to ${url}`))
-        const target = `${server.url}${url.slice(ISSUER.length)}`
-        return input instanceof Request ? realFetch(new Request(target, input), init) : realFetch(target, init)
-      }) as typeof fetch
+      restoreFetch = proxyGlobalFetch(ISSUER, server.url)
       management = new ManagementClient({ domain: DOMAIN, clientId: robot.app.clientId, clientSecret: robot.secret })
     })
-    after(() => {
-      globalThis.fetch = realFetch
-    })
+    after(() => restoreFetch())
 
     it('users.identities.link and users.identities.delete', async () => {
       const linked = await management.users.identities.link(dbUser.user_id, { provider: 'github', user_id: '3' })
