@@ -1,0 +1,148 @@
+/**
+ * Auth0's own SPA SDK (@auth0/auth0-spa-js), unchanged, logging in through an upstream connection in
+ * a real browser (Debian's Chromium, driven by playwright-core): `loginWithRedirect({
+ * authorizationParams: { connection: 'acme-oidc' } })` goes through Latchkey straight to a real
+ * OpenID provider (oidc-provider), the user logs in on the provider's page, and back at the app
+ * handleRedirectCallback exchanges the code; getUser shows the upstream user (`sub`
+ * `oidc|acme-oidc|…`, the provider's email), and getTokenSilently refreshes through the SDK's worker
+ * with refresh tokens (no iframe fallback). Skipped when Chromium is absent.
+ */
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { type ApiRecord, type ApplicationRecord, createConnection } from '@latchkey/core'
+import { chromium, type Browser } from 'playwright-core'
+import { addApi, addApp, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { claims } from '../packages/server/test/support/oauth.js'
+import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
+if (skip) console.log(`# ${skip}`)
+const SDK = readFileSync(createRequire(import.meta.url).resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'), 'utf8')
+
+function appPage(config: Record<string, unknown>): string {
+  return `<!doctype html><meta charset="utf-8"><title>spa</title><pre id="out">starting</pre>
+<script src="/auth0-spa-js.js"></script>
+<script>
+  const out = (value) => { document.getElementById('out').textContent = JSON.stringify(value) }
+  const config = ${JSON.stringify(config)};
+  (async () => {
+    try {
+      const client = await auth0.createAuth0Client(config)
+      if (new URLSearchParams(location.search).get('mode') === 'login') return client.loginWithRedirect({ authorizationParams: { connection: 'acme-oidc' } })
+      if (new URLSearchParams(location.search).has('code')) {
+        await client.handleRedirectCallback()
+        const first = await client.getTokenSilently({ detailedResponse: true })
+        const user = await client.getUser()
+        const idClaims = await client.getIdTokenClaims()
+        const refreshed = await client.getTokenSilently({ cacheMode: 'off', detailedResponse: true })
+        out({ first, user, idClaims, refreshed })
+        return
+      }
+      out({ idle: true })
+    } catch (e) {
+      out({ error: e.error || e.message, description: e.error_description || String(e) })
+    }
+  })()
+</script>`
+}
+
+describe('Auth0 SPA SDK logging in through an upstream connection', { skip, timeout: 60_000 }, () => {
+  let server: TestServer
+  let upstream: OidcUpstream
+  let browser: Browser
+  let appServer: Server
+  let appOrigin = ''
+  let app: ApplicationRecord
+  let api: ApiRecord
+
+  before(async () => {
+    server = await startTestServer()
+    upstream = await startOidcUpstream([ALICE], `${server.issuer}login/callback`)
+    appServer = createServer((req, res) => {
+      if (req.url === '/auth0-spa-js.js') {
+        res.setHeader('content-type', 'text/javascript')
+        res.end(SDK)
+        return
+      }
+      res.setHeader('content-type', 'text/html')
+      res.end(
+        appPage({
+          domain: server.issuer.replace(/\/$/, ''),
+          clientId: app.clientId,
+          useRefreshTokens: true,
+          useRefreshTokensFallback: false,
+          authorizationParams: { redirect_uri: `${appOrigin}/`, audience: api.identifier, scope: 'openid profile email read:appointments' },
+        }),
+      )
+    })
+    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
+    appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
+    ;({ app } = await addApp(server.store, { name: 'SSO SPA', callbacks: [`${appOrigin}/`], webOrigins: [appOrigin], logoutUrls: [`${appOrigin}/`] }))
+    api = await addApi(server.store, { identifier: `https://spa-js-connection-${Date.now()}.example.com/` })
+    const { record, clientSecret } = createConnection(
+      {
+        name: 'acme-oidc',
+        displayName: 'Acme SSO',
+        strategy: 'oidc',
+        options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret },
+        enabledClients: [app.clientId],
+      },
+      Date.now(),
+    )
+    await server.store.connections.insert({ ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null })
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    })
+  })
+  after(async () => {
+    await browser?.close()
+    await new Promise((resolve) => appServer?.close(resolve))
+    await upstream?.close()
+    await server?.close()
+  })
+
+  it("loginWithRedirect with connection=acme-oidc → the provider's page → handleRedirectCallback; getUser is the upstream user; getTokenSilently refreshes", async () => {
+    const context = await browser.newContext()
+    const tab = await context.newPage()
+    const pages: string[] = []
+    tab.on('framenavigated', (frame) => {
+      if (frame === tab.mainFrame()) pages.push(frame.url())
+    })
+    await tab.goto(`${appOrigin}/?mode=login`)
+    await tab.waitForURL((url) => url.origin === upstream.issuer && url.pathname.startsWith('/interaction/'), { waitUntil: 'domcontentloaded' })
+    await tab.locator('input[name="account"]').fill(ALICE.sub)
+    await tab.getByRole('button', { name: 'Log in' }).click()
+    await tab.waitForURL((url) => url.origin === appOrigin && url.searchParams.has('code'), { waitUntil: 'commit' })
+    await tab.waitForFunction(() => !['starting', ''].includes(document.getElementById('out')?.textContent ?? ''), undefined, { timeout: 20_000 })
+    const result = JSON.parse((await tab.textContent('#out')) ?? '{}')
+    assert.equal(result.error, undefined, JSON.stringify(result))
+    // Straight to the provider and back: no Latchkey page on the way.
+    assert.deepEqual(
+      pages.map((url) => new URL(url).origin),
+      [appOrigin, upstream.issuer, appOrigin],
+      pages.join('\n'),
+    )
+
+    const sub = `oidc|acme-oidc|${ALICE.sub}`
+    assert.equal(result.user.sub, sub)
+    assert.equal(result.user.email, ALICE.claims.email)
+    assert.equal(result.user.email_verified, true)
+    assert.equal(result.user.name, ALICE.claims.name)
+    assert.equal(result.idClaims.iss, server.issuer)
+    assert.equal(result.idClaims.aud, app.clientId)
+    assert.equal(claims(result.first.access_token).sub, sub)
+    assert.match(String(claims(result.first.access_token).scope), /\boffline_access\b/, 'the SDK asked for a refresh token')
+
+    // The refresh went through the refresh-token grant (useRefreshTokensFallback: false: no iframe).
+    assert.notEqual(result.refreshed.access_token, result.first.access_token)
+    assert.equal(claims(result.refreshed.access_token).sub, sub)
+    assert.equal(claims(result.refreshed.id_token).sub, sub)
+    await context.close()
+  })
+})
