@@ -154,6 +154,15 @@ export interface SsoSessionRecord {
   /** Absolute expiry. */
   readonly expiresAt: number
   readonly endedAt: number | null
+  /** The upstream connection the user logged in through (for federated logout), or null. */
+  readonly upstream: SessionUpstream | null
+}
+
+/** What a session keeps of the upstream login that started it: enough to end the session there too. */
+export interface SessionUpstream {
+  readonly connectionId: string
+  /** The upstream ID token (its `id_token_hint` at the provider's end_session_endpoint), sealed with the key-encryption key; null when the strategy has none. */
+  readonly sealedIdToken: string | null
 }
 
 /** The parameters of an accepted /authorize request, kept while the user logs in and consents. */

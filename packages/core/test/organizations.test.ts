@@ -167,7 +167,7 @@ describe('organizations: /authorize', () => {
       },
       app,
       api: null,
-      session: { record: { idHash: 'h', sid: 's', userId: user.id, authTime: NOW, createdAt: NOW, idleExpiresAt: NOW + 1e9, expiresAt: NOW + 1e9, endedAt: null }, user },
+      session: { record: { idHash: 'h', sid: 's', userId: user.id, authTime: NOW, createdAt: NOW, idleExpiresAt: NOW + 1e9, expiresAt: NOW + 1e9, endedAt: null, upstream: null }, user },
       consent: null,
       authenticatedNow: false,
       consentedNow: false,

@@ -218,7 +218,7 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
     it('blocks a user, ending their sessions and revoking their refresh tokens', async () => {
       const now = Date.now()
       await withStore(env.LATCHKEY_DB, async (store) => {
-        await store.sessions.insert({ idHash: 'session-hash', sid: 'sid-1', userId: user.user_id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 7_200_000, endedAt: null })
+        await store.sessions.insert({ idHash: 'session-hash', sid: 'sid-1', userId: user.user_id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 7_200_000, endedAt: null, upstream: null })
         await store.refreshTokens.insert({
           tokenHash: 'rt-hash', familyId: 'fam', grantId: 'grant', clientId: 'client', userId: user.user_id, scope: ['openid', 'offline_access'],
           audience: null, authTime: now, sid: 'sid-1', organization: null, createdAt: now, expiresAt: now + 3_600_000,

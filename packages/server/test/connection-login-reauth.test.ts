@@ -247,7 +247,6 @@ describe('prompt, max_age and login_hint through an upstream connection', () => 
 
   it(
     'and that is a failed ID-token check, like a wrong nonce or audience (a page, nothing to the app), not the provider being unavailable',
-    { todo: "strategies/oidc.ts tokenResponseError matches oauth4webapi's message by /ID Token|JWT|id_token/; the auth_time one (\"too much time has elapsed since the last End-User authentication\") falls to classify → UpstreamUnavailable('malformed') → temporarily_unavailable at the app" },
     async () => {
       const res = await ignoringMaxAge()
       assert.equal(res.headers.get('location'), null, `nothing to the app: ${res.headers.get('location')}`)

@@ -379,7 +379,7 @@ describe('Management API', () => {
       assert.deepEqual([changedEmail.json.email, changedEmail.json.email_verified], ['ada.lovelace@example.com', false])
 
       const now = Date.now()
-      const session = { idHash: `h-${now}`, sid: `sid-${now}`, userId: id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 7_200_000, endedAt: null }
+      const session = { idHash: `h-${now}`, sid: `sid-${now}`, userId: id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 7_200_000, endedAt: null, upstream: null }
       await server.store.sessions.insert(session)
       const before = await server.store.users.get(id)
       assert.equal((await call('PATCH', path, { password: 'a brand new passphrase' })).status, 200)

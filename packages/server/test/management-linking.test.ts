@@ -115,7 +115,7 @@ describe('Management API: linking user accounts', () => {
   it('links an oidc user into a password user: 201 with the identities, the secondary user deleted, audited', async () => {
     const secondary = await upstreamUser(acme, 'sub-1', { sub: 'sub-1', email: 'grace@acme.example', email_verified: true, name: 'Grace Hopper' })
     const now = Date.now()
-    const session = { idHash: 'linking-session-hash', sid: 'linking-sid', userId: secondary.id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 86_400_000, endedAt: null }
+    const session = { idHash: 'linking-session-hash', sid: 'linking-sid', userId: secondary.id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 86_400_000, endedAt: null, upstream: null }
     await server.store.sessions.insert(session)
     assert.ok(await server.store.sessions.findActive(session.idHash, now))
     const r = await call('POST', `${users(dbUser.user_id)}/identities`, { provider: 'oidc', user_id: 'acme|sub-1' })

@@ -107,6 +107,7 @@ export function session(overrides: Partial<SsoSessionRecord> = {}): SsoSessionRe
     idleExpiresAt: T0 + 3 * DAY,
     expiresAt: T0 + 7 * DAY,
     endedAt: null,
+    upstream: null,
     ...overrides,
   }
 }

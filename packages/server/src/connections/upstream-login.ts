@@ -220,7 +220,7 @@ export async function finishUpstream(c: Context, deps: Deps, callback: URL): Pro
     }
   }
   const api: ApiRecord | null = interaction.request.audience === null ? null : await deps.store.apis.findByIdentifier(interaction.request.audience)
-  return completeLogin(c, deps, { interaction, app, api, user, method: { kind: 'connection', connection: connection.name }, accepted })
+  return completeLogin(c, deps, { interaction, app, api, user, method: { kind: 'connection', connection: connection.name, connectionId: connection.id, idToken: profile.idToken ?? null }, accepted })
 }
 
 /**

@@ -2,7 +2,7 @@
  * The SSO session: an opaque random cookie (HttpOnly, SameSite=Lax, Secure and `__Host-` on https)
  * whose SHA-256 names a server-side session record. Nothing about the user lives in the cookie.
  */
-import { randomId, randomToken, sha256, type SsoSessionRecord, type UserRecord } from '@latchkey/core'
+import { randomId, randomToken, type SessionUpstream, sha256, type SsoSessionRecord, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Deps } from '../deps.js'
@@ -42,8 +42,8 @@ export async function readSession(c: Context, deps: Deps): Promise<ActiveSession
   return { record, user }
 }
 
-/** Starts a session after a successful login, ending the browser's previous one. */
-export async function startSession(c: Context, deps: Deps, user: UserRecord): Promise<SsoSessionRecord> {
+/** Starts a session after a successful login, ending the browser's previous one; `upstream` when the login went through a connection. */
+export async function startSession(c: Context, deps: Deps, user: UserRecord, upstream: SessionUpstream | null = null): Promise<SsoSessionRecord> {
   const now = deps.clock.now()
   const previous = getCookie(c, sessionCookie(deps))
   if (previous && previous.length <= 256) await deps.store.sessions.end(sha256(previous), now)
@@ -57,6 +57,7 @@ export async function startSession(c: Context, deps: Deps, user: UserRecord): Pr
     idleExpiresAt: now + deps.config.session.idleSeconds * 1000,
     expiresAt: now + deps.config.session.absoluteSeconds * 1000,
     endedAt: null,
+    upstream,
   }
   await deps.store.sessions.insert(record)
   setCookie(c, sessionCookie(deps), value, cookieOptions(deps, deps.config.session.absoluteSeconds))

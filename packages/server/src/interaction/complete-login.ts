@@ -19,8 +19,8 @@ export type LoginMethod =
   | { readonly kind: 'password' }
   /** A new account of the database connection: `ss` (Success Signup), which also logs in. */
   | { readonly kind: 'signup' }
-  /** An upstream connection (the user's identity there): `s`, naming the connection. */
-  | { readonly kind: 'connection'; readonly connection: string }
+  /** An upstream connection (the user's identity there): `s`, naming the connection. The session keeps the connection and the upstream ID token (sealed) for federated logout. */
+  | { readonly kind: 'connection'; readonly connection: string; readonly connectionId: string; readonly idToken: string | null }
 
 const AUDIT: Record<LoginMethod['kind'], { readonly type: 's' | 'ss'; readonly message: string }> = {
   password: { type: 's', message: 'login succeeded' },
@@ -40,7 +40,11 @@ export interface CompletedAuthentication {
 
 export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthentication): Promise<Response> {
   const { interaction, app, api, user, accepted } = done
-  const record = await startSession(c, deps, user)
+  const upstream =
+    done.method.kind === 'connection'
+      ? { connectionId: done.method.connectionId, sealedIdToken: done.method.idToken === null ? null : await deps.keys.encryption.encrypt(done.method.idToken) }
+      : null
+  const record = await startSession(c, deps, user, upstream)
   const now = deps.clock.now()
   await deps.store.users.update(user.id, { lastLoginAt: now })
   const audit = AUDIT[done.method.kind]

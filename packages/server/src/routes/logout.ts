@@ -1,7 +1,9 @@
 /**
- * Logout: Auth0's GET /v2/logout (client_id, returnTo) and OpenID Connect RP-initiated logout at
- * /oidc/logout (id_token_hint, client_id, post_logout_redirect_uri, state). Both redirect only to
- * one of the app's registered logout URLs; anything else gets a page.
+ * Logout: Auth0's GET /v2/logout (client_id, returnTo, federated) and OpenID Connect RP-initiated
+ * logout at /oidc/logout (id_token_hint, client_id, post_logout_redirect_uri, state, federated). Both
+ * redirect only to one of the app's registered logout URLs; anything else gets a page. With
+ * `federated`, a session that began at an upstream OpenID provider ends there too, on the way
+ * (connections/federated-logout.ts, and its return at /logout/callback).
  *
  * /v2/logout ends the session at once, as Auth0 does (its SDKs call it; see docs/security.md).
  * /oidc/logout ends it at once only with an `id_token_hint` of the current session (RP-Initiated
@@ -11,6 +13,7 @@
 import { InvalidRequest, OAuthError, quoteValue, repeatedNames, SIGNING_ALGS, single, type ApplicationRecord, type RawParams } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
 import { jwtVerify } from 'jose'
+import { federatedLogoutUrl, finishFederatedLogout } from '../connections/federated-logout.js'
 import type { Deps } from '../deps.js'
 import { pageResponse } from '../http/page-headers.js'
 import { readBody, readQuery } from '../http/read-params.js'
@@ -33,6 +36,8 @@ interface LogoutRequest {
   readonly returnTo: string | undefined
   readonly state: string | undefined
   readonly hint: Hint | null
+  /** Auth0's `federated`: end the session at the upstream provider of the login too (connections/federated-logout.ts). */
+  readonly federated: boolean
 }
 
 async function verifyHint(deps: Deps, hint: string): Promise<Hint> {
@@ -79,6 +84,11 @@ function checkReturnTo(app: ApplicationRecord | null, returnTo: string | undefin
   if (!app.allowedLogoutUrls.includes(returnTo)) throw new InvalidRequest('The returnTo URL is not in the application\'s list of allowed logout URLs.')
 }
 
+/** Auth0's `federated` is a bare flag: present (`?federated`, with any value or none) or absent. */
+function asksFederated(params: RawParams): boolean {
+  return params.has('federated')
+}
+
 function refuseRepeats(params: RawParams) {
   const repeated = repeatedNames(params)
   if (repeated.length > 0) throw new InvalidRequest(`Parameter "${repeated[0]}" is repeated.`)
@@ -95,18 +105,21 @@ async function checkLogoutRequest(deps: Deps, params: RawParams): Promise<Logout
   const app = await loadApp(deps, clientId ?? hint?.clientId)
   const returnTo = single(params, 'post_logout_redirect_uri')
   checkReturnTo(app, returnTo)
-  return { app, returnTo, state: single(params, 'state'), hint }
+  return { app, returnTo, state: single(params, 'state'), hint, federated: asksFederated(params) }
 }
 
 /**
- * Ends the browser's session (if any) and sends it on: to the checked returnTo, or to a page. The
+ * Ends the browser's session (if any) and sends it on: to the upstream provider's logout first when
+ * `federated` asks and the session began there, then to the checked returnTo, or to a page. The
  * redirect is a 302 as it always was at the logout endpoints, a 303 after the confirmation form.
  */
 async function finish(c: Context, deps: Deps, session: ActiveSession | null, request: LogoutRequest, status: 302 | 303 = 302) {
   const { app, returnTo, state } = request
   await endSession(c, deps)
-  deps.log.info({ client_id: app?.clientId }, 'logged out')
-  if (session) await deps.audit.record(c, { type: 'slo', clientId: app?.clientId, userId: session.user.id, details: { return_to: returnTo ?? null } })
+  const upstream = session && request.federated ? await federatedLogoutUrl(deps, session.record, { returnTo: returnTo ?? null, state: state ?? null }) : null
+  deps.log.info({ client_id: app?.clientId, federated: upstream !== null }, 'logged out')
+  if (session) await deps.audit.record(c, { type: 'slo', clientId: app?.clientId, userId: session.user.id, details: { return_to: returnTo ?? null, federated: upstream !== null } })
+  if (upstream !== null) return c.redirect(upstream, status)
   if (returnTo === undefined) return pageResponse(c, messagePage('Logged out', 'You are now logged out.'))
   const url = new URL(returnTo)
   if (state !== undefined) url.searchParams.set('state', state)
@@ -124,6 +137,7 @@ function confirm(c: Context, deps: Deps, session: ActiveSession, request: Logout
       clientId: request.app?.clientId ?? null,
       postLogoutRedirectUri: request.returnTo ?? null,
       state: request.state ?? null,
+      federated: request.federated,
     }),
   )
 }
@@ -145,7 +159,8 @@ export function logoutRoutes(app: Hono, deps: Deps): void {
       const client = await loadApp(deps, single(params, 'client_id'))
       const returnTo = single(params, 'returnTo')
       checkReturnTo(client, returnTo)
-      return finish(c, deps, await readSession(c, deps), { app: client, returnTo, state: undefined, hint: null })
+      const federated = asksFederated(params)
+      return finish(c, deps, await readSession(c, deps), { app: client, returnTo, state: undefined, hint: null, federated })
     }),
   )
 
@@ -178,6 +193,9 @@ export function logoutRoutes(app: Hono, deps: Deps): void {
       return finish(c, deps, session, request, 303)
     }),
   )
+  // Back from an upstream provider's logout (federated): on to the app's returnTo.
+  app.get('/logout/callback', (c) => finishFederatedLogout(c, deps))
+
   app.all('/u/logout', (c) => {
     c.header('Allow', 'POST')
     return showError(c, new InvalidRequest(`Method ${c.req.method} is not allowed here.`), 405)

@@ -15,6 +15,8 @@ export interface LogoutConfirmView {
   readonly clientId: string | null
   readonly postLogoutRedirectUri: string | null
   readonly state: string | null
+  /** Auth0's `federated`, carried forward as a bare parameter. */
+  readonly federated: boolean
 }
 
 const hidden = (name: string, value: string | null) => (value === null ? '' : html`<input type="hidden" name="${name}" value="${value}" />`)
@@ -27,7 +29,7 @@ export function logoutConfirmPage(view: LogoutConfirmView): Html {
         <strong>${view.userEmail}</strong>; logging out ends your login session here for every application.</p>
       <form method="post" action="/u/logout">
         <input type="hidden" name="csrf" value="${view.csrf}" />
-        ${hidden('client_id', view.clientId)}${hidden('post_logout_redirect_uri', view.postLogoutRedirectUri)}${hidden('state', view.state)}
+        ${hidden('client_id', view.clientId)}${hidden('post_logout_redirect_uri', view.postLogoutRedirectUri)}${hidden('state', view.state)}${hidden('federated', view.federated ? '' : null)}
         <div class="actions">
           <button type="submit" name="action" value="cancel" class="secondary">Stay logged in</button>
           <button type="submit" name="action" value="logout">Log out</button>

@@ -60,10 +60,13 @@ export function hiddenField(html: string, name: string): string {
   return match[1]
 }
 
-export function formAction(html: string): string {
-  const match = /<form method="post" action="([^"]+)"/.exec(html)
-  if (!match?.[1]) throw new Error('no form in page')
-  return match[1].replace(/&amp;/g, '&')
+/** The action of the page's first POST form, or of the first whose action starts with `prefix` (the login page also has a form per connection). */
+export function formAction(html: string, prefix = ''): string {
+  for (const match of html.matchAll(/<form method="post" action="([^"]+)"/g)) {
+    const action = (match[1] as string).replace(/&amp;/g, '&')
+    if (action.startsWith(prefix)) return action
+  }
+  throw new Error(prefix ? `no form posting to ${prefix}… in page` : 'no form in page')
 }
 
 export function pkce(): { verifier: string; challenge: string } {
@@ -108,7 +111,7 @@ export async function loginThrough(browser: Browser, url: string, email: string,
   let res = await browser.follow(await browser.get(url))
   if (res.status === 200 && new URL(res.url).pathname === '/u/login') {
     const html = await res.text()
-    res = await browser.follow(await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), username: email, password }))
+    res = await browser.follow(await browser.post(formAction(html, '/u/login?'), { csrf: hiddenField(html, 'csrf'), username: email, password }))
   }
   if (res.status === 200 && new URL(res.url).pathname === '/u/consent') {
     const html = await res.text()

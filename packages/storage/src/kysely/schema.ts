@@ -91,6 +91,9 @@ export interface SsoSessionsTable {
   idle_expires_at: Millis
   expires_at: Millis
   ended_at: Millis | null
+  /** Migration 0013: the upstream connection of the login that started the session, and its sealed ID token. */
+  upstream_connection_id: string | null
+  upstream_id_token: string | null
 }
 
 export interface InteractionsTable {

@@ -16,6 +16,7 @@ import { signingAlgorithms } from './0009-signing-algorithms.js'
 import { interactionSteps } from './0010-interaction-steps.js'
 import { upstreamLogins } from './0012-upstream-logins.js'
 import { connections } from './0011-connections.js'
+import { sessionUpstream } from './0013-session-upstream.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010-interaction-steps': interactionSteps,
   '0012-upstream-logins': upstreamLogins,
   '0011-connections': connections,
+  '0013-session-upstream': sessionUpstream,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -17,6 +17,8 @@ function toRow(r: SsoSessionRecord): Row {
     idle_expires_at: r.idleExpiresAt,
     expires_at: r.expiresAt,
     ended_at: r.endedAt,
+    upstream_connection_id: r.upstream?.connectionId ?? null,
+    upstream_id_token: r.upstream?.sealedIdToken ?? null,
   }
 }
 
@@ -30,6 +32,7 @@ function toRecord(row: Row): SsoSessionRecord {
     idleExpiresAt: row.idle_expires_at,
     expiresAt: row.expires_at,
     endedAt: row.ended_at,
+    upstream: row.upstream_connection_id === null ? null : { connectionId: row.upstream_connection_id, sealedIdToken: row.upstream_id_token },
   }
 }
 

@@ -10,6 +10,14 @@ export function sessionGuarantees(store: CurrentStore): void {
     assert.deepEqual(await store().sessions.findActive(record.idHash, T0), record)
   })
 
+  it('sessions keep the upstream login that started them (connection and sealed ID token, or none)', async () => {
+    const federated = session({ upstream: { connectionId: 'con_upstream', sealedIdToken: 'sealed-id-token' } })
+    const withoutToken = session({ upstream: { connectionId: 'con_github', sealedIdToken: null } })
+    for (const record of [federated, withoutToken]) await store().sessions.insert(record)
+    assert.deepEqual((await store().sessions.findActive(federated.idHash, T0))?.upstream, federated.upstream)
+    assert.deepEqual((await store().sessions.findActive(withoutToken.idHash, T0))?.upstream, withoutToken.upstream)
+  })
+
   it('sessions.findActive ignores ended, idle-expired and absolutely expired sessions', async () => {
     const ended = session({ endedAt: T0 - 1 })
     const idle = session({ idleExpiresAt: T0 })

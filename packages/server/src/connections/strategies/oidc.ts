@@ -119,6 +119,9 @@ const OIDC_PRESET: OidcPreset = {
   endSession: true,
 }
 
+/** oauth4webapi's codes for an ID token that fails a check. */
+const ID_TOKEN_CHECKS = new Set<string>([oauth.JWT_TIMESTAMP_CHECK, oauth.JWT_CLAIM_COMPARISON, oauth.KEY_SELECTION])
+
 /** The metadata endpoints we call, each https (or http on a loopback host). */
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint'] as const
 const REQUIRED = new Set<string>(['authorization_endpoint', 'token_endpoint', 'jwks_uri'])
@@ -220,9 +223,14 @@ export function oidcStrategy(ctx: StrategyContext, preset: OidcPreset = OIDC_PRE
     }
   }
 
-  /** An error of the token response's processing: the ID token's checks, or a malformed answer. */
+  /**
+   * An error of the token response's processing: the ID token's checks (by oauth4webapi's code: a
+   * timestamp such as auth_time against max_age, a claim such as nonce, iss or aud; by its message
+   * for a missing or malformed ID token), or a malformed answer. A failed check is the provider
+   * answering what this login did not ask for: retrying would not help, so it is never "unavailable".
+   */
   function tokenResponseError(conn: UpstreamConnection, err: unknown) {
-    if (err instanceof oauth.OperationProcessingError && /ID Token|JWT|id_token/.test(err.message)) {
+    if (err instanceof oauth.OperationProcessingError && (ID_TOKEN_CHECKS.has(err.code ?? '') || /ID Token|JWT|id_token/.test(err.message))) {
       return new UpstreamCheckFailed(conn.name, 'id_token', `the ID token: ${err.message}`)
     }
     return classify(conn.name, err, null, 'the code exchange')
@@ -302,7 +310,7 @@ export function oidcStrategy(ctx: StrategyContext, preset: OidcPreset = OIDC_PRE
       const merged: Record<string, unknown> = { ...idClaims, ...(info ?? {}), sub: claims.sub }
       // email and email_verified come as a pair from one source: userinfo when it has an email.
       const emailSource = info && info.email !== undefined ? info : idClaims
-      return profileOf(
+      const profile = profileOf(
         sub,
         {
           email: emailSource.email,
@@ -317,6 +325,7 @@ export function oidcStrategy(ctx: StrategyContext, preset: OidcPreset = OIDC_PRE
         boundedRaw(merged, PROTOCOL_CLAIMS),
         cleanAmr(claims.amr),
       )
+      return { ...profile, idToken: tokens.id_token }
     },
   }
   if (preset.endSession) {

@@ -22,6 +22,8 @@ export interface UpstreamProfile {
   readonly amr?: readonly string[]
   /** What the provider sent (ID token claims without the protocol ones, merged with userinfo), at most 16 KiB as JSON. */
   readonly raw: Readonly<Record<string, unknown>>
+  /** The upstream ID token as received (OpenID strategies): kept only sealed, with the session, as the id_token_hint of federated logout. Never in `raw`. */
+  readonly idToken?: string
 }
 
 const MAX_RAW_CHARS = 16 * 1024

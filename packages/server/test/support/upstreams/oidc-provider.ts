@@ -46,8 +46,9 @@ export interface OidcUpstream {
   /**
    * Drives the provider's login like a browser: the authorization URL → its login page → the account
    * logs in (or denies) → the redirect back; returns the callback URL (with code, state, iss).
+   * `browser`: the provider's cookies to use and keep (its session), a fresh one by default.
    */
-  loginThrough(authorizationUrl: string, account: UpstreamAccount | 'deny'): Promise<URL>
+  loginThrough(authorizationUrl: string, account: UpstreamAccount | 'deny', browser?: Browser): Promise<URL>
   close(): Promise<void>
 }
 
@@ -69,7 +70,8 @@ export async function startOidcUpstream(accounts: readonly UpstreamAccount[] = [
     ...(secret ? { client_secret: secret } : {}),
     token_endpoint_auth_method: method,
     redirect_uris: [callbackUrl],
-    post_logout_redirect_uris: [POST_LOGOUT_REDIRECT],
+    // Latchkey's `{issuer}logout/callback` beside its login callback: where federated logout returns.
+    post_logout_redirect_uris: [POST_LOGOUT_REDIRECT, callbackUrl.replace(/login\/callback$/, 'logout/callback')],
     grant_types: ['authorization_code'],
     response_types: ['code'],
   })
@@ -135,8 +137,7 @@ export async function startOidcUpstream(accounts: readonly UpstreamAccount[] = [
   return {
     issuer,
     provider,
-    async loginThrough(authorizationUrl, account) {
-      const browser = new Browser(issuer)
+    async loginThrough(authorizationUrl, account, browser = new Browser(issuer)) {
       let res = await browser.get(authorizationUrl)
       for (let i = 0; i < 10; i++) {
         const location = res.headers.get('location')
