@@ -198,7 +198,7 @@ export interface AuthorizationRequest {
  * Where a login transaction stands: the page the user was last sent to, and so the only page whose
  * form it accepts (see authorize/interaction-step.ts).
  */
-export type InteractionStep = 'organization' | 'login' | 'upstream' | 'consent'
+export type InteractionStep = 'organization' | 'login' | 'upstream' | 'link' | 'consent'
 
 /**
  * A login through an upstream connection in progress: the browser is at the provider. `sealed` is what
@@ -211,6 +211,20 @@ export interface UpstreamAttempt {
   readonly stateHash: string
   readonly sealed: string
   readonly startedAt: number
+}
+
+/**
+ * An upstream account waiting to be linked to an existing user (a connection with
+ * `options.link_existing_accounts`): its first login found a user with the same verified email, who
+ * must now prove that account within this transaction before the upstream account joins it. `sealed`
+ * holds what the upstream login returned (the identity and profile), sealed with the key-encryption key.
+ */
+export interface PendingLink {
+  /** The existing user the account would join. */
+  readonly userId: string
+  /** The connection of the upstream account. */
+  readonly connectionId: string
+  readonly sealed: string
 }
 
 export interface InteractionRecord {
@@ -227,6 +241,8 @@ export interface InteractionRecord {
   readonly authTime: number | null
   /** The upstream login under way (at the `upstream` step); absent or null otherwise. */
   readonly upstream?: UpstreamAttempt | null
+  /** The upstream account waiting to be linked (at the `link` step, and at `upstream` when the proof is another login through a connection); absent or null otherwise. */
+  readonly link?: PendingLink | null
   readonly createdAt: number
   readonly expiresAt: number
 }

@@ -20,6 +20,7 @@ import { authorizeRoutes } from './routes/authorize.js'
 import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { loginRoutes } from './routes/login.js'
+import { linkRoutes } from './routes/link.js'
 import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
@@ -67,6 +68,7 @@ export function createApp(deps: Deps): Hono {
   authorizeRoutes(app, deps)
   loginRoutes(app, deps)
   loginCallbackRoutes(app, deps)
+  linkRoutes(app, deps)
   signupRoutes(app, deps)
   organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)

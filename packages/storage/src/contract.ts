@@ -24,6 +24,7 @@ import type {
   OrganizationRecord,
   SigningKeyRecord,
   SsoSessionRecord,
+  PendingLink,
   UpstreamAttempt,
   UserRecord,
 } from '@latchkey/core'
@@ -260,6 +261,8 @@ export interface InteractionChanges {
   readonly authenticated?: { readonly userId: string; readonly sessionSid: string; readonly authTime: number }
   /** The upstream login started (replacing any earlier attempt), or null to forget it. */
   readonly upstream?: UpstreamAttempt | null
+  /** The upstream account waiting to be linked, or null to forget it. */
+  readonly link?: PendingLink | null
 }
 
 /**

@@ -144,6 +144,7 @@ export function interaction(overrides: Partial<InteractionRecord> = {}): Interac
     sessionSid: null,
     authTime: null,
     upstream: null,
+    link: null,
     createdAt: T0,
     expiresAt: T0 + 10 * MINUTE,
     ...overrides,

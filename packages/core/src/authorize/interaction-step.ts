@@ -9,6 +9,9 @@
  *                      │ ▲ └──────────────────► (code)
  *                      ▼ │
  *                    upstream ──► consent / (code)     (the provider's callback answers it)
+ *                      │ ▲
+ *                      ▼ │
+ *                     link ──► consent / (code)        (the existing account proven, or kept apart)
  *
  * | step           | pages                         | what its form may change                       |
  * | -------------- | ----------------------------- | ---------------------------------------------- |
@@ -18,6 +21,9 @@
  * |                |                               | or the connection to log in with               |
  * | `upstream`     | {issuer}login/callback; the   | who the user is, as the provider says; the     |
  * |                | login page again (back button)| login page starts over (the attempt is dropped)|
+ * | `link`         | /u/link (and the callback of  | who the user is: the existing account proven   |
+ * |                | a connection chosen there)    | (password, or another connection of theirs),   |
+ * |                |                               | or a separate new user                         |
  * | `consent`      | /u/consent                    | nothing but accept or decline                  |
  *
  * The server checks the step when it loads the interaction for a page (server/src/interaction/load.ts)
@@ -27,7 +33,7 @@
  */
 import type { ApplicationRecord, AuthorizationRequest, InteractionStep } from '../records.js'
 
-export const INTERACTION_STEPS: readonly InteractionStep[] = ['organization', 'login', 'upstream', 'consent']
+export const INTERACTION_STEPS: readonly InteractionStep[] = ['organization', 'login', 'upstream', 'link', 'consent']
 
 export function isInteractionStep(value: unknown): value is InteractionStep {
   return typeof value === 'string' && (INTERACTION_STEPS as readonly string[]).includes(value)

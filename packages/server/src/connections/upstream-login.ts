@@ -21,8 +21,10 @@ import {
   type ApplicationRecord,
   type AuthorizationRequest,
   type ConnectionRecord,
+  type ConnectionStrategy,
   connectionUserFields,
   createConnectionUser,
+  type IdentityRecord,
   type InteractionRecord,
   OAuthError,
   randomToken,
@@ -41,7 +43,22 @@ import { showError, targetOf } from '../interaction/flow.js'
 import { InteractionProblem } from '../interaction/load.js'
 import { acceptInvitation, type Accepted, InvitationGone } from '../interaction/organization-context.js'
 import { KeyEncryptionError } from '../keys/key-encryption.js'
+import { finishLinkProof, linkCandidate, offerLink } from './account-linking.js'
 import { type PendingUpstream, type UpstreamConnection, UpstreamCheckFailed, UpstreamDenied, UpstreamError, type UpstreamProfile, UpstreamUnavailable } from './strategies/index.js'
+
+/** An upstream account as a login through a connection found it: its identity, and the profile the provider sent. JSON-serialisable (kept sealed while a link waits). */
+export interface UpstreamAccount {
+  readonly connectionId: string
+  readonly connectionName: string
+  /** The strategy: Auth0's identity `provider`. */
+  readonly provider: ConnectionStrategy
+  /** Auth0's `identities[].user_id`. */
+  readonly providerUserId: string
+  /** The id a user created by this account gets (Auth0's shape for the strategy). */
+  readonly userId: string
+  readonly isSocial: boolean
+  readonly profile: UpstreamProfile
+}
 
 /** The one URL an administrator registers at the provider: Auth0's `{issuer}login/callback`. */
 export function callbackUrl(deps: Deps): string {
@@ -194,11 +211,45 @@ export async function finishUpstream(c: Context, deps: Deps, callback: URL): Pro
     return upstreamFailure(c, deps, failure, err)
   }
 
-  const user = await userOf(deps, connection, strategy.userId(connection.name, profile), strategy.identity(connection.name, profile).userId, strategy.isSocial, profile)
+  const account: UpstreamAccount = {
+    connectionId: connection.id,
+    connectionName: connection.name,
+    provider: connection.strategy,
+    providerUserId: strategy.identity(connection.name, profile).userId,
+    userId: strategy.userId(connection.name, profile),
+    isSocial: strategy.isSocial,
+    profile,
+  }
+  // The proof of an existing account that this login offered to link to (account-linking.ts).
+  if (interaction.link) return finishLinkProof(c, deps, { interaction, app, link: interaction.link, proof: account })
+
+  const existing = await knownUser(deps, account)
+  if (existing) return completeUpstreamLogin(c, deps, { interaction, app, user: existing, account })
+  // A first login: an existing user with this verified email may be offered the link (only when the connection opts in).
+  const candidate = await linkCandidate(deps, app, connection, account)
+  if (candidate) return offerLink(c, deps, interaction, account, candidate)
+  return completeUpstreamLogin(c, deps, { interaction, app, user: await newUser(deps, account), account })
+}
+
+export interface UpstreamLogin {
+  /** At the login step (or `link`, for a login that proved or kept apart an account). */
+  readonly interaction: InteractionRecord
+  readonly app: ApplicationRecord
+  readonly user: UserRecord
+  /** The upstream account the user logged in with (its connection goes with the session, for federated logout). */
+  readonly account: UpstreamAccount
+  /** True when this login linked the account to the user (account-linking.ts). */
+  readonly linked?: boolean
+}
+
+/** The end of every login through a connection: a blocked user refused, the invitation accepted by its verified invitee, then the one `completeLogin`. */
+export async function completeUpstreamLogin(c: Context, deps: Deps, l: UpstreamLogin): Promise<Response> {
+  const { interaction, app, user, account } = l
+  const now = deps.clock.now()
   if (user.blocked) {
     deps.log.info({ client_id: app.clientId, user_id: user.id }, 'login refused: user is blocked')
-    await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: user.id, details: { user_name: user.email, connection: connection.name, reason: 'user is blocked' } })
-    await deps.store.interactions.take(interaction.id, 'login', now)
+    await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: user.id, details: { user_name: user.email, connection: account.connectionName, reason: 'user is blocked' } })
+    await deps.store.interactions.take(interaction.id, interaction.step, now)
     return showError(c, new OAuthError('access_denied', 'Your account is blocked. Contact the administrator.', 403), 403)
   }
 
@@ -208,52 +259,69 @@ export async function finishUpstream(c: Context, deps: Deps, callback: URL): Pro
     const invitation = await deps.store.invitations.get(invitationId)
     // Only the invitee may accept, and only with an address the provider vouches for.
     if (invitation && (!user.emailVerified || user.email !== invitation.inviteeEmail)) {
-      await deps.store.interactions.take(interaction.id, 'login', now)
+      await deps.store.interactions.take(interaction.id, interaction.step, now)
       return showError(c, new InteractionProblem(`This invitation is for ${invitation.inviteeEmail}: log in with an account with that verified address.`))
     }
     try {
       accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitationId, user.id, deps.clock.now()))
     } catch (err) {
       if (!(err instanceof InvitationGone)) throw err
-      await deps.store.interactions.take(interaction.id, 'login', now)
+      await deps.store.interactions.take(interaction.id, interaction.step, now)
       return showError(c, err)
     }
   }
   const api: ApiRecord | null = interaction.request.audience === null ? null : await deps.store.apis.findByIdentifier(interaction.request.audience)
-  return completeLogin(c, deps, { interaction, app, api, user, method: { kind: 'connection', connection: connection.name, connectionId: connection.id, idToken: profile.idToken ?? null }, accepted })
+  const method = { kind: 'connection', connection: account.connectionName, connectionId: account.connectionId, idToken: account.profile.idToken ?? null, linked: l.linked === true } as const
+  return completeLogin(c, deps, { interaction, app, api, user, method, accepted })
 }
 
 /**
- * The user of an upstream account: found by its identity (the same account always maps to the same
- * user, even after its email changed), its profile refreshed; or created with Auth0's id shape. Never
- * matched by email alone.
+ * The user an upstream account logs in as, when it has logged in before: found by its identity (the
+ * same account always maps to the same user, even after its email changed, and after it was linked to
+ * another user). Its profile is refreshed, and the user's too when it is a user of that connection.
+ * Never matched by email.
  */
-async function userOf(deps: Deps, connection: ConnectionRecord, userId: string, providerUserId: string, isSocial: boolean, profile: UpstreamProfile): Promise<UserRecord> {
+async function knownUser(deps: Deps, account: UpstreamAccount): Promise<UserRecord | null> {
   const now = deps.clock.now()
-  const fields = connectionUserFields(profile)
-  const existing = await deps.store.identities.find(connection.id, providerUserId)
-  if (existing) {
-    await deps.store.identities.updateProfile(connection.id, providerUserId, profile.raw, now)
-    const owner = await deps.store.users.get(existing.userId)
-    // The profile is refreshed from the provider only for users of that connection; an identity linked
-    // to a user of another connection leaves that user's profile as it is.
-    if (owner && owner.connection !== connection.name) return owner
-    const updated = owner ? await deps.store.users.update(owner.id, { ...fields, updatedAt: now }) : null
-    if (updated) return updated
-  }
-  const user = createConnectionUser({ id: userId, connection: connection.name, profile }, now)
+  const existing = await deps.store.identities.find(account.connectionId, account.providerUserId)
+  if (!existing) return null
+  await deps.store.identities.updateProfile(account.connectionId, account.providerUserId, account.profile.raw, now)
+  const owner = await deps.store.users.get(existing.userId)
+  // An identity linked to a user of another connection leaves that user's profile as it is.
+  if (!owner || owner.connection !== account.connectionName) return owner
+  return deps.store.users.update(owner.id, { ...connectionUserFields(account.profile), updatedAt: now })
+}
+
+/** A new user for an upstream account's first login, with Auth0's id shape; two first logins at once end as one user. */
+export async function newUser(deps: Deps, account: UpstreamAccount): Promise<UserRecord> {
+  const now = deps.clock.now()
+  const user = createConnectionUser({ id: account.userId, connection: account.connectionName, profile: account.profile }, now)
   try {
     await deps.store.transaction(async (tx) => {
       await tx.users.insert(user)
-      await tx.identities.insert({ userId: user.id, connectionId: connection.id, provider: connection.strategy, providerUserId, isSocial, profileData: profile.raw, createdAt: now, updatedAt: now })
+      await tx.identities.insert(identityOf(account, user.id, now))
     })
     return user
   } catch (err) {
     // Two first logins of one account at once: the other created it.
     if (!(err instanceof ConflictError)) throw err
-    const raced = await deps.store.identities.find(connection.id, providerUserId)
+    const raced = await deps.store.identities.find(account.connectionId, account.providerUserId)
     const other = raced ? await deps.store.users.get(raced.userId) : null
     if (!other) throw err
     return other
+  }
+}
+
+/** The identity record of an upstream account, for the user it belongs to. */
+export function identityOf(account: UpstreamAccount, userId: string, now: number): IdentityRecord {
+  return {
+    userId,
+    connectionId: account.connectionId,
+    provider: account.provider,
+    providerUserId: account.providerUserId,
+    isSocial: account.isSocial,
+    profileData: account.profile.raw,
+    createdAt: now,
+    updatedAt: now,
   }
 }

@@ -20,7 +20,7 @@ export type LoginMethod =
   /** A new account of the database connection: `ss` (Success Signup), which also logs in. */
   | { readonly kind: 'signup' }
   /** An upstream connection (the user's identity there): `s`, naming the connection. The session keeps the connection and the upstream ID token (sealed) for federated logout. */
-  | { readonly kind: 'connection'; readonly connection: string; readonly connectionId: string; readonly idToken: string | null }
+  | { readonly kind: 'connection'; readonly connection: string; readonly connectionId: string; readonly idToken: string | null; readonly linked?: boolean }
 
 const AUDIT: Record<LoginMethod['kind'], { readonly type: 's' | 'ss'; readonly message: string }> = {
   password: { type: 's', message: 'login succeeded' },
@@ -57,6 +57,7 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
       user_name: user.email,
       org_id: interaction.request.organization ?? undefined,
       connection: done.method.kind === 'connection' ? done.method.connection : undefined,
+      linked: done.method.kind === 'connection' && done.method.linked ? true : undefined,
     },
   })
   if (accepted) await recordAcceptance(c, deps, accepted, user)
@@ -66,7 +67,7 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
     api,
     session: { record, user: { ...user, lastLoginAt: now } },
     interaction,
-    changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime }, upstream: null },
+    changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime }, upstream: null, link: null },
     afterPost: true,
   })
 }

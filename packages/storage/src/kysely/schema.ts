@@ -113,6 +113,8 @@ export interface InteractionsTable {
   upstream_state_hash: string | null
   created_at: Millis
   expires_at: Millis
+  /** Migration 0014: the upstream account waiting to be linked (JSON `PendingLink`), or null. */
+  link: JsonText | null
 }
 
 export interface ConsentsTable {

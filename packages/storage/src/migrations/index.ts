@@ -17,6 +17,7 @@ import { interactionSteps } from './0010-interaction-steps.js'
 import { upstreamLogins } from './0012-upstream-logins.js'
 import { connections } from './0011-connections.js'
 import { sessionUpstream } from './0013-session-upstream.js'
+import { pendingLinks } from './0014-pending-links.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0012-upstream-logins': upstreamLogins,
   '0011-connections': connections,
   '0013-session-upstream': sessionUpstream,
+  '0014-pending-links': pendingLinks,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import { type AuthorizationRequest, type InteractionRecord, type InteractionStep, isInteractionStep, type UpstreamAttempt } from '@latchkey/core'
+import { type AuthorizationRequest, type InteractionRecord, type InteractionStep, isInteractionStep, type PendingLink, type UpstreamAttempt } from '@latchkey/core'
 import type { Kysely, Selectable, Updateable } from 'kysely'
 import type { InteractionChanges, InteractionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -18,6 +18,7 @@ function toRow(r: InteractionRecord): Row {
     session_sid: r.sessionSid,
     auth_time: r.authTime,
     ...upstreamColumns(r.upstream ?? null),
+    link: r.link ? toJson(r.link) : null,
     created_at: r.createdAt,
     expires_at: r.expiresAt,
   }
@@ -36,6 +37,7 @@ function toRecord(row: Row): InteractionRecord {
     sessionSid: row.session_sid,
     authTime: row.auth_time,
     upstream: row.upstream === null || row.upstream_state_hash === null ? null : { ...fromJson<Omit<UpstreamAttempt, 'stateHash'>>(row.upstream), stateHash: row.upstream_state_hash },
+    link: row.link === null ? null : fromJson<PendingLink>(row.link),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
   }
@@ -56,6 +58,7 @@ function changedColumns(to: InteractionStep, changes: InteractionChanges): Updat
     set.auth_time = changes.authenticated.authTime
   }
   if (changes.upstream !== undefined) Object.assign(set, upstreamColumns(changes.upstream))
+  if (changes.link !== undefined) set.link = changes.link === null ? null : toJson(changes.link)
   return set
 }
 

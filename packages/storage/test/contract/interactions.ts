@@ -85,6 +85,20 @@ export function interactionGuarantees(store: CurrentStore): void {
     assert.deepEqual(await store().interactions.get(record.id, T0), { ...record, step: 'login', upstream: null })
   })
 
+  it('interactions.advance keeps an account waiting to be linked through the proof, until it is forgotten', async () => {
+    const record = interaction({ step: 'login' })
+    await store().interactions.insert(record)
+    const link = { userId: 'auth0|existing', connectionId: 'con_link', sealed: 'sealed.profile.jwe' }
+    assert.equal(await store().interactions.advance(record.id, 'login', 'link', { link }, T0), true)
+    assert.deepEqual(await store().interactions.get(record.id, T0), { ...record, step: 'link', link })
+    // The proof through another connection: to the provider and back, the pending link stays.
+    const attempt = { connectionId: 'con_proof', stateHash: `link-proof-${record.id}`, sealed: 'sealed', startedAt: T0 }
+    assert.equal(await store().interactions.advance(record.id, 'link', 'upstream', { upstream: attempt }, T0), true)
+    assert.deepEqual(await store().interactions.findByUpstreamState(attempt.stateHash, T0), { ...record, step: 'upstream', upstream: attempt, link })
+    assert.equal(await store().interactions.advance(record.id, 'upstream', 'login', { upstream: null, link: null }, T0), true)
+    assert.deepEqual(await store().interactions.get(record.id, T0), { ...record, step: 'login', upstream: null, link: null })
+  })
+
   it('an interaction inserted at the upstream step round-trips its attempt', async () => {
     const attempt = { connectionId: 'con_xyz', stateHash: `inserted-${Date.now()}-${Math.random()}`, sealed: 'sealed', startedAt: T0 }
     const record = interaction({ step: 'upstream', upstream: attempt })

@@ -35,6 +35,7 @@ interface ConnectionOptions extends CommonOptions {
   scopes?: string
   enableFor?: string[]
   domainAliases?: string[]
+  linkExistingAccounts?: boolean
   optionsFile?: string
   force?: boolean
 }
@@ -56,6 +57,7 @@ const FLAGS = {
   'options.client_secret': '--client-secret',
   'options.scope': '--scopes',
   'options.domain_aliases': '--domain-aliases',
+  'options.link_existing_accounts': '--link-existing-accounts',
 }
 
 const SECRET_HELP = 'the upstream client secret; visible to other users in `ps` and kept in shell history: prefer --client-secret-stdin'
@@ -72,6 +74,8 @@ function withConnectionOptions(cmd: Command): Command {
     .option('--client-secret-stdin', 'read the upstream client secret from stdin (one line; recommended)')
     .option('--scopes <scopes>', 'scopes to ask the provider for, space- or comma-separated (oidc default: openid profile email)')
     .option('--domain-aliases <domains>', 'email domains whose users go straight to this provider (home-realm discovery), comma-separated', list)
+    .option('--link-existing-accounts', 'a first login whose verified email an existing account has offers to link it, after the user proves that account (docs/connections.md)')
+    .option('--no-link-existing-accounts', 'turn that off (the default)')
     .option('--options-file <path>', 'more options as a JSON object, Auth0\'s names (e.g. oauth2\'s endpoints); the flags above win')
 }
 
@@ -126,6 +130,7 @@ function optionsOf(o: ConnectionOptions): Record<string, unknown> {
       client_id: o.clientId,
       scope,
       domain_aliases: o.domainAliases,
+      link_existing_accounts: o.linkExistingAccounts,
     }),
   }
 }

@@ -78,5 +78,9 @@ const checker = createStrategies()
 export function parseConnectionOptions(strategy: string, options: unknown): unknown {
   const found = checker.get(strategy)
   if (!found) throw new ConnectionOptionsError(strategy, [`strategy: must be one of ${UPSTREAM_STRATEGIES.join(', ')}`])
-  return found.parseOptions(options)
+  const parsed = found.parseOptions(options)
+  // Latchkey's own option, the same for every strategy (connections/account-linking.ts).
+  const link = (options as Record<string, unknown>).link_existing_accounts
+  if (link !== undefined && typeof link !== 'boolean') throw new ConnectionOptionsError(strategy, ['options.link_existing_accounts: must be a boolean'])
+  return parsed
 }
