@@ -195,6 +195,14 @@ describe('linking an upstream account to an existing user at login', () => {
       pending = { ...(await linkPageOf(browser, res)), browser, verifier }
     })
 
+    it('its page shows only its own messages, whatever retry= says', async () => {
+      for (const retry of ['constructor', '__proto__', 'toString', '<script>', 'x'.repeat(5000)]) {
+        const res = await pending.browser.get(`${pending.url}&retry=${encodeURIComponent(retry)}`)
+        assert.equal(res.status, 200, retry)
+        assert.doesNotMatch(await res.text(), /role="alert"/, retry)
+      }
+    })
+
     it('another browser cannot open or answer it', async () => {
       const stranger = new Browser(server.url)
       assert.equal((await stranger.get(pending.url)).status, 400)

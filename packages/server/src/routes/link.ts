@@ -19,9 +19,8 @@ import { limitPerIp } from '../rate-limits/middleware.js'
 import { linkPage } from '../views/link.js'
 
 const EXPIRED = 'This login has expired or was already completed. Go back to the application and try again.'
-const RETRY: Record<string, string> = {
-  wrong_account: 'That login belongs to another account. Prove the account with this email address, or keep them separate.',
-}
+/** Why the page is shown again (`retry=`): only these keys, anything else shows nothing. */
+const RETRY = new Map([['wrong_account', 'That login belongs to another account. Prove the account with this email address, or keep them separate.']])
 
 /** What the link page needs: the waiting account, the user it would join, and how they may prove it. */
 async function linkContext(deps: Deps, loaded: LoadedInteraction) {
@@ -56,7 +55,7 @@ async function render(c: Context, deps: Deps, loaded: LoadedInteraction, error: 
 export function linkRoutes(app: Hono, deps: Deps): void {
   app.get('/u/link', async (c) => {
     const loaded = await loadInteraction(c, deps, 'link')
-    return render(c, deps, loaded, RETRY[new URL(c.req.url).searchParams.get('retry') ?? ''] ?? null)
+    return render(c, deps, loaded, RETRY.get(new URL(c.req.url).searchParams.get('retry') ?? '') ?? null)
   })
 
   app.post('/u/link', limitPerIp(deps, 'login'), async (c) => {
