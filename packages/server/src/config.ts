@@ -12,6 +12,7 @@ import { parseBoolean } from './settings/boolean.js'
 import { DEMO } from './demo.js'
 import { DEMO_FORCE_ENV, demoRefusal, isLocalIssuer } from './demo-issuer.js'
 import { metricsConfig, type MetricsConfig } from './operations/metrics-config.js'
+import { emailConfig, type EmailConfig } from './email/settings.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
 
@@ -50,6 +51,11 @@ export interface Config {
    * settings/boolean.ts reads it; default off). Invitations let their invitee sign up either way.
    */
   readonly signup: boolean
+  /**
+   * Email delivery (LATCHKEY_SMTP_URL, LATCHKEY_EMAIL_FROM, LATCHKEY_DEV_OUTBOX,
+   * LATCHKEY_EMAIL_TEMPLATES, LATCHKEY_EMAIL_RETENTION_DAYS); see email/settings.ts and docs/email.md.
+   */
+  readonly email: EmailConfig
   /**
    * `serve --demo`: the demo registrations are seeded and the /playground page is served. Only on an
    * issuer on this machine (localhost, loopback) unless forced; see demo-issuer.ts.
@@ -128,6 +134,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     secrets: parseSecrets(env.LATCHKEY_SECRET, env.LATCHKEY_SECRET_PREVIOUS),
     metrics: metricsConfig(env, port),
     signup: parseBoolean('LATCHKEY_SIGNUP', input.signup ?? env.LATCHKEY_SIGNUP, false),
+    email: emailConfig(env, issuer, input.demo ?? false),
     ...demoSetting(input, env, issuer),
   }
 }

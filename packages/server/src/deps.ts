@@ -3,6 +3,8 @@ import type { Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { AuditLog } from './audit.js'
 import type { Config } from './config.js'
+import type { DevelopmentMailbox } from './email/development-mailbox.js'
+import type { Emailer } from './email/emailer.js'
 import type { Strategies } from './connections/strategies/index.js'
 import type { KeyRing } from './keys/key-ring.js'
 import type { Logger } from './logger.js'
@@ -25,4 +27,8 @@ export interface Deps {
   readonly metrics: Metrics | null
   /** What /readyz answers: draining, store reachable, migrations done. */
   readonly readiness: Readiness
+  /** Sends emails through the durable outbox (email/emailer.ts); `email.available` says whether they can go anywhere. */
+  readonly email: Emailer
+  /** The development outbox's copies, shown at /dev/outbox; null when LATCHKEY_DEV_OUTBOX is off. */
+  readonly devOutbox: DevelopmentMailbox | null
 }

@@ -30,6 +30,8 @@ import { withReplayGuard } from './replay/with-replay-guard.js'
 import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
 import { createStrategies, type StrategiesOptions } from './connections/strategies/index.js'
+import { createEmailService, type EmailService } from './email/start-email.js'
+import type { OutboxWorker } from './email/outbox-worker.js'
 
 export interface RunningServer {
   readonly url: string
@@ -37,6 +39,8 @@ export interface RunningServer {
   /** `http://HOST:PORT/metrics` when LATCHKEY_METRICS_PORT gives /metrics a port of its own; else null. */
   readonly metricsUrl: string | null
   readonly deps: Deps
+  /** The email outbox worker of this server (`runOnce()` runs a round now: tests). */
+  readonly outbox: OutboxWorker
   /** Draining first (/readyz answers 503), then stops accepting connections, finishes in-flight requests, closes the store. */
   close(): Promise<void>
 }
@@ -59,6 +63,8 @@ export interface StartOptions {
   readonly readiness?: ReadinessOptions
   /** Options of the upstream strategies (tests: time limits, a stand-in for Google's issuer). */
   readonly strategies?: StrategiesOptions
+  /** Overrides the outbox worker's poll interval (OUTBOX_POLL_MS). */
+  readonly outboxPollMs?: number
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -71,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Applications and APIs are read on every request: cached for a bounded time (registration-cache.ts).
   const store = withRegistrationCache(metrics ? instrumentStore(opened, metrics) : opened, clock)
   let keys: KeyRing
+  let email: EmailService
   try {
     const { encryption, createdKeyFile } = loadKeyEncryption(config.secrets, config.db)
     if (createdKeyFile) log.info({ path: createdKeyFile }, 'generated the key-encryption key file: back it up with the database')
@@ -81,6 +88,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     keys = new KeyRing(store, clock, encryption)
     await keys.ensureKey()
     await ensureManagementApi(store, config.issuer, clock.now())
+    // Templates are read (and checked) here: a broken override stops the start.
+    email = createEmailService({ config, store, clock, log, encryption: keys.encryption, metrics, ...(options.outboxPollMs === undefined ? {} : { pollMs: options.outboxPollMs }) })
   } catch (error) {
     if (!options.store) await store.close()
     throw error
@@ -103,7 +112,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // ioredis is loaded only when Redis is configured (memory).
   const redisReplay = redisUrl === null ? null : await (await import('./replay/redis-replay-guard.js')).openRedisReplayGuard(redisUrl, store.replayGuard, log)
   const strategies = createStrategies({ now: () => clock.now(), ...options.strategies })
-  const deps: Deps = { config, store: redisReplay ? withReplayGuard(store, redisReplay) : store, keys, strategies, clock, log, limits, audit, metrics, readiness }
+  const deps: Deps = {
+    config,
+    store: redisReplay ? withReplayGuard(store, redisReplay) : store,
+    keys,
+    strategies,
+    clock,
+    log,
+    limits,
+    audit,
+    metrics,
+    readiness,
+    email: email.emailer,
+    devOutbox: email.mailbox,
+  }
   const app = createApp(deps)
   const metricsPort = config.metrics.port
   const metricsServer =
@@ -132,6 +154,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   })
   const stopSweeper = startSweeper(store, clock, log, config.auditRetentionDays)
   const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log, audit)
+  email.worker.start()
   const port = (server.address() as AddressInfo).port
   const url = `http://localhost:${port}/`
   let closing: Promise<void> | undefined
@@ -145,12 +168,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       server.close(() => resolve())
       if ('closeIdleConnections' in server) server.closeIdleConnections()
     })
+      .then(() => email.worker.stop())
       .then(() => metricsServer?.close())
       .then(() => limits.close())
       .then(() => redisReplay?.close())
       .then(() => audit.flush())
       .then(() => store.close()))
-  return { url, port, metricsUrl: metricsServer?.url ?? null, deps, close }
+  return { url, port, metricsUrl: metricsServer?.url ?? null, deps, outbox: email.worker, close }
 }
 
 function serverOptions(t: HttpTimeouts) {

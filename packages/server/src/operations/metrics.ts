@@ -5,7 +5,7 @@
  * a client chose, so the number of series stays bounded whatever the traffic.
  * See docs/deploy.md ("Health and metrics") for what each series is for.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /** Seconds; the token endpoint answers in a few milliseconds, a password check in tens. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -103,6 +103,39 @@ export class Metrics {
     buckets: STORE_BUCKETS,
     registers: [this.registry],
   })
+
+  readonly emailsSent = new Counter({
+    name: 'latchkey_emails_sent_total',
+    help: 'Emails handed to the SMTP server (or kept by the development outbox) by this process, by template.',
+    labelNames: ['template'] as const,
+    registers: [this.registry],
+  })
+
+  readonly emailsFailed = new Counter({
+    name: 'latchkey_emails_failed_total',
+    help: 'Failed email attempts by this process; final="true" when the email was given up (no more retries).',
+    labelNames: ['final'] as const,
+    registers: [this.registry],
+  })
+
+  /** Counted in the store at each scrape, once `countOutbox` is set (email/start-email.ts). */
+  readonly outboxEmails = new Gauge({
+    name: 'latchkey_outbox_emails',
+    help: 'Emails in the outbox (every node\'s), by status: pending, sending, sent, failed.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.countOutbox) return
+      try {
+        for (const [status, n] of Object.entries(await this.countOutbox())) this.outboxEmails.set({ status }, n)
+      } catch {
+        // The store is unreachable: the scrape shows the last counts (/readyz reports the store).
+      }
+    },
+  })
+
+  /** Reads the outbox's counts by status, for `latchkey_outbox_emails`; null: not reported. */
+  countOutbox: (() => Promise<Readonly<Record<string, number>>>) | null = null
 
   constructor(options: MetricsOptions = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry })
