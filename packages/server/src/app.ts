@@ -8,6 +8,7 @@ import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import { readFileSync } from 'node:fs'
 import type { Deps } from './deps.js'
+import { developmentOutboxRoutes } from './email/development-outbox-routes.js'
 import { appCors, originRegistry, publicCors } from './http/cors.js'
 import { oauthErrorResponse, toOAuthError } from './http/oauth-error.js'
 import { pageResponse, securityHeaders } from './http/page-headers.js'
@@ -78,6 +79,7 @@ export function createApp(deps: Deps): Hono {
   mountManagementApi(app, deps)
   logoutRoutes(app, deps)
   if (deps.config.demo) playgroundRoutes(app, deps)
+  developmentOutboxRoutes(app, deps)
 
   // Wrong methods on known endpoints: 405 with the standard error shape.
   const methods: Record<string, string> = {

@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, connections, keys, logs, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, connections, keys, logs, emails, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -14,6 +14,7 @@ import { registerKeys } from './commands/keys.js'
 import { registerLogs } from './commands/logs.js'
 import { registerOrgs } from './commands/orgs.js'
 import { registerConnections } from './commands/connections.js'
+import { registerEmails } from './commands/emails.js'
 
 const program = new Command()
   .name('latchkey')
@@ -30,5 +31,6 @@ registerKeys(program)
 registerLogs(program)
 registerOrgs(program)
 registerConnections(program)
+registerEmails(program)
 
 await program.parseAsync(process.argv)

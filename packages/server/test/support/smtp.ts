@@ -1,0 +1,107 @@
+/**
+ * A real SMTP server in the test process (smtp-server), reading what arrives with mailparser. It
+ * requires the credentials it is given (AUTH PLAIN/LOGIN, over plain TCP on loopback: STARTTLS is
+ * not offered, so nodemailer does not try it), and can be switched to refusing every email with a
+ * temporary (451) or permanent (550) reply, or stopped and started again on the same port.
+ */
+import { simpleParser } from 'mailparser'
+import { SMTPServer } from 'smtp-server'
+import { freePort } from './harness.js'
+
+export interface ReceivedEmail {
+  readonly from: string
+  readonly to: string[]
+  readonly subject: string
+  readonly text: string
+  readonly html: string
+  readonly messageId: string
+}
+
+export type SmtpMode = 'accept' | 'temporary-refusal' | 'permanent-refusal'
+
+export class TestSmtpServer {
+  readonly received: ReceivedEmail[] = []
+  mode: SmtpMode = 'accept'
+  #server: SMTPServer | null = null
+  #waiters: { count: number; resolve: () => void }[] = []
+
+  private constructor(
+    readonly port: number,
+    readonly user: string,
+    readonly pass: string,
+  ) {}
+
+  /** A server on a free port; `listening: false` reserves the port without listening (connections are refused). */
+  static async start(options: { listening?: boolean; user?: string; pass?: string } = {}): Promise<TestSmtpServer> {
+    const server = new TestSmtpServer(await freePort(), options.user ?? 'mailer', options.pass ?? 's3cret-p@ss')
+    if (options.listening ?? true) await server.listen()
+    return server
+  }
+
+  /** `smtp://user:pass@127.0.0.1:port` (the password percent-encoded). */
+  get url(): string {
+    return `smtp://${encodeURIComponent(this.user)}:${encodeURIComponent(this.pass)}@127.0.0.1:${this.port}`
+  }
+
+  async listen(): Promise<void> {
+    if (this.#server) return
+    const server = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth: (auth, _session, callback) => {
+        if (auth.username === this.user && auth.password === this.pass) callback(null, { user: auth.username })
+        else callback(new Error('Invalid username or password'))
+      },
+      onRcptTo: (_address, _session, callback) => {
+        if (this.mode === 'temporary-refusal') return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }))
+        if (this.mode === 'permanent-refusal') return callback(Object.assign(new Error('No such user here'), { responseCode: 550 }))
+        callback()
+      },
+      onData: (stream, _session, callback) => {
+        simpleParser(stream).then(
+          (mail) => {
+            const to = mail.to ? (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a.value.map((v) => v.address ?? '')) : []
+            this.received.push({ from: mail.from?.text ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', messageId: mail.messageId ?? '' })
+            this.#notify()
+            callback()
+          },
+          (error: Error) => callback(error),
+        )
+      },
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.port, '127.0.0.1', () => resolve())
+    })
+    this.#server = server
+  }
+
+  /** Stops listening (new connections are refused); the port stays this server's. */
+  async stop(): Promise<void> {
+    const server = this.#server
+    this.#server = null
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+
+  /** Resolves once `count` emails have arrived in all. */
+  waitFor(count: number, timeoutMs = 10_000): Promise<void> {
+    if (this.received.length >= count) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.received.length} of ${count} emails arrived within ${timeoutMs} ms`)), timeoutMs)
+      this.#waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer)
+          resolve()
+        },
+      })
+    })
+  }
+
+  #notify(): void {
+    const done = this.#waiters.filter((w) => this.received.length >= w.count)
+    this.#waiters = this.#waiters.filter((w) => this.received.length < w.count)
+    for (const w of done) w.resolve()
+  }
+}
