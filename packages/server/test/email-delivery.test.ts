@@ -5,6 +5,9 @@
  * arriving exactly once), giving up, no email configured, and the metrics.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { MAX_ATTEMPTS, retryDelayMs, shortError } from '../src/email/outbox-worker.js'
 import type { TemplateVariables } from '../src/email/templates.js'
@@ -202,6 +205,37 @@ describe('the SMTP server down, then back', () => {
     const error = Object.assign(new Error('Invalid login for smtp://mailer:hunter22@mail.example.com\nsecond line'), { code: 'EAUTH', responseCode: 535 })
     assert.equal(shortError(error, ['hunter22']), 'EAUTH 535 Invalid login for smtp://***@mail.example.com')
     assert.equal(shortError(new Error('the password hunter22 was wrong'), ['hunter22']), 'the password *** was wrong')
+  })
+})
+
+describe('template overrides from LATCHKEY_EMAIL_TEMPLATES', () => {
+  it('sends the deployment\'s wording, in the user\'s locale when there is one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-email-templates-'))
+    writeFileSync(join(dir, 'reset_email.subject.txt'), 'Password reset at {{ application.name }}\n')
+    writeFileSync(join(dir, 'reset_email.fr.subject.txt'), 'Réinitialisez votre mot de passe ({{ application.name }})\n')
+    writeFileSync(join(dir, 'reset_email.fr.txt'), 'Bonjour {{ user.name }} : {{ url }}\n')
+    writeFileSync(join(dir, 'reset_email.fr.html'), '<p>Bonjour {{ user.name }} : <a href="{{ url }}">lien</a></p>')
+    const smtp = await TestSmtpServer.start()
+    const server = await startTestServer({ env: { LATCHKEY_SMTP_URL: smtp.url, LATCHKEY_EMAIL_TEMPLATES: dir } })
+    try {
+      assert.ok(server.logs.some((l) => l.includes('email templates overridden')))
+      const email = server.running.deps.email
+      await email.enqueue({ template: 'reset_email', to: 'zoe@example.com', userId: null, variables: variables({ locale: 'fr-CA', user: { email: 'zoe@example.com', name: 'Zoé & <Co>' } }) })
+      await email.enqueue({ template: 'reset_email', to: 'ada@example.com', userId: null, variables: variables({ locale: 'en' }) })
+      await server.running.outbox.runOnce()
+      await smtp.waitFor(2)
+      const fr = smtp.received.find((m) => m.to[0] === 'zoe@example.com')
+      const en = smtp.received.find((m) => m.to[0] === 'ada@example.com')
+      assert.equal(fr?.subject, 'Réinitialisez votre mot de passe (Appointments)')
+      assert.equal(fr?.text.trim(), 'Bonjour Zoé & <Co> : http://localhost/u/reset-password?ticket=T1&a=b')
+      assert.ok(fr?.html.includes('<p>Bonjour Zoé &amp; &lt;Co&gt; : <a href="http://localhost/u/reset-password?ticket=T1&amp;a=b">lien</a></p>'))
+      assert.equal(en?.subject, 'Password reset at Appointments')
+      assert.match(en?.text ?? '', /Someone asked to reset the password/)
+    } finally {
+      await server.close()
+      await smtp.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

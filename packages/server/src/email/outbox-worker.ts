@@ -9,8 +9,7 @@
  * Delivery is at least once: a node that dies (or loses the database) after the SMTP server accepted
  * an email but before recording it leaves the claim to lapse, and another node sends it again.
  *
- * The worker also deletes sent and failed emails older than the retention period, on one node at a
- * time (`store.exclusive`).
+ * Sent and failed emails older than LATCHKEY_EMAIL_RETENTION_DAYS are deleted by the sweeper (sweeper.ts).
  */
 import type { Clock, OutboxEmailRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
@@ -30,10 +29,6 @@ export const MAX_ATTEMPTS = 8
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000
 export const FIRST_RETRY_MS = 30_000
 export const MAX_RETRY_MS = 30 * 60_000
-export const RETENTION_INTERVAL_MS = 10 * 60_000
-const RETENTION_LOCK = 'email-retention'
-const RETENTION_BATCH = 1000
-const DAY_MS = 86_400_000
 
 /** How long to wait after failed attempt `attempt` (1-based): 30 s, 1 min, 2 min, … 30 min. */
 export function retryDelayMs(attempt: number): number {
@@ -64,11 +59,9 @@ export interface OutboxWorkerOptions {
   readonly clock: Clock
   readonly log: Logger
   readonly encryption: KeyEncryption
-  /** Null: this node sends nothing (no SMTP, no development outbox) and only deletes old emails. */
+  /** Null: this node sends nothing (no SMTP, no development outbox): the worker never runs. */
   readonly transport: Transport | null
   readonly from: string
-  /** Days sent and failed emails are kept; 0 keeps them forever. */
-  readonly retentionDays: number
   readonly metrics: Metrics | null
   /** The development outbox's copies, when it is on. */
   readonly mailbox: DevelopmentMailbox | null
@@ -81,7 +74,6 @@ export class OutboxWorker {
   readonly #o: OutboxWorkerOptions
   #rounds: Promise<unknown> = Promise.resolve()
   #timer: NodeJS.Timeout | undefined
-  #retentionTimer: NodeJS.Timeout | undefined
   #wakeQueued = false
   #stopped = false
 
@@ -90,12 +82,9 @@ export class OutboxWorker {
   }
 
   start(): void {
-    if (this.#o.transport !== null) this.#timer = setInterval(() => this.wake(), this.#o.pollMs ?? OUTBOX_POLL_MS)
-    this.#timer?.unref()
-    this.#retentionTimer = setInterval(() => {
-      this.purge().catch((err: unknown) => this.#o.log.warn({ err: shortError(err) }, 'deleting old outbox emails failed'))
-    }, RETENTION_INTERVAL_MS)
-    this.#retentionTimer.unref()
+    if (this.#o.transport === null) return
+    this.#timer = setInterval(() => this.wake(), this.#o.pollMs ?? OUTBOX_POLL_MS)
+    this.#timer.unref()
     this.wake()
   }
 
@@ -123,7 +112,6 @@ export class OutboxWorker {
   async stop(): Promise<void> {
     this.#stopped = true
     clearInterval(this.#timer)
-    clearInterval(this.#retentionTimer)
     await this.#rounds
     this.#o.transport?.close()
   }
@@ -180,21 +168,5 @@ export class OutboxWorker {
       { email: email.id, template: email.template, attempt: email.attempts, error: reason, ...(retryAt === null ? {} : { retryAt: new Date(retryAt).toISOString() }) },
       final ? 'email failed for good' : 'email not sent: retrying later',
     )
-  }
-
-  /** Deletes sent and failed emails older than the retention period, if no other node is doing it. */
-  async purge(): Promise<number> {
-    const { store, clock, retentionDays } = this.#o
-    if (retentionDays <= 0) return 0
-    const cutoff = clock.now() - retentionDays * DAY_MS
-    const result = await store.exclusive(RETENTION_LOCK, async () => {
-      let removed = 0
-      for (;;) {
-        const n = await store.outbox.deleteSettledBefore(cutoff, RETENTION_BATCH)
-        removed += n
-        if (n < RETENTION_BATCH || this.#stopped) return removed
-      }
-    })
-    return result.ran ? result.value : 0
   }
 }

@@ -64,7 +64,6 @@ export function createEmailService(o: EmailServiceOptions): EmailService {
     encryption: o.encryption,
     transport,
     from: settings.from,
-    retentionDays: settings.retentionDays,
     metrics: o.metrics,
     mailbox,
     secrets: smtpPassword(settings.smtpUrl),
