@@ -436,3 +436,66 @@ export interface IdentityRecord {
   readonly createdAt: number
   readonly updatedAt: number
 }
+
+/**
+ * Auth0's email template names for the emails Latchkey sends (issue 14): address verification,
+ * password reset, the notice after a password change, an organization invitation, and the welcome.
+ */
+export type EmailTemplateName = 'verify_email' | 'reset_email' | 'password_changed' | 'user_invitation' | 'welcome_email'
+
+/**
+ * An email's state in the outbox: `pending` (waiting for its next attempt), `sending` (claimed by one
+ * node until `lockedUntil`), `sent`, or `failed` (gave up after its last attempt).
+ */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed'
+
+/**
+ * An email in the durable outbox: written in the same request that decided to send it, delivered by
+ * the outbox worker with retries. The rendered message (it may hold a single-use link) is sealed with
+ * the key-encryption key and dropped once the email is sent or has failed for good.
+ */
+export interface OutboxEmailRecord {
+  /** `em_` + random. */
+  readonly id: string
+  readonly template: EmailTemplateName
+  /** The recipient's address. */
+  readonly to: string
+  /** The user it is about, when there is one (deleting the user deletes their pending emails). */
+  readonly userId: string | null
+  /** JSON `{ subject, text, html }`, sealed; null once sent or failed for good. */
+  readonly sealedMessage: string | null
+  readonly status: OutboxStatus
+  /** Attempts started so far; the claim that starts attempt n sets it to n (and only its holder may settle it). */
+  readonly attempts: number
+  /** When it may be (re)tried. */
+  readonly nextAttemptAt: number
+  /** While `sending`: when the claim lapses and another node may take it over. */
+  readonly lockedUntil: number | null
+  /** The last delivery error, short and without secrets. */
+  readonly lastError: string | null
+  readonly createdAt: number
+  readonly sentAt: number | null
+}
+
+/** What a ticket lets its holder do once: verify an address, or choose a new password. */
+export type TicketKind = 'email_verification' | 'password_reset'
+
+/**
+ * A single-use ticket sent by email (Auth0's tickets): only the SHA-256 of its random value is
+ * stored; the value travels in the link alone.
+ */
+export interface TicketRecord {
+  /** SHA-256 (base64url) of the ticket value. */
+  readonly idHash: string
+  readonly kind: TicketKind
+  readonly userId: string
+  /** The address the ticket was issued for: verifying checks it is still the user's. */
+  readonly email: string
+  /** The application it was asked for (its name in the email; where to continue), or null. */
+  readonly clientId: string | null
+  /** Where to send the user afterwards (Auth0's `result_url`), or null. */
+  readonly resultUrl: string | null
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly usedAt: number | null
+}

@@ -4,8 +4,11 @@
  * after they expired (kept that long so a replayed code is still recognised and revokes what it
  * issued, and so reuse detection sees a family whole), revocation markers once every access token
  * of their grant has expired (a day, or the longest token lifetime when that is longer: /userinfo
- * reads them), organization invitations 30 days after they were used or expired, and audit events
- * older than the retention period.
+ * reads them), organization invitations 30 days after they were used or expired, email tickets a day
+ * after they were used or expired (so a second click still finds the ticket spent, not unknown),
+ * outbox emails sent or failed longer ago than the email retention (their messages were already
+ * dropped when they settled: what remains is the delivery record), and audit events older than the
+ * audit retention.
  *
  * Every node runs the timer; each round, only the node that takes the `sweeper` lock
  * (`store.exclusive`: a PostgreSQL advisory lock, released if that node dies) purges, and the others
@@ -32,6 +35,8 @@ const REFRESH_TOKEN_GRACE_MS = DAY_MS
 const MARKER_MARGIN_MS = 60_000
 /** Used or expired invitations stay this long, so their link still explains itself. */
 const INVITATION_GRACE_MS = 30 * DAY_MS
+/** Used or expired email tickets stay this long, so a second click is told the link was used. */
+const TICKET_GRACE_MS = DAY_MS
 
 export interface Swept {
   readonly interactions: number
@@ -43,6 +48,10 @@ export interface Swept {
   readonly dpopProofs: number
   /** Organization invitations used or expired more than 30 days ago. */
   readonly invitations: number
+  /** Email tickets used or expired more than a day ago. */
+  readonly tickets: number
+  /** Outbox emails sent or failed longer ago than the email retention. */
+  readonly emails: number
   readonly auditEvents: number
 }
 
@@ -56,10 +65,14 @@ async function inBatches(batch: (size: number) => Promise<number>, deadline: num
   }
 }
 
-/** One sweep on this node, whatever the others do (the timer goes through `sweepIfFirst`). */
-export async function sweep(store: Store, now: number, auditRetentionDays = 30): Promise<Swept> {
+/**
+ * One sweep on this node, whatever the others do (the timer goes through `sweepIfFirst`). A retention
+ * of 0 days (or less) keeps those rows forever.
+ */
+export async function sweep(store: Store, now: number, auditRetentionDays = 30, emailRetentionDays = 30): Promise<Swept> {
   const deadline = performance.now() + SWEEP_BUDGET_MS
   const auditCutoff = now - auditRetentionDays * DAY_MS
+  const emailCutoff = now - emailRetentionDays * DAY_MS
   const markerCutoff = now - Math.max(REFRESH_TOKEN_GRACE_MS, (await maxTokenLifetimeMs(store)) + MARKER_MARGIN_MS)
   return {
     interactions: await inBatches((n) => store.interactions.deleteExpired(now, n), deadline),
@@ -68,19 +81,21 @@ export async function sweep(store: Store, now: number, auditRetentionDays = 30):
     refreshTokens: await inBatches((n) => store.refreshTokens.deleteExpired(now - REFRESH_TOKEN_GRACE_MS, n, markerCutoff), deadline),
     dpopProofs: await inBatches((n) => store.replayGuard.deleteExpired(now, n), deadline),
     invitations: await inBatches((n) => store.invitations.deleteExpired(now - INVITATION_GRACE_MS, n), deadline),
+    tickets: await inBatches((n) => store.tickets.deleteExpired(now - TICKET_GRACE_MS, n), deadline),
+    emails: emailRetentionDays <= 0 ? 0 : await inBatches((n) => store.outbox.deleteSettledBefore(emailCutoff, n), deadline),
     auditEvents: auditRetentionDays <= 0 ? 0 : await inBatches((n) => store.logs.deleteOlderThan(auditCutoff, n), deadline),
   }
 }
 
 /** Sweeps if no other node (or call) is sweeping right now; null when one is. */
-export async function sweepIfFirst(store: Store, now: number, auditRetentionDays = 30): Promise<Swept | null> {
-  const result = await store.exclusive(SWEEP_LOCK, () => sweep(store, now, auditRetentionDays))
+export async function sweepIfFirst(store: Store, now: number, auditRetentionDays = 30, emailRetentionDays = 30): Promise<Swept | null> {
+  const result = await store.exclusive(SWEEP_LOCK, () => sweep(store, now, auditRetentionDays, emailRetentionDays))
   return result.ran ? result.value : null
 }
 
-export function startSweeper(store: Store, clock: Clock, log: Logger, auditRetentionDays = 30): () => void {
+export function startSweeper(store: Store, clock: Clock, log: Logger, auditRetentionDays = 30, emailRetentionDays = 30): () => void {
   const timer = setInterval(() => {
-    sweepIfFirst(store, clock.now(), auditRetentionDays).then(
+    sweepIfFirst(store, clock.now(), auditRetentionDays, emailRetentionDays).then(
       (removed) => (removed ? log.debug({ removed }, 'swept expired state') : log.debug('another node is sweeping: skipped this round')),
       (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sweep failed'),
     )

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { auditEventId, issueCode, sha256, type RefreshTokenRecord } from '@latchkey/core'
+import { auditEventId, issueCode, type OutboxEmailRecord, sha256, type RefreshTokenRecord, type TicketRecord } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { SWEEP_BATCH, SWEEP_LOCK, sweep, sweepIfFirst } from '../src/sweeper.js'
 import { databases } from './support/databases.js'
@@ -47,6 +47,58 @@ describe('sweeping expired state', () => {
       assert.equal((await sweep(store, NOW)).refreshTokens, expired)
       assert.equal(await store.refreshTokens.findByHash('hash-0'), null)
       assert.notEqual(await store.refreshTokens.findByHash(`hash-${expired}`), null, 'expired only an hour ago: kept')
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+function ticket(n: number, overrides: Partial<TicketRecord>): TicketRecord {
+  return {
+    idHash: `ticket-${n}`, kind: 'password_reset', userId: 'u', email: 'u@example.com', clientId: null, resultUrl: null,
+    createdAt: NOW - 10 * DAY, expiresAt: NOW + DAY, usedAt: null, ...overrides,
+  }
+}
+
+function email(n: number, overrides: Partial<OutboxEmailRecord>): OutboxEmailRecord {
+  return {
+    id: `em_${n}`, template: 'reset_email', to: 'u@example.com', userId: 'u', sealedMessage: null, status: 'sent', attempts: 1,
+    nextAttemptAt: NOW - 40 * DAY, lockedUntil: null, lastError: null, createdAt: NOW - 40 * DAY, sentAt: NOW - 40 * DAY, ...overrides,
+  }
+}
+
+describe('sweeping email tickets and outbox emails', () => {
+  it('deletes tickets a day after they were used or expired, and keeps usable and recently spent ones', async () => {
+    const store = await openAndMigrate('sqlite::memory:')
+    try {
+      const gone = [ticket(1, { expiresAt: NOW - DAY - 1 }), ticket(2, { usedAt: NOW - DAY - 1 })]
+      const kept = [ticket(3, {}), ticket(4, { usedAt: NOW - HOUR }), ticket(5, { expiresAt: NOW - HOUR })]
+      for (const record of [...gone, ...kept]) await store.tickets.insert(record)
+      assert.equal((await sweep(store, NOW)).tickets, gone.length)
+      assert.equal((await sweep(store, NOW)).tickets, 0)
+      assert.deepEqual(await store.tickets.findUsable('ticket-3', 'password_reset', NOW), kept[0])
+      assert.equal((await sweep(store, NOW + 2 * DAY)).tickets, 2, 'the spent and the expired one, a day later')
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('deletes emails settled longer ago than the email retention, in batches, keeps unsettled ones, and keeps them all with retention 0', async () => {
+    const store = await openAndMigrate('sqlite::memory:')
+    try {
+      const old = SWEEP_BATCH + 2
+      await store.transaction(async (tx) => {
+        for (let n = 0; n < old; n++) await tx.outbox.enqueue(email(n, {}))
+      })
+      const oldFailed = email(old, { status: 'failed', sentAt: null })
+      const recent = email(old + 1, { createdAt: NOW - 2 * DAY, sentAt: NOW - DAY })
+      const pending = email(old + 2, { status: 'pending', sealedMessage: 'sealed', attempts: 0, sentAt: null, nextAttemptAt: NOW + HOUR })
+      for (const record of [oldFailed, recent, pending]) await store.outbox.enqueue(record)
+
+      assert.equal((await sweep(store, NOW, 30, 0)).emails, 0, 'retention 0 keeps everything')
+      assert.equal((await sweep(store, NOW, 30, 60)).emails, 0, 'nothing settled more than 60 days ago')
+      assert.equal((await sweep(store, NOW)).emails, old + 1, 'more than one batch, in one sweep; 30 days by default')
+      assert.deepEqual(await store.outbox.list(), [recent, pending].sort((a, b) => b.createdAt - a.createdAt))
     } finally {
       await store.close()
     }

@@ -24,7 +24,11 @@ import type {
   OrganizationRecord,
   SigningKeyRecord,
   SsoSessionRecord,
+  OutboxEmailRecord,
+  OutboxStatus,
   PendingLink,
+  TicketKind,
+  TicketRecord,
   UpstreamAttempt,
   UserRecord,
 } from '@latchkey/core'
@@ -141,7 +145,9 @@ export interface UserRepo extends UserLookupPort {
   update(id: string, patch: UserPatch): Promise<UserRecord | null>
   /**
    * Deletes the user and everything issued to them (sessions, interactions, consents, codes, refresh
-   * tokens), their memberships and their identities, in one transaction.
+   * tokens, email tickets), their memberships, their identities and the emails about them not yet
+   * sent (pending, sending or failed; sent ones, which hold no message, stay until swept), in one
+   * transaction.
    */
   delete(id: string): Promise<boolean>
 }
@@ -511,6 +517,56 @@ export interface InvitationRepo extends InvitationLookupPort {
   deleteExpired(cutoff: number, batchSize: number): Promise<number>
 }
 
+/** Which outbox emails to list or count. */
+export interface OutboxFilter {
+  readonly status?: OutboxStatus | readonly OutboxStatus[]
+}
+
+/**
+ * The durable email outbox (issue 14). Emails are claimed for sending with a lease, so of any number
+ * of nodes exactly one attempts an email at a time; a node that dies mid-attempt loses its claim when
+ * the lease lapses and another node retries.
+ */
+export interface OutboxRepo {
+  /** Throws ConflictError when the id is taken. */
+  enqueue(record: OutboxEmailRecord): Promise<void>
+  get(id: string): Promise<OutboxEmailRecord | null>
+  /**
+   * Atomically claims at most `limit` emails due at `now` (`pending` with `nextAttemptAt <= now`, or
+   * `sending` whose `lockedUntil` has passed), oldest due first: each becomes `sending` with
+   * `lockedUntil = now + leaseMs` and `attempts + 1`, and is returned to this caller only (PostgreSQL:
+   * `FOR UPDATE SKIP LOCKED`; concurrent callers get disjoint sets).
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<OutboxEmailRecord[]>
+  /** The holder of attempt `attempt` reports success: `sent`, `sentAt`, the message dropped. False when it no longer holds the claim. */
+  markSent(id: string, attempt: number, now: number): Promise<boolean>
+  /**
+   * The holder of attempt `attempt` reports a failure: back to `pending` until `retryAt`, or, with
+   * `retryAt` null, `failed` for good with the message dropped. False when it no longer holds the claim.
+   */
+  markFailed(id: string, attempt: number, error: string, retryAt: number | null): Promise<boolean>
+  /** Newest first (creation time, then id); `Page` as elsewhere. An empty status list matches nothing. */
+  list(filter?: OutboxFilter & Page): Promise<OutboxEmailRecord[]>
+  /** How many emails are in each status (metrics). */
+  countByStatus(): Promise<Record<OutboxStatus, number>>
+  /** Removes at most `batchSize` emails sent or failed before `cutoff` (by `sentAt`, or `createdAt` for failed ones), in one statement. Returns how many. */
+  deleteSettledBefore(cutoff: number, batchSize: number): Promise<number>
+}
+
+/** Single-use email tickets (verification, password reset), stored by the SHA-256 of their value. */
+export interface TicketRepo {
+  /** Stores the email normalised (normalizeEmail). Throws ConflictError when the hash is taken. */
+  insert(record: TicketRecord): Promise<void>
+  /** The ticket while unused and unexpired at `now` (a page shows it before it is used). */
+  findUsable(idHash: string, kind: TicketKind, now: number): Promise<TicketRecord | null>
+  /** Atomically marks it used and returns it, to exactly one caller, only while unused and unexpired (one `UPDATE … RETURNING`). */
+  consume(idHash: string, kind: TicketKind, now: number): Promise<TicketRecord | null>
+  /** Marks every unused ticket of the user of that kind used (a password reset spends the others). Returns how many. */
+  spendAllForUser(userId: string, kind: TicketKind, now: number): Promise<number>
+  /** Removes at most `batchSize` tickets that expired or were used before `cutoff`, in one statement. */
+  deleteExpired(cutoff: number, batchSize: number): Promise<number>
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly applications: ApplicationRepo
@@ -529,6 +585,8 @@ export interface Store {
   readonly clientGrants: ClientGrantRepo
   readonly connections: ConnectionRepo
   readonly identities: IdentityRepo
+  readonly outbox: OutboxRepo
+  readonly tickets: TicketRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

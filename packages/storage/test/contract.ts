@@ -19,9 +19,11 @@ import { identityGuarantees } from './contract/identities.js'
 import { interactionGuarantees } from './contract/interactions.js'
 import { migrationGuarantees } from './contract/migrations.js'
 import { organizationGuarantees } from './contract/organizations.js'
+import { outboxGuarantees } from './contract/outbox.js'
 import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
 import { sessionGuarantees } from './contract/sessions.js'
 import { signingKeyGuarantees } from './contract/signing-keys.js'
+import { ticketGuarantees } from './contract/tickets.js'
 import { transactionGuarantees } from './contract/transactions.js'
 import { userGuarantees } from './contract/users.js'
 
@@ -71,6 +73,8 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     organizationGuarantees(current)
     connectionGuarantees(current)
     identityGuarantees(current)
+    outboxGuarantees(current)
+    ticketGuarantees(current)
     migrationGuarantees(current)
     coordinationGuarantees(current)
   })

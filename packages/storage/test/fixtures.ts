@@ -13,9 +13,11 @@ import type {
   InteractionRecord,
   InvitationRecord,
   OrganizationRecord,
+  OutboxEmailRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
   SsoSessionRecord,
+  TicketRecord,
   UserRecord,
 } from '@latchkey/core'
 
@@ -279,6 +281,42 @@ export function identity(overrides: Partial<IdentityRecord> = {}): IdentityRecor
     profileData: { email: 'ada@acme.example', email_verified: true, name: 'Ada Lovelace', groups: ['admins'], address: { country: 'UK' } },
     createdAt: T0,
     updatedAt: T0,
+    ...overrides,
+  }
+}
+
+/** A pending email due at T0. */
+export function outboxEmail(overrides: Partial<OutboxEmailRecord> = {}): OutboxEmailRecord {
+  const id = uniqueId('em').replace(/[^A-Za-z0-9]/g, '')
+  return {
+    id: `em_${id}`,
+    template: 'verify_email',
+    to: `Ada Lovelace <${id}@example.com>`,
+    userId: `auth0|${uniqueId('user')}`,
+    sealedMessage: 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2VrLTEifQ..iv.message-ciphertext.tag',
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: T0,
+    lockedUntil: null,
+    lastError: null,
+    createdAt: T0,
+    sentAt: null,
+    ...overrides,
+  }
+}
+
+/** An unused verification ticket, valid for 5 days from T0. */
+export function ticket(overrides: Partial<TicketRecord> = {}): TicketRecord {
+  return {
+    idHash: uniqueId('ticket-hash'),
+    kind: 'email_verification',
+    userId: `auth0|${uniqueId('user')}`,
+    email: `${uniqueId('someone')}@example.com`,
+    clientId: uniqueId('client'),
+    resultUrl: 'https://app.example/verified?from=latchkey&lang=fr',
+    createdAt: T0,
+    expiresAt: T0 + 5 * DAY,
+    usedAt: null,
     ...overrides,
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Every hot lookup has an index on PostgreSQL: the store runs its request-path verbs (and the
- * sweeper's batches) while each statement sent to PostgreSQL is recorded with its parameters (at
- * the driver, so that statements compiled once, kysely/query-template.ts, are seen as sent); each one is then planned with
+ * sweeper's batches, and the email outbox worker's claims) while each statement sent to PostgreSQL
+ * is recorded with its parameters (at the driver, so that statements compiled once,
+ * kysely/query-template.ts, are seen as sent); each one is then planned with
  * `EXPLAIN` and sequential scans priced out (`enable_seqscan = off`), so a table read in full means
  * there is no index the query can use. Only the signing keys (a handful of rows, read whole by the
  * key ring) and the APIs' longest token lifetime (a small table, read every few seconds) may be
@@ -15,7 +16,7 @@ import type { Store } from '../src/contract.js'
 import { openPostgres } from '../src/kysely/postgres.js'
 import { postgresCoordination } from '../src/kysely/postgres-coordination.js'
 import { KyselyStore } from '../src/kysely/store.js'
-import { api, application, authorizationCode, connection, DAY, identity, interaction, refreshToken, session, T0, user } from './fixtures.js'
+import { api, application, authorizationCode, connection, DAY, identity, interaction, outboxEmail, refreshToken, session, T0, ticket, user } from './fixtures.js'
 import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
 
 const probe = await postgresProblem()
@@ -94,6 +95,10 @@ describe('PostgreSQL query plans', { skip }, () => {
       await store.connections.insert(sso2)
       const account = identity({ userId: person.id, connectionId: sso2.id })
       await store.identities.insert(account)
+      const mail = outboxEmail({ userId: person.id })
+      await store.outbox.enqueue(mail)
+      const resetTicket = ticket({ userId: person.id, kind: 'password_reset' })
+      await store.tickets.insert(resetTicket)
       recorder.queries.length = 0
 
       await run('applications.get', () => store.applications.get(app.clientId))
@@ -129,6 +134,13 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('refreshTokens.revokeByGrant', () => store.refreshTokens.revokeByGrant(token.grantId, T0))
       await run('refreshTokens.revokeForUser', () => store.refreshTokens.revokeForUser(person.id, T0))
       await run('replayGuard.use', () => store.replayGuard.use('jti', T0, T0 + 60_000))
+      await run('outbox.claimDue', () => store.outbox.claimDue(T0, 60_000, 10))
+      await run('outbox.markFailed', () => store.outbox.markFailed(mail.id, 1, 'try later', T0))
+      await run('outbox.markSent', () => store.outbox.markSent(mail.id, 1, T0))
+      await run('outbox.get', () => store.outbox.get(mail.id))
+      await run('tickets.findUsable', () => store.tickets.findUsable(resetTicket.idHash, 'password_reset', T0))
+      await run('tickets.consume', () => store.tickets.consume(resetTicket.idHash, 'password_reset', T0))
+      await run('tickets.spendAllForUser', () => store.tickets.spendAllForUser(person.id, 'password_reset', T0))
       await run('signingKeys.list', () => store.signingKeys.list())
       await run('apis.maxTokenLifetime', () => store.apis.maxTokenLifetime())
       await run('logs.list', () => store.logs.list())
@@ -141,6 +153,8 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('sweep: codes', () => store.authorizationCodes.deleteExpired(T0, 1000))
       await run('sweep: refresh tokens', () => store.refreshTokens.deleteExpired(T0, 1000))
       await run('sweep: replay guard', () => store.replayGuard.deleteExpired(T0, 1000))
+      await run('sweep: tickets', () => store.tickets.deleteExpired(T0, 1000))
+      await run('sweep: emails', () => store.outbox.deleteSettledBefore(T0, 1000))
       await run('sweep: audit log', () => store.logs.deleteOlderThan(T0, 1000))
 
       recorder.stop()

@@ -7,7 +7,17 @@
  * - booleans are `integer` 0/1 ({@link Flag});
  * - arrays and objects are JSON text ({@link JsonText}), (de)serialised inside the repos.
  */
-import type { AppType, ConnectionStrategy, OrganizationRequireBehavior, OrganizationUsage, SigningKeyAlg, TokenEndpointAuthMethod } from '@latchkey/core'
+import type {
+  AppType,
+  ConnectionStrategy,
+  EmailTemplateName,
+  OrganizationRequireBehavior,
+  OrganizationUsage,
+  OutboxStatus,
+  SigningKeyAlg,
+  TicketKind,
+  TokenEndpointAuthMethod,
+} from '@latchkey/core'
 
 /** Epoch milliseconds. */
 export type Millis = number
@@ -288,6 +298,38 @@ export interface IdentitiesTable {
   updated_at: Millis
 }
 
+/** The durable email outbox (migration 0015). */
+export interface OutboxEmailsTable {
+  /** `em_…` */
+  id: string
+  template: EmailTemplateName
+  to_address: string
+  user_id: string | null
+  /** JSON `{ subject, text, html }` sealed with the key-encryption key; null once settled. */
+  sealed_message: string | null
+  status: OutboxStatus
+  attempts: number
+  next_attempt_at: Millis
+  /** While `sending`: when the claim lapses. */
+  locked_until: Millis | null
+  last_error: string | null
+  created_at: Millis
+  sent_at: Millis | null
+}
+
+/** Single-use email tickets, by the SHA-256 of their value (migration 0015). */
+export interface TicketsTable {
+  id_hash: string
+  kind: TicketKind
+  user_id: string
+  email: string
+  client_id: string | null
+  result_url: string | null
+  created_at: Millis
+  expires_at: Millis
+  used_at: Millis | null
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -308,4 +350,6 @@ export interface Database {
   connections: ConnectionsTable
   connection_clients: ConnectionClientsTable
   identities: IdentitiesTable
+  outbox_emails: OutboxEmailsTable
+  tickets: TicketsTable
 }

@@ -19,11 +19,13 @@ import type {
   InvitationRepo,
   MigrationStatus,
   OrganizationRepo,
+  OutboxRepo,
   RefreshTokenRepo,
   ReplayGuardRepo,
   SigningKeyRepo,
   SsoSessionRepo,
   Store,
+  TicketRepo,
   UserRepo,
 } from '../contract.js'
 import { KyselyApiRepo } from '../repos/apis.js'
@@ -37,10 +39,12 @@ import { KyselyIdentityRepo } from '../repos/identities.js'
 import { KyselyInteractionRepo } from '../repos/interactions.js'
 import { KyselyInvitationRepo } from '../repos/invitations.js'
 import { KyselyOrganizationRepo } from '../repos/organizations.js'
+import { KyselyOutboxRepo } from '../repos/outbox.js'
 import { KyselyRefreshTokenRepo } from '../repos/refresh-tokens.js'
 import { KyselyReplayGuardRepo } from '../repos/replay-guard.js'
 import { KyselySigningKeyRepo } from '../repos/signing-keys.js'
 import { KyselySsoSessionRepo } from '../repos/sessions.js'
+import { KyselyTicketRepo } from '../repos/tickets.js'
 import { KyselyUserRepo } from '../repos/users.js'
 import { readMigrationStatus } from './migration-status.js'
 import { type Coordination, localCoordination, type PublishChange } from './coordination.js'
@@ -65,6 +69,8 @@ export class KyselyStore implements Store {
   readonly clientGrants: ClientGrantRepo
   readonly connections: ConnectionRepo
   readonly identities: IdentityRepo
+  readonly outbox: OutboxRepo
+  readonly tickets: TicketRepo
   readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
@@ -95,6 +101,8 @@ export class KyselyStore implements Store {
     this.clientGrants = new KyselyClientGrantRepo(repoDb)
     this.connections = new KyselyConnectionRepo(repoDb, publish)
     this.identities = new KyselyIdentityRepo(repoDb)
+    this.outbox = new KyselyOutboxRepo(repoDb, options.dialect)
+    this.tickets = new KyselyTicketRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

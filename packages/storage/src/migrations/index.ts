@@ -18,6 +18,7 @@ import { upstreamLogins } from './0012-upstream-logins.js'
 import { connections } from './0011-connections.js'
 import { sessionUpstream } from './0013-session-upstream.js'
 import { pendingLinks } from './0014-pending-links.js'
+import { emailOutbox } from './0015-email-outbox.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0011-connections': connections,
   '0013-session-upstream': sessionUpstream,
   '0014-pending-links': pendingLinks,
+  '0015-email-outbox': emailOutbox,
 }
 
 export const migrationProvider: MigrationProvider = {

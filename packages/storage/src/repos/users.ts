@@ -83,8 +83,11 @@ const ID_TAKEN = 'a user with this id already exists'
 export type UsersToDelete = { readonly id: string } | { readonly connection: string }
 
 /**
- * Deletes users and their sessions, interactions, consents, codes, refresh tokens, memberships and
- * identities, in the caller's transaction (users.delete, connections.delete). Returns how many users.
+ * Deletes users and their sessions, interactions, consents, codes, refresh tokens, memberships,
+ * identities, email tickets and the emails about them not yet sent (pending, sending or failed: a
+ * sealed message may still name a ticket or the address), in the caller's transaction (users.delete,
+ * connections.delete). Sent emails stay until the sweeper's retention: they hold no message any more,
+ * only the delivery record (template, address, times). Returns how many users.
  */
 export async function deleteUsers(trx: Kysely<Database>, which: UsersToDelete): Promise<number> {
   const ids = 'id' in which ? [which.id] : trx.selectFrom('users').select('id').where('connection', '=', which.connection)
@@ -95,6 +98,8 @@ export async function deleteUsers(trx: Kysely<Database>, which: UsersToDelete): 
   await trx.deleteFrom('refresh_tokens').where('user_id', 'in', ids).execute()
   await trx.deleteFrom('organization_members').where('user_id', 'in', ids).execute()
   await trx.deleteFrom('identities').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('tickets').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('outbox_emails').where('user_id', 'in', ids).where('status', '!=', 'sent').execute()
   const result = await trx.deleteFrom('users').where('id', 'in', ids).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
@@ -176,7 +181,7 @@ export class KyselyUserRepo implements UserRepo {
     return row ? toRecord(row) : null
   }
 
-  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships and identities, then the user. */
+  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships, identities, tickets and unsent emails, then the user. */
   async delete(id: string): Promise<boolean> {
     return inTransaction(this.db, async (trx) => (await deleteUsers(trx, { id })) > 0)
   }
