@@ -255,4 +255,17 @@ describe('no email configured', () => {
       await server.close()
     }
   })
+
+  it('warns in production (a public issuer), where it is not expected; informs on this machine', async () => {
+    const levelOf = (server: TestServer) => server.logs.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.msg.startsWith('email is not configured'))?.level
+    const local = await startTestServer()
+    const production = await startTestServer({ issuer: 'https://login.example.com/' })
+    try {
+      assert.equal(levelOf(local), 30)
+      assert.equal(levelOf(production), 40)
+    } finally {
+      await local.close()
+      await production.close()
+    }
+  })
 })

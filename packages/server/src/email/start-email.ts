@@ -6,6 +6,7 @@
 import type { Clock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Config } from '../config.js'
+import { isLocalIssuer } from '../demo-issuer.js'
 import type { KeyEncryption } from '../keys/key-encryption.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../operations/metrics.js'
@@ -47,15 +48,19 @@ export function createEmailService(o: EmailServiceOptions): EmailService {
   if (templates.overrides.length > 0) o.log.info({ files: templates.overrides }, 'email templates overridden')
   if (templates.ignored.length > 0) o.log.warn({ folder: settings.templatesDir, files: templates.ignored }, 'files in LATCHKEY_EMAIL_TEMPLATES that are not templates were ignored (names: {template}[.{locale}].subject.txt, .txt, .html)')
   const mailbox = settings.devOutbox ? new DevelopmentMailbox() : null
+  const local = isLocalIssuer(o.config.issuer)
   let transport: Transport | null = null
   if (settings.smtpUrl !== null) {
     transport = smtpTransport(settings.smtpUrl)
     o.log.info({ smtp: smtpUrlForLog(settings.smtpUrl), from: settings.from, ...(mailbox ? { devOutbox: '/dev/outbox' } : {}) }, 'emails are sent through SMTP')
   } else if (mailbox) {
     transport = developmentTransport(o.log)
-    o.log.warn({ devOutbox: '/dev/outbox' }, 'development outbox: emails are not sent but logged and shown at /dev/outbox, links included. Development only (docs/email.md)')
+    // Expected under `npm start`; a warning only where others may reach it (forced on a public issuer).
+    const level = local ? 'info' : 'warn'
+    o.log[level]({ devOutbox: '/dev/outbox' }, 'development outbox: emails are not sent but logged and shown at /dev/outbox, links included. Development only (docs/email.md)')
   } else {
-    o.log.warn('email is not configured (LATCHKEY_SMTP_URL): verification, password-reset and invitation emails are unavailable (docs/email.md)')
+    // In production a warning; on this machine (development) only information.
+    o.log[local ? 'info' : 'warn']('email is not configured (LATCHKEY_SMTP_URL): verification, password-reset and invitation emails are unavailable (docs/email.md)')
   }
   const worker = new OutboxWorker({
     store: o.store,
