@@ -152,7 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptions(options.httpTimeouts ?? HTTP_TIMEOUTS) }, () => resolve(s))
   })
-  const stopSweeper = startSweeper(store, clock, log, config.auditRetentionDays)
+  const stopSweeper = startSweeper(store, clock, log, config.auditRetentionDays, config.email.retentionDays)
   const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log, audit)
   email.worker.start()
   const port = (server.address() as AddressInfo).port
