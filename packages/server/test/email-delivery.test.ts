@@ -5,13 +5,14 @@
  * arriving exactly once), giving up, no email configured, and the metrics.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { MAX_ATTEMPTS, retryDelayMs, shortError } from '../src/email/outbox-worker.js'
 import type { TemplateVariables } from '../src/email/templates.js'
 import { startTestServer, type TestServer } from './support/harness.js'
+import { throwawayCertificate } from './support/load-balancer.js'
 import { TestSmtpServer } from './support/smtp.js'
 
 const METRICS_TOKEN = 'metrics-token-for-the-email-tests-0123456789'
@@ -235,6 +236,37 @@ describe('template overrides from LATCHKEY_EMAIL_TEMPLATES', () => {
       await server.close()
       await smtp.stop()
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('STARTTLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-smtp-tls-'))
+  const files = throwawayCertificate(dir)
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('upgrades when the server offers it, checking its certificate', { skip: files ? false : 'openssl is not installed: skipped' }, async () => {
+    if (!files) return
+    const smtp = await TestSmtpServer.start({ tls: { key: readFileSync(files.key, 'utf8'), cert: readFileSync(files.cert, 'utf8') } })
+    // A self-signed certificate is refused unless the URL says otherwise (nodemailer's URL options).
+    const checked = await startTestServer({ env: { LATCHKEY_SMTP_URL: smtp.url } })
+    const trusting = await startTestServer({ env: { LATCHKEY_SMTP_URL: `${smtp.url}?tls.rejectUnauthorized=false` } })
+    try {
+      const refused = await checked.running.deps.email.enqueue({ template: 'welcome_email', to: 'ada@example.com', userId: null, variables: variables() })
+      await checked.running.outbox.runOnce()
+      const record = await checked.store.outbox.get(refused)
+      assert.equal(record?.status, 'pending')
+      assert.match(record?.lastError ?? '', /self[- ]signed|certificate/i)
+      assert.equal(smtp.received.length, 0)
+
+      await trusting.running.deps.email.enqueue({ template: 'welcome_email', to: 'ada@example.com', userId: null, variables: variables() })
+      await trusting.running.outbox.runOnce()
+      await smtp.waitFor(1)
+      assert.equal(smtp.received[0]?.secure, true)
+    } finally {
+      await checked.close()
+      await trusting.close()
+      await smtp.stop()
     }
   })
 })

@@ -1,7 +1,7 @@
 /**
  * A real SMTP server in the test process (smtp-server), reading what arrives with mailparser. It
- * requires the credentials it is given (AUTH PLAIN/LOGIN, over plain TCP on loopback: STARTTLS is
- * not offered, so nodemailer does not try it), and can be switched to refusing every email with a
+ * requires the credentials it is given (AUTH PLAIN/LOGIN; over plain TCP on loopback unless it is
+ * given a certificate, when it offers STARTTLS), and can be switched to refusing every email with a
  * temporary (451) or permanent (550) reply, or stopped and started again on the same port.
  */
 import { simpleParser } from 'mailparser'
@@ -15,6 +15,8 @@ export interface ReceivedEmail {
   readonly text: string
   readonly html: string
   readonly messageId: string
+  /** Whether the session was upgraded with STARTTLS. */
+  readonly secure: boolean
 }
 
 export type SmtpMode = 'accept' | 'temporary-refusal' | 'permanent-refusal'
@@ -29,11 +31,12 @@ export class TestSmtpServer {
     readonly port: number,
     readonly user: string,
     readonly pass: string,
+    readonly tls: { readonly key: string; readonly cert: string } | null,
   ) {}
 
   /** A server on a free port; `listening: false` reserves the port without listening (connections are refused). */
-  static async start(options: { listening?: boolean; user?: string; pass?: string } = {}): Promise<TestSmtpServer> {
-    const server = new TestSmtpServer(await freePort(), options.user ?? 'mailer', options.pass ?? 's3cret-p@ss')
+  static async start(options: { listening?: boolean; user?: string; pass?: string; tls?: { key: string; cert: string } } = {}): Promise<TestSmtpServer> {
+    const server = new TestSmtpServer(await freePort(), options.user ?? 'mailer', options.pass ?? 's3cret-p@ss', options.tls ?? null)
     if (options.listening ?? true) await server.listen()
     return server
   }
@@ -46,8 +49,7 @@ export class TestSmtpServer {
   async listen(): Promise<void> {
     if (this.#server) return
     const server = new SMTPServer({
-      disabledCommands: ['STARTTLS'],
-      allowInsecureAuth: true,
+      ...(this.tls ? { key: this.tls.key, cert: this.tls.cert } : { disabledCommands: ['STARTTLS'], allowInsecureAuth: true }),
       logger: false,
       onAuth: (auth, _session, callback) => {
         if (auth.username === this.user && auth.password === this.pass) callback(null, { user: auth.username })
@@ -58,11 +60,11 @@ export class TestSmtpServer {
         if (this.mode === 'permanent-refusal') return callback(Object.assign(new Error('No such user here'), { responseCode: 550 }))
         callback()
       },
-      onData: (stream, _session, callback) => {
+      onData: (stream, session, callback) => {
         simpleParser(stream).then(
           (mail) => {
             const to = mail.to ? (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a.value.map((v) => v.address ?? '')) : []
-            this.received.push({ from: mail.from?.text ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', messageId: mail.messageId ?? '' })
+            this.received.push({ from: mail.from?.text ?? '', to, subject: mail.subject ?? '', text: mail.text ?? '', html: typeof mail.html === 'string' ? mail.html : '', messageId: mail.messageId ?? '', secure: session.secure })
             this.#notify()
             callback()
           },
