@@ -31,6 +31,8 @@ export { isValidVerifier, isValidS256Challenge, s256Challenge, verifyS256 } from
 export { randomToken, pooledRandomBytes, randomAlphanumeric, randomId, sha256, matchesHash } from './opaque.js'
 export { parseScope, formatScope, hasScope } from './scope.js'
 export { emailField, normalizeEmail } from './email.js'
+export { isTicketValue, MAX_TICKET_TTL_SECONDS, newTicket, TICKET_PATHS, TICKET_TTL_SECONDS, ticketHash, ticketUrl } from './account/tickets.js'
+export type { NewTicket, TicketInput } from './account/tickets.js'
 export { paramsFrom, paramsFromObject, repeatedNames, single, MAX_PARAM_LENGTH } from './params.js'
 export type { RawParams } from './params.js'
 export { isRegisteredRedirectUri, resolveRedirectUri, checkRegisteredUrl, originOf } from './redirect-uri.js'

@@ -22,6 +22,9 @@ import { consentRoutes } from './routes/consent.js'
 import { discoveryRoutes } from './routes/discovery.js'
 import { loginRoutes } from './routes/login.js'
 import { linkRoutes } from './routes/link.js'
+import { passwordResetRoutes } from './routes/password-reset.js'
+import { emailVerificationRoutes } from './routes/email-verification.js'
+import { dbConnectionRoutes } from './routes/dbconnections.js'
 import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
@@ -49,6 +52,7 @@ export function createApp(deps: Deps): Hono {
   app.use('/.well-known/*', publicCors())
   app.use('/oauth/*', appCors(origins, 'POST'))
   app.use('/userinfo', appCors(origins, 'GET, POST'))
+  app.use('/dbconnections/*', appCors(origins, 'POST'))
   // Origin / Sec-Fetch-Site check on the interactive forms: the form must come from Latchkey's own
   // pages, at the issuer's origin (behind a TLS proxy the request itself arrives as http) or the
   // origin the request was made to. Clients that send neither header are not browsers.
@@ -70,6 +74,9 @@ export function createApp(deps: Deps): Hono {
   loginRoutes(app, deps)
   loginCallbackRoutes(app, deps)
   linkRoutes(app, deps)
+  passwordResetRoutes(app, deps)
+  emailVerificationRoutes(app, deps)
+  dbConnectionRoutes(app, deps)
   signupRoutes(app, deps)
   organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)

@@ -350,7 +350,6 @@ describe('Management API', () => {
       assertError(await call('POST', 'users', { connection: CONNECTION, email: 'a@example.com' }), 400, 'invalid_body', /Missing required property: password/)
       assertError(await call('POST', 'users', { email: 'a@example.com', password: 'long enough' }), 400, 'invalid_body', /on property connection/)
       assertError(await call('POST', 'users', { connection: CONNECTION, email: 'not-an-email', password: 'long enough' }), 400, 'invalid_body', /^Payload validation error: email/)
-      assertError(await call('POST', 'users', { connection: CONNECTION, email: 'a@example.com', password: 'long enough', verify_email: true }), 400, 'invalid_body', /sends no email/)
       assertError(await call('POST', 'users', { connection: CONNECTION, email: 'a@example.com', password: 'long enough', user_metadata: { big: 'x'.repeat(17_000) } }), 400, 'invalid_body', /user_metadata: metadata must be at most 16384 bytes/)
     })
 

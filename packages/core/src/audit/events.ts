@@ -18,6 +18,15 @@ export const AUDIT_EVENT_TYPES = {
   ss: 'Successful signup',
   fs: 'Failed signup',
   invitation_accepted: 'Organization invitation accepted',
+  // Email: password reset and address verification (issue 14).
+  scpr: 'Success Change Password Request',
+  fcpr: 'Failed Change Password Request',
+  scp: 'Success Change Password',
+  fcp: 'Failed Change Password',
+  svr: 'Success Verification Email Request',
+  fvr: 'Failed Verification Email Request',
+  sv: 'Success Verification Email',
+  fv: 'Failed Verification Email',
   organization_member_added: 'User added to an organization',
   // Authorization.
   authorization_code_issued: 'Authorization code issued',

@@ -11,6 +11,7 @@
  *
  * Sent and failed emails older than LATCHKEY_EMAIL_RETENTION_DAYS are deleted by the sweeper (sweeper.ts).
  */
+import { AsyncResource } from 'node:async_hooks'
 import type { Clock, OutboxEmailRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { KeyEncryption } from '../keys/key-encryption.js'
@@ -76,6 +77,12 @@ export class OutboxWorker {
   #timer: NodeJS.Timeout | undefined
   #wakeQueued = false
   #stopped = false
+  /**
+   * The worker's own async context, taken when it is built: a wake-up asked for inside a caller's
+   * store transaction (an email enqueued with `tx`) must not run its round in that transaction's
+   * context, where the store refuses (or on SQLite would wait for) anything but the transaction.
+   */
+  readonly #scope = new AsyncResource('latchkey.outbox-worker')
 
   constructor(options: OutboxWorkerOptions) {
     this.#o = options
@@ -92,10 +99,12 @@ export class OutboxWorker {
   wake(delayMs = 0): void {
     if (this.#stopped || this.#wakeQueued) return
     this.#wakeQueued = true
-    setTimeout(() => {
-      this.#wakeQueued = false
-      this.runOnce().catch((err: unknown) => this.#o.log.warn({ err: shortError(err) }, 'outbox round failed'))
-    }, delayMs).unref()
+    this.#scope.runInAsyncScope(() =>
+      setTimeout(() => {
+        this.#wakeQueued = false
+        this.runOnce().catch((err: unknown) => this.#o.log.warn({ err: shortError(err) }, 'outbox round failed'))
+      }, delayMs).unref(),
+    )
   }
 
   /**

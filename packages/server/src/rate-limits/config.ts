@@ -6,7 +6,7 @@
  */
 import { parseBoolean } from '../settings/boolean.js'
 
-export type LimitName = 'token' | 'tokenFailures' | 'refreshToken' | 'authorize' | 'login' | 'loginFailures' | 'management' | 'signup'
+export type LimitName = 'token' | 'tokenFailures' | 'refreshToken' | 'authorize' | 'login' | 'loginFailures' | 'management' | 'signup' | 'passwordReset' | 'emailsPerAddress'
 
 /** At most `points` within `seconds` (for loginFailures: failures before a lock of `seconds`). */
 export interface Limit {
@@ -40,6 +40,11 @@ export const LIMITS: Readonly<Record<LimitName, { readonly env: string; readonly
   management: { env: 'LATCHKEY_RATE_LIMIT_MANAGEMENT', fallback: { points: 600, seconds: 60 } },
   // POST /u/signup (accounts created, or refused), per IP: sign-up is where addresses could be probed.
   signup: { env: 'LATCHKEY_RATE_LIMIT_SIGNUP', fallback: { points: 20, seconds: 600 } },
+  // Password-reset requests (the forgot-password form, /dbconnections/change_password), per IP.
+  passwordReset: { env: 'LATCHKEY_RATE_LIMIT_PASSWORD_RESET', fallback: { points: 20, seconds: 600 } },
+  // Emails asked for one address (resets, verifications), whoever asks: over it, no email is sent
+  // and the answer stays the same (nothing to learn, nobody's inbox to flood).
+  emailsPerAddress: { env: 'LATCHKEY_RATE_LIMIT_EMAILS_PER_ADDRESS', fallback: { points: 5, seconds: 3600 } },
 }
 
 const PREFIX = 'LATCHKEY_RATE_LIMIT_'

@@ -14,7 +14,7 @@ import { admitRevokeRequest } from './revoke-admission.js'
 import { admitTokenRequest, type TokenAdmission, type TokenRequestFacts } from './token-admission.js'
 import { RateLimited, tryAgainIn } from './too-many-requests.js'
 
-export type PerIpLimit = 'authorize' | 'login' | 'management' | 'signup'
+export type PerIpLimit = 'authorize' | 'login' | 'management' | 'signup' | 'passwordReset'
 
 export interface Limits {
   readonly enabled: boolean
@@ -27,6 +27,8 @@ export interface Limits {
   admitRevoke(facts: TokenRequestFacts): Promise<TokenAdmission>
   /** Reserves a login attempt for `email` from `ip`; throws `RateLimited` while delayed or locked. */
   admitLogin(ip: string, email: string): Promise<LoginAttempt>
+  /** Counts one email asked for `address`; false over the limit (the caller sends nothing and answers the same). */
+  admitEmail(address: string): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -40,6 +42,7 @@ export const noLimits: Limits = {
   admitToken: async () => ADMITTED,
   admitRevoke: async () => ADMITTED,
   admitLogin: async () => NOTHING_TO_COUNT,
+  admitEmail: async () => true,
   close: async () => {},
 }
 
@@ -79,7 +82,8 @@ export async function openLimits(config: RateLimitConfig, db: string, log: Logge
     loginFailures: limiter('loginFailures'),
     loginDelay: new Limiter('login-delay', { points: 1, seconds: 60 }, backend.create({ name: 'login-delay', points: 1, seconds: 60 }), log),
   }
-  const perIp = { authorize: limiter('authorize'), login: limiter('login'), management: limiter('management'), signup: limiter('signup') }
+  const perIp = { authorize: limiter('authorize'), login: limiter('login'), management: limiter('management'), signup: limiter('signup'), passwordReset: limiter('passwordReset') }
+  const emailsPerAddress = limiter('emailsPerAddress')
   log.info({ backend: backend.kind, limits: Object.fromEntries(Object.keys(LIMITS).map((n) => [n, `${config.limits[n as LimitName].points}/${config.limits[n as LimitName].seconds}`])) }, 'rate limits on')
 
   return {
@@ -91,6 +95,15 @@ export async function openLimits(config: RateLimitConfig, db: string, log: Logge
     admitToken: (facts) => reporting(onRefused, admitTokenRequest(token, { ...facts, ip: ipKey(facts.ip) })),
     admitRevoke: (facts) => reporting(onRefused, admitRevokeRequest(token.tokenFailures, { ...facts, ip: ipKey(facts.ip) })),
     admitLogin: (ip, email) => reporting(onRefused, admitLogin(login, log, ipKey(ip), email)),
+    async admitEmail(address) {
+      try {
+        await reporting(onRefused, emailsPerAddress.take(bucketKey('email', address)))
+        return true
+      } catch (err) {
+        if (err instanceof RateLimited) return false
+        throw err
+      }
+    },
     close: () => backend.close(),
   }
 }

@@ -13,7 +13,7 @@ import { readBody } from '../http/read-params.js'
 import { completeLogin } from '../interaction/complete-login.js'
 import { showError } from '../interaction/flow.js'
 import { InteractionProblem, loadInteraction } from '../interaction/load.js'
-import { connectionButtons, homeRealm, loginOptions } from '../connections/login-options.js'
+import { connectionButtons, homeRealm, type LoginOptions, loginOptions } from '../connections/login-options.js'
 import { beginUpstream, upstreamConnectionFor } from '../connections/upstream-login.js'
 import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
 import { checkPassword } from '../interaction/password-check.js'
@@ -23,6 +23,11 @@ import { type LoginView, loginPage } from '../views/login.js'
 
 /** The login page answers at the login step, and at the upstream step (back from a provider: start over). */
 const LOGIN_STEPS = ['login', 'upstream'] as const
+
+/** "Forgot your password?": for an app that uses passwords, when email can be sent (routes/password-reset.ts). */
+function resetUrl(deps: Deps, options: LoginOptions, interactionId: string): string | null {
+  return options.password && deps.email.available ? `/u/reset-password/request?state=${encodeURIComponent(interactionId)}` : null
+}
 
 export function loginRoutes(app: Hono, deps: Deps): void {
   // The login step's page; also the way back from a provider (the `upstream` step starts over here).
@@ -49,6 +54,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
         signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
         connections: connectionButtons(options),
         passwordForm: options.password,
+        resetUrl: resetUrl(deps, options, interaction.id),
       }),
     )
   })
@@ -84,6 +90,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
       inviter: invitation?.inviterName ?? null,
       signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
       connections: connectionButtons(options),
+      resetUrl: resetUrl(deps, options, interaction.id),
     }
     const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status)
 

@@ -25,6 +25,8 @@ export interface LoginView {
   readonly connections?: readonly { readonly name: string; readonly label: string }[]
   /** Whether the app uses the database connection (the email and password form); true when absent. */
   readonly passwordForm?: boolean
+  /** Where "Forgot your password?" leads, when email can be sent. */
+  readonly resetUrl?: string | null
 }
 
 function heading(view: LoginView) {
@@ -68,6 +70,7 @@ function passwordForm(view: LoginView, locked: boolean) {
           value="${view.email ?? ''}" ${locked ? html`readonly aria-readonly="true"` : ''} ${view.error ? html`aria-describedby="login-error" aria-invalid="true"` : ''} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required ${locked ? html`autofocus` : ''} />
+        ${view.resetUrl ? html`<p class="hint"><a href="${view.resetUrl}">Forgot your password?</a></p>` : ''}
         <button type="submit" name="action" value="login">Continue</button>
       </form>`
 }

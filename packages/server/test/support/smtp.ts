@@ -26,6 +26,8 @@ export class TestSmtpServer {
   mode: SmtpMode = 'accept'
   #server: SMTPServer | null = null
   #waiters: { count: number; resolve: () => void }[] = []
+  /** Emails `next` has handed out already. */
+  readonly #taken = new Set<ReceivedEmail>()
 
   private constructor(
     readonly port: number,
@@ -51,6 +53,8 @@ export class TestSmtpServer {
     const server = new SMTPServer({
       ...(this.tls ? { key: this.tls.key, cert: this.tls.cert } : { disabledCommands: ['STARTTLS'], allowInsecureAuth: true }),
       logger: false,
+      // No reverse DNS of the client (127.0.0.1): where DNS does not answer, each session would wait for it.
+      disableReverseLookup: true,
       onAuth: (auth, _session, callback) => {
         if (auth.username === this.user && auth.password === this.pass) callback(null, { user: auth.username })
         else callback(new Error('Invalid username or password'))
@@ -101,9 +105,39 @@ export class TestSmtpServer {
     })
   }
 
+  /**
+   * The first email to `to` (that `match` accepts) not handed out before: arrived already, or within
+   * `timeoutMs`. Each email is handed out once, so a test reads a user's emails in order.
+   */
+  async next(to: string, match: (email: ReceivedEmail) => boolean = () => true, timeoutMs = 10_000): Promise<ReceivedEmail> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = this.received.find((e) => !this.#taken.has(e) && e.to.some((a) => a.toLowerCase() === to.toLowerCase()) && match(e))
+      if (found) {
+        this.#taken.add(found)
+        return found
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`no email to ${to} within ${timeoutMs} ms (received: ${this.received.map((e) => `${e.to.join(',')}: ${e.subject}`).join('; ') || 'none'})`)
+      await this.waitFor(this.received.length + 1, left).catch(() => undefined)
+    }
+  }
+
+  /** Whether any email (taken or not) went to `to`. */
+  sentTo(to: string): boolean {
+    return this.received.some((e) => e.to.some((a) => a.toLowerCase() === to.toLowerCase()))
+  }
+
   #notify(): void {
     const done = this.#waiters.filter((w) => this.received.length >= w.count)
     this.#waiters = this.#waiters.filter((w) => this.received.length < w.count)
     for (const w of done) w.resolve()
   }
+}
+
+/** The first link in the email's text that starts with `prefix`. */
+export function linkIn(email: ReceivedEmail, prefix: string): string {
+  const found = email.text.match(/https?:\/\/\S+/g)?.find((url) => url.startsWith(prefix))
+  if (!found) throw new Error(`no link starting with ${prefix} in: ${email.text.slice(0, 500)}`)
+  return found
 }

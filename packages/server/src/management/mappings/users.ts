@@ -23,7 +23,7 @@ const userFields = {
   email: z.string().describe('The email address: the login name.'),
   password: z.string().describe('The password (the policy applies: at least 8 characters). Never returned.'),
   email_verified: z.boolean().describe('Whether the email address is verified.'),
-  verify_email: z.literal(false, { error: 'Latchkey sends no email: verify_email must be false (or left out)' }).describe('Latchkey sends no email: false only.'),
+  verify_email: z.boolean().describe('Whether to send the verification email (through the outbox). On creation: by default, when email_verified is not true (Auth0\'s rule); on update: when the email changes and this is true.'),
   name: z.string().describe('Full name.'),
   given_name: z.string().describe('Given name.'),
   family_name: z.string().describe('Family name.'),

@@ -14,6 +14,7 @@ import { organizationMembers } from './organization-members.js'
 import { organizations } from './organizations.js'
 import { resourceServers } from './resource-servers.js'
 import { signingKeys } from './signing-keys.js'
+import { tickets } from './tickets.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, organizations, organizationMembers, organizationInvitations, grants, logs, signingKeys]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys]

@@ -24,6 +24,7 @@ import {
 } from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
+import { queueVerificationEmail } from '../../account/email-verification.js'
 import { hashPassword } from '../../passwords.js'
 import { badRequest, conflict, notFound, registration } from '../errors.js'
 import {
@@ -181,7 +182,7 @@ export const users: Resource = {
       body: createUserBody,
       answer: { status: 201, description: 'The new user.', schema: userSchema },
       errors: { 409: 'A user with this email exists (user_exists).' },
-      async handle({ deps, body, audit }) {
+      async handle({ c, deps, body, audit }) {
         checkConnection(body.connection)
         if (body.email === undefined) throw badRequest("Payload validation error: 'Missing required property: email'.")
         if (body.password === undefined) throw badRequest("Payload validation error: 'Missing required property: password'.")
@@ -190,6 +191,9 @@ export const users: Resource = {
         const record = { ...user, passwordHash: await hashChecked(body.password) }
         await deps.store.users.insert(record).catch(userConflict)
         await audit.change({ action: 'user.created', description: 'Create a user', userId: record.id, details: { user_name: record.email } })
+        // Auth0: a new user whose address is not verified gets the verification email, unless verify_email is false
+        // (by default only where email can be sent; asked for explicitly, a failure is audited `fvr`).
+        if (body.verify_email ?? (!record.emailVerified && deps.email.available)) await queueVerificationEmail(c, deps, { user: record, app: null })
         return { status: 201, body: await presentOneUser(deps.store, record) }
       },
     }),
@@ -215,7 +219,7 @@ export const users: Resource = {
       body: updateUserBody,
       answer: { status: 200, description: 'The user as changed.', schema: userSchema },
       errors: { ...ERRORS_404, 409: 'Another user has this email (user_exists).' },
-      async handle({ deps, params, body, audit }) {
+      async handle({ c, deps, params, body, audit }) {
         checkConnection(body.connection)
         const hash = body.password === undefined ? null : await hashChecked(body.password)
         const updated = await deps.store
@@ -236,6 +240,7 @@ export const users: Resource = {
           .catch(userConflict)
         const fields = Object.keys(body).filter((f) => f !== 'connection')
         await audit.change({ action: 'user.updated', description: 'Update a user', userId: updated.id, details: { user_name: updated.email, fields } })
+        if (body.verify_email === true && !updated.emailVerified) await queueVerificationEmail(c, deps, { user: updated, app: null })
         return { status: 200, body: await presentOneUser(deps.store, updated) }
       },
     }),
