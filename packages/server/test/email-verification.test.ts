@@ -166,6 +166,20 @@ describe("tickets and the verification job through Auth0's ManagementClient", ()
     assert.equal((await management.users.get(quiet.user_id as string)).email_verified, false)
   })
 
+  it('organizations.invitations.create emails the invitation by default (user_invitation), not with send_invitation_email: false', async () => {
+    const { app: teamApp } = await addApp(server.store, { name: 'Team SPA', organizationUsage: 'allow' })
+    const org = await management.organizations.create({ name: 'acme-team', display_name: 'Acme Team' })
+    const invitation = await management.organizations.invitations.create(org.id as string, { inviter: { name: 'Ada Admin' }, invitee: { email: 'joiner@example.com' }, client_id: teamApp.clientId })
+    const mail = await mailbox.next('joiner@example.com')
+    assert.match(mail.text, /Ada Admin/)
+    assert.match(mail.text, /Acme Team/)
+    assert.ok(mail.text.includes(invitation.invitation_url as string), 'the email carries the invitation link')
+    await management.organizations.invitations.create(org.id as string, { inviter: { name: 'Ada Admin' }, invitee: { email: 'silent@example.com' }, client_id: teamApp.clientId, send_invitation_email: false })
+    await management.organizations.invitations.create(org.id as string, { inviter: { name: 'Ada Admin' }, invitee: { email: 'loud@example.com' }, client_id: teamApp.clientId })
+    await mailbox.next('loud@example.com')
+    assert.equal(mailbox.sentTo('silent@example.com'), false)
+  })
+
   it('tickets.verifyEmail and tickets.changePassword answer single-use links; jobs.verifyEmail sends the email', async () => {
     const user = await management.users.create({ connection: 'Username-Password-Authentication', email: 'ticketed@example.com', password: PASSWORD, verify_email: false })
     const verify = await management.tickets.verifyEmail({ user_id: user.user_id as string, result_url: 'https://app.example.com/welcome' })
@@ -185,5 +199,46 @@ describe("tickets and the verification job through Auth0's ManagementClient", ()
     assert.equal(job.type, 'verification_email')
     assert.match(job.id as string, /^job_/)
     assert.ok(linkIn(await mailbox.next('ticketed2@example.com'), `${ISSUER}u/email-verification?ticket=`))
+  })
+})
+
+describe('LATCHKEY_EMAIL_VERIFICATION=required and LATCHKEY_WELCOME_EMAIL=on', () => {
+  let mailbox: TestSmtpServer
+  let server: TestServer
+  let app: ApplicationRecord
+
+  before(async () => {
+    mailbox = await TestSmtpServer.start()
+    server = await startTestServer({ env: { LATCHKEY_SMTP_URL: mailbox.url, LATCHKEY_SIGNUP: 'on', LATCHKEY_EMAIL_VERIFICATION: 'required', LATCHKEY_WELCOME_EMAIL: 'on' } })
+    ;({ app } = await addApp(server.store, { name: 'Strict SPA' }))
+  })
+  after(async () => {
+    await server.close()
+    await mailbox.stop()
+  })
+
+  async function login(email: string) {
+    const { challenge } = pkce()
+    return callbackParams(await loginThrough(new Browser(server.url), authorizeUrl(server.issuer, { clientId: app.clientId, challenge }), email, PASSWORD))
+  }
+
+  it('a sign-up is welcomed and sent the verification link, but gets no code until the address is verified', async () => {
+    const browser = new Browser(server.url)
+    const { challenge } = pkce()
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge, extra: { screen_hint: 'signup' } })))
+    const html = await page.text()
+    const signedUp = callbackParams(await browser.follow(await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), email: 'strict@example.com', password: PASSWORD })))
+    assert.equal(signedUp.get('code'), null)
+    assert.equal(signedUp.get('error'), 'access_denied')
+    assert.match(signedUp.get('error_description') ?? '', /verify your email/)
+    assert.match((await mailbox.next('strict@example.com', (m) => /welcome/i.test(m.subject))).text, /Strict SPA/)
+
+    const link = linkIn(await mailbox.next('strict@example.com', (m) => /verify/i.test(m.subject)), `${server.issuer}u/email-verification?ticket=`)
+    const beforeVerifying = await login('strict@example.com')
+    assert.equal(beforeVerifying.get('error'), 'access_denied', 'a password login is refused too, and sends a new link')
+    assert.ok(linkIn(await mailbox.next('strict@example.com', (m) => /verify/i.test(m.subject)), `${server.issuer}u/email-verification?ticket=`))
+
+    assert.equal((await fetch(link)).status, 200)
+    assert.ok((await login('strict@example.com')).get('code'), 'verified: the login completes')
   })
 })

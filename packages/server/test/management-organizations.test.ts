@@ -161,7 +161,7 @@ describe('Management API: organizations', () => {
     const { app: personal } = await addApp(server.store)
     const base = { inviter: { name: 'Ada' }, invitee: { email: 'x@example.com' }, client_id: spa.clientId }
     const cases: [unknown, number, RegExp][] = [
-      [{ ...base, send_invitation_email: true }, 400, /send_invitation_email must be false/],
+      [{ ...base, send_invitation_email: true }, 400, /no email can be sent/],
       [{ ...base, client_id: personal.clientId }, 400, /does not use organizations/],
       [{ ...base, client_id: 'nope' }, 404, /client does not exist/],
       [{ ...base, connection_id: 'con_other' }, 400, new RegExp(`the database connection, ${await databaseConnectionId()} \\(Username-Password-Authentication\\)`)],

@@ -11,6 +11,10 @@
  *   it is refused unless `LATCHKEY_DEV_OUTBOX_ON_PUBLIC_ISSUER=on` forces it, as the demo is.
  * - `LATCHKEY_EMAIL_TEMPLATES`: a folder of per-deployment template overrides (templates.ts).
  * - `LATCHKEY_EMAIL_RETENTION_DAYS`: days sent and failed emails stay listed (default 30).
+ * - `LATCHKEY_EMAIL_VERIFICATION`: `optional` (default, as at Auth0: unverified users log in and apps
+ *   see `email_verified: false`) or `required` (a user of the database connection logs in only once
+ *   their address is verified: interaction/complete-login.ts).
+ * - `LATCHKEY_WELCOME_EMAIL`: on/off (default off, as at Auth0): the `welcome_email` after a sign-up.
  */
 import { isLocalIssuer } from '../demo-issuer.js'
 import { parseBoolean } from '../settings/boolean.js'
@@ -29,6 +33,10 @@ export interface EmailConfig {
   readonly templatesDir: string | null
   /** Days sent and failed emails are kept in the outbox's list; 0 keeps them forever. */
   readonly retentionDays: number
+  /** Whether users of the database connection must verify their address before they may log in. */
+  readonly verification: 'optional' | 'required'
+  /** Whether a sign-up sends the welcome email. */
+  readonly welcome: boolean
 }
 
 /** The SMTP URL without its password (`smtp://user:***@host:587`), for logs and messages. */
@@ -89,5 +97,14 @@ export function emailConfig(env: Readonly<Record<string, string | undefined>>, i
     devOutbox,
     templatesDir: env.LATCHKEY_EMAIL_TEMPLATES?.trim() || null,
     retentionDays: retentionDays(env.LATCHKEY_EMAIL_RETENTION_DAYS),
+    verification: verification(env.LATCHKEY_EMAIL_VERIFICATION),
+    welcome: parseBoolean('LATCHKEY_WELCOME_EMAIL', env.LATCHKEY_WELCOME_EMAIL, false),
   }
+}
+
+function verification(value: string | undefined): 'optional' | 'required' {
+  const v = value?.trim().toLowerCase()
+  if (v === undefined || v === '' || v === 'optional') return 'optional'
+  if (v === 'required') return 'required'
+  throw new Error(`LATCHKEY_EMAIL_VERIFICATION must be optional or required (got ${JSON.stringify(value?.slice(0, 40))})`)
 }

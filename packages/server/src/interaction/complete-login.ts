@@ -6,11 +6,13 @@
  * `proceed` with the authentication as the login step's change, which decides organization
  * membership, consent and the code.
  */
-import type { ApiRecord, ApplicationRecord, InteractionRecord, UserRecord } from '@latchkey/core'
+import { AccessDenied, type ApiRecord, type ApplicationRecord, DATABASE_CONNECTION, type InteractionRecord, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
+import { queueVerificationEmail } from '../account/email-verification.js'
 import type { Deps } from '../deps.js'
+import { deliverError } from '../http/authorization-response.js'
 import { startSession } from '../http/session.js'
-import { proceed } from './flow.js'
+import { proceed, targetOf } from './flow.js'
 import { type Accepted, recordAcceptance } from './organization-context.js'
 
 /** How the user proved who they are, and the audit event it records (Auth0's codes). */
@@ -40,6 +42,7 @@ export interface CompletedAuthentication {
 
 export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthentication): Promise<Response> {
   const { interaction, app, api, user, accepted } = done
+  if (mustVerifyFirst(deps, user)) return refuseUnverified(c, deps, done)
   const upstream =
     done.method.kind === 'connection'
       ? { connectionId: done.method.connectionId, sealedIdToken: done.method.idToken === null ? null : await deps.keys.encryption.encrypt(done.method.idToken) }
@@ -70,4 +73,24 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
     changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime }, upstream: null, link: null },
     afterPost: true,
   })
+}
+
+/** LATCHKEY_EMAIL_VERIFICATION=required: a user of the database connection logs in once their address is verified. */
+function mustVerifyFirst(deps: Deps, user: UserRecord): boolean {
+  return deps.config.email.verification === 'required' && user.connection === DATABASE_CONNECTION.name && !user.emailVerified
+}
+
+/**
+ * No session and no code: the app gets `access_denied` saying why (the way Auth0 deployments refuse
+ * unverified users), and, after a password login, a new verification link is on its way (a sign-up
+ * has just sent one). The login transaction ends.
+ */
+async function refuseUnverified(c: Context, deps: Deps, done: CompletedAuthentication): Promise<Response> {
+  const { interaction, app, user } = done
+  if (done.method.kind === 'password') await queueVerificationEmail(c, deps, { user, app })
+  deps.log.info({ client_id: app.clientId, user_id: user.id }, 'login refused: email address not verified')
+  await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: user.id, details: { user_name: user.email, reason: 'email address not verified' } })
+  await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
+  const error = new AccessDenied(`Please verify your email address before logging in: we have sent a link to ${user.email}.`)
+  return deliverError(c, deps, targetOf(interaction.request, app), error, true)
 }

@@ -20,6 +20,7 @@ import type { Context, Hono } from 'hono'
 import { z } from 'zod'
 import { queueVerificationEmail } from '../account/email-verification.js'
 import { requestPasswordReset } from '../account/password-reset.js'
+import { sendWelcomeEmail } from '../account/welcome.js'
 import { loginOptions } from '../connections/login-options.js'
 import type { Deps } from '../deps.js'
 import { readBodyBytes, parseUrlEncoded } from '../http/read-params.js'
@@ -194,6 +195,7 @@ export function dbConnectionRoutes(app: Hono, deps: Deps): void {
       deps.log.info({ client_id: client.clientId, user_id: user.id }, 'signup succeeded (dbconnections)')
       await deps.audit.record(c, { type: 'ss', clientId: client.clientId, userId: user.id, details: { user_name: user.email } })
       await queueVerificationEmail(c, deps, { user, app: client })
+      await sendWelcomeEmail(deps, user, client)
       return c.json(signupResponse(user), 200)
     }),
   )

@@ -21,6 +21,7 @@ import { InteractionProblem, loadInteraction } from '../interaction/load.js'
 import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
 import { hashPassword } from '../passwords.js'
 import { queueVerificationEmail } from '../account/email-verification.js'
+import { sendWelcomeEmail } from '../account/welcome.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { type SignupView, signupPage } from '../views/signup.js'
 
@@ -85,8 +86,9 @@ export function signupRoutes(app: Hono, deps: Deps): void {
       return showError(c, err)
     }
 
-    // The new address is verified through its link (an invitation's sign-up came through the invitee's mailbox already).
-    if (!invitation) await queueVerificationEmail(c, deps, { user, app: client })
+    // The new address is verified through its link (an invitation link may have travelled any way: it proves no mailbox).
+    await queueVerificationEmail(c, deps, { user, app: client })
+    await sendWelcomeEmail(deps, user, client)
     return completeLogin(c, deps, { interaction, app: client, api, user, method: { kind: 'signup' }, accepted })
   })
 }

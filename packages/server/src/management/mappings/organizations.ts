@@ -98,11 +98,11 @@ export const createInvitationBody = z
     connection_id: z.string().max(100).optional().describe(`Only the database connection (${CONNECTION_NAME}).`),
     ttl_sec: z.number().int().min(0).max(2_592_000).optional().describe('Lifetime in seconds; 0 or absent: 7 days; at most 30 days.'),
     roles: z.array(z.string().max(100)).max(50).optional().describe('Role names the invitee gets on joining.'),
-    send_invitation_email: z.literal(false, { error: 'Latchkey sends no email: send_invitation_email must be false; send the invitation_url yourself' }).optional(),
+    send_invitation_email: z.boolean().optional().describe('Email the invitation (the user_invitation template, through the outbox); by default when email can be sent (Auth0: true).'),
     app_metadata: z.record(z.string(), z.unknown()).optional(),
     user_metadata: z.record(z.string(), z.unknown()).optional(),
   })
-  .describe('A new invitation. send_invitation_email must be false: the answer carries the invitation_url to send.')
+  .describe('A new invitation. The answer carries the invitation_url; send_invitation_email (by default, where email can be sent) emails it too.')
 
 export type CreateInvitationBody = z.output<typeof createInvitationBody>
 

@@ -1,7 +1,8 @@
 /**
  * /organizations/{id}/invitations, as Auth0 serves them: the answer to a create carries the
- * `invitation_url` (and `ticket_id`) once, since Latchkey keeps only the ticket's hash; Latchkey
- * sends no email, so `send_invitation_email` must be false. Lists show the invitations still
+ * `invitation_url` (and `ticket_id`) once, since Latchkey keeps only the ticket's hash; with
+ * `send_invitation_email` (by default, where email can be sent: Auth0's default is true) the link is
+ * also emailed to the invitee (the `user_invitation` template, through the outbox). Lists show the invitations still
  * pending (Auth0 drops accepted ones). Every change goes to the audit log.
  */
 import { createInvitation, type InvitationRecord } from '@latchkey/core'
@@ -57,6 +58,8 @@ export const organizationInvitations: Resource = {
       errors: { 404: 'No such organization or application.' },
       async handle({ deps, params, body, audit }) {
         const org = await findOrg(deps.store, params.id)
+        const sendEmail = body.send_invitation_email ?? deps.email.available
+        if (sendEmail && !deps.email.available) throw badRequest('send_invitation_email: no email can be sent (configure LATCHKEY_SMTP_URL); send the invitation_url yourself, with send_invitation_email false.', 'operation_not_supported')
         const databaseId = await databaseConnectionId(deps.store)
         checkConnectionId(body.connection_id, databaseId)
         for (const field of ['app_metadata', 'user_metadata'] as const) {
@@ -73,11 +76,30 @@ export const organizationInvitations: Resource = {
             deps.clock.now(),
           ),
         )
-        await deps.store.invitations.insert(record)
+        await deps.store.transaction(async (tx) => {
+          await tx.invitations.insert(record)
+          if (sendEmail)
+            await deps.email.enqueue(
+              {
+                template: 'user_invitation',
+                to: record.inviteeEmail,
+                userId: null,
+                variables: {
+                  application: { name: app.name },
+                  user: { email: record.inviteeEmail, name: null },
+                  url,
+                  organization: { name: org.displayName ?? org.name },
+                  inviter: { name: record.inviterName },
+                  locale: null,
+                },
+              },
+              tx,
+            )
+        })
         await audit.change({
           action: 'invitation.created',
           description: 'Invite a user to an organization',
-          details: { org_id: org.id, invitation_id: record.id, target_client_id: app.clientId, invitee: record.inviteeEmail, roles: [...record.roles] },
+          details: { org_id: org.id, invitation_id: record.id, target_client_id: app.clientId, invitee: record.inviteeEmail, roles: [...record.roles], email_sent: sendEmail },
         })
         return { status: 201, body: invitationBody(record, databaseId, { url, ticket }) }
       },
