@@ -102,7 +102,7 @@ export async function demoAccountOpen(store: Store): Promise<boolean> {
 }
 
 /** The banner `npm start` prints. It says first that this is a demo, with a known password. */
-export function demoInstructions(issuer: string, options: { readonly publicIssuer?: boolean } = {}): string {
+export function demoInstructions(issuer: string, options: { readonly publicIssuer?: boolean; readonly devOutbox?: boolean } = {}): string {
   const base = issuer.replace(/\/$/, '')
   const rule = '='.repeat(100)
   const warning = options.publicIssuer
@@ -122,7 +122,7 @@ Latchkey is running at ${issuer} with a demo:
             ${DEMO.nativeAppName}  client_id=${DEMO.nativeClientId}  callback=http://127.0.0.1/callback (any port)
             Playground  client_id=${DEMO.playgroundClientId}  callback=${issuer}playground/callback
   API       ${DEMO.apiName}  audience=${DEMO.audience}  scopes=read:appointments write:appointments
-  user      ${DEMO.email} / ${DEMO.password}
+  user      ${DEMO.email} / ${DEMO.password}${options.devOutbox ? `\n  emails    ${base}/dev/outbox shows the emails Latchkey sends (password-reset links included)` : ''}
 
 Try the flow (README.md walks through it step by step with curl):
   open "${base}/authorize?response_type=code&client_id=${DEMO.clientId}&redirect_uri=${encodeURIComponent(DEMO.callback)}&scope=openid%20profile%20email%20offline_access%20read:appointments&audience=${encodeURIComponent(DEMO.audience)}&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"

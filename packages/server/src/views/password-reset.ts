@@ -32,12 +32,13 @@ export function resetRequestPage(view: ResetRequestView): Html {
   )
 }
 
-/** The same answer whether or not the address has an account. */
-export function resetRequestedPage(interactionId: string, email: string): Html {
+/** The same answer whether or not the address has an account; with the development outbox on, where to read the email. */
+export function resetRequestedPage(interactionId: string, email: string, devOutbox = false): Html {
   return layout(
     'Check your email',
     html`<h1>Check your email</h1>
       <p>If <strong>${email}</strong> has an account, an email with a link to choose a new password is on its way. The link works once.</p>
+      ${devOutbox ? html`<p class="hint">Development outbox: read the email at <a href="/dev/outbox">/dev/outbox</a>.</p>` : ''}
       <p class="alt"><a href="/u/login?state=${encodeURIComponent(interactionId)}">Back to log in</a></p>`,
   )
 }

@@ -61,7 +61,7 @@ export function registerServe(program: Command): void {
       handleSignals(running, log)
       log.info({ issuer: config.issuer, port: running.port, db: config.db.replace(/\/\/[^@]*@/, '//***@'), ...(running.metricsUrl ? { metrics: running.metricsUrl } : {}) }, 'listening')
       if (config.demo && (await running.deps.store.applications.get(DEMO.clientId)))
-        process.stdout.write(demoInstructions(config.issuer, { publicIssuer: config.demoOnPublicIssuer }))
+        process.stdout.write(demoInstructions(config.issuer, { publicIssuer: config.demoOnPublicIssuer, devOutbox: config.email.devOutbox }))
     })
 }
 
