@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type ApplicationRecord, createClientGrant } from '@latchkey/core'
-import { ManagementClient } from 'auth0'
+import { AuthenticationClient, ManagementClient } from 'auth0'
 import { managementScopes } from '../src/management/system-api.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, loginThrough, pkce } from './support/browser.js'
 import { addApp, startTestServer, type TestServer } from './support/harness.js'
@@ -141,7 +141,7 @@ describe("tickets and the verification job through Auth0's ManagementClient", ()
 
   before(async () => {
     mailbox = await TestSmtpServer.start()
-    server = await startTestServer({ issuer: ISSUER, db: `sqlite:${join(dir, 'latchkey.db')}`, env: { LATCHKEY_SMTP_URL: mailbox.url } })
+    server = await startTestServer({ issuer: ISSUER, db: `sqlite:${join(dir, 'latchkey.db')}`, env: { LATCHKEY_SMTP_URL: mailbox.url, LATCHKEY_SIGNUP: 'on' } })
     const audience = `${ISSUER}api/v2/`
     const { app, secret } = await addApp(server.store, { name: 'Automation', type: 'm2m', grants: ['client_credentials'] })
     const api = await server.store.apis.findByIdentifier(audience)
@@ -164,6 +164,19 @@ describe("tickets and the verification job through Auth0's ManagementClient", ()
     assert.equal((await management.users.get(user.user_id as string)).email_verified, true)
     assert.equal(mailbox.sentTo('quiet@example.com'), false)
     assert.equal((await management.users.get(quiet.user_id as string)).email_verified, false)
+  })
+
+  it("Auth0's AuthenticationClient: database.signUp and database.changePassword, unchanged", async () => {
+    const { app: spaApp } = await addApp(server.store, { name: 'SDK SPA' })
+    const auth = new AuthenticationClient({ domain: DOMAIN, clientId: spaApp.clientId })
+    const created = await auth.database.signUp({ email: 'sdk@example.com', password: PASSWORD, connection: 'Username-Password-Authentication' })
+    assert.equal(created.data.email, 'sdk@example.com')
+    assert.equal(created.data.email_verified, false)
+    assert.ok(linkIn(await mailbox.next('sdk@example.com'), `${ISSUER}u/email-verification?ticket=`))
+    const asked = await auth.database.changePassword({ email: 'sdk@example.com', connection: 'Username-Password-Authentication' })
+    assert.equal(asked.data, "We've just sent you an email to reset your password.")
+    const reset = await mailbox.next('sdk@example.com', (m) => /password/i.test(m.subject))
+    assert.equal((await fetch(linkIn(reset, `${ISSUER}u/reset-password?ticket=`))).status, 200)
   })
 
   it('organizations.invitations.create emails the invitation by default (user_invitation), not with send_invitation_email: false', async () => {

@@ -115,7 +115,9 @@ describe('password reset by email', () => {
       const html = await (await browser.get(link)).text()
       const done = await browser.post(formAction(html), { password: NEW_PASSWORD, password_confirm: NEW_PASSWORD })
       assert.equal(done.status, 200)
-      assert.match(await done.text(), /Your password has been changed/)
+      const changed = await done.text()
+      assert.match(changed, /Your password has been changed/)
+      assert.match(changed, /href="\/u\/login\?state=[\w-]+"/, 'on to the login it was asked from')
 
       assert.equal((await logIn(user.email, PASSWORD)).ok, false, 'the old password no longer works')
       assert.equal((await logIn(user.email, NEW_PASSWORD)).ok, true, 'the new one does')
@@ -137,6 +139,31 @@ describe('password reset by email', () => {
       assert.equal(post.status, 400)
       assert.equal((await logIn(user.email, NEW_PASSWORD)).ok, true)
     })
+  })
+
+  it('the mail server down when the reset is asked for: the email arrives once it is back, once', async () => {
+    const user = await addUser(server.store, { email: 'patient@example.com' })
+    await mailbox.stop()
+    try {
+      await askForReset(user.email)
+      await server.running.outbox.runOnce()
+      const [queued] = await server.store.outbox.list({ status: 'pending' })
+      assert.equal(queued?.to, user.email)
+      assert.ok((queued?.attempts ?? 0) >= 1 && queued?.lastError, 'tried, failed, waiting to retry')
+    } finally {
+      await mailbox.listen()
+    }
+    server.clock.advance(31 * 60_000)
+    try {
+      await server.running.outbox.runOnce()
+      const mail = await mailbox.next(user.email)
+      assert.ok(linkIn(mail, `${server.issuer}u/reset-password?ticket=`))
+      server.clock.advance(60 * 60_000)
+      await server.running.outbox.runOnce()
+      assert.equal(mailbox.received.filter((m) => m.to.includes(user.email)).length, 1, 'once')
+    } finally {
+      server.clock.advance(-91 * 60_000)
+    }
   })
 
   it('a forged or malformed ticket is a 4xx page; an expired one too', async () => {

@@ -47,7 +47,7 @@ export function passwordResetRoutes(app: Hono, deps: Deps): void {
     if (email === '' || email.length > 254 || !email.includes('@'))
       return pageResponse(c, resetRequestPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email, error: 'Enter the email address of your account.' }), 400)
     // After the reset the user comes back to this very login (its page), if it is still going.
-    await requestPasswordReset(c, deps, { email, app: loaded.app })
+    await requestPasswordReset(c, deps, { email, app: loaded.app, resultUrl: `/u/login?state=${encodeURIComponent(loaded.interaction.id)}` })
     return pageResponse(c, resetRequestedPage(loaded.interaction.id, email, deps.devOutbox !== null))
   })
 
