@@ -26,7 +26,8 @@ describe(`bad input (seed ${SEED}, ${ROUNDS} requests)`, () => {
   let server: TestServer
   let clientId = ''
   before(async () => {
-    server = await startTestServer()
+    // Sign-up and the development outbox on: the email endpoints do their whole work, not just refuse.
+    server = await startTestServer({ env: { LATCHKEY_SIGNUP: 'on', LATCHKEY_DEV_OUTBOX: 'on' } })
     clientId = (await addApp(server.store)).app.clientId
     await addApi(server.store, { identifier: 'https://fuzz.example.com/' })
   })
@@ -35,7 +36,7 @@ describe(`bad input (seed ${SEED}, ${ROUNDS} requests)`, () => {
   it('answers every malformed request with a 4xx (or a redirect to the app) and keeps serving', async () => {
     const random = prng(SEED)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
-    const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'audience', 'prompt', 'max_age', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'client_secret', 'returnTo', 'id_token_hint', 'post_logout_redirect_uri', 'username', 'password', 'csrf', 'action', 'connection', 'federated', 'retry', '']
+    const names = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'audience', 'prompt', 'max_age', 'response_mode', 'grant_type', 'code', 'code_verifier', 'refresh_token', 'token', 'client_secret', 'returnTo', 'id_token_hint', 'post_logout_redirect_uri', 'username', 'password', 'csrf', 'action', 'connection', 'federated', 'retry', 'ticket', 'email', 'password_confirm', 'user_metadata', '']
     const values = () =>
       pick([
         '', clientId, 'http://localhost:8080/callback', 'code', 'token', 'S256', 'plain', 'none', 'login', '-1', '99999999999999999999',
@@ -44,7 +45,7 @@ describe(`bad input (seed ${SEED}, ${ROUNDS} requests)`, () => {
       ])
     const encode = (v: string) => (random() < 0.2 ? v : encodeURIComponent(v))
     const query = () => Array.from({ length: Math.floor(random() * 8) }, () => `${pick(names)}=${encode(values())}`).join('&')
-    const endpoints = ['/authorize', '/oauth/token', '/oauth/revoke', '/userinfo', '/v2/logout', '/oidc/logout', '/u/login', '/u/consent', '/u/signup', '/u/organization', '/u/login/connection', '/u/link', '/u/link/connection', '/u/logout', '/login/callback', '/logout/callback', '/.well-known/jwks.json', '/nope']
+    const endpoints = ['/authorize', '/oauth/token', '/oauth/revoke', '/userinfo', '/v2/logout', '/oidc/logout', '/u/login', '/u/consent', '/u/signup', '/u/organization', '/u/login/connection', '/u/link', '/u/link/connection', '/u/logout', '/login/callback', '/logout/callback', '/u/reset-password', '/u/reset-password/request', '/u/email-verification', '/dbconnections/signup', '/dbconnections/change_password', '/dev/outbox', '/.well-known/jwks.json', '/nope']
     const types = ['application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', '']
 
     for (let i = 0; i < ROUNDS; i++) {
