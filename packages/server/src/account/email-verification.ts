@@ -7,6 +7,7 @@
 import { type ApplicationRecord, newTicket, type TicketRecord, ticketHash, ticketUrl, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
+import { userEmailVariables } from './user-email.js'
 
 export interface VerificationRequest {
   readonly user: UserRecord
@@ -36,14 +37,7 @@ export async function queueVerificationEmail(c: Context, deps: Deps, request: Ve
         template: 'verify_email',
         to: user.email,
         userId: user.id,
-        variables: {
-          application: { name: app?.name ?? deps.config.issuer },
-          user: { email: user.email, name: user.name },
-          url: ticketUrl(deps.config.issuer, 'email_verification', ticket.value),
-          organization: null,
-          inviter: null,
-          locale: null,
-        },
+        variables: userEmailVariables(deps, user, app, ticketUrl(deps.config.issuer, 'email_verification', ticket.value)),
       },
       tx,
     )

@@ -15,6 +15,7 @@ import { type ApplicationRecord, checkPassword as checkPasswordPolicy, newTicket
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
 import { hashPassword } from '../passwords.js'
+import { userEmailVariables } from './user-email.js'
 
 /** The least time a reset request takes to answer, whatever it found. */
 export const MIN_ANSWER_MS = 250
@@ -60,14 +61,7 @@ async function sendResetEmail(c: Context, deps: Deps, request: ResetRequest): Pr
         template: 'reset_email',
         to: user.email,
         userId: user.id,
-        variables: {
-          application: { name: request.app?.name ?? deps.config.issuer },
-          user: { email: user.email, name: user.name },
-          url: ticketUrl(deps.config.issuer, 'password_reset', ticket.value),
-          organization: null,
-          inviter: null,
-          locale: null,
-        },
+        variables: userEmailVariables(deps, user, request.app, ticketUrl(deps.config.issuer, 'password_reset', ticket.value)),
       },
       tx,
     )
@@ -111,7 +105,7 @@ export async function resetPassword(c: Context, deps: Deps, value: string, passw
           template: 'password_changed',
           to: user.email,
           userId: user.id,
-          variables: { application: { name: app?.name ?? deps.config.issuer }, user: { email: user.email, name: user.name }, url: null, organization: null, inviter: null, locale: null },
+          variables: userEmailVariables(deps, user, app, null),
         },
         tx,
       )

@@ -4,6 +4,7 @@
  */
 import type { ApplicationRecord, UserRecord } from '@latchkey/core'
 import type { Deps } from '../deps.js'
+import { userEmailVariables } from './user-email.js'
 
 export async function sendWelcomeEmail(deps: Deps, user: UserRecord, app: ApplicationRecord | null): Promise<void> {
   if (!deps.config.email.welcome || !deps.email.available || user.email === '') return
@@ -11,6 +12,6 @@ export async function sendWelcomeEmail(deps: Deps, user: UserRecord, app: Applic
     template: 'welcome_email',
     to: user.email,
     userId: user.id,
-    variables: { application: { name: app?.name ?? deps.config.issuer }, user: { email: user.email, name: user.name }, url: app?.initiateLoginUri ?? null, organization: null, inviter: null, locale: null },
+    variables: userEmailVariables(deps, user, app, app?.initiateLoginUri ?? null),
   })
 }
