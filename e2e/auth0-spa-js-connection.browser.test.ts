@@ -8,20 +8,19 @@
  * with refresh tokens (no iframe fallback). Skipped when Chromium is absent.
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { type ApiRecord, type ApplicationRecord, createConnection } from '@latchkey/core'
-import { chromium, type Browser } from 'playwright-core'
+import type { ApiRecord, ApplicationRecord } from '@latchkey/core'
+import type { Browser } from 'playwright-core'
+import { addConnection, oidcOptions } from '../packages/server/test/support/connections.js'
 import { addApi, addApp, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { claims } from '../packages/server/test/support/oauth.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
 const SDK = readFileSync(createRequire(import.meta.url).resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'), 'utf8')
 
 function appPage(config: Record<string, unknown>): string {
@@ -51,7 +50,7 @@ function appPage(config: Record<string, unknown>): string {
 </script>`
 }
 
-describe('Auth0 SPA SDK logging in through an upstream connection', { skip, timeout: 60_000 }, () => {
+describe('Auth0 SPA SDK logging in through an upstream connection', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let server: TestServer
   let upstream: OidcUpstream
   let browser: Browser
@@ -84,21 +83,8 @@ describe('Auth0 SPA SDK logging in through an upstream connection', { skip, time
     appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
     ;({ app } = await addApp(server.store, { name: 'SSO SPA', callbacks: [`${appOrigin}/`], webOrigins: [appOrigin], logoutUrls: [`${appOrigin}/`] }))
     api = await addApi(server.store, { identifier: `https://spa-js-connection-${Date.now()}.example.com/` })
-    const { record, clientSecret } = createConnection(
-      {
-        name: 'acme-oidc',
-        displayName: 'Acme SSO',
-        strategy: 'oidc',
-        options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret },
-        enabledClients: [app.clientId],
-      },
-      Date.now(),
-    )
-    await server.store.connections.insert({ ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    await addConnection(server, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

@@ -6,17 +6,15 @@
  * origin, response_mode=web_message) → logout.
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
 const SDK = readFileSync(createRequire(import.meta.url).resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'), 'utf8')
 
 function appPage(config: Record<string, unknown>): string {
@@ -49,7 +47,7 @@ function appPage(config: Record<string, unknown>): string {
 </script>`
 }
 
-describe('Auth0 SPA SDK against Latchkey', { skip }, () => {
+describe('Auth0 SPA SDK against Latchkey', { skip: skipWithoutChromium }, () => {
   let server: TestServer
   let browser: Browser
   let appServer: Server
@@ -69,10 +67,7 @@ describe('Auth0 SPA SDK against Latchkey', { skip }, () => {
     })
     await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
     appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

@@ -5,22 +5,19 @@
  * and the app's callback receives a code that exchanges for tokens whose `sub` is `oidc|…`.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, createConnection } from '@latchkey/core'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { ApplicationRecord } from '@latchkey/core'
+import type { Browser, Page } from 'playwright-core'
 import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
+import { addConnection, oidcOptions } from '../packages/server/test/support/connections.js'
 import { addApp, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
-
-describe('upstream login in a real browser', { skip, timeout: 60_000 }, () => {
+describe('upstream login in a real browser', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let server: TestServer
   let upstream: OidcUpstream
   let browser: Browser
@@ -38,21 +35,8 @@ describe('upstream login in a real browser', { skip, timeout: 60_000 }, () => {
     await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
     callback = `http://localhost:${(appServer.address() as AddressInfo).port}/callback`
     ;({ app } = await addApp(server.store, { name: 'SSO SPA', callbacks: [callback] }))
-    const { record, clientSecret } = createConnection(
-      {
-        name: 'acme-oidc',
-        displayName: 'Acme SSO',
-        strategy: 'oidc',
-        options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret },
-        enabledClients: [app.clientId],
-      },
-      Date.now(),
-    )
-    await server.store.connections.insert({ ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    await addConnection(server, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

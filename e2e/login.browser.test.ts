@@ -4,19 +4,15 @@
  * iframe (`prompt=none&response_mode=web_message`) answered by postMessage.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
-
-describe('in a real browser', { skip }, () => {
+describe('in a real browser', { skip: skipWithoutChromium }, () => {
   let server: TestServer
   let browser: Browser
   let appServer: Server
@@ -45,10 +41,7 @@ describe('in a real browser', { skip }, () => {
     })
     await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
     appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

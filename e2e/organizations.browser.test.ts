@@ -9,20 +9,16 @@
  */
 import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord, OrganizationRecord } from '@latchkey/core'
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { createApi } from '../examples/api/src/app.js'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { addApp, addUser, freePort, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { addOrganization, invite } from '../packages/server/test/support/organizations.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 interface TokenAnswer {
   readonly grantType: string | null
@@ -34,7 +30,7 @@ function claimsOf(jwt: unknown): Record<string, unknown> {
   return JSON.parse(Buffer.from(String(jwt).split('.')[1] ?? '', 'base64url').toString('utf8'))
 }
 
-describe('organization invitations with the SPA sample in Chromium', { skip }, () => {
+describe('organization invitations with the SPA sample in Chromium', { skip: skipWithoutChromium }, () => {
   let latchkey: TestServer
   let api: { url: string; close(): Promise<void> }
   let spa: RunningSpa
@@ -66,10 +62,7 @@ describe('organization invitations with the SPA sample in Chromium', { skip }, (
       close: () => new Promise<void>((resolve) => apiServer.close(() => resolve())),
     }
     spa = await startSpaServer({ port: spaPort, host: '127.0.0.1', issuer: latchkey.issuer, apiUrl: api.url, clientId: app.clientId })
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   })
 
   after(async () => {

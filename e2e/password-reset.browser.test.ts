@@ -10,21 +10,17 @@
  *   and logs in to the demo SPA with it.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord } from '@latchkey/core'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { DEMO, demoInstructions, seedDemo } from '../packages/server/src/demo.js'
 import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { tokenRequest } from '../packages/server/test/support/oauth.js'
 import { linkIn, TestSmtpServer } from '../packages/server/test/support/smtp.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const NEW_PASSWORD = 'a brand new passphrase'
 
@@ -54,14 +50,11 @@ async function chooseNewPassword(page: Page, email: string, password: string) {
   await page.getByRole('heading', { name: 'Your password has been changed' }).waitFor()
 }
 
-describe('password reset in a real browser', { skip, timeout: 60_000 }, () => {
+describe('password reset in a real browser', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let browser: Browser
 
   before(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

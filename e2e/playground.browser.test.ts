@@ -6,17 +6,13 @@
 import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { createApi } from '../examples/api/src/app.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { freePort, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const text = async (page: Page, id: string) => ((await page.textContent(`#${id}`)) ?? '').trim()
 const json = async (page: Page, id: string) => JSON.parse(await text(page, id))
@@ -28,7 +24,7 @@ const response = async (page: Page, id: string) => {
 const waitForText = (page: Page, id: string, notEqual = '—') =>
   page.waitForFunction(([i, n]) => !['', n, 'calling…'].includes(document.getElementById(i as string)?.textContent?.trim() ?? ''), [id, notEqual], { timeout: 15_000 })
 
-describe('the playground in a real browser', { skip }, () => {
+describe('the playground in a real browser', { skip: skipWithoutChromium }, () => {
   let server: TestServer
   let browser: Browser
   let api: { url: string; close: () => Promise<void> }
@@ -45,10 +41,7 @@ describe('the playground in a real browser', { skip }, () => {
       url: `http://localhost:${(listening.address() as AddressInfo).port}/api/appointments`,
       close: () => new Promise<void>((resolve) => listening.close(() => resolve())),
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()

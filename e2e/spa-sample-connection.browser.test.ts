@@ -13,20 +13,16 @@
 import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { createConnection } from '@latchkey/core'
-import { chromium, type Browser, type Request, type Response } from 'playwright-core'
+import type { Browser, Request, Response } from 'playwright-core'
 import { createApi } from '../examples/api/src/app.js'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
+import { addConnection, oidcOptions } from '../packages/server/test/support/connections.js'
 import { addApp, freePort, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium): skipped`
-if (skip) console.log(`# ${skip}`)
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const SUB = `oidc|acme-oidc|${ALICE.sub}`
 
@@ -49,7 +45,7 @@ interface ApiCall {
   readonly bearer: Record<string, unknown>
 }
 
-describe('the SPA sample (examples/spa) for a user of an oidc connection, in Chromium', { skip, timeout: 60_000 }, () => {
+describe('the SPA sample (examples/spa) for a user of an oidc connection, in Chromium', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let latchkey: TestServer
   let upstream: OidcUpstream
   let api: { url: string; close(): Promise<void> }
@@ -71,17 +67,7 @@ describe('the SPA sample (examples/spa) for a user of an oidc connection, in Chr
       logoutUrls: [`${origin}/`, `${origin}/auth0.html`],
       webOrigins: [origin],
     })
-    const { record, clientSecret } = createConnection(
-      {
-        name: 'acme-oidc',
-        displayName: 'Acme SSO',
-        strategy: 'oidc',
-        options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret },
-        enabledClients: [app.clientId],
-      },
-      Date.now(),
-    )
-    await latchkey.store.connections.insert({ ...record, sealedClientSecret: clientSecret ? await latchkey.running.deps.keys.encryption.encrypt(clientSecret) : null })
+    await addConnection(latchkey, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
 
     const { app: hono } = createApi({ issuer: latchkey.issuer, audience: DEMO.audience, corsOrigins: [origin], logError: (e) => apiErrors.push(e) })
     const apiServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -94,10 +80,7 @@ describe('the SPA sample (examples/spa) for a user of an oidc connection, in Chr
     spa = await startSpaServer({ port: spaPort, host: '127.0.0.1', issuer: latchkey.issuer, apiUrl: api.url, clientId: app.clientId })
     assert.equal(spa.url, origin)
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    })
+    browser = await launchChromium()
   })
 
   after(async () => {

@@ -12,9 +12,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, type ConnectionRecord, createConnection, type UserRecord } from '@latchkey/core'
+import type { ApplicationRecord, ConnectionRecord, UserRecord } from '@latchkey/core'
 import { parseConnectionOptions } from '../src/connections/strategies/index.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
 import { BASIC_CLIENT, type OidcUpstream, startOidcUpstream, type UpstreamAccount } from './support/upstreams/oidc-provider.js'
@@ -35,22 +36,14 @@ describe('linking an upstream account to an existing user at login', () => {
   let linking: ConnectionRecord
   let plain: ConnectionRecord
 
-  async function addConnection(name: string, displayName: string, options: Record<string, unknown> = {}): Promise<ConnectionRecord> {
-    const { record, clientSecret } = createConnection(
-      { name, displayName, strategy: 'oidc', options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret, ...options }, enabledClients: [app.clientId] },
-      Date.now(),
-    )
-    const sealed = { ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null }
-    await server.store.connections.insert(sealed)
-    return sealed
-  }
-
   before(async () => {
     server = await startTestServer()
     upstream = await startOidcUpstream([ALICE, BOB, CAROL, DAVE, EVE, FRANK, GRACE], `${server.issuer}login/callback`)
     ;({ app } = await addApp(server.store, { name: 'Linking SPA' }))
-    linking = await addConnection('acme-linking', 'Acme SSO', { link_existing_accounts: true })
-    plain = await addConnection('acme-plain', 'Acme Classic')
+    const acme = (name: string, displayName: string, options: Record<string, boolean> = {}) =>
+      addConnection(server, { name, displayName, strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT, options), enabledClients: [app.clientId] })
+    linking = await acme('acme-linking', 'Acme SSO', { link_existing_accounts: true })
+    plain = await acme('acme-plain', 'Acme Classic')
   })
   after(async () => {
     await server.close()

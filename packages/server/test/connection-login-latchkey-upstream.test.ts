@@ -11,8 +11,9 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type ApiRecord, type ApplicationRecord, createConnection, type UserRecord } from '@latchkey/core'
+import type { ApiRecord, ApplicationRecord, UserRecord } from '@latchkey/core'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addConnection, oidcOptions } from './support/connections.js'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
 import { assertOAuthError, claims, tokenRequest } from './support/oauth.js'
 
@@ -40,17 +41,13 @@ describe('login through another Latchkey as the upstream provider', () => {
 
     ;({ app } = await addApp(downstream.store, { name: 'Downstream SPA' }))
     api = await addApi(downstream.store, { identifier: 'https://api.downstream.example/' })
-    const { record, clientSecret } = createConnection(
-      {
-        name: CONNECTION,
-        displayName: 'Corp Login',
-        strategy: 'oidc',
-        options: { issuer: upstream.issuer, client_id: registration.clientId, client_secret: secret },
-        enabledClients: [app.clientId],
-      },
-      Date.now(),
-    )
-    await downstream.store.connections.insert({ ...record, sealedClientSecret: clientSecret ? await downstream.running.deps.keys.encryption.encrypt(clientSecret) : null })
+    await addConnection(downstream, {
+      name: CONNECTION,
+      displayName: 'Corp Login',
+      strategy: 'oidc',
+      options: oidcOptions(upstream.issuer, { clientId: registration.clientId, clientSecret: secret }),
+      enabledClients: [app.clientId],
+    })
   })
   after(async () => {
     await downstream?.close()

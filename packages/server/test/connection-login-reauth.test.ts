@@ -17,8 +17,9 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, createConnection } from '@latchkey/core'
+import type { ApplicationRecord } from '@latchkey/core'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, startTestServer, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
 import { FAKE_CLIENT, type FakeOidc, startFakeOidc } from './support/upstreams/fake-oidc.js'
@@ -33,21 +34,13 @@ describe('prompt, max_age and login_hint through an upstream connection', () => 
   let fake: FakeOidc
   let app: ApplicationRecord
 
-  async function addConnection(name: string, displayName: string, issuer: string, client: { clientId: string; clientSecret: string }) {
-    const { record, clientSecret } = createConnection(
-      { name, displayName, strategy: 'oidc', options: { issuer, client_id: client.clientId, client_secret: client.clientSecret }, enabledClients: [app.clientId] },
-      Date.now(),
-    )
-    await server.store.connections.insert({ ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null })
-  }
-
   before(async () => {
     server = await startTestServer()
     upstream = await startOidcUpstream([ALICE], `${server.issuer}login/callback`)
     fake = await startFakeOidc({}, `${server.issuer}login/callback`)
     ;({ app } = await addApp(server.store, { name: 'SSO SPA' }))
-    await addConnection(CONNECTION, 'Acme SSO', upstream.issuer, BASIC_CLIENT)
-    await addConnection('fake-oidc', 'Fake SSO', fake.issuer, FAKE_CLIENT)
+    await addConnection(server, { name: CONNECTION, displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
+    await addConnection(server, { name: 'fake-oidc', displayName: 'Fake SSO', strategy: 'oidc', options: oidcOptions(fake.issuer, FAKE_CLIENT), enabledClients: [app.clientId] })
   })
   after(async () => {
     await server?.close()

@@ -8,8 +8,9 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, it } from 'node:test'
-import { type ApplicationRecord, type ConnectionInput, type ConnectionRecord, createConnection } from '@latchkey/core'
+import type { ApplicationRecord, ConnectionInput, ConnectionRecord } from '@latchkey/core'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addConnection } from './support/connections.js'
 import { addApp, addUser, freePort, startTestServer, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
 import { FAKE_CLIENT, type FakeOidc, startFakeOidc } from './support/upstreams/fake-oidc.js'
@@ -26,12 +27,8 @@ describe('login through social upstreams (GitHub-shaped, generic OAuth 2.0)', ()
   let github: ConnectionRecord
   let generic: ConnectionRecord
 
-  async function addConnection(input: Omit<ConnectionInput, 'enabledClients'>): Promise<ConnectionRecord> {
-    const { record, clientSecret } = createConnection({ ...input, enabledClients: [app.clientId] }, Date.now())
-    const connection = { ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null }
-    await server.store.connections.insert(connection)
-    return connection
-  }
+  /** A connection enabled for the test's app. */
+  const addAppConnection = (input: Omit<ConnectionInput, 'enabledClients'>): Promise<ConnectionRecord> => addConnection(server, { ...input, enabledClients: [app.clientId] })
 
   before(async () => {
     server = await startTestServer()
@@ -40,14 +37,14 @@ describe('login through social upstreams (GitHub-shaped, generic OAuth 2.0)', ()
     o2 = await startOAuth2StandIn(callback)
     fake = await startFakeOidc({}, callback)
     ;({ app } = await addApp(server.store, { name: 'Social SPA' }))
-    github = await addConnection({
+    github = await addAppConnection({
       name: 'github',
       displayName: 'GitHub',
       strategy: 'github',
       options: { client_id: GITHUB_CLIENT.clientId, client_secret: GITHUB_CLIENT.clientSecret, base_url: gh.baseUrl },
     })
-    generic = await addConnection({ name: 'generic', displayName: 'Generic', strategy: 'oauth2', options: o2.options({ client_secret: OAUTH2_CLIENT.clientSecret }) as ConnectionInput['options'] })
-    await addConnection({ name: 'fake-oidc', displayName: 'Fake', strategy: 'oidc', options: { issuer: fake.issuer, client_id: FAKE_CLIENT.clientId, client_secret: FAKE_CLIENT.clientSecret } })
+    generic = await addAppConnection({ name: 'generic', displayName: 'Generic', strategy: 'oauth2', options: o2.options({ client_secret: OAUTH2_CLIENT.clientSecret }) as ConnectionInput['options'] })
+    await addAppConnection({ name: 'fake-oidc', displayName: 'Fake', strategy: 'oidc', options: { issuer: fake.issuer, client_id: FAKE_CLIENT.clientId, client_secret: FAKE_CLIENT.clientSecret } })
   })
   after(async () => {
     await server.close()
@@ -212,7 +209,7 @@ describe('login through social upstreams (GitHub-shaped, generic OAuth 2.0)', ()
   describe('the provider down: temporarily_unavailable back at the app, never a 5xx', () => {
     it('a GitHub stand-in that stopped before the code exchange', async () => {
       const down = await startGithubStandIn(callback)
-      await addConnection({ name: 'github-down', strategy: 'github', options: { client_id: GITHUB_CLIENT.clientId, client_secret: GITHUB_CLIENT.clientSecret, base_url: down.baseUrl } })
+      await addAppConnection({ name: 'github-down', strategy: 'github', options: { client_id: GITHUB_CLIENT.clientId, client_secret: GITHUB_CLIENT.clientSecret, base_url: down.baseUrl } })
       const browser = new Browser(server.url)
       const { providerUrl } = await viaConnectionParam(browser, 'github-down')
       const back = await down.authorize(providerUrl)
@@ -230,7 +227,7 @@ describe('login through social upstreams (GitHub-shaped, generic OAuth 2.0)', ()
     it('a generic OAuth 2.0 provider on a closed port (through the button)', async () => {
       const port = await freePort()
       const closed = `http://127.0.0.1:${port}`
-      await addConnection({
+      await addAppConnection({
         name: 'generic-down',
         strategy: 'oauth2',
         options: o2.options({ authorization_endpoint: `${closed}/oauth/authorize`, token_endpoint: `${closed}/oauth/token`, userinfo_endpoint: `${closed}/api/me`, client_secret: OAUTH2_CLIENT.clientSecret }) as ConnectionInput['options'],
@@ -249,7 +246,7 @@ describe('login through social upstreams (GitHub-shaped, generic OAuth 2.0)', ()
 
     it('an OpenID provider on a closed port (discovery fails before leaving Latchkey)', async () => {
       const port = await freePort()
-      await addConnection({ name: 'oidc-down', displayName: 'Down', strategy: 'oidc', options: { issuer: `http://127.0.0.1:${port}`, client_id: 'x', client_secret: 'y' } })
+      await addAppConnection({ name: 'oidc-down', displayName: 'Down', strategy: 'oidc', options: { issuer: `http://127.0.0.1:${port}`, client_id: 'x', client_secret: 'y' } })
       const viaParam = await authorize(new Browser(server.url), { connection: 'oidc-down' })
       assert.equal(viaParam.res.status, 302)
       assert.equal(callbackParams(viaParam.res).get('error'), 'temporarily_unavailable')

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type ApplicationRecord, type ConnectionRecord, createConnection } from '@latchkey/core'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, startTestServer, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
 import { addOrganization, invite } from './support/organizations.js'
@@ -24,18 +25,7 @@ describe('login through an upstream OpenID provider', () => {
     server = await startTestServer()
     upstream = await startOidcUpstream([ALICE], `${server.issuer}login/callback`)
     ;({ app } = await addApp(server.store, { name: 'SSO SPA' }))
-    const { record, clientSecret } = createConnection(
-      {
-        name: 'acme-oidc',
-        displayName: 'Acme SSO',
-        strategy: 'oidc',
-        options: { issuer: upstream.issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret },
-        enabledClients: [app.clientId],
-      },
-      Date.now(),
-    )
-    connection = { ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null }
-    await server.store.connections.insert(connection)
+    connection = await addConnection(server, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
   })
   after(async () => {
     await server.close()

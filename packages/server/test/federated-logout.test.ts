@@ -8,9 +8,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, type ConnectionRecord, createConnection, sha256 } from '@latchkey/core'
+import { type ApplicationRecord, type ConnectionRecord, sha256 } from '@latchkey/core'
 import { decodeJwt } from 'jose'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, loginThrough, pkce } from './support/browser.js'
+import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
 import { tokenRequest } from './support/oauth.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from './support/upstreams/oidc-provider.js'
@@ -23,15 +24,9 @@ describe('federated logout', () => {
   let app: ApplicationRecord
   let connection: ConnectionRecord
 
-  async function addOidcConnection(name: string, issuer: string): Promise<ConnectionRecord> {
-    const { record, clientSecret } = createConnection(
-      { name, strategy: 'oidc', options: { issuer, client_id: BASIC_CLIENT.clientId, client_secret: BASIC_CLIENT.clientSecret }, enabledClients: [app.clientId] },
-      Date.now(),
-    )
-    const sealed = { ...record, sealedClientSecret: clientSecret ? await server.running.deps.keys.encryption.encrypt(clientSecret) : null }
-    await server.store.connections.insert(sealed)
-    return sealed
-  }
+  /** An `oidc` connection to `issuer` (the test's oidc-provider as BASIC_CLIENT), enabled for the test's app. */
+  const addOidcConnection = (name: string, issuer: string): Promise<ConnectionRecord> =>
+    addConnection(server, { name, strategy: 'oidc', options: oidcOptions(issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
 
   before(async () => {
     server = await startTestServer()
