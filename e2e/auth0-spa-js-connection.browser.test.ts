@@ -8,10 +8,6 @@
  * with refresh tokens (no iframe fallback). Skipped when Chromium is absent.
  */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { ApiRecord, ApplicationRecord } from '@latchkey/core'
 import type { Browser } from 'playwright-core'
@@ -19,20 +15,13 @@ import { addConnection, oidcOptions } from '../packages/server/test/support/conn
 import { addApi, addApp, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { claims } from '../packages/server/test/support/oauth.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
+import { type RunningApp, spaJsPage, startSpaJsApp } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
-const SDK = readFileSync(createRequire(import.meta.url).resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'), 'utf8')
-
 function appPage(config: Record<string, unknown>): string {
-  return `<!doctype html><meta charset="utf-8"><title>spa</title><pre id="out">starting</pre>
-<script src="/auth0-spa-js.js"></script>
-<script>
-  const out = (value) => { document.getElementById('out').textContent = JSON.stringify(value) }
-  const config = ${JSON.stringify(config)};
-  (async () => {
-    try {
-      const client = await auth0.createAuth0Client(config)
-      if (new URLSearchParams(location.search).get('mode') === 'login') return client.loginWithRedirect({ authorizationParams: { connection: 'acme-oidc' } })
+  return spaJsPage(
+    config,
+    `      if (new URLSearchParams(location.search).get('mode') === 'login') return client.loginWithRedirect({ authorizationParams: { connection: 'acme-oidc' } })
       if (new URLSearchParams(location.search).has('code')) {
         await client.handleRedirectCallback()
         const first = await client.getTokenSilently({ detailedResponse: true })
@@ -41,20 +30,15 @@ function appPage(config: Record<string, unknown>): string {
         const refreshed = await client.getTokenSilently({ cacheMode: 'off', detailedResponse: true })
         out({ first, user, idClaims, refreshed })
         return
-      }
-      out({ idle: true })
-    } catch (e) {
-      out({ error: e.error || e.message, description: e.error_description || String(e) })
-    }
-  })()
-</script>`
+      }`,
+  )
 }
 
 describe('Auth0 SPA SDK logging in through an upstream connection', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let server: TestServer
   let upstream: OidcUpstream
   let browser: Browser
-  let appServer: Server
+  let appServer: RunningApp
   let appOrigin = ''
   let app: ApplicationRecord
   let api: ApiRecord
@@ -62,25 +46,16 @@ describe('Auth0 SPA SDK logging in through an upstream connection', { skip: skip
   before(async () => {
     server = await startTestServer()
     upstream = await startOidcUpstream([ALICE], `${server.issuer}login/callback`)
-    appServer = createServer((req, res) => {
-      if (req.url === '/auth0-spa-js.js') {
-        res.setHeader('content-type', 'text/javascript')
-        res.end(SDK)
-        return
-      }
-      res.setHeader('content-type', 'text/html')
-      res.end(
-        appPage({
-          domain: server.issuer.replace(/\/$/, ''),
-          clientId: app.clientId,
-          useRefreshTokens: true,
-          useRefreshTokensFallback: false,
-          authorizationParams: { redirect_uri: `${appOrigin}/`, audience: api.identifier, scope: 'openid profile email read:appointments' },
-        }),
-      )
-    })
-    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
-    appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
+    appServer = await startSpaJsApp(() =>
+      appPage({
+        domain: server.issuer.replace(/\/$/, ''),
+        clientId: app.clientId,
+        useRefreshTokens: true,
+        useRefreshTokensFallback: false,
+        authorizationParams: { redirect_uri: `${appOrigin}/`, audience: api.identifier, scope: 'openid profile email read:appointments' },
+      }),
+    )
+    appOrigin = appServer.origin
     ;({ app } = await addApp(server.store, { name: 'SSO SPA', callbacks: [`${appOrigin}/`], webOrigins: [appOrigin], logoutUrls: [`${appOrigin}/`] }))
     api = await addApi(server.store, { identifier: `https://spa-js-connection-${Date.now()}.example.com/` })
     await addConnection(server, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
@@ -88,7 +63,7 @@ describe('Auth0 SPA SDK logging in through an upstream connection', { skip: skip
   })
   after(async () => {
     await browser?.close()
-    await new Promise((resolve) => appServer?.close(resolve))
+    await appServer?.close()
     await upstream?.close()
     await server?.close()
   })

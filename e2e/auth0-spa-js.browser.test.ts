@@ -6,27 +6,16 @@
  * origin, response_mode=web_message) → logout.
  */
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { type RunningApp, spaJsPage, startSpaJsApp } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
-const SDK = readFileSync(createRequire(import.meta.url).resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'), 'utf8')
-
 function appPage(config: Record<string, unknown>): string {
-  return `<!doctype html><meta charset="utf-8"><title>spa</title><pre id="out">starting</pre>
-<script src="/auth0-spa-js.js"></script>
-<script>
-  const out = (value) => { document.getElementById('out').textContent = JSON.stringify(value) }
-  const config = ${JSON.stringify(config)};
-  (async () => {
-    try {
-      const client = await auth0.createAuth0Client(config)
-      const mode = new URLSearchParams(location.search).get('mode')
+  return spaJsPage(
+    config,
+    `      const mode = new URLSearchParams(location.search).get('mode')
       if (mode === 'login') return client.loginWithRedirect()
       if (new URLSearchParams(location.search).has('code')) {
         await client.handleRedirectCallback()
@@ -38,40 +27,26 @@ function appPage(config: Record<string, unknown>): string {
         const silent = await iframeClient.getTokenSilently({ cacheMode: 'off' })
         out({ first, user, refreshed, silentIsString: typeof silent === 'string' })
         return
-      }
-      out({ idle: true })
-    } catch (e) {
-      out({ error: e.error || e.message, description: e.error_description || String(e) })
-    }
-  })()
-</script>`
+      }`,
+  )
 }
 
 describe('Auth0 SPA SDK against Latchkey', { skip: skipWithoutChromium }, () => {
   let server: TestServer
   let browser: Browser
-  let appServer: Server
+  let appServer: RunningApp
   let appOrigin = ''
   let page = ''
 
   before(async () => {
     server = await startTestServer()
-    appServer = createServer((req, res) => {
-      if (req.url === '/auth0-spa-js.js') {
-        res.setHeader('content-type', 'text/javascript')
-        res.end(SDK)
-        return
-      }
-      res.setHeader('content-type', 'text/html')
-      res.end(page)
-    })
-    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
-    appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
+    appServer = await startSpaJsApp(() => page)
+    appOrigin = appServer.origin
     browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
-    await new Promise((resolve) => appServer?.close(resolve))
+    await appServer?.close()
     await server?.close()
   })
 

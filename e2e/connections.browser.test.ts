@@ -5,8 +5,6 @@
  * and the app's callback receives a code that exchanges for tokens whose `sub` is `oidc|…`.
  */
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord } from '@latchkey/core'
 import type { Browser, Page } from 'playwright-core'
@@ -15,32 +13,29 @@ import { addConnection, oidcOptions } from '../packages/server/test/support/conn
 import { addApp, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
+import { type RunningApp, startCallbackApp } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 describe('upstream login in a real browser', { skip: skipWithoutChromium, timeout: 60_000 }, () => {
   let server: TestServer
   let upstream: OidcUpstream
   let browser: Browser
-  let appServer: Server
+  let appServer: RunningApp
   let callback = ''
   let app: ApplicationRecord
 
   before(async () => {
     server = await startTestServer()
     upstream = await startOidcUpstream([ALICE], `${server.issuer}login/callback`)
-    appServer = createServer((_req, res) => {
-      res.setHeader('content-type', 'text/html')
-      res.end('<!doctype html><title>callback</title><p>back in the app</p>')
-    })
-    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
-    callback = `http://localhost:${(appServer.address() as AddressInfo).port}/callback`
+    appServer = await startCallbackApp()
+    callback = `${appServer.origin}/callback`
     ;({ app } = await addApp(server.store, { name: 'SSO SPA', callbacks: [callback] }))
     await addConnection(server, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
     browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
-    await new Promise((resolve) => appServer?.close(resolve))
+    await appServer?.close()
     await upstream?.close()
     await server?.close()
   })

@@ -4,24 +4,23 @@
  * iframe (`prompt=none&response_mode=web_message`) answered by postMessage.
  */
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
+import { type RunningApp, startApp } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 describe('in a real browser', { skip: skipWithoutChromium }, () => {
   let server: TestServer
   let browser: Browser
-  let appServer: Server
+  let appServer: RunningApp
   let appOrigin = ''
 
   before(async () => {
     server = await startTestServer()
     // The "app": a callback page, and a page that runs silent authentication in an iframe.
-    appServer = createServer((req, res) => {
+    appServer = await startApp((req, res) => {
       const url = new URL(req.url ?? '/', appOrigin)
       if (url.pathname === '/silent') {
         res.setHeader('content-type', 'text/html')
@@ -39,13 +38,12 @@ describe('in a real browser', { skip: skipWithoutChromium }, () => {
       res.setHeader('content-type', 'text/html')
       res.end('<!doctype html><title>callback</title><p>back in the app</p>')
     })
-    await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
-    appOrigin = `http://localhost:${(appServer.address() as AddressInfo).port}`
+    appOrigin = appServer.origin
     browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
-    await new Promise((resolve) => appServer?.close(resolve))
+    await appServer?.close()
     await server?.close()
   })
 

@@ -7,17 +7,15 @@
  * sample receives tokens carrying `org_id`, kept across a refresh. Page 1 runs on @latchkey/client,
  * page 2 on @auth0/auth0-spa-js, which itself checks that the ID token's `org_id` matches.
  */
-import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord, OrganizationRecord } from '@latchkey/core'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
-import { createApi } from '../examples/api/src/app.js'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { addApp, addUser, freePort, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { addOrganization, invite } from '../packages/server/test/support/organizations.js'
+import { startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 interface TokenAnswer {
@@ -53,14 +51,7 @@ describe('organization invitations with the SPA sample in Chromium', { skip: ski
     }))
     org = await addOrganization(latchkey.store, { name: 'umbrella', displayName: 'Umbrella Clinics' })
 
-    const { app: hono } = createApi({ issuer: latchkey.issuer, audience: DEMO.audience, corsOrigins: [origin], logError: (e) => apiErrors.push(e) })
-    const apiServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-    })
-    api = {
-      url: `http://localhost:${(apiServer.address() as AddressInfo).port}`,
-      close: () => new Promise<void>((resolve) => apiServer.close(() => resolve())),
-    }
+    api = await startSampleApi(latchkey.issuer, DEMO.audience, [origin], apiErrors)
     spa = await startSpaServer({ port: spaPort, host: '127.0.0.1', issuer: latchkey.issuer, apiUrl: api.url, clientId: app.clientId })
     browser = await launchChromium()
   })

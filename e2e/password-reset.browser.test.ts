@@ -10,8 +10,6 @@
  *   and logs in to the demo SPA with it.
  */
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord } from '@latchkey/core'
 import type { Browser, Page } from 'playwright-core'
@@ -20,6 +18,7 @@ import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { tokenRequest } from '../packages/server/test/support/oauth.js'
 import { linkIn, TestSmtpServer } from '../packages/server/test/support/smtp.js'
+import { type RunningApp, startCallbackApp } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const NEW_PASSWORD = 'a brand new passphrase'
@@ -63,23 +62,19 @@ describe('password reset in a real browser', { skip: skipWithoutChromium, timeou
   describe('with a real SMTP server', () => {
     let mailbox: TestSmtpServer
     let server: TestServer
-    let appServer: Server
+    let appServer: RunningApp
     let callback = ''
     let app: ApplicationRecord
 
     before(async () => {
       mailbox = await TestSmtpServer.start()
       server = await startTestServer({ env: { LATCHKEY_SMTP_URL: mailbox.url } })
-      appServer = createServer((_req, res) => {
-        res.setHeader('content-type', 'text/html')
-        res.end('<!doctype html><title>callback</title><p>back in the app</p>')
-      })
-      await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve))
-      callback = `http://localhost:${(appServer.address() as AddressInfo).port}/callback`
+      appServer = await startCallbackApp()
+      callback = `${appServer.origin}/callback`
       ;({ app } = await addApp(server.store, { name: 'Reset SPA', callbacks: [callback], grants: ['authorization_code', 'refresh_token'] }))
     })
     after(async () => {
-      await new Promise((resolve) => appServer?.close(resolve))
+      await appServer?.close()
       await server?.close()
       await mailbox?.stop()
     })

@@ -3,15 +3,13 @@
  * it: Latchkey with the demo seeded, the sample Appointments API in-process on its own port (CORS for
  * Latchkey's origin), and every value the page shows checked against what it must be.
  */
-import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
-import { createApi } from '../examples/api/src/app.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { freePort, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const text = async (page: Page, id: string) => ((await page.textContent(`#${id}`)) ?? '').trim()
@@ -33,14 +31,8 @@ describe('the playground in a real browser', { skip: skipWithoutChromium }, () =
   before(async () => {
     server = await startTestServer({ demo: true })
     await seedDemo(server.store, server.clock, server.issuer)
-    const { app } = createApi({ issuer: server.issuer, audience: DEMO.audience, corsOrigins: [new URL(server.issuer).origin], logError: (e) => apiErrors.push(e) })
-    const listening = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-    })
-    api = {
-      url: `http://localhost:${(listening.address() as AddressInfo).port}/api/appointments`,
-      close: () => new Promise<void>((resolve) => listening.close(() => resolve())),
-    }
+    const sample = await startSampleApi(server.issuer, DEMO.audience, [new URL(server.issuer).origin], apiErrors)
+    api = { url: `${sample.url}/api/appointments`, close: sample.close }
     browser = await launchChromium()
   })
   after(async () => {

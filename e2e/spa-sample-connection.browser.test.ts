@@ -10,18 +10,16 @@
  * books); 6: a refresh rotates the refresh token, and the API accepts the refreshed access token.
  * Both pages are the same user: page 2 lists what page 1 booked.
  */
-import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, Request, Response } from 'playwright-core'
-import { createApi } from '../examples/api/src/app.js'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { addConnection, oidcOptions } from '../packages/server/test/support/connections.js'
 import { addApp, freePort, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
+import { startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const SUB = `oidc|acme-oidc|${ALICE.sub}`
@@ -69,14 +67,7 @@ describe('the SPA sample (examples/spa) for a user of an oidc connection, in Chr
     })
     await addConnection(latchkey, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
 
-    const { app: hono } = createApi({ issuer: latchkey.issuer, audience: DEMO.audience, corsOrigins: [origin], logError: (e) => apiErrors.push(e) })
-    const apiServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-    })
-    api = {
-      url: `http://localhost:${(apiServer.address() as AddressInfo).port}`,
-      close: () => new Promise<void>((resolve) => apiServer.close(() => resolve())),
-    }
+    api = await startSampleApi(latchkey.issuer, DEMO.audience, [origin], apiErrors)
     spa = await startSpaServer({ port: spaPort, host: '127.0.0.1', issuer: latchkey.issuer, apiUrl: api.url, clientId: app.clientId })
     assert.equal(spa.url, origin)
 

@@ -8,15 +8,13 @@
  * session gone (`prompt=none` answers `login_required`; logging in shows the form again). Logout goes
  * through the discovery `end_session_endpoint` (/oidc/logout) and through Auth0's /v2/logout.
  */
-import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
-import { createApi } from '../examples/api/src/app.js'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { addApp, addUser, freePort, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 /** One answer of /oauth/token as the browser saw it: what was sent, and what came back. */
@@ -53,14 +51,7 @@ describe('the SPA sample (examples/spa) in Chromium', { skip: skipWithoutChromiu
       webOrigins: [origin],
     })
 
-    const { app: hono } = createApi({ issuer: latchkey.issuer, audience: DEMO.audience, corsOrigins: [origin], logError: (e) => apiErrors.push(e) })
-    const apiServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-    })
-    api = {
-      url: `http://localhost:${(apiServer.address() as AddressInfo).port}`,
-      close: () => new Promise<void>((resolve) => apiServer.close(() => resolve())),
-    }
+    api = await startSampleApi(latchkey.issuer, DEMO.audience, [origin], apiErrors)
     spa = await startSpaServer({ port: spaPort, host: '127.0.0.1', issuer: latchkey.issuer, apiUrl: api.url, clientId: app.clientId })
     assert.equal(spa.url, origin)
 
