@@ -113,7 +113,7 @@ describe('email settings', () => {
 
   it('defaults: no SMTP, From no-reply@{issuer host}, 30 days, the development outbox only with the demo', () => {
     const plain = load({}, { issuer: 'https://login.example.com/' }).email
-    assert.deepEqual(plain, { smtpUrl: null, from: 'Latchkey <no-reply@login.example.com>', devOutbox: false, templatesDir: null, retentionDays: 30 })
+    assert.deepEqual(plain, { smtpUrl: null, from: 'Latchkey <no-reply@login.example.com>', devOutbox: false, templatesDir: null, retentionDays: 30, verification: 'optional', welcome: false })
     assert.equal(load({}, { demo: true }).email.devOutbox, true)
     assert.equal(load({ LATCHKEY_DEV_OUTBOX: 'off' }, { demo: true }).email.devOutbox, false)
     assert.equal(load({ LATCHKEY_DEV_OUTBOX: 'on' }).email.devOutbox, true)
@@ -128,6 +128,14 @@ describe('email settings', () => {
     assert.throws(() => load({ LATCHKEY_EMAIL_FROM: 'a@b.example\r\nBcc: c@d.example' }), /LATCHKEY_EMAIL_FROM/)
     assert.throws(() => load({ LATCHKEY_EMAIL_RETENTION_DAYS: 'week' }), /LATCHKEY_EMAIL_RETENTION_DAYS/)
     assert.throws(() => load({ LATCHKEY_DEV_OUTBOX: 'maybe' }), /LATCHKEY_DEV_OUTBOX must be on or off/)
+  })
+
+  it('reads whether verification is required and whether sign-ups are welcomed', () => {
+    assert.equal(load({ LATCHKEY_EMAIL_VERIFICATION: 'Required' }).email.verification, 'required')
+    assert.equal(load({ LATCHKEY_EMAIL_VERIFICATION: 'optional' }).email.verification, 'optional')
+    assert.throws(() => load({ LATCHKEY_EMAIL_VERIFICATION: 'sometimes' }), /LATCHKEY_EMAIL_VERIFICATION must be optional or required/)
+    assert.equal(load({ LATCHKEY_WELCOME_EMAIL: 'on' }).email.welcome, true)
+    assert.throws(() => load({ LATCHKEY_WELCOME_EMAIL: 'perhaps' }), /LATCHKEY_WELCOME_EMAIL/)
   })
 
   it('refuses the development outbox on a public issuer unless forced; the forced demo does not turn it on', () => {
