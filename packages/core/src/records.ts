@@ -53,6 +53,8 @@ export interface ApplicationRecord {
   readonly initiateLoginUri: string | null
   /** Auth0's `jwt_configuration.alg`: what its ID tokens are signed with; absent: RS256 (what Auth0's SDKs expect). */
   readonly idTokenAlg?: SigningKeyAlg
+  /** Who this app's users are asked for a second factor (issue 15); absent or null: the deployment's policy. */
+  readonly mfaPolicy?: MfaPolicy | null
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -499,3 +501,57 @@ export interface TicketRecord {
   readonly expiresAt: number
   readonly usedAt: number | null
 }
+
+/**
+ * Auth0's authentication-method types that Latchkey keeps per user (issue 15): a TOTP app, a
+ * WebAuthn security key or platform authenticator used as a second factor, and a passkey (a
+ * discoverable WebAuthn credential that also signs in on its own). Recovery codes are kept apart
+ * (RecoveryCodeRecord) and listed by the Management API as one `recovery-code` method.
+ */
+export type AuthenticatorType = 'totp' | 'webauthn-roaming' | 'webauthn-platform' | 'passkey'
+
+/** A WebAuthn credential as @simplewebauthn/server verifies it. */
+export interface WebAuthnCredential {
+  /** The credential id, base64url. Unique across users. */
+  readonly credentialId: string
+  /** The COSE public key, base64url. */
+  readonly publicKey: string
+  /** The signature counter last seen (0 for authenticators that do not count). */
+  readonly counter: number
+  readonly transports: readonly string[]
+  /** `multiDevice`: a synced passkey; `singleDevice`: bound to one authenticator. */
+  readonly deviceType: 'singleDevice' | 'multiDevice'
+  readonly backedUp: boolean
+  /** The authenticator model's AAGUID, when it told one. */
+  readonly aaguid: string | null
+}
+
+export interface AuthenticatorRecord {
+  /** Auth0's shape: `{type}|dev_{random}` (e.g. `totp|dev_3kP9…`). */
+  readonly id: string
+  readonly userId: string
+  readonly type: AuthenticatorType
+  /** What the user called it ("YubiKey 5", "iPhone"), or null. */
+  readonly name: string | null
+  /** False while enrolment waits for its first code or assertion; unconfirmed ones never count as a factor. */
+  readonly confirmed: boolean
+  /** TOTP: the shared secret (base32), sealed with the key-encryption key; null otherwise. */
+  readonly sealedSecret: string | null
+  /** TOTP: the last accepted 30-second time step; a code of that step or an earlier one is refused (replay). */
+  readonly lastUsedStep: number | null
+  /** WebAuthn and passkeys: the credential; null for TOTP. */
+  readonly credential: WebAuthnCredential | null
+  readonly createdAt: number
+  readonly lastUsedAt: number | null
+}
+
+/** One of a user's ten recovery codes: only its SHA-256 is kept, and it is used once. */
+export interface RecoveryCodeRecord {
+  readonly userId: string
+  readonly codeHash: string
+  readonly createdAt: number
+  readonly usedAt: number | null
+}
+
+/** Who is asked for a second factor (issue 15): nobody, the enrolled, or everyone (enrolling first). */
+export type MfaPolicy = 'never' | 'optional' | 'always'

@@ -24,6 +24,7 @@ import type {
   OrganizationRecord,
   SigningKeyRecord,
   SsoSessionRecord,
+  AuthenticatorRecord,
   OutboxEmailRecord,
   OutboxStatus,
   PendingLink,
@@ -145,9 +146,9 @@ export interface UserRepo extends UserLookupPort {
   update(id: string, patch: UserPatch): Promise<UserRecord | null>
   /**
    * Deletes the user and everything issued to them (sessions, interactions, consents, codes, refresh
-   * tokens, email tickets), their memberships, their identities and the emails about them not yet
-   * sent (pending, sending or failed; sent ones, which hold no message, stay until swept), in one
-   * transaction.
+   * tokens, email tickets), their memberships, their identities, the emails about them not yet
+   * sent (pending, sending or failed; sent ones, which hold no message, stay until swept), their
+   * authenticators, recovery codes and remembered-browser revocation, in one transaction.
    */
   delete(id: string): Promise<boolean>
 }
@@ -427,14 +428,16 @@ export interface MigrationStatus {
 
 /**
  * Cached elsewhere, so a write tells other processes: applications (CORS origins), APIs (token
- * lifetimes), signing keys, connections (their strategies' discovery metadata and JWKS).
+ * lifetimes), signing keys, connections (their strategies' discovery metadata and JWKS), settings
+ * (the deployment's MFA policy).
  */
-export type ChangeTopic = 'applications' | 'apis' | 'signing-keys' | 'connections'
+export type ChangeTopic = 'applications' | 'apis' | 'signing-keys' | 'connections' | 'settings'
 
 /**
  * Change notices between the processes that share the database, so a cache can drop what changed
  * at once rather than at its next refresh. Every write through the application, API and signing-key
- * repos, and every update or deletion of a connection, publishes one (inside a transaction: when it commits). PostgreSQL: NOTIFY, heard on one
+ * repos, every update or deletion of a connection, and every setting written or deleted, publishes
+ * one (inside a transaction: when it commits). PostgreSQL: NOTIFY, heard on one
  * LISTEN connection per store, opened by the first listener and reopened when lost (listeners then
  * hear `'all'`: notices may have been missed meanwhile). SQLite: this store's own writes only, at once.
  */
@@ -567,6 +570,66 @@ export interface TicketRepo {
   deleteExpired(cutoff: number, batchSize: number): Promise<number>
 }
 
+/**
+ * A user's second factors and passkeys (issue 15). Every use is one conditional statement, so a TOTP
+ * code or a WebAuthn assertion is accepted once even when two requests race.
+ */
+export interface AuthenticatorRepo {
+  /** Throws ConflictError when the id, or a WebAuthn credential id, is taken. */
+  insert(record: AuthenticatorRecord): Promise<void>
+  get(id: string): Promise<AuthenticatorRecord | null>
+  /** The user's authenticators, oldest first (confirmed or not). */
+  listForUser(userId: string): Promise<AuthenticatorRecord[]>
+  /** The authenticator holding this WebAuthn credential (a passkey sign-in names only the credential). */
+  findByCredentialId(credentialId: string): Promise<AuthenticatorRecord | null>
+  /**
+   * Marks it confirmed (enrolment done) and sets `lastUsedAt` to `now` (the confirming code or
+   * registration was its first use); false when it is not the user's or already confirmed.
+   */
+  confirm(userId: string, id: string, now: number): Promise<boolean>
+  /** TOTP: records `step` as used only if it is later than the last used one; false on a replay (or no such TOTP authenticator). */
+  useTotpStep(id: string, step: number, now: number): Promise<boolean>
+  /**
+   * WebAuthn: after a verified assertion, records the new counter, the backup state and `lastUsedAt`
+   * in one conditional statement; false when the counter did not grow (a cloned authenticator, or a
+   * racing use of the same assertion), except 0 → 0 (authenticators that do not count), or when it
+   * is not a WebAuthn authenticator.
+   */
+  recordAssertion(id: string, counter: number, backedUp: boolean, now: number): Promise<boolean>
+  /** Removes one of the user's authenticators. */
+  delete(userId: string, id: string): Promise<boolean>
+  /** Removes all of the user's authenticators (Auth0's reset). Returns how many. */
+  deleteForUser(userId: string): Promise<number>
+  /** Removes at most `batchSize` enrolments never confirmed, started before `cutoff`. */
+  deleteUnconfirmedBefore(cutoff: number, batchSize: number): Promise<number>
+  /** "Remember this browser" markers issued before this time are void (Auth0's invalidate-remember-browser). */
+  revokeRememberedBrowsers(userId: string, now: number): Promise<void>
+  /** When the user's remembered browsers were last revoked, or null. */
+  rememberedBrowsersRevokedAt(userId: string): Promise<number | null>
+}
+
+/** Recovery codes: ten per user, replaced as a set, each used once. */
+export interface RecoveryCodeRepo {
+  /** Replaces every code of the user with these (SHA-256 hashes). */
+  replace(userId: string, codeHashes: readonly string[], now: number): Promise<void>
+  /** Marks the user's unused code with this hash used: true to exactly one caller, false when there is none (wrong, or used). */
+  use(userId: string, codeHash: string, now: number): Promise<boolean>
+  countUnused(userId: string): Promise<number>
+  deleteForUser(userId: string): Promise<number>
+}
+
+/**
+ * Deployment-wide settings that administrators change at run time (the MFA policy from Auth0's
+ * guardian policy endpoint, and later ones): small text values by key.
+ */
+export interface SettingsRepo {
+  get(key: string): Promise<string | null>
+  /** Inserts or replaces; publishes a `settings` change notice. */
+  set(key: string, value: string, now: number): Promise<void>
+  /** Publishes a `settings` change notice too, when there was a value. */
+  delete(key: string): Promise<boolean>
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly applications: ApplicationRepo
@@ -587,6 +650,9 @@ export interface Store {
   readonly identities: IdentityRepo
   readonly outbox: OutboxRepo
   readonly tickets: TicketRepo
+  readonly authenticators: AuthenticatorRepo
+  readonly recoveryCodes: RecoveryCodeRepo
+  readonly settings: SettingsRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

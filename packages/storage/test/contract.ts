@@ -9,6 +9,7 @@ import type { Store } from '../src/contract.js'
 import { applicationGuarantees } from './contract/applications.js'
 import { apiGuarantees } from './contract/apis.js'
 import { auditLogGuarantees } from './contract/audit-log.js'
+import { authenticatorGuarantees } from './contract/authenticators.js'
 import { authorizationCodeGuarantees } from './contract/authorization-codes.js'
 import { clientGrantGuarantees } from './contract/client-grants.js'
 import { connectionGuarantees } from './contract/connections.js'
@@ -20,8 +21,10 @@ import { interactionGuarantees } from './contract/interactions.js'
 import { migrationGuarantees } from './contract/migrations.js'
 import { organizationGuarantees } from './contract/organizations.js'
 import { outboxGuarantees } from './contract/outbox.js'
+import { recoveryCodeGuarantees } from './contract/recovery-codes.js'
 import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
 import { sessionGuarantees } from './contract/sessions.js'
+import { settingsGuarantees } from './contract/settings.js'
 import { signingKeyGuarantees } from './contract/signing-keys.js'
 import { ticketGuarantees } from './contract/tickets.js'
 import { transactionGuarantees } from './contract/transactions.js'
@@ -75,6 +78,9 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     identityGuarantees(current)
     outboxGuarantees(current)
     ticketGuarantees(current)
+    authenticatorGuarantees(current)
+    recoveryCodeGuarantees(current)
+    settingsGuarantees(current)
     migrationGuarantees(current)
     coordinationGuarantees(current)
   })

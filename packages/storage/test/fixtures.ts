@@ -5,6 +5,7 @@
 import type {
   ApiRecord,
   ApplicationRecord,
+  AuthenticatorRecord,
   AuthorizationCodeRecord,
   AuthorizationRequest,
   ClientGrantRecord,
@@ -14,11 +15,13 @@ import type {
   InvitationRecord,
   OrganizationRecord,
   OutboxEmailRecord,
+  RecoveryCodeRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
   SsoSessionRecord,
   TicketRecord,
   UserRecord,
+  WebAuthnCredential,
 } from '@latchkey/core'
 
 /** 2023-11-14T22:13:20Z: every test time is T0 plus or minus something. */
@@ -316,6 +319,52 @@ export function ticket(overrides: Partial<TicketRecord> = {}): TicketRecord {
     resultUrl: 'https://app.example/verified?from=latchkey&lang=fr',
     createdAt: T0,
     expiresAt: T0 + 5 * DAY,
+    usedAt: null,
+    ...overrides,
+  }
+}
+
+/**
+ * A confirmed TOTP authenticator created at T0 and never used. Pass `credential` (see
+ * webAuthnCredential) and a WebAuthn `type` for a security key or passkey.
+ */
+export function authenticator(overrides: Partial<AuthenticatorRecord> = {}): AuthenticatorRecord {
+  const type = overrides.type ?? 'totp'
+  return {
+    id: `${type}|dev_${uniqueId('dev').replace(/[^A-Za-z0-9]/g, '')}`,
+    userId: `auth0|${uniqueId('user')}`,
+    type,
+    name: null,
+    confirmed: true,
+    sealedSecret: type === 'totp' ? 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwia2lkIjoia2VrLTEifQ..iv.totp-secret.tag' : null,
+    lastUsedStep: null,
+    credential: null,
+    createdAt: T0,
+    lastUsedAt: null,
+    ...overrides,
+  }
+}
+
+/** A WebAuthn credential with a unique id, counter 0, for a passkey or security key authenticator. */
+export function webAuthnCredential(overrides: Partial<WebAuthnCredential> = {}): WebAuthnCredential {
+  return {
+    credentialId: Buffer.from(uniqueId('credential')).toString('base64url'),
+    publicKey: 'pQECAyYgASFYIBtJ1xqKgJ9C0ZrJx2PbKn5cOyEVL1o1m6y4b7h3x2eAIlggc2Vjb25kLWhhbGYtb2YtdGhlLWtleQ',
+    counter: 0,
+    transports: ['internal', 'hybrid'],
+    deviceType: 'multiDevice',
+    backedUp: true,
+    aaguid: 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd',
+    ...overrides,
+  }
+}
+
+/** An unused recovery code (its hash) of a new user, created at T0. */
+export function recoveryCode(overrides: Partial<RecoveryCodeRecord> = {}): RecoveryCodeRecord {
+  return {
+    userId: `auth0|${uniqueId('user')}`,
+    codeHash: Buffer.from(uniqueId('recovery-code')).toString('base64url'),
+    createdAt: T0,
     usedAt: null,
     ...overrides,
   }

@@ -9,8 +9,10 @@
  */
 import type {
   AppType,
+  AuthenticatorType,
   ConnectionStrategy,
   EmailTemplateName,
+  MfaPolicy,
   OrganizationRequireBehavior,
   OrganizationUsage,
   OutboxStatus,
@@ -52,6 +54,8 @@ export interface ApplicationsTable {
   jwks: JsonText | null
   /** The ID tokens' signing algorithm; default 'RS256' (migration 0009). */
   id_token_alg: SigningKeyAlg
+  /** The app's own MFA policy; null: the deployment's (migration 0016). */
+  mfa_policy: MfaPolicy | null
 }
 
 export interface ApisTable {
@@ -330,6 +334,51 @@ export interface TicketsTable {
   used_at: Millis | null
 }
 
+/** A user's second factors and passkeys (migration 0016). */
+export interface AuthenticatorsTable {
+  /** `{type}|dev_…` */
+  id: string
+  user_id: string
+  type: AuthenticatorType
+  name: string | null
+  confirmed: Flag
+  /** TOTP: the secret sealed with the key-encryption key. */
+  sealed_secret: string | null
+  /** TOTP: the last accepted time step. */
+  last_used_step: number | null
+  /** WebAuthn: the credential id (base64url), unique. */
+  credential_id: string | null
+  /** WebAuthn: JSON `{ publicKey, transports, deviceType, aaguid }`. */
+  credential: JsonText | null
+  /** WebAuthn: the signature counter last seen. */
+  counter: number | null
+  /** WebAuthn: the credential's backup state, last seen. */
+  backed_up: Flag | null
+  created_at: Millis
+  last_used_at: Millis | null
+}
+
+/** Recovery codes by the SHA-256 of each (migration 0016). */
+export interface RecoveryCodesTable {
+  user_id: string
+  code_hash: string
+  created_at: Millis
+  used_at: Millis | null
+}
+
+/** When a user's "remember this browser" markers were last voided (migration 0016). */
+export interface MfaRememberRevocationsTable {
+  user_id: string
+  revoked_at: Millis
+}
+
+/** Deployment-wide settings changed at run time (migration 0016). */
+export interface SettingsTable {
+  key: string
+  value: string
+  updated_at: Millis
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -352,4 +401,8 @@ export interface Database {
   identities: IdentitiesTable
   outbox_emails: OutboxEmailsTable
   tickets: TicketsTable
+  authenticators: AuthenticatorsTable
+  recovery_codes: RecoveryCodesTable
+  mfa_remember_revocations: MfaRememberRevocationsTable
+  settings: SettingsTable
 }

@@ -10,6 +10,7 @@ import type {
   ExclusiveResult,
   ApplicationRepo,
   AuditLogRepo,
+  AuthenticatorRepo,
   AuthorizationCodeRepo,
   ClientGrantRepo,
   ConnectionRepo,
@@ -20,8 +21,10 @@ import type {
   MigrationStatus,
   OrganizationRepo,
   OutboxRepo,
+  RecoveryCodeRepo,
   RefreshTokenRepo,
   ReplayGuardRepo,
+  SettingsRepo,
   SigningKeyRepo,
   SsoSessionRepo,
   Store,
@@ -31,6 +34,7 @@ import type {
 import { KyselyApiRepo } from '../repos/apis.js'
 import { KyselyApplicationRepo } from '../repos/applications.js'
 import { KyselyAuditLogRepo } from '../repos/audit-events.js'
+import { KyselyAuthenticatorRepo } from '../repos/authenticators.js'
 import { KyselyAuthorizationCodeRepo } from '../repos/authorization-codes.js'
 import { KyselyClientGrantRepo } from '../repos/client-grants.js'
 import { KyselyConnectionRepo } from '../repos/connections.js'
@@ -40,10 +44,12 @@ import { KyselyInteractionRepo } from '../repos/interactions.js'
 import { KyselyInvitationRepo } from '../repos/invitations.js'
 import { KyselyOrganizationRepo } from '../repos/organizations.js'
 import { KyselyOutboxRepo } from '../repos/outbox.js'
+import { KyselyRecoveryCodeRepo } from '../repos/recovery-codes.js'
 import { KyselyRefreshTokenRepo } from '../repos/refresh-tokens.js'
 import { KyselyReplayGuardRepo } from '../repos/replay-guard.js'
 import { KyselySigningKeyRepo } from '../repos/signing-keys.js'
 import { KyselySsoSessionRepo } from '../repos/sessions.js'
+import { KyselySettingsRepo } from '../repos/settings.js'
 import { KyselyTicketRepo } from '../repos/tickets.js'
 import { KyselyUserRepo } from '../repos/users.js'
 import { readMigrationStatus } from './migration-status.js'
@@ -71,6 +77,9 @@ export class KyselyStore implements Store {
   readonly identities: IdentityRepo
   readonly outbox: OutboxRepo
   readonly tickets: TicketRepo
+  readonly authenticators: AuthenticatorRepo
+  readonly recoveryCodes: RecoveryCodeRepo
+  readonly settings: SettingsRepo
   readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
@@ -103,6 +112,9 @@ export class KyselyStore implements Store {
     this.identities = new KyselyIdentityRepo(repoDb)
     this.outbox = new KyselyOutboxRepo(repoDb, options.dialect)
     this.tickets = new KyselyTicketRepo(repoDb)
+    this.authenticators = new KyselyAuthenticatorRepo(repoDb)
+    this.recoveryCodes = new KyselyRecoveryCodeRepo(repoDb)
+    this.settings = new KyselySettingsRepo(repoDb, publish)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -19,6 +19,7 @@ import { connections } from './0011-connections.js'
 import { sessionUpstream } from './0013-session-upstream.js'
 import { pendingLinks } from './0014-pending-links.js'
 import { emailOutbox } from './0015-email-outbox.js'
+import { mfa } from './0016-mfa.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0013-session-upstream': sessionUpstream,
   '0014-pending-links': pendingLinks,
   '0015-email-outbox': emailOutbox,
+  '0016-mfa': mfa,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -32,6 +32,8 @@ const writers: ColumnWriters<ApplicationRecord, ApplicationsTable> = {
   organizationRequireBehavior: (v) => ({ organization_require_behavior: v }),
   initiateLoginUri: (v) => ({ initiate_login_uri: v }),
   idTokenAlg: (v) => ({ id_token_alg: v }),
+  // null clears it (the deployment's policy again); writeColumns skips only undefined.
+  mfaPolicy: (v) => ({ mfa_policy: v ?? null }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -60,6 +62,8 @@ function toRecord(row: Row): ApplicationRecord {
     initiateLoginUri: row.initiate_login_uri,
     // RS256, the default, stays out of the record (see idTokenAlg in @latchkey/core registration).
     ...(row.id_token_alg !== 'RS256' ? { idTokenAlg: row.id_token_alg } : {}),
+    // Null, the deployment's policy, stays out of the record as well.
+    ...(row.mfa_policy !== null ? { mfaPolicy: row.mfa_policy } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }

@@ -84,8 +84,9 @@ export type UsersToDelete = { readonly id: string } | { readonly connection: str
 
 /**
  * Deletes users and their sessions, interactions, consents, codes, refresh tokens, memberships,
- * identities, email tickets and the emails about them not yet sent (pending, sending or failed: a
- * sealed message may still name a ticket or the address), in the caller's transaction (users.delete,
+ * identities, email tickets, the emails about them not yet sent (pending, sending or failed: a
+ * sealed message may still name a ticket or the address), authenticators, recovery codes and
+ * remembered-browser revocation, in the caller's transaction (users.delete,
  * connections.delete). Sent emails stay until the sweeper's retention: they hold no message any more,
  * only the delivery record (template, address, times). Returns how many users.
  */
@@ -100,6 +101,9 @@ export async function deleteUsers(trx: Kysely<Database>, which: UsersToDelete): 
   await trx.deleteFrom('identities').where('user_id', 'in', ids).execute()
   await trx.deleteFrom('tickets').where('user_id', 'in', ids).execute()
   await trx.deleteFrom('outbox_emails').where('user_id', 'in', ids).where('status', '!=', 'sent').execute()
+  await trx.deleteFrom('authenticators').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('recovery_codes').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('mfa_remember_revocations').where('user_id', 'in', ids).execute()
   const result = await trx.deleteFrom('users').where('id', 'in', ids).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
@@ -181,7 +185,7 @@ export class KyselyUserRepo implements UserRepo {
     return row ? toRecord(row) : null
   }
 
-  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships, identities, tickets and unsent emails, then the user. */
+  /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships, identities, tickets, unsent emails and MFA factors, then the user. */
   async delete(id: string): Promise<boolean> {
     return inTransaction(this.db, async (trx) => (await deleteUsers(trx, { id })) > 0)
   }
