@@ -7,8 +7,8 @@
  * reads them), organization invitations 30 days after they were used or expired, email tickets a day
  * after they were used or expired (so a second click still finds the ticket spent, not unknown),
  * outbox emails sent or failed longer ago than the email retention (their messages were already
- * dropped when they settled: what remains is the delivery record), and audit events older than the
- * audit retention.
+ * dropped when they settled: what remains is the delivery record), MFA enrolments (a TOTP secret or a
+ * WebAuthn registration) left unconfirmed for a day, and audit events older than the audit retention.
  *
  * Every node runs the timer; each round, only the node that takes the `sweeper` lock
  * (`store.exclusive`: a PostgreSQL advisory lock, released if that node dies) purges, and the others
@@ -37,6 +37,8 @@ const MARKER_MARGIN_MS = 60_000
 const INVITATION_GRACE_MS = 30 * DAY_MS
 /** Used or expired email tickets stay this long, so a second click is told the link was used. */
 const TICKET_GRACE_MS = DAY_MS
+/** An MFA enrolment not confirmed within this long was abandoned. */
+const ENROLMENT_GRACE_MS = DAY_MS
 
 export interface Swept {
   readonly interactions: number
@@ -52,6 +54,8 @@ export interface Swept {
   readonly tickets: number
   /** Outbox emails sent or failed longer ago than the email retention. */
   readonly emails: number
+  /** MFA enrolments never confirmed, started more than a day ago. */
+  readonly authenticators: number
   readonly auditEvents: number
 }
 
@@ -83,6 +87,7 @@ export async function sweep(store: Store, now: number, auditRetentionDays = 30, 
     invitations: await inBatches((n) => store.invitations.deleteExpired(now - INVITATION_GRACE_MS, n), deadline),
     tickets: await inBatches((n) => store.tickets.deleteExpired(now - TICKET_GRACE_MS, n), deadline),
     emails: emailRetentionDays <= 0 ? 0 : await inBatches((n) => store.outbox.deleteSettledBefore(emailCutoff, n), deadline),
+    authenticators: await inBatches((n) => store.authenticators.deleteUnconfirmedBefore(now - ENROLMENT_GRACE_MS, n), deadline),
     auditEvents: auditRetentionDays <= 0 ? 0 : await inBatches((n) => store.logs.deleteOlderThan(auditCutoff, n), deadline),
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { auditEventId, issueCode, type OutboxEmailRecord, sha256, type RefreshTokenRecord, type TicketRecord } from '@latchkey/core'
+import { type AuthenticatorRecord, auditEventId, issueCode, type OutboxEmailRecord, sha256, type RefreshTokenRecord, type TicketRecord } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { SWEEP_BATCH, SWEEP_LOCK, sweep, sweepIfFirst } from '../src/sweeper.js'
 import { databases } from './support/databases.js'
@@ -99,6 +99,30 @@ describe('sweeping email tickets and outbox emails', () => {
       assert.equal((await sweep(store, NOW, 30, 60)).emails, 0, 'nothing settled more than 60 days ago')
       assert.equal((await sweep(store, NOW)).emails, old + 1, 'more than one batch, in one sweep; 30 days by default')
       assert.deepEqual(await store.outbox.list(), [recent, pending].sort((a, b) => b.createdAt - a.createdAt))
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+function enrolment(n: number, overrides: Partial<AuthenticatorRecord>): AuthenticatorRecord {
+  return {
+    id: `totp|dev_${n}`, userId: 'u', type: 'totp', name: null, confirmed: false, sealedSecret: 'sealed', lastUsedStep: null, credential: null,
+    createdAt: NOW - 2 * DAY, lastUsedAt: null, ...overrides,
+  }
+}
+
+describe('sweeping abandoned MFA enrolments', () => {
+  it('deletes authenticators left unconfirmed for more than a day, and keeps confirmed and recent ones', async () => {
+    const store = await openAndMigrate('sqlite::memory:')
+    try {
+      const gone = [enrolment(1, {}), enrolment(2, { createdAt: NOW - DAY - 1 })]
+      const kept = [enrolment(3, { createdAt: NOW - HOUR }), enrolment(4, { confirmed: true, createdAt: NOW - 30 * DAY })]
+      for (const record of [...gone, ...kept]) await store.authenticators.insert(record)
+      assert.equal((await sweep(store, NOW)).authenticators, gone.length)
+      assert.equal((await sweep(store, NOW)).authenticators, 0)
+      assert.deepEqual(await store.authenticators.listForUser('u'), [...kept].sort((a, b) => a.createdAt - b.createdAt))
+      assert.equal((await sweep(store, NOW + DAY)).authenticators, 1, 'the recent one, once a day has passed')
     } finally {
       await store.close()
     }

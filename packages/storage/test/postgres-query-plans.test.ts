@@ -16,7 +16,24 @@ import type { Store } from '../src/contract.js'
 import { openPostgres } from '../src/kysely/postgres.js'
 import { postgresCoordination } from '../src/kysely/postgres-coordination.js'
 import { KyselyStore } from '../src/kysely/store.js'
-import { api, application, authorizationCode, connection, DAY, identity, interaction, outboxEmail, refreshToken, session, T0, ticket, user } from './fixtures.js'
+import {
+  api,
+  application,
+  authenticator,
+  authorizationCode,
+  connection,
+  DAY,
+  identity,
+  interaction,
+  outboxEmail,
+  recoveryCode,
+  refreshToken,
+  session,
+  T0,
+  ticket,
+  user,
+  webAuthnCredential,
+} from './fixtures.js'
 import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
 
 const probe = await postgresProblem()
@@ -99,6 +116,11 @@ describe('PostgreSQL query plans', { skip }, () => {
       await store.outbox.enqueue(mail)
       const resetTicket = ticket({ userId: person.id, kind: 'password_reset' })
       await store.tickets.insert(resetTicket)
+      const totp = authenticator({ userId: person.id })
+      const passkey = authenticator({ userId: person.id, type: 'passkey', credential: webAuthnCredential() })
+      for (const record of [totp, passkey]) await store.authenticators.insert(record)
+      const code1 = recoveryCode({ userId: person.id })
+      await store.recoveryCodes.replace(person.id, [code1.codeHash], T0)
       recorder.queries.length = 0
 
       await run('applications.get', () => store.applications.get(app.clientId))
@@ -141,6 +163,16 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('tickets.findUsable', () => store.tickets.findUsable(resetTicket.idHash, 'password_reset', T0))
       await run('tickets.consume', () => store.tickets.consume(resetTicket.idHash, 'password_reset', T0))
       await run('tickets.spendAllForUser', () => store.tickets.spendAllForUser(person.id, 'password_reset', T0))
+      await run('authenticators.get', () => store.authenticators.get(totp.id))
+      await run('authenticators.listForUser', () => store.authenticators.listForUser(person.id))
+      await run('authenticators.findByCredentialId', () => store.authenticators.findByCredentialId(passkey.credential?.credentialId as string))
+      await run('authenticators.confirm', () => store.authenticators.confirm(person.id, totp.id, T0))
+      await run('authenticators.useTotpStep', () => store.authenticators.useTotpStep(totp.id, 100, T0))
+      await run('authenticators.recordAssertion', () => store.authenticators.recordAssertion(passkey.id, 1, true, T0))
+      await run('authenticators.rememberedBrowsersRevokedAt', () => store.authenticators.rememberedBrowsersRevokedAt(person.id))
+      await run('recoveryCodes.use', () => store.recoveryCodes.use(person.id, code1.codeHash, T0))
+      await run('recoveryCodes.countUnused', () => store.recoveryCodes.countUnused(person.id))
+      await run('settings.get', () => store.settings.get('mfa.policy'))
       await run('signingKeys.list', () => store.signingKeys.list())
       await run('apis.maxTokenLifetime', () => store.apis.maxTokenLifetime())
       await run('logs.list', () => store.logs.list())
@@ -155,6 +187,8 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('sweep: replay guard', () => store.replayGuard.deleteExpired(T0, 1000))
       await run('sweep: tickets', () => store.tickets.deleteExpired(T0, 1000))
       await run('sweep: emails', () => store.outbox.deleteSettledBefore(T0, 1000))
+      await run('sweep: unconfirmed authenticators', () => store.authenticators.deleteUnconfirmedBefore(T0, 1000))
+      await run('users.delete', () => store.users.delete(person.id))
       await run('sweep: audit log', () => store.logs.deleteOlderThan(T0, 1000))
 
       recorder.stop()
