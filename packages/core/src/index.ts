@@ -153,3 +153,22 @@ export {
 } from './authorize/organization.js'
 export type { OrganizationLookups, OrganizationResolution } from './authorize/organization.js'
 export { organizationClaims } from './tokens/id-token.js'
+
+export {
+  newTotpSecret,
+  totpUri,
+  totpStep,
+  verifyTotp,
+  totpCode,
+  normalizeTotpCode,
+  TOTP_DIGITS,
+  TOTP_PERIOD_SECONDS,
+  TOTP_SECRET_BYTES,
+} from './mfa/totp.js'
+export { newRecoveryCodes, recoveryCodeHash, looksLikeRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './mfa/recovery-codes.js'
+export { ACR_MULTI_FACTOR, mfaStep, effectivePolicy, requestsMultiFactor } from './mfa/policy.js'
+export type { MfaStep, MfaDecisionInput } from './mfa/policy.js'
+export { firstFactorAmr, withSecondFactor, isMultiFactor, acrFor } from './mfa/amr.js'
+export type { AmrValue, FirstFactorKind, FirstFactorFacts, SecondFactorKind } from './mfa/amr.js'
+export { rememberMarker, checkRememberMarker, MAX_REMEMBER_DAYS } from './mfa/remember-browser.js'
+export type { RememberKey } from './mfa/remember-browser.js'
