@@ -158,6 +158,8 @@ export interface SsoSessionRecord {
   readonly endedAt: number | null
   /** The upstream connection the user logged in through (for federated logout), or null. */
   readonly upstream: SessionUpstream | null
+  /** How the user authenticated in this session (RFC 8176 `amr`: `pwd`, `fed`, `otp`, `mfa`…); absent: `pwd` (sessions from before it was kept). */
+  readonly amr?: readonly string[]
 }
 
 /** What a session keeps of the upstream login that started it: enough to end the session there too. */
@@ -194,13 +196,15 @@ export interface AuthorizationRequest {
   readonly dpopJkt?: string
   /** Auth0's `connection=`: the upstream connection (by name) to log in with, skipping the login page. Absent: none. */
   readonly connection?: string | null
+  /** `acr_values` as sent (space-separated; Auth0's multi-factor value asks for a second factor: a step-up). Absent: none. */
+  readonly acrValues?: string | null
 }
 
 /**
  * Where a login transaction stands: the page the user was last sent to, and so the only page whose
  * form it accepts (see authorize/interaction-step.ts).
  */
-export type InteractionStep = 'organization' | 'login' | 'upstream' | 'link' | 'consent'
+export type InteractionStep = 'organization' | 'login' | 'upstream' | 'link' | 'mfa' | 'mfa_enroll' | 'consent'
 
 /**
  * A login through an upstream connection in progress: the browser is at the provider. `sealed` is what
@@ -281,6 +285,10 @@ export interface AuthorizationCodeRecord {
   readonly consumedAt: number | null
   /** RFC 9449 §10: only a DPoP proof with this key thumbprint may redeem the code (absent: unbound). */
   readonly dpopJkt?: string
+  /** The session's `amr` when the code was issued (the ID token's claim); absent: none. */
+  readonly amr?: readonly string[]
+  /** The `acr` satisfied, when `acr_values` was requested; absent: none. */
+  readonly acr?: string
 }
 
 export interface RefreshTokenRecord {
@@ -308,6 +316,9 @@ export interface RefreshTokenRecord {
    * (absent: unbound); the family keeps it on rotation.
    */
   readonly dpopJkt?: string
+  /** The login's `amr` and `acr` (from the code), which every refresh keeps; absent: none. */
+  readonly amr?: readonly string[]
+  readonly acr?: string
 }
 
 /** The JWS algorithms Latchkey signs tokens with (see keys/keyset.ts). */

@@ -25,6 +25,7 @@ import { linkRoutes } from './routes/link.js'
 import { passwordResetRoutes } from './routes/password-reset.js'
 import { emailVerificationRoutes } from './routes/email-verification.js'
 import { dbConnectionRoutes } from './routes/dbconnections.js'
+import { mfaRoutes } from './routes/mfa.js'
 import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
@@ -77,6 +78,7 @@ export function createApp(deps: Deps): Hono {
   passwordResetRoutes(app, deps)
   emailVerificationRoutes(app, deps)
   dbConnectionRoutes(app, deps)
+  mfaRoutes(app, deps)
   signupRoutes(app, deps)
   organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)

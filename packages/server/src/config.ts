@@ -13,6 +13,7 @@ import { DEMO } from './demo.js'
 import { DEMO_FORCE_ENV, demoRefusal, isLocalIssuer } from './demo-issuer.js'
 import { metricsConfig, type MetricsConfig } from './operations/metrics-config.js'
 import { emailConfig, type EmailConfig } from './email/settings.js'
+import { mfaConfig, type MfaConfig } from './mfa/settings.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
 
@@ -56,6 +57,8 @@ export interface Config {
    * LATCHKEY_EMAIL_TEMPLATES, LATCHKEY_EMAIL_RETENTION_DAYS); see email/settings.ts and docs/email.md.
    */
   readonly email: EmailConfig
+  /** Second factors (LATCHKEY_MFA, LATCHKEY_MFA_REMEMBER_DAYS); see mfa/settings.ts and docs/mfa.md. */
+  readonly mfa: MfaConfig
   /**
    * `serve --demo`: the demo registrations are seeded and the /playground page is served. Only on an
    * issuer on this machine (localhost, loopback) unless forced; see demo-issuer.ts.
@@ -135,6 +138,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     metrics: metricsConfig(env, port),
     signup: parseBoolean('LATCHKEY_SIGNUP', input.signup ?? env.LATCHKEY_SIGNUP, false),
     email: emailConfig(env, issuer, input.demo ?? false),
+    mfa: mfaConfig(env),
     ...demoSetting(input, env, issuer),
   }
 }

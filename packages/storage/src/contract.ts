@@ -251,6 +251,8 @@ export interface SsoSessionRepo {
   touch(idHash: string, idleExpiresAt: number): Promise<void>
   /** Ends one session. Returns whether an active one was ended. */
   end(idHash: string, now: number): Promise<boolean>
+  /** A second factor passed: the active session's `amr` becomes this, and `authTime` now; null when it is not active. */
+  upgrade(idHash: string, amr: readonly string[], now: number): Promise<SsoSessionRecord | null>
   /** Ends every session of a user (block, delete, password change). */
   endAllForUser(userId: string, now: number): Promise<number>
   /**

@@ -27,6 +27,11 @@ export const AUDIT_EVENT_TYPES = {
   fvr: 'Failed Verification Email Request',
   sv: 'Success Verification Email',
   fv: 'Failed Verification Email',
+  // Second factors (issue 15), Auth0's Guardian codes.
+  gd_enrollment_complete: 'Guardian - Enrollment complete',
+  gd_auth_succeed: 'Guardian - MFA authentication success',
+  gd_auth_failed: 'Guardian - MFA authentication failed',
+  gd_recovery_succeed: 'Guardian - Recovery success',
   organization_member_added: 'User added to an organization',
   // Authorization.
   authorization_code_issued: 'Authorization code issued',

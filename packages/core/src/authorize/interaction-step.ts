@@ -13,6 +13,8 @@
  *                      ▼ │
  *                     link ──► consent / (code)        (the existing account proven, or kept apart)
  *
+ *   login / an SSO session ──► mfa | mfa_enroll ──► consent / (code)   (policy or acr_values step-up)
+ *
  * | step           | pages                         | what its form may change                       |
  * | -------------- | ----------------------------- | ---------------------------------------------- |
  * | `organization` | /u/organization               | the organization, once, only when the app      |
@@ -24,6 +26,9 @@
  * | `link`         | /u/link (and the callback of  | who the user is: the existing account proven   |
  * |                | a connection chosen there)    | (password, or another connection of theirs),   |
  * |                |                               | or a separate new user                         |
+ * | `mfa`          | /u/mfa (+ /u/mfa/continue)    | the session's factors: a TOTP or recovery code |
+ * |                |                               | upgrades it to multi-factor (its `amr`)        |
+ * | `mfa_enroll`   | /u/mfa/enroll (+ continue)    | a first factor enrolled (TOTP), recovery codes |
  * | `consent`      | /u/consent                    | nothing but accept or decline                  |
  *
  * The server checks the step when it loads the interaction for a page (server/src/interaction/load.ts)
@@ -33,7 +38,7 @@
  */
 import type { ApplicationRecord, AuthorizationRequest, InteractionStep } from '../records.js'
 
-export const INTERACTION_STEPS: readonly InteractionStep[] = ['organization', 'login', 'upstream', 'link', 'consent']
+export const INTERACTION_STEPS: readonly InteractionStep[] = ['organization', 'login', 'upstream', 'link', 'mfa', 'mfa_enroll', 'consent']
 
 export function isInteractionStep(value: unknown): value is InteractionStep {
   return typeof value === 'string' && (INTERACTION_STEPS as readonly string[]).includes(value)

@@ -14,6 +14,9 @@ export interface IssueCodeInput {
   readonly authTime: number
   readonly sid: string | null
   readonly now: number
+  /** The session's `amr`, and the `acr` satisfied when `acr_values` was requested (ID token claims). */
+  readonly amr?: readonly string[]
+  readonly acr?: string | null
 }
 
 export function issueCode(input: IssueCodeInput): { code: string; record: AuthorizationCodeRecord } {
@@ -40,6 +43,8 @@ export function issueCode(input: IssueCodeInput): { code: string; record: Author
       expiresAt: input.now + CODE_LIFETIME_MS,
       consumedAt: null,
       ...(request.dpopJkt !== undefined ? { dpopJkt: request.dpopJkt } : {}),
+      ...(input.amr && input.amr.length > 0 ? { amr: [...input.amr] } : {}),
+      ...(input.acr ? { acr: input.acr } : {}),
     },
   }
 }

@@ -13,7 +13,7 @@ import { mayChooseOrganization } from './interaction-step.js'
 import { notAMember, ORGANIZATION_REQUIRED, ORGANIZATIONS_NOT_USED } from './organization.js'
 import type { ApiRecord, ApplicationRecord, AuthorizationRequest, ConsentRecord, SsoSessionRecord, UserRecord } from '../records.js'
 
-export type NextStep = 'organization' | 'login' | 'consent' | 'issue'
+export type NextStep = 'organization' | 'login' | 'mfa' | 'mfa_enroll' | 'consent' | 'issue'
 
 export interface NextStepInput {
   readonly request: AuthorizationRequest
@@ -30,6 +30,8 @@ export interface NextStepInput {
   /** Whether the session's user is a member of `request.organization` (false without either). */
   readonly isMember: boolean
   readonly now: number
+  /** What the second-factor policy asks of this session (mfa/policy.ts `mfaStep`); absent: nothing. */
+  readonly mfa?: 'none' | 'challenge' | 'enroll'
 }
 
 export function needsLogin(input: NextStepInput): boolean {
@@ -73,6 +75,10 @@ export function nextStep(input: NextStepInput): NextStep {
     return 'login'
   }
   if (request.organization !== null && !input.isMember && input.session) throw notAMember(input.session.user.id, request.organization)
+  if (input.mfa !== undefined && input.mfa !== 'none') {
+    if (input.request.prompt.includes('none')) throw new InteractionRequired('Multifactor authentication required')
+    return input.mfa === 'challenge' ? 'mfa' : 'mfa_enroll'
+  }
   if (needsConsent(input)) {
     if (input.request.prompt.includes('none')) throw new ConsentRequired('Consent required')
     return 'consent'

@@ -182,6 +182,10 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
     connection = found.name
   }
 
+  // OpenID Connect Core §3.1.2.1 `acr_values`, kept as sent (bounded): Auth0's multi-factor value asks for a second factor.
+  const acrValues = single(params, 'acr_values')
+  if (acrValues !== undefined && acrValues.length > 1024) return fail(new InvalidRequest('acr_values is too long.'))
+
   return {
     kind: 'ok',
     app,
@@ -206,6 +210,7 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
       organization: orgs.organization?.id ?? null,
       invitation: orgs.invitation?.id ?? null,
       ...(connection !== null ? { connection } : {}),
+      ...(acrValues !== undefined ? { acrValues } : {}),
       ...(dpopJkt !== undefined ? { dpopJkt } : {}),
     },
   }

@@ -72,6 +72,8 @@ export const authorizationCode: GrantHandler = {
       nonce: record.nonce,
       family: null,
       organization,
+      ...(record.amr ? { amr: record.amr } : {}),
+      ...(record.acr ? { acr: record.acr } : {}),
     }, api)
   },
 }

@@ -31,6 +31,9 @@ export interface GrantSubject {
   readonly refreshJkt?: string
   /** The organization the user logged in to (see loadOrganization): in both tokens and the refresh family. */
   readonly organization?: OrganizationRecord | null
+  /** How the user authenticated (RFC 8176) and the `acr` satisfied: the ID token's claims, kept by the refresh family. */
+  readonly amr?: readonly string[]
+  readonly acr?: string
 }
 
 /**
@@ -85,6 +88,8 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
         nonce: subject.nonce,
         sid: subject.sid,
         organization: subject.organization ?? null,
+        amr: subject.amr,
+        acr: subject.acr,
       })
     : undefined
   const refreshToken =
@@ -124,6 +129,8 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     rotatedAt: null,
     revokedAt: null,
     ...(refreshJkt !== undefined ? { dpopJkt: refreshJkt } : {}),
+    ...(subject.amr && subject.amr.length > 0 ? { amr: [...subject.amr] } : {}),
+    ...(subject.acr ? { acr: subject.acr } : {}),
   }
   // When a replay of the same code or token raced this request, the store saves the new token
   // already revoked. The answer still goes out: this request won the atomic consume or rotate (it

@@ -103,6 +103,8 @@ export const refreshToken: GrantHandler = {
       family: { id: rotated.familyId, expiresAt: rotated.familyExpiresAt },
       ...(rotated.dpopJkt !== undefined ? { refreshJkt: rotated.dpopJkt } : {}),
       organization,
+      ...(rotated.amr ? { amr: rotated.amr } : {}),
+      ...(rotated.acr ? { acr: rotated.acr } : {}),
     }, api)
   },
 }

@@ -1,6 +1,6 @@
 /**
  * ID tokens (OpenID Connect Core §2): signed with the app's algorithm (RS256 by default), audience
- * the client, `azp` the client, `nonce` on code grants only, `auth_time` and `sid` of the login,
+ * the client, `azp` the client, `nonce` on code grants only, `auth_time`, `sid`, `amr` and `acr` of the login,
  * profile and email claims by scope (§5.4), and `org_id` / `org_name` after a login to an
  * organization (Auth0's claims; spa-js checks them).
  */
@@ -20,6 +20,9 @@ export interface IdTokenInput {
   readonly sid: string | null
   /** The organization the user logged in to. */
   readonly organization?: OrganizationRecord | null
+  /** RFC 8176 authentication method references, and the `acr` satisfied (OpenID Connect Core §2). */
+  readonly amr?: readonly string[]
+  readonly acr?: string
 }
 
 /** Auth0's organization claims: the id, and the name lower-cased (names are stored lower-case). */
@@ -54,6 +57,8 @@ export async function mintIdToken(ctx: TokenContext, input: IdTokenInput): Promi
     auth_time: toSeconds(input.authTime),
     ...(input.nonce !== null ? { nonce: input.nonce } : {}),
     ...(input.sid !== null ? { sid: input.sid } : {}),
+    ...(input.amr && input.amr.length > 0 ? { amr: [...input.amr] } : {}),
+    ...(input.acr ? { acr: input.acr } : {}),
     ...organizationClaims(input.organization),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'JWT', kid: ctx.signingKey.kid })

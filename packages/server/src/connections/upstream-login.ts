@@ -58,6 +58,8 @@ export interface UpstreamAccount {
   readonly userId: string
   readonly isSocial: boolean
   readonly profile: UpstreamProfile
+  /** The connection trusts the provider's MFA (`options.trust_upstream_mfa`): its `amr` counts here (issue 15). */
+  readonly trustUpstreamMfa?: boolean
 }
 
 /** The one URL an administrator registers at the provider: Auth0's `{issuer}login/callback`. */
@@ -219,6 +221,7 @@ export async function finishUpstream(c: Context, deps: Deps, callback: URL): Pro
     userId: strategy.userId(connection.name, profile),
     isSocial: strategy.isSocial,
     profile,
+    trustUpstreamMfa: connection.options.trust_upstream_mfa === true,
   }
   // The proof of an existing account that this login offered to link to (account-linking.ts).
   if (interaction.link) return finishLinkProof(c, deps, { interaction, app, link: interaction.link, proof: account })
@@ -271,7 +274,15 @@ export async function completeUpstreamLogin(c: Context, deps: Deps, l: UpstreamL
     }
   }
   const api: ApiRecord | null = interaction.request.audience === null ? null : await deps.store.apis.findByIdentifier(interaction.request.audience)
-  const method = { kind: 'connection', connection: account.connectionName, connectionId: account.connectionId, idToken: account.profile.idToken ?? null, linked: l.linked === true } as const
+  const method = {
+    kind: 'connection',
+    connection: account.connectionName,
+    connectionId: account.connectionId,
+    idToken: account.profile.idToken ?? null,
+    linked: l.linked === true,
+    upstreamAmr: account.profile.amr ?? [],
+    trustUpstreamMfa: account.trustUpstreamMfa === true,
+  } as const
   return completeLogin(c, deps, { interaction, app, api, user, method, accepted })
 }
 

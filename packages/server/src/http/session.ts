@@ -42,8 +42,8 @@ export async function readSession(c: Context, deps: Deps): Promise<ActiveSession
   return { record, user }
 }
 
-/** Starts a session after a successful login, ending the browser's previous one; `upstream` when the login went through a connection. */
-export async function startSession(c: Context, deps: Deps, user: UserRecord, upstream: SessionUpstream | null = null): Promise<SsoSessionRecord> {
+/** Starts a session after a successful login, ending the browser's previous one; `upstream` when the login went through a connection; `amr`: how the user authenticated (RFC 8176). */
+export async function startSession(c: Context, deps: Deps, user: UserRecord, upstream: SessionUpstream | null = null, amr: readonly string[] = ['pwd']): Promise<SsoSessionRecord> {
   const now = deps.clock.now()
   const previous = getCookie(c, sessionCookie(deps))
   if (previous && previous.length <= 256) await deps.store.sessions.end(sha256(previous), now)
@@ -58,6 +58,7 @@ export async function startSession(c: Context, deps: Deps, user: UserRecord, ups
     expiresAt: now + deps.config.session.absoluteSeconds * 1000,
     endedAt: null,
     upstream,
+    amr: [...amr],
   }
   await deps.store.sessions.insert(record)
   setCookie(c, sessionCookie(deps), value, cookieOptions(deps, deps.config.session.absoluteSeconds))

@@ -6,7 +6,7 @@
  * `proceed` with the authentication as the login step's change, which decides organization
  * membership, consent and the code.
  */
-import { AccessDenied, type ApiRecord, type ApplicationRecord, DATABASE_CONNECTION, type InteractionRecord, type UserRecord } from '@latchkey/core'
+import { AccessDenied, firstFactorAmr, type ApiRecord, type ApplicationRecord, DATABASE_CONNECTION, type InteractionRecord, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
 import { queueVerificationEmail } from '../account/email-verification.js'
 import type { Deps } from '../deps.js'
@@ -22,7 +22,16 @@ export type LoginMethod =
   /** A new account of the database connection: `ss` (Success Signup), which also logs in. */
   | { readonly kind: 'signup' }
   /** An upstream connection (the user's identity there): `s`, naming the connection. The session keeps the connection and the upstream ID token (sealed) for federated logout. */
-  | { readonly kind: 'connection'; readonly connection: string; readonly connectionId: string; readonly idToken: string | null; readonly linked?: boolean }
+  | {
+      readonly kind: 'connection'
+      readonly connection: string
+      readonly connectionId: string
+      readonly idToken: string | null
+      readonly linked?: boolean
+      /** The upstream ID token's `amr`, and whether the connection trusts it (`options.trust_upstream_mfa`): then an upstream MFA counts here. */
+      readonly upstreamAmr?: readonly string[]
+      readonly trustUpstreamMfa?: boolean
+    }
 
 const AUDIT: Record<LoginMethod['kind'], { readonly type: 's' | 'ss'; readonly message: string }> = {
   password: { type: 's', message: 'login succeeded' },
@@ -47,7 +56,11 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
     done.method.kind === 'connection'
       ? { connectionId: done.method.connectionId, sealedIdToken: done.method.idToken === null ? null : await deps.keys.encryption.encrypt(done.method.idToken) }
       : null
-  const record = await startSession(c, deps, user, upstream)
+  const amr =
+    done.method.kind === 'connection'
+      ? firstFactorAmr('connection', { upstreamAmr: done.method.upstreamAmr ?? null, trustUpstreamMfa: done.method.trustUpstreamMfa === true })
+      : firstFactorAmr(done.method.kind)
+  const record = await startSession(c, deps, user, upstream, amr)
   const now = deps.clock.now()
   await deps.store.users.update(user.id, { lastLoginAt: now })
   const audit = AUDIT[done.method.kind]

@@ -4,6 +4,7 @@
  * here, so the rules (nextStep in @latchkey/core) are applied in one place.
  */
 import {
+  acrFor,
   consentSkippable,
   issueCode,
   randomToken,
@@ -22,6 +23,7 @@ import { deliverCode, deliverError, type ResponseTarget } from '../http/authoriz
 import { browserBinding, type ActiveSession } from '../http/session.js'
 import { errorPage } from '../views/message.js'
 import { pageResponse } from '../http/page-headers.js'
+import { secondFactorStep } from '../mfa/requirement.js'
 import { bindingHash } from './csrf.js'
 import { InteractionProblem } from './load.js'
 import { codeIssuedEvent } from './code-audit.js'
@@ -66,7 +68,8 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
 
   let step: NextStep
   try {
-    step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, isMember, now })
+    const mfa = await secondFactorStep(c, deps, { app, request, session })
+    step = nextStep({ request, app, api, session, consent, authenticatedNow, consentedNow: p.consentedNow ?? false, isMember, now, mfa })
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err
     if (interaction) await deps.store.interactions.take(interaction.id, interaction.step, now)
@@ -82,7 +85,8 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     if (!session) throw new Error('nextStep answered issue without a session')
     // The transaction ends here, once: only the request that still finds it at its step issues a code.
     if (interaction && !(await deps.store.interactions.take(interaction.id, interaction.step, now))) return showError(c, new OAuthError('invalid_request', ALREADY_COMPLETED))
-    const { code, record } = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now })
+    const amr = session.record.amr ?? []
+    const { code, record } = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now, amr, acr: acrFor(amr, request.acrValues) })
     await deps.store.authorizationCodes.insert(record)
     await deps.audit.record(c, codeIssuedEvent(record, request))
     return deliverCode(c, deps, target, code, p.afterPost)

@@ -8,7 +8,7 @@ import type { AuthorizationRequest, InteractionStep } from '@latchkey/core'
 import type { Deps } from '../deps.js'
 
 // At the provider (`upstream`), the way back into the login is its login page, which starts over.
-const STEP_PAGES: Record<InteractionStep, string> = { organization: '/u/organization', login: '/u/login', upstream: '/u/login', link: '/u/link', consent: '/u/consent' }
+const STEP_PAGES: Record<InteractionStep, string> = { organization: '/u/organization', login: '/u/login', upstream: '/u/login', link: '/u/link', mfa: '/u/mfa', mfa_enroll: '/u/mfa/enroll', consent: '/u/consent' }
 
 export async function loginScreen(deps: Deps, request: AuthorizationRequest): Promise<'/u/login' | '/u/signup'> {
   // `connection=`: the login page, which goes straight to that provider.

@@ -108,6 +108,8 @@ export interface SsoSessionsTable {
   /** Migration 0013: the upstream connection of the login that started the session, and its sealed ID token. */
   upstream_connection_id: string | null
   upstream_id_token: string | null
+  /** Migration 0017: the session's `amr` (JSON list). */
+  amr: JsonText | null
 }
 
 export interface InteractionsTable {
@@ -160,6 +162,9 @@ export interface AuthorizationCodesTable {
   consumed_at: Millis | null
   /** RFC 9449 §10 key thumbprint, or null. */
   dpop_jkt: string | null
+  /** Migration 0017: the login's `amr` (JSON list) and satisfied `acr`. */
+  amr: JsonText | null
+  acr: string | null
 }
 
 export interface RefreshTokensTable {
@@ -180,6 +185,9 @@ export interface RefreshTokensTable {
   revoked_at: Millis | null
   /** RFC 9449 §5 key thumbprint the token is bound to, or null. */
   dpop_jkt: string | null
+  /** Migration 0017: the login's `amr` (JSON list) and satisfied `acr`. */
+  amr: JsonText | null
+  acr: string | null
 }
 
 export interface SigningKeysTable {

@@ -20,6 +20,7 @@ import { sessionUpstream } from './0013-session-upstream.js'
 import { pendingLinks } from './0014-pending-links.js'
 import { emailOutbox } from './0015-email-outbox.js'
 import { mfa } from './0016-mfa.js'
+import { authenticationMethods } from './0017-authentication-methods.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0014-pending-links': pendingLinks,
   '0015-email-outbox': emailOutbox,
   '0016-mfa': mfa,
+  '0017-authentication-methods': authenticationMethods,
 }
 
 export const migrationProvider: MigrationProvider = {

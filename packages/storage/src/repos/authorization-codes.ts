@@ -28,6 +28,8 @@ function toRow(r: AuthorizationCodeRecord): Row {
     expires_at: r.expiresAt,
     consumed_at: r.consumedAt,
     dpop_jkt: r.dpopJkt ?? null,
+    amr: r.amr ? toJson(r.amr) : null,
+    acr: r.acr ?? null,
   }
 }
 
@@ -51,6 +53,8 @@ function toRecord(row: Row): AuthorizationCodeRecord {
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
     ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
+    ...(row.amr !== null ? { amr: fromJson<string[]>(row.amr) } : {}),
+    ...(row.acr !== null ? { acr: row.acr } : {}),
   }
 }
 

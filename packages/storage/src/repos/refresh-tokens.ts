@@ -26,6 +26,8 @@ function toRow(r: RefreshTokenRecord): Row {
     rotated_at: r.rotatedAt,
     revoked_at: r.revokedAt,
     dpop_jkt: r.dpopJkt ?? null,
+    amr: r.amr ? toJson(r.amr) : null,
+    acr: r.acr ?? null,
   }
 }
 
@@ -47,6 +49,8 @@ function toRecord(row: Row): RefreshTokenRecord {
     rotatedAt: row.rotated_at,
     revokedAt: row.revoked_at,
     ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
+    ...(row.amr !== null ? { amr: fromJson<string[]>(row.amr) } : {}),
+    ...(row.acr !== null ? { acr: row.acr } : {}),
   }
 }
 

@@ -2,6 +2,7 @@ import type { SsoSessionRecord } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { SsoSessionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
+import { fromJson, toJson } from '../kysely/columns.js'
 import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, SsoSessionsTable } from '../kysely/schema.js'
 
@@ -19,6 +20,7 @@ function toRow(r: SsoSessionRecord): Row {
     ended_at: r.endedAt,
     upstream_connection_id: r.upstream?.connectionId ?? null,
     upstream_id_token: r.upstream?.sealedIdToken ?? null,
+    amr: r.amr ? toJson(r.amr) : null,
   }
 }
 
@@ -33,6 +35,7 @@ function toRecord(row: Row): SsoSessionRecord {
     expiresAt: row.expires_at,
     endedAt: row.ended_at,
     upstream: row.upstream_connection_id === null ? null : { connectionId: row.upstream_connection_id, sealedIdToken: row.upstream_id_token },
+    ...(row.amr !== null ? { amr: fromJson<string[]>(row.amr) } : {}),
   }
 }
 
@@ -81,6 +84,20 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
       .where('expires_at', '>', now)
       .executeTakeFirst()
     return result.numUpdatedRows > 0n
+  }
+
+  /** One UPDATE … RETURNING: the active session's new `amr` and `auth_time` (a second factor passed). */
+  async upgrade(idHash: string, amr: readonly string[], now: number): Promise<SsoSessionRecord | null> {
+    const row = await this.db
+      .updateTable('sso_sessions')
+      .set({ amr: toJson(amr), auth_time: now })
+      .where('id_hash', '=', idHash)
+      .where('ended_at', 'is', null)
+      .where('idle_expires_at', '>', now)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst()
+    return row ? toRecord(row) : null
   }
 
   /** One UPDATE over every not-yet-ended session of the user; returns how many it ended. */

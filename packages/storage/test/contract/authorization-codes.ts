@@ -11,6 +11,9 @@ export function authorizationCodeGuarantees(store: CurrentStore): void {
     const withTrue = authorizationCode({ redirectUriProvided: true, codeChallenge: null, codeChallengeMethod: null })
     await store().authorizationCodes.insert(withTrue)
     assert.deepEqual(await store().authorizationCodes.findByHash(withTrue.codeHash), withTrue)
+    const multiFactor = authorizationCode({ amr: ['pwd', 'otp', 'mfa'], acr: 'http://schemas.openid.net/pape/policies/2007/06/multi-factor' })
+    await store().authorizationCodes.insert(multiFactor)
+    assert.deepEqual(await store().authorizationCodes.findByHash(multiFactor.codeHash), multiFactor)
   })
 
   it('authorizationCodes.consume returns the record to exactly one of 20 concurrent callers', async () => {

@@ -9,6 +9,9 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     await store().refreshTokens.insert(token)
     assert.deepEqual(await store().refreshTokens.findByHash(token.tokenHash), token)
     assert.equal(await store().refreshTokens.findByHash('no-such-token'), null)
+    const multiFactor = refreshToken({ amr: ['pwd', 'otp', 'mfa'], acr: 'http://schemas.openid.net/pape/policies/2007/06/multi-factor' })
+    await store().refreshTokens.insert(multiFactor)
+    assert.deepEqual(await store().refreshTokens.findByHash(multiFactor.tokenHash), multiFactor)
   })
 
   it('refreshTokens.rotate marks an active token rotated at now and reports rotated', async () => {

@@ -18,6 +18,19 @@ export function sessionGuarantees(store: CurrentStore): void {
     assert.deepEqual((await store().sessions.findActive(withoutToken.idHash, T0))?.upstream, withoutToken.upstream)
   })
 
+  it('sessions keep their amr, and upgrade() replaces it and the auth_time of an active session only', async () => {
+    const record = session({ amr: ['pwd'] })
+    const ended = session({ amr: ['pwd'], endedAt: T0 - 1 })
+    for (const r of [record, ended]) await store().sessions.insert(r)
+    assert.deepEqual((await store().sessions.findActive(record.idHash, T0))?.amr, ['pwd'])
+    const upgraded = await store().sessions.upgrade(record.idHash, ['pwd', 'otp', 'mfa'], T0 + 5)
+    assert.deepEqual(upgraded?.amr, ['pwd', 'otp', 'mfa'])
+    assert.equal(upgraded?.authTime, T0 + 5)
+    assert.deepEqual((await store().sessions.findActive(record.idHash, T0 + 6))?.amr, ['pwd', 'otp', 'mfa'])
+    assert.equal(await store().sessions.upgrade(ended.idHash, ['pwd', 'otp', 'mfa'], T0), null)
+    assert.equal(await store().sessions.upgrade('no-such-session', ['mfa'], T0), null)
+  })
+
   it('sessions.findActive ignores ended, idle-expired and absolutely expired sessions', async () => {
     const ended = session({ endedAt: T0 - 1 })
     const idle = session({ idleExpiresAt: T0 })

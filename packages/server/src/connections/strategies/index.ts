@@ -79,8 +79,10 @@ export function parseConnectionOptions(strategy: string, options: unknown): unkn
   const found = checker.get(strategy)
   if (!found) throw new ConnectionOptionsError(strategy, [`strategy: must be one of ${UPSTREAM_STRATEGIES.join(', ')}`])
   const parsed = found.parseOptions(options)
-  // Latchkey's own option, the same for every strategy (connections/account-linking.ts).
-  const link = (options as Record<string, unknown>).link_existing_accounts
-  if (link !== undefined && typeof link !== 'boolean') throw new ConnectionOptionsError(strategy, ['options.link_existing_accounts: must be a boolean'])
+  // Latchkey's own options, the same for every strategy (connections/account-linking.ts, issue 15's trusted upstream MFA).
+  for (const name of ['link_existing_accounts', 'trust_upstream_mfa']) {
+    const value = (options as Record<string, unknown>)[name]
+    if (value !== undefined && typeof value !== 'boolean') throw new ConnectionOptionsError(strategy, [`options.${name}: must be a boolean`])
+  }
   return parsed
 }

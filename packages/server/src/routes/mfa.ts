@@ -1,0 +1,211 @@
+/**
+ * The second-factor steps of the login state machine (issue 15):
+ *
+ * - `mfa` (`/u/mfa`): the challenge: a TOTP code (±1 step, each step once: a replayed code is
+ *   refused) or a recovery code (each once; using one is audited and the user is warned);
+ * - `mfa_enroll` (`/u/mfa/enroll`): a user without a factor, where the policy (or a step-up) asks for
+ *   one, adds a TOTP app (QR code, `otpauth://` URI and key as text), confirmed by a first code, and
+ *   receives ten recovery codes, shown once.
+ *
+ * Both act on the browser's SSO session: the first factor started it (its `amr` says `pwd` or `fed`);
+ * passing the second upgrades it (`amr` + `otp` + `mfa`, `auth_time` now), and `proceed` then finds
+ * nothing more to ask. Wrong codes count per user and IP like wrong passwords: a few, then a lock
+ * that says so, during which even a right code is refused. Every page answers only at its own step
+ * of its own transaction, in the browser that owns it, with its form token (interaction/load.ts).
+ */
+import { newRecoveryCodes, newTotpSecret, randomAlphanumeric, recoveryCodeHash, single, totpUri, verifyTotp, withSecondFactor, type AuthenticatorRecord } from '@latchkey/core'
+import type { Context, Hono } from 'hono'
+import QRCode from 'qrcode'
+import type { Deps } from '../deps.js'
+import { clientIp } from '../http/client-ip.js'
+import { pageResponse } from '../http/page-headers.js'
+import { readBody } from '../http/read-params.js'
+import { type ActiveSession, readSession } from '../http/session.js'
+import { proceed, showError } from '../interaction/flow.js'
+import { InteractionProblem, type LoadedInteraction, loadInteraction } from '../interaction/load.js'
+import { rememberBrowser } from '../mfa/remember-browser.js'
+import type { LoginAttempt } from '../rate-limits/login-attempts.js'
+import { limitPerIp } from '../rate-limits/middleware.js'
+import { RateLimited } from '../rate-limits/too-many-requests.js'
+import { challengePage, enrolPage, noticePage, recoveryCodesPage } from '../views/mfa.js'
+
+const NO_SESSION = 'Your login session has ended. Go back to the application and log in again.'
+const WRONG_CODE = 'That code is not right. Try the current code from your app.'
+
+/** The session the second factor is for: the browser's, whose first factor brought the login here. */
+async function sessionFor(c: Context, deps: Deps): Promise<ActiveSession> {
+  const session = await readSession(c, deps)
+  if (!session || session.user.blocked) throw new InteractionProblem(NO_SESSION)
+  return session
+}
+
+/** The limit on codes: per user and IP, as wrong passwords are (rate-limits/login-attempts.ts). */
+async function admitCode(c: Context, deps: Deps, userId: string): Promise<LoginAttempt | string> {
+  try {
+    return await deps.limits.admitLogin(clientIp(c, deps.config.trustProxy), `mfa|${userId}`)
+  } catch (err) {
+    if (!(err instanceof RateLimited)) throw err
+    for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
+    return err.description
+  }
+}
+
+async function totpFactors(deps: Deps, userId: string, confirmed: boolean): Promise<AuthenticatorRecord[]> {
+  return (await deps.store.authenticators.listForUser(userId)).filter((a) => a.type === 'totp' && a.confirmed === confirmed && a.sealedSecret !== null)
+}
+
+/** The TOTP authenticator among `factors` that accepts `code` now, its step recorded (a replay is refused); null when none does. */
+async function acceptTotp(deps: Deps, factors: readonly AuthenticatorRecord[], code: string): Promise<AuthenticatorRecord | null> {
+  const now = deps.clock.now()
+  for (const factor of factors) {
+    const step = verifyTotp(await deps.keys.encryption.openText(factor.sealedSecret as string), code, now)
+    if (step !== null && (await deps.store.authenticators.useTotpStep(factor.id, step, now))) return factor
+  }
+  return null
+}
+
+/** The session now counts as multi-factor; the login goes on from the step that answered. */
+async function passed(deps: Deps, loaded: LoadedInteraction, session: ActiveSession, factor: 'otp' | 'recovery'): Promise<ActiveSession> {
+  const now = deps.clock.now()
+  const amr = withSecondFactor(session.record.amr ?? [], factor)
+  const upgraded = await deps.store.sessions.upgrade(session.record.idHash, amr, now)
+  if (!upgraded) throw new InteractionProblem(NO_SESSION)
+  deps.log.info({ client_id: loaded.app.clientId, user_id: session.user.id, factor }, 'second factor passed')
+  return { record: upgraded, user: session.user }
+}
+
+function goOn(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession) {
+  const { interaction, app, api } = loaded
+  return proceed(c, deps, {
+    request: interaction.request,
+    app,
+    api,
+    session,
+    interaction,
+    changes: { authenticated: { userId: session.user.id, sessionSid: session.record.sid, authTime: session.record.authTime } },
+    afterPost: true,
+  })
+}
+
+export function mfaRoutes(app: Hono, deps: Deps): void {
+  app.get('/u/mfa', async (c) => {
+    const loaded = await loadInteraction(c, deps, 'mfa')
+    const session = await sessionFor(c, deps)
+    const recovery = new URL(c.req.url).searchParams.get('method') === 'recovery'
+    return pageResponse(c, challengePage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: session.user.email, rememberDays: deps.config.mfa.rememberDays, recovery }))
+  })
+
+  app.post('/u/mfa', limitPerIp(deps, 'login'), async (c) => {
+    const form = await readBody(c, { json: false })
+    const loaded = await loadInteraction(c, deps, 'mfa', single(form, 'csrf') ?? null)
+    const session = await sessionFor(c, deps)
+    const user = session.user
+    const recovery = single(form, 'action') === 'recovery'
+    const again = (error: string, status: number) =>
+      pageResponse(c, challengePage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: user.email, rememberDays: deps.config.mfa.rememberDays, recovery, error }), status)
+
+    const attempt = await admitCode(c, deps, user.id)
+    if (typeof attempt === 'string') return again(attempt, 429)
+    const refuse = async (reason: string, message: string) => {
+      await attempt.failed()
+      await deps.audit.record(c, { type: 'gd_auth_failed', clientId: loaded.app.clientId, userId: user.id, details: { user_name: user.email, reason } })
+      return again(message, 400)
+    }
+
+    if (recovery) {
+      const code = single(form, 'recovery_code') ?? ''
+      if (code.length > 64 || !(await deps.store.recoveryCodes.use(user.id, recoveryCodeHash(code), deps.clock.now())))
+        return refuse('wrong or used recovery code', 'That recovery code is not right, or was already used.')
+      await attempt.succeeded()
+      await passed(deps, loaded, session, 'recovery')
+      const left = await deps.store.recoveryCodes.countUnused(user.id)
+      await deps.audit.record(c, { type: 'gd_recovery_succeed', clientId: loaded.app.clientId, userId: user.id, details: { user_name: user.email, codes_left: left } })
+      return pageResponse(c, recoveryUsedPage(loaded, left))
+    }
+
+    const code = single(form, 'code') ?? ''
+    const factor = code.length <= 16 ? await acceptTotp(deps, await totpFactors(deps, user.id, true), code) : null
+    if (!factor) return refuse('wrong or replayed code', WRONG_CODE)
+    await attempt.succeeded()
+    const upgraded = await passed(deps, loaded, session, 'otp')
+    await deps.audit.record(c, { type: 'gd_auth_succeed', clientId: loaded.app.clientId, userId: user.id, details: { user_name: user.email, authenticator: factor.id } })
+    if (single(form, 'remember') === 'on') rememberBrowser(c, deps, user.id)
+    return goOn(c, deps, loaded, upgraded)
+  })
+
+  app.get('/u/mfa/enroll', async (c) => {
+    const loaded = await loadInteraction(c, deps, 'mfa_enroll')
+    const session = await sessionFor(c, deps)
+    return enrolResponse(c, deps, loaded, session, null, 200)
+  })
+
+  app.post('/u/mfa/enroll', limitPerIp(deps, 'login'), async (c) => {
+    const form = await readBody(c, { json: false })
+    const loaded = await loadInteraction(c, deps, 'mfa_enroll', single(form, 'csrf') ?? null)
+    const session = await sessionFor(c, deps)
+    const user = session.user
+    const attempt = await admitCode(c, deps, user.id)
+    if (typeof attempt === 'string') return enrolResponse(c, deps, loaded, session, attempt, 429)
+    const code = single(form, 'code') ?? ''
+    const pending = await totpFactors(deps, user.id, false)
+    const factor = code.length <= 16 ? await acceptTotp(deps, pending.slice(-1), code) : null
+    if (!factor || !(await deps.store.authenticators.confirm(user.id, factor.id, deps.clock.now()))) {
+      await attempt.failed()
+      return enrolResponse(c, deps, loaded, session, WRONG_CODE, 400)
+    }
+    await attempt.succeeded()
+    await passed(deps, loaded, session, 'otp')
+    const codes = newRecoveryCodes()
+    await deps.store.recoveryCodes.replace(user.id, codes.map(recoveryCodeHash), deps.clock.now())
+    await deps.audit.record(c, { type: 'gd_enrollment_complete', clientId: loaded.app.clientId, userId: user.id, details: { user_name: user.email, authenticator: factor.id, type: 'totp' } })
+    return pageResponse(c, recoveryCodesPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, codes }))
+  })
+
+  // After the recovery codes (enrolment) or the warning after a recovery code: on with the login, once the session is multi-factor.
+  app.post('/u/mfa/continue', async (c) => {
+    const form = await readBody(c, { json: false })
+    const loaded = await loadInteraction(c, deps, ['mfa', 'mfa_enroll'], single(form, 'csrf') ?? null)
+    const session = await sessionFor(c, deps)
+    if (!(session.record.amr ?? []).includes('mfa')) return showError(c, new InteractionProblem('Verify with your second factor first.', `/u/mfa?state=${encodeURIComponent(loaded.interaction.id)}`))
+    return goOn(c, deps, loaded, session)
+  })
+}
+
+/** The enrolment page for the user's pending TOTP authenticator, created on first sight (one at a time). */
+async function enrolResponse(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession, error: string | null, status: number): Promise<Response> {
+  const user = session.user
+  let pending = (await totpFactors(deps, user.id, false)).at(-1)
+  if (!pending) {
+    const record: AuthenticatorRecord = {
+      id: `totp|dev_${randomAlphanumeric(20)}`,
+      userId: user.id,
+      type: 'totp',
+      name: null,
+      confirmed: false,
+      sealedSecret: await deps.keys.encryption.encrypt(newTotpSecret()),
+      lastUsedStep: null,
+      credential: null,
+      createdAt: deps.clock.now(),
+      lastUsedAt: null,
+    }
+    await deps.store.authenticators.insert(record)
+    pending = record
+  }
+  const secret = await deps.keys.encryption.openText(pending.sealedSecret as string)
+  const uri = totpUri({ secret, issuer: new URL(deps.config.issuer).host, account: user.email || user.id })
+  const qrSvg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
+  return pageResponse(
+    c,
+    enrolPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: user.email, qrSvg, otpauthUri: uri, secret: secret.replace(/(.{4})/g, '$1 ').trim(), error }),
+    status,
+  )
+}
+
+function recoveryUsedPage(loaded: LoadedInteraction, left: number) {
+  return noticePage({
+    interactionId: loaded.interaction.id,
+    csrf: loaded.csrf,
+    title: 'You used a recovery code',
+    text: `That code will not work again. You have ${left} recovery code${left === 1 ? '' : 's'} left: if you lost your authenticator, set up a new one and get new codes.`,
+  })
+}
