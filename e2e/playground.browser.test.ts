@@ -125,6 +125,8 @@ describe('the playground in a real browser', { skip: skipWithoutChromium }, () =
     assert.equal(idToken.email, DEMO.email)
     assert.equal(idToken.nonce, sent.nonce)
     assert.match(await text(page, 'nonce-check'), /^yes/)
+    assert.deepEqual(idToken.amr, ['pwd'])
+    assert.equal(await text(page, 'amr'), 'pwd', 'the page says how the user logged in')
 
     // 5a. The API not running: the page says how to start it and shows /userinfo instead.
     const nowhere = `http://localhost:${await freePort()}/api/appointments`

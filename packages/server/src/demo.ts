@@ -124,6 +124,9 @@ Latchkey is running at ${issuer} with a demo:
   API       ${DEMO.apiName}  audience=${DEMO.audience}  scopes=read:appointments write:appointments
   user      ${DEMO.email} / ${DEMO.password}${options.devOutbox ? `\n  emails    ${base}/dev/outbox shows the emails Latchkey sends (password-reset links included)` : ''}
 
+Two-step verification (TOTP, recovery codes): restart with LATCHKEY_MFA=always npm start (or optional);
+  the playground then shows how you logged in (amr) in the decoded ID token. docs/mfa.md.
+
 Try the flow (README.md walks through it step by step with curl):
   open "${base}/authorize?response_type=code&client_id=${DEMO.clientId}&redirect_uri=${encodeURIComponent(DEMO.callback)}&scope=openid%20profile%20email%20offline_access%20read:appointments&audience=${encodeURIComponent(DEMO.audience)}&state=xyz&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
   log in, copy the code from the callback URL, then:

@@ -247,6 +247,7 @@ async function exchange() {
     if (idToken) {
       const ok = idToken.nonce === p.nonce
       mark('nonce-check', ok, ok ? `yes: ${idToken.nonce}` : `no: the ID token carries ${idToken.nonce ?? 'no nonce'}, this tab sent ${p.nonce}`)
+      show('amr', Array.isArray(idToken.amr) ? `${idToken.amr.join(', ')}${idToken.amr.includes('mfa') ? ' (two factors)' : ''}` : '—')
     }
   } else {
     show('id-token-header', '(no ID token: openid was not granted)')

@@ -121,7 +121,7 @@ export function playgroundPage(s: PlaygroundSettings): Html {
           <h3>ID token (for the app): header and payload, decoded</h3>
           <pre id="id-token-header" class="value">—</pre>
           <pre id="id-token-payload" class="value">—</pre>
-          <dl>${value('nonce-check', 'nonce in the ID token matches the one this tab sent?')}</dl>
+          <dl>${value('nonce-check', 'nonce in the ID token matches the one this tab sent?')}${value('amr', 'how you logged in (amr, RFC 8176: pwd = password, otp = a code from an app, hwk/swk = a key, fed = another provider, mfa = two factors)')}</dl>
         </section>
 
         <section id="step-5" class="step" aria-labelledby="step-5-title">
