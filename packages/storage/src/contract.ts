@@ -617,7 +617,16 @@ export interface RecoveryCodeRepo {
   /** Marks the user's unused code with this hash used: true to exactly one caller, false when there is none (wrong, or used). */
   use(userId: string, codeHash: string, now: number): Promise<boolean>
   countUnused(userId: string): Promise<number>
+  /** The user's set as the Management API lists it (one `recovery-code` method); null when the user has no codes. */
+  summary(userId: string): Promise<RecoveryCodeSummary | null>
   deleteForUser(userId: string): Promise<number>
+}
+
+/** A user's recovery codes at a glance: how many are left, when the set was issued, when one was last used. */
+export interface RecoveryCodeSummary {
+  readonly unused: number
+  readonly createdAt: number
+  readonly lastUsedAt: number | null
 }
 
 /**

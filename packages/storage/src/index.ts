@@ -32,6 +32,7 @@ export type {
   OutboxRepo,
   Page,
   RecoveryCodeRepo,
+  RecoveryCodeSummary,
   RefreshTokenRepo,
   SealedConnectionSecret,
   SettingsRepo,

@@ -172,6 +172,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('authenticators.rememberedBrowsersRevokedAt', () => store.authenticators.rememberedBrowsersRevokedAt(person.id))
       await run('recoveryCodes.use', () => store.recoveryCodes.use(person.id, code1.codeHash, T0))
       await run('recoveryCodes.countUnused', () => store.recoveryCodes.countUnused(person.id))
+      await run('recoveryCodes.summary', () => store.recoveryCodes.summary(person.id))
       await run('settings.get', () => store.settings.get('mfa.policy'))
       await run('signingKeys.list', () => store.signingKeys.list())
       await run('apis.maxTokenLifetime', () => store.apis.maxTokenLifetime())

@@ -3,8 +3,8 @@
  * (delete, then insert, in one transaction); a code is used by one conditional UPDATE
  * (`used_at IS NULL`), so of any number of concurrent uses exactly one succeeds.
  */
-import type { Kysely } from 'kysely'
-import type { RecoveryCodeRepo } from '../contract.js'
+import { type Kysely, sql } from 'kysely'
+import type { RecoveryCodeRepo, RecoveryCodeSummary } from '../contract.js'
 import { inTransaction } from '../kysely/in-transaction.js'
 import type { Database } from '../kysely/schema.js'
 
@@ -39,6 +39,21 @@ export class KyselyRecoveryCodeRepo implements RecoveryCodeRepo {
       .where('used_at', 'is', null)
       .executeTakeFirstOrThrow()
     return Number(n)
+  }
+
+  async summary(userId: string): Promise<RecoveryCodeSummary | null> {
+    const row = await this.db
+      .selectFrom('recovery_codes')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        sql<number>`sum(case when used_at is null then 1 else 0 end)`.as('unused'),
+        eb.fn.min('created_at').as('created_at'),
+        eb.fn.max('used_at').as('last_used_at'),
+      ])
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow()
+    if (Number(row.n) === 0) return null
+    return { unused: Number(row.unused), createdAt: Number(row.created_at), lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at) }
   }
 
   async deleteForUser(userId: string): Promise<number> {

@@ -68,6 +68,19 @@ export function recoveryCodeGuarantees(store: CurrentStore): void {
     assert.equal(await store().recoveryCodes.use(userId, old[0] as string, T0 + 2), true)
   })
 
+  it('recoveryCodes.summary: how many are left, when the set was issued and last used; null without codes', async () => {
+    const userId = 'auth0|summarised'
+    assert.equal(await store().recoveryCodes.summary(userId), null)
+    const codes = tenCodes(userId)
+    await store().recoveryCodes.replace(userId, codes, T0)
+    assert.deepEqual(await store().recoveryCodes.summary(userId), { unused: 10, createdAt: T0, lastUsedAt: null })
+    await store().recoveryCodes.use(userId, codes[0] as string, T0 + 5)
+    await store().recoveryCodes.use(userId, codes[1] as string, T0 + 9)
+    assert.deepEqual(await store().recoveryCodes.summary(userId), { unused: 8, createdAt: T0, lastUsedAt: T0 + 9 })
+    await store().recoveryCodes.deleteForUser(userId)
+    assert.equal(await store().recoveryCodes.summary(userId), null)
+  })
+
   it('recoveryCodes.deleteForUser removes that user’s codes, used or not, and counts them', async () => {
     const userId = 'auth0|leaving'
     const codes = tenCodes(userId)
