@@ -16,6 +16,9 @@ export interface CallbackResult {
   readonly user: User
   /** What was passed as `appState` to `buildAuthorizeUrl`. */
   readonly appState?: unknown
+  /** How the user authenticated (the ID token's RFC 8176 `amr`: `pwd`, `otp`, `mfa`…; empty when it says nothing) and the `acr` satisfied (set when `acr_values` asked): check them after a step-up. */
+  readonly amr: readonly string[]
+  readonly acr: string | null
 }
 
 export async function handleCallback(ctx: Context, input: string | URL): Promise<CallbackResult> {
@@ -57,5 +60,7 @@ export async function handleCallback(ctx: Context, input: string | URL): Promise
   const audience = tx.audience ?? null
   await store.saveTokens(audience, tokenSetFrom(response, config.clock.now()))
   await store.saveSession({ idToken: response.id_token, claims, audiences: [...new Set([...keep, audience])] })
-  return { user: userFromClaims(claims), ...(tx.appState !== undefined ? { appState: tx.appState } : {}) }
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === 'string') : []
+  const acr = typeof claims.acr === 'string' ? claims.acr : null
+  return { user: userFromClaims(claims), amr, acr, ...(tx.appState !== undefined ? { appState: tx.appState } : {}) }
 }
