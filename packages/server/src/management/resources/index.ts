@@ -4,10 +4,12 @@
  * Management API's scopes (system-api.ts) on the next start.
  */
 import type { Resource } from '../route.js'
+import { authenticationMethods } from './authentication-methods.js'
 import { clientGrants } from './client-grants.js'
 import { clients } from './clients.js'
 import { connections } from './connections.js'
 import { grants } from './grants.js'
+import { guardian } from './guardian.js'
 import { logs } from './logs.js'
 import { organizationInvitations } from './organization-invitations.js'
 import { organizationMembers } from './organization-members.js'
@@ -17,4 +19,4 @@ import { signingKeys } from './signing-keys.js'
 import { tickets } from './tickets.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys]
