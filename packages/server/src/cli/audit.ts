@@ -35,6 +35,8 @@ export type AdminAction =
   | 'connection.updated'
   | 'connection.deleted'
   | 'connection.clients_updated'
+  | 'user.authentication_methods_deleted'
+  | 'mfa_policy.updated'
 
 const DESCRIPTIONS: Record<AdminAction, string> = {
   'application.created': 'Create an application',
@@ -63,6 +65,8 @@ const DESCRIPTIONS: Record<AdminAction, string> = {
   'connection.updated': 'Update a connection',
   'connection.deleted': 'Delete a connection',
   'connection.clients_updated': 'Enable or disable a connection for applications',
+  'user.authentication_methods_deleted': 'Delete all authentication methods of a user',
+  'mfa_policy.updated': 'Update the multi-factor authentication policy',
 }
 
 export interface AdminChange {

@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, connections, keys, logs, emails, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, connections, keys, logs, emails, mfa, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -15,6 +15,7 @@ import { registerLogs } from './commands/logs.js'
 import { registerOrgs } from './commands/orgs.js'
 import { registerConnections } from './commands/connections.js'
 import { registerEmails } from './commands/emails.js'
+import { registerMfa } from './commands/mfa.js'
 
 const program = new Command()
   .name('latchkey')
@@ -32,5 +33,6 @@ registerLogs(program)
 registerOrgs(program)
 registerConnections(program)
 registerEmails(program)
+registerMfa(program)
 
 await program.parseAsync(process.argv)

@@ -8,6 +8,7 @@ import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { hashPassword } from '../../passwords.js'
 import { recordAdminChange } from '../audit.js'
+import { registerUserMfa } from './mfa.js'
 import { presentUser, table, userFields } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, listAll, notFound, print, run } from '../run.js'
 
@@ -171,4 +172,6 @@ export function registerUsers(program: Command): void {
         }),
       )
   }
+
+  registerUserMfa(users)
 }

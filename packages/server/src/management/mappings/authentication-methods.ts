@@ -38,7 +38,8 @@ export type AuthenticationMethod = z.output<typeof authenticationMethodSchema>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-export function presentAuthenticator(record: AuthenticatorRecord, rpId: string): AuthenticationMethod {
+/** `rpId`: the issuer's host; null where it is not known (the CLI), and then not shown. */
+export function presentAuthenticator(record: AuthenticatorRecord, rpId: string | null): AuthenticationMethod {
   const credential = record.credential
   const passkey = record.type === 'passkey'
   return {
@@ -53,7 +54,7 @@ export function presentAuthenticator(record: AuthenticatorRecord, rpId: string):
       : {
           key_id: credential.credentialId,
           public_key: credential.publicKey,
-          relying_party_identifier: rpId,
+          ...(rpId === null ? {} : { relying_party_identifier: rpId }),
           transports: [...credential.transports],
           ...(passkey
             ? {
@@ -83,7 +84,7 @@ export function presentRecoveryCodes(userId: string, summary: RecoveryCodeSummar
 }
 
 /** The user's methods, oldest authenticator first, the recovery codes last (while some are unused). */
-export async function authenticationMethodsOf(store: Store, userId: string, rpId: string): Promise<AuthenticationMethod[]> {
+export async function authenticationMethodsOf(store: Store, userId: string, rpId: string | null): Promise<AuthenticationMethod[]> {
   const [authenticators, codes] = await Promise.all([store.authenticators.listForUser(userId), store.recoveryCodes.summary(userId)])
   const methods = authenticators.filter((a) => a.confirmed).map((a) => presentAuthenticator(a, rpId))
   if (codes !== null && codes.unused > 0) methods.push(presentRecoveryCodes(userId, codes))
