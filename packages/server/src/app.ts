@@ -26,6 +26,7 @@ import { passwordResetRoutes } from './routes/password-reset.js'
 import { emailVerificationRoutes } from './routes/email-verification.js'
 import { dbConnectionRoutes } from './routes/dbconnections.js'
 import { mfaRoutes } from './routes/mfa.js'
+import { webAuthnRoutes } from './routes/webauthn.js'
 import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
@@ -79,6 +80,7 @@ export function createApp(deps: Deps): Hono {
   emailVerificationRoutes(app, deps)
   dbConnectionRoutes(app, deps)
   mfaRoutes(app, deps)
+  webAuthnRoutes(app, deps)
   signupRoutes(app, deps)
   organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)

@@ -9,6 +9,9 @@ import { secureHeaders } from 'hono/secure-headers'
 
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
 
+/** Pages with security keys or passkeys (views/webauthn.ts): our own scripts, which fetch the ceremony's options from this origin. */
+export const WEBAUTHN_PAGE_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`
+
 const ALLOW_FRAMING = 'latchkeyAllowFraming'
 
 export function securityHeaders(): MiddlewareHandler[] {

@@ -13,17 +13,18 @@
  * that says so, during which even a right code is refused. Every page answers only at its own step
  * of its own transaction, in the browser that owns it, with its form token (interaction/load.ts).
  */
-import { newRecoveryCodes, newTotpSecret, randomAlphanumeric, recoveryCodeHash, single, totpUri, verifyTotp, withSecondFactor, type AuthenticatorRecord } from '@latchkey/core'
+import { newRecoveryCodes, newTotpSecret, randomAlphanumeric, recoveryCodeHash, type SecondFactorKind, single, totpUri, verifyTotp, withSecondFactor, type AuthenticatorRecord } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
 import QRCode from 'qrcode'
 import type { Deps } from '../deps.js'
 import { clientIp } from '../http/client-ip.js'
-import { pageResponse } from '../http/page-headers.js'
+import { pageResponse, WEBAUTHN_PAGE_CSP } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { type ActiveSession, readSession } from '../http/session.js'
 import { proceed, showError } from '../interaction/flow.js'
 import { InteractionProblem, type LoadedInteraction, loadInteraction } from '../interaction/load.js'
 import { rememberBrowser } from '../mfa/remember-browser.js'
+import { webAuthnFactors } from '../mfa/webauthn.js'
 import type { LoginAttempt } from '../rate-limits/login-attempts.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { RateLimited } from '../rate-limits/too-many-requests.js'
@@ -33,14 +34,14 @@ const NO_SESSION = 'Your login session has ended. Go back to the application and
 const WRONG_CODE = 'That code is not right. Try the current code from your app.'
 
 /** The session the second factor is for: the browser's, whose first factor brought the login here. */
-async function sessionFor(c: Context, deps: Deps): Promise<ActiveSession> {
+export async function sessionFor(c: Context, deps: Deps): Promise<ActiveSession> {
   const session = await readSession(c, deps)
   if (!session || session.user.blocked) throw new InteractionProblem(NO_SESSION)
   return session
 }
 
 /** The limit on codes: per user and IP, as wrong passwords are (rate-limits/login-attempts.ts). */
-async function admitCode(c: Context, deps: Deps, userId: string): Promise<LoginAttempt | string> {
+export async function admitCode(c: Context, deps: Deps, userId: string): Promise<LoginAttempt | string> {
   try {
     return await deps.limits.admitLogin(clientIp(c, deps.config.trustProxy), `mfa|${userId}`)
   } catch (err) {
@@ -65,7 +66,7 @@ async function acceptTotp(deps: Deps, factors: readonly AuthenticatorRecord[], c
 }
 
 /** The session now counts as multi-factor; the login goes on from the step that answered. */
-async function passed(deps: Deps, loaded: LoadedInteraction, session: ActiveSession, factor: 'otp' | 'recovery'): Promise<ActiveSession> {
+export async function passed(deps: Deps, loaded: LoadedInteraction, session: ActiveSession, factor: SecondFactorKind): Promise<ActiveSession> {
   const now = deps.clock.now()
   const amr = withSecondFactor(session.record.amr ?? [], factor)
   const upgraded = await deps.store.sessions.upgrade(session.record.idHash, amr, now)
@@ -74,7 +75,7 @@ async function passed(deps: Deps, loaded: LoadedInteraction, session: ActiveSess
   return { record: upgraded, user: session.user }
 }
 
-function goOn(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession) {
+export function goOn(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession) {
   const { interaction, app, api } = loaded
   return proceed(c, deps, {
     request: interaction.request,
@@ -92,7 +93,7 @@ export function mfaRoutes(app: Hono, deps: Deps): void {
     const loaded = await loadInteraction(c, deps, 'mfa')
     const session = await sessionFor(c, deps)
     const recovery = new URL(c.req.url).searchParams.get('method') === 'recovery'
-    return pageResponse(c, challengePage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: session.user.email, rememberDays: deps.config.mfa.rememberDays, recovery }))
+    return challengeResponse(c, deps, loaded, session, { recovery }, 200)
   })
 
   app.post('/u/mfa', limitPerIp(deps, 'login'), async (c) => {
@@ -101,8 +102,7 @@ export function mfaRoutes(app: Hono, deps: Deps): void {
     const session = await sessionFor(c, deps)
     const user = session.user
     const recovery = single(form, 'action') === 'recovery'
-    const again = (error: string, status: number) =>
-      pageResponse(c, challengePage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: user.email, rememberDays: deps.config.mfa.rememberDays, recovery, error }), status)
+    const again = (error: string, status: number) => challengeResponse(c, deps, loaded, session, { recovery, error }, status)
 
     const attempt = await admitCode(c, deps, user.id)
     if (typeof attempt === 'string') return again(attempt, 429)
@@ -154,11 +154,7 @@ export function mfaRoutes(app: Hono, deps: Deps): void {
       return enrolResponse(c, deps, loaded, session, WRONG_CODE, 400)
     }
     await attempt.succeeded()
-    await passed(deps, loaded, session, 'otp')
-    const codes = newRecoveryCodes()
-    await deps.store.recoveryCodes.replace(user.id, codes.map(recoveryCodeHash), deps.clock.now())
-    await deps.audit.record(c, { type: 'gd_enrollment_complete', clientId: loaded.app.clientId, userId: user.id, details: { user_name: user.email, authenticator: factor.id, type: 'totp' } })
-    return pageResponse(c, recoveryCodesPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, codes }))
+    return enrolled(c, deps, loaded, session, factor, 'otp')
   })
 
   // After the recovery codes (enrolment) or the warning after a recovery code: on with the login, once the session is multi-factor.
@@ -171,8 +167,36 @@ export function mfaRoutes(app: Hono, deps: Deps): void {
   })
 }
 
+/**
+ * A factor of a user is confirmed at enrolment: the session counts as multi-factor, the user gets
+ * ten recovery codes (shown once), and the audit log says which authenticator.
+ */
+export async function enrolled(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession, factor: AuthenticatorRecord, kind: SecondFactorKind): Promise<Response> {
+  const user = session.user
+  await passed(deps, loaded, session, kind)
+  const codes = newRecoveryCodes()
+  await deps.store.recoveryCodes.replace(user.id, codes.map(recoveryCodeHash), deps.clock.now())
+  await deps.audit.record(c, { type: 'gd_enrollment_complete', clientId: loaded.app.clientId, userId: user.id, details: { user_name: user.email, authenticator: factor.id, type: factor.type } })
+  return pageResponse(c, recoveryCodesPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, codes }))
+}
+
+/** The challenge page, offering the user's kinds of factor: a TOTP code, a security key (with its script), a recovery code. */
+export async function challengeResponse(
+  c: Context,
+  deps: Deps,
+  loaded: LoadedInteraction,
+  session: ActiveSession,
+  opts: { readonly recovery: boolean; readonly error?: string | null },
+  status: number,
+): Promise<Response> {
+  const totp = (await totpFactors(deps, session.user.id, true)).length > 0
+  const webauthn = (await webAuthnFactors(deps, session.user.id)).length > 0
+  const view = { interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: session.user.email, rememberDays: deps.config.mfa.rememberDays, totp: totp || !webauthn, webauthn, ...opts }
+  return pageResponse(c, challengePage(view), status, webauthn && !opts.recovery ? WEBAUTHN_PAGE_CSP : undefined)
+}
+
 /** The enrolment page for the user's pending TOTP authenticator, created on first sight (one at a time). */
-async function enrolResponse(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession, error: string | null, status: number): Promise<Response> {
+export async function enrolResponse(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession, error: string | null, status: number): Promise<Response> {
   const user = session.user
   let pending = (await totpFactors(deps, user.id, false)).at(-1)
   if (!pending) {
@@ -198,6 +222,7 @@ async function enrolResponse(c: Context, deps: Deps, loaded: LoadedInteraction, 
     c,
     enrolPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: user.email, qrSvg, otpauthUri: uri, secret: secret.replace(/(.{4})/g, '$1 ').trim(), error }),
     status,
+    WEBAUTHN_PAGE_CSP,
   )
 }
 

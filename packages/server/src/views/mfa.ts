@@ -5,6 +5,7 @@
  */
 import { html, raw } from 'hono/html'
 import { layout, type Html } from './layout.js'
+import { webAuthnForm, webAuthnHead } from './webauthn.js'
 
 export interface ChallengeView {
   readonly interactionId: string
@@ -15,6 +16,10 @@ export interface ChallengeView {
   readonly rememberDays: number
   /** Show the recovery-code form instead of the code form. */
   readonly recovery: boolean
+  /** The user has a confirmed TOTP app (true when absent): the code form is shown. */
+  readonly totp?: boolean
+  /** The user has security keys or passkeys: "Use your security key" is offered (it needs JavaScript). */
+  readonly webauthn?: boolean
   readonly error?: string | null
 }
 
@@ -36,14 +41,27 @@ export function challengePage(view: ChallengeView): Html {
         <p class="hint">Each recovery code works once.</p>
         <button type="submit" name="action" value="recovery">Continue</button>
       </form>
-      <p class="alt"><a href="/u/mfa?state=${state}">Use your authenticator app instead</a></p>`
-    : html`<form method="post" action="/u/mfa?state=${state}" novalidate>
+      <p class="alt"><a href="/u/mfa?state=${state}">${view.totp === false ? 'Use your security key instead' : 'Use your authenticator app instead'}</a></p>`
+    : html`${view.webauthn
+        ? webAuthnForm({
+            ceremony: 'second-factor',
+            action: `/u/mfa/webauthn?state=${state}`,
+            optionsUrl: `/u/mfa/webauthn/options?state=${state}`,
+            csrf: view.csrf,
+            label: 'Use your security key',
+            extra: rememberBox(view.rememberDays),
+          })
+        : ''}
+      ${view.webauthn && view.totp !== false ? html`<p class="alt">or</p>` : ''}
+      ${view.totp === false
+        ? ''
+        : html`<form method="post" action="/u/mfa?state=${state}" novalidate>
         <input type="hidden" name="csrf" value="${view.csrf}" />
         <label for="code">Code from your authenticator app</label>
-        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required autofocus ${view.error ? html`aria-describedby="mfa-error" aria-invalid="true"` : ''} />
+        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required ${view.webauthn ? '' : html`autofocus`} ${view.error ? html`aria-describedby="mfa-error" aria-invalid="true"` : ''} />
         ${rememberBox(view.rememberDays)}
         <button type="submit" name="action" value="otp">Verify</button>
-      </form>
+      </form>`}
       <p class="alt"><a href="/u/mfa?state=${state}&amp;method=recovery">Use a recovery code</a></p>`
   return layout(
     'Verify it is you',
@@ -51,6 +69,7 @@ export function challengePage(view: ChallengeView): Html {
       <p><strong>${view.email}</strong>, to continue to <strong>${view.appName}</strong>, confirm with your second factor.</p>
       ${errorLine(view.error)}
       ${form}`,
+    view.webauthn && !view.recovery ? webAuthnHead : '',
   )
 }
 
@@ -84,7 +103,11 @@ export function enrolPage(view: EnrolView): Html {
         <label for="code">The 6-digit code the app shows</label>
         <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="8" required autofocus ${view.error ? html`aria-describedby="mfa-error" aria-invalid="true"` : ''} />
         <button type="submit">Verify and turn on</button>
-      </form>`,
+      </form>
+      <h2>Or use a security key or passkey</h2>
+      <p class="hint">A security key (YubiKey, Titan…), or this device's screen lock (Touch ID, Windows Hello, Android).</p>
+      ${webAuthnForm({ ceremony: 'register-key', action: `/u/mfa/webauthn/register?state=${state}&kind=key`, optionsUrl: `/u/mfa/webauthn/register/options?state=${state}&kind=key`, csrf: view.csrf, label: 'Use a security key or this device', secondary: true })}`,
+    webAuthnHead,
   )
 }
 

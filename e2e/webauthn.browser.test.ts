@@ -1,0 +1,126 @@
+/**
+ * Security keys and passkeys in a real browser (issue 15): Debian's Chromium with its virtual
+ * authenticator (the DevTools protocol's WebAuthn domain, through playwright-core), against a
+ * Latchkey whose issuer is `http://localhost:PORT/` (browsers refuse IP addresses as RP IDs).
+ *
+ * - LATCHKEY_MFA=always: a password user enrols a security key at the first login, and the next
+ *   login passes the second factor with it (the ID token's amr: pwd, hwk, mfa).
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { ApplicationRecord } from '@latchkey/core'
+import type { Browser, Page } from 'playwright-core'
+import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
+import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
+import { type RunningApp, startCallbackApp } from './support/apps.js'
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
+
+describe('security keys and passkeys in a real browser', { skip: skipWithoutChromium }, () => {
+  let server: TestServer
+  let browser: Browser
+  let appServer: RunningApp
+  let app: ApplicationRecord
+  let callback = ''
+
+  before(async () => {
+    server = await startTestServer({ env: { LATCHKEY_MFA: 'always' } })
+    assert.match(server.issuer, /^http:\/\/localhost:\d+\/$/, 'the RP ID is a host name')
+    appServer = await startCallbackApp()
+    callback = `${appServer.origin}/callback`
+    ;({ app } = await addApp(server.store, { name: 'Keys SPA', callbacks: [callback], webOrigins: [appServer.origin] }))
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await appServer?.close()
+    await server?.close()
+  })
+
+  /**
+   * A page with a virtual authenticator: `internal` is this device's (a platform authenticator), `usb`
+   * a security key. The virtual authenticator answers an autofill request (conditional UI) at once, as
+   * if the user had picked the passkey: unless the test is about autofill, the browser says it has none,
+   * so that the buttons are what is tested.
+   */
+  async function withAuthenticator(transport: 'usb' | 'internal', autofill = false) {
+    const context = await browser.newContext()
+    // A string: tsx would wrap a function's inner functions in a helper the page does not have.
+    if (!autofill) await context.addInitScript("Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', { value: async () => false })")
+    const page = await context.newPage()
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('WebAuthn.enable')
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    })
+    return { context, page, cdp, authenticatorId }
+  }
+
+  /** Every URL the page's main frame went to. */
+  function visits(page: Page): string[] {
+    const seen: string[] = []
+    page.on('framenavigated', (frame) => frame === page.mainFrame() && seen.push(frame.url()))
+    return seen
+  }
+
+  async function start(page: Page) {
+    const { verifier, challenge } = pkce()
+    await page.goto(authorizeUrl(server.issuer, { clientId: app.clientId, redirectUri: callback, challenge, scope: 'openid' }))
+    await page.waitForURL(/\/u\/login\?state=/)
+    return verifier
+  }
+
+  async function password(page: Page, email: string) {
+    await page.getByLabel('Email address').fill(email)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Continue' }).click()
+  }
+
+  /** Back in the app with a code: the ID token's claims. */
+  async function landed(page: Page, verifier: string) {
+    await page.waitForURL(new RegExp(`^${callback}\\?`), { timeout: 15_000 })
+    const code = new URL(page.url()).searchParams.get('code')
+    assert.ok(code, page.url())
+    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: callback })
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.json))
+    return claims(tokens.json.id_token)
+  }
+
+  /** The enrolment step: a WebAuthn button, then the recovery codes, then on to the app. */
+  async function enrolWith(page: Page, button: string) {
+    await page.waitForURL(/\/u\/mfa\/enroll\?state=/)
+    await page.getByRole('button', { name: button }).click()
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor({ timeout: 15_000 })
+    assert.equal(await page.locator('ul.codes li').count(), 10)
+    await page.getByRole('button', { name: 'I have saved them: continue' }).click()
+  }
+
+  it('enrols a security key at the first login, then passes the second factor with it', async () => {
+    const user = await addUser(server.store)
+    const { context, page } = await withAuthenticator('usb')
+    let verifier = await start(page)
+    await password(page, user.email)
+    await enrolWith(page, 'Use a security key or this device')
+    const first = await landed(page, verifier)
+    assert.deepEqual(first.amr, ['pwd', 'hwk', 'mfa'])
+    const [key] = (await server.store.authenticators.listForUser(user.id)).filter((a) => a.type !== 'totp')
+    assert.equal(key?.type, 'webauthn-roaming')
+    assert.equal(key?.confirmed, true)
+    assert.ok(key?.credential?.credentialId)
+
+    // A new login in this browser (no SSO session): the password, then the key.
+    await context.clearCookies()
+    verifier = await start(page)
+    await password(page, user.email)
+    await page.waitForURL(/\/u\/mfa\?state=/)
+    assert.equal(await page.getByLabel('Code from your authenticator app').count(), 0, 'no TOTP app: only the key is offered')
+    await page.getByRole('button', { name: 'Use your security key' }).click()
+    const second = await landed(page, verifier)
+    assert.deepEqual(second.amr, ['pwd', 'hwk', 'mfa'])
+    const after = await server.store.authenticators.get(key.id)
+    assert.ok(after?.lastUsedAt, 'the assertion was recorded')
+    assert.ok((after?.credential?.counter ?? 0) >= (key.credential?.counter ?? 0))
+    await context.close()
+  })
+
+})
