@@ -4,9 +4,13 @@
  * Latchkey whose issuer is `http://localhost:PORT/` (browsers refuse IP addresses as RP IDs).
  *
  * - LATCHKEY_MFA=always: a password user enrols a security key at the first login, and the next
- *   login passes the second factor with it (the ID token's amr: pwd, hwk, mfa).
+ *   login passes the second factor with it (the ID token's amr: pwd, hwk, mfa);
+ * - a passkey created at enrolment, then "Sign in with a passkey" without a password: a code reaches
+ *   the app, the amr says a verified passkey (multi-factor), and no second factor is asked;
+ * - an assertion of a credential Latchkey does not know is refused: a 400 page, no code.
  */
 import assert from 'node:assert/strict'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord } from '@latchkey/core'
 import type { Browser, Page } from 'playwright-core'
@@ -123,4 +127,62 @@ describe('security keys and passkeys in a real browser', { skip: skipWithoutChro
     await context.close()
   })
 
+  it('creates a passkey at enrolment, then signs in with it alone: multi-factor, no second factor asked', async () => {
+    const user = await addUser(server.store)
+    const { context, page, cdp, authenticatorId } = await withAuthenticator('internal')
+    let verifier = await start(page)
+    await password(page, user.email)
+    await enrolWith(page, 'Create a passkey')
+    const first = await landed(page, verifier)
+    assert.deepEqual(first.amr, ['pwd', 'hwk', 'mfa'], 'creating a passkey at enrolment is the second factor')
+    const passkeys = (await server.store.authenticators.listForUser(user.id)).filter((a) => a.type === 'passkey')
+    assert.equal(passkeys.length, 1)
+
+    await context.clearCookies()
+    const seen = visits(page)
+    verifier = await start(page)
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
+    const second = await landed(page, verifier)
+    assert.deepEqual(second.amr, ['hwk', 'user', 'mfa'], 'a verified passkey: multi-factor by itself, no password')
+    assert.ok(!seen.some((u) => u.includes('/u/mfa')), `no second factor was asked: ${seen.join(' ')}`)
+
+    // The same passkey in another browser, offered by the email field's autofill (conditional UI).
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
+    await context.close()
+    const other = await withAuthenticator('internal', true)
+    for (const credential of credentials) await other.cdp.send('WebAuthn.addCredential', { authenticatorId: other.authenticatorId, credential })
+    verifier = await start(other.page)
+    const third = await landed(other.page, verifier)
+    assert.deepEqual(third.amr, ['hwk', 'user', 'mfa'])
+    await other.context.close()
+  })
+
+  it('refuses an assertion of a credential it does not know: a 400 page, no code', async () => {
+    const { context, page, cdp, authenticatorId } = await withAuthenticator('internal', true)
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId,
+      credential: {
+        credentialId: randomBytes(16).toString('base64'),
+        isResidentCredential: true,
+        rpId: new URL(server.issuer).hostname,
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64'),
+        userHandle: randomBytes(32).toString('base64'),
+        signCount: 1,
+      },
+    })
+    const seen = visits(page)
+    const answers: number[] = []
+    page.on('response', (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/u/login/passkey' && answers.push(r.status()))
+    // Offered through autofill (the virtual authenticator picks it at once), then with the button.
+    await start(page)
+    await page.getByRole('alert').waitFor()
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /passkey did not work/)
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
+    await page.waitForFunction(() => document.querySelector('[role=alert]') && document.querySelector('button.secondary:not([disabled])'))
+    await page.waitForTimeout(300)
+    assert.deepEqual(answers, [400, 400], 'refused twice, and a refusal does not start the autofill again')
+    assert.ok(!seen.some((u) => u.startsWith(callback)), 'no code reached the app')
+    await context.close()
+  })
 })

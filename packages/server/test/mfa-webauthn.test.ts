@@ -7,7 +7,8 @@
  *   and what the ceremony asks (user verification, resident keys);
  * - a made-up or garbled response is a 4xx and changes nothing; a challenge is good once, for its own
  *   transaction; a counter that did not grow is refused; another user's credential is refused;
- * - a security key enrolled at `mfa_enroll` passes the second factor at `mfa`.
+ * - a security key enrolled at `mfa_enroll` passes the second factor at `mfa`; a passkey signs in
+ *   alone at the login step, multi-factor with user verification, and an unknown one is refused.
  */
 import assert from 'node:assert/strict'
 import { createHash, createSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
@@ -147,18 +148,26 @@ describe('security keys and passkeys over HTTP', () => {
   it('answers the options only at their own step, with the form token', async () => {
     const browser = new Browser(server.url)
     const login = await loginPage(browser)
-    // At the login step: none of the second factor's.
+    // At the login step: only the passkey sign-in's options, and only with the token.
+    assert.equal((await options(browser, 'login/passkey/options', login.state, null)).status, 400)
+    assert.equal((await options(browser, 'login/passkey/options', login.state, 'x'.repeat(43))).status, 400)
     assert.equal((await options(browser, 'mfa/webauthn/register/options', login.state, login.csrf, '&kind=key')).status, 400)
     assert.equal((await options(browser, 'mfa/webauthn/options', login.state, login.csrf)).status, 400)
+    const passkey = await options<RequestOptions>(browser, 'login/passkey/options', login.state, login.csrf)
+    assert.equal(passkey.status, 200)
+    assert.equal(passkey.json.rpId, 'localhost')
+    assert.equal(passkey.json.allowCredentials, undefined, 'discoverable credentials: no list')
+    // Another browser, with the same state and token, gets nothing.
+    assert.equal((await options(new Browser(server.url), 'login/passkey/options', login.state, login.csrf)).status, 400)
 
     const user = await addUser(server.store)
     const at = await password(browser, user)
     assert.equal(at.path, '/u/mfa/enroll')
     assert.match(at.html, /Use a security key or this device/)
+    assert.match(at.html, /Create a passkey/)
     assert.equal((await options(browser, 'mfa/webauthn/options', at.state, at.csrf)).status, 400, 'not the challenge step')
+    assert.equal((await options(browser, 'login/passkey/options', at.state, at.csrf)).status, 400, 'not the login step')
     assert.equal((await options(browser, 'mfa/webauthn/register/options', at.state, 'y'.repeat(43), '&kind=key')).status, 400)
-    // Another browser, with the same state and token, gets nothing.
-    assert.equal((await options(new Browser(server.url), 'mfa/webauthn/register/options', at.state, at.csrf, '&kind=key')).status, 400)
     const key = await options<CreationOptions>(browser, 'mfa/webauthn/register/options', at.state, at.csrf, '&kind=key')
     assert.equal(key.status, 200)
     assert.equal(key.json.rp.id, 'localhost')
@@ -252,4 +261,38 @@ describe('security keys and passkeys over HTTP', () => {
     assert.ok(events.some((e) => e.type === 'gd_auth_succeed'))
   })
 
+  it('signs in with a passkey alone (multi-factor with user verification); an unknown or blocked one is refused', async () => {
+    const user = await addUser(server.store)
+    const passkey = new SoftKey()
+    const made = await enrol(new Browser(server.url), user, passkey, 'passkey')
+    assert.deepEqual((await exchange(made.next, made.verifier)).amr, ['pwd', 'hwk', 'mfa'])
+    const [stored] = (await server.store.authenticators.listForUser(user.id)).filter((a) => a.type !== 'totp')
+    assert.equal(stored?.type, 'passkey')
+
+    const signIn = async (key: SoftKey, userHandle?: string) => {
+      const browser = new Browser(server.url)
+      const login = await loginPage(browser)
+      assert.match(login.html, /Sign in with a passkey/)
+      assert.match(login.html, /autocomplete="username webauthn"/)
+      const opts = await options<RequestOptions>(browser, 'login/passkey/options', login.state, login.csrf)
+      const res = await browser.post(`/u/login/passkey?state=${encodeURIComponent(login.state)}`, { csrf: login.csrf, response: key.assert(opts.json, origin, { userHandle }) })
+      return { res, verifier: login.verifier }
+    }
+
+    const handle = b64u(createHash('sha256').update(`latchkey webauthn user handle v1\0${user.id}`).digest())
+    const ok = await signIn(passkey, handle)
+    assert.equal(ok.res.status, 303)
+    assert.deepEqual((await exchange(ok.res, ok.verifier)).amr, ['hwk', 'user', 'mfa'], 'no password, no second factor asked')
+
+    const unknown = await signIn(new SoftKey())
+    assert.equal(unknown.res.status, 400)
+    assert.match(await unknown.res.text(), /passkey did not work/)
+    const wrongHandle = await signIn(passkey, b64u(randomBytes(32)))
+    assert.equal(wrongHandle.res.status, 400)
+
+    await server.store.users.update(user.id, { blocked: true })
+    const blocked = await signIn(passkey, handle)
+    assert.equal(blocked.res.status, 403)
+    assert.equal(blocked.res.headers.get('location'), null)
+  })
 })

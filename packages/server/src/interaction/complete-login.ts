@@ -32,11 +32,14 @@ export type LoginMethod =
       readonly upstreamAmr?: readonly string[]
       readonly trustUpstreamMfa?: boolean
     }
+  /** A passkey (a discoverable WebAuthn credential): `s`, naming the authenticator. With user verification (the UV flag) it is multi-factor by itself. */
+  | { readonly kind: 'passkey'; readonly authenticatorId: string; readonly userVerified: boolean; readonly deviceType: 'singleDevice' | 'multiDevice' }
 
 const AUDIT: Record<LoginMethod['kind'], { readonly type: 's' | 'ss'; readonly message: string }> = {
   password: { type: 's', message: 'login succeeded' },
   signup: { type: 'ss', message: 'signup succeeded' },
   connection: { type: 's', message: 'login succeeded through a connection' },
+  passkey: { type: 's', message: 'login succeeded with a passkey' },
 }
 
 export interface CompletedAuthentication {
@@ -59,7 +62,9 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
   const amr =
     done.method.kind === 'connection'
       ? firstFactorAmr('connection', { upstreamAmr: done.method.upstreamAmr ?? null, trustUpstreamMfa: done.method.trustUpstreamMfa === true })
-      : firstFactorAmr(done.method.kind)
+      : done.method.kind === 'passkey'
+        ? firstFactorAmr('passkey', { userVerified: done.method.userVerified, deviceType: done.method.deviceType })
+        : firstFactorAmr(done.method.kind)
   const record = await startSession(c, deps, user, upstream, amr)
   const now = deps.clock.now()
   await deps.store.users.update(user.id, { lastLoginAt: now })
@@ -74,6 +79,7 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
       org_id: interaction.request.organization ?? undefined,
       connection: done.method.kind === 'connection' ? done.method.connection : undefined,
       linked: done.method.kind === 'connection' && done.method.linked ? true : undefined,
+      authenticator: done.method.kind === 'passkey' ? done.method.authenticatorId : undefined,
     },
   })
   if (accepted) await recordAcceptance(c, deps, accepted, user)

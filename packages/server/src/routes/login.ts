@@ -8,7 +8,7 @@
 import { normalizeEmail, single } from '@latchkey/core'
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
-import { pageResponse } from '../http/page-headers.js'
+import { pageResponse, WEBAUTHN_PAGE_CSP } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { completeLogin } from '../interaction/complete-login.js'
 import { showError } from '../interaction/flow.js'
@@ -56,6 +56,8 @@ export function loginRoutes(app: Hono, deps: Deps): void {
         passwordForm: options.password,
         resetUrl: resetUrl(deps, options, interaction.id),
       }),
+      200,
+      WEBAUTHN_PAGE_CSP,
     )
   })
 
@@ -92,7 +94,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
       connections: connectionButtons(options),
       resetUrl: resetUrl(deps, options, interaction.id),
     }
-    const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status)
+    const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status, WEBAUTHN_PAGE_CSP)
 
     if (!username || !password) return rerender('Enter your email address and password.', 400)
     if (invitation && username !== invitation.inviteeEmail) return rerender(`This invitation is for ${invitation.inviteeEmail}: log in with that address.`, 400)

@@ -9,6 +9,9 @@
  *   codes, as a TOTP enrolment does;
  * - `mfa`: `/u/mfa/webauthn/options` and `/u/mfa/webauthn`: an assertion of one of the user's
  *   credentials (the counter must grow), wrong answers counted with wrong codes;
+ * - `login`: `/u/login/passkey/options` and `/u/login/passkey`: "Sign in with a passkey", no list of
+ *   credentials (the authenticator offers its own), the credential names the user, and the login
+ *   completes as every first factor does (a passkey with user verification is multi-factor).
  *
  * The browser side: assets/webauthn.js with @simplewebauthn/browser's bundle, both served here.
  */
@@ -26,6 +29,7 @@ import { rememberBrowser } from '../mfa/remember-browser.js'
 import { authenticationOptions, registrationOptions, verifyAssertion, verifyRegistration, WebAuthnRefused } from '../mfa/webauthn.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { admitCode, challengeResponse, enrolled, enrolResponse, goOn, passed, sessionFor } from './mfa.js'
+import { passkeyLogin } from './passkey-login.js'
 
 const SCRIPT = readFileSync(new URL('../assets/webauthn.js', import.meta.url), 'utf8')
 /** @simplewebauthn/browser's UMD bundle (global `SimpleWebAuthnBrowser`), from the installed package: nothing fetched at run time. */
@@ -101,6 +105,8 @@ export function webAuthnRoutes(app: Hono, deps: Deps): void {
     const session = await sessionFor(c, deps)
     return secondFactor(c, deps, loaded, session, form)
   })
+
+  passkeyLogin(app, deps)
 }
 
 async function secondFactor(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession, form: Map<string, string[]>): Promise<Response> {

@@ -4,10 +4,13 @@
  * is then the invitee's and cannot be changed. A "Sign up" link appears when sign-up is on. Above the
  * form, a "Continue with …" button per upstream connection enabled for the app (a plain form post:
  * no JavaScript needed); the password form is left out when the app does not use the database
- * connection.
+ * connection. "Sign in with a passkey" (it needs JavaScript, and says so) comes last; where the browser
+ * can, it also offers the passkeys in the email field's autofill (conditional UI). Served with
+ * WEBAUTHN_PAGE_CSP.
  */
 import { html } from 'hono/html'
 import { layout, type Html } from './layout.js'
+import { webAuthnForm, webAuthnHead } from './webauthn.js'
 
 export interface LoginView {
   readonly interactionId: string
@@ -27,6 +30,12 @@ export interface LoginView {
   readonly passwordForm?: boolean
   /** Where "Forgot your password?" leads, when email can be sent. */
   readonly resetUrl?: string | null
+}
+
+function passkeyForm(view: LoginView) {
+  const state = encodeURIComponent(view.interactionId)
+  return html`${view.connections?.length || view.passwordForm !== false ? html`<p class="alt">or</p>` : ''}
+      ${webAuthnForm({ ceremony: 'passkey-login', action: `/u/login/passkey?state=${state}`, optionsUrl: `/u/login/passkey/options?state=${state}`, csrf: view.csrf, label: 'Sign in with a passkey', secondary: true, autofill: !view.error })}`
 }
 
 function heading(view: LoginView) {
@@ -49,7 +58,9 @@ export function loginPage(view: LoginView): Html {
       ${view.error ? html`<p class="error" role="alert" id="login-error">${view.error}</p>` : ''}
       ${connectionButtons(view)}
       ${view.passwordForm === false ? '' : passwordForm(view, locked)}
+      ${view.inviter ? '' : passkeyForm(view)}
       ${view.signupUrl && view.passwordForm !== false ? html`<p class="alt">Don't have an account? <a href="${view.signupUrl}">Sign up</a></p>` : ''}`,
+    view.inviter ? '' : webAuthnHead,
   )
 }
 
@@ -66,7 +77,7 @@ function passwordForm(view: LoginView, locked: boolean) {
   return html`<form method="post" action="/u/login?state=${encodeURIComponent(view.interactionId)}" novalidate>
         <input type="hidden" name="csrf" value="${view.csrf}" />
         <label for="username">Email address</label>
-        <input id="username" name="username" type="email" autocomplete="username" required
+        <input id="username" name="username" type="email" autocomplete="username webauthn" required
           value="${view.email ?? ''}" ${locked ? html`readonly aria-readonly="true"` : ''} ${view.error ? html`aria-describedby="login-error" aria-invalid="true"` : ''} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required ${locked ? html`autofocus` : ''} />

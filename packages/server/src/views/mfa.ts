@@ -106,7 +106,9 @@ export function enrolPage(view: EnrolView): Html {
       </form>
       <h2>Or use a security key or passkey</h2>
       <p class="hint">A security key (YubiKey, Titan…), or this device's screen lock (Touch ID, Windows Hello, Android).</p>
-      ${webAuthnForm({ ceremony: 'register-key', action: `/u/mfa/webauthn/register?state=${state}&kind=key`, optionsUrl: `/u/mfa/webauthn/register/options?state=${state}&kind=key`, csrf: view.csrf, label: 'Use a security key or this device', secondary: true })}`,
+      ${webAuthnForm({ ceremony: 'register-key', action: `/u/mfa/webauthn/register?state=${state}&kind=key`, optionsUrl: `/u/mfa/webauthn/register/options?state=${state}&kind=key`, csrf: view.csrf, label: 'Use a security key or this device', secondary: true })}
+      <p class="hint">A passkey also lets you sign in without your password next time.</p>
+      ${webAuthnForm({ ceremony: 'register-passkey', action: `/u/mfa/webauthn/register?state=${state}&kind=passkey`, optionsUrl: `/u/mfa/webauthn/register/options?state=${state}&kind=passkey`, csrf: view.csrf, label: 'Create a passkey', secondary: true })}`,
     webAuthnHead,
   )
 }
