@@ -13,9 +13,8 @@
  * that says so, during which even a right code is refused. Every page answers only at its own step
  * of its own transaction, in the browser that owns it, with its form token (interaction/load.ts).
  */
-import { newRecoveryCodes, newTotpSecret, randomAlphanumeric, recoveryCodeHash, type SecondFactorKind, single, totpUri, verifyTotp, withSecondFactor, type AuthenticatorRecord } from '@latchkey/core'
+import { newRecoveryCodes, recoveryCodeHash, type SecondFactorKind, single, withSecondFactor, type AuthenticatorRecord } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
-import QRCode from 'qrcode'
 import type { Deps } from '../deps.js'
 import { clientIp } from '../http/client-ip.js'
 import { pageResponse, WEBAUTHN_PAGE_CSP } from '../http/page-headers.js'
@@ -24,6 +23,7 @@ import { type ActiveSession, readSession } from '../http/session.js'
 import { proceed, showError } from '../interaction/flow.js'
 import { InteractionProblem, type LoadedInteraction, loadInteraction } from '../interaction/load.js'
 import { rememberBrowser } from '../mfa/remember-browser.js'
+import { acceptTotp, confirmTotp, pendingTotp, totpFactors } from '../mfa/totp-enrolment.js'
 import { webAuthnFactors } from '../mfa/webauthn.js'
 import type { LoginAttempt } from '../rate-limits/login-attempts.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
@@ -49,20 +49,6 @@ export async function admitCode(c: Context, deps: Deps, userId: string): Promise
     for (const [name, value] of Object.entries(err.headers)) c.header(name, value)
     return err.description
   }
-}
-
-async function totpFactors(deps: Deps, userId: string, confirmed: boolean): Promise<AuthenticatorRecord[]> {
-  return (await deps.store.authenticators.listForUser(userId)).filter((a) => a.type === 'totp' && a.confirmed === confirmed && a.sealedSecret !== null)
-}
-
-/** The TOTP authenticator among `factors` that accepts `code` now, its step recorded (a replay is refused); null when none does. */
-async function acceptTotp(deps: Deps, factors: readonly AuthenticatorRecord[], code: string): Promise<AuthenticatorRecord | null> {
-  const now = deps.clock.now()
-  for (const factor of factors) {
-    const step = verifyTotp(await deps.keys.encryption.openText(factor.sealedSecret as string), code, now)
-    if (step !== null && (await deps.store.authenticators.useTotpStep(factor.id, step, now))) return factor
-  }
-  return null
 }
 
 /** The session now counts as multi-factor; the login goes on from the step that answered. */
@@ -124,7 +110,7 @@ export function mfaRoutes(app: Hono, deps: Deps): void {
     }
 
     const code = single(form, 'code') ?? ''
-    const factor = code.length <= 16 ? await acceptTotp(deps, await totpFactors(deps, user.id, true), code) : null
+    const factor = await acceptTotp(deps, await totpFactors(deps, user.id, true), code)
     if (!factor) return refuse('wrong or replayed code', WRONG_CODE)
     await attempt.succeeded()
     const upgraded = await passed(deps, loaded, session, 'otp')
@@ -146,10 +132,8 @@ export function mfaRoutes(app: Hono, deps: Deps): void {
     const user = session.user
     const attempt = await admitCode(c, deps, user.id)
     if (typeof attempt === 'string') return enrolResponse(c, deps, loaded, session, attempt, 429)
-    const code = single(form, 'code') ?? ''
-    const pending = await totpFactors(deps, user.id, false)
-    const factor = code.length <= 16 ? await acceptTotp(deps, pending.slice(-1), code) : null
-    if (!factor || !(await deps.store.authenticators.confirm(user.id, factor.id, deps.clock.now()))) {
+    const factor = await confirmTotp(deps, user.id, single(form, 'code') ?? '')
+    if (!factor) {
       await attempt.failed()
       return enrolResponse(c, deps, loaded, session, WRONG_CODE, 400)
     }
@@ -198,29 +182,10 @@ export async function challengeResponse(
 /** The enrolment page for the user's pending TOTP authenticator, created on first sight (one at a time). */
 export async function enrolResponse(c: Context, deps: Deps, loaded: LoadedInteraction, session: ActiveSession, error: string | null, status: number): Promise<Response> {
   const user = session.user
-  let pending = (await totpFactors(deps, user.id, false)).at(-1)
-  if (!pending) {
-    const record: AuthenticatorRecord = {
-      id: `totp|dev_${randomAlphanumeric(20)}`,
-      userId: user.id,
-      type: 'totp',
-      name: null,
-      confirmed: false,
-      sealedSecret: await deps.keys.encryption.encrypt(newTotpSecret()),
-      lastUsedStep: null,
-      credential: null,
-      createdAt: deps.clock.now(),
-      lastUsedAt: null,
-    }
-    await deps.store.authenticators.insert(record)
-    pending = record
-  }
-  const secret = await deps.keys.encryption.openText(pending.sealedSecret as string)
-  const uri = totpUri({ secret, issuer: new URL(deps.config.issuer).host, account: user.email || user.id })
-  const qrSvg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
+  const totp = await pendingTotp(deps, user)
   return pageResponse(
     c,
-    enrolPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: user.email, qrSvg, otpauthUri: uri, secret: secret.replace(/(.{4})/g, '$1 ').trim(), error }),
+    enrolPage({ interactionId: loaded.interaction.id, csrf: loaded.csrf, appName: loaded.app.name, email: user.email, ...totp, error }),
     status,
     WEBAUTHN_PAGE_CSP,
   )
