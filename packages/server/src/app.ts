@@ -27,6 +27,7 @@ import { emailVerificationRoutes } from './routes/email-verification.js'
 import { dbConnectionRoutes } from './routes/dbconnections.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { webAuthnRoutes } from './routes/webauthn.js'
+import { accountRoutes } from './routes/account.js'
 import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
@@ -81,6 +82,7 @@ export function createApp(deps: Deps): Hono {
   dbConnectionRoutes(app, deps)
   mfaRoutes(app, deps)
   webAuthnRoutes(app, deps)
+  accountRoutes(app, deps)
   signupRoutes(app, deps)
   organizationPromptRoutes(app, deps)
   consentRoutes(app, deps)
@@ -106,6 +108,7 @@ export function createApp(deps: Deps): Hono {
     '/u/consent': 'GET, POST',
     '/u/signup': 'GET, POST',
     '/u/organization': 'GET, POST',
+    '/u/account': 'GET',
   }
   for (const [path, allow] of Object.entries(methods)) {
     app.all(path, (c) => {

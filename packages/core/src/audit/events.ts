@@ -32,6 +32,8 @@ export const AUDIT_EVENT_TYPES = {
   gd_auth_succeed: 'Guardian - MFA authentication success',
   gd_auth_failed: 'Guardian - MFA authentication failed',
   gd_recovery_succeed: 'Guardian - Recovery success',
+  mfa_factor_removed: 'Second factor removed by the user (account page)',
+  mfa_recovery_codes_replaced: 'Recovery codes replaced by the user (account page)',
   organization_member_added: 'User added to an organization',
   // Authorization.
   authorization_code_issued: 'Authorization code issued',

@@ -43,3 +43,13 @@ export function logoutToken(binding: string, sid: string): string {
 export function sentLogoutToken(binding: string | null, sid: string, token: string | undefined): boolean {
   return binding !== null && token !== undefined && token.length <= 128 && equal(token, logoutToken(binding, sid))
 }
+
+/** The account page's form token (routes/account.ts): this browser, this session, and nothing else (its own prefix). */
+export function accountToken(binding: string, sid: string): string {
+  return sha256(`account.${binding}.${sid}`)
+}
+
+/** Whether an account-page form came with this browser's token for the session it acts in. */
+export function sentAccountToken(binding: string | null, sid: string, token: string | undefined): boolean {
+  return binding !== null && token !== undefined && token.length <= 128 && equal(token, accountToken(binding, sid))
+}

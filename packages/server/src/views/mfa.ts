@@ -129,7 +129,8 @@ export function recoveryCodesPage(view: RecoveryCodesView): Html {
       <form method="post" action="/u/mfa/continue?state=${encodeURIComponent(view.interactionId)}">
         <input type="hidden" name="csrf" value="${view.csrf}" />
         <button type="submit">I have saved them: continue</button>
-      </form>`,
+      </form>
+      <p class="alt"><a href="/u/account" target="_blank" rel="noopener">Manage your sign-in methods</a></p>`,
   )
 }
 
