@@ -12,7 +12,7 @@ import { pageResponse, WEBAUTHN_PAGE_CSP } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { completeLogin } from '../interaction/complete-login.js'
 import { showError } from '../interaction/flow.js'
-import { InteractionProblem, loadInteraction } from '../interaction/load.js'
+import { InteractionProblem, type LoadedInteraction, loadInteraction } from '../interaction/load.js'
 import { connectionButtons, homeRealm, type LoginOptions, loginOptions } from '../connections/login-options.js'
 import { beginUpstream, upstreamConnectionFor } from '../connections/upstream-login.js'
 import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
@@ -29,12 +29,36 @@ function resetUrl(deps: Deps, options: LoginOptions, interactionId: string): str
   return options.password && deps.email.available ? `/u/reset-password/request?state=${encodeURIComponent(interactionId)}` : null
 }
 
+/**
+ * The login page of this transaction, as every answer shows it (the page, a refused password, a
+ * refused passkey): the organization and invitation, the app's connections, sign-up and reset links.
+ * `email`: what the email field shows (the invitee's address always wins).
+ */
+export async function loginView(deps: Deps, loaded: Pick<LoadedInteraction, 'interaction' | 'app' | 'csrf'>, email?: string | null) {
+  const { interaction, app: client, csrf } = loaded
+  const { label, invitation } = await organizationContext(deps, interaction.request)
+  const options = await loginOptions(deps, client)
+  const view: LoginView = {
+    interactionId: interaction.id,
+    csrf,
+    appName: client.name,
+    email: invitation?.inviteeEmail ?? email ?? interaction.request.loginHint,
+    organization: label,
+    inviter: invitation?.inviterName ?? null,
+    signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
+    connections: connectionButtons(options),
+    passwordForm: options.password,
+    resetUrl: resetUrl(deps, options, interaction.id),
+  }
+  return { view, options, invitation }
+}
+
 export function loginRoutes(app: Hono, deps: Deps): void {
   // The login step's page; also the way back from a provider (the `upstream` step starts over here).
   app.get('/u/login', async (c) => {
-    const { interaction, app: client, csrf } = await loadInteraction(c, deps, LOGIN_STEPS)
-    const { label, invitation } = await organizationContext(deps, interaction.request)
-    const options = await loginOptions(deps, client)
+    const loaded = await loadInteraction(c, deps, LOGIN_STEPS)
+    const { interaction, app: client } = loaded
+    const { view } = await loginView(deps, loaded)
     // Auth0's `connection=`: straight to that provider, no page.
     const named = interaction.request.connection ?? null
     if (named !== null) {
@@ -42,23 +66,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
       if (connection)
         return beginUpstream(c, deps, { request: interaction.request, app: client, connection, interaction, afterPost: false, reauthenticate: interaction.request.prompt.includes('login') })
     }
-    return pageResponse(
-      c,
-      loginPage({
-        interactionId: interaction.id,
-        csrf,
-        appName: client.name,
-        email: invitation?.inviteeEmail ?? interaction.request.loginHint,
-        organization: label,
-        inviter: invitation?.inviterName ?? null,
-        signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
-        connections: connectionButtons(options),
-        passwordForm: options.password,
-        resetUrl: resetUrl(deps, options, interaction.id),
-      }),
-      200,
-      WEBAUTHN_PAGE_CSP,
-    )
+    return pageResponse(c, loginPage(view), 200, WEBAUTHN_PAGE_CSP)
   })
 
   // A "Continue with …" button: the chosen connection, if it is one of the app's.
@@ -73,27 +81,15 @@ export function loginRoutes(app: Hono, deps: Deps): void {
   app.post('/u/login', limitPerIp(deps, 'login'), async (c) => {
     const form = await readBody(c, { json: false })
     const loaded = await loadInteraction(c, deps, LOGIN_STEPS, single(form, 'csrf') ?? null)
-    const { interaction, app: client, api, csrf } = loaded
-    const options = await loginOptions(deps, client)
-    const { label, invitation } = await organizationContext(deps, interaction.request)
+    const { interaction, app: client, api } = loaded
     const username = normalizeEmail(single(form, 'username') ?? '')
+    const { view, options, invitation } = await loginView(deps, loaded, username)
     // Home-realm discovery: an address of a domain an enterprise connection claims goes to its provider.
     const realm = homeRealm(options, username)
     if (realm)
       return beginUpstream(c, deps, { request: { ...interaction.request, loginHint: username }, app: client, connection: realm, interaction, afterPost: true, reauthenticate: interaction.request.prompt.includes('login') })
     if (!options.password) return showError(c, new InteractionProblem('This application does not use passwords. Choose how to log in on the login page.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
     const password = single(form, 'password') ?? ''
-    const view: Omit<LoginView, 'error'> = {
-      interactionId: interaction.id,
-      csrf,
-      appName: client.name,
-      email: invitation?.inviteeEmail ?? username,
-      organization: label,
-      inviter: invitation?.inviterName ?? null,
-      signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
-      connections: connectionButtons(options),
-      resetUrl: resetUrl(deps, options, interaction.id),
-    }
     const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status, WEBAUTHN_PAGE_CSP)
 
     if (!username || !password) return rerender('Enter your email address and password.', 400)

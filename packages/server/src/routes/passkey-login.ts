@@ -17,7 +17,7 @@ import { type LoadedInteraction, loadInteraction } from '../interaction/load.js'
 import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
 import { authenticationOptions, verifyAssertion, WebAuthnRefused } from '../mfa/webauthn.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
-import { connectionButtons, loginOptions } from '../connections/login-options.js'
+import { loginView } from './login.js'
 import { loginPage } from '../views/login.js'
 
 /** The login page answers at the login step, and at the upstream step (back from a provider). */
@@ -27,23 +27,8 @@ const REFUSED = 'That passkey did not work here. Try again, or log in another wa
 
 /** The login page again, with an error (the passkey form keeps its script). */
 async function refuse(c: Context, deps: Deps, loaded: LoadedInteraction, error: string, status: number): Promise<Response> {
-  const { interaction, app: client, csrf } = loaded
-  const { label, invitation } = await organizationContext(deps, interaction.request)
-  const options = await loginOptions(deps, client)
-  const page = loginPage({
-    interactionId: interaction.id,
-    csrf,
-    appName: client.name,
-    email: invitation?.inviteeEmail ?? interaction.request.loginHint,
-    organization: label,
-    inviter: invitation?.inviterName ?? null,
-    signupUrl: deps.config.signup && !invitation ? `/u/signup?state=${encodeURIComponent(interaction.id)}` : null,
-    connections: connectionButtons(options),
-    passwordForm: options.password,
-    resetUrl: options.password && deps.email.available ? `/u/reset-password/request?state=${encodeURIComponent(interaction.id)}` : null,
-    error,
-  })
-  return pageResponse(c, page, status, WEBAUTHN_PAGE_CSP)
+  const { view } = await loginView(deps, loaded)
+  return pageResponse(c, loginPage({ ...view, error }), status, WEBAUTHN_PAGE_CSP)
 }
 
 export function passkeyLogin(app: Hono, deps: Deps): void {
