@@ -102,6 +102,8 @@ export async function authenticateClient(
     if (bodyId !== undefined && bodyId !== basic.id) throw new InvalidRequest('client_id does not match the authenticated client.')
     const client = basic.id.length <= 256 ? await ctx.store.applications.get(basic.id) : null
     if (client?.tokenEndpointAuthMethod === 'private_key_jwt') throw new InvalidBasicClient(USE_ASSERTION)
+    // A public client named in Basic with an empty password (oidc-agent always sends one) authenticates as `none`.
+    if (client?.tokenEndpointAuthMethod === 'none' && basic.secret === '') return { client, method: 'none' }
     if (!client || client.clientSecretHash === null || !matchesHash(basic.secret, client.clientSecretHash))
       throw new InvalidBasicClient('Client authentication failed.')
     return { client, method: 'client_secret_basic' }

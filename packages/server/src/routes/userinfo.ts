@@ -1,6 +1,7 @@
 /**
  * GET|POST /userinfo (OIDC Core §5.3): the user's claims by the token's scope. Tokens come as
- * Bearer, or as DPoP with a proof when they are bound to a DPoP key (RFC 9449 §7, dpop/presented-token.ts).
+ * Bearer (the header, or a form-encoded POST body's `access_token`: RFC 6750 §2.2), or as DPoP with a
+ * proof when they are bound to a DPoP key (RFC 9449 §7, dpop/presented-token.ts).
  *
  * A valid signature is not enough: the user must still exist and not be blocked, and the grant the
  * token came from (its `grant_id`) must not have been revoked: a replayed authorization code
@@ -8,14 +9,15 @@
  * revoked. Both are read on every call, in one statement (`users.getWithGrant`), also for a token
  * the verified-token cache knows, so a revocation is seen on the next call.
  */
-import { InvalidToken, profileClaims, type OAuthError, type UserRecord } from '@latchkey/core'
+import { InvalidRequest, InvalidToken, profileClaims, type OAuthError, type UserRecord } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
 import type { JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
-import { checkSenderConstraint, challengeFor, presentedToken, resourceStatus, schemeOf, type Scheme } from '../dpop/presented-token.js'
+import { checkSenderConstraint, challengeFor, type PresentedToken, presentedToken, resourceStatus, schemeOf, type Scheme } from '../dpop/presented-token.js'
 import { setDpopErrorHeaders, setDpopNonce } from '../dpop/proofs.js'
 import { verifyUserinfoToken } from '../http/bearer.js'
 import { toOAuthError } from '../http/oauth-error.js'
+import { readBody } from '../http/read-params.js'
 
 function challenge(c: Context, error: OAuthError, deps: Deps, scheme: Scheme) {
   return c.json({ error: error.error, error_description: error.description }, resourceStatus(error) as 400, {
@@ -35,10 +37,27 @@ async function currentUser(deps: Deps, payload: JWTPayload): Promise<UserRecord>
   return found.user
 }
 
+/**
+ * The token as presented: the Authorization header, or (RFC 6750 §2.2) a form-encoded POST body's
+ * `access_token` (mod_auth_openidc sends it so); never both (§3.1), never the query string.
+ */
+async function presentedFor(c: Context): Promise<PresentedToken> {
+  const header = c.req.header('authorization')
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
+  if (c.req.method !== 'POST' || type !== 'application/x-www-form-urlencoded') return presentedToken(header)
+  const values = (await readBody(c, { json: false })).get('access_token')
+  if (values === undefined) return presentedToken(header)
+  if (header !== undefined) throw new InvalidRequest('Send the access token one way only: the Authorization header or the request body.')
+  if (values.length > 1) throw new InvalidRequest('Parameter "access_token" is repeated.')
+  const token = values[0] as string
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new InvalidRequest('access_token is not an access token.')
+  return { scheme: 'Bearer', token }
+}
+
 export function userinfoRoutes(app: Hono, deps: Deps): void {
   app.on(['GET', 'POST'], '/userinfo', async (c) => {
     try {
-      const presented = presentedToken(c.req.header('authorization'))
+      const presented = await presentedFor(c)
       const payload = await verifyUserinfoToken(deps, presented.token)
       setDpopNonce(c, await checkSenderConstraint(c, deps, presented, payload))
       const user = await currentUser(deps, payload)
