@@ -85,9 +85,22 @@ export interface AuditEventInput {
   readonly details?: Readonly<Record<string, AuditDetail | undefined>>
 }
 
-/** `00000193a1b2c3d4` + 16 random hex digits: ids sort by time, then at random within a millisecond. */
+/** The last id's millisecond and random part in this process (see auditEventId). */
+let last = { time: -1, random: 0n }
+const RANDOM_MASK = (1n << 64n) - 1n
+
+/**
+ * `00000193a1b2c3d4` + 16 hex digits: ids sort by time; within one millisecond of one process they
+ * sort in the order they were made (the random part of the first is incremented, as a monotonic ULID
+ * does), so the events one request records in sequence list in that sequence. Across processes the
+ * order within a millisecond is random.
+ */
 export function auditEventId(time: number): string {
-  return `${Math.max(0, Math.floor(time)).toString(16).padStart(12, '0')}${pooledRandomBytes(8).toString('hex')}`
+  const t = Math.max(0, Math.floor(time))
+  // A fresh random part leaves the top bit clear: room for increments within its millisecond.
+  const random = t === last.time ? (last.random + 1n) & RANDOM_MASK : BigInt(`0x${pooledRandomBytes(8).toString('hex')}`) >> 1n
+  last = { time: t, random }
+  return `${t.toString(16).padStart(12, '0')}${random.toString(16).padStart(16, '0')}`
 }
 
 /** The success and failure event of each grant the token endpoint serves. */
