@@ -40,6 +40,30 @@ async function methodOf(deps: Deps, userId: string, methodId: string): Promise<A
   return method
 }
 
+/** A reset of every factor (Auth0 has it under two paths and two scopes): the same work, its own audit action. */
+function resetRoute(r: { path: string; summary: string; scopes: string[]; answer: string; action: string; description: string }) {
+  return route({
+    method: 'delete',
+    path: r.path,
+    summary: r.summary,
+    scopes: r.scopes,
+    params: idParams,
+    answer: { status: 204, description: r.answer },
+    errors: ERRORS_404,
+    async handle({ deps, params, audit }) {
+      const user = await findUser(deps.store, params.id)
+      const removed = await resetFactors(deps.store, user.id, deps.clock.now())
+      await audit.change({
+        action: r.action,
+        description: r.description,
+        userId: user.id,
+        details: { user_name: user.email, authenticators: removed.authenticators, recovery_codes: removed.recoveryCodes },
+      })
+      return { status: 204 as const }
+    },
+  })
+}
+
 export const authenticationMethods: Resource = {
   tag: 'authentication-methods',
   description: "Users' second factors (TOTP, security keys, passkeys, recovery codes) and remembered browsers.",
@@ -72,25 +96,13 @@ export const authenticationMethods: Resource = {
         return { status: 200, body: await methodOf(deps, user.id, params.authentication_method_id) }
       },
     }),
-    route({
-      method: 'delete',
+    resetRoute({
       path: '/users/:id/authentication-methods',
       summary: 'Delete all authentication methods for the given user',
       scopes: ['delete:authentication_methods'],
-      params: idParams,
-      answer: { status: 204, description: 'Every factor and recovery code removed, remembered browsers void: the user enrols again where MFA is required.' },
-      errors: ERRORS_404,
-      async handle({ deps, params, audit }) {
-        const user = await findUser(deps.store, params.id)
-        const removed = await resetFactors(deps.store, user.id, deps.clock.now())
-        await audit.change({
-          action: 'user.authentication_methods_deleted',
-          description: 'Delete all authentication methods of a user',
-          userId: user.id,
-          details: { user_name: user.email, authenticators: removed.authenticators, recovery_codes: removed.recoveryCodes },
-        })
-        return { status: 204 }
-      },
+      answer: 'Every factor and recovery code removed, remembered browsers void: the user enrols again where MFA is required.',
+      action: 'user.authentication_methods_deleted',
+      description: 'Delete all authentication methods of a user',
     }),
     route({
       method: 'delete',
@@ -118,25 +130,13 @@ export const authenticationMethods: Resource = {
         return { status: 204 }
       },
     }),
-    route({
-      method: 'delete',
+    resetRoute({
       path: '/users/:id/authenticators',
       summary: 'Delete All Authenticators',
       scopes: ['delete:guardian_enrollments'],
-      params: idParams,
-      answer: { status: 204, description: 'Every factor and recovery code removed, remembered browsers void (the same reset as DELETE …/authentication-methods).' },
-      errors: ERRORS_404,
-      async handle({ deps, params, audit }) {
-        const user = await findUser(deps.store, params.id)
-        const removed = await resetFactors(deps.store, user.id, deps.clock.now())
-        await audit.change({
-          action: 'user.authenticators_deleted',
-          description: 'Delete all authenticators of a user',
-          userId: user.id,
-          details: { user_name: user.email, authenticators: removed.authenticators, recovery_codes: removed.recoveryCodes },
-        })
-        return { status: 204 }
-      },
+      answer: 'Every factor and recovery code removed, remembered browsers void (the same reset as DELETE …/authentication-methods).',
+      action: 'user.authenticators_deleted',
+      description: 'Delete all authenticators of a user',
     }),
     route({
       method: 'post',
