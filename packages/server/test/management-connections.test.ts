@@ -13,14 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, type ConnectionRecord, connectionUserId, createClientGrant, createConnectionUser } from '@latchkey/core'
+import { type ApplicationRecord, type ConnectionRecord, connectionUserId, createConnectionUser } from '@latchkey/core'
 import { ManagementClient, ManagementError } from 'auth0'
 import Database from 'better-sqlite3'
 import { compactDecrypt, decodeProtectedHeader } from 'jose'
 import { kekFromSecret } from '../src/keys/secret.js'
 import { managementScopes } from '../src/management/system-api.js'
+import { type Answer, lastChange as lastChangeOf, managementCall, m2m as m2mFor } from './support/management.js'
 import { addApp, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
-import { tokenRequest } from './support/oauth.js'
 import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const DOMAIN = 'latchkey.test'
@@ -30,11 +30,6 @@ const DATABASE = 'Username-Password-Authentication'
 /** Upstream client secrets used below: none may ever be found in an answer, a row or a log line. */
 const SECRETS = ['oidc-upstream-secret-3f9c1a7e', 'github-upstream-secret-8d2b4c6a', 'rotated-upstream-secret-5e7f9a1b', 'sdk-upstream-secret-0c4e6a8d']
 
-interface Answer {
-  readonly status: number
-  readonly json: any
-  readonly text: string
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-connections-'))
 const DB_FILE = join(dir, 'latchkey.db')
@@ -46,25 +41,12 @@ describe('Management API: connections', () => {
   let web: ApplicationRecord
   let oidc: any
 
-  async function m2m(scope: readonly string[]): Promise<{ app: ApplicationRecord; secret: string; token: string }> {
-    const audience = `${ISSUER}api/v2/`
-    const { app, secret } = await addApp(server.store, { name: 'Automation', type: 'm2m', grants: ['client_credentials'] })
-    const api = await server.store.apis.findByIdentifier(audience)
-    await server.store.clientGrants.insert(createClientGrant({ clientId: app.clientId, audience, scope: [...scope] }, { application: app, api }, Date.now()))
-    const r = await tokenRequest(server, { grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret as string, audience })
-    assert.equal(r.status, 200, JSON.stringify(r.json))
-    return { app, secret: secret as string, token: r.json.access_token as string }
-  }
+  const m2m = (scope: readonly string[]) => m2mFor(server, scope)
 
   async function call(method: string, path: string, body?: unknown, bearer = token): Promise<Answer> {
-    const res = await fetch(`${server.url}api/v2/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    for (const secret of SECRETS) assert.ok(!text.includes(secret), `the answer to ${method} ${path} carries an upstream client secret`)
-    return { status: res.status, json: text === '' ? undefined : JSON.parse(text), text }
+    const r = await managementCall(server, bearer, method, path, body)
+    for (const secret of SECRETS) assert.ok(!r.text.includes(secret), `the answer to ${method} ${path} carries an upstream client secret`)
+    return r
   }
 
   function assertError(r: Answer, statusCode: number, errorCode: string, message?: string | RegExp): void {
@@ -75,11 +57,7 @@ describe('Management API: connections', () => {
     else if (message) assert.match(r.json.message, message)
   }
 
-  async function lastChange() {
-    const [event] = await server.store.logs.list({ type: 'sapi', perPage: 1 })
-    assert.ok(event, 'a sapi event was recorded')
-    return event
-  }
+  const lastChange = () => lastChangeOf(server)
 
   const oidcBody = (name: string, extra: Record<string, unknown> = {}) => ({
     name,

@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type ConnectionRecord, connectionUserId, createClientGrant, createConnection, createConnectionUser, type UserRecord } from '@latchkey/core'
+import { type ConnectionRecord, connectionUserId, createConnection, createConnectionUser, type UserRecord } from '@latchkey/core'
 import { ManagementClient, ManagementError } from 'auth0'
 import { managementScopes } from '../src/management/system-api.js'
-import { addApp, startTestServer, type TestServer } from './support/harness.js'
-import { tokenRequest } from './support/oauth.js'
+import { type Answer, lastChange as lastChangeOf, managementCall, m2m as m2mFor } from './support/management.js'
+import { startTestServer, type TestServer } from './support/harness.js'
 import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const DOMAIN = 'latchkey.test'
@@ -23,11 +23,6 @@ const ISSUER = `https://${DOMAIN}/`
 const ALL = managementScopes().map((s) => s.value)
 const DATABASE = 'Username-Password-Authentication'
 
-interface Answer {
-  readonly status: number
-  readonly json: any
-  readonly text: string
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-linking-'))
 
@@ -38,25 +33,9 @@ describe('Management API: linking user accounts', () => {
   let acme: ConnectionRecord
   let dbUser: any
 
-  async function m2m(scope: readonly string[]) {
-    const audience = `${ISSUER}api/v2/`
-    const { app, secret } = await addApp(server.store, { name: 'Automation', type: 'm2m', grants: ['client_credentials'] })
-    const api = await server.store.apis.findByIdentifier(audience)
-    await server.store.clientGrants.insert(createClientGrant({ clientId: app.clientId, audience, scope: [...scope] }, { application: app, api }, Date.now()))
-    const r = await tokenRequest(server, { grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret as string, audience })
-    assert.equal(r.status, 200, JSON.stringify(r.json))
-    return { app, secret: secret as string, token: r.json.access_token as string }
-  }
+  const m2m = (scope: readonly string[]) => m2mFor(server, scope)
 
-  async function call(method: string, path: string, body?: unknown, bearer = token): Promise<Answer> {
-    const res = await fetch(`${server.url}api/v2/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return { status: res.status, json: text === '' ? undefined : JSON.parse(text), text }
-  }
+  const call = (method: string, path: string, body?: unknown, bearer = token): Promise<Answer> => managementCall(server, bearer, method, path, body)
 
   function assertError(r: Answer, statusCode: number, errorCode: string, message?: string | RegExp): void {
     const reasons: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' }
@@ -66,11 +45,7 @@ describe('Management API: linking user accounts', () => {
     else if (message) assert.match(r.json.message, message)
   }
 
-  async function lastChange() {
-    const [event] = await server.store.logs.list({ type: 'sapi', perPage: 1 })
-    assert.ok(event, 'a sapi event was recorded')
-    return event
-  }
+  const lastChange = () => lastChangeOf(server)
 
   async function addConnection(name: string, strategy: 'github' | 'oidc', options: Record<string, unknown>): Promise<ConnectionRecord> {
     const { record } = createConnection({ name, strategy, options } as never, Date.now())

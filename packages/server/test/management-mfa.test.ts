@@ -11,35 +11,21 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, type AuthenticatorRecord, type AuthenticatorType, createClientGrant, type UserRecord } from '@latchkey/core'
+import type { ApplicationRecord, AuthenticatorRecord, AuthenticatorType, UserRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { ManagementClient, ManagementError } from 'auth0'
 import { MFA_POLICY_SETTING } from '../src/mfa/requirement.js'
 import { managementScopes } from '../src/management/system-api.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
+import { type Answer, lastChange as lastChangeOf, managementCall, m2m } from './support/management.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
-import { tokenRequest } from './support/oauth.js'
 import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const ALL = managementScopes().map((s) => s.value)
 const SEALED_SECRET = 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..iv.sealed-totp-secret.tag'
 const HOUR = 3_600_000
 
-interface Answer {
-  readonly status: number
-  readonly json: any
-  readonly text: string
-}
 
-async function m2m(server: TestServer, scope: readonly string[]) {
-  const audience = `${server.issuer}api/v2/`
-  const { app, secret } = await addApp(server.store, { name: 'Automation', type: 'm2m', grants: ['client_credentials'] })
-  const api = await server.store.apis.findByIdentifier(audience)
-  await server.store.clientGrants.insert(createClientGrant({ clientId: app.clientId, audience, scope: [...scope] }, { application: app, api }, Date.now()))
-  const r = await tokenRequest(server, { grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret as string, audience })
-  assert.equal(r.status, 200, JSON.stringify(r.json))
-  return { app, secret: secret as string, token: r.json.access_token as string }
-}
 
 let deviceCount = 0
 function authenticator(user: UserRecord, type: AuthenticatorType, fields: Partial<AuthenticatorRecord> = {}): AuthenticatorRecord {
@@ -90,15 +76,7 @@ describe('Management API: authentication methods and the guardian policy', () =>
   let token: string
   let spa: ApplicationRecord
 
-  async function call(method: string, path: string, body?: unknown, bearer = token): Promise<Answer> {
-    const res = await fetch(`${server.url}api/v2/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    })
-    const text = await res.text()
-    return { status: res.status, json: text === '' ? undefined : JSON.parse(text), text }
-  }
+  const call = (method: string, path: string, body?: unknown, bearer = token): Promise<Answer> => managementCall(server, bearer, method, path, body)
 
   function assertError(r: Answer, statusCode: number, errorCode: string, message?: RegExp): void {
     assert.equal(r.status, statusCode, r.text)
@@ -106,11 +84,7 @@ describe('Management API: authentication methods and the guardian policy', () =>
     if (message) assert.match(r.json.message, message)
   }
 
-  async function lastChange() {
-    const [event] = await server.store.logs.list({ type: 'sapi', perPage: 1 })
-    assert.ok(event, 'a sapi event was recorded')
-    return event
-  }
+  const lastChange = () => lastChangeOf(server)
 
   const methods = (user: UserRecord) => `users/${encodeURIComponent(user.id)}/authentication-methods`
 
