@@ -22,8 +22,8 @@ export function seedSqlite(path: string, clientId: string, target: { refreshToke
     const now = Date.now()
     const scope = JSON.stringify(FLOW_SCOPE.split(' '))
     const token = db.prepare(
-      `insert into refresh_tokens (token_hash, family_id, grant_id, client_id, user_id, scope, audience, auth_time, sid, organization, created_at, expires_at, family_expires_at, rotated_at, revoked_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, null, null)`,
+      `insert into refresh_tokens (token_hash, grant_id, client_id, user_id, scope, audience, auth_time, sid, organization, created_at, expires_at, grant_expires_at, rotated_at, revoked_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?, ?, null, null)`,
     )
     const session = db.prepare(
       'insert into sso_sessions (id_hash, sid, user_id, auth_time, created_at, idle_expires_at, expires_at, ended_at) values (?, ?, ?, ?, ?, ?, ?, null)',
@@ -40,8 +40,8 @@ export function seedSqlite(path: string, clientId: string, target: { refreshToke
     }
     fill(target.refreshTokens - count('refresh_tokens'), (bytes, i) => {
       const hash = bytes.subarray(i * 64, i * 64 + 32).toString('hex')
-      const family = bytes.subarray(i * 64 + 32, i * 64 + 48).toString('base64url')
-      token.run(hash, family, family, clientId, user.id, scope, API_IDENTIFIER, now, family, now, now + 15 * 86_400_000, now + 30 * 86_400_000)
+      const grant = bytes.subarray(i * 64 + 32, i * 64 + 48).toString('base64url')
+      token.run(hash, grant, clientId, user.id, scope, API_IDENTIFIER, now, grant, now, now + 15 * 86_400_000, now + 30 * 86_400_000)
     })
     fill(target.sessions - count('sso_sessions'), (bytes, i) => {
       const hash = bytes.subarray(i * 64, i * 64 + 32).toString('hex')

@@ -28,9 +28,9 @@ export interface CodePort {
 export type RotateOutcome =
   /** The token was active; it is now rotated out and the caller owns the rotation. */
   | { readonly outcome: 'rotated'; readonly token: RefreshTokenRecord }
-  /** Already rotated out, but within the reuse interval and the family is alive: allowed once more. */
+  /** Already rotated out, but within the reuse interval and its grant is alive: allowed once more. */
   | { readonly outcome: 'reuse-allowed'; readonly token: RefreshTokenRecord }
-  /** Already rotated out, beyond the reuse interval: a replay. The caller revokes the family. */
+  /** Already rotated out, beyond the reuse interval: a replay. The caller revokes the grant. */
   | { readonly outcome: 'reuse-detected'; readonly token: RefreshTokenRecord }
   /** Unknown, revoked or expired. */
   | { readonly outcome: 'invalid' }
@@ -46,24 +46,26 @@ export interface RotationBinding {
 
 export interface RefreshTokenPort {
   /**
-   * Saves a new token. Returns false, and stores it revoked, when its grant or family was revoked
-   * before or while it was saved (a replay racing the redemption that issued it).
+   * Saves a new token. Returns false, and stores it revoked, when its grant was revoked before or
+   * while it was saved (a replay racing the redemption that issued it).
    */
   insert(record: RefreshTokenRecord): Promise<boolean>
   /**
    * Atomic rotation: marks an active, unexpired token rotated and reports `rotated` to exactly one
-   * caller. A token rotated less than `reuseIntervalMs` ago (and whose family is alive) reports
+   * caller. A token rotated less than `reuseIntervalMs` ago (and whose grant is alive) reports
    * `reuse-allowed`; an older rotation reports `reuse-detected`. With a `binding`, the same
-   * statement also requires the token to be the client's and its DPoP key (if bound) to be the
-   * proof's; otherwise, whatever its state, it reports `unbound` and stays as it was (one round trip
-   * where a lookup and a rotation took two).
+   * statement also applies grants/refresh-token-binding.ts (the client's token, with its DPoP key's
+   * proof when bound); a token it refuses reports `unbound`, whatever its state, and stays as it was
+   * (one round trip where a lookup and a rotation took two).
    */
   rotate(tokenHash: string, now: number, reuseIntervalMs: number, binding?: RotationBinding): Promise<RotateOutcome>
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
-  /** Revokes every token of the family. Returns how many were not revoked before. */
-  revokeFamily(familyId: string, now: number): Promise<number>
-  /** Revokes every token issued from one grant (one authorization code). */
-  revokeByGrant(grantId: string, now: number): Promise<number>
+  /**
+   * Revokes the grant: every refresh token issued from it (one authorization code and its
+   * rotations), those saved later (see insert), and its access tokens at /userinfo. Returns how many
+   * refresh tokens were not revoked before.
+   */
+  revokeGrant(grantId: string, now: number): Promise<number>
 }
 
 /** One-time use of a key (a DPoP proof's `jti`), shared by every node through the store. */

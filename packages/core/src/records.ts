@@ -18,7 +18,7 @@ export interface RefreshTokenPolicy {
   readonly reuseIntervalSeconds: number
   /** Seconds a refresh token stays valid without being used. */
   readonly idleLifetimeSeconds: number
-  /** Seconds a refresh-token family lives at most, counted from the login that started it. */
+  /** Seconds the refresh tokens of one grant live at most, counted from the login that started it. */
   readonly absoluteLifetimeSeconds: number
 }
 
@@ -293,8 +293,11 @@ export interface AuthorizationCodeRecord {
 
 export interface RefreshTokenRecord {
   readonly tokenHash: string
-  /** Every token rotated from one original grant shares its family. */
-  readonly familyId: string
+  /**
+   * The grant: the authorization code the first token of the chain was issued for. Every token
+   * rotated from it keeps it (RFC 9700 §4.14.2's refresh token family is the grant's tokens), and its
+   * access tokens carry it as `grant_id`, so one revocation of the grant ends them all.
+   */
   readonly grantId: string
   readonly clientId: string
   readonly userId: string
@@ -307,13 +310,13 @@ export interface RefreshTokenRecord {
   readonly createdAt: number
   /** Idle expiry of this token. */
   readonly expiresAt: number
-  /** Absolute expiry of the family. */
-  readonly familyExpiresAt: number
+  /** Absolute expiry of the grant's refresh tokens: rotation never extends it. */
+  readonly grantExpiresAt: number
   readonly rotatedAt: number | null
   readonly revokedAt: number | null
   /**
    * RFC 9449 §5: a public client's token issued with a DPoP proof is bound to that key's thumbprint
-   * (absent: unbound); the family keeps it on rotation.
+   * (absent: unbound); every token rotated from it keeps it.
    */
   readonly dpopJkt?: string
   /** The login's `amr` and `acr` (from the code), which every refresh keeps; absent: none. */

@@ -33,9 +33,8 @@ function storeOf(apis: readonly ApiRecord[], grants: readonly ClientGrantRecord[
   } as unknown as GrantStore
 }
 
-function context(params: Record<string, string>, client: ApplicationRecord = m2m, store = storeOf([api, other], [grant])): GrantContext {
+function context(client: ApplicationRecord = m2m, store = storeOf([api, other], [grant])): GrantContext {
   return {
-    params: new Map(Object.entries(params).map(([k, v]) => [k, [v]])),
     client,
     store,
     issuer: ISSUER,
@@ -44,8 +43,14 @@ function context(params: Record<string, string>, client: ApplicationRecord = m2m
   }
 }
 
+/** The grant as the token endpoint runs it: its parameters parsed, then handled; the token response. */
+async function issue(params: Record<string, string>, ctx: GrantContext = context()) {
+  const request = clientCredentials.parse(new Map(Object.entries(params).map(([k, v]) => [k, [v]])))
+  return (await clientCredentials.handle(ctx, request)).response
+}
+
 async function refused(params: Record<string, string>, type: new (d: string) => OAuthError, description: string | RegExp, client?: ApplicationRecord) {
-  await assert.rejects(clientCredentials.handle(context(params, client)), (err: unknown) => {
+  await assert.rejects(issue(params, context(client)), (err: unknown) => {
     assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`)
     if (typeof description === 'string') assert.equal(err.description, description)
     else assert.match(err.description, description)
@@ -55,7 +60,7 @@ async function refused(params: Record<string, string>, type: new (d: string) => 
 
 describe('client_credentials grant', () => {
   it('issues an access token alone for the API: sub <client_id>@clients, azp, gty, scope, the API lifetime', async () => {
-    const response = await clientCredentials.handle(context({ audience: api.identifier }))
+    const response = await issue({ audience: api.identifier })
     assert.deepEqual(Object.keys(response).sort(), ['access_token', 'expires_in', 'scope', 'token_type'])
     assert.equal(response.token_type, 'Bearer')
     assert.equal(response.expires_in, 600)
@@ -75,7 +80,7 @@ describe('client_credentials grant', () => {
   })
 
   it('narrows to the requested scopes, which must be within the grant (Auth0: access_denied)', async () => {
-    const narrowed = await clientCredentials.handle(context({ audience: api.identifier, scope: 'write:invoices' }))
+    const narrowed = await issue({ audience: api.identifier, scope: 'write:invoices' })
     assert.equal(narrowed.scope, 'write:invoices')
     await refused({ audience: api.identifier, scope: 'read:invoices delete:invoices' }, AccessDenied, 'Client has not been granted scopes: delete:invoices')
     await refused({ audience: api.identifier, scope: 'openid profile' }, AccessDenied, 'Client has not been granted scopes: openid profile')
@@ -84,12 +89,12 @@ describe('client_credentials grant', () => {
 
   it('no longer grants a scope the API has since removed', async () => {
     const shrunk = { ...api, scopes: api.scopes.filter((s) => s.value !== 'write:invoices') }
-    const response = await clientCredentials.handle(context({ audience: api.identifier }, m2m, storeOf([shrunk], [grant])))
+    const response = await issue({ audience: api.identifier }, context(m2m, storeOf([shrunk], [grant])))
     assert.equal(response.scope, 'read:invoices')
   })
 
   it('binds the token to a DPoP key when the request carried a proof', async () => {
-    const response = await clientCredentials.handle({ ...context({ audience: api.identifier }), dpop: { jkt: 'x'.repeat(43) } })
+    const response = await issue({ audience: api.identifier }, { ...context(), dpop: { jkt: 'x'.repeat(43) } })
     assert.equal(response.token_type, 'DPoP')
     assert.deepEqual(decodeJwt(response.access_token).cnf, { jkt: 'x'.repeat(43) })
   })

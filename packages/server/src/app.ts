@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs'
 import type { Deps } from './deps.js'
 import { developmentOutboxRoutes } from './email/development-outbox-routes.js'
 import { appCors, originRegistry, publicCors } from './http/cors.js'
-import { oauthErrorResponse, toOAuthError } from './http/oauth-error.js'
+import { errorAnswer, send } from './http/json-answer.js'
 import { pageResponse, securityHeaders } from './http/page-headers.js'
 import { requestLog } from './http/request-log.js'
 import { InteractionProblem } from './interaction/load.js'
@@ -114,7 +114,7 @@ export function createApp(deps: Deps): Hono {
     app.all(path, (c) => {
       const error = new OAuthError('invalid_request', `Method ${c.req.method} is not allowed here.`, 405)
       c.header('Allow', allow)
-      return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), 405)
+      return isJsonPath(c) ? send(c, errorAnswer(error, { log: deps.log, where: path }).answer) : pageResponse(c, errorPage(error.error, error.description), 405)
     })
   }
 
@@ -128,11 +128,11 @@ export function createApp(deps: Deps): Hono {
     if (err instanceof HTTPException) {
       const status = err.status
       const error = new OAuthError(status === 403 ? 'access_denied' : 'invalid_request', status === 403 ? 'The request was refused: it did not come from this site\'s own page.' : err.message || 'Bad request.', status)
-      return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description), status)
+      return isJsonPath(c) ? send(c, errorAnswer(error, { log: deps.log, where: c.req.path }).answer) : pageResponse(c, errorPage(error.error, error.description), status)
     }
-    const error = toOAuthError(err, deps.log, c.req.path)
+    const { error, answer } = errorAnswer(err, { log: deps.log, where: c.req.path })
     const continueAt = error instanceof InteractionProblem ? error.continueAt : null
-    return isJsonPath(c) ? oauthErrorResponse(c, error) : pageResponse(c, errorPage(error.error, error.description, continueAt), error.status)
+    return isJsonPath(c) ? send(c, answer) : pageResponse(c, errorPage(error.error, error.description, continueAt), error.status)
   })
 
   return app

@@ -26,6 +26,13 @@ const MAX_LIST = 50
 /** The most events one transaction writes. */
 const MAX_BATCH = 500
 
+/** Who sent a request, as the audit log records it. */
+export interface RequestOrigin {
+  /** The client's IP address (null or `unknown` when there is none). */
+  readonly ip: string | null
+  readonly userAgent: string | undefined
+}
+
 export interface AuditLogOptions {
   readonly store: Store
   readonly clock: Clock
@@ -80,7 +87,20 @@ export class AuditLog {
   /** Writes one event; `c` (the request) gives the IP and user agent. Resolves once it is stored. Never throws. */
   async record(c: Context | undefined, event: AuditEventInput | null): Promise<void> {
     if (event === null) return
-    const { clock, ipOf = socketIp, observe } = this.#options
+    let origin: RequestOrigin | null = null
+    try {
+      origin = c ? { ip: (this.#options.ipOf ?? socketIp)(c), userAgent: c.req.header('user-agent') } : null
+    } catch (error) {
+      this.#report(error, event.type)
+      return
+    }
+    return this.recordFrom(origin, event)
+  }
+
+  /** The same, for a request whose origin was read already (the token endpoint reads it once). */
+  async recordFrom(origin: RequestOrigin | null, event: AuditEventInput | null): Promise<void> {
+    if (event === null) return
+    const { clock, observe } = this.#options
     try {
       observe?.(event)
     } catch {
@@ -89,7 +109,7 @@ export class AuditLog {
     let record: AuditEventRecord
     try {
       const time = clock.now()
-      const ip = c ? ipOf(c) : null
+      const ip = origin?.ip ?? null
       record = {
         id: auditEventId(time),
         time,
@@ -97,7 +117,7 @@ export class AuditLog {
         clientId: clip(event.clientId),
         userId: clip(event.userId),
         ip: ip === 'unknown' ? null : clip(ip, 64),
-        userAgent: c ? clip(c.req.header('user-agent')) : null,
+        userAgent: clip(origin?.userAgent),
         details: cleanDetails(event.details),
       }
     } catch (error) {

@@ -144,11 +144,12 @@ describe('audit events of the login flow, the token endpoint, revocation, logout
     const replay = await newest(server.store, 'authorization_code_reused')
     assert.equal(replay.userId, user.id)
     assert.equal(replay.clientId, app.clientId)
-    assert.deepEqual(replay.details, { grant_type: 'authorization_code', family_id: null, revoked_refresh_tokens: 1 })
+    assert.equal(typeof replay.details.grant_id, 'string')
+    assert.deepEqual({ ...replay.details, grant_id: 'the grant' }, { grant_type: 'authorization_code', grant_id: 'the grant', revoked_refresh_tokens: 1 })
     assertOAuthError(await refresh(server, app, first.json.refresh_token as string), 403, 'invalid_grant')
   })
 
-  it('records a refresh (sertft), a failed one (fertft), and reuse of a rotated token that revokes the family (ferrt)', async () => {
+  it('records a refresh (sertft), a failed one (fertft), and reuse of a rotated token that revokes the grant (ferrt)', async () => {
     const c = await new LoggedInBrowser(server, user).code(app, { audience: api.identifier, scope: SCOPE })
     const tokens = (await exchange(server, app, c.code, c.verifier as string)).json
     const rotated = await refresh(server, app, tokens.refresh_token as string)
@@ -170,7 +171,7 @@ describe('audit events of the login flow, the token endpoint, revocation, logout
     assert.equal(reuse.userId, user.id)
     assert.equal(reuse.clientId, app.clientId)
     assert.equal(reuse.details.grant_type, 'refresh_token')
-    assert.equal(typeof reuse.details.family_id, 'string')
+    assert.equal(typeof reuse.details.grant_id, 'string')
     assert.equal(reuse.details.revoked_refresh_tokens, 2, 'the family: the rotated-out token and the live one')
     assertOAuthError(await refresh(server, app, rotated.json.refresh_token as string), 403, 'invalid_grant')
   })

@@ -220,9 +220,9 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
       await withStore(env.LATCHKEY_DB, async (store) => {
         await store.sessions.insert({ idHash: 'session-hash', sid: 'sid-1', userId: user.user_id, authTime: now, createdAt: now, idleExpiresAt: now + 3_600_000, expiresAt: now + 7_200_000, endedAt: null, upstream: null })
         await store.refreshTokens.insert({
-          tokenHash: 'rt-hash', familyId: 'fam', grantId: 'grant', clientId: 'client', userId: user.user_id, scope: ['openid', 'offline_access'],
+          tokenHash: 'rt-hash', grantId: 'grant', clientId: 'client', userId: user.user_id, scope: ['openid', 'offline_access'],
           audience: null, authTime: now, sid: 'sid-1', organization: null, createdAt: now, expiresAt: now + 3_600_000,
-          familyExpiresAt: now + 7_200_000, rotatedAt: null, revokedAt: null,
+          grantExpiresAt: now + 7_200_000, rotatedAt: null, revokedAt: null,
         })
       })
       const blocked = await json(['users', 'block', 'alice@example.com'], env)

@@ -183,7 +183,7 @@ describe('organizations at /authorize', () => {
   })
 
   describe('membership changes after login', () => {
-    it('removing the member stops their refresh tokens for the organization and revokes the family', async () => {
+    it('removing the member stops their refresh tokens for the organization and revokes the grant', async () => {
       const person = await addUser(server.store)
       await addMember(server.store, org, person.id)
       const tokens = await new LoggedInBrowser(server, person).tokens(allow, { scope: SCOPE, audience: api.identifier, extra: { organization: org.id } })

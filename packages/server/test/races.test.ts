@@ -85,7 +85,7 @@ for (const db of databases) describe(`concurrent use of codes and refresh tokens
     }
   })
 
-  it('reuse after the interval revokes the family and every token issued from it', async () => {
+  it('reuse after the interval revokes the grant and every token issued from it', async () => {
     const { app } = await addApp(server.store, { name: 'Late reuse', refreshToken: { reuseIntervalSeconds: 5 } })
     const a = await firstTokens(app)
     const b = await refresh(app, a.refresh_token)
@@ -97,7 +97,7 @@ for (const db of databases) describe(`concurrent use of codes and refresh tokens
     assert.equal((await refresh(app, a.refresh_token)).status, 403)
   })
 
-  it('within the reuse interval only the immediately previous token may be reused: the one before it revokes the family', async () => {
+  it('within the reuse interval only the immediately previous token may be reused: the one before it revokes the grant', async () => {
     const { app } = await addApp(server.store, { name: 'Last but one', refreshToken: { reuseIntervalSeconds: 30 } })
     const a = await firstTokens(app)
     const b = await refresh(app, a.refresh_token)

@@ -185,7 +185,7 @@ describe('session endpoints', () => {
       assertOAuthError(await refresh(spa, tokens.refresh_token), 403, 'invalid_grant', 'Unknown or invalid refresh token.')
     })
 
-    it('revokes the whole family: revoking a rotated-out token kills the newest one too', async () => {
+    it('revokes the whole grant: revoking a rotated-out token kills the newest one too', async () => {
       const tokens = await offlineTokens()
       const rotated = await refresh(spa, tokens.refresh_token)
       assert.equal(rotated.status, 200)

@@ -11,8 +11,8 @@ const DAY = 24 * HOUR
 
 function refreshToken(n: number, expiresAt: number): RefreshTokenRecord {
   return {
-    tokenHash: `hash-${n}`, familyId: `family-${n}`, grantId: `grant-${n}`, clientId: 'c', userId: 'u', scope: ['offline_access'], audience: null,
-    authTime: NOW - DAY, sid: null, organization: null, createdAt: NOW - 2 * DAY, expiresAt, familyExpiresAt: expiresAt, rotatedAt: null, revokedAt: null,
+    tokenHash: `hash-${n}`, grantId: `grant-${n}`, clientId: 'c', userId: 'u', scope: ['offline_access'], audience: null,
+    authTime: NOW - DAY, sid: null, organization: null, createdAt: NOW - 2 * DAY, expiresAt, grantExpiresAt: expiresAt, rotatedAt: null, revokedAt: null,
   }
 }
 

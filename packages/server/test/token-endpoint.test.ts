@@ -361,7 +361,7 @@ describe('POST /oauth/token', () => {
       }
     })
 
-    it('with a reuse interval of 0, a rotated-out token used again fails with 403 invalid_grant "Unknown or invalid refresh token." and revokes the whole family', async () => {
+    it('with a reuse interval of 0, a rotated-out token used again fails with 403 invalid_grant "Unknown or invalid refresh token." and revokes the whole grant', async () => {
       const first = await spaTokens()
       const second = await refresh(spa, first.refresh_token)
       assert.equal(second.status, 200)
@@ -447,7 +447,7 @@ describe('POST /oauth/token', () => {
       assertOAuthError(await refresh(idle, used.json.refresh_token as string), 403, 'invalid_grant', 'Unknown or invalid refresh token.')
     })
 
-    it('expires the whole family at the app\'s absolute lifetime, however recently it was used', async () => {
+    it('expires the whole grant at the app\'s absolute lifetime, however recently it was used', async () => {
       const { app: absolute } = await addApp(server.store, { name: 'Absolute', refreshToken: { idleLifetimeSeconds: 60, absoluteLifetimeSeconds: 120 } })
       let token = (await spaTokens(absolute)).refresh_token
       for (let i = 0; i < 2; i++) {

@@ -327,7 +327,7 @@ export interface AuthorizationCodeRepo extends CodePort {
 export interface RefreshTokenRepo extends RefreshTokenPort {
   /**
    * Revokes every refresh token of a user (blocked, deleted, password changed), marking the family
-   * of each token it revokes first (as revokeFamily does), so access tokens of those grants are
+   * of each token it revokes first (as revokeGrant does), so access tokens of those grants are
    * refused too (see UserRepo.getWithGrant) and stay so if the user is unblocked.
    */
   revokeForUser(userId: string, now: number): Promise<number>

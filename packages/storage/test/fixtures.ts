@@ -182,7 +182,6 @@ export function authorizationCode(overrides: Partial<AuthorizationCodeRecord> = 
 export function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
   return {
     tokenHash: uniqueId('token-hash'),
-    familyId: uniqueId('family'),
     grantId: uniqueId('grant'),
     clientId: uniqueId('client'),
     userId: uniqueId('user'),
@@ -193,7 +192,7 @@ export function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): Refre
     organization: null,
     createdAt: T0,
     expiresAt: T0 + 15 * DAY,
-    familyExpiresAt: T0 + 30 * DAY,
+    grantExpiresAt: T0 + 30 * DAY,
     rotatedAt: null,
     revokedAt: null,
     ...overrides,

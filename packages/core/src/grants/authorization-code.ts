@@ -8,22 +8,30 @@ import { InvalidGrant, InvalidRequest } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import { isValidVerifier, verifyS256 } from '../pkce.js'
-import type { GrantHandler } from './grant.js'
+import type { Grant } from './grant.js'
 import { issueTokens, loadApi, loadOrganization } from './issue-tokens.js'
 import { ReuseDetected } from './reuse-detected.js'
 
 export const INVALID_CODE = 'Invalid authorization code'
 export const FAILED_VERIFIER = 'Failed to verify code verifier'
 
-export const authorizationCode: GrantHandler = {
+export interface AuthorizationCodeRequest {
+  readonly code: string
+  /** RFC 7636 §4.5: required when the authorization request had a challenge (checked against the code). */
+  readonly codeVerifier: string | undefined
+  /** RFC 6749 §4.1.3: required when the authorization request included one (checked against the code). */
+  readonly redirectUri: string | undefined
+}
+
+export const authorizationCode: Grant<AuthorizationCodeRequest> = {
   type: 'authorization_code',
-  async handle(ctx) {
-    const code = single(ctx.params, 'code')
+  parse(params) {
+    const code = single(params, 'code')
     if (code === undefined) throw new InvalidRequest('Missing required parameter: code')
-    const verifier = single(ctx.params, 'code_verifier')
-    if (verifier !== undefined && !isValidVerifier(verifier))
-      throw new InvalidGrant(FAILED_VERIFIER)
-    const redirectUri = single(ctx.params, 'redirect_uri')
+    return { code, codeVerifier: single(params, 'code_verifier'), redirectUri: single(params, 'redirect_uri') }
+  },
+  async handle(ctx, { code, codeVerifier: verifier, redirectUri }) {
+    if (verifier !== undefined && !isValidVerifier(verifier)) throw new InvalidGrant(FAILED_VERIFIER)
     const now = ctx.clock.now()
     const codeHash = sha256(code)
 
@@ -32,9 +40,8 @@ export const authorizationCode: GrantHandler = {
       // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
       const known = await ctx.store.authorizationCodes.findByHash(codeHash)
       if (known?.consumedAt != null && known.clientId === ctx.client.clientId) {
-        const revoked = await ctx.store.refreshTokens.revokeByGrant(known.grantId, now)
-        const facts = { kind: 'authorization_code', clientId: known.clientId, userId: known.userId, grantId: known.grantId, familyId: null, revoked } as const
-        throw new ReuseDetected(INVALID_CODE, facts)
+        const revoked = await ctx.store.refreshTokens.revokeGrant(known.grantId, now)
+        throw new ReuseDetected(INVALID_CODE, { kind: 'authorization_code', clientId: known.clientId, userId: known.userId, grantId: known.grantId, revoked })
       }
       throw new InvalidGrant(INVALID_CODE)
     }
@@ -70,7 +77,7 @@ export const authorizationCode: GrantHandler = {
       authTime: record.authTime,
       sid: record.sid,
       nonce: record.nonce,
-      family: null,
+      continues: null,
       organization,
       ...(record.amr ? { amr: record.amr } : {}),
       ...(record.acr ? { acr: record.acr } : {}),

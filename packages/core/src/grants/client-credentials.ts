@@ -10,7 +10,7 @@ import { AccessDenied, InvalidScope, quoteValue, UnauthorizedClient } from '../e
 import { single } from '../params.js'
 import { formatScope, parseScope } from '../scope.js'
 import { mintAccessToken } from '../tokens/access-token.js'
-import type { GrantHandler } from './grant.js'
+import type { Grant } from './grant.js'
 
 export const NO_AUDIENCE = 'No audience parameter was provided, and no default audience has been configured'
 
@@ -19,14 +19,23 @@ export function clientSubject(clientId: string): string {
   return `${clientId}@clients`
 }
 
-export const clientCredentials: GrantHandler = {
+export interface ClientCredentialsRequest {
+  readonly audience: string | undefined
+  /** RFC 6749 §4.4.2; null: malformed. */
+  readonly scope: readonly string[] | null
+}
+
+export const clientCredentials: Grant<ClientCredentialsRequest> = {
   type: 'client_credentials',
-  async handle(ctx) {
+  parse(params) {
+    return { audience: single(params, 'audience'), scope: parseScope(single(params, 'scope')) }
+  },
+  async handle(ctx, request) {
     const { client } = ctx
     if (client.appType !== 'non_interactive' || client.tokenEndpointAuthMethod === 'none')
       throw new UnauthorizedClient("Grant type 'client_credentials' not allowed for the client.")
 
-    const audience = single(ctx.params, 'audience')
+    const { audience } = request
     if (audience === undefined) throw new AccessDenied(NO_AUDIENCE)
     const api = await ctx.store.apis.findByIdentifier(audience)
     if (!api) throw new AccessDenied(`Service not enabled within domain: ${quoteValue(audience)}`)
@@ -37,7 +46,7 @@ export const clientCredentials: GrantHandler = {
     // A scope removed from the API since the grant was made is no longer granted.
     const defined = new Set(api.scopes.map((s) => s.value))
     const granted = grant.scope.filter((s) => defined.has(s))
-    const asked = parseScope(single(ctx.params, 'scope'))
+    const asked = request.scope
     if (asked === null) throw new InvalidScope('The scope parameter is malformed.')
     const missing = asked.filter((s) => !granted.includes(s))
     if (missing.length > 0) throw new AccessDenied(`Client has not been granted scopes: ${missing.map(quoteValue).join(' ')}`)
@@ -59,10 +68,15 @@ export const clientCredentials: GrantHandler = {
       },
     )
     return {
-      access_token: accessToken,
-      token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
-      expires_in: api.tokenLifetime,
-      scope: formatScope(scope),
+      response: {
+        access_token: accessToken,
+        token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
+        expires_in: api.tokenLifetime,
+        scope: formatScope(scope),
+      },
+      userId: null,
+      audience: api.identifier,
+      grantId: null,
     }
   },
 }

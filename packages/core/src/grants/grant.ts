@@ -1,7 +1,9 @@
 /**
- * The shape every grant shares (oidc-provider's grant modules, fosite's handlers): a grant is a
- * module with its `type` and a `handle` that turns validated parameters and an authenticated
- * client into a token response.
+ * The shape every grant shares (oidc-provider's grant modules, fosite's handlers), in two steps:
+ * `parse` reads the grant's own parameters once, at the edge, into a typed value (a missing one is
+ * `invalid_request`, RFC 6749 §5.2); `handle` turns that value and the authenticated client into a
+ * token response, and says what it did (the user, the API, the grant) so that audit and metrics
+ * never decode the tokens they were handed.
  */
 import type { Clock } from '../clock.js'
 import type { RawParams } from '../params.js'
@@ -10,7 +12,6 @@ import type { ApplicationRecord, SigningKeyAlg } from '../records.js'
 import type { SigningKey } from '../tokens/signer.js'
 
 export interface GrantContext {
-  readonly params: RawParams
   /** The client, already authenticated as its registration requires. */
   readonly client: ApplicationRecord
   readonly store: GrantStore
@@ -35,7 +36,39 @@ export interface TokenResponse {
   readonly refresh_token?: string
 }
 
-export interface GrantHandler {
+/** What a grant did: the response, and the facts the audit log and metrics record. */
+export interface GrantResult {
+  readonly response: TokenResponse
+  /** The user the tokens are for; null when the client acts on its own behalf (client_credentials). */
+  readonly userId: string | null
+  /** The API the access token is for; null for /userinfo alone. */
+  readonly audience: string | null
+  /** The grant (an authorization code and every refresh token rotated from it); null for client_credentials. */
+  readonly grantId: string | null
+}
+
+export interface Grant<P> {
   readonly type: string
-  handle(ctx: GrantContext): Promise<TokenResponse>
+  /** The grant's parameters (every name already known to be sent at most once). Throws InvalidRequest. */
+  parse(params: RawParams): P
+  handle(ctx: GrantContext, request: P): Promise<GrantResult>
+}
+
+/** A grant whose parameters were read: what is left is to run it for a client. */
+export type ParsedGrant = (ctx: GrantContext) => Promise<GrantResult>
+
+/** A grant as the token endpoint holds it, whatever its parameters' type. */
+export interface TokenGrant {
+  readonly type: string
+  read(params: RawParams): ParsedGrant
+}
+
+export function tokenGrant<P>(grant: Grant<P>): TokenGrant {
+  return {
+    type: grant.type,
+    read(params) {
+      const request = grant.parse(params)
+      return (ctx) => grant.handle(ctx, request)
+    },
+  }
 }

@@ -11,7 +11,7 @@ import { mintIdToken } from '../tokens/id-token.js'
 import type { ApiRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } from '../records.js'
 import { notAMember } from '../authorize/organization.js'
 import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
-import type { GrantContext, TokenResponse } from './grant.js'
+import type { GrantContext, GrantResult } from './grant.js'
 
 export interface GrantSubject {
   readonly user: UserRecord
@@ -25,13 +25,14 @@ export interface GrantSubject {
   readonly sid: string | null
   /** Code grants only. */
   readonly nonce: string | null
-  /** Set when the refresh token continues an existing family. */
-  readonly family: { readonly id: string; readonly expiresAt: number } | null
-  /** The DPoP key the family's refresh tokens are bound to already (refresh grants). */
-  readonly refreshJkt?: string
-  /** The organization the user logged in to (see loadOrganization): in both tokens and the refresh family. */
+  /**
+   * Refresh grants: the grant's refresh tokens so far, which the new one continues: their absolute
+   * expiry, and the DPoP key they are bound to already, if any.
+   */
+  readonly continues: { readonly expiresAt: number; readonly dpopJkt?: string } | null
+  /** The organization the user logged in to (see loadOrganization): in both tokens and the grant's refresh tokens. */
   readonly organization?: OrganizationRecord | null
-  /** How the user authenticated (RFC 8176) and the `acr` satisfied: the ID token's claims, kept by the refresh family. */
+  /** How the user authenticated (RFC 8176) and the `acr` satisfied: the ID token's claims, kept by the grant's refresh tokens. */
   readonly amr?: readonly string[]
   readonly acr?: string
 }
@@ -60,7 +61,7 @@ export async function loadApi(ctx: GrantContext, audience: string | null): Promi
  * token is signed with the API's algorithm (RS256 for /userinfo alone), the ID token with the app's.
  * The two signatures run at once (WebCrypto does them on the threadpool) while the refresh token is stored.
  */
-export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api: ApiRecord | null): Promise<TokenResponse> {
+export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api: ApiRecord | null): Promise<GrantResult> {
   const now = ctx.clock.now()
   const [accessKey, idKey] = await Promise.all([ctx.signingKey(api?.signingAlg ?? 'RS256'), ctx.signingKey(ctx.client.idTokenAlg ?? 'RS256')])
   const tokenCtx = { issuer: ctx.issuer, now, signingKey: accessKey }
@@ -76,8 +77,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     authTime: subject.authTime,
     dpopJkt,
     organization: subject.organization ?? null,
-    // The family continues the grant that began it (issueRefreshToken): one id for both markers.
-    grantId: subject.family?.id ?? subject.grantId,
+    grantId: subject.grantId,
   })
   const idToken = scope.includes('openid')
     ? mintIdToken({ ...tokenCtx, signingKey: idKey }, {
@@ -96,25 +96,29 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     subject.scope.includes('offline_access') && allowsOfflineAccess(ctx.client, api) ? issueRefreshToken(ctx, subject, now) : undefined
   const [access, id, refresh] = await Promise.all([accessToken, idToken, refreshToken])
   return {
-    access_token: access,
-    token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
-    expires_in: lifetime,
-    scope: formatScope(scope),
-    ...(id !== undefined ? { id_token: id } : {}),
-    ...(refresh !== undefined ? { refresh_token: refresh } : {}),
+    response: {
+      access_token: access,
+      token_type: dpopJkt !== undefined ? 'DPoP' : 'Bearer',
+      expires_in: lifetime,
+      scope: formatScope(scope),
+      ...(id !== undefined ? { id_token: id } : {}),
+      ...(refresh !== undefined ? { refresh_token: refresh } : {}),
+    },
+    userId: subject.user.id,
+    audience: subject.audience,
+    grantId: subject.grantId,
   }
 }
 
 async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: number): Promise<string> {
   const policy = ctx.client.refreshToken
   const token = randomToken()
-  const familyExpiresAt = subject.family?.expiresAt ?? now + policy.absoluteLifetimeSeconds * 1000
+  const grantExpiresAt = subject.continues?.expiresAt ?? now + policy.absoluteLifetimeSeconds * 1000
   // RFC 9449 §5: a public client's refresh token issued with a proof is bound to the proof's key;
-  // a bound family stays bound. A confidential client's is already bound to its authentication.
-  const refreshJkt = subject.refreshJkt ?? (ctx.client.tokenEndpointAuthMethod === 'none' ? ctx.dpop?.jkt : undefined)
+  // the grant's later tokens stay bound. A confidential client's is already bound to its authentication.
+  const refreshJkt = subject.continues?.dpopJkt ?? (ctx.client.tokenEndpointAuthMethod === 'none' ? ctx.dpop?.jkt : undefined)
   const record: RefreshTokenRecord = {
     tokenHash: sha256(token),
-    familyId: subject.family?.id ?? subject.grantId,
     grantId: subject.grantId,
     clientId: ctx.client.clientId,
     userId: subject.user.id,
@@ -124,8 +128,8 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     sid: subject.sid,
     organization: subject.organization?.id ?? null,
     createdAt: now,
-    expiresAt: Math.min(now + policy.idleLifetimeSeconds * 1000, familyExpiresAt),
-    familyExpiresAt,
+    expiresAt: Math.min(now + policy.idleLifetimeSeconds * 1000, grantExpiresAt),
+    grantExpiresAt,
     rotatedAt: null,
     revokedAt: null,
     ...(refreshJkt !== undefined ? { dpopJkt: refreshJkt } : {}),

@@ -1,33 +1,29 @@
 /**
  * grant_type=refresh_token (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2):
- * every use returns a new token of the same family; a rotated-out token presented again after the
- * app's reuse interval revokes the whole family. Audience and scope come from the grant; a `scope`
- * parameter may only narrow it. A token bound to a DPoP key needs a proof of that key (RFC 9449 §5).
- * A family issued for an organization keeps its `org_id` / `org_name` while the user stays a member;
- * once they are removed (or the organization deleted) the family is revoked.
+ * every use returns a new token of the same grant; a rotated-out token presented again after the
+ * app's reuse interval revokes the grant (all its refresh tokens, and its access tokens at
+ * /userinfo). Audience and scope come from the grant; a `scope` parameter may only narrow it. Who
+ * may use a token is refresh-token-binding.ts (its client, with its DPoP key's proof when bound).
+ * A grant issued for an organization keeps its `org_id` / `org_name` while the user stays a member;
+ * once they are removed (or the organization deleted) the grant is revoked.
  */
 import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
+import type { RotationBinding } from '../ports.js'
+import type { ApiRecord } from '../records.js'
 import { parseScope } from '../scope.js'
-import type { ApiRecord, RefreshTokenRecord } from '../records.js'
-import type { GrantContext, GrantHandler } from './grant.js'
+import type { Grant, GrantContext } from './grant.js'
 import { issueTokens, loadApi, loadOrganization } from './issue-tokens.js'
+import { bindingRefusal, INVALID_REFRESH_TOKEN } from './refresh-token-binding.js'
 import { ReuseDetected } from './reuse-detected.js'
 
-export const INVALID_REFRESH_TOKEN = 'Unknown or invalid refresh token.'
+export { INVALID_REFRESH_TOKEN } from './refresh-token-binding.js'
 
-/**
- * Bound to the client (RFC 9700 §4.14.2): another client cannot even rotate it. Bound to a DPoP key
- * (RFC 9449 §5): only a proof of that key may use it, so a thief without the key can neither use the
- * token nor burn it. Throws for a token that is not this request's to use.
- */
-function checkBinding(ctx: GrantContext, token: RefreshTokenRecord): void {
-  if (token.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
-  if (token.dpopJkt !== undefined) {
-    if (!ctx.dpop) throw new InvalidGrant('This refresh token is bound to a DPoP key: send a DPoP proof.')
-    if (ctx.dpop.jkt !== token.dpopJkt) throw new InvalidGrant('The DPoP proof key does not match the refresh token.')
-  }
+export interface RefreshTokenRequest {
+  readonly refreshToken: string
+  /** RFC 6749 §6: a narrower scope for this response; absent: the grant's. Null: malformed. */
+  readonly scope: readonly string[] | null | undefined
 }
 
 /** The API may be gone, or have stopped allowing offline access, since the token was issued. */
@@ -39,42 +35,43 @@ async function usableApi(ctx: GrantContext, audience: string | null): Promise<Ap
   return api
 }
 
-export const refreshToken: GrantHandler = {
+export const refreshToken: Grant<RefreshTokenRequest> = {
   type: 'refresh_token',
-  async handle(ctx) {
-    const token = single(ctx.params, 'refresh_token')
+  parse(params) {
+    const token = single(params, 'refresh_token')
     if (token === undefined) throw new InvalidRequest('Missing required parameter: refresh_token')
+    const scope = single(params, 'scope')
+    return { refreshToken: token, scope: scope === undefined ? undefined : parseScope(scope) }
+  },
+  async handle(ctx, request) {
     const now = ctx.clock.now()
-    const tokenHash = sha256(token)
+    const tokenHash = sha256(request.refreshToken)
+    const binding: RotationBinding = { clientId: ctx.client.clientId, dpopJkt: ctx.dpop?.jkt ?? null }
 
     // With a `scope` parameter the token is read first: a scope beyond the grant is refused before the
-    // token is used. Without one (the usual request), one statement checks the bindings and rotates.
-    const requested = single(ctx.params, 'scope')
+    // token is used. Without one (the usual request), one statement checks the binding and rotates.
     let responseScope: readonly string[] | undefined
     let api: ApiRecord | null | undefined
-    if (requested !== undefined) {
+    if (request.scope !== undefined) {
       const known = await ctx.store.refreshTokens.findByHash(tokenHash)
       if (!known) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
-      checkBinding(ctx, known)
+      const refusal = bindingRefusal(known, binding)
+      if (refusal !== null) throw new InvalidGrant(refusal)
       api = await usableApi(ctx, known.audience)
-      const asked = parseScope(requested)
+      const asked = request.scope
       if (asked === null || !asked.every((s) => known.scope.includes(s)))
         throw new InvalidScope('The requested scope exceeds the scope of the original grant.')
       responseScope = known.scope.filter((s) => asked.includes(s))
     }
 
     const reuseIntervalMs = ctx.client.refreshToken.reuseIntervalSeconds * 1000
-    const binding = { clientId: ctx.client.clientId, dpopJkt: ctx.dpop?.jkt ?? null }
     const result = await ctx.store.refreshTokens.rotate(tokenHash, now, reuseIntervalMs, binding)
-    if (result.outcome === 'unbound') {
-      checkBinding(ctx, result.token)
-      throw new InvalidGrant(INVALID_REFRESH_TOKEN)
-    }
+    if (result.outcome === 'unbound') throw new InvalidGrant(bindingRefusal(result.token, binding) ?? INVALID_REFRESH_TOKEN)
     if (result.outcome === 'invalid') throw new InvalidGrant(INVALID_REFRESH_TOKEN)
     if (result.outcome === 'reuse-detected') {
-      const { familyId, grantId, userId, clientId } = result.token
-      const revoked = await ctx.store.refreshTokens.revokeFamily(familyId, now)
-      throw new ReuseDetected(INVALID_REFRESH_TOKEN, { kind: 'refresh_token', clientId, userId, grantId, familyId, revoked })
+      const { grantId, userId, clientId } = result.token
+      const revoked = await ctx.store.refreshTokens.revokeGrant(grantId, now)
+      throw new ReuseDetected(INVALID_REFRESH_TOKEN, { kind: 'refresh_token', clientId, userId, grantId, revoked })
     }
     const rotated = result.token
     // Without a `scope` parameter the API is checked once the token is used: a token whose API is
@@ -83,11 +80,11 @@ export const refreshToken: GrantHandler = {
 
     const user = await ctx.store.users.get(rotated.userId)
     if (!user || user.blocked) {
-      await ctx.store.refreshTokens.revokeFamily(rotated.familyId, now)
+      await ctx.store.refreshTokens.revokeGrant(rotated.grantId, now)
       throw new InvalidGrant(user ? 'user is blocked' : INVALID_REFRESH_TOKEN)
     }
     const organization = await loadOrganization(ctx, rotated.organization, user.id).catch(async (err: unknown) => {
-      await ctx.store.refreshTokens.revokeFamily(rotated.familyId, now)
+      await ctx.store.refreshTokens.revokeGrant(rotated.grantId, now)
       throw err
     })
 
@@ -100,8 +97,7 @@ export const refreshToken: GrantHandler = {
       authTime: rotated.authTime,
       sid: rotated.sid,
       nonce: null,
-      family: { id: rotated.familyId, expiresAt: rotated.familyExpiresAt },
-      ...(rotated.dpopJkt !== undefined ? { refreshJkt: rotated.dpopJkt } : {}),
+      continues: { expiresAt: rotated.grantExpiresAt, ...(rotated.dpopJkt !== undefined ? { dpopJkt: rotated.dpopJkt } : {}) },
       organization,
       ...(rotated.amr ? { amr: rotated.amr } : {}),
       ...(rotated.acr ? { acr: rotated.acr } : {}),

@@ -9,10 +9,8 @@ export interface ReuseFacts {
   readonly kind: 'authorization_code' | 'refresh_token'
   readonly clientId: string
   readonly userId: string
-  /** The grant (one authorization code) the credential belongs to. */
+  /** The grant (one authorization code and every refresh token rotated from it) that was revoked. */
   readonly grantId: string
-  /** Refresh tokens only: the family that was revoked. */
-  readonly familyId: string | null
   /** How many refresh tokens the replay revoked (0 when they were revoked already). */
   readonly revoked: number
 }

@@ -10,7 +10,7 @@
  * false): proofs are then bounded by their `iat` (60 s) and single use. `LATCHKEY_DPOP_REQUIRE_NONCE=true`
  * turns it on for the token endpoint and /userinfo.
  */
-import { DPOP_SIGNING_ALGS, DpopNonces, UseDpopNonce, verifyDpopProof, type DpopProof } from '@latchkey/core'
+import { DPOP_SIGNING_ALGS, DpopNonces, verifyDpopProof, type DpopProof } from '@latchkey/core'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
 import { dpopReplayGuard } from '../replay/dpop-acceptance.js'
@@ -40,11 +40,15 @@ export class DpopEndpoints {
    * Throws InvalidDpopProof or UseDpopNonce.
    */
   async verify(c: Context, path: string, accessToken?: string): Promise<DpopProof | null> {
-    const proof = c.req.header('dpop')
+    return this.verifyProof(c.req.header('dpop'), c.req.method, path, accessToken)
+  }
+
+  /** The same, for a `DPoP` header and method read already. */
+  async verifyProof(proof: string | undefined, method: string, path: string, accessToken?: string): Promise<DpopProof | null> {
     if (proof === undefined) return null
     const nonces = await this.nonces()
     return verifyDpopProof(
-      { proof, method: c.req.method, url: `${this.deps.config.issuer}${path}`, now: this.deps.clock.now(), ...(accessToken !== undefined ? { accessToken } : {}) },
+      { proof, method, url: `${this.deps.config.issuer}${path}`, now: this.deps.clock.now(), ...(accessToken !== undefined ? { accessToken } : {}) },
       { algorithms: DPOP_SIGNING_ALGS, nonces, requireNonce: this.deps.config.dpopRequireNonce, replay: dpopReplayGuard(this.deps.store.replayGuard, proof, nonces) },
     )
   }
@@ -60,14 +64,4 @@ export function dpopEndpoints(deps: Deps): DpopEndpoints {
     endpoints.set(deps, found)
   }
   return found
-}
-
-/** Sets `DPoP-Nonce` on a successful answer when the client should move to a newer nonce. */
-export function setDpopNonce(c: Context, proof: DpopProof | null): void {
-  if (proof?.nextNonce !== undefined) c.header('DPoP-Nonce', proof.nextNonce)
-}
-
-/** Sets `DPoP-Nonce` on a `use_dpop_nonce` error (RFC 9449 §8). */
-export function setDpopErrorHeaders(c: Context, err: unknown): void {
-  if (err instanceof UseDpopNonce) c.header('DPoP-Nonce', err.nonce)
 }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import type { Deps } from '../deps.js'
 import { formPostPage, webMessagePage } from '../views/response-modes.js'
 import { allowFraming, pageResponse } from './page-headers.js'
-import { sanitizeDescription } from './oauth-error.js'
+import { sanitizeDescription } from './json-answer.js'
 
 export interface ResponseTarget {
   readonly redirectUri: string

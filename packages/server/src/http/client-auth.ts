@@ -55,31 +55,39 @@ export function parseBasic(header: string): { id: string; secret: string } | nul
 const isBasic = (authorization: string | undefined): authorization is string => authorization !== undefined && /^basic /i.test(authorization.trim())
 
 /**
- * The client a request names, before authenticating it: the body's `client_id`, the Basic user, or
- * the `sub` of a client assertion ('' when none). For rate-limit buckets and failure events only.
+ * The client credentials a request carries, read once from its parameters and Authorization header:
+ * what the rate limits, the audit log and authentication all use.
  */
-export function claimedClientId(params: RawParams, authorization: string | undefined): string {
-  const fromBody = single(params, 'client_id')
-  if (fromBody !== undefined) return fromBody
-  if (isBasic(authorization)) return parseBasic(authorization)?.id ?? ''
+export interface PresentedClient {
+  /** The body's `client_id`. */
+  readonly bodyId: string | undefined
+  readonly bodySecret: string | undefined
+  readonly assertionType: string | undefined
+  readonly assertion: string | undefined
+  /** HTTP Basic: its parts, `malformed`, or null when the request has no Basic header. */
+  readonly basic: { readonly id: string; readonly secret: string } | 'malformed' | null
+  /**
+   * The client the request names, before it is authenticated: the body's `client_id`, the Basic
+   * user, or the `sub` of a client assertion ('' when none). For rate-limit buckets and failure events only.
+   */
+  readonly claimedId: string
+}
+
+export function presentedClient(params: RawParams, authorization: string | undefined): PresentedClient {
+  const bodyId = single(params, 'client_id')
   const assertion = single(params, 'client_assertion')
-  return assertion === undefined ? '' : (assertionClientId(assertion) ?? '')
+  const basic = isBasic(authorization) ? (parseBasic(authorization) ?? 'malformed') : null
+  const claimedId =
+    bodyId ?? (basic !== null ? (basic === 'malformed' ? '' : basic.id) : assertion === undefined ? '' : (assertionClientId(assertion) ?? ''))
+  return { bodyId, bodySecret: single(params, 'client_secret'), assertionType: single(params, 'client_assertion_type'), assertion, basic, claimedId }
 }
 
 /** `endpoint` is the path under the issuer the request came to (`oauth/token`): an assertion's `aud` may name it. */
-export async function authenticateClient(
-  ctx: ClientAuthContext,
-  params: RawParams,
-  authorization: string | undefined,
-  endpoint: string,
-): Promise<AuthenticatedClient> {
-  const bodyId = single(params, 'client_id')
-  const bodySecret = single(params, 'client_secret')
-  const assertionType = single(params, 'client_assertion_type')
-  const assertion = single(params, 'client_assertion')
+export async function authenticateClient(ctx: ClientAuthContext, presented: PresentedClient, endpoint: string): Promise<AuthenticatedClient> {
+  const { bodyId, bodySecret, assertionType, assertion, basic } = presented
 
   if (assertionType !== undefined || assertion !== undefined) {
-    if (isBasic(authorization) || bodySecret !== undefined) throw new InvalidRequest('Use only one client authentication method.')
+    if (basic !== null || bodySecret !== undefined) throw new InvalidRequest('Use only one client authentication method.')
     if (assertionType === undefined) throw new InvalidRequest('Missing required parameter: client_assertion_type')
     if (assertionType !== CLIENT_ASSERTION_TYPE) throw new InvalidClient(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}.`)
     if (assertion === undefined) throw new InvalidRequest('Missing required parameter: client_assertion')
@@ -95,9 +103,8 @@ export async function authenticateClient(
     return { client, method: 'private_key_jwt' }
   }
 
-  if (isBasic(authorization)) {
-    const basic = parseBasic(authorization)
-    if (!basic) throw new InvalidBasicClient('Malformed Basic authorization header.')
+  if (basic !== null) {
+    if (basic === 'malformed') throw new InvalidBasicClient('Malformed Basic authorization header.')
     if (bodySecret !== undefined) throw new InvalidRequest('Use only one client authentication method.')
     if (bodyId !== undefined && bodyId !== basic.id) throw new InvalidRequest('client_id does not match the authenticated client.')
     const client = basic.id.length <= 256 ? await ctx.store.applications.get(basic.id) : null

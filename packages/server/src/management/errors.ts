@@ -9,7 +9,7 @@ import { ConflictError } from '@latchkey/storage'
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import type { Logger } from '../logger.js'
-import { errorSummary } from '../http/oauth-error.js'
+import { errorSummary } from '../http/json-answer.js'
 import { RateLimited } from '../rate-limits/too-many-requests.js'
 
 const REASONS: Readonly<Record<number, string>> = {

@@ -7,12 +7,11 @@
  * the work, so parallel guesses cannot overshoot it.
  */
 import type { OAuthError } from '@latchkey/core'
-import { claimedClientId } from '../http/client-auth.js'
 import { bucketKey, type Limiter } from './limiter.js'
 import type { TokenAdmission, TokenRequestFacts } from './token-admission.js'
 
 export async function admitRevokeRequest(tokenFailures: Limiter, facts: TokenRequestFacts): Promise<TokenAdmission> {
-  const client = bucketKey(claimedClientId(facts.params, facts.authorization), facts.ip)
+  const client = bucketKey(facts.clientId, facts.ip)
   await tokenFailures.take(client)
   return {
     headers: {},

@@ -5,15 +5,17 @@
  * 3. a failure point per client_id + IP, reserved now and given back unless the answer is
  *    `invalid_grant` or `invalid_client`, so at most `points` guesses are ever in flight or done.
  */
-import { single, type OAuthError, type RawParams } from '@latchkey/core'
-import { claimedClientId } from '../http/client-auth.js'
+import type { OAuthError } from '@latchkey/core'
 import { bucketKey, type Limiter } from './limiter.js'
 import { rateLimitHeaders } from './too-many-requests.js'
 
+/** What the limits key on, from the request as read once (token/token-request.ts). */
 export interface TokenRequestFacts {
   readonly ip: string
-  readonly params: RawParams
-  readonly authorization: string | undefined
+  /** The client the request names (body, Basic header or client assertion), '' when none: the key of its buckets. */
+  readonly clientId: string
+  /** The refresh token of a refresh_token grant. */
+  readonly refreshToken?: string | undefined
 }
 
 export interface TokenAdmission {
@@ -31,14 +33,10 @@ export interface TokenLimiters {
 
 const COUNTED = new Set(['invalid_grant', 'invalid_client'])
 
-/** The client the request names (body, Basic header or client assertion): the key of its buckets. */
-const namedClient = claimedClientId
-
 export async function admitTokenRequest(limiters: TokenLimiters, facts: TokenRequestFacts): Promise<TokenAdmission> {
-  const client = bucketKey(namedClient(facts.params, facts.authorization), facts.ip)
+  const client = bucketKey(facts.clientId, facts.ip)
   const ceiling = await limiters.token.take(client)
-  const refreshToken = single(facts.params, 'grant_type') === 'refresh_token' ? single(facts.params, 'refresh_token') : undefined
-  if (refreshToken !== undefined) await limiters.refreshToken.take(bucketKey(refreshToken, facts.ip))
+  if (facts.refreshToken !== undefined) await limiters.refreshToken.take(bucketKey(facts.refreshToken, facts.ip))
   await limiters.tokenFailures.take(client)
   return {
     headers: rateLimitHeaders(limiters.token.limit.points, ceiling),

@@ -9,22 +9,14 @@
  * revoked. Both are read on every call, in one statement (`users.getWithGrant`), also for a token
  * the verified-token cache knows, so a revocation is seen on the next call.
  */
-import { InvalidRequest, InvalidToken, profileClaims, type OAuthError, type UserRecord } from '@latchkey/core'
+import { InvalidRequest, InvalidToken, profileClaims, type UserRecord } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
 import type { JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
-import { checkSenderConstraint, challengeFor, type PresentedToken, presentedToken, resourceStatus, schemeOf, type Scheme } from '../dpop/presented-token.js'
-import { setDpopErrorHeaders, setDpopNonce } from '../dpop/proofs.js'
+import { checkSenderConstraint, type PresentedToken, presentedToken, schemeOf } from '../dpop/presented-token.js'
 import { verifyUserinfoToken } from '../http/bearer.js'
-import { toOAuthError } from '../http/oauth-error.js'
+import { errorAnswer, jsonAnswer, send } from '../http/json-answer.js'
 import { readBody } from '../http/read-params.js'
-
-function challenge(c: Context, error: OAuthError, deps: Deps, scheme: Scheme) {
-  return c.json({ error: error.error, error_description: error.description }, resourceStatus(error) as 400, {
-    'WWW-Authenticate': challengeFor(deps.config.issuer, error, scheme),
-    'Cache-Control': 'no-store',
-  })
-}
 
 /** The token's user, unless they are gone or blocked, or the token's grant was revoked. */
 async function currentUser(deps: Deps, payload: JWTPayload): Promise<UserRecord> {
@@ -59,13 +51,13 @@ export function userinfoRoutes(app: Hono, deps: Deps): void {
     try {
       const presented = await presentedFor(c)
       const payload = await verifyUserinfoToken(deps, presented.token)
-      setDpopNonce(c, await checkSenderConstraint(c, deps, presented, payload))
+      const proof = await checkSenderConstraint(c, deps, presented, payload)
       const user = await currentUser(deps, payload)
       const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : []
-      return c.json({ sub: user.id, ...profileClaims(user, scope) }, 200, { 'Cache-Control': 'no-store' })
+      return send(c, jsonAnswer({ sub: user.id, ...profileClaims(user, scope) }, proof?.nextNonce !== undefined ? { 'DPoP-Nonce': proof.nextNonce } : {}))
     } catch (err) {
-      setDpopErrorHeaders(c, err)
-      return challenge(c, toOAuthError(err, deps.log, 'userinfo'), deps, schemeOf(c.req.header('authorization')))
+      const resource = { realm: deps.config.issuer, scheme: schemeOf(c.req.header('authorization')) }
+      return send(c, errorAnswer(err, { log: deps.log, where: 'userinfo', resource }).answer)
     }
   })
 }

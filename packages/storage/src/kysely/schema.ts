@@ -169,7 +169,7 @@ export interface AuthorizationCodesTable {
 
 export interface RefreshTokensTable {
   token_hash: string
-  family_id: string
+  /** Migration 0018: the one id of the grant (it was also `family_id` before). */
   grant_id: string
   client_id: string
   user_id: string
@@ -180,7 +180,7 @@ export interface RefreshTokensTable {
   organization: string | null
   created_at: Millis
   expires_at: Millis
-  family_expires_at: Millis
+  grant_expires_at: Millis
   rotated_at: Millis | null
   revoked_at: Millis | null
   /** RFC 9449 §5 key thumbprint the token is bound to, or null. */
@@ -200,8 +200,8 @@ export interface SigningKeysTable {
 }
 
 export interface RevocationsTable {
-  /** 'grant' or 'family'. */
-  kind: 'grant' | 'family'
+  /** 'grant' (migration 0018 made every 'family' marker its grant's). */
+  kind: 'grant'
   id: string
   revoked_at: Millis
 }

@@ -21,6 +21,7 @@ import { pendingLinks } from './0014-pending-links.js'
 import { emailOutbox } from './0015-email-outbox.js'
 import { mfa } from './0016-mfa.js'
 import { authenticationMethods } from './0017-authentication-methods.js'
+import { oneGrantId } from './0018-one-grant-id.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0015-email-outbox': emailOutbox,
   '0016-mfa': mfa,
   '0017-authentication-methods': authenticationMethods,
+  '0018-one-grant-id': oneGrantId,
 }
 
 export const migrationProvider: MigrationProvider = {

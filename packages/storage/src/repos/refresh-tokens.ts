@@ -1,4 +1,4 @@
-import type { RefreshTokenRecord, RotateOutcome, RotationBinding } from '@latchkey/core'
+import { bindingRefusal, type RefreshTokenRecord, type RotateOutcome, type RotationBinding } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -11,7 +11,6 @@ type Row = Selectable<RefreshTokensTable>
 function toRow(r: RefreshTokenRecord): Row {
   return {
     token_hash: r.tokenHash,
-    family_id: r.familyId,
     grant_id: r.grantId,
     client_id: r.clientId,
     user_id: r.userId,
@@ -22,7 +21,7 @@ function toRow(r: RefreshTokenRecord): Row {
     organization: r.organization,
     created_at: r.createdAt,
     expires_at: r.expiresAt,
-    family_expires_at: r.familyExpiresAt,
+    grant_expires_at: r.grantExpiresAt,
     rotated_at: r.rotatedAt,
     revoked_at: r.revokedAt,
     dpop_jkt: r.dpopJkt ?? null,
@@ -34,7 +33,6 @@ function toRow(r: RefreshTokenRecord): Row {
 function toRecord(row: Row): RefreshTokenRecord {
   return {
     tokenHash: row.token_hash,
-    familyId: row.family_id,
     grantId: row.grant_id,
     clientId: row.client_id,
     userId: row.user_id,
@@ -45,7 +43,7 @@ function toRecord(row: Row): RefreshTokenRecord {
     organization: row.organization,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
-    familyExpiresAt: row.family_expires_at,
+    grantExpiresAt: row.grant_expires_at,
     rotatedAt: row.rotated_at,
     revokedAt: row.revoked_at,
     ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
@@ -56,10 +54,10 @@ function toRecord(row: Row): RefreshTokenRecord {
 
 /**
  * What a token that could not be rotated is, read after the failed UPDATE. `latestRotation` is the
- * newest rotation in its family: only the immediately previous token may be reused.
+ * newest rotation of its grant: only the immediately previous token may be reused.
  */
 function classify(row: Row | undefined, now: number, reuseIntervalMs: number, latestRotation: number | null): RotateOutcome {
-  if (!row || row.revoked_at !== null || row.expires_at <= now || row.family_expires_at <= now) {
+  if (!row || row.revoked_at !== null || row.expires_at <= now || row.grant_expires_at <= now) {
     return { outcome: 'invalid' }
   }
   if (row.rotated_at === null) return { outcome: 'invalid' }
@@ -73,18 +71,10 @@ function classify(row: Row | undefined, now: number, reuseIntervalMs: number, la
 
 // Every refresh grant runs these: compiled once (kysely/query-template.ts).
 const INSERT_TOKEN = new InsertTemplate('refresh_tokens')
-const REVOCATION_MARKER = new QueryTemplate((db: Kysely<Database>, grantId: string, familyId: string) =>
-  db
-    .selectFrom('revocations')
-    .select('revoked_at')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('kind', '=', 'grant'), eb('id', '=', grantId)]),
-        eb.and([eb('kind', '=', 'family'), eb('id', '=', familyId)]),
-      ]),
-    ),
+const REVOCATION_MARKER = new QueryTemplate((db: Kysely<Database>, grantId: string) =>
+  db.selectFrom('revocations').select('revoked_at').where('kind', '=', 'grant').where('id', '=', grantId),
 )
-/** The rotating UPDATE: active (not rotated, not revoked, idle and family expiry after `now`). */
+/** The rotating UPDATE: active (not rotated, not revoked, idle and grant expiry after `now`). */
 const rotation = (db: Kysely<Database>, tokenHash: string, now: number) =>
   db
     .updateTable('refresh_tokens')
@@ -93,8 +83,9 @@ const rotation = (db: Kysely<Database>, tokenHash: string, now: number) =>
     .where('rotated_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
-    .where('family_expires_at', '>', now)
+    .where('grant_expires_at', '>', now)
 const ROTATE = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number) => rotation(db, tokenHash, now).returningAll())
+// The binding rule of core's grants/refresh-token-binding.ts, in SQL (the contract tests run both).
 /** Bound to the client; the token has no DPoP key, or the request's proof has none. */
 const ROTATE_FOR_CLIENT = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string) =>
   rotation(db, tokenHash, now).where('client_id', '=', clientId).where('dpop_jkt', 'is', null).returningAll(),
@@ -111,38 +102,37 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * Inserts, then checks the revocation markers of the token's grant and family. The order matters:
+   * Inserts, then checks the revocation marker of the token's grant. The order matters:
    * a revocation writes its marker before it revokes rows, and an insert writes its row before it
    * reads the markers, so whichever runs second sees the other and the token cannot escape alive.
    */
   async insert(record: RefreshTokenRecord): Promise<boolean> {
     await INSERT_TOKEN.execute(this.db, toRow(record))
-    const marker = await REVOCATION_MARKER.first(this.db, record.grantId, record.familyId)
+    const marker = await REVOCATION_MARKER.first(this.db, record.grantId)
     if (!marker) return true
     await this.db.updateTable('refresh_tokens').set({ revoked_at: marker.revoked_at }).where('token_hash', '=', record.tokenHash).execute()
     return false
   }
 
-  async #mark(kind: 'grant' | 'family', id: string, now: number): Promise<void> {
+  async #mark(grantId: string, now: number): Promise<void> {
     await this.db
       .insertInto('revocations')
-      .values({ kind, id, revoked_at: now })
+      .values({ kind: 'grant', id: grantId, revoked_at: now })
       .onConflict((oc) => oc.columns(['kind', 'id']).doNothing())
       .execute()
   }
 
   /**
    * First one atomic `UPDATE ... SET rotated_at = now WHERE` active (not rotated, not revoked, idle
-   * and family expiry after `now`) `RETURNING *`: its single winner gets `rotated`, with the token
+   * and grant expiry after `now`) `RETURNING *`: its single winner gets `rotated`, with the token
    * as updated. Everyone else reads the row:
-   * - unknown, revoked (its family was revoked, so a replay finds it dead), idle-expired or
-   *   family-expired: `invalid`;
-   * - rotated less than `reuseIntervalMs` ago, and the newest rotation of its family (the
+   * - unknown, revoked (its grant was revoked, so a replay finds it dead), idle-expired or
+   *   grant-expired: `invalid`;
+   * - rotated less than `reuseIntervalMs` ago, and the newest rotation of its grant (the
    *   immediately previous token): `reuse-allowed`;
-   * - otherwise: `reuse-detected` (the caller revokes the family).
-   * With a `binding`, the UPDATE also requires the client and the DPoP key; a row that fails either
-   * reports `unbound`, before and whatever its rotation state (another client's replay never
-   * revokes a family).
+   * - otherwise: `reuse-detected` (the caller revokes the grant).
+   * With a `binding`, the UPDATE also applies core's binding rule; a row the rule refuses reports
+   * `unbound`, before and whatever its rotation state (another client's replay never revokes a grant).
    */
   async rotate(tokenHash: string, now: number, reuseIntervalMs: number, binding?: RotationBinding): Promise<RotateOutcome> {
     const rotated = !binding
@@ -156,13 +146,15 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .selectAll()
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst()
-    if (row && binding && (row.client_id !== binding.clientId || (row.dpop_jkt !== null && row.dpop_jkt !== binding.dpopJkt)))
-      return { outcome: 'unbound', token: toRecord(row) }
+    if (row && binding) {
+      const token = toRecord(row)
+      if (bindingRefusal(token, binding) !== null) return { outcome: 'unbound', token }
+    }
     if (!row || row.rotated_at === null || reuseIntervalMs <= 0) return classify(row, now, reuseIntervalMs, null)
     const latest = await this.db
       .selectFrom('refresh_tokens')
       .select((eb) => eb.fn.max('rotated_at').as('latest'))
-      .where('family_id', '=', row.family_id)
+      .where('grant_id', '=', row.grant_id)
       .executeTakeFirst()
     return classify(row, now, reuseIntervalMs, latest?.latest == null ? null : Number(latest.latest))
   }
@@ -176,21 +168,9 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
     return row ? toRecord(row) : null
   }
 
-  /** Marks the family revoked, then one UPDATE over its unrevoked tokens; returns how many it revoked. */
-  async revokeFamily(familyId: string, now: number): Promise<number> {
-    await this.#mark('family', familyId, now)
-    const result = await this.db
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: now })
-      .where('family_id', '=', familyId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows)
-  }
-
   /** Marks the grant revoked, then one UPDATE over its unrevoked tokens; returns how many it revoked. */
-  async revokeByGrant(grantId: string, now: number): Promise<number> {
-    await this.#mark('grant', grantId, now)
+  async revokeGrant(grantId: string, now: number): Promise<number> {
+    await this.#mark(grantId, now)
     const result = await this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })
@@ -221,8 +201,8 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   }
 
   /**
-   * One INSERT … SELECT marks the family of every unrevoked token of the user (markers first, as
-   * for a family), then one UPDATE over those tokens; returns how many it revoked.
+   * One INSERT … SELECT marks the grant of every unrevoked token of the user (markers first, as in
+   * revokeGrant), then one UPDATE over those tokens; returns how many it revoked.
    */
   async revokeForUser(userId: string, now: number): Promise<number> {
     await this.db
@@ -232,7 +212,7 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
         eb
           .selectFrom('refresh_tokens')
           // Typed here: PostgreSQL would read an untyped parameter in a select list as text.
-          .select([sql<string>`'family'`.as('kind'), 'family_id as id', sql<number>`cast(${now} as bigint)`.as('revoked_at')])
+          .select([sql<'grant'>`'grant'`.as('kind'), 'grant_id as id', sql<number>`cast(${now} as bigint)`.as('revoked_at')])
           .where('user_id', '=', userId)
           .where('revoked_at', 'is', null)
           .distinct(),

@@ -54,7 +54,7 @@ function toRecord(row: Row): UserRecord {
 const USER_BY_ID = new QueryTemplate((db: Kysely<Database>, id: string) => db.selectFrom('users').selectAll().where('id', '=', id))
 /**
  * On every /userinfo call: the user and, in the same statement, whether a revocation marker names
- * the grant or its family (two probes of the markers' primary key).
+ * the grant (one probe of the markers' primary key).
  */
 const USER_WITH_GRANT = new QueryTemplate((db: Kysely<Database>, id: string, grantId: string) =>
   db
@@ -62,7 +62,7 @@ const USER_WITH_GRANT = new QueryTemplate((db: Kysely<Database>, id: string, gra
     .selectAll('users')
     .select((eb) =>
       eb
-        .exists(eb.selectFrom('revocations').select('revocations.id').where('revocations.kind', 'in', ['grant', 'family']).where('revocations.id', '=', grantId))
+        .exists(eb.selectFrom('revocations').select('revocations.id').where('revocations.kind', '=', 'grant').where('revocations.id', '=', grantId))
         .as('grant_revoked'),
     )
     .where('users.id', '=', id),

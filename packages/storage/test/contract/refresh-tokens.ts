@@ -1,3 +1,4 @@
+import { bindingRefusal } from '@latchkey/core'
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import type { CurrentStore } from '../contract.js'
@@ -30,7 +31,7 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     const mine = await store().refreshTokens.rotate(token.tokenHash, T0 + 1, 0, { clientId: token.clientId, dpopJkt: 'any-proof-key' })
     assert.equal(mine.outcome, 'rotated', 'an unbound token rotates with or without a proof')
     const replayByOther = await store().refreshTokens.rotate(token.tokenHash, T0 + 2, 0, { clientId: 'someone-else', dpopJkt: null })
-    assert.equal(replayByOther.outcome, 'unbound', 'another client never sees a reuse (which would revoke the family)')
+    assert.equal(replayByOther.outcome, 'unbound', 'another client never sees a reuse (which would revoke the grant)')
     assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, null)
 
     const bound = refreshToken({ dpopJkt: 'key-a' })
@@ -41,6 +42,21 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     }
     const proved = await store().refreshTokens.rotate(bound.tokenHash, T0 + 3, 0, { clientId: bound.clientId, dpopJkt: 'key-a' })
     assert.deepEqual(proved, { outcome: 'rotated', token: { ...bound, rotatedAt: T0 + 3 } })
+  })
+
+  it("refreshTokens.rotate's SQL applies core's binding rule: every token and request combination rotates exactly when bindingRefusal allows it", async () => {
+    for (const tokenKey of [undefined, 'key-a']) {
+      for (const clientId of ['client-own', 'client-other']) {
+        for (const proofKey of [null, 'key-a', 'key-b']) {
+          const token = refreshToken({ clientId: 'client-own', ...(tokenKey !== undefined ? { dpopJkt: tokenKey } : {}) })
+          await store().refreshTokens.insert(token)
+          const presented = { clientId, dpopJkt: proofKey }
+          const outcome = await store().refreshTokens.rotate(token.tokenHash, T0, 0, presented)
+          const expected = bindingRefusal(token, presented) === null ? 'rotated' : 'unbound'
+          assert.equal(outcome.outcome, expected, `token key ${tokenKey}, ${clientId}, proof key ${proofKey}`)
+        }
+      }
+    }
   })
 
   it('refreshTokens.rotate is single-use under 20 concurrent callers', async () => {
@@ -62,7 +78,7 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.deepEqual(within.outcome === 'reuse-allowed' && within.token, { ...token, rotatedAt: T0 })
     const after = await store().refreshTokens.rotate(token.tokenHash, T0 + 30_000, 30_000)
     assert.equal(after.outcome, 'reuse-detected')
-    assert.equal(after.outcome === 'reuse-detected' && after.token.familyId, token.familyId)
+    assert.equal(after.outcome === 'reuse-detected' && after.token.grantId, token.grantId)
     const noInterval = await store().refreshTokens.rotate(token.tokenHash, T0 + 1, 0)
     assert.equal(noInterval.outcome, 'reuse-detected')
     const sameInstant = await store().refreshTokens.rotate(token.tokenHash, T0, 0)
@@ -73,22 +89,22 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     const a = refreshToken()
     await store().refreshTokens.insert(a)
     await store().refreshTokens.rotate(a.tokenHash, T0, 30_000)
-    const b = refreshToken({ familyId: a.familyId, grantId: a.grantId })
+    const b = refreshToken({ grantId: a.grantId })
     await store().refreshTokens.insert(b)
     await store().refreshTokens.rotate(b.tokenHash, T0 + 1_000, 30_000)
     assert.equal((await store().refreshTokens.rotate(b.tokenHash, T0 + 2_000, 30_000)).outcome, 'reuse-allowed')
     assert.equal((await store().refreshTokens.rotate(a.tokenHash, T0 + 2_000, 30_000)).outcome, 'reuse-detected')
   })
 
-  it('refreshTokens.insert stores a token dead, and says so, once its family or grant was revoked', async () => {
+  it('refreshTokens.insert stores a token dead, and says so, once its grant was revoked', async () => {
     const first = refreshToken()
     await store().refreshTokens.insert(first)
-    await store().refreshTokens.revokeFamily(first.familyId, T0 + 1)
-    const late = refreshToken({ familyId: first.familyId })
+    await store().refreshTokens.revokeGrant(first.grantId, T0 + 1)
+    const late = refreshToken({ grantId: first.grantId })
     assert.equal(await store().refreshTokens.insert(late), false)
     assert.equal((await store().refreshTokens.findByHash(late.tokenHash))?.revokedAt, T0 + 1)
 
-    assert.equal(await store().refreshTokens.revokeByGrant('grant-with-no-tokens-yet', T0 + 2), 0)
+    assert.equal(await store().refreshTokens.revokeGrant('grant-with-no-tokens-yet', T0 + 2), 0)
     const raced = refreshToken({ grantId: 'grant-with-no-tokens-yet' })
     assert.equal(await store().refreshTokens.insert(raced), false)
     assert.equal((await store().refreshTokens.findByHash(raced.tokenHash))?.revokedAt, T0 + 2)
@@ -98,50 +114,40 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.equal((await store().refreshTokens.findByHash(fresh.tokenHash))?.revokedAt, null)
   })
 
-  it('refreshTokens.rotate reports invalid for unknown, revoked, idle-expired and family-expired tokens', async () => {
+  it('refreshTokens.rotate reports invalid for unknown, revoked, idle-expired and grant-expired tokens', async () => {
     const revoked = refreshToken({ revokedAt: T0 - 1 })
     const idle = refreshToken({ expiresAt: T0 })
-    const family = refreshToken({ familyExpiresAt: T0 })
-    for (const token of [revoked, idle, family]) await store().refreshTokens.insert(token)
+    const grantExpired = refreshToken({ grantExpiresAt: T0 })
+    for (const token of [revoked, idle, grantExpired]) await store().refreshTokens.insert(token)
     assert.deepEqual(await store().refreshTokens.rotate('no-such-token', T0, DAY), { outcome: 'invalid' })
-    for (const token of [revoked, idle, family]) {
+    for (const token of [revoked, idle, grantExpired]) {
       assert.deepEqual(await store().refreshTokens.rotate(token.tokenHash, T0, DAY), { outcome: 'invalid' })
       assert.deepEqual(await store().refreshTokens.findByHash(token.tokenHash), token, 'left untouched')
     }
   })
 
-  it('refreshTokens.rotate reports invalid for a rotated token once its family is revoked or expired', async () => {
-    const token = refreshToken({ familyExpiresAt: T0 + DAY })
-    const sibling = refreshToken({ familyExpiresAt: T0 + DAY })
+  it('refreshTokens.rotate reports invalid for a rotated token once its grant is revoked or expired', async () => {
+    const token = refreshToken({ grantExpiresAt: T0 + DAY })
+    const sibling = refreshToken({ grantExpiresAt: T0 + DAY })
     await store().refreshTokens.insert(token)
     await store().refreshTokens.insert(sibling)
     await store().refreshTokens.rotate(token.tokenHash, T0, MINUTE)
     await store().refreshTokens.rotate(sibling.tokenHash, T0, MINUTE)
-    await store().refreshTokens.revokeFamily(token.familyId, T0 + 1)
+    await store().refreshTokens.revokeGrant(token.grantId, T0 + 1)
     assert.deepEqual(await store().refreshTokens.rotate(token.tokenHash, T0 + 2, MINUTE), { outcome: 'invalid' })
     assert.deepEqual(await store().refreshTokens.rotate(sibling.tokenHash, T0 + DAY, DAY), { outcome: 'invalid' })
   })
 
-  it('refreshTokens.revokeFamily revokes every token of the family and nothing else', async () => {
-    const familyId = 'family-a'
-    const members = [
-      refreshToken({ familyId, rotatedAt: T0 - 2 }),
-      refreshToken({ familyId, rotatedAt: T0 - 1 }),
-      refreshToken({ familyId }),
-    ]
-    const outsider = refreshToken({ familyId: 'family-b' })
-    for (const token of [...members, outsider]) await store().refreshTokens.insert(token)
-    assert.equal(await store().refreshTokens.revokeFamily(familyId, T0), 3)
-    for (const token of members) assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
-    assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
-  })
-
-  it('refreshTokens.revokeByGrant revokes every token issued from the grant and nothing else', async () => {
+  it('refreshTokens.revokeGrant revokes every token issued from the grant, rotated or not, and nothing else', async () => {
     const grantId = 'grant-a'
-    const members = [refreshToken({ grantId }), refreshToken({ grantId })]
+    const members = [
+      refreshToken({ grantId, rotatedAt: T0 - 2 }),
+      refreshToken({ grantId, rotatedAt: T0 - 1 }),
+      refreshToken({ grantId }),
+    ]
     const outsider = refreshToken({ grantId: 'grant-b' })
     for (const token of [...members, outsider]) await store().refreshTokens.insert(token)
-    assert.equal(await store().refreshTokens.revokeByGrant(grantId, T0), 2)
+    assert.equal(await store().refreshTokens.revokeGrant(grantId, T0), 3)
     for (const token of members) assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
     assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
   })
@@ -156,25 +162,24 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.equal((await store().refreshTokens.findByHash(outsider.tokenHash))?.revokedAt, null)
   })
 
-  it('refreshTokens.revokeForUser marks the families it revokes: a token of one saved later is stored revoked', async () => {
+  it('refreshTokens.revokeForUser marks the grants it revokes: a token of one saved later is stored revoked', async () => {
     const userId = 'auth0|user-m'
-    await store().refreshTokens.insert(refreshToken({ userId, familyId: 'family-m', grantId: 'grant-m' }))
-    await store().refreshTokens.insert(refreshToken({ userId: 'auth0|user-n', familyId: 'family-n', grantId: 'grant-n' }))
+    await store().refreshTokens.insert(refreshToken({ userId, grantId: 'grant-m' }))
+    await store().refreshTokens.insert(refreshToken({ userId: 'auth0|user-n', grantId: 'grant-n' }))
     assert.equal(await store().refreshTokens.revokeForUser(userId, T0), 1)
     assert.equal(await store().refreshTokens.revokeForUser(userId, T0 + 1), 0, 'nothing left to revoke, and the marker is kept')
-    // The winner of a refresh racing the revocation saves the next token of the family: it is born dead.
-    const late = refreshToken({ userId, familyId: 'family-m', grantId: 'grant-m' })
+    // The winner of a refresh racing the revocation saves the next token of the grant: it is born dead.
+    const late = refreshToken({ userId, grantId: 'grant-m' })
     assert.equal(await store().refreshTokens.insert(late), false)
     assert.equal((await store().refreshTokens.findByHash(late.tokenHash))?.revokedAt, T0)
-    assert.equal(await store().refreshTokens.insert(refreshToken({ userId: 'auth0|user-n', familyId: 'family-n', grantId: 'grant-n' })), true)
+    assert.equal(await store().refreshTokens.insert(refreshToken({ userId: 'auth0|user-n', grantId: 'grant-n' })), true)
   })
 
   it('refreshTokens revocations skip tokens already revoked, count the rest and keep the first revocation time', async () => {
-    const token = refreshToken({ familyId: 'family-c', grantId: 'grant-c', userId: 'auth0|user-c' })
+    const token = refreshToken({ grantId: 'grant-c', userId: 'auth0|user-c' })
     await store().refreshTokens.insert(token)
-    assert.equal(await store().refreshTokens.revokeFamily('family-c', T0), 1)
-    assert.equal(await store().refreshTokens.revokeFamily('family-c', T0 + 1), 0)
-    assert.equal(await store().refreshTokens.revokeByGrant('grant-c', T0 + 2), 0)
+    assert.equal(await store().refreshTokens.revokeGrant('grant-c', T0), 1)
+    assert.equal(await store().refreshTokens.revokeGrant('grant-c', T0 + 1), 0)
     assert.equal(await store().refreshTokens.revokeForUser('auth0|user-c', T0 + 3), 0)
     assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.revokedAt, T0)
   })
@@ -184,8 +189,8 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     const edge = refreshToken({ expiresAt: T0 })
     const live = refreshToken({ expiresAt: T0 + MINUTE })
     for (const token of [...expired, edge, live]) await store().refreshTokens.insert(token)
-    await store().refreshTokens.revokeFamily('family-old', T0 - 1)
-    await store().refreshTokens.revokeByGrant('grant-recent', T0)
+    await store().refreshTokens.revokeGrant('grant-old', T0 - 1)
+    await store().refreshTokens.revokeGrant('grant-recent', T0)
 
     assert.equal(await store().refreshTokens.deleteExpired(T0, 1), 2, 'one token and one marker')
     assert.equal(await store().refreshTokens.deleteExpired(T0, 1), 1, 'the other token')
@@ -195,14 +200,14 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.notEqual(await store().refreshTokens.findByHash(live.tokenHash), null)
     // The recent marker still revokes a token of its grant written after it; the old one is gone.
     assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-recent' })), false)
-    assert.equal(await store().refreshTokens.insert(refreshToken({ familyId: 'family-old' })), true)
+    assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-old' })), true)
   })
 
   it('refreshTokens.deleteExpired keeps revocation markers until markersBefore when it is given', async () => {
-    await store().refreshTokens.revokeByGrant('grant-day-old', T0 - DAY)
-    await store().refreshTokens.revokeFamily('family-month-old', T0 - 30 * DAY)
+    await store().refreshTokens.revokeGrant('grant-day-old', T0 - DAY)
+    await store().refreshTokens.revokeGrant('grant-month-old', T0 - 30 * DAY)
     assert.equal(await store().refreshTokens.deleteExpired(T0, 10, T0 - 7 * DAY), 1, 'only the marker older than markersBefore')
     assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-day-old' })), false, 'the day-old marker still revokes')
-    assert.equal(await store().refreshTokens.insert(refreshToken({ familyId: 'family-month-old' })), true)
+    assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-month-old' })), true)
   })
 }

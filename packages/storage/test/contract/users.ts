@@ -186,15 +186,15 @@ export function userGuarantees(store: CurrentStore): void {
     assert.deepEqual(await store().users.getWithGrant(person.id, 'grant-live'), { user: person, grantRevoked: false })
     assert.equal(await store().users.getWithGrant('auth0|nobody', 'grant-live'), null)
 
-    await store().refreshTokens.revokeByGrant('grant-replayed', T0) // a replayed code: no token needed
-    await store().refreshTokens.insert(refreshToken({ userId: person.id, familyId: 'grant-reused', grantId: 'grant-reused' }))
-    await store().refreshTokens.revokeFamily('grant-reused', T0)
+    await store().refreshTokens.revokeGrant('grant-replayed', T0) // a replayed code: no token needed
+    await store().refreshTokens.insert(refreshToken({ userId: person.id, grantId: 'grant-reused' }))
+    await store().refreshTokens.revokeGrant('grant-reused', T0)
     for (const grantId of ['grant-replayed', 'grant-reused'])
       assert.deepEqual(await store().users.getWithGrant(person.id, grantId), { user: person, grantRevoked: true }, grantId)
     assert.equal((await store().users.getWithGrant(person.id, 'grant-live'))?.grantRevoked, false)
 
     // Revoking every token of the user marks their families: they stay revoked after an unblock.
-    await store().refreshTokens.insert(refreshToken({ userId: person.id, familyId: 'grant-signed-out', grantId: 'grant-signed-out' }))
+    await store().refreshTokens.insert(refreshToken({ userId: person.id, grantId: 'grant-signed-out' }))
     await store().refreshTokens.revokeForUser(person.id, T0)
     assert.equal((await store().users.getWithGrant(person.id, 'grant-signed-out'))?.grantRevoked, true)
   })
