@@ -18,9 +18,10 @@ import type {
 export interface CodePort {
   /**
    * Atomically marks the code consumed and returns it, to exactly one caller, and only while
-   * unconsumed and before `expiresAt`. Every other caller gets null.
+   * unconsumed, before `expiresAt` and issued to `clientId` (RFC 6749 §4.1.3: another client cannot
+   * even burn it). Every other caller gets null and leaves the code as it was.
    */
-  consume(codeHash: string, now: number): Promise<AuthorizationCodeRecord | null>
+  consume(codeHash: string, clientId: string, now: number): Promise<AuthorizationCodeRecord | null>
   /** The record whatever its state: used to recognise a replayed code. */
   findByHash(codeHash: string): Promise<AuthorizationCodeRecord | null>
 }

@@ -174,6 +174,7 @@ describe('refresh_token grant: the request (RFC 6749 §6)', () => {
     assert.deepEqual(refreshToken.parse(params({ refresh_token: 't' })), { refreshToken: 't', scope: undefined })
     assert.deepEqual(refreshToken.parse(params({ refresh_token: 't', scope: 'openid  read:invoices' })), { refreshToken: 't', scope: ['openid', 'read:invoices'] })
     assert.deepEqual(refreshToken.parse(params({ refresh_token: 't', scope: 'a "b"' })), { refreshToken: 't', scope: null })
+    assert.deepEqual(refreshToken.parse(params({ refresh_token: 't', scope: '   ' })), { refreshToken: 't', scope: undefined }, 'spaces name no scope: as if absent')
   })
 
   it('RFC 6749 §5.2: an unknown refresh token is invalid_grant "Unknown or invalid refresh token."', async () => {

@@ -9,7 +9,7 @@ import { HTTPException } from 'hono/http-exception'
 import { readFileSync } from 'node:fs'
 import type { Deps } from './deps.js'
 import { developmentOutboxRoutes } from './email/development-outbox-routes.js'
-import { appCors, originRegistry, publicCors } from './http/cors.js'
+import { appCors, originRegistryOf, publicCors } from './http/cors.js'
 import { errorAnswer, send } from './http/json-answer.js'
 import { pageResponse, securityHeaders } from './http/page-headers.js'
 import { requestLog } from './http/request-log.js'
@@ -47,7 +47,7 @@ function isJsonPath(c: Context) {
 
 export function createApp(deps: Deps): Hono {
   const app = new Hono()
-  const origins = originRegistry(deps.store, () => deps.clock.now())
+  const origins = originRegistryOf(deps.store, () => deps.clock.now())
 
   if (deps.metrics) app.use(requestMetrics(deps.metrics))
   app.use(requestLog(deps.log))

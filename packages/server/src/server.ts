@@ -4,15 +4,17 @@
  * the app, and on SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then
  * close the store.
  */
-import { serve, type ServerType } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import { systemClock, type Clock } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
 import { AuditLog, logAuditFailure } from './audit.js'
 import type { Config } from './config.js'
 import type { Deps } from './deps.js'
 import { clientIp } from './http/client-ip.js'
+import { hotPath } from './http/hot-path.js'
 import { KeyRing } from './keys/key-ring.js'
 import { ensureManagementApi } from './management/system-api.js'
 import { loadKeyEncryption } from './keys/secret.js'
@@ -149,8 +151,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'no change notices from other nodes for now: caches refresh within 5 s'),
   )
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: serverOptions(options.httpTimeouts ?? HTTP_TIMEOUTS) }, () => resolve(s))
+  // The token endpoint and /userinfo straight on Node's request (http/hot-path.ts); the rest through Hono.
+  const hot = await hotPath(deps)
+  const honoListener = getRequestListener(app.fetch)
+  const server: Server = createServer(serverOptions(options.httpTimeouts ?? HTTP_TIMEOUTS), (req, res) => {
+    if (!hot(req, res)) void honoListener(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const stopSweeper = startSweeper(store, clock, log, config.auditRetentionDays, config.email.retentionDays)
   const stopRotation = startRotationSchedule(keys, config.keyRotationSeconds, log, audit)
@@ -166,7 +178,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       stopFollowing()
       stopFollowingConnections()
       server.close(() => resolve())
-      if ('closeIdleConnections' in server) server.closeIdleConnections()
+      server.closeIdleConnections()
     })
       .then(() => email.worker.stop())
       .then(() => metricsServer?.close())

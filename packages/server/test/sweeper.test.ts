@@ -27,7 +27,7 @@ describe('sweeping expired state', () => {
       }
       const { code, record } = issueCode({ request, userId: 'u', authTime: NOW, sid: null, now: NOW })
       await store.authorizationCodes.insert(record)
-      await store.authorizationCodes.consume(sha256(code), NOW + 1)
+      await store.authorizationCodes.consume(sha256(code), 'c', NOW + 1)
       assert.equal((await sweep(store, NOW + HOUR)).codes, 0)
       assert.notEqual(await store.authorizationCodes.findByHash(sha256(code)), null)
       assert.equal((await sweep(store, NOW + 25 * HOUR)).codes, 1)

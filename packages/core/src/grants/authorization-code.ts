@@ -1,7 +1,7 @@
 /**
  * grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), read top to bottom:
- * presence → atomic consume (a replay revokes what the first redemption issued) → client binding →
- * redirect_uri binding → PKCE → DPoP key binding (RFC 9449 §10) → user still allowed (and still a
+ * presence → atomic consume by the client it was issued to (another client's attempt leaves it
+ * alone; the same client's replay revokes what the first redemption issued) → redirect_uri binding → PKCE → DPoP key binding (RFC 9449 §10) → user still allowed (and still a
  * member of the organization the code is for) → mint.
  */
 import { InvalidGrant, InvalidRequest } from '../errors.js'
@@ -35,9 +35,9 @@ export const authorizationCode: Grant<AuthorizationCodeRequest> = {
     const now = ctx.clock.now()
     const codeHash = sha256(code)
 
-    const record = await ctx.store.authorizationCodes.consume(codeHash, now)
+    const record = await ctx.store.authorizationCodes.consume(codeHash, ctx.client.clientId, now)
     if (!record) {
-      // RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
+      // RFC 6749 §4.1.2: a code used twice by its client revokes the tokens issued from it.
       const known = await ctx.store.authorizationCodes.findByHash(codeHash)
       if (known?.consumedAt != null && known.clientId === ctx.client.clientId) {
         const revoked = await ctx.store.refreshTokens.revokeGrant(known.grantId, now)
@@ -45,7 +45,6 @@ export const authorizationCode: Grant<AuthorizationCodeRequest> = {
       }
       throw new InvalidGrant(INVALID_CODE)
     }
-    if (record.clientId !== ctx.client.clientId) throw new InvalidGrant(INVALID_CODE)
 
     if (record.redirectUriProvided ? redirectUri !== record.redirectUri : redirectUri !== undefined && redirectUri !== record.redirectUri)
       throw new InvalidGrant('redirect_uri does not match the one used in the authorization request.')

@@ -41,7 +41,9 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
     const token = single(params, 'refresh_token')
     if (token === undefined) throw new InvalidRequest('Missing required parameter: refresh_token')
     const scope = single(params, 'scope')
-    return { refreshToken: token, scope: scope === undefined ? undefined : parseScope(scope) }
+    const asked = scope === undefined ? undefined : parseScope(scope)
+    // A `scope` of spaces names no scope: as if it were not sent (RFC 6749 §3.1), not an empty grant.
+    return { refreshToken: token, scope: asked?.length === 0 ? undefined : asked }
   },
   async handle(ctx, request) {
     const now = ctx.clock.now()

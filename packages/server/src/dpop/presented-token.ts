@@ -13,7 +13,6 @@ import {
   type DpopProof,
   type OAuthError,
 } from '@latchkey/core'
-import type { Context } from 'hono'
 import type { JWTPayload } from 'jose'
 import type { Deps } from '../deps.js'
 import { bearerToken } from '../http/bearer.js'
@@ -47,15 +46,23 @@ function boundKey(payload: JWTPayload): string | undefined {
   return typeof jkt === 'string' ? jkt : undefined
 }
 
-/** Checks how a verified token was presented; returns the request's proof for DPoP-bound tokens. */
-export async function checkSenderConstraint(c: Context, deps: Deps, presented: PresentedToken, payload: JWTPayload): Promise<DpopProof | null> {
+/**
+ * Checks how a verified token was presented; returns the request's proof for DPoP-bound tokens.
+ * `proof` is the request's `DPoP` header, `method` its method (the proof's `htm`).
+ */
+export async function checkSenderConstraint(
+  deps: Deps,
+  presented: PresentedToken,
+  payload: JWTPayload,
+  request: { readonly method: string; readonly proof: string | undefined },
+): Promise<DpopProof | null> {
   const jkt = boundKey(payload)
   if (jkt === undefined) {
     if (presented.scheme === 'DPoP') throw new InvalidToken('The access token is not bound to a DPoP key: present it as Bearer.')
     return null
   }
   if (presented.scheme !== 'DPoP') throw new DpopBoundToken('The access token is bound to a DPoP key: present it with the DPoP scheme and a DPoP proof.')
-  const proof = await dpopEndpoints(deps).verify(c, 'userinfo', presented.token)
+  const proof = await dpopEndpoints(deps).verifyProof(request.proof, request.method, 'userinfo', presented.token)
   if (!proof) throw new InvalidDpopProof('A DPoP proof is required with a DPoP-bound access token.')
   if (proof.jkt !== jkt) throw new InvalidToken('The DPoP proof key does not match the access token (cnf.jkt).')
   return proof

@@ -6,6 +6,7 @@
  */
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
+import type { IncomingMessage } from 'node:http'
 import { BlockList, isIP } from 'node:net'
 
 export type TrustProxy =
@@ -62,10 +63,19 @@ function isTrusted(proxies: BlockList, ip: string): boolean {
 
 /** The client address, or `unknown` when there is no socket to ask. */
 export function clientIp(c: Context, trust: TrustProxy): string {
-  const peer = socketAddress(c)
+  return fromPeer(socketAddress(c), () => c.req.header('x-forwarded-for'), trust)
+}
+
+/** The same, for Node's own request (the hot path, http/hot-path.ts). */
+export function clientIpOf(req: IncomingMessage, trust: TrustProxy): string {
+  const forwarded = req.headers['x-forwarded-for']
+  return fromPeer(normaliseIp(req.socket.remoteAddress), () => (Array.isArray(forwarded) ? forwarded.join(',') : forwarded), trust)
+}
+
+function fromPeer(peer: string | null, forwardedFor: () => string | undefined, trust: TrustProxy): string {
   if (peer === null) return UNKNOWN
   if (trust.kind === 'none') return peer
-  const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(-64)
+  const forwarded = (forwardedFor() ?? '').split(',').map((s) => s.trim()).filter(Boolean).slice(-64)
   // Nearest hop last: what each proxy saw, then the socket's own peer.
   const chain = [...forwarded, peer]
   let index: number

@@ -50,6 +50,25 @@ export function originRegistry(store: Store, now: () => number) {
 
 export type OriginRegistry = ReturnType<typeof originRegistry>
 
+const registries = new WeakMap<Store, OriginRegistry>()
+
+/** One registry per store: Hono's CORS middleware and the hot path share its cache. */
+export function originRegistryOf(store: Store, now: () => number): OriginRegistry {
+  let registry = registries.get(store)
+  if (!registry) {
+    registry = originRegistry(store, now)
+    registries.set(store, registry)
+  }
+  return registry
+}
+
+/** The headers an answer to an allowed origin carries, errors included. */
+export function corsAnswerHeaders(origin: string): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': EXPOSED_HEADERS }
+}
+
+const EXPOSED_HEADERS = 'WWW-Authenticate, DPoP-Nonce, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset'
+
 function setCorsHeaders(c: Context, origin: string) {
   c.header('Access-Control-Allow-Origin', origin)
   c.header('Vary', 'Origin')
@@ -72,7 +91,7 @@ export function appCors(registry: OriginRegistry, methods: string): MiddlewareHa
     if (allowed) {
       c.res.headers.set('Access-Control-Allow-Origin', origin)
       c.res.headers.append('Vary', 'Origin')
-      c.res.headers.set('Access-Control-Expose-Headers', 'WWW-Authenticate, DPoP-Nonce, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset')
+      c.res.headers.set('Access-Control-Expose-Headers', EXPOSED_HEADERS)
     }
   })
 }

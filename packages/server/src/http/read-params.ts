@@ -48,12 +48,7 @@ export async function readBodyBytes(c: Context): Promise<string> {
   // With a Content-Length within the limit, Node's parser delivers exactly that many bytes: read them
   // in one go (@hono/node-server then skips building a web stream). Otherwise (chunked), count as they come.
   const bytes = length !== undefined && /^\d+$/.test(length) ? new Uint8Array(await c.req.raw.arrayBuffer()) : await readCounted(c)
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
-  try {
-    return decoder.decode(bytes)
-  } catch {
-    throw new InvalidRequest('The request body must be valid UTF-8.')
-  }
+  return decodeBody(bytes)
 }
 
 /** The body read chunk by chunk, given up as soon as it passes MAX_BODY_BYTES. */
@@ -77,15 +72,23 @@ async function readCounted(c: Context): Promise<Uint8Array> {
 }
 
 /** The body of a POST as parameters: form-encoded (RFC 6749 §3.2) or, as Auth0 accepts, JSON. */
-export async function readBody(c: Context, opts: { json: boolean }): Promise<Map<string, string[]>> {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(await readBodyBytes(c))
+export function readBody(c: Context, opts: { json: boolean }): Promise<Map<string, string[]>> {
+  return bodyParams(c.req.header('content-type'), () => readBodyBytes(c), opts)
+}
+
+/**
+ * The parameters of a body of `contentType`, whose text `text()` reads (within the size limit, as
+ * UTF-8): the rule both Hono's routes and the hot path (http/hot-path.ts) apply.
+ */
+export async function bodyParams(contentType: string | undefined, text: () => Promise<string>, opts: { json: boolean }): Promise<Map<string, string[]>> {
+  const type = mediaType(contentType)
+  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(await text())
   if (opts.json && type === 'application/json') {
-    const text = await readBodyBytes(c)
     let value: unknown
     try {
-      value = JSON.parse(text)
-    } catch {
+      value = JSON.parse(await text())
+    } catch (err) {
+      if (err instanceof InvalidRequest) throw err
       throw new InvalidRequest('The request body is not valid JSON.')
     }
     const params = value !== null && typeof value === 'object' && !Array.isArray(value) ? paramsFromObject(value as Record<string, unknown>) : null
@@ -97,4 +100,19 @@ export async function readBody(c: Context, opts: { json: boolean }): Promise<Map
       ? 'Content-Type must be application/x-www-form-urlencoded or application/json.'
       : 'Content-Type must be application/x-www-form-urlencoded.',
   )
+}
+
+/** `application/json; charset=utf-8` → `application/json`. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+}
+
+/** UTF-8 text of a body already within the size limit. */
+export function decodeBody(bytes: Uint8Array): string {
+  if (bytes.byteLength > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
+  try {
+    return decoder.decode(bytes)
+  } catch {
+    throw new InvalidRequest('The request body must be valid UTF-8.')
+  }
 }

@@ -1,63 +1,26 @@
 /**
- * GET|POST /userinfo (OIDC Core §5.3): the user's claims by the token's scope. Tokens come as
- * Bearer (the header, or a form-encoded POST body's `access_token`: RFC 6750 §2.2), or as DPoP with a
- * proof when they are bound to a DPoP key (RFC 9449 §7, dpop/presented-token.ts).
- *
- * A valid signature is not enough: the user must still exist and not be blocked, and the grant the
- * token came from (its `grant_id`) must not have been revoked: a replayed authorization code
- * (RFC 6749 §4.1.2), a reused refresh token, `/oauth/revoke` of its refresh token, the user's tokens
- * revoked. Both are read on every call, in one statement (`users.getWithGrant`), also for a token
- * the verified-token cache knows, so a revocation is seen on the next call.
+ * GET|POST /userinfo on Hono: the request read once (a form-encoded POST body only), answered by
+ * userinfo/userinfo-endpoint.ts. The hot path serves the same endpoint without Hono (http/hot-path.ts).
  */
-import { InvalidRequest, InvalidToken, profileClaims, type UserRecord } from '@latchkey/core'
-import type { Context, Hono } from 'hono'
-import type { JWTPayload } from 'jose'
+import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
-import { checkSenderConstraint, type PresentedToken, presentedToken, schemeOf } from '../dpop/presented-token.js'
-import { verifyUserinfoToken } from '../http/bearer.js'
-import { errorAnswer, jsonAnswer, send } from '../http/json-answer.js'
-import { readBody } from '../http/read-params.js'
-
-/** The token's user, unless they are gone or blocked, or the token's grant was revoked. */
-async function currentUser(deps: Deps, payload: JWTPayload): Promise<UserRecord> {
-  const sub = payload.sub as string
-  // Tokens from before `grant_id` existed have nothing to check beyond the user; they expire on their own.
-  const grantId = typeof payload.grant_id === 'string' ? payload.grant_id : null
-  const found = grantId === null ? { user: await deps.store.users.get(sub), grantRevoked: false } : await deps.store.users.getWithGrant(sub, grantId)
-  if (!found?.user || found.user.blocked) throw new InvalidToken('The user no longer exists or is blocked.')
-  if (found.grantRevoked) throw new InvalidToken('The access token has been revoked.')
-  return found.user
-}
-
-/**
- * The token as presented: the Authorization header, or (RFC 6750 §2.2) a form-encoded POST body's
- * `access_token` (mod_auth_openidc sends it so); never both (§3.1), never the query string.
- */
-async function presentedFor(c: Context): Promise<PresentedToken> {
-  const header = c.req.header('authorization')
-  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase()
-  if (c.req.method !== 'POST' || type !== 'application/x-www-form-urlencoded') return presentedToken(header)
-  const values = (await readBody(c, { json: false })).get('access_token')
-  if (values === undefined) return presentedToken(header)
-  if (header !== undefined) throw new InvalidRequest('Send the access token one way only: the Authorization header or the request body.')
-  if (values.length > 1) throw new InvalidRequest('Parameter "access_token" is repeated.')
-  const token = values[0] as string
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new InvalidRequest('access_token is not an access token.')
-  return { scheme: 'Bearer', token }
-}
+import { errorAnswer, send } from '../http/json-answer.js'
+import { mediaType, readBody } from '../http/read-params.js'
+import { schemeOf } from '../dpop/presented-token.js'
+import { userinfoEndpoint } from '../userinfo/userinfo-endpoint.js'
 
 export function userinfoRoutes(app: Hono, deps: Deps): void {
+  const answer = userinfoEndpoint(deps)
   app.on(['GET', 'POST'], '/userinfo', async (c) => {
-    try {
-      const presented = await presentedFor(c)
-      const payload = await verifyUserinfoToken(deps, presented.token)
-      const proof = await checkSenderConstraint(c, deps, presented, payload)
-      const user = await currentUser(deps, payload)
-      const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : []
-      return send(c, jsonAnswer({ sub: user.id, ...profileClaims(user, scope) }, proof?.nextNonce !== undefined ? { 'DPoP-Nonce': proof.nextNonce } : {}))
-    } catch (err) {
-      const resource = { realm: deps.config.issuer, scheme: schemeOf(c.req.header('authorization')) }
-      return send(c, errorAnswer(err, { log: deps.log, where: 'userinfo', resource }).answer)
+    const authorization = c.req.header('authorization')
+    let form = null
+    if (c.req.method === 'POST' && mediaType(c.req.header('content-type')) === 'application/x-www-form-urlencoded') {
+      try {
+        form = await readBody(c, { json: false })
+      } catch (err) {
+        return send(c, errorAnswer(err, { log: deps.log, where: 'userinfo', resource: { realm: deps.config.issuer, scheme: schemeOf(authorization) } }).answer)
+      }
     }
+    return send(c, await answer({ method: c.req.method, authorization, dpop: c.req.header('dpop'), form }))
   })
 }

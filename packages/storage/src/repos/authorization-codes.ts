@@ -60,11 +60,12 @@ function toRecord(row: Row): AuthorizationCodeRecord {
 
 /** A code is stored and consumed once per flow: both compiled once (kysely/query-template.ts). */
 const INSERT_CODE = new InsertTemplate('authorization_codes')
-const CONSUME_CODE = new QueryTemplate((db: Kysely<Database>, codeHash: string, now: number) =>
+const CONSUME_CODE = new QueryTemplate((db: Kysely<Database>, codeHash: string, clientId: string, now: number) =>
   db
     .updateTable('authorization_codes')
     .set({ consumed_at: now })
     .where('code_hash', '=', codeHash)
+    .where('client_id', '=', clientId)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', now)
     .returningAll(),
@@ -77,9 +78,9 @@ export class KyselyAuthorizationCodeRepo implements AuthorizationCodeRepo {
     await INSERT_CODE.execute(this.db, toRow(record))
   }
 
-  /** One `UPDATE ... WHERE consumed_at IS NULL AND expires_at > now RETURNING *`: one winner. */
-  async consume(codeHash: string, now: number): Promise<AuthorizationCodeRecord | null> {
-    const row = await CONSUME_CODE.first(this.db, codeHash, now)
+  /** One `UPDATE ... WHERE client_id = ? AND consumed_at IS NULL AND expires_at > now RETURNING *`: one winner. */
+  async consume(codeHash: string, clientId: string, now: number): Promise<AuthorizationCodeRecord | null> {
+    const row = await CONSUME_CODE.first(this.db, codeHash, clientId, now)
     return row ? toRecord(row) : null
   }
 

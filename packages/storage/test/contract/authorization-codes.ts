@@ -20,7 +20,7 @@ export function authorizationCodeGuarantees(store: CurrentStore): void {
     const code = authorizationCode()
     await store().authorizationCodes.insert(code)
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => store().authorizationCodes.consume(code.codeHash, T0 + 1)),
+      Array.from({ length: 20 }, () => store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + 1)),
     )
     const winners = results.filter((r) => r !== null)
     assert.equal(winners.length, 1)
@@ -30,22 +30,30 @@ export function authorizationCodeGuarantees(store: CurrentStore): void {
   it('authorizationCodes.consume returns null once consumed, and findByHash still finds it for replay detection', async () => {
     const code = authorizationCode()
     await store().authorizationCodes.insert(code)
-    assert.notEqual(await store().authorizationCodes.consume(code.codeHash, T0), null)
-    assert.equal(await store().authorizationCodes.consume(code.codeHash, T0 + 1), null)
+    assert.notEqual(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0), null)
+    assert.equal(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + 1), null)
     assert.deepEqual(await store().authorizationCodes.findByHash(code.codeHash), { ...code, consumedAt: T0 })
   })
 
   it('authorizationCodes.consume returns null at and after expiresAt', async () => {
     const code = authorizationCode({ expiresAt: T0 + MINUTE })
     await store().authorizationCodes.insert(code)
-    assert.equal(await store().authorizationCodes.consume(code.codeHash, T0 + MINUTE), null)
-    assert.equal(await store().authorizationCodes.consume(code.codeHash, T0 + 2 * MINUTE), null)
+    assert.equal(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + MINUTE), null)
+    assert.equal(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + 2 * MINUTE), null)
     assert.equal((await store().authorizationCodes.findByHash(code.codeHash))?.consumedAt, null)
-    assert.notEqual(await store().authorizationCodes.consume(code.codeHash, T0 + MINUTE - 1), null)
+    assert.notEqual(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + MINUTE - 1), null)
+  })
+
+  it('authorizationCodes.consume by another client returns null and leaves the code unconsumed (RFC 6749 §4.1.3)', async () => {
+    const code = authorizationCode()
+    await store().authorizationCodes.insert(code)
+    assert.equal(await store().authorizationCodes.consume(code.codeHash, 'another-client', T0), null)
+    assert.equal((await store().authorizationCodes.findByHash(code.codeHash))?.consumedAt, null)
+    assert.deepEqual(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + 1), { ...code, consumedAt: T0 + 1 })
   })
 
   it('authorizationCodes.consume and findByHash return null for an unknown code', async () => {
-    assert.equal(await store().authorizationCodes.consume('no-such-code', T0), null)
+    assert.equal(await store().authorizationCodes.consume('no-such-code', 'some-client', T0), null)
     assert.equal(await store().authorizationCodes.findByHash('no-such-code'), null)
   })
 
