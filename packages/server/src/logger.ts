@@ -39,15 +39,9 @@ export const REDACTED_PATHS = [
   ...PARAMETER_ONLY,
 ]
 
-/**
- * Lines go to stdout through pino's asynchronous destination: a line is handed to the kernel in the
- * background (lines written meanwhile join it), instead of one blocking write(2) per line on the
- * event loop. pino flushes what is pending when the process exits; a SIGKILL can lose the last
- * milliseconds of lines, never anything the store or the audit log holds.
- */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'latchkey' } }
-  return pino(options, destination ? (destination as pino.DestinationStream) : pino.destination({ dest: 1, sync: false }))
+  return destination ? pino(options, destination as pino.DestinationStream) : pino(options)
 }
 
 export type { Logger }
