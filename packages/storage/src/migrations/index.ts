@@ -22,6 +22,7 @@ import { emailOutbox } from './0015-email-outbox.js'
 import { mfa } from './0016-mfa.js'
 import { authenticationMethods } from './0017-authentication-methods.js'
 import { oneGrantId } from './0018-one-grant-id.js'
+import { unusedCodeIndex } from './0019-unused-code-index.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0016-mfa': mfa,
   '0017-authentication-methods': authenticationMethods,
   '0018-one-grant-id': oneGrantId,
+  '0019-unused-code-index': unusedCodeIndex,
 }
 
 export const migrationProvider: MigrationProvider = {
