@@ -103,7 +103,7 @@ describe('log redaction', () => {
 
     const output = lines.join('')
     assert.match(output, /"msg":"login failed"/, 'the failed login was logged')
-    assert.match(output, /"msg":"tokens issued"/, 'the exchange was logged')
+    assert.match(output, /"path":"\/oauth\/token","status":200,"ms":\d+,"client_id":"[^"]+","grant_type":"authorization_code"/, 'the exchange was logged')
     assert.match(output, /"msg":"refresh token grant revoked"/, 'the revocation was logged')
     assert.match(output, /"path":"\/u\/login"/, 'the login form post was logged, as a path only')
     for (const [what, value] of Object.entries(secrets)) {

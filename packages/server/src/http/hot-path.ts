@@ -111,7 +111,7 @@ export async function hotPath(deps: Deps): Promise<HotPath> {
       'Content-Length': Buffer.byteLength(body),
     })
     res.end(body)
-    lines.info({ method: req.method, path, status: result.status, ms: Math.round(performance.now() - started) }, 'request')
+    lines.info({ method: req.method, path, status: result.status, ms: Math.round(performance.now() - started), ...result.logFields }, 'request')
     if (deps.metrics) {
       const labels = { method: req.method as string, route: path, status_class: `${Math.floor(result.status / 100)}xx` }
       deps.metrics.httpRequests.inc(labels)

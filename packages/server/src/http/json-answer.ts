@@ -24,9 +24,17 @@ export interface JsonAnswer {
   readonly headers: Readonly<Record<string, string>>
   /** JSON text; null for an empty body. */
   readonly body: string | null
+  /**
+   * Facts for the request's one log line (http/request-log.ts, the hot path): fixed names, ids and
+   * codes only, never a value a client chose freely or a secret.
+   */
+  readonly logFields?: Readonly<Record<string, string | number | boolean>>
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const
+
+/** Where `send` leaves an answer's log facts on Hono's context, for the request log. */
+export const LOG_FIELDS = 'latchkeyLogFields'
 
 /** A 200 (or `status`) with a JSON body that must not be cached (RFC 6749 §5.1). */
 export function jsonAnswer(value: unknown, headers: Readonly<Record<string, string>> = {}, status = 200): JsonAnswer {
@@ -78,7 +86,13 @@ export function errorAnswer(err: unknown, options: ErrorAnswerOptions): { readon
   return { error, answer: jsonAnswer(body, { ...options.headers, ...headersOf(err, error, options.resource) }, status) }
 }
 
-/** Hands an answer to Hono. */
+/** An answer with facts for its request's log line. */
+export function withLogFields(answer: JsonAnswer, logFields: Readonly<Record<string, string | number | boolean>>): JsonAnswer {
+  return { ...answer, logFields }
+}
+
+/** Hands an answer to Hono (its log facts to the request log). */
 export function send(c: Context, answer: JsonAnswer): Response {
+  if (answer.logFields) c.set(LOG_FIELDS as never, answer.logFields as never)
   return answer.body === null ? c.body(null, answer.status as 200, answer.headers) : c.body(answer.body, answer.status as 200, answer.headers)
 }

@@ -5,15 +5,16 @@
  *
  *   limits → grant type → client authentication → the client may use the grant → DPoP proof
  *   (RFC 9449 §5: checked before the grant, so a bad one never burns a code) → the grant's own
- *   parameters → the grant → audit and log from what the grant did → the answer.
+ *   parameters → the grant → audit from what the grant did → the answer, with the facts of the
+ *   request's one log line (client, grant type, error).
  *
  * Every error, from any step, becomes its answer in one place (http/json-answer.ts).
  */
-import { UnauthorizedClient } from '@latchkey/core'
+import { grants, UnauthorizedClient } from '@latchkey/core'
 import type { Deps } from '../deps.js'
 import { dpopEndpoints } from '../dpop/proofs.js'
 import { authenticateClient, clientAuthContext } from '../http/client-auth.js'
-import { errorAnswer, type JsonAnswer, jsonAnswer } from '../http/json-answer.js'
+import { errorAnswer, type JsonAnswer, jsonAnswer, withLogFields } from '../http/json-answer.js'
 import type { TokenAdmission } from '../rate-limits/token-admission.js'
 import { tokenIssuedEvent, tokenRefusedEvent } from './token-audit.js'
 import { presentedRefreshToken, readGrant, type TokenRequest } from './token-request.js'
@@ -24,8 +25,6 @@ export function tokenEndpoint(deps: Deps): TokenEndpoint {
   const auth = clientAuthContext(deps)
   const dpop = dpopEndpoints(deps)
   const signingKey = deps.keys.signingKey.bind(deps.keys)
-  // Its fields are fixed names, ids and booleans, never a secret: no redaction pass (logger.ts).
-  const lines = deps.log.child({}, { redact: { paths: [] } })
 
   return async function answerTokenRequest(request) {
     let admission: TokenAdmission | undefined
@@ -39,16 +38,17 @@ export function tokenEndpoint(deps: Deps): TokenEndpoint {
       const proof = await dpop.verifyProof(request.dpopProof, 'POST', 'oauth/token')
       const run = grant.read(request.params)
       const result = await run({ client, store: deps.store, issuer: deps.config.issuer, clock: deps.clock, signingKey, dpop: proof })
-      lines.info({ client_id: client.clientId, grant_type: type, refresh: result.response.refresh_token !== undefined }, 'tokens issued')
       await deps.audit.recordFrom(request.origin, tokenIssuedEvent(type, client.clientId, result))
       await admission.settle(null)
-      return jsonAnswer(result.response, proof?.nextNonce !== undefined ? { ...admission.headers, 'DPoP-Nonce': proof.nextNonce } : admission.headers)
+      const answer = jsonAnswer(result.response, proof?.nextNonce !== undefined ? { ...admission.headers, 'DPoP-Nonce': proof.nextNonce } : admission.headers)
+      return withLogFields(answer, { client_id: client.clientId, grant_type: type, refresh: result.response.refresh_token !== undefined })
     } catch (err) {
       const { error, answer } = errorAnswer(err, { log: deps.log, where: 'token', ...(admission ? { headers: admission.headers } : {}) })
-      if (error.error !== 'server_error') lines.info({ error: error.error }, 'token request refused')
       await admission?.settle(error)
       await deps.audit.recordFrom(request.origin, tokenRefusedEvent(request, clientId, err, error))
-      return answer
+      // The grant type only when it is one this server serves: the request's own value could be anything.
+      const grantType = request.grantType !== undefined && grants.has(request.grantType) ? request.grantType : undefined
+      return withLogFields(answer, { ...(clientId ? { client_id: clientId } : {}), ...(grantType ? { grant_type: grantType } : {}), error: error.error })
     }
   }
 }
