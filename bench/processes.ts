@@ -58,8 +58,9 @@ export interface ServerHandle {
 }
 
 /** Forks a target server and waits until it listens. */
-export async function startServerProcess(spec: TargetSpec, execArgv: readonly string[] = []): Promise<ServerHandle> {
-  const child = fork(join(here, 'server-process.ts'), [JSON.stringify(spec)], {
+export async function startServerProcess(spec: TargetSpec, execArgv: readonly string[] = [], benchDir = here): Promise<ServerHandle> {
+  // `benchDir` is another checkout's bench/ for a baseline: its server process runs that checkout's code.
+  const child = fork(join(benchDir, 'server-process.ts'), [JSON.stringify(spec)], {
     execArgv: ['--import', 'tsx', ...execArgv],
     // The server's stdout (Latchkey's request log) goes nowhere, as to a log shipper that keeps up.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -65,7 +65,9 @@ export const LATCHKEY = 'Latchkey (SQLite)'
 export const LATCHKEY_PG = 'Latchkey (PostgreSQL)'
 export const PEER = 'oidc-provider'
 export const FLOOR = 'floor'
-const COLUMNS = [FLOOR, PEER, LATCHKEY, LATCHKEY_PG]
+/** Latchkey (SQLite) from another checkout (`--baseline DIR`): before and after in one run. */
+export const BASELINE = 'Latchkey (SQLite), baseline'
+const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_PG]
 
 const rate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1))
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
@@ -115,9 +117,10 @@ export function find(ms: readonly Measurement[], step: string, target: string): 
 function costTable(measurements: readonly Measurement[]): string {
   const steps = [...new Map(measurements.map((m) => [m.step, m.label])).entries()]
   const present = COLUMNS.filter((c) => measurements.some((m) => m.target === c))
+  const baseline = present.includes(BASELINE)
   const lines = [
-    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |`,
-    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |`,
+    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}`,
+    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}`,
   ]
   for (const [step, label] of steps) {
     const cells = present.map((c) => {
@@ -129,8 +132,10 @@ function costTable(measurements: readonly Measurement[]): string {
     const mine = find(measurements, step, LATCHKEY)
     const floor = find(measurements, step, FLOOR)
     const peer = find(measurements, step, PEER)
+    const before = find(measurements, step, BASELINE)
+    const versus = baseline ? ` ${mine && before ? `**${ratio(mine.cpuMs / before.cpuMs)}**` : '—'} |` : ''
     lines.push(
-      `| ${label} | ${cells.join(' | ')} | ${mine && floor ? `**${ratio(mine.cpuMs / floor.cpuMs)}**` : '—'} | ${mine && peer ? `**${ratio(mine.perCpuSecond / peer.perCpuSecond)}**` : '—'} |`,
+      `| ${label} | ${cells.join(' | ')} | ${mine && floor ? `**${ratio(mine.cpuMs / floor.cpuMs)}**` : '—'} | ${mine && peer ? `**${ratio(mine.perCpuSecond / peer.perCpuSecond)}**` : '—'} |${versus}`,
     )
   }
   return lines.join('\n')

@@ -14,14 +14,14 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Alg } from './common.js'
 import type { LoadJob, LoadResult } from './load-worker.js'
 import { postgresCpu, postgresCpuBetween, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
-import { checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
+import { BASELINE, checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
 import type { TargetSpec } from './server-process.js'
@@ -46,6 +46,7 @@ const { values: args } = parseArgs({
     'latchkey-rate-limits': { type: 'string' },
     'latchkey-log-level': { type: 'string' },
     rounds: { type: 'string' },
+    baseline: { type: 'string' },
   },
 })
 
@@ -56,9 +57,21 @@ const ROUNDS = Math.max(1, Math.round(Number(args.rounds ?? 1)))
 const PROFILE_DIR = args.profile
 const PG_ADMIN = args.postgres ?? process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-type TargetKey = 'floor' | 'oidc-provider' | 'latchkey-sqlite' | 'latchkey-postgres'
-const ALL_TARGETS: readonly TargetKey[] = QUICK ? ['floor', 'oidc-provider', 'latchkey-sqlite'] : ['floor', 'oidc-provider', 'latchkey-sqlite', 'latchkey-postgres']
-const TARGET_NAMES: Record<TargetKey, string> = { floor: FLOOR, 'oidc-provider': PEER, 'latchkey-sqlite': LATCHKEY, 'latchkey-postgres': LATCHKEY_PG }
+/** Another checkout of Latchkey (a git worktree with its node_modules): its SQLite target runs beside this one. */
+const BASELINE_DIR = args.baseline ? resolve(args.baseline) : undefined
+
+type TargetKey = 'floor' | 'oidc-provider' | 'latchkey-sqlite' | 'latchkey-postgres' | 'latchkey-baseline'
+const ALL_TARGETS: readonly TargetKey[] = [
+  ...(QUICK ? (['floor', 'oidc-provider', 'latchkey-sqlite'] as const) : (['floor', 'oidc-provider', 'latchkey-sqlite', 'latchkey-postgres'] as const)),
+  ...(BASELINE_DIR ? (['latchkey-baseline'] as const) : []),
+]
+const TARGET_NAMES: Record<TargetKey, string> = {
+  floor: FLOOR,
+  'oidc-provider': PEER,
+  'latchkey-sqlite': LATCHKEY,
+  'latchkey-postgres': LATCHKEY_PG,
+  'latchkey-baseline': BASELINE,
+}
 
 interface Step {
   readonly key: string
@@ -72,7 +85,7 @@ const c = (full: number, quick: number) => (QUICK ? quick : full)
 function step(key: string, label: string, scenario: ScenarioName, concurrency: number, extra: { alg?: Alg; targets?: TargetKey[]; background?: LoadJob['background'] } = {}): Step {
   return { key, label, job: { scenario, alg: extra.alg ?? 'RS256', concurrency, ...(extra.background ? { background: extra.background } : {}) }, ...(extra.targets ? { targets: extra.targets } : {}) }
 }
-const SINGLE_NODE: TargetKey[] = ['floor', 'latchkey-sqlite']
+const SINGLE_NODE: TargetKey[] = ['floor', 'latchkey-sqlite', 'latchkey-baseline']
 const PLAN: readonly Step[] = [
   step('flow-c1', 'complete flow, c1', 'flow', 1),
   step('flow-c16', `complete flow, c${c(16, 2)}`, 'flow', c(16, 2)),
@@ -195,8 +208,12 @@ async function start(key: TargetKey): Promise<Running | null> {
     if (!created) return null
     database = created
     spec = latchkeySpec(LATCHKEY_PG, databaseUrl(created))
+  } else if (key === 'latchkey-baseline') {
+    if (!BASELINE_DIR) return null
+    spec = latchkeySpec(BASELINE)
   } else spec = key === 'latchkey-sqlite' ? latchkeySpec(LATCHKEY) : { kind: key }
-  const server = await startServerProcess(spec, spec.kind === 'latchkey' ? LATCHKEY_NODE_FLAGS : [])
+  const benchDir = key === 'latchkey-baseline' && BASELINE_DIR ? join(BASELINE_DIR, 'bench') : undefined
+  const server = await startServerProcess(spec, spec.kind === 'latchkey' ? LATCHKEY_NODE_FLAGS : [], benchDir)
   const worker = await startLoadWorker(server.info)
   return { key, name: TARGET_NAMES[key], server, worker, ...(database ? { database } : {}) }
 }
