@@ -15,20 +15,26 @@ import type {
   UserRecord,
 } from './records.js'
 
+/** A code just consumed, with its user as the same statement read it (null: the user is gone). */
+export interface ConsumedCode {
+  readonly code: AuthorizationCodeRecord
+  readonly user: UserRecord | null
+}
+
 export interface CodePort {
   /**
-   * Atomically marks the code consumed and returns it, to exactly one caller, and only while
-   * unconsumed, before `expiresAt` and issued to `clientId` (RFC 6749 §4.1.3: another client cannot
-   * even burn it). Every other caller gets null and leaves the code as it was.
+   * Atomically marks the code consumed and returns it with its user, to exactly one caller, and only
+   * while unconsumed, before `expiresAt` and issued to `clientId` (RFC 6749 §4.1.3: another client
+   * cannot even burn it). Every other caller gets null and leaves the code as it was.
    */
-  consume(codeHash: string, clientId: string, now: number): Promise<AuthorizationCodeRecord | null>
+  consume(codeHash: string, clientId: string, now: number): Promise<ConsumedCode | null>
   /** The record whatever its state: used to recognise a replayed code. */
   findByHash(codeHash: string): Promise<AuthorizationCodeRecord | null>
 }
 
 export type RotateOutcome =
-  /** The token was active; it is now rotated out and the caller owns the rotation. */
-  | { readonly outcome: 'rotated'; readonly token: RefreshTokenRecord }
+  /** The token was active; it is now rotated out and the caller owns the rotation. With its user, read by the same statement (null: gone). */
+  | { readonly outcome: 'rotated'; readonly token: RefreshTokenRecord; readonly user: UserRecord | null }
   /** Already rotated out, but within the reuse interval and its grant is alive: allowed once more. */
   | { readonly outcome: 'reuse-allowed'; readonly token: RefreshTokenRecord }
   /** Already rotated out, beyond the reuse interval: a replay. The caller revokes the grant. */

@@ -56,7 +56,8 @@ class World {
         if (!code || code.clientId !== clientId || code.consumedAt !== null || code.expiresAt <= now) return null
         const consumed = { ...code, consumedAt: now }
         this.codes.set(codeHash, consumed)
-        return consumed
+        // As the store does: the code's user, read by the same statement.
+        return { code: consumed, user: this.users.get(consumed.userId) ?? null }
       },
       findByHash: async (codeHash) => this.codes.get(codeHash) ?? null,
     },

@@ -70,7 +70,7 @@ class World {
         if (token.rotatedAt === null) {
           const rotated = { ...token, rotatedAt: now }
           this.tokens.set(tokenHash, rotated)
-          return { outcome: 'rotated', token: rotated }
+          return { outcome: 'rotated', token: rotated, user: this.users.get(rotated.userId) ?? null }
         }
         // Only the immediately previous token (the grant's latest rotation), within the interval.
         const latest = Math.max(...this.tokensOf(token.grantId).map((t) => t.rotatedAt ?? Number.NEGATIVE_INFINITY))

@@ -35,8 +35,8 @@ export const authorizationCode: Grant<AuthorizationCodeRequest> = {
     const now = ctx.clock.now()
     const codeHash = sha256(code)
 
-    const record = await ctx.store.authorizationCodes.consume(codeHash, ctx.client.clientId, now)
-    if (!record) {
+    const consumed = await ctx.store.authorizationCodes.consume(codeHash, ctx.client.clientId, now)
+    if (!consumed) {
       // RFC 6749 §4.1.2: a code used twice by its client revokes the tokens issued from it.
       const known = await ctx.store.authorizationCodes.findByHash(codeHash)
       if (known?.consumedAt != null && known.clientId === ctx.client.clientId) {
@@ -45,6 +45,7 @@ export const authorizationCode: Grant<AuthorizationCodeRequest> = {
       }
       throw new InvalidGrant(INVALID_CODE)
     }
+    const { code: record, user } = consumed
 
     if (record.redirectUriProvided ? redirectUri !== record.redirectUri : redirectUri !== undefined && redirectUri !== record.redirectUri)
       throw new InvalidGrant('redirect_uri does not match the one used in the authorization request.')
@@ -62,7 +63,6 @@ export const authorizationCode: Grant<AuthorizationCodeRequest> = {
       if (ctx.dpop.jkt !== record.dpopJkt) throw new InvalidGrant('The DPoP proof key does not match dpop_jkt.')
     }
 
-    const user = await ctx.store.users.get(record.userId)
     if (!user) throw new InvalidGrant(INVALID_CODE)
     if (user.blocked) throw new InvalidGrant('user is blocked')
 

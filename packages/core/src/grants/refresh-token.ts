@@ -80,7 +80,8 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
     // gone, or no longer allows offline access, would be refused every time anyway.
     api ??= await usableApi(ctx, rotated.audience)
 
-    const user = await ctx.store.users.get(rotated.userId)
+    // The rotating statement read the user too; a reuse within the interval reads it now.
+    const user = result.outcome === 'rotated' ? result.user : await ctx.store.users.get(rotated.userId)
     if (!user || user.blocked) {
       await ctx.store.refreshTokens.revokeGrant(rotated.grantId, now)
       throw new InvalidGrant(user ? 'user is blocked' : INVALID_REFRESH_TOKEN)

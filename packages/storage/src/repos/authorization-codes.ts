@@ -1,10 +1,11 @@
-import type { AuthorizationCodeRecord } from '@latchkey/core'
+import type { AuthorizationCodeRecord, ConsumedCode } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { AuthorizationCodeRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromFlag, fromJson, toFlag, toJson } from '../kysely/columns.js'
 import { InsertTemplate, QueryTemplate } from '../kysely/query-template.js'
 import type { AuthorizationCodesTable, Database } from '../kysely/schema.js'
+import { userFromJson, userJson } from '../kysely/user-of-row.js'
 
 type Row = Selectable<AuthorizationCodesTable>
 
@@ -68,7 +69,8 @@ const CONSUME_CODE = new QueryTemplate((db: Kysely<Database>, codeHash: string, 
     .where('client_id', '=', clientId)
     .where('consumed_at', 'is', null)
     .where('expires_at', '>', now)
-    .returningAll(),
+    .returningAll()
+    .returning(userJson(db, 'authorization_codes')),
 )
 
 export class KyselyAuthorizationCodeRepo implements AuthorizationCodeRepo {
@@ -78,10 +80,15 @@ export class KyselyAuthorizationCodeRepo implements AuthorizationCodeRepo {
     await INSERT_CODE.execute(this.db, toRow(record))
   }
 
-  /** One `UPDATE ... WHERE client_id = ? AND consumed_at IS NULL AND expires_at > now RETURNING *`: one winner. */
-  async consume(codeHash: string, clientId: string, now: number): Promise<AuthorizationCodeRecord | null> {
+  /**
+   * One `UPDATE ... WHERE client_id = ? AND consumed_at IS NULL AND expires_at > now RETURNING *`
+   * (one winner), which also returns the code's user (kysely/user-of-row.ts).
+   */
+  async consume(codeHash: string, clientId: string, now: number): Promise<ConsumedCode | null> {
     const row = await CONSUME_CODE.first(this.db, codeHash, clientId, now)
-    return row ? toRecord(row) : null
+    if (!row) return null
+    const { user_json, ...code } = row
+    return { code: toRecord(code), user: userFromJson(user_json) }
   }
 
   async findByHash(codeHash: string): Promise<AuthorizationCodeRecord | null> {

@@ -5,6 +5,7 @@ import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { InsertTemplate, QueryTemplate } from '../kysely/query-template.js'
 import type { Database, RefreshTokensTable } from '../kysely/schema.js'
+import { userFromJson, userJson } from '../kysely/user-of-row.js'
 
 type Row = Selectable<RefreshTokensTable>
 
@@ -84,18 +85,22 @@ const rotation = (db: Kysely<Database>, tokenHash: string, now: number) =>
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
     .where('grant_expires_at', '>', now)
-const ROTATE = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number) => rotation(db, tokenHash, now).returningAll())
+// Each returns the token's user too (kysely/user-of-row.ts): a refresh needs it, and this saves a statement.
+const ROTATE = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number) =>
+  rotation(db, tokenHash, now).returningAll().returning(userJson(db, 'refresh_tokens')),
+)
 // The binding rule of core's grants/refresh-token-binding.ts, in SQL (the contract tests run both).
 /** Bound to the client; the token has no DPoP key, or the request's proof has none. */
 const ROTATE_FOR_CLIENT = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string) =>
-  rotation(db, tokenHash, now).where('client_id', '=', clientId).where('dpop_jkt', 'is', null).returningAll(),
+  rotation(db, tokenHash, now).where('client_id', '=', clientId).where('dpop_jkt', 'is', null).returningAll().returning(userJson(db, 'refresh_tokens')),
 )
 /** Bound to the client and, when the token has one, to the DPoP key of the request's proof. */
 const ROTATE_FOR_CLIENT_AND_KEY = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string, jkt: string) =>
   rotation(db, tokenHash, now)
     .where('client_id', '=', clientId)
     .where((eb) => eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]))
-    .returningAll(),
+    .returningAll()
+    .returning(userJson(db, 'refresh_tokens')),
 )
 
 export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
@@ -140,7 +145,10 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       : binding.dpopJkt === null
         ? await ROTATE_FOR_CLIENT.first(this.db, tokenHash, now, binding.clientId)
         : await ROTATE_FOR_CLIENT_AND_KEY.first(this.db, tokenHash, now, binding.clientId, binding.dpopJkt)
-    if (rotated) return { outcome: 'rotated', token: toRecord(rotated) }
+    if (rotated) {
+      const { user_json, ...token } = rotated
+      return { outcome: 'rotated', token: toRecord(token), user: userFromJson(user_json) }
+    }
     const row = await this.db
       .selectFrom('refresh_tokens')
       .selectAll()

@@ -29,7 +29,7 @@ const writers: ColumnWriters<UserRecord, UsersTable> = {
   updatedAt: (v) => ({ updated_at: v }),
 }
 
-function toRecord(row: Row): UserRecord {
+export function toUserRecord(row: Row): UserRecord {
   return {
     id: row.id,
     email: row.email,
@@ -122,7 +122,7 @@ export class KyselyUserRepo implements UserRepo {
 
   async get(id: string): Promise<UserRecord | null> {
     const row = await USER_BY_ID.first(this.db, id)
-    return row ? toRecord(row) : null
+    return row ? toUserRecord(row) : null
   }
 
   async getWithGrant(id: string, grantId: string): Promise<UserWithGrant | null> {
@@ -130,12 +130,12 @@ export class KyselyUserRepo implements UserRepo {
     if (!row) return null
     const { grant_revoked, ...user } = row
     // PostgreSQL answers a boolean, SQLite 0 or 1.
-    return { user: toRecord(user), grantRevoked: Boolean(grant_revoked) }
+    return { user: toUserRecord(user), grantRevoked: Boolean(grant_revoked) }
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {
     const row = await DATABASE_USER_BY_EMAIL.first(this.db, normalizeEmail(email))
-    return row ? toRecord(row) : null
+    return row ? toUserRecord(row) : null
   }
 
   async listByEmail(email: string): Promise<UserRecord[]> {
@@ -147,11 +147,11 @@ export class KyselyUserRepo implements UserRepo {
       .orderBy('id')
       .limit(MAX_PER_PAGE)
       .execute()
-    return rows.map(toRecord)
+    return rows.map(toUserRecord)
   }
 
   async list(filter: UserFilter & Page = {}): Promise<UserRecord[]> {
-    if (filter.connection === undefined) return (await listPage(this.db, 'users', filter)).map(toRecord)
+    if (filter.connection === undefined) return (await listPage(this.db, 'users', filter)).map(toUserRecord)
     const { limit, offset } = pageWindow(filter)
     const rows = await this.db
       .selectFrom('users')
@@ -162,7 +162,7 @@ export class KyselyUserRepo implements UserRepo {
       .limit(limit)
       .offset(offset)
       .execute()
-    return rows.map(toRecord)
+    return rows.map(toUserRecord)
   }
 
   async count(filter: UserFilter = {}): Promise<number> {
@@ -182,7 +182,7 @@ export class KyselyUserRepo implements UserRepo {
     const row = await rejectDuplicate(EMAIL_TAKEN, () =>
       this.db.updateTable('users').set(set).where('id', '=', id).returningAll().executeTakeFirst(),
     )
-    return row ? toRecord(row) : null
+    return row ? toUserRecord(row) : null
   }
 
   /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships, identities, tickets, unsent emails and MFA factors, then the user. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import type { CurrentStore } from '../contract.js'
-import { authorizationCode, MINUTE, T0 } from '../fixtures.js'
+import { authorizationCode, MINUTE, T0, user } from '../fixtures.js'
 
 export function authorizationCodeGuarantees(store: CurrentStore): void {
   it('authorizationCodes round-trip every field (JSON arrays, booleans, nulls)', async () => {
@@ -24,7 +24,7 @@ export function authorizationCodeGuarantees(store: CurrentStore): void {
     )
     const winners = results.filter((r) => r !== null)
     assert.equal(winners.length, 1)
-    assert.deepEqual(winners[0], { ...code, consumedAt: T0 + 1 })
+    assert.deepEqual(winners[0], { code: { ...code, consumedAt: T0 + 1 }, user: null })
   })
 
   it('authorizationCodes.consume returns null once consumed, and findByHash still finds it for replay detection', async () => {
@@ -49,7 +49,16 @@ export function authorizationCodeGuarantees(store: CurrentStore): void {
     await store().authorizationCodes.insert(code)
     assert.equal(await store().authorizationCodes.consume(code.codeHash, 'another-client', T0), null)
     assert.equal((await store().authorizationCodes.findByHash(code.codeHash))?.consumedAt, null)
-    assert.deepEqual(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + 1), { ...code, consumedAt: T0 + 1 })
+    assert.deepEqual(await store().authorizationCodes.consume(code.codeHash, code.clientId, T0 + 1), { code: { ...code, consumedAt: T0 + 1 }, user: null })
+  })
+
+  it('authorizationCodes.consume returns the code with its user, every field as users.get reads it, in the same statement', async () => {
+    const person = user({ name: 'Ada', emailVerified: true, blocked: true, lastLoginAt: T0 - 1, userMetadata: { theme: 'dark' }, appMetadata: { plan: 'pro' } })
+    await store().users.insert(person)
+    const code = authorizationCode({ userId: person.id })
+    await store().authorizationCodes.insert(code)
+    const consumed = await store().authorizationCodes.consume(code.codeHash, code.clientId, T0)
+    assert.deepEqual(consumed, { code: { ...code, consumedAt: T0 }, user: await store().users.get(person.id) })
   })
 
   it('authorizationCodes.consume and findByHash return null for an unknown code', async () => {

@@ -37,7 +37,7 @@ export function dpopGuarantees(store: CurrentStore): void {
     const unbound = authorizationCode()
     await store().authorizationCodes.insert(bound)
     await store().authorizationCodes.insert(unbound)
-    assert.deepEqual(await store().authorizationCodes.consume(bound.codeHash, bound.clientId, T0), { ...bound, consumedAt: T0 })
+    assert.deepEqual(await store().authorizationCodes.consume(bound.codeHash, bound.clientId, T0), { code: { ...bound, consumedAt: T0 }, user: null })
     assert.equal((await store().authorizationCodes.findByHash(unbound.codeHash))?.dpopJkt, undefined)
   })
 

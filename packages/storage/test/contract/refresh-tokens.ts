@@ -2,7 +2,7 @@ import { bindingRefusal } from '@latchkey/core'
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import type { CurrentStore } from '../contract.js'
-import { DAY, MINUTE, refreshToken, T0 } from '../fixtures.js'
+import { DAY, MINUTE, refreshToken, T0, user } from '../fixtures.js'
 
 export function refreshTokenGuarantees(store: CurrentStore): void {
   it('refreshTokens round-trip every field (JSON scope, nulls)', async () => {
@@ -19,7 +19,7 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     const token = refreshToken()
     await store().refreshTokens.insert(token)
     const result = await store().refreshTokens.rotate(token.tokenHash, T0 + 5, 0)
-    assert.deepEqual(result, { outcome: 'rotated', token: { ...token, rotatedAt: T0 + 5 } })
+    assert.deepEqual(result, { outcome: 'rotated', token: { ...token, rotatedAt: T0 + 5 }, user: null })
     assert.equal((await store().refreshTokens.findByHash(token.tokenHash))?.rotatedAt, T0 + 5)
   })
 
@@ -41,7 +41,7 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
       assert.deepEqual(refused, { outcome: 'unbound', token: bound })
     }
     const proved = await store().refreshTokens.rotate(bound.tokenHash, T0 + 3, 0, { clientId: bound.clientId, dpopJkt: 'key-a' })
-    assert.deepEqual(proved, { outcome: 'rotated', token: { ...bound, rotatedAt: T0 + 3 } })
+    assert.deepEqual(proved, { outcome: 'rotated', token: { ...bound, rotatedAt: T0 + 3 }, user: null })
   })
 
   it("refreshTokens.rotate's SQL applies core's binding rule: every token and request combination rotates exactly when bindingRefusal allows it", async () => {
@@ -57,6 +57,15 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
         }
       }
     }
+  })
+
+  it('refreshTokens.rotate returns the token with its user, every field as users.get reads it, in the same statement', async () => {
+    const person = user({ givenName: 'Ada', familyName: 'Lovelace', passwordHash: null, connection: 'google-oauth2' })
+    await store().users.insert(person)
+    const token = refreshToken({ userId: person.id })
+    await store().refreshTokens.insert(token)
+    const result = await store().refreshTokens.rotate(token.tokenHash, T0, 0, { clientId: token.clientId, dpopJkt: null })
+    assert.deepEqual(result, { outcome: 'rotated', token: { ...token, rotatedAt: T0 }, user: await store().users.get(person.id) })
   })
 
   it('refreshTokens.rotate is single-use under 20 concurrent callers', async () => {
