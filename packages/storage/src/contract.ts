@@ -247,6 +247,8 @@ export interface SsoSessionRepo {
   insert(record: SsoSessionRecord): Promise<void>
   /** The session, only if not ended and neither idle- nor absolutely expired at `now`. */
   findActive(idHash: string, now: number): Promise<SsoSessionRecord | null>
+  /** The same, with its user read by the same statement (null: the user is gone): every /authorize with a session. */
+  findActiveWithUser(idHash: string, now: number): Promise<{ readonly session: SsoSessionRecord; readonly user: UserRecord | null } | null>
   /** Slides the idle expiry (never past the absolute expiry). */
   touch(idHash: string, idleExpiresAt: number): Promise<void>
   /** Ends one session. Returns whether an active one was ended. */

@@ -33,10 +33,9 @@ export async function readSession(c: Context, deps: Deps): Promise<ActiveSession
   const value = getCookie(c, sessionCookie(deps))
   if (!value || value.length > 256) return null
   const now = deps.clock.now()
-  const record = await deps.store.sessions.findActive(sha256(value), now)
-  if (!record) return null
-  const user = await deps.store.users.get(record.userId)
-  if (!user) return null
+  const found = await deps.store.sessions.findActiveWithUser(sha256(value), now)
+  if (!found?.user) return null
+  const { session: record, user } = found
   const idleExpiresAt = Math.min(now + deps.config.session.idleSeconds * 1000, record.expiresAt)
   if (idleExpiresAt - record.idleExpiresAt > 60_000) await deps.store.sessions.touch(record.idHash, idleExpiresAt)
   return { record, user }

@@ -33,7 +33,7 @@ const USER_COLUMNS = [
 ] as const satisfies readonly (keyof UsersTable)[]
 
 /** The `user_json` column for a statement on `table`, whose `user_id` names the user. */
-export function userJson(db: Kysely<Database>, table: 'authorization_codes' | 'refresh_tokens'): AliasedRawBuilder<unknown, 'user_json'> {
+export function userJson(db: Kysely<Database>, table: 'authorization_codes' | 'refresh_tokens' | 'sso_sessions'): AliasedRawBuilder<unknown, 'user_json'> {
   const user = db
     .selectFrom('users')
     .select(USER_COLUMNS.map((c) => `users.${c}` as const))

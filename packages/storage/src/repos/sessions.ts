@@ -1,10 +1,11 @@
-import type { SsoSessionRecord } from '@latchkey/core'
+import type { SsoSessionRecord, UserRecord } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { SsoSessionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, SsoSessionsTable } from '../kysely/schema.js'
+import { userFromJson, userJson } from '../kysely/user-of-row.js'
 
 type Row = Selectable<SsoSessionsTable>
 
@@ -39,15 +40,18 @@ function toRecord(row: Row): SsoSessionRecord {
   }
 }
 
-/** On every /authorize with a session: compiled once (kysely/query-template.ts). */
-const ACTIVE_SESSION = new QueryTemplate((db: Kysely<Database>, idHash: string, now: number) =>
+const activeSession = (db: Kysely<Database>, idHash: string, now: number) =>
   db
     .selectFrom('sso_sessions')
     .selectAll()
     .where('id_hash', '=', idHash)
     .where('ended_at', 'is', null)
     .where('idle_expires_at', '>', now)
-    .where('expires_at', '>', now),
+    .where('expires_at', '>', now)
+const ACTIVE_SESSION = new QueryTemplate(activeSession)
+/** On every /authorize with a session, with its user (kysely/user-of-row.ts): compiled once (kysely/query-template.ts). */
+const ACTIVE_SESSION_WITH_USER = new QueryTemplate((db: Kysely<Database>, idHash: string, now: number) =>
+  activeSession(db, idHash, now).select(userJson(db, 'sso_sessions')),
 )
 
 export class KyselySsoSessionRepo implements SsoSessionRepo {
@@ -60,6 +64,13 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
   async findActive(idHash: string, now: number): Promise<SsoSessionRecord | null> {
     const row = await ACTIVE_SESSION.first(this.db, idHash, now)
     return row ? toRecord(row) : null
+  }
+
+  async findActiveWithUser(idHash: string, now: number): Promise<{ readonly session: SsoSessionRecord; readonly user: UserRecord | null } | null> {
+    const row = await ACTIVE_SESSION_WITH_USER.first(this.db, idHash, now)
+    if (!row) return null
+    const { user_json, ...session } = row
+    return { session: toRecord(session), user: userFromJson(user_json) }
   }
 
   /** One UPDATE: the new idle expiry is capped at the absolute expiry in SQL. Ended sessions stay put. */

@@ -1,13 +1,26 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import type { CurrentStore } from '../contract.js'
-import { DAY, session, T0 } from '../fixtures.js'
+import { DAY, session, T0, user } from '../fixtures.js'
 
 export function sessionGuarantees(store: CurrentStore): void {
   it('sessions round-trip every field', async () => {
     const record = session()
     await store().sessions.insert(record)
     assert.deepEqual(await store().sessions.findActive(record.idHash, T0), record)
+  })
+
+  it('sessions.findActiveWithUser reads the active session and its user in one statement, as findActive and users.get do', async () => {
+    const person = user({ nickname: 'ada', appMetadata: { roles: ['admin'] } })
+    await store().users.insert(person)
+    const record = session({ userId: person.id })
+    const orphan = session()
+    for (const r of [record, orphan]) await store().sessions.insert(r)
+    assert.deepEqual(await store().sessions.findActiveWithUser(record.idHash, T0), { session: record, user: await store().users.get(person.id) })
+    assert.deepEqual(await store().sessions.findActiveWithUser(orphan.idHash, T0), { session: orphan, user: null }, 'a user gone since')
+    await store().sessions.end(record.idHash, T0)
+    assert.equal(await store().sessions.findActiveWithUser(record.idHash, T0 + 1), null, 'ended')
+    assert.equal(await store().sessions.findActiveWithUser('no-such-session', T0), null)
   })
 
   it('sessions keep the upstream login that started them (connection and sealed ID token, or none)', async () => {
