@@ -3,23 +3,24 @@
  * redirect_uri binding), RFC 7636 §4.6 (PKCE S256), RFC 9700 §2.1.1 / §4.14 (downgrade and replay
  * defences), RFC 9449 §10 (dpop_jkt), then the token response it mints (RFC 9068 access token,
  * OpenID Connect Core ID token, a refresh token only when offline access is granted and allowed).
- * The store is an in-memory fake of the ports the grant uses.
+ * The store is an in-memory fake of the ports the grant uses (test/support/memory-grant-store.ts).
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose'
-import { InvalidGrant, InvalidRequest, type OAuthError } from '../src/errors.js'
+import { InvalidGrant, InvalidRequest } from '../src/errors.js'
 import { authorizationCode, FAILED_VERIFIER, INVALID_CODE } from '../src/grants/authorization-code.js'
 import type { GrantContext, GrantResult } from '../src/grants/grant.js'
 import { ReuseDetected } from '../src/grants/reuse-detected.js'
 import { randomToken, sha256 } from '../src/opaque.js'
 import { s256Challenge } from '../src/pkce.js'
-import type { GrantStore } from '../src/ports.js'
-import type { ApiRecord, ApplicationRecord, AuthorizationCodeRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } from '../src/records.js'
+import type { ApplicationRecord, AuthorizationCodeRecord } from '../src/records.js'
 import { createApi } from '../src/registration/apis.js'
 import { createApplication } from '../src/registration/applications.js'
 import { createOrganization } from '../src/registration/organizations.js'
 import { createUser } from '../src/registration/users.js'
+import { MemoryGrantStore } from './support/memory-grant-store.js'
+import { refused } from './support/refused.js'
 
 const NOW = 1_700_000_000_000
 const ISSUER = 'https://login.example.com/'
@@ -38,58 +39,16 @@ const VERIFIER = 'v'.repeat(43)
 const JKT = 'j'.repeat(43)
 const OTHER_JKT = 'k'.repeat(43)
 
-/** The ports the grant uses, over Maps, with the semantics ports.ts documents. */
-class World {
-  readonly codes = new Map<string, AuthorizationCodeRecord>()
-  readonly refreshTokens = new Map<string, RefreshTokenRecord>()
-  readonly revokedGrants = new Set<string>()
-  readonly apis = new Map<string, ApiRecord>([[api.identifier, api]])
-  readonly users = new Map<string, UserRecord>([[alice.id, alice]])
-  readonly organizations = new Map<string, OrganizationRecord>([[acme.id, acme]])
-  readonly members = new Set<string>([`${acme.id} ${alice.id}`])
+/** The grant's ports (test/support/memory-grant-store.ts), seeded with this suite's fixtures. */
+class World extends MemoryGrantStore {
   now = NOW
 
-  readonly store: GrantStore = {
-    authorizationCodes: {
-      consume: async (codeHash, clientId, now) => {
-        const code = this.codes.get(codeHash)
-        if (!code || code.clientId !== clientId || code.consumedAt !== null || code.expiresAt <= now) return null
-        const consumed = { ...code, consumedAt: now }
-        this.codes.set(codeHash, consumed)
-        // As the store does: the code's user, read by the same statement.
-        return { code: consumed, user: this.users.get(consumed.userId) ?? null }
-      },
-      findByHash: async (codeHash) => this.codes.get(codeHash) ?? null,
-    },
-    refreshTokens: {
-      insert: async (record) => {
-        const revoked = this.revokedGrants.has(record.grantId)
-        this.refreshTokens.set(record.tokenHash, revoked ? { ...record, revokedAt: record.createdAt } : record)
-        return !revoked
-      },
-      rotate: async () => {
-        throw new Error('the authorization_code grant never rotates a refresh token')
-      },
-      findByHash: async (tokenHash) => this.refreshTokens.get(tokenHash) ?? null,
-      revokeGrant: async (grantId, now) => {
-        this.revokedGrants.add(grantId)
-        let count = 0
-        for (const [hash, token] of this.refreshTokens) {
-          if (token.grantId !== grantId || token.revokedAt !== null) continue
-          this.refreshTokens.set(hash, { ...token, revokedAt: now })
-          count++
-        }
-        return count
-      },
-    },
-    apis: { findByIdentifier: async (identifier) => this.apis.get(identifier) ?? null },
-    users: { get: async (id) => this.users.get(id) ?? null },
-    organizations: {
-      get: async (id) => this.organizations.get(id) ?? null,
-      findByName: async (name) => [...this.organizations.values()].find((o) => o.name === name.toLowerCase()) ?? null,
-      isMember: async (orgId, userId) => this.members.has(`${orgId} ${userId}`),
-    },
-    clientGrants: { find: async () => null },
+  constructor() {
+    super({ apis: [api], users: [alice], organizations: [acme], members: [[acme.id, alice.id]] })
+  }
+
+  context(client: ApplicationRecord = spa, dpop?: { jkt: string }): GrantContext {
+    return { client, store: this.store, issuer: ISSUER, clock: { now: () => this.now }, signingKey, ...(dpop ? { dpop } : {}) }
   }
 
   /** A code as /authorize issues it: by default for the SPA, with PKCE, openid and offline_access, for the API. */
@@ -118,14 +77,6 @@ class World {
     this.codes.set(record.codeHash, record)
     return { code, record }
   }
-
-  context(client: ApplicationRecord = spa, dpop?: { jkt: string }): GrantContext {
-    return { client, store: this.store, issuer: ISSUER, clock: { now: () => this.now }, signingKey, ...(dpop ? { dpop } : {}) }
-  }
-
-  refreshTokensOf(grantId: string): RefreshTokenRecord[] {
-    return [...this.refreshTokens.values()].filter((t) => t.grantId === grantId)
-  }
 }
 
 function params(values: Record<string, string>): Map<string, string[]> {
@@ -140,18 +91,6 @@ async function redeem(ctx: GrantContext, values: Record<string, string>): Promis
 /** The usual, correct token request for `code`. */
 function exchange(code: string, extra: Record<string, string> = {}): Record<string, string> {
   return { code, code_verifier: VERIFIER, redirect_uri: CALLBACK, ...extra }
-}
-
-async function refused(promise: Promise<unknown>, type: abstract new (...args: never[]) => OAuthError, description: string | RegExp): Promise<OAuthError> {
-  let caught: OAuthError | undefined
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`)
-    if (typeof description === 'string') assert.equal(err.description, description)
-    else assert.match(err.description, description)
-    caught = err
-    return true
-  })
-  return caught as OAuthError
 }
 
 describe('authorization_code grant: the request (RFC 6749 §4.1.3)', () => {

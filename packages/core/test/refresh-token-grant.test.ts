@@ -3,23 +3,24 @@
  * RFC 9700 §4.14.2 (rotation, reuse detection revoking the grant, client binding), RFC 9449 §5
  * (DPoP-bound refresh tokens), the grant's idle and absolute expiry, and the user, API and
  * organization checked again at every refresh. The store is an in-memory fake of the ports the
- * grant uses; its `rotate` follows ports.ts (and core's bindingRefusal) as the SQL store does.
+ * grant uses (test/support/memory-grant-store.ts); its `rotate` follows ports.ts (and core's
+ * bindingRefusal) as the SQL store does.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeJwt, generateKeyPair } from 'jose'
-import { InvalidGrant, InvalidRequest, InvalidScope, type OAuthError } from '../src/errors.js'
+import { InvalidGrant, InvalidRequest, InvalidScope } from '../src/errors.js'
 import type { GrantContext, GrantResult } from '../src/grants/grant.js'
 import { INVALID_REFRESH_TOKEN, refreshToken } from '../src/grants/refresh-token.js'
-import { bindingRefusal } from '../src/grants/refresh-token-binding.js'
 import { ReuseDetected } from '../src/grants/reuse-detected.js'
 import { randomToken, sha256 } from '../src/opaque.js'
-import type { GrantStore, RotateOutcome } from '../src/ports.js'
-import type { ApiRecord, ApplicationRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } from '../src/records.js'
+import type { ApplicationRecord, RefreshTokenRecord } from '../src/records.js'
 import { createApi } from '../src/registration/apis.js'
 import { createApplication } from '../src/registration/applications.js'
 import { createOrganization } from '../src/registration/organizations.js'
 import { createUser } from '../src/registration/users.js'
+import { MemoryGrantStore } from './support/memory-grant-store.js'
+import { refused } from './support/refused.js'
 
 const NOW = 1_700_000_000_000
 const SECOND = 1000
@@ -41,62 +42,14 @@ const GRANT_SCOPE = ['openid', 'profile', 'offline_access', 'read:invoices', 'wr
 const JKT = 'j'.repeat(43)
 const OTHER_JKT = 'k'.repeat(43)
 
-/** The ports the grant uses, over Maps, with the semantics ports.ts documents. */
-class World {
-  readonly tokens = new Map<string, RefreshTokenRecord>()
-  readonly revokedGrants = new Set<string>()
-  readonly apis = new Map<string, ApiRecord>([[api.identifier, api]])
-  readonly users = new Map<string, UserRecord>([[alice.id, alice]])
-  readonly organizations = new Map<string, OrganizationRecord>([[acme.id, acme]])
-  readonly members = new Set<string>([`${acme.id} ${alice.id}`])
+/** The grant's ports (test/support/memory-grant-store.ts), seeded with this suite's fixtures. */
+class World extends MemoryGrantStore {
   now = NOW
+  /** The refresh tokens by hash: the store's own Map. */
+  readonly tokens = this.refreshTokens
 
-  readonly store: GrantStore = {
-    authorizationCodes: {
-      consume: async () => null,
-      findByHash: async () => null,
-    },
-    refreshTokens: {
-      insert: async (record) => {
-        const revoked = this.revokedGrants.has(record.grantId)
-        this.tokens.set(record.tokenHash, revoked ? { ...record, revokedAt: record.createdAt } : record)
-        return !revoked
-      },
-      rotate: async (tokenHash, now, reuseIntervalMs, binding): Promise<RotateOutcome> => {
-        const token = this.tokens.get(tokenHash)
-        // With a binding, a token the binding refuses is `unbound` whatever its state, and left as it was.
-        if (token && binding && bindingRefusal(token, binding) !== null) return { outcome: 'unbound', token }
-        if (!token || token.revokedAt !== null || token.expiresAt <= now || token.grantExpiresAt <= now) return { outcome: 'invalid' }
-        if (token.rotatedAt === null) {
-          const rotated = { ...token, rotatedAt: now }
-          this.tokens.set(tokenHash, rotated)
-          return { outcome: 'rotated', token: rotated, user: this.users.get(rotated.userId) ?? null }
-        }
-        // Only the immediately previous token (the grant's latest rotation), within the interval.
-        const latest = Math.max(...this.tokensOf(token.grantId).map((t) => t.rotatedAt ?? Number.NEGATIVE_INFINITY))
-        const recent = reuseIntervalMs > 0 && Math.max(0, now - token.rotatedAt) < reuseIntervalMs
-        return recent && token.rotatedAt >= latest ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
-      },
-      findByHash: async (tokenHash) => this.tokens.get(tokenHash) ?? null,
-      revokeGrant: async (grantId, now) => {
-        this.revokedGrants.add(grantId)
-        let count = 0
-        for (const [hash, token] of this.tokens) {
-          if (token.grantId !== grantId || token.revokedAt !== null) continue
-          this.tokens.set(hash, { ...token, revokedAt: now })
-          count++
-        }
-        return count
-      },
-    },
-    apis: { findByIdentifier: async (identifier) => this.apis.get(identifier) ?? null },
-    users: { get: async (id) => this.users.get(id) ?? null },
-    organizations: {
-      get: async (id) => this.organizations.get(id) ?? null,
-      findByName: async (name) => [...this.organizations.values()].find((o) => o.name === name.toLowerCase()) ?? null,
-      isMember: async (orgId, userId) => this.members.has(`${orgId} ${userId}`),
-    },
-    clientGrants: { find: async () => null },
+  constructor() {
+    super({ apis: [api], users: [alice], organizations: [acme], members: [[acme.id, alice.id]] })
   }
 
   /** The first refresh token of a grant, as the authorization_code grant issued it a minute ago. */
@@ -104,8 +57,8 @@ class World {
     const token = randomToken()
     const issuedAt = NOW - 60 * SECOND
     const record: RefreshTokenRecord = {
-      tokenHash: sha256(token),
       grantId: `grant-${randomToken(8)}`,
+      tokenHash: sha256(token),
       clientId: client.clientId,
       userId: alice.id,
       scope: GRANT_SCOPE,
@@ -128,10 +81,6 @@ class World {
     return { client, store: this.store, issuer: ISSUER, clock: { now: () => this.now }, signingKey, ...(dpop ? { dpop } : {}) }
   }
 
-  tokensOf(grantId: string): RefreshTokenRecord[] {
-    return [...this.tokens.values()].filter((t) => t.grantId === grantId)
-  }
-
   /** The stored record of a token handed out. */
   recordOf(token: string | undefined): RefreshTokenRecord | undefined {
     assert.ok(token, 'a refresh token was issued')
@@ -146,18 +95,6 @@ function params(values: Record<string, string>): Map<string, string[]> {
 /** The grant as the token endpoint runs it: its parameters parsed, then handled. */
 async function refresh(ctx: GrantContext, token: string, extra: Record<string, string> = {}): Promise<GrantResult> {
   return refreshToken.handle(ctx, refreshToken.parse(params({ refresh_token: token, ...extra })))
-}
-
-async function refused(promise: Promise<unknown>, type: abstract new (...args: never[]) => OAuthError, description: string | RegExp): Promise<OAuthError> {
-  let caught: OAuthError | undefined
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`)
-    if (typeof description === 'string') assert.equal(err.description, description)
-    else assert.match(err.description, description)
-    caught = err
-    return true
-  })
-  return caught as OAuthError
 }
 
 describe('refresh_token grant: the request (RFC 6749 §6)', () => {
