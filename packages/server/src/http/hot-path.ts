@@ -16,7 +16,6 @@ import { InvalidRequest } from '@latchkey/core'
 import { Hono } from 'hono'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Deps } from '../deps.js'
-import { schemeOf } from '../dpop/presented-token.js'
 import { tokenEndpoint } from '../token/token-endpoint.js'
 import { tokenRequest } from '../token/token-request.js'
 import { userinfoEndpoint } from '../userinfo/userinfo-endpoint.js'
@@ -24,7 +23,7 @@ import { clientIpOf } from './client-ip.js'
 import { corsAnswerHeaders, originRegistryOf } from './cors.js'
 import { errorAnswer, errorSummary, type JsonAnswer } from './json-answer.js'
 import { securityHeaders } from './page-headers.js'
-import { bodyParams, decodeBody, MAX_BODY_BYTES, mediaType } from './read-params.js'
+import { bodyParams, decodeBody, MAX_BODY_BYTES } from './read-params.js'
 
 /** Takes the request when it is one of the hot routes (and answers it); false: not one, pass it on. */
 export type HotPath = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -70,7 +69,7 @@ export async function hotPath(deps: Deps): Promise<HotPath> {
   const lines = deps.log.child({}, { redact: { paths: [] } })
   const token = tokenEndpoint(deps)
   const userinfo = userinfoEndpoint(deps)
-  const { issuer, trustProxy } = deps.config
+  const { trustProxy } = deps.config
 
   async function answerToken(req: IncomingMessage): Promise<JsonAnswer> {
     let params: Map<string, string[]>
@@ -83,17 +82,9 @@ export async function hotPath(deps: Deps): Promise<HotPath> {
     return token(tokenRequest(params, headers, { ip: clientIpOf(req, trustProxy), userAgent: req.headers['user-agent'] }))
   }
 
-  async function answerUserinfo(req: IncomingMessage, method: string): Promise<JsonAnswer> {
-    const authorization = req.headers.authorization
-    let form = null
-    if (method === 'POST' && mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded') {
-      try {
-        form = await bodyParams(req.headers['content-type'], () => readText(req), { json: false })
-      } catch (err) {
-        return errorAnswer(err, { log: deps.log, where: 'userinfo', resource: { realm: issuer, scheme: schemeOf(authorization) } }).answer
-      }
-    }
-    return userinfo({ method, authorization, dpop: single(req.headers.dpop), form })
+  function answerUserinfo(req: IncomingMessage, method: string): Promise<JsonAnswer> {
+    const { authorization, 'content-type': contentType } = req.headers
+    return userinfo({ method, authorization, contentType, dpop: single(req.headers.dpop), text: () => readText(req) })
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string, answer: Promise<JsonAnswer>): Promise<void> {

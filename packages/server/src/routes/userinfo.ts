@@ -4,23 +4,14 @@
  */
 import type { Hono } from 'hono'
 import type { Deps } from '../deps.js'
-import { errorAnswer, send } from '../http/json-answer.js'
-import { mediaType, readBody } from '../http/read-params.js'
-import { schemeOf } from '../dpop/presented-token.js'
+import { send } from '../http/json-answer.js'
+import { readBodyBytes } from '../http/read-params.js'
 import { userinfoEndpoint } from '../userinfo/userinfo-endpoint.js'
 
 export function userinfoRoutes(app: Hono, deps: Deps): void {
   const answer = userinfoEndpoint(deps)
   app.on(['GET', 'POST'], '/userinfo', async (c) => {
-    const authorization = c.req.header('authorization')
-    let form = null
-    if (c.req.method === 'POST' && mediaType(c.req.header('content-type')) === 'application/x-www-form-urlencoded') {
-      try {
-        form = await readBody(c, { json: false })
-      } catch (err) {
-        return send(c, errorAnswer(err, { log: deps.log, where: 'userinfo', resource: { realm: deps.config.issuer, scheme: schemeOf(authorization) } }).answer)
-      }
-    }
-    return send(c, await answer({ method: c.req.method, authorization, dpop: c.req.header('dpop'), form }))
+    const request = { method: c.req.method, authorization: c.req.header('authorization'), contentType: c.req.header('content-type'), dpop: c.req.header('dpop') }
+    return send(c, await answer({ ...request, text: () => readBodyBytes(c) }))
   })
 }

@@ -18,6 +18,7 @@ import type { Deps } from '../deps.js'
 import { checkSenderConstraint, type PresentedToken, presentedToken, schemeOf } from '../dpop/presented-token.js'
 import { verifyUserinfoToken } from '../http/bearer.js'
 import { errorAnswer, type JsonAnswer, jsonAnswer } from '../http/json-answer.js'
+import { bodyParams, mediaType } from '../http/read-params.js'
 
 export interface UserinfoRequest {
   readonly method: string
@@ -53,7 +54,34 @@ function presentedFor(request: UserinfoRequest): PresentedToken {
   return { scheme: 'Bearer', token }
 }
 
-export function userinfoEndpoint(deps: Deps): (request: UserinfoRequest) => Promise<JsonAnswer> {
+/** What both HTTP layers hand over: the request's method and headers, and a way to read its body. */
+export interface UserinfoHttpRequest {
+  readonly method: string
+  readonly authorization: string | undefined
+  readonly contentType: string | undefined
+  readonly dpop: string | undefined
+  /** The body's text (read only for a form-encoded POST). */
+  readonly text: () => Promise<string>
+}
+
+/** Reads the request (a form-encoded POST's body only) and answers it; an unreadable body is answered too. */
+export function userinfoEndpoint(deps: Deps): (http: UserinfoHttpRequest) => Promise<JsonAnswer> {
+  const answer = userinfoAnswer(deps)
+  return async function readAndAnswer(http) {
+    let form: RawParams | null = null
+    if (http.method === 'POST' && mediaType(http.contentType) === 'application/x-www-form-urlencoded') {
+      try {
+        form = await bodyParams(http.contentType, http.text, { json: false })
+      } catch (err) {
+        const resource = { realm: deps.config.issuer, scheme: schemeOf(http.authorization) }
+        return errorAnswer(err, { log: deps.log, where: 'userinfo', resource }).answer
+      }
+    }
+    return answer({ method: http.method, authorization: http.authorization, dpop: http.dpop, form })
+  }
+}
+
+function userinfoAnswer(deps: Deps): (request: UserinfoRequest) => Promise<JsonAnswer> {
   return async function answerUserinfo(request) {
     try {
       const presented = presentedFor(request)
