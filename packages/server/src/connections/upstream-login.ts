@@ -41,7 +41,7 @@ import { completeLogin } from '../interaction/complete-login.js'
 import { bindingHash, ownsInteraction } from '../interaction/csrf.js'
 import { showError, targetOf } from '../interaction/flow.js'
 import { InteractionProblem } from '../interaction/load.js'
-import { acceptInvitation, type Accepted, InvitationGone } from '../interaction/organization-context.js'
+import { acceptAtLogin, type Accepted } from '../interaction/organization-context.js'
 import { KeyEncryptionError } from '../keys/key-encryption.js'
 import { finishLinkProof, linkCandidate, offerLink } from './account-linking.js'
 import { type PendingUpstream, type UpstreamConnection, UpstreamCheckFailed, UpstreamDenied, UpstreamError, type UpstreamProfile, UpstreamUnavailable } from './strategies/index.js'
@@ -265,13 +265,9 @@ export async function completeUpstreamLogin(c: Context, deps: Deps, l: UpstreamL
       await deps.store.interactions.take(interaction.id, interaction.step, now)
       return showError(c, new InteractionProblem(`This invitation is for ${invitation.inviteeEmail}: log in with an account with that verified address.`))
     }
-    try {
-      accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitationId, user.id, deps.clock.now()))
-    } catch (err) {
-      if (!(err instanceof InvitationGone)) throw err
-      await deps.store.interactions.take(interaction.id, interaction.step, now)
-      return showError(c, err)
-    }
+    const done = await acceptAtLogin(c, deps, interaction, invitationId, user.id)
+    if (done instanceof Response) return done
+    accepted = done
   }
   const api: ApiRecord | null = interaction.request.audience === null ? null : await deps.store.apis.findByIdentifier(interaction.request.audience)
   const method = {

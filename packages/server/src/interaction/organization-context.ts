@@ -6,6 +6,7 @@
  */
 import {
   type AuthorizationRequest,
+  type InteractionRecord,
   type InvitationRecord,
   OAuthError,
   type OrganizationMemberRecord,
@@ -16,6 +17,7 @@ import {
 import type { Store } from '@latchkey/storage'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
+import { showError } from './flow.js'
 
 export interface OrganizationContext {
   readonly organization: OrganizationRecord | null
@@ -54,6 +56,21 @@ export async function acceptInvitation(tx: Store, invitationId: string, userId: 
   if (!invitation) throw new InvitationGone()
   const { member, added } = await tx.organizations.addMember(invitation.orgId, userId, invitation.roles, now)
   return { invitation, member, added }
+}
+
+/**
+ * The invitation step of every way of logging in (password, passkey, connection): accepts it for the
+ * user in a transaction of its own, or, when it is gone meanwhile, ends the interaction and answers
+ * with the error page. The caller returns a Response as it is and passes Accepted on to completeLogin.
+ */
+export async function acceptAtLogin(c: Context, deps: Deps, interaction: InteractionRecord, invitationId: string, userId: string): Promise<Accepted | Response> {
+  try {
+    return await deps.store.transaction((tx) => acceptInvitation(tx, invitationId, userId, deps.clock.now()))
+  } catch (err) {
+    if (!(err instanceof InvitationGone)) throw err
+    await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
+    return showError(c, err)
+  }
 }
 
 /** The audit events of an accepted invitation. */

@@ -15,7 +15,7 @@ import { showError } from '../interaction/flow.js'
 import { InteractionProblem, type LoadedInteraction, loadInteraction } from '../interaction/load.js'
 import { connectionButtons, homeRealm, type LoginOptions, loginOptions } from '../connections/login-options.js'
 import { beginUpstream, upstreamConnectionFor } from '../connections/upstream-login.js'
-import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
+import { acceptAtLogin, organizationContext } from '../interaction/organization-context.js'
 import { checkPassword } from '../interaction/password-check.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { type LoginView, loginPage } from '../views/login.js'
@@ -97,16 +97,8 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     const checked = await checkPassword(c, deps, client, username, password)
     if (!checked.ok) return rerender(checked.message, checked.status)
     const { user } = checked
-    let accepted: Accepted | null = null
-    if (invitation) {
-      try {
-        accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitation.id, user.id, deps.clock.now()))
-      } catch (err) {
-        if (!(err instanceof InvitationGone)) throw err
-        await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
-        return showError(c, err)
-      }
-    }
+    const accepted = invitation ? await acceptAtLogin(c, deps, interaction, invitation.id, user.id) : null
+    if (accepted instanceof Response) return accepted
     return completeLogin(c, deps, { interaction, app: client, api, user, method: { kind: 'password' }, accepted })
   })
 }

@@ -12,9 +12,8 @@ import type { Deps } from '../deps.js'
 import { pageResponse, WEBAUTHN_PAGE_CSP } from '../http/page-headers.js'
 import { readBody } from '../http/read-params.js'
 import { completeLogin } from '../interaction/complete-login.js'
-import { showError } from '../interaction/flow.js'
 import { type LoadedInteraction, loadInteraction } from '../interaction/load.js'
-import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
+import { acceptAtLogin, organizationContext } from '../interaction/organization-context.js'
 import { authenticationOptions, verifyAssertion, WebAuthnRefused } from '../mfa/webauthn.js'
 import { limitPerIp } from '../rate-limits/middleware.js'
 import { loginView } from './login.js'
@@ -59,17 +58,9 @@ export function passkeyLogin(app: Hono, deps: Deps): void {
       return refuse(c, deps, loaded, user?.blocked ? 'Your account is blocked.' : REFUSED, user?.blocked ? 403 : 400)
     }
     const { invitation } = await organizationContext(deps, interaction.request)
-    let accepted: Accepted | null = null
-    if (invitation) {
-      if (user.email !== invitation.inviteeEmail) return refuse(c, deps, loaded, `This invitation is for ${invitation.inviteeEmail}: log in with that account.`, 400)
-      try {
-        accepted = await deps.store.transaction((tx) => acceptInvitation(tx, invitation.id, user.id, deps.clock.now()))
-      } catch (err) {
-        if (!(err instanceof InvitationGone)) throw err
-        await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
-        return showError(c, err)
-      }
-    }
+    if (invitation && user.email !== invitation.inviteeEmail) return refuse(c, deps, loaded, `This invitation is for ${invitation.inviteeEmail}: log in with that account.`, 400)
+    const accepted = invitation ? await acceptAtLogin(c, deps, interaction, invitation.id, user.id) : null
+    if (accepted instanceof Response) return accepted
     const method = { kind: 'passkey', authenticatorId: verified.authenticator.id, userVerified: verified.userVerified, deviceType: verified.deviceType } as const
     return completeLogin(c, deps, { interaction, app: client, api, user, method, accepted })
   })
