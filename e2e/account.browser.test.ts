@@ -6,50 +6,24 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { ApplicationRecord } from '@latchkey/core'
 import type { Browser, Page } from 'playwright-core'
-import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
-import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
-import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
-import { type RunningApp, startCallbackApp } from './support/apps.js'
-import { launchChromium, skipWithoutChromium } from './support/chromium.js'
+import { addUser, PASSWORD, type TestServer } from '../packages/server/test/support/harness.js'
+import { skipWithoutChromium } from './support/chromium.js'
+import { type LoginRig, startLoginRig } from './support/login-rig.js'
 
 describe('the account page in a real browser', { skip: skipWithoutChromium }, () => {
+  let rig: LoginRig
   let server: TestServer
   let browser: Browser
-  let appServer: RunningApp
-  let app: ApplicationRecord
-  let callback = ''
 
   before(async () => {
-    server = await startTestServer({ env: { LATCHKEY_MFA: 'optional' } })
-    assert.match(server.issuer, /^http:\/\/localhost:\d+\/$/, 'the RP ID is a host name')
-    appServer = await startCallbackApp()
-    callback = `${appServer.origin}/callback`
-    ;({ app } = await addApp(server.store, { name: 'Account SPA', callbacks: [callback], webOrigins: [appServer.origin] }))
-    browser = await launchChromium()
+    rig = await startLoginRig({ mfa: 'optional', appName: 'Account SPA' })
+    ;({ server, browser } = rig)
   })
-  after(async () => {
-    await browser?.close()
-    await appServer?.close()
-    await server?.close()
-  })
+  after(() => rig?.close())
 
-  async function start(page: Page) {
-    const { verifier, challenge } = pkce()
-    await page.goto(authorizeUrl(server.issuer, { clientId: app.clientId, redirectUri: callback, challenge, scope: 'openid' }))
-    await page.waitForURL(/\/u\/login\?state=/)
-    return verifier
-  }
-
-  async function landed(page: Page, verifier: string) {
-    await page.waitForURL(new RegExp(`^${callback}\\?`), { timeout: 15_000 })
-    const code = new URL(page.url()).searchParams.get('code')
-    assert.ok(code, page.url())
-    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: callback })
-    assert.equal(tokens.status, 200, JSON.stringify(tokens.json))
-    return claims(tokens.json.id_token)
-  }
+  const start = (page: Page) => rig.start(page)
+  const landed = (page: Page, verifier: string) => rig.landed(page, verifier)
 
   it('creates a passkey on /u/account; "Sign in with a passkey" then works alone', async () => {
     const user = await addUser(server.store)

@@ -12,34 +12,22 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import type { ApplicationRecord } from '@latchkey/core'
 import type { Browser, Page } from 'playwright-core'
-import { authorizeUrl, pkce } from '../packages/server/test/support/browser.js'
-import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
-import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
-import { type RunningApp, startCallbackApp } from './support/apps.js'
-import { launchChromium, skipWithoutChromium } from './support/chromium.js'
+import { addUser, PASSWORD, type TestServer } from '../packages/server/test/support/harness.js'
+import { skipWithoutChromium } from './support/chromium.js'
+import { type LoginRig, startLoginRig } from './support/login-rig.js'
 
 describe('security keys and passkeys in a real browser', { skip: skipWithoutChromium }, () => {
+  let rig: LoginRig
   let server: TestServer
   let browser: Browser
-  let appServer: RunningApp
-  let app: ApplicationRecord
   let callback = ''
 
   before(async () => {
-    server = await startTestServer({ env: { LATCHKEY_MFA: 'always' } })
-    assert.match(server.issuer, /^http:\/\/localhost:\d+\/$/, 'the RP ID is a host name')
-    appServer = await startCallbackApp()
-    callback = `${appServer.origin}/callback`
-    ;({ app } = await addApp(server.store, { name: 'Keys SPA', callbacks: [callback], webOrigins: [appServer.origin] }))
-    browser = await launchChromium()
+    rig = await startLoginRig({ mfa: 'always', appName: 'Keys SPA' })
+    ;({ server, browser, callback } = rig)
   })
-  after(async () => {
-    await browser?.close()
-    await appServer?.close()
-    await server?.close()
-  })
+  after(() => rig?.close())
 
   /**
    * A page with a virtual authenticator: `internal` is this device's (a platform authenticator), `usb`
@@ -67,28 +55,14 @@ describe('security keys and passkeys in a real browser', { skip: skipWithoutChro
     return seen
   }
 
-  async function start(page: Page) {
-    const { verifier, challenge } = pkce()
-    await page.goto(authorizeUrl(server.issuer, { clientId: app.clientId, redirectUri: callback, challenge, scope: 'openid' }))
-    await page.waitForURL(/\/u\/login\?state=/)
-    return verifier
-  }
-
+  const start = (page: Page) => rig.start(page)
   async function password(page: Page, email: string) {
     await page.getByLabel('Email address').fill(email)
     await page.getByLabel('Password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Continue' }).click()
   }
 
-  /** Back in the app with a code: the ID token's claims. */
-  async function landed(page: Page, verifier: string) {
-    await page.waitForURL(new RegExp(`^${callback}\\?`), { timeout: 15_000 })
-    const code = new URL(page.url()).searchParams.get('code')
-    assert.ok(code, page.url())
-    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: callback })
-    assert.equal(tokens.status, 200, JSON.stringify(tokens.json))
-    return claims(tokens.json.id_token)
-  }
+  const landed = (page: Page, verifier: string) => rig.landed(page, verifier)
 
   /** The enrolment step: a WebAuthn button, then the recovery codes, then on to the app. */
   async function enrolWith(page: Page, button: string) {
