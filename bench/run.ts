@@ -28,7 +28,7 @@ import type { TargetSpec } from './server-process.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** The Node flags `latchkey serve` runs with (packages/server/bin/latchkey.js). */
-const LATCHKEY_NODE_FLAGS = ['--max-semi-space-size=4']
+const LATCHKEY_NODE_FLAGS = ['--max-semi-space-size=4', ...(process.env.BENCH_LATCHKEY_NODE_FLAGS ? process.env.BENCH_LATCHKEY_NODE_FLAGS.split(' ') : [])]
 
 const { values: args } = parseArgs({
   options: {
