@@ -38,6 +38,8 @@ export interface LatchkeyOptions {
   /** `off` measures what the rate limits cost. */
   readonly rateLimits?: 'on' | 'off'
   readonly logLevel?: string
+  /** Rate-limit counters in this Redis instead of the database (`LATCHKEY_REDIS_URL`). */
+  readonly redis?: string
   /** Another node of the same deployment: same database and issuer, registrations already made. */
   readonly join?: { readonly issuer: string; readonly variants: Partial<Record<Alg, ClientVariant>> }
 }
@@ -49,8 +51,8 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
   const env = {
     ...LIMIT_ENV,
     ...(options.rateLimits === 'off' ? { LATCHKEY_RATE_LIMITS: 'off' } : {}),
-    // Rate-limit counters in Redis instead of the database, when the runner's environment says so.
-    ...(process.env.LATCHKEY_REDIS_URL ? { LATCHKEY_REDIS_URL: process.env.LATCHKEY_REDIS_URL } : {}),
+    // Rate-limit counters in Redis instead of the database, when the runner (or its environment) says so.
+    ...(options.redis || process.env.LATCHKEY_REDIS_URL ? { LATCHKEY_REDIS_URL: options.redis || process.env.LATCHKEY_REDIS_URL } : {}),
     LATCHKEY_SECRET: process.env.LATCHKEY_SECRET || BENCH_SECRET,
   }
   const issuer = options.join?.issuer ?? `http://127.0.0.1:${port}/`

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { cpuOf, memoryOf, type ServerRequest, type TargetInfo, type Usage } from './common.js'
 import type { LoadJob, LoadResult, WorkerReply, WorkerRequest } from './load-worker.js'
@@ -132,6 +133,19 @@ export async function postgresCpu(adminUrl: string, database: string): Promise<R
     return new Map(rows.map((row) => [row.pid, cpuOf(row.pid) ?? 0]))
   } finally {
     await client.end()
+  }
+}
+
+/** CPU microseconds the Redis server at `url` has used so far (its `INFO cpu`, all its threads). */
+export async function redisCpu(url: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await redis.connect()
+    const info = await redis.info('cpu')
+    const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 0)
+    return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6)
+  } finally {
+    redis.disconnect()
   }
 }
 

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { Alg } from './common.js'
 import type { LoadJob, LoadResult } from './load-worker.js'
-import { postgresCpu, postgresCpuBetween, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
+import { postgresCpu, postgresCpuBetween, redisCpu, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
 import { BASELINE, checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_PG, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
@@ -47,6 +47,7 @@ const { values: args } = parseArgs({
     'latchkey-log-level': { type: 'string' },
     rounds: { type: 'string' },
     baseline: { type: 'string' },
+    redis: { type: 'string' },
   },
 })
 
@@ -56,6 +57,8 @@ const WARMUP = Number(args.warmup ?? (QUICK ? 0 : 2))
 const ROUNDS = Math.max(1, Math.round(Number(args.rounds ?? 1)))
 const PROFILE_DIR = args.profile
 const PG_ADMIN = args.postgres ?? process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+/** Latchkey on PostgreSQL counts its rate limits in this Redis, and Redis's CPU counts as the database's. */
+const REDIS = args.redis
 
 /** Another checkout of Latchkey (a git worktree with its node_modules): its SQLite target runs beside this one. */
 const BASELINE_DIR = args.baseline ? resolve(args.baseline) : undefined
@@ -121,6 +124,7 @@ async function measure(t: Running, s: Step, seconds = SECONDS): Promise<Measurem
   await pause(200)
   const before = await t.server.usage()
   const db0 = t.database ? await postgresCpu(PG_ADMIN, t.database) : null
+  const redis0 = t.database && REDIS ? await redisCpu(REDIS) : 0
   let result: LoadResult | undefined
   const run = async () => {
     result = await t.worker.run(seconds)
@@ -132,9 +136,10 @@ async function measure(t: Running, s: Step, seconds = SECONDS): Promise<Measurem
   if (!result) throw new Error('no result')
   const after = await t.server.usage()
   const db1 = t.database ? await postgresCpu(PG_ADMIN, t.database) : null
+  const redis1 = t.database && REDIS ? await redisCpu(REDIS) : 0
   const ops = Math.max(result.main.operations, 1)
   const serverCpuMs = (after.user + after.system - before.user - before.system) / 1000 / ops
-  const databaseCpuMs = db0 && db1 ? postgresCpuBetween(db0, db1) / 1000 / ops : null
+  const databaseCpuMs = db0 && db1 ? (postgresCpuBetween(db0, db1) + (redis1 - redis0)) / 1000 / ops : null
   const cpuMs = serverCpuMs + (databaseCpuMs ?? 0)
   const memory = t.server.memory()
   const m: Measurement = {
@@ -197,6 +202,8 @@ function latchkeySpec(name: string, db?: string): Extract<TargetSpec, { kind: 'l
     ...(db ? { db } : {}),
     ...(args['latchkey-rate-limits'] === 'off' ? { rateLimits: 'off' as const } : {}),
     ...(args['latchkey-log-level'] ? { logLevel: args['latchkey-log-level'] } : {}),
+    // Only the PostgreSQL deployment counts in Redis: SQLite is one node, whose counters stay in memory.
+    ...(db && REDIS ? { redis: REDIS } : {}),
   }
 }
 
@@ -381,7 +388,7 @@ async function main(): Promise<void> {
   const lines = [
     `- ${environment.date.slice(0, 10)}, Latchkey at ${git.commit}${git.dirty ? ' (+ uncommitted changes)' : ''}; oidc-provider ${environment.oidcProvider}; Node ${process.version}; ${environment.cpus}`,
     `- ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s)${ROUNDS > 1 ? ' (each figure the median of the rounds; the order of the targets rotates)' : ''}; each server and each load generator in a process of its own; load average ${load0[0]?.toFixed(1)} before, ${load1[0]?.toFixed(1)} after (the machine is shared)`,
-    '- CPU per operation is the server process\'s user + system time (all threads) over the timed run, divided by the operations; for PostgreSQL, plus its backends\' time',
+    `- CPU per operation is the server process's user + system time (all threads) over the timed run, divided by the operations; for PostgreSQL, plus its backends' time${REDIS ? ` and, with its rate limits in Redis (${REDIS}), Redis's` : ''}`,
   ]
   const text = markdown(report, lines)
   console.log(`\n${text}`)

@@ -7,12 +7,13 @@
  *
  * Group commit: `record` resolves once the event is stored, as before, but the events recorded by
  * every request in one turn of the event loop (and while a write is under way) are written together,
- * in one transaction. On SQLite the store itself commits every write of a turn together
+ * in one multi-row INSERT (`logs.appendAll`): one round trip to PostgreSQL for the batch instead of
+ * one per event. On SQLite the store itself commits every write of a turn together
  * (storage/src/kysely/sqlite-group-commit.ts), so there each event is appended straight away and
- * shares the commit of the request's other writes. An audit row updates five indexes; rows written together share their pages
- * and their commit, so under load an event costs a fraction of a lone insert (see
- * docs/performance.md). Never call `record` inside `store.transaction(fn)`: the batch would wait
- * for the connection that transaction holds.
+ * shares the commit of the request's other writes. An audit row updates five indexes; rows written
+ * together share their pages and their commit, so under load an event costs a fraction of a lone
+ * insert (see docs/performance.md). Never call `record` inside `store.transaction(fn)`: the batch
+ * would wait for the connection that transaction holds.
  */
 import { userInfo } from 'node:os'
 import { getConnInfo } from '@hono/node-server/conninfo'
@@ -160,9 +161,7 @@ export class AuditLog {
     const { store } = this.#options
     if (records.length > 1) {
       try {
-        await store.transaction(async (tx) => {
-          for (const record of records) await tx.logs.append(record)
-        })
+        await store.logs.appendAll(records)
         return
       } catch {
         // One event the store refuses must not lose the others: write them one by one below.

@@ -411,6 +411,12 @@ export interface AuditLogFilter {
 export interface AuditLogRepo {
   /** One insert. Callers record after the change they describe and never fail a request on it. */
   append(event: AuditEventRecord): Promise<void>
+  /**
+   * Several events in one statement (one round trip), all or none: a batch of events that several
+   * requests recorded together. An event the store refuses (a duplicate id) fails the whole call, and
+   * the caller writes the batch one by one to keep the others.
+   */
+  appendAll(events: readonly AuditEventRecord[]): Promise<void>
   /** Newest first (time, then id); `Page` as elsewhere (50 per page by default, at most 100). */
   list(filter?: AuditLogFilter & Page): Promise<AuditEventRecord[]>
   count(filter?: AuditLogFilter): Promise<number>

@@ -49,6 +49,8 @@ function filtered<O>(query: SelectQueryBuilder<Database, 'audit_events', O>, fil
 
 /** Several events per flow: compiled once (kysely/query-template.ts). */
 const INSERT_EVENT = new InsertTemplate('audit_events')
+/** Rows of one multi-row INSERT: 8 parameters each, far below either database's limit. */
+const APPEND_CHUNK = 500
 
 export class KyselyAuditLogRepo implements AuditLogRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -56,6 +58,15 @@ export class KyselyAuditLogRepo implements AuditLogRepo {
   /** One INSERT. */
   async append(event: AuditEventRecord): Promise<void> {
     await INSERT_EVENT.execute(this.db, toRow(event))
+  }
+
+  /** One multi-row INSERT per `APPEND_CHUNK` events (PostgreSQL takes at most 65,535 parameters a statement). */
+  async appendAll(events: readonly AuditEventRecord[]): Promise<void> {
+    if (events.length === 0) return
+    if (events.length === 1) return this.append(events[0] as AuditEventRecord)
+    for (let start = 0; start < events.length; start += APPEND_CHUNK) {
+      await this.db.insertInto('audit_events').values(events.slice(start, start + APPEND_CHUNK).map(toRow)).execute()
+    }
   }
 
   /** Newest first (time, then id, both descending), so pages are stable while events arrive. */

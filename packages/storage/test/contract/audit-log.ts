@@ -29,6 +29,20 @@ export function auditLogGuarantees(store: CurrentStore): void {
     assert.deepEqual(await store().logs.list(), [bare, full])
   })
 
+  it('logs.appendAll writes a batch in one statement, all or none', async () => {
+    const batch = [0, 1, 2].map((m) => event({ time: T0 + m, userId: `auth0|user-${m}` }))
+    await store().logs.appendAll([])
+    await store().logs.appendAll(batch)
+    assert.deepEqual(await store().logs.list(), [...batch].reverse())
+    // A batch holding an id already stored is refused whole: none of its new events is written.
+    const fresh = event({ time: T0 + 5 })
+    await assert.rejects(store().logs.appendAll([fresh, batch[0] as AuditEventRecord]))
+    assert.equal(await store().logs.get(fresh.id), null)
+    assert.equal(await store().logs.count(), 3)
+    await store().logs.appendAll([fresh])
+    assert.deepEqual(await store().logs.get(fresh.id), fresh)
+  })
+
   it('logs.list is newest first; events of the same millisecond keep their id order; pages are stable', async () => {
     const events = [0, 3, 1, 2, 2, 4].map((m) => event({ time: T0 + m * MINUTE }))
     for (const e of events) await store().logs.append(e)
