@@ -177,3 +177,8 @@ export { firstFactorAmr, withSecondFactor, isMultiFactor, acrFor } from './mfa/a
 export type { AmrValue, FirstFactorKind, FirstFactorFacts, SecondFactorKind } from './mfa/amr.js'
 export { rememberMarker, checkRememberMarker, MAX_REMEMBER_DAYS } from './mfa/remember-browser.js'
 export type { RememberKey } from './mfa/remember-browser.js'
+
+export { TOKEN_DIALECTS } from './records.js'
+export { authorizedScope, carriesPermissions, needsPermissions, permissionsClaim } from './authorization/rbac.js'
+export { checkPermissions, createRole, updateRole, isRoleId, newRoleId, roleInput, MAX_BATCH as MAX_ROLE_BATCH } from './authorization/roles.js'
+export type { RoleInput } from './authorization/roles.js'

@@ -120,6 +120,15 @@ export interface ClientGrantLookupPort {
   find(clientId: string, audience: string): Promise<ClientGrantRecord | null>
 }
 
+/** What a user may do with an API (authorization/rbac.ts). */
+export interface PermissionLookupPort {
+  /**
+   * The names of the permissions `userId` has for the API `apiIdentifier`: given directly, through
+   * their roles, and through their roles within `orgId` (when they log in to an organization).
+   */
+  effective(userId: string, apiIdentifier: string, orgId: string | null): Promise<readonly string[]>
+}
+
 /** The slice of the store the token endpoint's grants use. */
 export interface GrantStore {
   readonly authorizationCodes: CodePort
@@ -128,4 +137,5 @@ export interface GrantStore {
   readonly users: UserLookupPort
   readonly organizations: OrganizationLookupPort
   readonly clientGrants: ClientGrantLookupPort
+  readonly permissions: PermissionLookupPort
 }

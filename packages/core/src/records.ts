@@ -85,6 +85,10 @@ export interface ApiScope {
   readonly description: string
 }
 
+/** Auth0's token dialects. Latchkey's access tokens always follow RFC 9068; `_authz` adds `permissions`. */
+export const TOKEN_DIALECTS = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'] as const
+export type TokenDialect = (typeof TOKEN_DIALECTS)[number]
+
 export interface ApiRecord {
   readonly id: string
   readonly name: string
@@ -97,6 +101,13 @@ export interface ApiRecord {
   readonly skipConsentForFirstParty: boolean
   /** Auth0's `signing_alg`: what its access tokens are signed with. */
   readonly signingAlg: SigningKeyAlg
+  /**
+   * Auth0's `enforce_policies` ("Enable RBAC"): a user's access token carries only the requested
+   * scopes their roles and direct permissions allow (authorization/rbac.ts).
+   */
+  readonly enforcePolicies: boolean
+  /** Auth0's `token_dialect`: the `_authz` dialects add a `permissions` claim to users' access tokens. */
+  readonly tokenDialect: TokenDialect
   /**
    * Latchkey's own API (the Management API, `{issuer}api/v2/`): kept by the server at every start,
    * never changed or deleted by hand. Absent or false for every API people register.
@@ -370,9 +381,34 @@ export interface OrganizationBranding {
 }
 
 /** A user's membership of an organization, with the role names given to them there. */
+/** An Auth0 role: a named set of permissions given to users, or to members within an organization. */
+export interface RoleRecord {
+  /** `rol_` and 16 letters and digits, as Auth0's. */
+  readonly id: string
+  /** Unique among roles. */
+  readonly name: string
+  readonly description: string
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/** A permission: one scope of one API (Auth0's `resource_server_identifier` and `permission_name`). */
+export interface Permission {
+  readonly apiIdentifier: string
+  readonly name: string
+}
+
+/** Where a user's permission comes from: given directly, or through a role (Auth0's `sources`). */
+export type PermissionSource = { readonly type: 'DIRECT' } | { readonly type: 'ROLE'; readonly roleId: string; readonly roleName: string }
+
+export interface UserPermission extends Permission {
+  readonly sources: readonly PermissionSource[]
+}
+
 export interface OrganizationMemberRecord {
   readonly orgId: string
   readonly userId: string
+  /** The ids of the roles the member has within the organization (RoleRecord ids). */
   readonly roles: readonly string[]
   readonly createdAt: number
 }

@@ -69,6 +69,8 @@ const api = (overrides: Partial<ApiRecord>): ApiRecord => ({
   tokenLifetime: 86_400,
   skipConsentForFirstParty: true,
   signingAlg: 'RS256',
+  enforcePolicies: false,
+  tokenDialect: 'access_token',
   createdAt: NOW,
   updatedAt: NOW,
   ...overrides,

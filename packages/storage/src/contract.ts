@@ -22,6 +22,9 @@ import type {
   InvitationRecord,
   OrganizationMemberRecord,
   OrganizationRecord,
+  Permission,
+  RoleRecord,
+  UserPermission,
   SigningKeyRecord,
   SsoSessionRecord,
   AuthenticatorRecord,
@@ -40,6 +43,7 @@ import type {
   CodePort,
   InvitationLookupPort,
   OrganizationLookupPort,
+  PermissionLookupPort,
   ReplayGuardPort,
   RefreshTokenPort,
   UserLookupPort,
@@ -93,7 +97,7 @@ export interface ApiRepo extends ApiLookupPort {
   list(page?: Page): Promise<ApiRecord[]>
   count(): Promise<number>
   update(id: string, patch: ApiPatch): Promise<ApiRecord | null>
-  /** Deletes the API and the client grants for it, in one transaction. */
+  /** Deletes the API, the client grants for it and the permissions of its scopes (roles' and users'), in one transaction. */
   delete(id: string): Promise<boolean>
   /** The longest access-token lifetime of any API, in seconds (0 when there is none). */
   maxTokenLifetime(): Promise<number>
@@ -637,6 +641,66 @@ export interface RecoveryCodeSummary {
   readonly lastUsedAt: number | null
 }
 
+export type RolePatch = Partial<Pick<RoleRecord, 'name' | 'description' | 'updatedAt'>>
+
+/** Which roles to list or count: Auth0's `name_filter` (case-insensitive, part of the name). */
+export interface RoleFilter {
+  readonly nameFilter?: string
+}
+
+/**
+ * Roles (Auth0's `rol_…`), the permissions each gives, and the users who have them (outside any
+ * organization; a member's roles within an organization are on the membership, OrganizationRepo).
+ * Every "add" verb is idempotent (what is there already stays, with its time), every "remove" verb
+ * ignores what is not there.
+ */
+export interface RoleRepo {
+  /** Throws ConflictError when the name (or id) is taken. */
+  insert(role: RoleRecord): Promise<void>
+  get(id: string): Promise<RoleRecord | null>
+  findByName(name: string): Promise<RoleRecord | null>
+  /** The roles of these ids that exist, in the order of `ids`. */
+  getMany(ids: readonly string[]): Promise<RoleRecord[]>
+  /** Oldest first. */
+  list(filter?: RoleFilter & Page): Promise<RoleRecord[]>
+  count(filter?: RoleFilter): Promise<number>
+  /** Throws ConflictError when the new name is taken; null when there is no such role. */
+  update(id: string, patch: RolePatch): Promise<RoleRecord | null>
+  /**
+   * Deletes the role, its permissions and every user's assignment of it, in one transaction.
+   * Memberships and invitations that name it keep the id, which no longer counts for anything.
+   */
+  delete(id: string): Promise<boolean>
+
+  addPermissions(roleId: string, permissions: readonly Permission[], now: number): Promise<void>
+  removePermissions(roleId: string, permissions: readonly Permission[]): Promise<void>
+  /** By API identifier, then name. */
+  listPermissions(roleId: string, page?: Page): Promise<Permission[]>
+  countPermissions(roleId: string): Promise<number>
+
+  /** Gives each user the roles (outside organizations). */
+  assign(userIds: readonly string[], roleIds: readonly string[], now: number): Promise<void>
+  unassign(userId: string, roleIds: readonly string[]): Promise<void>
+  /** The users who have the role, oldest assignment first, by id. */
+  listUsers(roleId: string, page?: Page): Promise<string[]>
+  countUsers(roleId: string): Promise<number>
+  /** The user's roles (outside organizations), by name. */
+  listForUser(userId: string, page?: Page): Promise<RoleRecord[]>
+  countForUser(userId: string): Promise<number>
+}
+
+/** Permissions given to users directly, and what a user may do with an API all told. */
+export interface PermissionRepo extends PermissionLookupPort {
+  add(userId: string, permissions: readonly Permission[], now: number): Promise<void>
+  remove(userId: string, permissions: readonly Permission[]): Promise<void>
+  /**
+   * Every permission the user has outside organizations, given directly or through a role, once
+   * each with all its sources (Auth0's `GET /users/{id}/permissions`), by API identifier, then name.
+   */
+  listForUser(userId: string, page?: Page): Promise<UserPermission[]>
+  countForUser(userId: string): Promise<number>
+}
+
 /**
  * Deployment-wide settings that administrators change at run time (the MFA policy from Auth0's
  * guardian policy endpoint, and later ones): small text values by key.
@@ -672,6 +736,8 @@ export interface Store {
   readonly authenticators: AuthenticatorRepo
   readonly recoveryCodes: RecoveryCodeRepo
   readonly settings: SettingsRepo
+  readonly roles: RoleRepo
+  readonly permissions: PermissionRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

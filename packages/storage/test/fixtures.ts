@@ -73,6 +73,8 @@ export function api(overrides: Partial<ApiRecord> = {}): ApiRecord {
     skipConsentForFirstParty: false,
     signingAlg: 'RS256',
     isSystem: false,
+    enforcePolicies: false,
+    tokenDialect: 'access_token',
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -6,6 +6,7 @@
  * refresh token (§4.4.3). The token's `sub` is `<client_id>@clients` and its `gty` says how it was
  * obtained, as in Auth0's tokens.
  */
+import { carriesPermissions } from '../authorization/rbac.js'
 import { AccessDenied, InvalidScope, quoteValue, UnauthorizedClient } from '../errors.js'
 import { single } from '../params.js'
 import { formatScope, parseScope } from '../scope.js'
@@ -65,6 +66,8 @@ export const clientCredentials: Grant<ClientCredentialsRequest> = {
         authTime: null,
         grantType: 'client-credentials',
         dpopJkt,
+        // An application's permissions are the scopes of its client grant.
+        permissions: carriesPermissions(api.tokenDialect) ? scope : undefined,
       },
     )
     return {

@@ -11,7 +11,10 @@ import { mintIdToken } from '../tokens/id-token.js'
 import type { ApiRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } from '../records.js'
 import { notAMember } from '../authorize/organization.js'
 import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
+import { authorizedScope, needsPermissions, permissionsClaim } from '../authorization/rbac.js'
 import type { GrantContext, GrantResult } from './grant.js'
+
+const NO_PERMISSIONS: ReadonlySet<string> = new Set()
 
 export interface GrantSubject {
   readonly user: UserRecord
@@ -66,7 +69,10 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
   const [accessKey, idKey] = await Promise.all([ctx.signingKey(api?.signingAlg ?? 'RS256'), ctx.signingKey(ctx.client.idTokenAlg ?? 'RS256')])
   const tokenCtx = { issuer: ctx.issuer, now, signingKey: accessKey }
   const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS
-  const scope = subject.responseScope ?? subject.scope
+  // RBAC narrows what this response's tokens carry; the grant (and its refresh tokens) keeps what
+  // was consented, so a role given back later counts again at the next refresh.
+  const permissions = needsPermissions(api) ? new Set(await ctx.store.permissions.effective(subject.user.id, api.identifier, subject.organization?.id ?? null)) : NO_PERMISSIONS
+  const scope = authorizedScope(subject.responseScope ?? subject.scope, api, permissions)
   const dpopJkt = ctx.dpop?.jkt
   const accessToken = mintAccessToken(tokenCtx, {
     subject: subject.user.id,
@@ -78,6 +84,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     dpopJkt,
     organization: subject.organization ?? null,
     grantId: subject.grantId,
+    permissions: permissionsClaim(api, permissions),
   })
   const idToken = scope.includes('openid')
     ? mintIdToken({ ...tokenCtx, signingKey: idKey }, {

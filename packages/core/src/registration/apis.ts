@@ -1,7 +1,7 @@
 /** Registering an API (an Auth0 "resource server"): the identifier is the audience. */
 import { z } from 'zod'
 import { randomId } from '../opaque.js'
-import type { ApiRecord, ApiScope } from '../records.js'
+import { type ApiRecord, type ApiScope, TOKEN_DIALECTS } from '../records.js'
 import { SIGNING_ALGS } from '../keys/keyset.js'
 import { parseInput, RegistrationError } from './applications.js'
 
@@ -19,6 +19,10 @@ export const apiInput = z.object({
   skipConsentForFirstParty: z.boolean().optional(),
   /** Auth0's signing_alg: RS256 (default), ES256 or EdDSA for the API's access tokens. */
   signingAlg: z.enum(SIGNING_ALGS).optional(),
+  /** Auth0's enforce_policies: RBAC for users' access tokens (authorization/rbac.ts). */
+  enforcePolicies: z.boolean().optional(),
+  /** Auth0's token_dialect: an `_authz` dialect adds the `permissions` claim. */
+  tokenDialect: z.enum(TOKEN_DIALECTS).optional(),
 })
 export type ApiInput = z.input<typeof apiInput>
 
@@ -46,6 +50,8 @@ export function createApi(input: ApiInput, now: number): ApiRecord {
     tokenLifetime: data.tokenLifetime ?? DEFAULT_TOKEN_LIFETIME,
     skipConsentForFirstParty: data.skipConsentForFirstParty ?? true,
     signingAlg: data.signingAlg ?? 'RS256',
+    enforcePolicies: data.enforcePolicies ?? false,
+    tokenDialect: data.tokenDialect ?? 'access_token',
     isSystem: false,
     createdAt: now,
     updatedAt: now,
@@ -72,6 +78,8 @@ export function updateApi(current: ApiRecord, input: Partial<Omit<ApiInput, 'ide
     tokenLifetime: data.tokenLifetime ?? current.tokenLifetime,
     skipConsentForFirstParty: data.skipConsentForFirstParty ?? current.skipConsentForFirstParty,
     signingAlg: data.signingAlg ?? current.signingAlg,
+    enforcePolicies: data.enforcePolicies ?? current.enforcePolicies,
+    tokenDialect: data.tokenDialect ?? current.tokenDialect,
     updatedAt: now,
   }
 }

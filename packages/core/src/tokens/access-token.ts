@@ -35,6 +35,8 @@ export interface AccessTokenInput {
   readonly organization?: OrganizationRecord | null
   /** The grant (its refresh-token family) the token was issued from, as `grant_id`; none for client_credentials. */
   readonly grantId?: string | null
+  /** Auth0's `permissions` claim, for an API whose token dialect asks for it (authorization/rbac.ts). */
+  readonly permissions?: readonly string[] | undefined
 }
 
 export function userinfoAudience(issuer: string): string {
@@ -59,6 +61,7 @@ export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput
     ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     ...organizationClaims(input.organization),
     ...(input.grantId ? { grant_id: input.grantId } : {}),
+    ...(input.permissions !== undefined ? { permissions: [...input.permissions] } : {}),
   })
     .setProtectedHeader({ alg: ctx.signingKey.alg, typ: 'at+jwt', kid: ctx.signingKey.kid })
     .setIssuer(ctx.issuer)

@@ -21,6 +21,8 @@ export function memberKey(orgId: string, userId: string): string {
   return `${orgId} ${userId}`
 }
 
+export const permissionKey = (userId: string, apiIdentifier: string, orgId: string | null): string => `${userId}\u0000${apiIdentifier}\u0000${orgId ?? ''}`
+
 export class MemoryGrantStore {
   /** Authorization codes by hash. */
   readonly codes = new Map<string, AuthorizationCodeRecord>()
@@ -34,6 +36,8 @@ export class MemoryGrantStore {
   readonly organizations: Map<string, OrganizationRecord>
   /** Memberships, as memberKey(orgId, userId). */
   readonly members: Set<string>
+  /** What `effective` answers, as permissionKey(userId, apiIdentifier, orgId): set by a test. */
+  readonly permissions = new Map<string, readonly string[]>()
 
   constructor(seed: MemoryGrantStoreSeed = {}) {
     this.apis = new Map((seed.apis ?? []).map((a) => [a.identifier, a]))
@@ -95,6 +99,7 @@ export class MemoryGrantStore {
       isMember: async (orgId, userId) => this.members.has(memberKey(orgId, userId)),
     },
     clientGrants: { find: async () => null },
+    permissions: { effective: async (userId, apiIdentifier, orgId) => this.permissions.get(permissionKey(userId, apiIdentifier, orgId)) ?? [] },
   }
 
   /** Every refresh token of a grant, in insertion order. */

@@ -18,6 +18,7 @@ import type {
   OutboxStatus,
   SigningKeyAlg,
   TicketKind,
+  TokenDialect,
   TokenEndpointAuthMethod,
 } from '@latchkey/core'
 
@@ -69,8 +70,43 @@ export interface ApisTable {
   signing_alg: SigningKeyAlg
   /** 1 for the Management API (migration 0008); 0 otherwise. */
   is_system: Flag
+  /** Auth0's enforce_policies (migration 0020). */
+  enforce_policies: Flag
+  token_dialect: TokenDialect
   created_at: Millis
   updated_at: Millis
+}
+
+/** Roles (migration 0020): Auth0's `rol_…` objects. */
+export interface RolesTable {
+  id: string
+  name: string
+  description: string
+  created_at: Millis
+  updated_at: Millis
+}
+
+/** The permissions a role gives: one scope of one API (by its identifier). */
+export interface RolePermissionsTable {
+  role_id: string
+  api_identifier: string
+  permission_name: string
+  created_at: Millis
+}
+
+/** The roles a user has outside any organization. */
+export interface UserRolesTable {
+  user_id: string
+  role_id: string
+  created_at: Millis
+}
+
+/** Permissions given to a user directly. */
+export interface UserPermissionsTable {
+  user_id: string
+  api_identifier: string
+  permission_name: string
+  created_at: Millis
 }
 
 export interface UsersTable {
@@ -413,4 +449,8 @@ export interface Database {
   recovery_codes: RecoveryCodesTable
   mfa_remember_revocations: MfaRememberRevocationsTable
   settings: SettingsTable
+  roles: RolesTable
+  role_permissions: RolePermissionsTable
+  user_roles: UserRolesTable
+  user_permissions: UserPermissionsTable
 }

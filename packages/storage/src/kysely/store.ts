@@ -24,6 +24,8 @@ import type {
   RecoveryCodeRepo,
   RefreshTokenRepo,
   ReplayGuardRepo,
+  PermissionRepo,
+  RoleRepo,
   SettingsRepo,
   SigningKeyRepo,
   SsoSessionRepo,
@@ -52,6 +54,8 @@ import { KyselySsoSessionRepo } from '../repos/sessions.js'
 import { KyselySettingsRepo } from '../repos/settings.js'
 import { KyselyTicketRepo } from '../repos/tickets.js'
 import { KyselyUserRepo } from '../repos/users.js'
+import { KyselyRoleRepo } from '../repos/roles.js'
+import { KyselyPermissionRepo } from '../repos/permissions.js'
 import { readMigrationStatus } from './migration-status.js'
 import { type Coordination, localCoordination, type PublishChange } from './coordination.js'
 import { type MigrateOptions, migrateToLatest } from './migrate.js'
@@ -80,6 +84,8 @@ export class KyselyStore implements Store {
   readonly authenticators: AuthenticatorRepo
   readonly recoveryCodes: RecoveryCodeRepo
   readonly settings: SettingsRepo
+  readonly roles: RoleRepo
+  readonly permissions: PermissionRepo
   readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
@@ -115,6 +121,8 @@ export class KyselyStore implements Store {
     this.authenticators = new KyselyAuthenticatorRepo(repoDb)
     this.recoveryCodes = new KyselyRecoveryCodeRepo(repoDb)
     this.settings = new KyselySettingsRepo(repoDb, publish)
+    this.roles = new KyselyRoleRepo(repoDb)
+    this.permissions = new KyselyPermissionRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -23,6 +23,7 @@ import { mfa } from './0016-mfa.js'
 import { authenticationMethods } from './0017-authentication-methods.js'
 import { oneGrantId } from './0018-one-grant-id.js'
 import { unusedCodeIndex } from './0019-unused-code-index.js'
+import { roles } from './0020-roles.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0017-authentication-methods': authenticationMethods,
   '0018-one-grant-id': oneGrantId,
   '0019-unused-code-index': unusedCodeIndex,
+  '0020-roles': roles,
 }
 
 export const migrationProvider: MigrationProvider = {

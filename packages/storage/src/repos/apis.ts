@@ -20,6 +20,8 @@ const writers: ColumnWriters<ApiRecord, ApisTable> = {
   skipConsentForFirstParty: (v) => ({ skip_consent_for_first_party: toFlag(v) }),
   signingAlg: (v) => ({ signing_alg: v }),
   isSystem: (v) => ({ is_system: toFlag(v === true) }),
+  enforcePolicies: (v) => ({ enforce_policies: toFlag(v) }),
+  tokenDialect: (v) => ({ token_dialect: v }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -35,6 +37,8 @@ function toRecord(row: Row): ApiRecord {
     skipConsentForFirstParty: fromFlag(row.skip_consent_for_first_party),
     signingAlg: row.signing_alg,
     isSystem: fromFlag(row.is_system),
+    enforcePolicies: fromFlag(row.enforce_policies),
+    tokenDialect: row.token_dialect,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -88,7 +92,10 @@ export class KyselyApiRepo implements ApiRepo {
   /** In one transaction: the client grants for the API, then the API. */
   async delete(id: string): Promise<boolean> {
     const result = await inTransaction(this.db, async (trx) => {
-      await trx.deleteFrom('client_grants').where('audience', 'in', trx.selectFrom('apis').select('identifier').where('id', '=', id)).execute()
+      const identifier = trx.selectFrom('apis').select('identifier').where('id', '=', id)
+      await trx.deleteFrom('client_grants').where('audience', 'in', identifier).execute()
+      await trx.deleteFrom('role_permissions').where('api_identifier', 'in', identifier).execute()
+      await trx.deleteFrom('user_permissions').where('api_identifier', 'in', identifier).execute()
       return trx.deleteFrom('apis').where('id', '=', id).executeTakeFirst()
     })
     if (result.numDeletedRows === 0n) return false
@@ -109,6 +116,8 @@ export class KyselyApiRepo implements ApiRepo {
         if (!current) return null
         const row = await trx.updateTable('apis').set({ identifier, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
         await trx.updateTable('client_grants').set({ audience: identifier, updated_at: now }).where('audience', '=', current.identifier).execute()
+        await trx.updateTable('role_permissions').set({ api_identifier: identifier }).where('api_identifier', '=', current.identifier).execute()
+        await trx.updateTable('user_permissions').set({ api_identifier: identifier }).where('api_identifier', '=', current.identifier).execute()
         return toRecord(row)
       }),
     )

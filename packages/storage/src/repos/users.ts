@@ -104,6 +104,8 @@ export async function deleteUsers(trx: Kysely<Database>, which: UsersToDelete): 
   await trx.deleteFrom('authenticators').where('user_id', 'in', ids).execute()
   await trx.deleteFrom('recovery_codes').where('user_id', 'in', ids).execute()
   await trx.deleteFrom('mfa_remember_revocations').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('user_roles').where('user_id', 'in', ids).execute()
+  await trx.deleteFrom('user_permissions').where('user_id', 'in', ids).execute()
   const result = await trx.deleteFrom('users').where('id', 'in', ids).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
