@@ -1,4 +1,4 @@
-/** The claims of a verified Latchkey access token (RFC 9068 §2.2), and reading its scopes. */
+/** The claims of a verified Latchkey access token (RFC 9068 §2.2), and reading its scopes and permissions. */
 import type { Challenge } from './errors.js'
 
 
@@ -19,6 +19,8 @@ export interface AccessTokenClaims {
   readonly azp?: string
   readonly auth_time?: number
   readonly org_id?: string
+  /** The user's permissions for this API (an API whose token dialect is `access_token_authz`). */
+  readonly permissions?: readonly string[]
   /** RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint in `cnf.jkt`. */
   readonly cnf?: { readonly jkt?: string; readonly [member: string]: unknown }
   readonly [claim: string]: unknown
@@ -29,6 +31,12 @@ export function tokenScopes(claims: AccessTokenClaims): ReadonlySet<string> {
   const raw = claims.scope
   const list = typeof raw === 'string' ? raw.split(' ') : Array.isArray(raw) ? raw.filter((s): s is string => typeof s === 'string') : []
   return new Set(list.filter((s) => s !== ''))
+}
+
+/** The token's `permissions` claim as a set (empty when the claim is missing or not an array). */
+export function tokenPermissions(claims: AccessTokenClaims): ReadonlySet<string> {
+  const raw = claims.permissions as unknown
+  return new Set(Array.isArray(raw) ? raw.filter((p): p is string => typeof p === 'string' && p !== '') : [])
 }
 
 const CHALLENGE = Symbol('@latchkey/resource-server challenge')

@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler } from 'express'
 import type { AddressInfo } from 'node:net'
-import { auth, requireAnyScope, requireClaim, requireScopes } from '../src/adapters/express.js'
+import { auth, requireAnyScope, requireClaim, requirePermissions, requireScopes } from '../src/adapters/express.js'
 import { adapterContract } from './support/adapter-contract.js'
 
 adapterContract('Express', async (verifier) => {
@@ -22,6 +22,12 @@ adapterContract('Express', async (verifier) => {
     res.json({ sub: req.auth?.sub })
   })
   app.get('/api/org', checkJwt, requireClaim('org_id', 'org_42'), (req, res) => {
+    res.json({ sub: req.auth?.sub })
+  })
+  app.get('/api/permitted', checkJwt, requirePermissions('read:appointments'), (req, res) => {
+    res.json({ sub: req.auth?.sub })
+  })
+  app.post('/api/permitted', checkJwt, requirePermissions('read:appointments', 'write:appointments'), (req, res) => {
     res.json({ sub: req.auth?.sub })
   })
   const onError: ErrorRequestHandler = (err: { status?: number }, _req, res, _next) => {

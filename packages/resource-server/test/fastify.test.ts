@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import Fastify from 'fastify'
 import { createVerifier } from '../src/index.js'
-import { auth, latchkeyAuth, requireAnyScope, requireClaim, requireScopes } from '../src/adapters/fastify.js'
+import { auth, latchkeyAuth, requireAnyScope, requireClaim, requirePermissions, requireScopes } from '../src/adapters/fastify.js'
 import { adapterContract } from './support/adapter-contract.js'
 import { AUDIENCE, Latchkey } from './support/latchkey.js'
 
@@ -19,6 +19,8 @@ adapterContract('Fastify (preHandler hooks)', async (verifier) => {
   app.post('/api/write', { preHandler: [checkJwt, requireScopes('write:appointments')] }, async (request) => ({ sub: request.auth?.sub }))
   app.get('/api/any', { preHandler: [checkJwt, requireAnyScope('admin', 'read:appointments')] }, async (request) => ({ sub: request.auth?.sub }))
   app.get('/api/org', { preHandler: [checkJwt, requireClaim('org_id', 'org_42')] }, async (request) => ({ sub: request.auth?.sub }))
+  app.get('/api/permitted', { preHandler: [checkJwt, requirePermissions('read:appointments')] }, async (request) => ({ sub: request.auth?.sub }))
+  app.post('/api/permitted', { preHandler: [checkJwt, requirePermissions('read:appointments', 'write:appointments')] }, async (request) => ({ sub: request.auth?.sub }))
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return { url: `${url}/`, close: () => app.close() }
 })
@@ -33,6 +35,8 @@ adapterContract('Fastify (plugin)', async (verifier) => {
     api.post('/api/write', { preHandler: requireScopes('write:appointments') }, async (request) => ({ sub: request.auth?.sub }))
     api.get('/api/any', { preHandler: requireAnyScope('admin', 'read:appointments') }, async (request) => ({ sub: request.auth?.sub }))
     api.get('/api/org', { preHandler: requireClaim('org_id', 'org_42') }, async (request) => ({ sub: request.auth?.sub }))
+    api.get('/api/permitted', { preHandler: requirePermissions('read:appointments') }, async (request) => ({ sub: request.auth?.sub }))
+    api.post('/api/permitted', { preHandler: requirePermissions('read:appointments', 'write:appointments') }, async (request) => ({ sub: request.auth?.sub }))
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return { url: `${url}/`, close: () => app.close() }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { requireAnyScope, requireClaim, requireScopes } from '../src/index.js'
+import { requireAnyScope, requireClaim, requirePermissions, requireScopes } from '../src/index.js'
 import { auth, sendError } from '../src/adapters/node.js'
 import { adapterContract } from './support/adapter-contract.js'
 
@@ -12,6 +12,8 @@ adapterContract('node:http', async (verifier) => {
     'POST /api/write': (req) => authenticate(req, requireScopes('write:appointments')),
     'GET /api/any': (req) => authenticate(req, requireAnyScope('admin', 'read:appointments')),
     'GET /api/org': (req) => authenticate(req, requireClaim('org_id', 'org_42')),
+    'GET /api/permitted': (req) => authenticate(req, requirePermissions('read:appointments')),
+    'POST /api/permitted': (req) => authenticate(req, requirePermissions('read:appointments', 'write:appointments')),
   }
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { base64url, errors, SignJWT, type JWTPayload } from 'jose'
-import { BearerError, createVerifier, IssuerError, requireAnyScope, requireClaim, requireScopes, checkClaims, type Verifier } from '../src/index.js'
+import { BearerError, createVerifier, IssuerError, requireAnyScope, requireClaim, requirePermissions, requireScopes, checkClaims, tokenPermissions, type Verifier } from '../src/index.js'
 import { AUDIENCE, Latchkey, nowSeconds, parts, signWithStrangerKey } from './support/latchkey.js'
 
 let latchkey: Latchkey
@@ -218,9 +218,31 @@ describe('scope and claim checks', () => {
     fails(requireClaim('toString', 'x'), claims({}), 401)
   })
 
-  it('refuses to be built without scopes', () => {
+  it('requirePermissions is all-of over the permissions array (403 insufficient_scope, scope attribute)', () => {
+    passes(requirePermissions('read:x', 'write:x'), claims({ permissions: ['write:x', 'read:x', 'other'] }))
+    passes(requirePermissions('read:x write:x'), claims({ permissions: ['read:x', 'write:x'] }))
+    fails(requirePermissions('read:x', 'write:x'), claims({ permissions: ['read:x'] }), 403)
+    fails(requirePermissions('read:x'), claims({ permissions: [] }), 403)
+    fails(requirePermissions('read:x'), claims({ scope: 'read:x' }), 403)
+    fails(requirePermissions('read:x'), claims({ permissions: 'read:x' }), 403)
+    fails(requirePermissions('read:x'), claims({ permissions: { 'read:x': true } }), 403)
+    const err = (() => {
+      try {
+        requirePermissions('read:x', 'write:x')(claims({ permissions: ['read:x'] }))
+      } catch (e) {
+        return e as BearerError
+      }
+    })()
+    assert.equal(err?.error, 'insufficient_scope')
+    assert.equal(err?.scope, 'read:x write:x')
+    assert.equal(err?.description, 'The access token needs the permission read:x write:x.')
+    assert.deepEqual([...tokenPermissions(claims({ permissions: ['a', 1, '', 'b'] }))], ['a', 'b'])
+  })
+
+  it('refuses to be built without scopes or permissions', () => {
     assert.throws(() => requireScopes(), TypeError)
     assert.throws(() => requireAnyScope(' '), TypeError)
+    assert.throws(() => requirePermissions(), TypeError)
   })
 })
 

@@ -1,15 +1,15 @@
 /**
  * Fastify 5: `auth(options)` is a hook (`preHandler`, or `onRequest` to refuse before the body is
- * parsed) that verifies the token and sets `request.auth`; `requireScopes`, `requireAnyScope` and
- * `requireClaim` are hooks that check it. Or register the `latchkeyAuth` plugin to protect every
- * route of the scope it is registered in (as an `onRequest` hook). Errors are answered
- * as JSON with the RFC 6750 status and `WWW-Authenticate`; an unreachable issuer is thrown (an
- * `IssuerError`, whose `statusCode` is 503) to Fastify's error handler.
+ * parsed) that verifies the token and sets `request.auth`; `requireScopes`, `requireAnyScope`,
+ * `requirePermissions` and `requireClaim` are hooks that check it. Or register the `latchkeyAuth`
+ * plugin to protect every route of the scope it is registered in (as an `onRequest` hook). Errors
+ * are answered as JSON with the RFC 6750 status and `WWW-Authenticate`; an unreachable issuer is
+ * thrown (an `IssuerError`, whose `statusCode` is 503) to Fastify's error handler.
  *
  *   app.get('/api/appointments', { preHandler: [auth({ issuer, audience }), requireScopes('read:appointments')] }, handler)
  */
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify'
-import { checkClaims, requireAnyScope as anyScope, requireClaim as claim, requireScopes as scopes, type ClaimCheck } from '../checks.js'
+import { checkClaims, requireAnyScope as anyScope, requireClaim as claim, requirePermissions as permissions, requireScopes as scopes, type ClaimCheck } from '../checks.js'
 import type { AccessTokenClaims } from '../claims.js'
 import { BearerError } from '../errors.js'
 import type { VerifierOptions } from '../options.js'
@@ -45,7 +45,7 @@ export function auth(input: VerifierInput, ...checks: readonly ClaimCheck[]): Ho
 
 function guard(check: ClaimCheck): Hook {
   return async function latchkeyCheck(request, reply) {
-    if (!request.auth) throw new Error('@latchkey/resource-server: use auth() before requireScopes(), requireAnyScope() or requireClaim()')
+    if (!request.auth) throw new Error('@latchkey/resource-server: use auth() before requireScopes(), requireAnyScope(), requirePermissions() or requireClaim()')
     try {
       checkClaims(request.auth, check)
       return undefined
@@ -60,6 +60,8 @@ function guard(check: ClaimCheck): Hook {
 export const requireScopes = (...required: string[]): Hook => guard(scopes(...required))
 /** At least one of the scopes. */
 export const requireAnyScope = (...accepted: string[]): Hook => guard(anyScope(...accepted))
+/** All of the permissions in the token's `permissions` claim (403 `insufficient_scope` otherwise). */
+export const requirePermissions = (...required: string[]): Hook => guard(permissions(...required))
 /** A claim's value (see `requireClaim` in the main module). */
 export const requireClaim = (...args: Parameters<typeof claim>): Hook => guard(claim(...args))
 

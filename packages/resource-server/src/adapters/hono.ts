@@ -1,15 +1,15 @@
 /**
  * Hono: `auth(options)` verifies the token and sets `c.get('auth')` to its claims;
- * `requireScopes`, `requireAnyScope` and `requireClaim` check them. Errors are answered as JSON with
- * the RFC 6750 status and `WWW-Authenticate`; an unreachable issuer is thrown as an
- * `HTTPException(503)` (its `cause` is the `IssuerError`) for `app.onError`.
+ * `requireScopes`, `requireAnyScope`, `requirePermissions` and `requireClaim` check them. Errors
+ * are answered as JSON with the RFC 6750 status and `WWW-Authenticate`; an unreachable issuer is
+ * thrown as an `HTTPException(503)` (its `cause` is the `IssuerError`) for `app.onError`.
  *
  *   const app = new Hono<AuthEnv>()
  *   app.get('/api/appointments', auth({ issuer, audience }), requireScopes('read:appointments'), (c) => c.json(c.get('auth').sub))
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { checkClaims, requireAnyScope as anyScope, requireClaim as claim, requireScopes as scopes, type ClaimCheck } from '../checks.js'
+import { checkClaims, requireAnyScope as anyScope, requireClaim as claim, requirePermissions as permissions, requireScopes as scopes, type ClaimCheck } from '../checks.js'
 import type { AccessTokenClaims } from '../claims.js'
 import { BearerError, IssuerError } from '../errors.js'
 import { errorResponse } from '../response.js'
@@ -45,7 +45,7 @@ export function auth(input: VerifierInput, ...checks: readonly ClaimCheck[]): Mi
 function guard(check: ClaimCheck): MiddlewareHandler<AuthEnv> {
   return async function latchkeyCheck(c, next) {
     const claims = c.get('auth') as AccessTokenClaims | undefined
-    if (!claims) throw new Error('@latchkey/resource-server: use auth() before requireScopes(), requireAnyScope() or requireClaim()')
+    if (!claims) throw new Error('@latchkey/resource-server: use auth() before requireScopes(), requireAnyScope(), requirePermissions() or requireClaim()')
     try {
       checkClaims(claims, check)
     } catch (err) {
@@ -60,5 +60,7 @@ function guard(check: ClaimCheck): MiddlewareHandler<AuthEnv> {
 export const requireScopes = (...required: string[]): MiddlewareHandler<AuthEnv> => guard(scopes(...required))
 /** At least one of the scopes. */
 export const requireAnyScope = (...accepted: string[]): MiddlewareHandler<AuthEnv> => guard(anyScope(...accepted))
+/** All of the permissions in the token's `permissions` claim (403 `insufficient_scope` otherwise). */
+export const requirePermissions = (...required: string[]): MiddlewareHandler<AuthEnv> => guard(permissions(...required))
 /** A claim's value (see `requireClaim` in the main module). */
 export const requireClaim = (...args: Parameters<typeof claim>): MiddlewareHandler<AuthEnv> => guard(claim(...args))

@@ -8,6 +8,8 @@
  *   POST /api/write  auth + requireScopes('write:appointments')    → { sub }
  *   GET  /api/any    auth + requireAnyScope('admin', 'read:appointments')
  *   GET  /api/org    auth + requireClaim('org_id', 'org_42')
+ *   GET  /api/permitted  auth + requirePermissions('read:appointments')
+ *   POST /api/permitted  auth + requirePermissions('read:appointments', 'write:appointments')
  *
  * DPoP-bound tokens (RFC 9449) go through the same routes with `Authorization: DPoP` and a proof of
  * the request the adapter saw (method and full URL).
@@ -42,7 +44,8 @@ export function adapterContract(name: string, start: StartApp): void {
     let readWrite: string
 
     before(async () => {
-      latchkey = await Latchkey.start()
+      // the API's tokens carry the user's permissions (token dialect access_token_authz): read only, at first
+      latchkey = await Latchkey.start(AUDIENCE, { permissions: ['read:appointments'] })
       app = await start(createVerifier({ issuer: latchkey.issuer, audience: AUDIENCE }))
       readOnly = await latchkey.accessToken('read:appointments')
       readWrite = await latchkey.accessToken('openid read:appointments write:appointments')
@@ -139,6 +142,38 @@ export function adapterContract(name: string, start: StartApp): void {
 
     it('401 invalid_token when a required claim is missing', async () => {
       assertError(await call('/api/org', { token: readOnly }), 401, 'invalid_token', /error="invalid_token"/)
+    })
+
+    describe('requirePermissions (the permissions claim)', () => {
+      const needsWrite =
+        'Bearer realm="https://api.example.com/appointments", error="insufficient_scope", error_description="The access token needs the permission read:appointments write:appointments.", scope="read:appointments write:appointments"'
+
+      it('200 when the permissions claim holds every one', async () => {
+        assert.deepEqual(parts(readOnly).claims.permissions, ['read:appointments'])
+        const a = await call('/api/permitted', { token: readOnly })
+        assert.equal(a.status, 200, JSON.stringify(a.body))
+        assert.equal(a.body.sub, latchkey.user.id)
+      })
+
+      it('403 insufficient_scope when one is missing, whatever scopes were granted', async () => {
+        assertError(await call('/api/permitted', { method: 'POST', token: readWrite }), 403, 'insufficient_scope', needsWrite)
+      })
+
+      it('403 insufficient_scope for a token without a permissions claim (or not an array)', async () => {
+        const { permissions: _, ...claims } = parts(readWrite).claims
+        const a = await call('/api/permitted', { token: await latchkey.sign(claims) })
+        assertError(a, 403, 'insufficient_scope', /^Bearer realm="[^"]+", error="insufficient_scope", error_description="The access token has no permissions claim\.", scope="read:appointments"$/)
+        assertError(await call('/api/permitted', { token: await latchkey.sign({ ...claims, permissions: 'read:appointments' }) }), 403, 'insufficient_scope', /scope="read:appointments"$/)
+      })
+
+      it('200 once the user is given the missing permission (a new token)', async () => {
+        await latchkey.givePermissions('write:appointments')
+        const token = await latchkey.accessToken('read:appointments')
+        assert.deepEqual(parts(token).claims.permissions, ['read:appointments', 'write:appointments'])
+        const a = await call('/api/permitted', { method: 'POST', token })
+        assert.equal(a.status, 200, JSON.stringify(a.body))
+        assert.equal(a.body.sub, latchkey.user.id)
+      })
     })
 
     describe('DPoP-bound tokens (RFC 9449 §7)', () => {

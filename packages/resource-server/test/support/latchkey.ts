@@ -24,14 +24,26 @@ export class Latchkey {
     readonly app: ApplicationRecord,
     readonly user: UserRecord,
     readonly browser: LoggedInBrowser,
+    readonly audience: string,
   ) {}
 
-  static async start(audience = AUDIENCE): Promise<Latchkey> {
+  /**
+   * With `permissions`, the API's tokens carry the `permissions` claim (token dialect
+   * `access_token_authz`, RBAC not enforced, so scopes are as requested) and the user is given these.
+   */
+  static async start(audience = AUDIENCE, options: { readonly permissions?: readonly string[] } = {}): Promise<Latchkey> {
     const server = await startTestServer()
-    await addApi(server.store, { identifier: audience })
+    await addApi(server.store, { identifier: audience, ...(options.permissions ? { tokenDialect: 'access_token_authz' as const } : {}) })
     const { app } = await addApp(server.store)
     const user = await addUser(server.store)
-    return new Latchkey(server, app, user, new LoggedInBrowser(server, user))
+    const latchkey = new Latchkey(server, app, user, new LoggedInBrowser(server, user), audience)
+    if (options.permissions) await latchkey.givePermissions(...options.permissions)
+    return latchkey
+  }
+
+  /** Gives the user permissions of the API directly; tokens issued from now on carry them. */
+  async givePermissions(...names: string[]): Promise<void> {
+    await this.server.store.permissions.add(this.user.id, names.map((name) => ({ apiIdentifier: this.audience, name })), Date.now())
   }
 
   get issuer(): string {
