@@ -23,6 +23,7 @@ import { organizationGuarantees } from './contract/organizations.js'
 import { outboxGuarantees } from './contract/outbox.js'
 import { recoveryCodeGuarantees } from './contract/recovery-codes.js'
 import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
+import { roleGuarantees } from './contract/roles.js'
 import { sessionGuarantees } from './contract/sessions.js'
 import { settingsGuarantees } from './contract/settings.js'
 import { signingKeyGuarantees } from './contract/signing-keys.js'
@@ -74,6 +75,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     clientGrantGuarantees(current)
     auditLogGuarantees(current)
     organizationGuarantees(current)
+    roleGuarantees(current)
     connectionGuarantees(current)
     identityGuarantees(current)
     outboxGuarantees(current)

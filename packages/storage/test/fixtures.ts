@@ -16,6 +16,7 @@ import type {
   OrganizationRecord,
   OutboxEmailRecord,
   RecoveryCodeRecord,
+  RoleRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
   SsoSessionRecord,
@@ -369,4 +370,8 @@ export function recoveryCode(overrides: Partial<RecoveryCodeRecord> = {}): Recov
     usedAt: null,
     ...overrides,
   }
+}
+
+export function role(overrides: Partial<RoleRecord> = {}): RoleRecord {
+  return { id: uniqueId('rol_'), name: uniqueId('role-'), description: 'A role — with ünïcode', createdAt: T0, updatedAt: T0, ...overrides }
 }
