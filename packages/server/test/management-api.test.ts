@@ -273,7 +273,8 @@ describe('Management API', () => {
         token_lifetime: 3600,
         token_lifetime_for_web: 3600,
         skip_consent_for_verifiable_first_party_clients: true,
-        token_dialect: 'rfc9068_profile',
+        enforce_policies: false,
+        token_dialect: 'access_token',
       })
       assertError(await call('POST', 'resource-servers', body), 409, 'resource_server_exists')
       assert.equal((await call('GET', `resource-servers/${api.id}`)).json.identifier, api.identifier)
@@ -283,6 +284,11 @@ describe('Management API', () => {
       assert.equal(updated.status, 200, JSON.stringify(updated.json))
       assert.deepEqual(updated.json.scopes, [{ value: 'read:orders', description: '' }, { value: 'write:orders', description: 'Write' }])
       assert.deepEqual([updated.json.token_lifetime, updated.json.token_lifetime_for_web], [7200, 7200])
+      const rbac = await call('PATCH', `resource-servers/${api.id}`, { enforce_policies: true, token_dialect: 'rfc9068_profile_authz' })
+      assert.deepEqual([rbac.json.enforce_policies, rbac.json.token_dialect], [true, 'rfc9068_profile_authz'])
+      const stored = await server.store.apis.get(api.id)
+      assert.deepEqual([stored?.enforcePolicies, stored?.tokenDialect], [true, 'rfc9068_profile_authz'])
+      assertError(await call('PATCH', `resource-servers/${api.id}`, { token_dialect: 'jwt' }), 400, 'invalid_body', /token_dialect must be one of access_token, access_token_authz, rfc9068_profile, rfc9068_profile_authz/)
       assertError(await call('PATCH', `resource-servers/${api.id}`, { token_lifetime_for_web: 60 }), 400, 'invalid_body', /token_lifetime_for_web must equal token_lifetime/)
       assertError(await call('PATCH', `resource-servers/${api.id}`, { identifier: 'https://else.example/' }), 400, 'invalid_body', /Additional properties not allowed: identifier/)
       assertError(await call('PATCH', `resource-servers/${api.id}`, { scopes: [{ value: 'openid' }] }), 400, 'invalid_body', /OpenID Connect scope/)

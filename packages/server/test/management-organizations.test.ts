@@ -75,15 +75,20 @@ describe('Management API: organizations', () => {
 
     const member = await addUser(server.store)
     await management.organizations.members.create(org.id as string, { members: [member.id] })
-    await management.organizations.members.roles.assign(org.id as string, member.id, { roles: ['admin'] })
+    // A member's roles are roles (rol_…), created first.
+    const admin = await management.roles.create({ name: 'admin', description: 'Runs the place' })
+    const viewer = await management.roles.create({ name: 'viewer' })
+    await management.organizations.members.roles.assign(org.id as string, member.id, { roles: [admin.id as string] })
     const members = await management.organizations.members.list(org.id as string)
-    assert.deepEqual(members.data.map((m) => [m.user_id, m.email, m.roles]), [[member.id, member.email, [{ id: 'admin', name: 'admin' }]]])
+    assert.deepEqual(members.data.map((m) => [m.user_id, m.email, m.roles]), [[member.id, member.email, [{ id: admin.id, name: 'admin' }]]])
+    const memberRoles = await management.organizations.members.roles.list(org.id as string, member.id)
+    assert.deepEqual(memberRoles.data, [{ id: admin.id, name: 'admin', description: 'Runs the place' }])
 
     const invitation = await management.organizations.invitations.create(org.id as string, {
       inviter: { name: 'Ada Admin' },
       invitee: { email: 'joiner@example.com' },
       client_id: spa.clientId,
-      roles: ['viewer'],
+      roles: [viewer.id as string],
       ttl_sec: 3600,
       send_invitation_email: false,
     })
@@ -111,7 +116,7 @@ describe('Management API: organizations', () => {
     assert.equal(claims(tokens.json.id_token).org_id, org.id)
     assert.deepEqual((await management.organizations.invitations.list(org.id as string)).data, [], 'accepted invitations leave the list')
     const joined = (await management.organizations.members.list(org.id as string)).data.find((m) => m.email === 'joiner@example.com')
-    assert.deepEqual(joined?.roles, [{ id: 'viewer', name: 'viewer' }])
+    assert.deepEqual(joined?.roles, [{ id: viewer.id, name: 'viewer' }])
 
     await management.organizations.update(org.id as string, { display_name: 'Initech Corp' })
     assert.equal((await management.organizations.get(org.id as string)).display_name, 'Initech Corp')
@@ -156,7 +161,7 @@ describe('Management API: organizations', () => {
     assert.equal((await json(refused)).errorCode, 'insufficient_scope')
   })
 
-  it('refuses invitations Latchkey cannot honour: an email to send, an app without organizations, another connection', async () => {
+  it('refuses invitations Latchkey cannot honour: an email to send, an app without organizations, another connection, an unknown role', async () => {
     const org = await json(await call('POST', 'organizations', { name: 'invites-org' }))
     const { app: personal } = await addApp(server.store)
     const base = { inviter: { name: 'Ada' }, invitee: { email: 'x@example.com' }, client_id: spa.clientId }
@@ -168,6 +173,7 @@ describe('Management API: organizations', () => {
       [{ ...base, ttl_sec: 3_000_000 }, 400, /ttl_sec/],
       [{ ...base, invitee: { email: 'not-an-email' } }, 400, /invitee\.email/],
       [{ ...base, app_metadata: { plan: 'x' } }, 400, /app_metadata is not supported/],
+      [{ ...base, roles: ['rol_doesnotexist0000'] }, 400, /The role "rol_doesnotexist0000" does not exist/],
     ]
     for (const [body, status, message] of cases) {
       const res = await call('POST', `organizations/${org.id}/invitations`, body)
@@ -203,11 +209,25 @@ describe('Management API: organizations', () => {
     const user = await addUser(server.store)
     assert.equal((await call('POST', `organizations/${org.id}/members`, { members: [user.id] })).status, 204)
     assert.equal((await call('POST', `organizations/${org.id}/members`, { members: ['auth0|nobody'] })).status, 404)
-    assert.equal((await call('POST', `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles`, { roles: ['a', 'b'] })).status, 204)
-    assert.equal((await call('DELETE', `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles`, { roles: ['a'] })).status, 204)
-    assert.deepEqual(await json(await call('GET', `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles?include_totals=true`)), {
-      start: 0, limit: 50, length: 1, total: 1, roles: [{ id: 'b', name: 'b', description: '' }],
+    const a = await json(await call('POST', 'roles', { name: 'connections-a' }))
+    const b = await json(await call('POST', 'roles', { name: 'connections-b', description: 'B' }))
+    const memberRolesPath = `organizations/${org.id}/members/${encodeURIComponent(user.id)}/roles`
+    assert.equal((await call('POST', memberRolesPath, { roles: [a.id, b.id] })).status, 204)
+    assert.equal((await call('DELETE', memberRolesPath, { roles: [a.id] })).status, 204)
+    assert.deepEqual(await json(await call('GET', `${memberRolesPath}?include_totals=true`)), {
+      start: 0, limit: 50, length: 1, total: 1, roles: [{ id: b.id, name: 'connections-b', description: 'B' }],
     })
+    // An unknown role id is refused whole (Auth0: 400); nothing is added.
+    const unknown = await call('POST', memberRolesPath, { roles: [a.id, 'rol_doesnotexist0000'] })
+    assert.equal(unknown.status, 400)
+    assert.deepEqual(await json(unknown), { statusCode: 400, error: 'Bad Request', message: 'Payload validation error: The role "rol_doesnotexist0000" does not exist.', errorCode: 'inexistent_role' })
+    assert.deepEqual((await server.store.organizations.getMember(org.id as string, user.id))?.roles, [b.id])
+    // A deleted role no longer shows.
+    assert.equal((await call('POST', memberRolesPath, { roles: [a.id] })).status, 204)
+    assert.equal((await call('DELETE', `roles/${a.id}`)).status, 200)
+    assert.deepEqual(((await json(await call('GET', memberRolesPath))) as unknown as { id: string }[]).map((r) => r.id), [b.id])
+    const listed = (await json(await call('GET', `organizations/${org.id}/members`))) as unknown as { roles: unknown }[]
+    assert.deepEqual(listed[0]?.roles, [{ id: b.id, name: 'connections-b' }])
     const mine = (await (await call('GET', `users/${encodeURIComponent(user.id)}/organizations`)).json()) as { id: string }[]
     assert.deepEqual(mine.map((o) => o.id), [org.id])
     assert.equal((await call('DELETE', `organizations/${org.id}/members`, { members: [user.id] })).status, 204)

@@ -3,7 +3,7 @@
  * shared by `latchkey orgs --json` and the Management API. Latchkey keeps only an invitation
  * ticket's hash, so `invitation_url` and `ticket_id` appear once, in the answer that created it.
  */
-import type { InvitationRecord, OrganizationBranding, OrganizationMemberRecord, OrganizationRecord, UserRecord } from '@latchkey/core'
+import type { InvitationRecord, OrganizationBranding, OrganizationMemberRecord, OrganizationRecord, RoleRecord, UserRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 
 /** The database connection: an organization's enabled connection, and the one invitations name. */
@@ -70,12 +70,28 @@ export function organizationBody(org: OrganizationRecord) {
   }
 }
 
-export function memberBody(member: OrganizationMemberRecord, user: UserRecord | null) {
+/**
+ * Auth0's member object. A member's roles are role ids: with `roles` (the role records by id, from
+ * memberRoles) they are `{id, name}` of the roles that exist, those since deleted left out; without
+ * it, the ids alone stand for the names.
+ */
+export function memberBody(member: OrganizationMemberRecord, user: UserRecord | null, roles?: ReadonlyMap<string, RoleRecord>) {
   return {
     user_id: member.userId,
     ...(user ? { email: user.email, name: user.name ?? user.email, ...(user.picture ? { picture: user.picture } : {}) } : {}),
-    roles: member.roles.map((role) => ({ id: role, name: role })),
+    roles: roles
+      ? member.roles.flatMap((id) => {
+          const role = roles.get(id)
+          return role ? [{ id: role.id, name: role.name }] : []
+        })
+      : member.roles.map((role) => ({ id: role, name: role })),
   }
+}
+
+/** The role records the members name, by id (for memberBody): one query. */
+export async function memberRoles(store: Store, members: readonly OrganizationMemberRecord[]): Promise<Map<string, RoleRecord>> {
+  const ids = [...new Set(members.flatMap((m) => m.roles))]
+  return new Map((await store.roles.getMany(ids)).map((role) => [role.id, role]))
 }
 
 export type InvitationStatus = 'pending' | 'accepted' | 'expired'

@@ -1,7 +1,7 @@
 /**
  * Auth0's organization, member, invitation and enabled-connection fields ↔ Latchkey's records. The
  * zod schemas check shapes and describe the wire format (they feed the OpenAPI document); the rules
- * (names, branding, metadata, roles, invitation lifetimes and links) stay in @latchkey/core's
+ * (names, branding, metadata, invitation lifetimes and links) stay in @latchkey/core's
  * registration, which the CLI uses too. The answers come from organizations/shape.ts, shared with
  * `latchkey orgs --json`. Latchkey has one connection, so enabled connections are that one, always
  * enabled, and never assigns membership on login.
@@ -68,11 +68,9 @@ export const memberSchema = z
     email: z.string().optional(),
     name: z.string().optional(),
     picture: z.string().optional(),
-    roles: z.array(z.object({ id: z.string(), name: z.string() })),
+    roles: z.array(z.object({ id: z.string(), name: z.string() })).describe('The roles the member has there (those that exist).'),
   })
   .describe('A member of an organization.')
-
-export const roleSchema = z.object({ id: z.string(), name: z.string(), description: z.string() }).describe('A role of a member (its id is its name).')
 
 export const invitationSchema = z
   .object({
@@ -86,7 +84,7 @@ export const invitationSchema = z
     expires_at: z.string(),
     client_id: z.string(),
     connection_id: z.string(),
-    roles: z.array(z.string()),
+    roles: z.array(z.string()).describe('Ids of the roles the invitee gets on joining.'),
   })
   .describe('An invitation to join an organization.')
 
@@ -97,7 +95,7 @@ export const createInvitationBody = z
     client_id: z.string().max(256).describe('The application the link opens (its initiate_login_uri, or its first callback\'s origin).'),
     connection_id: z.string().max(100).optional().describe(`Only the database connection (${CONNECTION_NAME}).`),
     ttl_sec: z.number().int().min(0).max(2_592_000).optional().describe('Lifetime in seconds; 0 or absent: 7 days; at most 30 days.'),
-    roles: z.array(z.string().max(100)).max(50).optional().describe('Role names the invitee gets on joining.'),
+    roles: z.array(z.string().max(100)).max(50).optional().describe('Ids of roles (rol_…) the invitee gets on joining; each must exist.'),
     send_invitation_email: z.boolean().optional().describe('Email the invitation (the user_invitation template, through the outbox); by default when email can be sent (Auth0: true).'),
     app_metadata: z.record(z.string(), z.unknown()).optional(),
     user_metadata: z.record(z.string(), z.unknown()).optional(),
@@ -107,7 +105,7 @@ export const createInvitationBody = z
 export type CreateInvitationBody = z.output<typeof createInvitationBody>
 
 export const membersBody = z.strictObject({ members: z.array(z.string().min(1).max(256)).min(1).max(10) }).describe('User ids (at most 10).')
-export const rolesBody = z.strictObject({ roles: z.array(z.string().min(1).max(100)).min(1).max(50) }).describe('Role names (Latchkey\'s role ids are their names).')
+export const rolesBody = z.strictObject({ roles: z.array(z.string().min(1).max(100)).min(1).max(50) }).describe('Role ids (rol_…).')
 
 export const enabledConnectionSchema = z
   .object({

@@ -4,7 +4,7 @@
  * access-token lifetime per API, so `token_lifetime_for_web` always equals `token_lifetime` (a
  * different value is refused). `signing_alg` is RS256 (the default), ES256 or EdDSA.
  */
-import { type ApiInput, type ApiRecord, SIGNING_ALGS } from '@latchkey/core'
+import { type ApiInput, type ApiRecord, SIGNING_ALGS, TOKEN_DIALECTS } from '@latchkey/core'
 import { z } from 'zod'
 import { badRequest } from '../errors.js'
 import { defined, partialOf } from './shape.js'
@@ -23,6 +23,10 @@ const resourceServerFields = {
   token_lifetime: z.number().int().describe('Access-token lifetime in seconds.'),
   token_lifetime_for_web: z.number().int().describe('Equal to token_lifetime in Latchkey (one lifetime for every kind of application).'),
   skip_consent_for_verifiable_first_party_clients: z.boolean().describe('First-party applications skip the consent page.'),
+  enforce_policies: z.boolean().describe("RBAC: a user's access token carries only the requested scopes their roles and permissions allow."),
+  token_dialect: z
+    .enum(TOKEN_DIALECTS, { error: `token_dialect must be one of ${TOKEN_DIALECTS.join(', ')}` })
+    .describe('access_token (default) or rfc9068_profile: the same RFC 9068 JWT in Latchkey; the _authz variants add the user\'s permissions claim.'),
 }
 
 export const createResourceServerBody = z
@@ -48,7 +52,8 @@ export const resourceServerSchema = z
     token_lifetime: z.number().int(),
     token_lifetime_for_web: z.number().int(),
     skip_consent_for_verifiable_first_party_clients: z.boolean(),
-    token_dialect: z.literal('rfc9068_profile').describe('Access tokens are RFC 9068 JWTs.'),
+    enforce_policies: z.boolean(),
+    token_dialect: z.enum(TOKEN_DIALECTS).describe("Latchkey's access tokens are RFC 9068 JWTs in every dialect; the _authz dialects add `permissions`."),
   })
   .describe('An API (resource server); its identifier is the audience.')
 
@@ -60,6 +65,8 @@ export const RESOURCE_SERVER_FIELD_NAMES: Readonly<Record<string, string>> = {
   tokenLifetime: 'token_lifetime',
   skipConsentForFirstParty: 'skip_consent_for_verifiable_first_party_clients',
   signingAlg: 'signing_alg',
+  enforcePolicies: 'enforce_policies',
+  tokenDialect: 'token_dialect',
 }
 
 /** The Auth0 body → the input of @latchkey/core's createApi / updateApi. */
@@ -74,6 +81,8 @@ export function apiInput(body: UpdateResourceServerBody, current?: ApiRecord): P
     tokenLifetime: body.token_lifetime ?? (current === undefined ? body.token_lifetime_for_web : undefined),
     skipConsentForFirstParty: body.skip_consent_for_verifiable_first_party_clients,
     signingAlg: body.signing_alg,
+    enforcePolicies: body.enforce_policies,
+    tokenDialect: body.token_dialect,
   })
 }
 
@@ -89,6 +98,7 @@ export function presentResourceServer(api: ApiRecord): z.output<typeof resourceS
     token_lifetime: api.tokenLifetime,
     token_lifetime_for_web: api.tokenLifetime,
     skip_consent_for_verifiable_first_party_clients: api.skipConsentForFirstParty,
-    token_dialect: 'rfc9068_profile',
+    enforce_policies: api.enforcePolicies,
+    token_dialect: api.tokenDialect,
   }
 }

@@ -15,8 +15,10 @@ import { organizationInvitations } from './organization-invitations.js'
 import { organizationMembers } from './organization-members.js'
 import { organizations } from './organizations.js'
 import { resourceServers } from './resource-servers.js'
+import { roles } from './roles.js'
 import { signingKeys } from './signing-keys.js'
 import { tickets } from './tickets.js'
+import { userRoles } from './user-roles.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys]

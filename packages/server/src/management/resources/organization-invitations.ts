@@ -14,6 +14,7 @@ import { pageAnswer, pagedSchema, slicePage, everyPage } from '../paging.js'
 import { fieldParams, pagingParams, selectFields } from '../query.js'
 import { type Resource, route } from '../route.js'
 import { findOrg, idParams } from './organizations.js'
+import { findRoles } from './roles.js'
 
 const invitationParams = z.strictObject({ id: idParams.shape.id, invitation_id: z.string().min(1).max(100).describe('The invitation id (uinv_…).') })
 const listQuery = z.strictObject({
@@ -55,7 +56,7 @@ export const organizationInvitations: Resource = {
       params: idParams,
       body: createInvitationBody,
       answer: { status: 201, description: 'The invitation, with its invitation_url (shown only now).', schema: invitationSchema },
-      errors: { 404: 'No such organization or application.' },
+      errors: { 404: 'No such organization or application.', 400: 'Among others: a role does not exist (inexistent_role).' },
       async handle({ deps, params, body, audit }) {
         const org = await findOrg(deps.store, params.id)
         const sendEmail = body.send_invitation_email ?? deps.email.available
@@ -68,6 +69,7 @@ export const organizationInvitations: Resource = {
         }
         const app = await deps.store.applications.get(body.client_id)
         if (!app) throw notFound('The client does not exist.', 'inexistent_client')
+        if (body.roles !== undefined && body.roles.length > 0) await findRoles(deps.store, body.roles, 400)
         const { record, ticket, url } = registration(ORGANIZATION_FIELD_NAMES, () =>
           createInvitation(
             { email: body.invitee.email, clientId: app.clientId, inviterName: body.inviter.name, roles: body.roles ?? [], ...(body.ttl_sec !== undefined ? { ttlSeconds: body.ttl_sec } : {}) },

@@ -1,18 +1,21 @@
 /**
  * /organizations/{id}/members and their roles, and /users/{id}/organizations, as Auth0 serves them.
- * Latchkey's roles are names given per membership (no role objects): a role's id is its name.
- * Removing a member stops the refresh tokens they hold for the organization (refresh checks
- * membership). Every change goes to the audit log.
+ * A member's roles within an organization are roles (/roles) named by id on the membership; a role
+ * since deleted no longer shows or counts. Removing a member stops the refresh tokens they hold for
+ * the organization (refresh checks membership). Every change goes to the audit log.
  */
-import { checkRoles, type OrganizationMemberRecord } from '@latchkey/core'
+import { MAX_ROLES, type OrganizationMemberRecord } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
 import { z } from 'zod'
-import { memberBody, organizationBody } from '../../organizations/shape.js'
-import { notFound, registration } from '../errors.js'
-import { memberSchema, membersBody, ORGANIZATION_FIELD_NAMES, organizationSchema, roleSchema, rolesBody } from '../mappings/organizations.js'
+import { memberBody, memberRoles, organizationBody } from '../../organizations/shape.js'
+import { conflict, notFound } from '../errors.js'
+import { memberSchema, membersBody, organizationSchema, rolesBody } from '../mappings/organizations.js'
+import { presentRole, roleSchema } from '../mappings/roles.js'
 import { checkpointSchema, pageAnswer, pagedSchema, pageWindow, slicePage } from '../paging.js'
 import { fieldParams, pagingParams, selectFields } from '../query.js'
 import { type Resource, route } from '../route.js'
 import { findOrg, idParams, listQuery } from './organizations.js'
+import { findRoles } from './roles.js'
 
 const memberParams = z.strictObject({ id: idParams.shape.id, user_id: z.string().min(1).max(256).describe('The user_id (auth0|…), URL-encoded.') })
 const userParams = z.strictObject({ id: z.string().min(1).max(256).describe('The user_id (auth0|…), URL-encoded.') })
@@ -22,13 +25,14 @@ const NOT_A_MEMBER = () => notFound('The user is not a member of the organizatio
 const NO_USER = (id: string) => notFound(`The user ${JSON.stringify(id.slice(0, 256))} does not exist.`, 'inexistent_user')
 const ERRORS_404 = { 404: 'No such organization, user or membership.' }
 
-function rolesOf(member: OrganizationMemberRecord) {
-  return member.roles.map((role) => ({ id: role, name: role, description: '' }))
+/** The member's roles that exist, in the order given. */
+async function rolesOf(store: Store, member: OrganizationMemberRecord) {
+  return (await store.roles.getMany(member.roles)).map(presentRole)
 }
 
 export const organizationMembers: Resource = {
   tag: 'organization-members',
-  description: 'The members of organizations and the role names they hold there.',
+  description: 'The members of organizations and the roles they have there.',
   routes: [
     route({
       method: 'get',
@@ -46,8 +50,8 @@ export const organizationMembers: Resource = {
       async handle({ deps, params, query }) {
         const org = await findOrg(deps.store, params.id)
         const present = async (members: OrganizationMemberRecord[]) => {
-          const users = await Promise.all(members.map((m) => deps.store.users.get(m.userId)))
-          return members.map((m, i) => selectFields(memberBody(m, users[i] ?? null), query))
+          const [users, roles] = await Promise.all([Promise.all(members.map((m) => deps.store.users.get(m.userId))), memberRoles(deps.store, members)])
+          return members.map((m, i) => selectFields(memberBody(m, users[i] ?? null, roles), query))
         }
         if (query.from !== undefined || query.take !== undefined) {
           const page = await deps.store.organizations.listMembersFrom(org.id, { ...(query.from ? { from: query.from } : {}), take: query.take ?? 50 })
@@ -102,13 +106,13 @@ export const organizationMembers: Resource = {
       scopes: ['read:organization_member_roles'],
       params: memberParams,
       query: z.strictObject(pagingParams),
-      answer: { status: 200, description: 'The roles (a role\'s id is its name).', schema: pagedSchema('roles', roleSchema) },
+      answer: { status: 200, description: 'The roles the member has in the organization (deleted roles left out).', schema: pagedSchema('roles', roleSchema) },
       errors: ERRORS_404,
       async handle({ deps, params, query }) {
         const org = await findOrg(deps.store, params.id)
         const member = await deps.store.organizations.getMember(org.id, params.user_id)
         if (!member) throw NOT_A_MEMBER()
-        const roles = rolesOf(member)
+        const roles = await rolesOf(deps.store, member)
         return pageAnswer('roles', query, slicePage(roles, query), async () => roles.length)
       },
     }),
@@ -120,12 +124,14 @@ export const organizationMembers: Resource = {
       params: memberParams,
       body: rolesBody,
       answer: { status: 204, description: 'The roles were added to the member\'s.' },
-      errors: ERRORS_404,
+      errors: { ...ERRORS_404, 400: 'A role does not exist (inexistent_role).', 409: `The member would have more than ${MAX_ROLES} roles (too_many_roles).` },
       async handle({ deps, params, body, audit }) {
         const org = await findOrg(deps.store, params.id)
         const member = await deps.store.organizations.getMember(org.id, params.user_id)
         if (!member) throw NOT_A_MEMBER()
-        const roles = registration(ORGANIZATION_FIELD_NAMES, () => checkRoles([...member.roles, ...body.roles]))
+        const added = await findRoles(deps.store, body.roles, 400)
+        const roles = [...new Set([...member.roles, ...added.map((r) => r.id)])]
+        if (roles.length > MAX_ROLES) throw conflict(`No more roles can be assigned to this organization member: at most ${MAX_ROLES}.`, 'too_many_roles')
         await deps.store.organizations.setMemberRoles(org.id, member.userId, roles)
         await audit.change({ action: 'organization.member_roles_updated', description: 'Give a member roles', userId: member.userId, details: { org_id: org.id, roles } })
         return { status: 204 }
