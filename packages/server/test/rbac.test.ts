@@ -29,7 +29,7 @@ for (const db of databases) {
 
     before(async () => {
       server = await startTestServer({ db: db.url() })
-      app = (await addApp(server.store, { grantTypes: ['authorization_code', 'refresh_token'], organizationUsage: 'allow' })).app
+      app = (await addApp(server.store, { organizationUsage: 'allow' })).app
       api = await addApi(server.store, { identifier: 'https://rbac.example.com/', scopes: [READ, WRITE, CANCEL], enforcePolicies: true, tokenDialect: 'access_token_authz' })
       patient = createRole({ name: 'patient' }, Date.now())
       receptionist = createRole({ name: 'receptionist' }, Date.now())
