@@ -2,10 +2,14 @@
  * The Appointments API: Hono, with access tokens verified by @latchkey/resource-server.
  *
  *   GET  /api/public         no token needed
- *   GET  /api/appointments   scope read:appointments   → { appointments: Appointment[] } (the caller's)
- *   POST /api/appointments   scope write:appointments  { title, startsAt } → 201 Appointment
+ *   GET  /api/appointments   permission and scope read:appointments   → { appointments: Appointment[] } (the caller's)
+ *   POST /api/appointments   permission and scope write:appointments  { title, startsAt } → 201 Appointment
+ *
+ * The permission (the `permissions` claim, from the user's roles in Latchkey: the API has RBAC) says
+ * the user may do it; the scope says the app asked for it and the user consented. Either missing is
+ * 403 insufficient_scope.
  */
-import { auth, requireScopes, type AuthEnv } from '@latchkey/resource-server/hono'
+import { auth, requirePermissions, requireScopes, type AuthEnv } from '@latchkey/resource-server/hono'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
@@ -40,13 +44,14 @@ export function createApi(options: ApiOptions) {
 
   app.get('/api/public', (c) => c.json({ message: 'Hello from a public endpoint! You do not need a token to see this.' }))
 
-  app.get('/api/appointments', checkJwt, requireScopes('read:appointments'), (c) =>
+  app.get('/api/appointments', checkJwt, requirePermissions('read:appointments'), requireScopes('read:appointments'), (c) =>
     c.json({ appointments: book.list(c.get('auth').sub) }, 200, { 'Cache-Control': 'no-store' }),
   )
 
   app.post(
     '/api/appointments',
     checkJwt,
+    requirePermissions('write:appointments'),
     requireScopes('write:appointments'),
     bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json(invalid('The body is larger than 16 KB.'), 413) }),
     async (c) => {

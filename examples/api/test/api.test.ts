@@ -1,7 +1,7 @@
 /**
- * The Appointments API end to end: a real Latchkey (with the API identifier registered), real
- * tokens from the login and code exchange, and the API over HTTP, both built in-process and started
- * with its documented command (`npm run example:api`).
+ * The Appointments API end to end: a real Latchkey with the demo's registrations (the API with RBAC,
+ * its `patient` and `receptionist` roles), real tokens from the login and code exchange, and the API
+ * over HTTP, both built in-process and started with its documented command (`npm run example:api`).
  */
 import { serve } from '@hono/node-server'
 import assert from 'node:assert/strict'
@@ -9,8 +9,9 @@ import { spawn } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { addApi, addApp, addUser, freePort, startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js'
-import { LoggedInBrowser } from '../../../packages/server/test/support/oauth.js'
+import { DEMO, seedDemo, type DemoRoleName } from '../../../packages/server/src/demo.js'
+import { addApp, addUser, freePort, startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js'
+import { LoggedInBrowser, tokenRequest } from '../../../packages/server/test/support/oauth.js'
 import { createApi } from '../src/app.js'
 
 const AUDIENCE = 'https://api.example.com/appointments'
@@ -18,16 +19,28 @@ const SPA_ORIGIN = 'http://localhost:8080'
 
 let latchkey: TestServer
 let api: { url: string; close: () => Promise<void> }
+let clientApp: Awaited<ReturnType<typeof addApp>>['app']
 const errors: unknown[] = []
 const tokens: Record<'read' | 'write' | 'both' | 'otherUser' | 'noApiScope', string> = { read: '', write: '', both: '', otherUser: '', noApiScope: '' }
+/** Alice is a receptionist (reads and books), Bob a patient (reads), Carol has no role. */
+const people: Record<'alice' | 'bob' | 'carol', LoggedInBrowser> = {} as never
+
+async function giveRole(browser: LoggedInBrowser, role: DemoRoleName): Promise<void> {
+  const found = await latchkey.store.roles.findByName(role)
+  assert.ok(found, `the demo seeds the ${role} role`)
+  await latchkey.store.roles.assign([browser.user.id], [found.id], Date.now())
+}
+
+const token = async (who: LoggedInBrowser, scope: string) => (await who.tokens(clientApp, { audience: AUDIENCE, scope })).access_token as string
 
 before(async () => {
   latchkey = await startTestServer()
-  await addApi(latchkey.store, { identifier: AUDIENCE, scopes: ['read:appointments', 'write:appointments'] })
-  const { app } = await addApp(latchkey.store)
-  const alice = new LoggedInBrowser(latchkey, await addUser(latchkey.store))
-  const bob = new LoggedInBrowser(latchkey, await addUser(latchkey.store))
-  const token = async (who: LoggedInBrowser, scope: string) => (await who.tokens(app, { audience: AUDIENCE, scope })).access_token as string
+  await seedDemo(latchkey.store, latchkey.clock, latchkey.issuer) // the API (RBAC, permissions claim) and its roles
+  ;({ app: clientApp } = await addApp(latchkey.store))
+  for (const name of ['alice', 'bob', 'carol'] as const) people[name] = new LoggedInBrowser(latchkey, await addUser(latchkey.store))
+  await giveRole(people.alice, 'receptionist')
+  await giveRole(people.bob, 'patient')
+  const { alice, bob } = people
   tokens.read = await token(alice, 'openid read:appointments')
   tokens.write = await token(alice, 'openid write:appointments')
   tokens.both = await token(alice, 'openid profile read:appointments write:appointments')
@@ -152,6 +165,62 @@ describe('POST /api/appointments (write:appointments)', () => {
     assert.equal(form.status, 415)
     const huge = await call('/api/appointments', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'x'.repeat(20_000) }) })
     assert.equal(huge.status, 413)
+  })
+})
+
+/** The access token's claims (the test reads what Latchkey put in it). */
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { scope?: string; permissions?: string[] }
+
+const APPOINTMENT = { title: 'Check-up', startsAt: '2026-12-02T10:00:00Z' }
+
+describe('roles: the demo seed with requirePermissions', () => {
+  it("the demo's API enforces RBAC and puts the permissions in the token", async () => {
+    const seeded = await latchkey.store.apis.findByIdentifier(DEMO.audience)
+    assert.equal(seeded?.enforcePolicies, true)
+    assert.equal(seeded?.tokenDialect, 'access_token_authz')
+    assert.deepEqual(claimsOf(tokens.both).permissions, ['read:appointments', 'write:appointments'])
+  })
+
+  it("refuses a patient's token on the write route (403 insufficient_scope), and lists for them", async () => {
+    const patient = tokens.otherUser
+    assert.equal(claimsOf(patient).scope, 'read:appointments', 'RBAC dropped write:appointments from the scope')
+    assert.deepEqual(claimsOf(patient).permissions, ['read:appointments'])
+    const r = await call('/api/appointments', { token: patient, json: APPOINTMENT })
+    assert.equal(r.status, 403)
+    assert.equal(r.body.error, 'insufficient_scope')
+    assert.equal(r.body.error_description, 'The access token needs the permission write:appointments.')
+    assert.match(r.res.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="write:appointments"$/)
+    assert.equal((await call('/api/appointments', { token: patient })).status, 200)
+  })
+
+  it("accepts a receptionist's token on the write route", async () => {
+    const receptionist = await token(people.alice, 'openid read:appointments write:appointments')
+    assert.equal(claimsOf(receptionist).scope, 'openid read:appointments write:appointments')
+    const r = await call('/api/appointments', { token: receptionist, json: APPOINTMENT })
+    assert.equal(r.status, 201, JSON.stringify(r.body))
+    assert.equal(r.body.title, 'Check-up')
+  })
+
+  it('refuses a user without a role even to read (no permission)', async () => {
+    const none = await token(people.carol, 'openid read:appointments write:appointments')
+    assert.equal(claimsOf(none).scope, 'openid')
+    assert.deepEqual(claimsOf(none).permissions, [])
+    const r = await call('/api/appointments', { token: none })
+    assert.equal(r.status, 403)
+    assert.equal(r.body.error_description, 'The access token needs the permission read:appointments.')
+  })
+
+  it('a patient made receptionist books after a refresh (the refresh token kept the consented scope)', async () => {
+    const carol = people.carol
+    await giveRole(carol, 'patient')
+    const first = await carol.tokens(clientApp, { audience: AUDIENCE, scope: 'openid offline_access read:appointments write:appointments' })
+    assert.equal((await call('/api/appointments', { token: first.access_token as string, json: APPOINTMENT })).status, 403)
+    await giveRole(carol, 'receptionist')
+    const refreshed = await tokenRequest(latchkey, { grant_type: 'refresh_token', client_id: clientApp.clientId, refresh_token: first.refresh_token as string })
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json))
+    const again = refreshed.json.access_token as string
+    assert.deepEqual(claimsOf(again).permissions, ['read:appointments', 'write:appointments'])
+    assert.equal((await call('/api/appointments', { token: again, json: APPOINTMENT })).status, 201)
   })
 })
 

@@ -38,6 +38,11 @@ before(async () => {
   // expiry and stay within the 10 h ID tokens; seedDemo adds the rest (native app, user).
   await addApi(latchkey.store, { name: DEMO.apiName, identifier: DEMO.audience, tokenLifetime: ACCESS_TOKEN_LIFETIME })
   await seedDemo(latchkey.store, latchkey.clock, latchkey.issuer)
+  // The demo user starts as a patient (reads); the CLI books too, so make them a receptionist, as
+  // the demo's banner says (`latchkey users roles assign demo@example.com receptionist`).
+  const [user, receptionist] = await Promise.all([latchkey.store.users.findByEmail(DEMO.email), latchkey.store.roles.findByName('receptionist')])
+  assert.ok(user && receptionist)
+  await latchkey.store.roles.assign([user.id], [receptionist.id], Date.now())
   const { app } = createApi({ issuer: latchkey.issuer, audience: DEMO.audience, corsOrigins: [], logError: (e) => apiErrors.push(e) })
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))

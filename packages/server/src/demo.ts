@@ -4,10 +4,14 @@
  * flow can be tried at once with curl, a browser or the samples. Each piece is added only when it is
  * missing, so a demo database that was changed by hand keeps its changes.
  *
+ * The Appointments API uses RBAC (docs/authorization.md): its access tokens carry only the scopes the
+ * user's roles allow, and a `permissions` claim, which the sample API (examples/api) checks. Two roles:
+ * `patient` (read) and `receptionist` (read and write); the demo user starts as a patient.
+ *
  * The user's password is published, so the demo is seeded only for an issuer on this machine
  * (localhost, loopback) unless forced: see demo-issuer.ts.
  */
-import { createApi, createApplication, createUser, type ApplicationInput, type Clock } from '@latchkey/core'
+import { createApi, createApplication, createRole, createUser, type ApiRecord, type ApplicationInput, type Clock, type UserRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { demoRefusal, isLocalIssuer } from './demo-issuer.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -25,6 +29,20 @@ export const DEMO = {
   email: 'demo@example.com',
   password: 'demo-password',
 } as const
+
+/** The Appointments API's scopes, which its roles hold as permissions. */
+export const DEMO_SCOPES = {
+  read: 'read:appointments',
+  write: 'write:appointments',
+} as const
+
+/** The demo's roles, by name; the demo user is given the first. */
+export const DEMO_ROLES = [
+  { name: 'patient', description: 'Sees their appointments', permissions: [DEMO_SCOPES.read] },
+  { name: 'receptionist', description: 'Sees and books appointments', permissions: [DEMO_SCOPES.read, DEMO_SCOPES.write] },
+] as const
+
+export type DemoRoleName = (typeof DEMO_ROLES)[number]['name']
 
 /** The demo's applications, keyed by client id. The playground's URLs depend on the issuer. */
 export function demoApplications(issuer: string): Record<string, ApplicationInput> {
@@ -68,29 +86,62 @@ export async function seedDemo(store: Store, clock: Clock, issuer: string, optio
     await store.applications.insert({ ...createApplication(input, now, { issuer }).record, clientId })
     added = true
   }
-  if (!(await store.apis.findByIdentifier(DEMO.audience))) {
-    await store.apis.insert(
-      createApi(
-        {
-          name: DEMO.apiName,
-          identifier: DEMO.audience,
-          scopes: [
-            { value: 'read:appointments', description: 'Read your appointments' },
-            { value: 'write:appointments', description: 'Book appointments' },
-          ],
-          allowOfflineAccess: true,
-        },
-        now,
-      ),
+  let api = await store.apis.findByIdentifier(DEMO.audience)
+  if (!api) {
+    api = createApi(
+      {
+        name: DEMO.apiName,
+        identifier: DEMO.audience,
+        scopes: [
+          { value: DEMO_SCOPES.read, description: 'Read your appointments' },
+          { value: DEMO_SCOPES.write, description: 'Book appointments' },
+        ],
+        allowOfflineAccess: true,
+        enforcePolicies: true,
+        tokenDialect: 'access_token_authz',
+      },
+      now,
     )
+    await store.apis.insert(api)
     added = true
   }
-  if (!(await store.users.findByEmail(DEMO.email))) {
-    await store.users.insert(createUser({ email: DEMO.email, name: 'Demo User', emailVerified: true }, await hashPassword(DEMO.password), now))
+  let user = await store.users.findByEmail(DEMO.email)
+  if (!user) {
+    user = createUser({ email: DEMO.email, name: 'Demo User', emailVerified: true }, await hashPassword(DEMO.password), now)
+    await store.users.insert(user)
     added = true
   }
-  return added
+  return (await seedDemoRoles(store, api, user, now)) || added
 }
+
+/**
+ * Adds the demo roles that are missing, with their permissions (those the API still has). When none
+ * existed (a new demo database, or one from before roles), the API is switched to RBAC with the
+ * permissions claim and the demo user made a patient; later starts leave those as they are.
+ */
+async function seedDemoRoles(store: Store, api: ApiRecord, user: UserRecord, now: number): Promise<boolean> {
+  const existing = await Promise.all(DEMO_ROLES.map((role) => store.roles.findByName(role.name)))
+  if (existing.every((role) => role !== null)) return false
+  const scopes = new Set(api.scopes.map((s) => s.value))
+  const ids: string[] = []
+  for (const [i, role] of DEMO_ROLES.entries()) {
+    const found = existing[i]
+    if (found) {
+      ids.push(found.id)
+      continue
+    }
+    const record = createRole({ name: role.name, description: role.description }, now)
+    await store.roles.insert(record)
+    const permissions = role.permissions.filter((name) => scopes.has(name)).map((name) => ({ apiIdentifier: api.identifier, name }))
+    if (permissions.length > 0) await store.roles.addPermissions(record.id, permissions, now)
+    ids.push(record.id)
+  }
+  if (existing.some((role) => role !== null)) return true
+  if (!api.enforcePolicies || api.tokenDialect !== 'access_token_authz') await store.apis.update(api.id, { enforcePolicies: true, tokenDialect: 'access_token_authz', updatedAt: now })
+  await store.roles.assign([user.id], [ids[0] as string], now)
+  return true
+}
+
 
 /**
  * True when the store holds the demo user, not blocked, with the published password: a server that
@@ -122,7 +173,11 @@ Latchkey is running at ${issuer} with a demo:
             ${DEMO.nativeAppName}  client_id=${DEMO.nativeClientId}  callback=http://127.0.0.1/callback (any port)
             Playground  client_id=${DEMO.playgroundClientId}  callback=${issuer}playground/callback
   API       ${DEMO.apiName}  audience=${DEMO.audience}  scopes=read:appointments write:appointments
-  user      ${DEMO.email} / ${DEMO.password}${options.devOutbox ? `\n  emails    ${base}/dev/outbox shows the emails Latchkey sends (password-reset links included)` : ''}
+            RBAC: a user's access token carries only the scopes their roles allow, and their permissions
+  roles     ${DEMO_ROLES.map((r) => `${r.name} (${r.permissions.join(' ')})`).join(', ')}
+  user      ${DEMO.email} / ${DEMO.password}, at first a ${DEMO_ROLES[0].name}: to book appointments too, make them a ${DEMO_ROLES[1].name} with
+              npx latchkey users roles assign ${DEMO.email} ${DEMO_ROLES[1].name}
+            and log in again (or refresh: roles are read again at every refresh). docs/authorization.md${options.devOutbox ? `\n  emails    ${base}/dev/outbox shows the emails Latchkey sends (password-reset links included)` : ''}
 
 Two-step verification (TOTP, recovery codes): restart with LATCHKEY_MFA=always npm start (or optional);
   the playground then shows how you logged in (amr) in the decoded ID token. docs/mfa.md.
