@@ -11,7 +11,7 @@ import { type ApplicationRecord, createClientGrant } from '@latchkey/core'
 import { ManagementClient, ManagementError } from 'auth0'
 import { managementScopes } from '../src/management/system-api.js'
 import { addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
-import { tokenRequest } from './support/oauth.js'
+import { claims, LoggedInBrowser, tokenRequest } from './support/oauth.js'
 
 const DOMAIN = 'latchkey.test'
 const ORDERS = 'https://orders.example.com/'
@@ -365,6 +365,49 @@ describe('Management API: roles and permissions', () => {
 
       assert.equal((await call('DELETE', userPath(user.id))).status, 204)
       assert.deepEqual((await call('GET', `roles/${kept.id}/users`)).json, [])
+    })
+  })
+
+  describe('in tokens', () => {
+    it('what the Management API sets up decides the access token: roles, direct permissions and roles within an organization', async () => {
+      const api = await call('POST', 'resource-servers', {
+        identifier: 'https://clinic.example.com/',
+        scopes: [{ value: 'read:charts' }, { value: 'write:charts' }, { value: 'sign:charts' }],
+        enforce_policies: true,
+        token_dialect: 'access_token_authz',
+      })
+      assert.equal(api.status, 201, JSON.stringify(api.json))
+      const audience = api.json.identifier as string
+      const p = (name: string) => perm(name, audience)
+      const nurse = await newRole('nurse')
+      const doctor = await newRole('doctor')
+      assert.equal((await call('POST', `roles/${nurse.id}/permissions`, { permissions: [p('read:charts')] })).status, 201)
+      assert.equal((await call('POST', `roles/${doctor.id}/permissions`, { permissions: [p('read:charts'), p('write:charts'), p('sign:charts')] })).status, 201)
+      const { app } = await addApp(server.store, { grants: ['authorization_code', 'refresh_token'], organizationUsage: 'allow' })
+      const user = await addUser(server.store)
+      assert.equal((await call('POST', `${userPath(user.id)}/roles`, { roles: [nurse.id] })).status, 204)
+      assert.equal((await call('POST', `${userPath(user.id)}/permissions`, { permissions: [p('sign:charts')] })).status, 201)
+      const scope = 'openid read:charts write:charts'
+
+      const browser = new LoggedInBrowser(server, user)
+      const plain = await browser.tokens(app, { scope, audience })
+      assert.equal(plain.scope, 'openid read:charts')
+      assert.deepEqual(claims(plain.access_token as string).permissions, ['read:charts', 'sign:charts'])
+
+      // Within an organization, the member's roles there count too.
+      const org = await call('POST', 'organizations', { name: 'st-elsewhere' })
+      assert.equal((await call('POST', `organizations/${org.json.id}/members`, { members: [user.id] })).status, 204)
+      assert.equal((await call('POST', `organizations/${org.json.id}/members/${encodeURIComponent(user.id)}/roles`, { roles: [doctor.id] })).status, 204)
+      const inOrg = await browser.tokens(app, { scope, audience, extra: { organization: org.json.id } })
+      assert.equal(inOrg.scope, 'openid read:charts write:charts')
+      assert.deepEqual(claims(inOrg.access_token as string).permissions, ['read:charts', 'write:charts', 'sign:charts'])
+
+      // Taken away through the API, gone from the next token.
+      assert.equal((await call('DELETE', `roles/${doctor.id}`)).status, 200)
+      assert.equal((await call('DELETE', `${userPath(user.id)}/permissions`, { permissions: [p('sign:charts')] })).status, 204)
+      const revoked = await browser.tokens(app, { scope, audience, extra: { organization: org.json.id } })
+      assert.equal(revoked.scope, 'openid read:charts')
+      assert.deepEqual(claims(revoked.access_token as string).permissions, ['read:charts'])
     })
   })
 

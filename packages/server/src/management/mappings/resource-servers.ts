@@ -3,6 +3,8 @@
  * (identifier, scope values, lifetimes) in @latchkey/core's registration. Latchkey issues one
  * access-token lifetime per API, so `token_lifetime_for_web` always equals `token_lifetime` (a
  * different value is refused). `signing_alg` is RS256 (the default), ES256 or EdDSA.
+ * `enforce_policies` and `token_dialect` are Auth0's RBAC settings (@latchkey/core's
+ * authorization/rbac.ts): every dialect is an RFC 9068 JWT here; the `_authz` ones add `permissions`.
  */
 import { type ApiInput, type ApiRecord, SIGNING_ALGS, TOKEN_DIALECTS } from '@latchkey/core'
 import { z } from 'zod'
