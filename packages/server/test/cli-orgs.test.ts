@@ -1,7 +1,8 @@
 /**
  * `latchkey orgs` and the organization flags of `latchkey apps`, run as a real process against a
  * temporary SQLite file: create, list, show, update and delete organizations; add, list and remove
- * members; invite (the link printed once) and list or revoke invitations; every change audited.
+ * members with roles (by name or id, each an existing role; listings show their names); invite (the
+ * link printed once) and list or revoke invitations; every change audited.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -45,6 +46,7 @@ after(() => rmSync(dir, { recursive: true, force: true }))
 describe('latchkey orgs', { concurrency: 1 }, () => {
   let app: any
   let org: any
+  const roles: Record<string, string> = {}
 
   it('apps take --organization-usage, --organization-require-behavior and --initiate-login-uri, checked', async () => {
     app = await json(['apps', 'create', '--name', 'Team', '--type', 'spa', '--callbacks', 'https://team.example.com/callback', '--organization-usage', 'allow'])
@@ -80,15 +82,24 @@ describe('latchkey orgs', { concurrency: 1 }, () => {
     await fails(['orgs', 'show', 'nobody-here'], /no organization with id or name "nobody-here"/)
   })
 
-  it('adds members with roles (by email or id), lists and removes them', async () => {
-    const alice = await json(['users', 'create', '--email', 'alice@example.com', '--password', 'long enough password'])
-    const added = await json(['orgs', 'members', 'add', 'acme', '--user', 'alice@example.com', '--roles', 'admin,billing'])
-    assert.deepEqual(added, [{ user_id: alice.user_id, email: 'alice@example.com', name: 'alice@example.com', roles: [{ id: 'admin', name: 'admin' }, { id: 'billing', name: 'billing' }] }])
+  it('adds members with roles (users by email or id, roles by name or id), lists and removes them', async () => {
+    const [alice] = await Promise.all([
+      json(['users', 'create', '--email', 'alice@example.com', '--password', 'long enough password']),
+      ...['admin', 'billing', 'support', 'viewer'].map(async (name) => (roles[name] = (await json(['roles', 'create', name])).id)),
+    ])
+    const added = await json(['orgs', 'members', 'add', 'acme', '--user', 'alice@example.com', '--roles', `admin,${roles.billing}`])
+    assert.deepEqual(added, [{ user_id: alice.user_id, email: 'alice@example.com', name: 'alice@example.com', roles: [{ id: roles.admin, name: 'admin' }, { id: roles.billing, name: 'billing' }] }])
     const again = await cli(['orgs', 'members', 'add', 'acme', '--user', alice.user_id, '--roles', 'support'])
     assert.match(again.stdout, /Already a member: alice@example.com .* with roles admin, billing, support/)
-    const members = await json(['orgs', 'members', 'list', 'acme'])
+    const [members, table] = await Promise.all([json(['orgs', 'members', 'list', 'acme']), cli(['orgs', 'members', 'list', 'acme'])])
     assert.deepEqual(members.map((m: { user_id: string }) => m.user_id), [alice.user_id])
-    await fails(['orgs', 'members', 'add', 'acme', '--user', 'nobody@example.com'], /no user with id or email "nobody@example.com"/)
+    assert.deepEqual(members[0].roles.map((r: { name: string }) => r.name), ['admin', 'billing', 'support'])
+    assert.match(table.stdout, /alice@example\.com\s+admin, billing, support/)
+    await Promise.all([
+      fails(['orgs', 'members', 'add', 'acme', '--user', 'nobody@example.com'], /no user with id or email "nobody@example.com"/),
+      fails(['orgs', 'members', 'add', 'acme', '--user', 'alice@example.com', '--roles', 'admin,owner'], /no role named "owner": create it first with latchkey roles create owner/),
+      fails(['orgs', 'members', 'add', 'acme', '--user', 'alice@example.com', '--roles', 'rol_doesNotExist'], /no role with id "rol_doesNotExist"/),
+    ])
     assert.equal((await json(['orgs', 'members', 'remove', 'acme', '--user', 'alice@example.com']))[0].removed, true)
     await fails(['orgs', 'members', 'remove', 'acme', '--user', 'alice@example.com'], /alice@example.com is not a member of acme/)
   })
@@ -101,7 +112,7 @@ describe('latchkey orgs', { concurrency: 1 }, () => {
     assert.equal(link.searchParams.get('invitation'), invitation.ticket_id)
     assert.equal(link.searchParams.get('organization'), org.id)
     assert.equal(link.searchParams.get('organization_name'), 'acme')
-    assert.deepEqual([invitation.invitee, invitation.inviter, invitation.roles], [{ email: 'bob@example.com' }, { name: 'Ada' }, ['viewer']])
+    assert.deepEqual([invitation.invitee, invitation.inviter, invitation.roles], [{ email: 'bob@example.com' }, { name: 'Ada' }, [roles.viewer]])
     const ttl = Date.parse(invitation.expires_at) - before
     assert.ok(ttl > 2 * 86_400_000 - 60_000 && ttl <= 2 * 86_400_000 + 60_000, String(ttl))
 
@@ -113,6 +124,8 @@ describe('latchkey orgs', { concurrency: 1 }, () => {
     const list = await json(['orgs', 'invitations', 'list', 'acme'])
     assert.deepEqual(list.map((i: { invitee: { email: string }; status: string }) => [i.invitee.email, i.status]), [['bob@example.com', 'pending'], ['carol@example.com', 'pending']])
     assert.equal(list[0].invitation_url, undefined, 'the link is not kept')
+    assert.match((await cli(['orgs', 'invitations', 'list', 'acme'])).stdout, /bob@example\.com\s+pending\s+\S+\s+viewer\s/)
+    await fails(['orgs', 'invite', 'acme', '--email', 'dan@example.com', '--client', app.client_id, '--roles', 'auditor'], /no role named "auditor": create it first/)
     assert.equal((await json(['orgs', 'invitations', 'revoke', 'acme', invitation.id])).deleted, true)
     assert.equal((await json(['orgs', 'invitations', 'list', 'acme'])).length, 1)
     await fails(['orgs', 'invitations', 'revoke', 'acme', invitation.id], /no invitation of acme with id/)

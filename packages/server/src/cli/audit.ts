@@ -37,6 +37,15 @@ export type AdminAction =
   | 'connection.clients_updated'
   | 'user.authentication_methods_deleted'
   | 'mfa_policy.updated'
+  | 'role.created'
+  | 'role.updated'
+  | 'role.deleted'
+  | 'role.permissions_added'
+  | 'role.permissions_removed'
+  | 'user.roles_assigned'
+  | 'user.roles_removed'
+  | 'user.permissions_added'
+  | 'user.permissions_removed'
 
 const DESCRIPTIONS: Record<AdminAction, string> = {
   'application.created': 'Create an application',
@@ -67,6 +76,15 @@ const DESCRIPTIONS: Record<AdminAction, string> = {
   'connection.clients_updated': 'Enable or disable a connection for applications',
   'user.authentication_methods_deleted': 'Delete all authentication methods of a user',
   'mfa_policy.updated': 'Update the multi-factor authentication policy',
+  'role.created': 'Create a role',
+  'role.updated': 'Update a role',
+  'role.deleted': 'Delete a role',
+  'role.permissions_added': 'Add permissions to a role',
+  'role.permissions_removed': 'Remove permissions from a role',
+  'user.roles_assigned': 'Assign roles to a user',
+  'user.roles_removed': 'Remove roles from a user',
+  'user.permissions_added': 'Add permissions to a user',
+  'user.permissions_removed': 'Remove permissions from a user',
 }
 
 export interface AdminChange {

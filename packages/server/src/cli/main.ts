@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, orgs, connections, keys, logs, emails, mfa, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -10,6 +10,7 @@ import { registerApps } from './commands/apps.js'
 import { registerApis } from './commands/apis.js'
 import { registerGrants } from './commands/grants.js'
 import { registerUsers } from './commands/users.js'
+import { registerRoles } from './commands/roles.js'
 import { registerKeys } from './commands/keys.js'
 import { registerLogs } from './commands/logs.js'
 import { registerOrgs } from './commands/orgs.js'
@@ -28,6 +29,7 @@ registerApps(program)
 registerApis(program)
 registerGrants(program)
 registerUsers(program)
+registerRoles(program)
 registerKeys(program)
 registerLogs(program)
 registerOrgs(program)

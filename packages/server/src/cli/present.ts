@@ -3,7 +3,7 @@
  * aligned text for people. Secrets appear only when passed in (on create and rotate); password
  * hashes and private keys never.
  */
-import type { ApiRecord, ApplicationRecord, ClientGrantRecord, KeyStatus, UserRecord } from '@latchkey/core'
+import { type ApiRecord, type ApplicationRecord, type ClientGrantRecord, carriesPermissions, type KeyStatus, type UserRecord } from '@latchkey/core'
 import { encryptedWith } from '../keys/key-encryption.js'
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -58,7 +58,16 @@ export function presentApi(api: ApiRecord) {
     token_lifetime: api.tokenLifetime,
     skip_consent_for_verifiable_first_party_clients: api.skipConsentForFirstParty,
     signing_alg: api.signingAlg,
+    enforce_policies: api.enforcePolicies,
+    token_dialect: api.tokenDialect,
   }
+}
+
+/** RBAC at a glance: off, on, or on with the permissions claim (which an API may also have without RBAC). */
+export function rbacSummary(api: ApiRecord): string {
+  const claim = carriesPermissions(api.tokenDialect)
+  if (!api.enforcePolicies) return claim ? 'off, permissions in token' : 'off'
+  return claim ? 'on, permissions in token' : 'on'
 }
 
 export function presentUser(user: UserRecord) {
@@ -158,6 +167,8 @@ export function apiFields(api: ApiRecord): string {
     ['token lifetime', `${p.token_lifetime} s`],
     ['skip consent', p.skip_consent_for_verifiable_first_party_clients],
     ['signing alg', p.signing_alg],
+    ['rbac', p.enforce_policies],
+    ['token dialect', p.token_dialect],
   ])
 }
 

@@ -1,9 +1,9 @@
 /** `latchkey apis …`: register and manage APIs (resource servers; the identifier is the audience), like `auth0 apis`. */
-import { type ApiInput, type ApiRecord, checkApiChangeable, createApi, updateApi } from '@latchkey/core'
+import { type ApiInput, type ApiRecord, checkApiChangeable, createApi, type TokenDialect, updateApi } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { recordAdminChange } from '../audit.js'
-import { apiFields, presentApi, table } from '../present.js'
+import { apiFields, presentApi, rbacSummary, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
 
 interface ApiOptions extends CommonOptions {
@@ -14,6 +14,8 @@ interface ApiOptions extends CommonOptions {
   tokenLifetime?: number
   skipConsent?: boolean
   signingAlg?: string
+  rbac?: boolean
+  permissionsInToken?: boolean
   force?: boolean
 }
 
@@ -28,9 +30,20 @@ function withApiOptions(cmd: Command): Command {
     .option('--skip-consent', 'first-party apps skip the consent page (the default)')
     .option('--no-skip-consent', 'always ask for consent, first-party apps included')
     .option('--signing-alg <alg>', 'access-token signing algorithm: RS256 (default), ES256 or EdDSA')
+    .option('--rbac', "enable RBAC: users' access tokens carry only the requested scopes their permissions allow (latchkey roles)")
+    .option('--no-rbac', 'disable RBAC (the default): access tokens carry the requested scopes')
+    .option('--permissions-in-token', "add the user's permissions for this API to their access tokens (the permissions claim)")
+    .option('--no-permissions-in-token', 'no permissions claim (the default)')
 }
 
-function apiInput(o: ApiOptions): Partial<ApiInput> {
+/** The token dialect with or without `_authz` (the permissions claim), keeping the profile (`rfc9068_profile`) of `current`. */
+function dialect(permissionsInToken: boolean | undefined, current: TokenDialect = 'access_token'): TokenDialect | undefined {
+  if (permissionsInToken === undefined) return undefined
+  const base = current.replace(/_authz$/, '') as 'access_token' | 'rfc9068_profile'
+  return permissionsInToken ? `${base}_authz` : base
+}
+
+function apiInput(o: ApiOptions, current?: ApiRecord): Partial<ApiInput> {
   return defined({
     name: o.name,
     scopes: o.scopes,
@@ -39,6 +52,8 @@ function apiInput(o: ApiOptions): Partial<ApiInput> {
     skipConsentForFirstParty: o.skipConsent,
     // Checked by the registration rules, which name the flag when it is not one of the three.
     signingAlg: o.signingAlg as ApiInput['signingAlg'],
+    enforcePolicies: o.rbac,
+    tokenDialect: dialect(o.permissionsInToken, current?.tokenDialect),
   })
 }
 
@@ -80,8 +95,8 @@ export function registerApis(program: Command): void {
           all.length === 0
             ? 'No APIs yet: latchkey apis create --name NAME --identifier AUDIENCE --scopes a,b'
             : table(
-                ['ID', 'IDENTIFIER', 'NAME', 'SCOPES'],
-                all.map((a) => [a.id, a.identifier, a.name, a.scopes.map((s) => s.value)]),
+                ['ID', 'IDENTIFIER', 'NAME', 'RBAC', 'SCOPES'],
+                all.map((a) => [a.id, a.identifier, a.name, rbacSummary(a), a.scopes.map((s) => s.value)]),
               ),
         )
       }),
@@ -101,9 +116,9 @@ export function registerApis(program: Command): void {
     run(
       opts,
       async (store) => {
-        const input = apiInput(opts)
-        if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
+        if (Object.keys(apiInput(opts)).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
         const current = await findApi(store, id)
+        const input = apiInput(opts, current)
         const { id: apiId, identifier: _identifier, createdAt: _createdAt, ...patch } = updateApi(current, input, Date.now())
         const updated = (await store.apis.update(apiId, patch)) ?? current
         await recordAdminChange(store, { action: 'api.updated', details: { api_id: apiId, identifier: updated.identifier, fields: Object.keys(input) } })

@@ -2,7 +2,9 @@
  * `latchkey orgs …`: organizations (Auth0's Organizations), their members and invitations, like
  * `auth0 orgs`. Organizations are named by id (`org_…`) or name; users by id or email. An invitation
  * prints its link once (only the ticket's hash is kept); the app it names must use organizations
- * (`apps update --organization-usage allow|require`). Every change goes to the audit log.
+ * (`apps update --organization-usage allow|require`). Roles are given by name or id and must exist
+ * (`latchkey roles create`); members and invitations keep their ids, and listings show their names.
+ * Every change goes to the audit log.
  */
 import {
   checkRoles,
@@ -25,6 +27,7 @@ import { databaseConnectionId, invitationBody, invitationStatus, memberBody, org
 import { recordAdminChange } from '../audit.js'
 import { fields, iso, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run } from '../run.js'
+import { resolveRoles, roleNames } from './roles.js'
 
 interface OrgOptions extends CommonOptions {
   name?: string
@@ -130,8 +133,18 @@ function orgFields(org: OrganizationRecord, members?: number): string {
   ])
 }
 
-function invitationRow(inv: InvitationRecord, now: number) {
-  return [inv.id, inv.inviteeEmail, invitationStatus(inv, now), inv.clientId, inv.roles, iso(inv.expiresAt)] as const
+function invitationRow(inv: InvitationRecord, now: number, names: ReadonlyMap<string, string>) {
+  return [inv.id, inv.inviteeEmail, invitationStatus(inv, now), inv.clientId, inv.roles.map((id) => names.get(id) ?? id), iso(inv.expiresAt)] as const
+}
+
+/** Role ids (as given, or by name) of existing roles: the ids a membership or an invitation keeps. */
+async function roleIds(store: Store, idsOrNames: readonly string[] | undefined): Promise<string[]> {
+  return (await resolveRoles(store, checkRoles(idsOrNames))).map((r) => r.id)
+}
+
+/** Auth0's member object, its roles with their names. */
+function memberJson(member: OrganizationMemberRecord, user: UserRecord | null, names: ReadonlyMap<string, string>) {
+  return { ...memberBody(member, user), roles: member.roles.map((id) => ({ id, name: names.get(id) ?? id })) }
 }
 
 export function registerOrgs(program: Command): void {
@@ -209,11 +222,11 @@ export function registerOrgs(program: Command): void {
   const members = orgs.command('members').description('Manage the members of an organization')
 
   leaf(members, 'add <org>', 'Add users to an organization (a member already there gains the roles)', (cmd) =>
-    cmd.requiredOption('-u, --user <ids-or-emails>', 'users, by id or email, comma-separated', list).option('-r, --roles <roles>', 'role names, comma-separated', list),
+    cmd.requiredOption('-u, --user <ids-or-emails>', 'users, by id or email, comma-separated', list).option('-r, --roles <roles>', 'roles (names or ids), comma-separated; each must exist (latchkey roles create)', list),
   ).action((idOrName: string, opts: MemberOptions) =>
     run(opts, async (store) => {
       const org = await findOrg(store, idOrName)
-      const roles = checkRoles(opts.roles)
+      const roles = await roleIds(store, opts.roles)
       const users = await Promise.all((opts.user ?? []).map((u) => findUser(store, u)))
       if (users.length === 0) throw new CliError('name at least one user with --user', 2)
       const results: { user: UserRecord; member: OrganizationMemberRecord; added: boolean }[] = []
@@ -222,8 +235,11 @@ export function registerOrgs(program: Command): void {
         await recordAdminChange(store, { action: 'organization.member_added', userId: user.id, details: { org_id: org.id, user_name: user.email, roles: [...member.roles], added } })
         results.push({ user, member, added })
       }
-      print(opts, results.map((r) => memberBody(r.member, r.user)), () =>
-        results.map((r) => `${r.added ? 'Added' : 'Already a member:'} ${r.user.email} (${r.user.id}) to ${org.name}${r.member.roles.length ? ` with roles ${r.member.roles.join(', ')}` : ''}`).join('\n'),
+      const names = await roleNames(store, results.flatMap((r) => r.member.roles))
+      print(opts, results.map((r) => memberJson(r.member, r.user, names)), () =>
+        results
+          .map((r) => `${r.added ? 'Added' : 'Already a member:'} ${r.user.email} (${r.user.id}) to ${org.name}${r.member.roles.length ? ` with roles ${r.member.roles.map((id) => names.get(id) ?? id).join(', ')}` : ''}`)
+          .join('\n'),
       )
     }),
   )
@@ -235,12 +251,13 @@ export function registerOrgs(program: Command): void {
         const org = await findOrg(store, idOrName)
         const all = await listAll((page) => store.organizations.listMembers(org.id, page))
         const users = await Promise.all(all.map((m) => store.users.get(m.userId)))
-        print(opts, all.map((m, i) => memberBody(m, users[i] ?? null)), () =>
+        const names = await roleNames(store, all.flatMap((m) => m.roles))
+        print(opts, all.map((m, i) => memberJson(m, users[i] ?? null, names)), () =>
           all.length === 0
             ? `${org.name} has no members yet: latchkey orgs members add ${org.name} --user EMAIL, or latchkey orgs invite ${org.name} --email EMAIL --client CLIENT_ID`
             : table(
                 ['USER_ID', 'EMAIL', 'ROLES', 'SINCE'],
-                all.map((m, i) => [m.userId, users[i]?.email ?? null, m.roles, iso(m.createdAt)]),
+                all.map((m, i) => [m.userId, users[i]?.email ?? null, m.roles.map((id) => names.get(id) ?? id), iso(m.createdAt)]),
               ),
         )
       }),
@@ -267,7 +284,7 @@ export function registerOrgs(program: Command): void {
       .requiredOption('-e, --email <email>', "the invitee's email address")
       .requiredOption('-c, --client <client_id>', 'the application the invitation link opens (its login URI, or its first callback\'s origin)')
       .option('-i, --inviter <name>', 'who invites, as the invitee sees it (default: your user name)')
-      .option('-r, --roles <roles>', 'role names the invitee gets, comma-separated', list)
+      .option('-r, --roles <roles>', 'roles (names or ids) the invitee gets, comma-separated; each must exist (latchkey roles create)', list)
       .option('--ttl <duration>', `how long the link works: 7d, 12h, 3600 (default ${DEFAULT_INVITATION_TTL_SECONDS / 86_400}d; 30d the longest)`, duration),
   ).action((idOrName: string, opts: InviteOptions) =>
     run(
@@ -277,8 +294,9 @@ export function registerOrgs(program: Command): void {
         const app = await store.applications.get(opts.client ?? '')
         if (!app) throw notFound('application with client_id', opts.client ?? '')
         const inviterName = opts.inviter ?? cliActor().os_user ?? 'An administrator'
+        const roles = opts.roles === undefined ? undefined : await roleIds(store, opts.roles)
         const { record, ticket, url } = createInvitation(
-          defined({ email: opts.email ?? '', clientId: app.clientId, inviterName, roles: opts.roles, ttlSeconds: opts.ttl }) as Parameters<typeof createInvitation>[0],
+          defined({ email: opts.email ?? '', clientId: app.clientId, inviterName, roles, ttlSeconds: opts.ttl }) as Parameters<typeof createInvitation>[0],
           org,
           app,
           Date.now(),
@@ -313,10 +331,11 @@ export function registerOrgs(program: Command): void {
         const all = await listAll((page) => store.invitations.listForOrganization(org.id, page))
         const now = Date.now()
         const databaseId = await databaseConnectionId(store)
+        const names = await roleNames(store, all.flatMap((inv) => inv.roles))
         print(opts, all.map((inv) => ({ ...invitationBody(inv, databaseId), status: invitationStatus(inv, now) })), () =>
           all.length === 0
             ? `No invitations for ${org.name}: latchkey orgs invite ${org.name} --email EMAIL --client CLIENT_ID`
-            : table(['ID', 'EMAIL', 'STATUS', 'CLIENT_ID', 'ROLES', 'EXPIRES'], all.map((inv) => invitationRow(inv, now))),
+            : table(['ID', 'EMAIL', 'STATUS', 'CLIENT_ID', 'ROLES', 'EXPIRES'], all.map((inv) => invitationRow(inv, now, names))),
         )
       }),
     )

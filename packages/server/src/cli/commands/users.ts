@@ -3,12 +3,13 @@
  * Username-Password-Authentication connection. Blocking, deleting or changing a password ends the
  * user's sessions and revokes their refresh tokens.
  */
-import { checkPassword, createUser, type UserInput, type UserRecord, updateUser } from '@latchkey/core'
+import { checkPassword, createUser, type Permission, type UserInput, type UserPermission, type UserRecord, updateUser } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { hashPassword } from '../../passwords.js'
 import { recordAdminChange } from '../audit.js'
 import { registerUserMfa } from './mfa.js'
+import { findRole, type PermissionOptions, permissionsFrom, presentPermission, presentRole, resolveRoles, withPermissionOptions } from './roles.js'
 import { presentUser, table, userFields } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, listAll, notFound, print, run } from '../run.js'
 
@@ -174,4 +175,122 @@ export function registerUsers(program: Command): void {
   }
 
   registerUserMfa(users)
+  registerUserRoles(users)
+  registerUserPermissions(users)
+}
+
+/** `latchkey users roles …`: the roles a user has outside organizations (by role id or name). */
+function registerUserRoles(users: Command): void {
+  const roles = users.command('roles').description("A user's roles (outside organizations; members' roles there: latchkey orgs members add --roles)")
+
+  const rolesOf = (store: Store, user: UserRecord) => listAll((page) => store.roles.listForUser(user.id, page))
+  const rolesText = (user: UserRecord, all: readonly { id: string; name: string; description: string }[]) =>
+    all.length === 0
+      ? `${user.email} has no roles: latchkey users roles assign ${user.email} ROLE`
+      : table(
+          ['ID', 'NAME', 'DESCRIPTION'],
+          all.map((r) => [r.id, r.name, r.description || null]),
+        )
+
+  leaf(roles, 'assign <id-or-email> <roles...>', 'Give a user roles (by id or name; roles they have already stay)', (cmd) => cmd.alias('add')).action(
+    (id: string, refs: string[], opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const user = await findUser(store, id)
+        const given = await resolveRoles(store, refs)
+        await store.roles.assign([user.id], given.map((r) => r.id), Date.now())
+        await recordAdminChange(store, { action: 'user.roles_assigned', userId: user.id, details: { user_name: user.email, roles: given.map((r) => r.id), role_names: given.map((r) => r.name) } })
+        const all = await rolesOf(store, user)
+        print(opts, all.map(presentRole), () => `Gave ${user.email} the role${given.length === 1 ? '' : 's'} ${given.map((r) => r.name).join(', ')}\n\n${rolesText(user, all)}`)
+      }),
+  )
+
+  leaf(roles, 'remove <id-or-email> <roles...>', 'Take roles from a user', (cmd) => cmd.alias('rm')).action((id: string, refs: string[], opts: CommonOptions) =>
+    run(opts, async (store) => {
+      const user = await findUser(store, id)
+      const taken = await Promise.all(refs.map((ref) => findRole(store, ref)))
+      const before = await rolesOf(store, user)
+      const missing = taken.filter((r) => !before.some((b) => b.id === r.id))
+      if (missing.length > 0) throw new CliError(`${user.email} does not have the role ${missing.map((r) => r.name).join(', ')}`)
+      await store.roles.unassign(user.id, taken.map((r) => r.id))
+      await recordAdminChange(store, { action: 'user.roles_removed', userId: user.id, details: { user_name: user.email, roles: taken.map((r) => r.id), role_names: taken.map((r) => r.name) } })
+      const all = await rolesOf(store, user)
+      print(opts, all.map(presentRole), () => `Took the role${taken.length === 1 ? '' : 's'} ${taken.map((r) => r.name).join(', ')} from ${user.email}\n\n${rolesText(user, all)}`)
+    }),
+  )
+
+  leaf(roles, 'list <id-or-email>', "List a user's roles")
+    .alias('ls')
+    .action((id: string, opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const user = await findUser(store, id)
+        const all = await rolesOf(store, user)
+        print(opts, all.map(presentRole), () => rolesText(user, all))
+      }),
+    )
+}
+
+const sameDirect = (p: Permission) => (u: UserPermission) => u.apiIdentifier === p.apiIdentifier && u.name === p.name && u.sources.some((s) => s.type === 'DIRECT')
+
+/** Auth0's user permission: the permission and where it comes from (given directly, or by roles). */
+function presentUserPermission(p: UserPermission) {
+  return {
+    ...presentPermission(p),
+    sources: p.sources.map((s) => (s.type === 'DIRECT' ? { source_id: '', source_name: '', source_type: 'DIRECT' } : { source_id: s.roleId, source_name: s.roleName, source_type: 'ROLE' })),
+  }
+}
+
+function userPermissionsText(user: UserRecord, all: readonly UserPermission[]): string {
+  return all.length === 0
+    ? `${user.email} has no permissions: latchkey users permissions add ${user.email} --api IDENTIFIER --scopes a,b, or latchkey users roles assign ${user.email} ROLE`
+    : table(
+        ['API', 'PERMISSION', 'FROM'],
+        all.map((p) => [p.apiIdentifier, p.name, p.sources.map((s) => (s.type === 'DIRECT' ? 'direct' : `role ${s.roleName}`))]),
+      )
+}
+
+/** `latchkey users permissions …`: permissions given to a user directly, and all they have (roles' included). */
+function registerUserPermissions(users: Command): void {
+  const permissions = users.command('permissions').alias('perms').description("A user's permissions: given directly, or through their roles")
+  const permissionsOf = (store: Store, user: UserRecord) => listAll((page) => store.permissions.listForUser(user.id, page))
+
+  leaf(permissions, 'add <id-or-email>', "Give a user permissions directly: scopes of one API (each must be one of the API's scopes)", withPermissionOptions).action(
+    (id: string, opts: PermissionOptions) =>
+      run(
+        opts,
+        async (store) => {
+          const user = await findUser(store, id)
+          const added = await permissionsFrom(store, opts, true)
+          await store.permissions.add(user.id, added, Date.now())
+          await recordAdminChange(store, { action: 'user.permissions_added', userId: user.id, details: { user_name: user.email, api: added[0]?.apiIdentifier ?? null, scopes: added.map((p) => p.name) } })
+          const all = await permissionsOf(store, user)
+          print(opts, all.map(presentUserPermission), () => `Gave ${user.email} ${added.map((p) => p.name).join(', ')} (${added[0]?.apiIdentifier})\n\n${userPermissionsText(user, all)}`)
+        },
+        { permissions: '--scopes' },
+      ),
+  )
+
+  leaf(permissions, 'remove <id-or-email>', 'Take permissions given directly from a user (those of their roles stay)', (cmd) => withPermissionOptions(cmd.alias('rm'))).action(
+    (id: string, opts: PermissionOptions) =>
+      run(opts, async (store) => {
+        const user = await findUser(store, id)
+        const removed = await permissionsFrom(store, opts, false)
+        const before = await permissionsOf(store, user)
+        const missing = removed.filter((p) => !before.some(sameDirect(p)))
+        if (missing.length > 0) throw new CliError(`${user.email} was not given ${missing.map((p) => p.name).join(', ')} (${missing[0]?.apiIdentifier}) directly`)
+        await store.permissions.remove(user.id, removed)
+        await recordAdminChange(store, { action: 'user.permissions_removed', userId: user.id, details: { user_name: user.email, api: removed[0]?.apiIdentifier ?? null, scopes: removed.map((p) => p.name) } })
+        const all = await permissionsOf(store, user)
+        print(opts, all.map(presentUserPermission), () => `Took ${removed.map((p) => p.name).join(', ')} (${removed[0]?.apiIdentifier}) from ${user.email}\n\n${userPermissionsText(user, all)}`)
+      }),
+  )
+
+  leaf(permissions, 'list <id-or-email>', "List a user's permissions, given directly or through roles (outside organizations)")
+    .alias('ls')
+    .action((id: string, opts: CommonOptions) =>
+      run(opts, async (store) => {
+        const user = await findUser(store, id)
+        const all = await permissionsOf(store, user)
+        print(opts, all.map(presentUserPermission), () => userPermissionsText(user, all))
+      }),
+    )
 }
