@@ -276,7 +276,7 @@ describe('Management API: roles and permissions', () => {
         total: 1,
         permissions: [{ resource_server_identifier: ORDERS, permission_name: 'read:orders', resource_server_name: 'Orders', description: 'Can read:orders' }],
       })
-      assert.equal((await call('DELETE', path, { permissions: [perm('never:given', 'https://gone.example.com/'), perm('read:orders')] })).status, 200)
+      assert.equal((await call('DELETE', path, { permissions: [perm('never:given', 'https://gone.example.com/'), perm('read:orders')] })).status, 204)
       assert.deepEqual((await call('GET', path)).json, [])
       assertError(await call('DELETE', path, { permissions: [] }), 400, 'invalid_body')
     })

@@ -206,7 +206,7 @@ export const roles: Resource = {
       scopes: ['update:roles'],
       params: idParams,
       body: permissionsBody,
-      answer: { status: 200, description: 'Removed (permissions the role did not have are ignored; Auth0 answers 200).' },
+      answer: { status: 204, description: 'Removed (permissions the role did not have are ignored).' },
       errors: ERRORS_404,
       async handle({ deps, params, body, audit }) {
         const role = await findRole(deps.store, params.id)
@@ -217,7 +217,7 @@ export const roles: Resource = {
           description: 'Remove permissions from a role',
           details: { role_id: role.id, role_name: role.name, permissions: permissionLabels(permissions) },
         })
-        return { status: 200 }
+        return { status: 204 }
       },
     }),
     route({
