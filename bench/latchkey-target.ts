@@ -7,7 +7,7 @@
  * API per extra signing algorithm (ES256, EdDSA). A node that `join`s another (several nodes on one
  * PostgreSQL database) registers nothing and serves the first node's issuer.
  */
-import { createApi, createApplication, createUser } from '@latchkey/core'
+import { createApi, createApplication, createRole, createUser } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -40,6 +40,8 @@ export interface LatchkeyOptions {
   readonly logLevel?: string
   /** Rate-limit counters in this Redis instead of the database (`LATCHKEY_REDIS_URL`). */
   readonly redis?: string
+  /** The APIs have RBAC on and permissions in their tokens; the user holds a role with every scope. */
+  readonly rbac?: boolean
   /** Another node of the same deployment: same database and issuer, registrations already made. */
   readonly join?: { readonly issuer: string; readonly variants: Partial<Record<Alg, ClientVariant>> }
 }
@@ -58,7 +60,7 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
   const issuer = options.join?.issuer ?? `http://127.0.0.1:${port}/`
   const config = loadConfig({ port, host: '127.0.0.1', issuer, db, logLevel: options.logLevel ?? 'info' }, env)
   const store = await openAndMigrate(config.db)
-  const variants = options.join ? { ...options.join.variants } : await register(store)
+  const variants = options.join ? { ...options.join.variants } : await register(store, options.rbac ?? false)
   const running = await startServer(config, { store, log: createLogger(config.logLevel) })
   return {
     info: {
@@ -77,18 +79,26 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
 }
 
 /** The SPA and API per signing algorithm, and the user, as `latchkey apps/apis/users create` make them. */
-async function register(store: Store): Promise<Partial<Record<Alg, ClientVariant>>> {
+async function register(store: Store, rbac: boolean): Promise<Partial<Record<Alg, ClientVariant>>> {
   const now = Date.now()
+  const role = createRole({ name: 'bench-all-scopes' }, now)
+  if (rbac) await store.roles.insert(role)
   const variants: Partial<Record<Alg, ClientVariant>> = {}
   for (const alg of ALGS) {
     const suffix = alg === 'RS256' ? '' : `-${alg.toLowerCase()}`
     const audience = `${API_IDENTIFIER}${suffix}`
-    const api = createApi({ name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true, signingAlg: alg }, now)
+    const api = createApi(
+      { name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true, signingAlg: alg, ...(rbac ? { enforcePolicies: true, tokenDialect: 'access_token_authz' as const } : {}) },
+      now,
+    )
     const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'], idTokenAlg: alg }, now)
     await store.apis.insert(api)
+    if (rbac) await store.roles.addPermissions(role.id, API_SCOPES.map((name) => ({ apiIdentifier: audience, name })), now)
     await store.applications.insert(app)
     variants[alg] = { clientId: app.clientId, audience }
   }
-  await store.users.insert(createUser({ email: USER.email, name: USER.name, nickname: USER.nickname, emailVerified: true }, await hashPassword(USER.password), now))
+  const user = createUser({ email: USER.email, name: USER.name, nickname: USER.nickname, emailVerified: true }, await hashPassword(USER.password), now)
+  await store.users.insert(user)
+  if (rbac) await store.roles.assign([user.id], [role.id], now)
   return variants
 }

@@ -67,7 +67,9 @@ export const PEER = 'oidc-provider'
 export const FLOOR = 'floor'
 /** Latchkey (SQLite) from another checkout (`--baseline DIR`): before and after in one run. */
 export const BASELINE = 'Latchkey (SQLite), baseline'
-const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_PG]
+/** Latchkey (SQLite) whose API has RBAC on and permissions in its tokens, the user holding a role (`--targets latchkey-rbac`). */
+export const LATCHKEY_RBAC = 'Latchkey (SQLite), RBAC'
+const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_RBAC, LATCHKEY_PG]
 
 const rate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1))
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
@@ -118,9 +120,10 @@ function costTable(measurements: readonly Measurement[]): string {
   const steps = [...new Map(measurements.map((m) => [m.step, m.label])).entries()]
   const present = COLUMNS.filter((c) => measurements.some((m) => m.target === c))
   const baseline = present.includes(BASELINE)
+  const rbac = present.includes(LATCHKEY_RBAC)
   const lines = [
-    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}`,
-    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}`,
+    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}${rbac ? ' RBAC ÷ Latchkey, CPU |' : ''}`,
+    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}${rbac ? ' ---: |' : ''}`,
   ]
   for (const [step, label] of steps) {
     const cells = present.map((c) => {
@@ -133,7 +136,10 @@ function costTable(measurements: readonly Measurement[]): string {
     const floor = find(measurements, step, FLOOR)
     const peer = find(measurements, step, PEER)
     const before = find(measurements, step, BASELINE)
-    const versus = baseline ? ` ${mine && before ? `**${ratio(mine.cpuMs / before.cpuMs)}**` : '—'} |` : ''
+    const withRbac = find(measurements, step, LATCHKEY_RBAC)
+    const versus =
+      (baseline ? ` ${mine && before ? `**${ratio(mine.cpuMs / before.cpuMs)}**` : '—'} |` : '') +
+      (rbac ? ` ${mine && withRbac ? `**${ratio(withRbac.cpuMs / mine.cpuMs)}**` : '—'} |` : '')
     lines.push(
       `| ${label} | ${cells.join(' | ')} | ${mine && floor ? `**${ratio(mine.cpuMs / floor.cpuMs)}**` : '—'} | ${mine && peer ? `**${ratio(mine.perCpuSecond / peer.perCpuSecond)}**` : '—'} |${versus}`,
     )
