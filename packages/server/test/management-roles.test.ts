@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type ApplicationRecord, createClientGrant } from '@latchkey/core'
 import { ManagementClient, ManagementError } from 'auth0'
+import { ManagementClient as LegacyManagementClient } from 'auth0/legacy'
 import { managementScopes } from '../src/management/system-api.js'
 import { addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
 import { claims, LoggedInBrowser, tokenRequest } from './support/oauth.js'
@@ -189,6 +190,26 @@ describe('Management API: roles and permissions', () => {
       await management.users.permissions.delete(user.id, { permissions: [perm('read:orders'), perm('delete:orders')] })
       const left = (await management.users.permissions.list(user.id)).data
       assert.deepEqual(left.map((p) => [p.permission_name, (p as Json).sources]), [['read:orders', [{ source_id: role.id, source_name: 'sdk-reader', source_type: 'ROLE' }]]], "the role's permission stays")
+    })
+
+    it('the v4 API it ships as auth0/legacy does the same', async () => {
+      const legacy = new LegacyManagementClient({ domain: DOMAIN, clientId: robot.app.clientId, clientSecret: robot.secret, audience: `${server.issuer}api/v2/` })
+      const { data: role } = await legacy.roles.create({ name: 'legacy-role', description: 'Old SDK' })
+      await legacy.roles.addPermissions({ id: role.id }, { permissions: [perm('read:orders')] })
+      const user = await addUser(server.store)
+      await legacy.users.assignRoles({ id: user.id }, { roles: [role.id] })
+      await legacy.users.assignPermissions({ id: user.id }, { permissions: [perm('write:orders')] })
+      const { data: roles } = await legacy.users.getRoles({ id: user.id, include_totals: true })
+      assert.deepEqual(roles, { roles: [{ id: role.id, name: 'legacy-role', description: 'Old SDK' }], start: 0, limit: 50, length: 1, total: 1 })
+      const { data: permissions } = await legacy.users.getPermissions({ id: user.id })
+      assert.deepEqual(permissions.map((p) => [p.permission_name, p.sources.map((s: Json) => s.source_type)]), [['read:orders', ['ROLE']], ['write:orders', ['DIRECT']]])
+      const { data: users } = await legacy.roles.getUsers({ id: role.id })
+      assert.deepEqual(users.map((u) => u.user_id), [user.id])
+      await legacy.users.deleteRoles({ id: user.id }, { roles: [role.id] })
+      await legacy.users.deletePermissions({ id: user.id }, { permissions: [perm('write:orders')] })
+      await legacy.roles.deletePermissions({ id: role.id }, { permissions: [perm('read:orders')] })
+      await legacy.roles.delete({ id: role.id })
+      assert.equal(await server.store.roles.get(role.id), null)
     })
 
     it("creates an API with Auth0's RBAC settings", async () => {
