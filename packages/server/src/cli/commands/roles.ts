@@ -23,7 +23,9 @@ export interface PermissionOptions extends CommonOptions {
   scopes?: string[]
 }
 
-const FLAGS = { name: '--name', description: '--description', permissions: '--scopes' }
+const FLAGS = { name: '--name', description: '--description' }
+/** `roles create` takes the name as its argument. */
+const CREATE_FLAGS = { name: '<name>', description: '--description' }
 
 /** A role by id (`rol_…`), else by name. */
 async function lookUpRole(store: Store, idOrName: string): Promise<RoleRecord | null> {
@@ -130,7 +132,7 @@ export function registerRoles(program: Command): void {
           await recordAdminChange(store, { action: 'role.created', details: { role_id: role.id, name: role.name } })
           print(opts, presentRole(role), () => `Created role ${JSON.stringify(role.name)}\n${roleFields(role)}`)
         },
-        FLAGS,
+        CREATE_FLAGS,
       ),
   )
 
@@ -189,7 +191,7 @@ export function registerRoles(program: Command): void {
     run(opts, async (store) => {
       const role = await findRole(store, ref)
       const users = await store.roles.countUsers(role.id)
-      await confirm(`Delete role ${JSON.stringify(role.name)} (${role.id}), which ${users} user${users === 1 ? '' : 's'} have?`, opts.force)
+      await confirm(`Delete role ${JSON.stringify(role.name)} (${role.id}), held by ${users} user${users === 1 ? '' : 's'}?`, opts.force)
       if (!(await store.roles.delete(role.id))) throw notFound('role with id or name', ref)
       await recordAdminChange(store, { action: 'role.deleted', details: { role_id: role.id, name: role.name } })
       print(opts, { id: role.id, deleted: true }, () => `Deleted role ${JSON.stringify(role.name)} (${role.id})`)
@@ -213,7 +215,6 @@ export function registerRoles(program: Command): void {
           const all = await listAll((page) => store.roles.listPermissions(role.id, page))
           print(opts, all.map(presentPermission), () => `Role ${JSON.stringify(role.name)} gives ${added.map(permissionLabel).join(', ')}\n\n${permissionsTable(all)}`)
         },
-        FLAGS,
       ),
   )
 

@@ -265,7 +265,6 @@ function registerUserPermissions(users: Command): void {
           const all = await permissionsOf(store, user)
           print(opts, all.map(presentUserPermission), () => `Gave ${user.email} ${added.map((p) => p.name).join(', ')} (${added[0]?.apiIdentifier})\n\n${userPermissionsText(user, all)}`)
         },
-        { permissions: '--scopes' },
       ),
   )
 
