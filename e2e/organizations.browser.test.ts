@@ -15,7 +15,7 @@ import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { addApp, addUser, freePort, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { addOrganization, invite } from '../packages/server/test/support/organizations.js'
-import { startSampleApi } from './support/apps.js'
+import { demoRole, startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 interface TokenAnswer {
@@ -106,7 +106,10 @@ describe('organization invitations with the SPA sample in Chromium', { skip: ski
 
   it('page 1 (@latchkey/client): a new user opens the invitation link, signs up on Latchkey\'s page and is in the organization', async () => {
     const email = `invited-${Date.now()}@example.com`
-    const { url } = await invite(latchkey.store, org, app, { email, roles: ['staff'] })
+    // The invitation makes them a patient in the organization: the role that lets them read
+    // appointments when logged in to it (the demo's API has RBAC).
+    const patient = await demoRole(latchkey.store, 'patient')
+    const { url } = await invite(latchkey.store, org, app, { email, roles: [patient] })
     assert.ok(url.startsWith(`${spa.url}/?invitation=`), url)
     const { context, page, answers } = await open()
     await page.goto(url, { waitUntil: 'commit' })
@@ -122,14 +125,15 @@ describe('organization invitations with the SPA sample in Chromium', { skip: ski
     await assertInOrganization(page, '/', email, answers)
     const user = await latchkey.store.users.findByEmail(email)
     assert.ok(user)
-    assert.deepEqual((await latchkey.store.organizations.getMember(org.id, user.id))?.roles, ['staff'])
+    assert.deepEqual((await latchkey.store.organizations.getMember(org.id, user.id))?.roles, [patient])
     await context.close()
   })
 
   it('page 2 (@auth0/auth0-spa-js, unchanged): an existing user opens the invitation link, logs in and is in the organization', async () => {
     await latchkey.store.applications.update(app.clientId, { initiateLoginUri: `${spa.url}/auth0.html` })
     const user = await addUser(latchkey.store, { name: 'Jill Valentine' })
-    const { url } = await invite(latchkey.store, org, { ...app, initiateLoginUri: `${spa.url}/auth0.html` }, { email: user.email })
+    const receptionist = await demoRole(latchkey.store, 'receptionist')
+    const { url } = await invite(latchkey.store, org, { ...app, initiateLoginUri: `${spa.url}/auth0.html` }, { email: user.email, roles: [receptionist] })
     assert.ok(url.startsWith(`${spa.url}/auth0.html?invitation=`), url)
     const { context, page, answers } = await open()
     await page.goto(url, { waitUntil: 'commit' })
@@ -142,6 +146,7 @@ describe('organization invitations with the SPA sample in Chromium', { skip: ski
 
     await assertInOrganization(page, '/auth0.html', user.email, answers)
     assert.equal(await latchkey.store.organizations.isMember(org.id, user.id), true)
+    assert.deepEqual((await latchkey.store.organizations.getMember(org.id, user.id))?.roles, [receptionist])
 
     // The link is spent: opening it again shows Latchkey's page, not a login.
     const again = await context.newPage()

@@ -16,10 +16,11 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser, Request, Response } from 'playwright-core'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
+import { connectionUserId, createConnectionUser } from '@latchkey/core'
 import { addConnection, oidcOptions } from '../packages/server/test/support/connections.js'
 import { addApp, freePort, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
 import { ALICE, BASIC_CLIENT, type OidcUpstream, startOidcUpstream } from '../packages/server/test/support/upstreams/oidc-provider.js'
-import { startSampleApi } from './support/apps.js'
+import { giveDemoRole, startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 const SUB = `oidc|acme-oidc|${ALICE.sub}`
@@ -65,7 +66,16 @@ describe('the SPA sample (examples/spa) for a user of an oidc connection, in Chr
       logoutUrls: [`${origin}/`, `${origin}/auth0.html`],
       webOrigins: [origin],
     })
-    await addConnection(latchkey, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
+    const connection = await addConnection(latchkey, { name: 'acme-oidc', displayName: 'Acme SSO', strategy: 'oidc', options: oidcOptions(upstream.issuer, BASIC_CLIENT), enabledClients: [app.clientId] })
+    // The demo's API has RBAC, and neither Latchkey nor Auth0 gives new users a role: the user is
+    // registered before their first login (as an import would: the user and their identity) and made
+    // a receptionist, who may list and book. The login still goes through the provider.
+    const now = Date.now()
+    const user = createConnectionUser({ id: connectionUserId(connection, ALICE.sub), connection: connection.name, profile: { email: String(ALICE.claims.email), emailVerified: true } }, now)
+    assert.equal(user.id, SUB)
+    await latchkey.store.users.insert(user)
+    await latchkey.store.identities.insert({ userId: user.id, connectionId: connection.id, provider: 'oidc', providerUserId: `${connection.name}|${ALICE.sub}`, isSocial: false, profileData: {}, createdAt: now, updatedAt: now })
+    await giveDemoRole(latchkey.store, [user.id], 'receptionist')
 
     api = await startSampleApi(latchkey.issuer, DEMO.audience, [origin], apiErrors)
     spa = await startSpaServer({ port: spaPort, host: '127.0.0.1', issuer: latchkey.issuer, apiUrl: api.url, clientId: app.clientId })

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { startSpaServer, type RunningSpa } from '../examples/spa/src/server.js'
 import { DEMO, seedDemo } from '../packages/server/src/demo.js'
 import { addApp, addUser, freePort, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
-import { startSampleApi } from './support/apps.js'
+import { giveDemoRole, startSampleApi } from './support/apps.js'
 import { launchChromium, skipWithoutChromium } from './support/chromium.js'
 
 /** One answer of /oauth/token as the browser saw it: what was sent, and what came back. */
@@ -83,8 +83,15 @@ describe('the SPA sample (examples/spa) in Chromium', { skip: skipWithoutChromiu
   const state = (page: Page, value: 'logged-in' | 'logged-out') => page.waitForSelector(`#app[data-state="${value}"][data-busy="false"], #app[data-state="${value}"]:not([data-busy])`)
   const attr = async (page: Page, selector: string, name: string) => (await page.getAttribute(selector, name)) ?? ''
 
-  /** A new user for each test, so each starts with no appointments (the API keeps them per user). */
-  const newUser = () => addUser(latchkey.store, { name: 'Ada Lovelace' })
+  /**
+   * A new user for each test, so each starts with no appointments (the API keeps them per user); a
+   * receptionist, who may list and book (the demo's API has RBAC).
+   */
+  const newUser = async () => {
+    const user = await addUser(latchkey.store, { name: 'Ada Lovelace' })
+    await giveDemoRole(latchkey.store, [user.id], 'receptionist')
+    return user
+  }
   type User = Awaited<ReturnType<typeof newUser>>
 
   async function fillLoginForm(page: Page, user: User): Promise<void> {

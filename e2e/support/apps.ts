@@ -1,14 +1,16 @@
 /**
  * The apps the browser tests log in to, in-process on ephemeral ports: a bare HTTP app (a callback
  * page, or a page of the test's own), a page on Auth0's own SPA SDK, and the sample Appointments API
- * (examples/api).
+ * (examples/api), whose users need a role of the demo's (`demoRole`).
  */
 import { serve } from '@hono/node-server'
 import { readFileSync } from 'node:fs'
 import { createServer, type RequestListener } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import type { Store } from '@latchkey/storage'
 import { createApi } from '../../examples/api/src/app.js'
+import type { DemoRoleName } from '../../packages/server/src/demo.js'
 
 export interface RunningApp {
   /** `http://localhost:PORT` */
@@ -71,6 +73,22 @@ ${script}
     }
   })()
 </script>`
+}
+
+/**
+ * The id of one of the roles `seedDemo` registers; given to users (`store.roles.assign`) or organization
+ * members (`roles: [id]`), it lets them read (`patient`) or read and book (`receptionist`) with the
+ * sample API: the demo's API has RBAC, and the sample checks the token's permissions.
+ */
+export async function demoRole(store: Store, name: DemoRoleName): Promise<string> {
+  const role = await store.roles.findByName(name)
+  if (!role) throw new Error(`no ${name} role: call seedDemo first`)
+  return role.id
+}
+
+/** Gives users one of the demo's roles. */
+export async function giveDemoRole(store: Store, userIds: readonly string[], name: DemoRoleName): Promise<void> {
+  await store.roles.assign(userIds, [await demoRole(store, name)], Date.now())
 }
 
 /** The sample Appointments API for access tokens of `issuer` for `audience`, allowing `corsOrigins`; what it logs as errors goes to `errors`. */
