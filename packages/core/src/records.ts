@@ -4,6 +4,7 @@
  * hashes (base64url), passwords only as argon2id PHC strings.
  */
 import type { JWK } from 'jose'
+import type { ActionTrigger } from './actions/triggers.js'
 
 export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive'
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt'
@@ -381,6 +382,39 @@ export interface OrganizationBranding {
 }
 
 /** A user's membership of an organization, with the role names given to them there. */
+/** An npm package an action names (Auth0's `dependencies`); Latchkey loads it from the deployment's node_modules. */
+export interface ActionDependency {
+  readonly name: string
+  readonly version: string
+}
+
+/** What runs when an action is bound to its trigger: the code and secrets as last deployed. */
+export interface DeployedAction {
+  /** 1, 2, …: one more at each deploy. */
+  readonly version: number
+  readonly code: string
+  /** The secrets' values, sealed with the key-encryption key; null when there are none. */
+  readonly sealedSecrets: string | null
+  readonly deployedAt: number
+}
+
+/** An Auth0 Action: a draft that changes freely, and the version last deployed, which is what runs. */
+export interface ActionRecord {
+  /** A UUID, as Auth0's action ids. */
+  readonly id: string
+  /** Unique among actions. */
+  readonly name: string
+  readonly trigger: ActionTrigger
+  readonly code: string
+  readonly dependencies: readonly ActionDependency[]
+  /** The draft's secret names (their values are in `sealedSecrets`, never shown again). */
+  readonly secretNames: readonly string[]
+  readonly sealedSecrets: string | null
+  readonly deployed: DeployedAction | null
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
 /** An Auth0 role: a named set of permissions given to users, or to members within an organization. */
 export interface RoleRecord {
   /** `rol_` and 16 letters and digits, as Auth0's. */

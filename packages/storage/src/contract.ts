@@ -8,6 +8,7 @@
  */
 import type {
   ApiRecord,
+  ActionRecord,
   ApplicationRecord,
   AuditEventRecord,
   AuthorizationCodeRecord,
@@ -445,7 +446,7 @@ export interface MigrationStatus {
  * lifetimes), signing keys, connections (their strategies' discovery metadata and JWKS), settings
  * (the deployment's MFA policy).
  */
-export type ChangeTopic = 'applications' | 'apis' | 'signing-keys' | 'connections' | 'settings'
+export type ChangeTopic = 'applications' | 'apis' | 'signing-keys' | 'connections' | 'settings' | 'actions'
 
 /**
  * Change notices between the processes that share the database, so a cache can drop what changed
@@ -641,6 +642,44 @@ export interface RecoveryCodeSummary {
   readonly lastUsedAt: number | null
 }
 
+export type ActionPatch = Partial<Pick<ActionRecord, 'name' | 'code' | 'dependencies' | 'secretNames' | 'sealedSecrets' | 'updatedAt'>>
+
+/** An action bound to a trigger, as it runs: its deployed version. */
+export interface BoundAction {
+  readonly id: string
+  readonly name: string
+  readonly displayName: string
+  readonly deployed: NonNullable<ActionRecord['deployed']>
+}
+
+/**
+ * Actions (Auth0's): each a draft that changes freely and the version last deployed, and per
+ * trigger the ordered list of actions bound to it. Every write publishes an `actions` change notice
+ * (the server caches the bindings of each trigger).
+ */
+export interface ActionRepo {
+  /** Throws ConflictError when the name (or id) is taken. */
+  insert(record: ActionRecord): Promise<void>
+  get(id: string): Promise<ActionRecord | null>
+  findByName(name: string): Promise<ActionRecord | null>
+  /** Oldest first; of one trigger when given. */
+  list(filter?: { readonly trigger?: string } & Page): Promise<ActionRecord[]>
+  count(filter?: { readonly trigger?: string }): Promise<number>
+  /** Throws ConflictError when a new name is taken; null when there is no such action. */
+  update(id: string, patch: ActionPatch): Promise<ActionRecord | null>
+  /** Makes the draft the deployed version (one more than the last), in one statement; null when there is no such action. */
+  deploy(id: string, now: number): Promise<ActionRecord | null>
+  /** Deletes the action and its bindings, in one transaction. */
+  delete(id: string): Promise<boolean>
+  /** The actions bound to `trigger`, in order, as they run (their deployed versions). */
+  bound(trigger: string): Promise<BoundAction[]>
+  /**
+   * Replaces the trigger's bindings with these actions, in this order, in one transaction (Auth0's
+   * PATCH of a trigger's bindings). Throws when an action is unknown, of another trigger or never deployed.
+   */
+  bind(trigger: string, bindings: readonly { readonly actionId: string; readonly displayName: string }[]): Promise<void>
+}
+
 export type RolePatch = Partial<Pick<RoleRecord, 'name' | 'description' | 'updatedAt'>>
 
 /** Which roles to list or count: Auth0's `name_filter` (case-insensitive, part of the name). */
@@ -738,6 +777,7 @@ export interface Store {
   readonly settings: SettingsRepo
   readonly roles: RoleRepo
   readonly permissions: PermissionRepo
+  readonly actions: ActionRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

@@ -1,5 +1,8 @@
 export type {
+  ActionPatch,
+  ActionRepo,
   ApiPatch,
+  BoundAction,
   ApiRepo,
   ApplicationPatch,
   ApplicationRepo,
@@ -50,5 +53,6 @@ export type {
   UserWithGrant,
 } from './contract.js'
 export { ConflictError } from './contract.js'
+export { ActionBindingError } from './repos/actions.js'
 export type { DatabaseTarget } from './open.js'
 export { openAndMigrate, openStore, parseDatabaseUrl } from './open.js'

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe } from 'node:test'
 import type { Store } from '../src/contract.js'
+import { actionGuarantees } from './contract/actions.js'
 import { applicationGuarantees } from './contract/applications.js'
 import { apiGuarantees } from './contract/apis.js'
 import { auditLogGuarantees } from './contract/audit-log.js'
@@ -76,6 +77,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     auditLogGuarantees(current)
     organizationGuarantees(current)
     roleGuarantees(current)
+    actionGuarantees(current)
     connectionGuarantees(current)
     identityGuarantees(current)
     outboxGuarantees(current)

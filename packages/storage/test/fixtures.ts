@@ -17,6 +17,7 @@ import type {
   OutboxEmailRecord,
   RecoveryCodeRecord,
   RoleRecord,
+  ActionRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
   SsoSessionRecord,
@@ -374,4 +375,20 @@ export function recoveryCode(overrides: Partial<RecoveryCodeRecord> = {}): Recov
 
 export function role(overrides: Partial<RoleRecord> = {}): RoleRecord {
   return { id: uniqueId('rol_'), name: uniqueId('role-'), description: 'A role — with ünïcode', createdAt: T0, updatedAt: T0, ...overrides }
+}
+
+export function action(overrides: Partial<ActionRecord> = {}): ActionRecord {
+  return {
+    id: uniqueId('act'),
+    name: uniqueId('action'),
+    trigger: 'post-login',
+    code: 'exports.onExecutePostLogin = async (event, api) => {}',
+    dependencies: [{ name: 'lodash', version: '4.17.21' }],
+    secretNames: ['API_KEY'],
+    sealedSecrets: 'sealed:secrets',
+    deployed: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  }
 }

@@ -20,7 +20,7 @@ import { type ChangeListener, type Coordination, notifyAll } from './coordinatio
 import type { Database } from './schema.js'
 
 export const CHANGES_CHANNEL = 'latchkey_changes'
-const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['applications', 'apis', 'signing-keys', 'connections', 'settings'])
+const TOPICS: ReadonlySet<string> = new Set<ChangeTopic>(['applications', 'apis', 'signing-keys', 'connections', 'settings', 'actions'])
 const FIRST_RETRY_MS = 250
 const LAST_RETRY_MS = 10_000
 

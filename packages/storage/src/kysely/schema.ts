@@ -77,6 +77,31 @@ export interface ApisTable {
   updated_at: Millis
 }
 
+/** Actions (migration 0021): the draft, and the version last deployed (what runs). */
+export interface ActionsTable {
+  id: string
+  name: string
+  trigger: string
+  code: string
+  dependencies: JsonText
+  secret_names: JsonText
+  sealed_secrets: string | null
+  deployed_version: number | null
+  deployed_code: string | null
+  deployed_sealed_secrets: string | null
+  deployed_at: Millis | null
+  created_at: Millis
+  updated_at: Millis
+}
+
+/** The actions bound to each trigger, in the order they run. */
+export interface ActionBindingsTable {
+  trigger: string
+  position: number
+  action_id: string
+  display_name: string
+}
+
 /** Roles (migration 0020): Auth0's `rol_…` objects. */
 export interface RolesTable {
   id: string
@@ -453,4 +478,6 @@ export interface Database {
   role_permissions: RolePermissionsTable
   user_roles: UserRolesTable
   user_permissions: UserPermissionsTable
+  actions: ActionsTable
+  action_bindings: ActionBindingsTable
 }

@@ -24,6 +24,7 @@ import type {
   RecoveryCodeRepo,
   RefreshTokenRepo,
   ReplayGuardRepo,
+  ActionRepo,
   PermissionRepo,
   RoleRepo,
   SettingsRepo,
@@ -56,6 +57,7 @@ import { KyselyTicketRepo } from '../repos/tickets.js'
 import { KyselyUserRepo } from '../repos/users.js'
 import { KyselyRoleRepo } from '../repos/roles.js'
 import { KyselyPermissionRepo } from '../repos/permissions.js'
+import { KyselyActionRepo } from '../repos/actions.js'
 import { readMigrationStatus } from './migration-status.js'
 import { type Coordination, localCoordination, type PublishChange } from './coordination.js'
 import { type MigrateOptions, migrateToLatest } from './migrate.js'
@@ -86,6 +88,7 @@ export class KyselyStore implements Store {
   readonly settings: SettingsRepo
   readonly roles: RoleRepo
   readonly permissions: PermissionRepo
+  readonly actions: ActionRepo
   readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
@@ -123,6 +126,7 @@ export class KyselyStore implements Store {
     this.settings = new KyselySettingsRepo(repoDb, publish)
     this.roles = new KyselyRoleRepo(repoDb)
     this.permissions = new KyselyPermissionRepo(repoDb)
+    this.actions = new KyselyActionRepo(repoDb, publish)
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -24,6 +24,7 @@ import { authenticationMethods } from './0017-authentication-methods.js'
 import { oneGrantId } from './0018-one-grant-id.js'
 import { unusedCodeIndex } from './0019-unused-code-index.js'
 import { roles } from './0020-roles.js'
+import { actions } from './0021-actions.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '0018-one-grant-id': oneGrantId,
   '0019-unused-code-index': unusedCodeIndex,
   '0020-roles': roles,
+  '0021-actions': actions,
 }
 
 export const migrationProvider: MigrationProvider = {

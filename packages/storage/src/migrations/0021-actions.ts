@@ -1,0 +1,42 @@
+/**
+ * Actions (the authorization issue, part 2): each action's draft and the version last deployed (the
+ * code and sealed secrets that run), and per trigger the ordered actions bound to it.
+ */
+import type { Kysely, Migration } from 'kysely'
+
+async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('actions')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('trigger', 'text', (c) => c.notNull())
+    .addColumn('code', 'text', (c) => c.notNull())
+    .addColumn('dependencies', 'text', (c) => c.notNull())
+    .addColumn('secret_names', 'text', (c) => c.notNull())
+    .addColumn('sealed_secrets', 'text')
+    .addColumn('deployed_version', 'integer')
+    .addColumn('deployed_code', 'text')
+    .addColumn('deployed_sealed_secrets', 'text')
+    .addColumn('deployed_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addUniqueConstraint('actions_name_key', ['name'])
+    .execute()
+  await db.schema.createIndex('actions_created_idx').on('actions').columns(['created_at', 'id']).execute()
+  await db.schema
+    .createTable('action_bindings')
+    .addColumn('trigger', 'text', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('action_id', 'text', (c) => c.notNull())
+    .addColumn('display_name', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('action_bindings_pk', ['trigger', 'position'])
+    .execute()
+  await db.schema.createIndex('action_bindings_action_idx').on('action_bindings').column('action_id').execute()
+}
+
+async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('action_bindings').execute()
+  await db.schema.dropTable('actions').execute()
+}
+
+export const actions: Migration = { up, down }
