@@ -57,6 +57,8 @@ export interface Config {
    * LATCHKEY_EMAIL_TEMPLATES, LATCHKEY_EMAIL_RETENTION_DAYS); see email/settings.ts and docs/email.md.
    */
   readonly email: EmailConfig
+  /** Actions (env LATCHKEY_ACTIONS_TIMEOUT_MS: each action's time limit, default 5000, at most 20000). */
+  readonly actions: { readonly timeoutMs: number }
   /** Second factors (LATCHKEY_MFA, LATCHKEY_MFA_REMEMBER_DAYS); see mfa/settings.ts and docs/mfa.md. */
   readonly mfa: MfaConfig
   /**
@@ -99,6 +101,13 @@ export interface ConfigInput {
   demoOnPublicIssuer?: boolean | undefined
 }
 
+function actionsTimeout(value: string | undefined): number {
+  if (value === undefined) return 5000
+  const ms = Number(value)
+  if (!/^\d+$/.test(value.trim()) || ms < 100 || ms > 20_000) throw new Error('LATCHKEY_ACTIONS_TIMEOUT_MS must be a whole number of milliseconds from 100 to 20000')
+  return ms
+}
+
 function retentionDays(value: string | undefined): number {
   if (value === undefined) return 30
   const days = Number(value)
@@ -138,6 +147,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     metrics: metricsConfig(env, port),
     signup: parseBoolean('LATCHKEY_SIGNUP', input.signup ?? env.LATCHKEY_SIGNUP, false),
     email: emailConfig(env, issuer, input.demo ?? false),
+    actions: { timeoutMs: actionsTimeout(env.LATCHKEY_ACTIONS_TIMEOUT_MS) },
     mfa: mfaConfig(env),
     ...demoSetting(input, env, issuer),
   }

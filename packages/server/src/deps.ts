@@ -11,6 +11,7 @@ import type { Logger } from './logger.js'
 import type { Metrics } from './operations/metrics.js'
 import type { Readiness } from './operations/readiness.js'
 import type { Limits } from './rate-limits/limits.js'
+import type { ActionRunner } from './actions/action-runner.js'
 
 export interface Deps {
   readonly config: Config
@@ -31,4 +32,6 @@ export interface Deps {
   readonly email: Emailer
   /** The development outbox's copies, shown at /dev/outbox; null when LATCHKEY_DEV_OUTBOX is off. */
   readonly devOutbox: DevelopmentMailbox | null
+  /** Runs the Actions bound to each trigger (actions/action-runner.ts). */
+  readonly actions: ActionRunner
 }

@@ -33,6 +33,7 @@ import { startSweeper } from './sweeper.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
 import { createStrategies, type StrategiesOptions } from './connections/strategies/index.js'
 import { createEmailService, type EmailService } from './email/start-email.js'
+import { ActionRunner } from './actions/action-runner.js'
 import type { OutboxWorker } from './email/outbox-worker.js'
 
 export interface RunningServer {
@@ -127,6 +128,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     readiness,
     email: email.emailer,
     devOutbox: email.mailbox,
+    actions: new ActionRunner(store, keys.encryption, { now: () => clock.now(), timeoutMs: config.actions.timeoutMs }),
   }
   const app = createApp(deps)
   const metricsPort = config.metrics.port
@@ -184,6 +186,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       .then(() => metricsServer?.close())
       .then(() => limits.close())
       .then(() => redisReplay?.close())
+      .then(() => deps.actions.close())
       .then(() => audit.flush())
       .then(() => store.close()))
   return { url, port, metricsUrl: metricsServer?.url ?? null, deps, outbox: email.worker, close }
