@@ -43,19 +43,19 @@ export function readQuery(c: Context): Map<string, string[]> {
   return parseUrlEncoded(query)
 }
 
-/** The body as UTF-8 text, refused past MAX_BODY_BYTES (declared or streamed). */
-export async function readBodyBytes(c: Context): Promise<string> {
+/** The body as UTF-8 text, refused past `limit` bytes (MAX_BODY_BYTES by default; declared or streamed). */
+export async function readBodyBytes(c: Context, limit = MAX_BODY_BYTES): Promise<string> {
   const length = c.req.header('content-length')
   const declared = Number(length ?? '0')
-  if (declared > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
+  if (declared > limit) throw new InvalidRequest('The request body is too large.')
   // With a Content-Length within the limit, Node's parser delivers exactly that many bytes: read them
   // in one go (@hono/node-server then skips building a web stream). Otherwise (chunked), count as they come.
-  const bytes = length !== undefined && /^\d+$/.test(length) ? new Uint8Array(await c.req.raw.arrayBuffer()) : await readCounted(c)
-  return decodeBody(bytes)
+  const bytes = length !== undefined && /^\d+$/.test(length) ? new Uint8Array(await c.req.raw.arrayBuffer()) : await readCounted(c, limit)
+  return decodeBody(bytes, limit)
 }
 
-/** The body read chunk by chunk, given up as soon as it passes MAX_BODY_BYTES. */
-async function readCounted(c: Context): Promise<Uint8Array> {
+/** The body read chunk by chunk, given up as soon as it passes `limit`. */
+async function readCounted(c: Context, limit: number): Promise<Uint8Array> {
   const body = c.req.raw.body
   if (!body) return new Uint8Array(0)
   const reader = body.getReader()
@@ -65,7 +65,7 @@ async function readCounted(c: Context): Promise<Uint8Array> {
     const { done, value } = await reader.read()
     if (done) break
     size += value.byteLength
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       await reader.cancel().catch(() => undefined)
       throw new InvalidRequest('The request body is too large.')
     }
@@ -110,9 +110,9 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
 }
 
-/** UTF-8 text of a body already within the size limit. */
-export function decodeBody(bytes: Uint8Array): string {
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new InvalidRequest('The request body is too large.')
+/** UTF-8 text of a body already within the size limit (MAX_BODY_BYTES unless given). */
+export function decodeBody(bytes: Uint8Array, limit = MAX_BODY_BYTES): string {
+  if (bytes.byteLength > limit) throw new InvalidRequest('The request body is too large.')
   try {
     return decoder.decode(bytes)
   } catch {

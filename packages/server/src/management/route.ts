@@ -30,12 +30,12 @@ export interface RouteInput<P, Q, B> {
 
 /** What a handler answers: a status and a JSON body (none for 204). */
 export interface RouteResult {
-  readonly status: 200 | 201 | 204
+  readonly status: 200 | 201 | 202 | 204
   readonly body?: unknown
 }
 
 export interface Answer {
-  readonly status: 200 | 201 | 204
+  readonly status: 200 | 201 | 202 | 204
   readonly description: string
   readonly schema?: z.ZodType
 }
@@ -50,6 +50,8 @@ export interface ManagementRoute {
   readonly params?: z.ZodType
   readonly query?: z.ZodType
   readonly body?: z.ZodType
+  /** The largest body the route reads, in bytes (MAX_BODY_BYTES, 64 KiB, by default). */
+  readonly maxBodyBytes?: number
   readonly answer: Answer
   /** Extra 4xx answers the route gives besides the common ones (400, 401, 403, 429). */
   readonly errors?: Readonly<Record<number, string>>
@@ -77,6 +79,7 @@ export function route<P extends z.ZodType | undefined = undefined, Q extends z.Z
   readonly params?: P
   readonly query?: Q
   readonly body?: B
+  readonly maxBodyBytes?: number
   readonly answer: Answer
   readonly errors?: Readonly<Record<number, string>>
   readonly handle: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult>

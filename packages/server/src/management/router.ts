@@ -36,12 +36,12 @@ function readQueryObject(c: Context): Record<string, string | string[]> {
   return Object.fromEntries([...params].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? '') : values]))
 }
 
-async function readJsonBody(c: Context): Promise<unknown> {
+async function readJsonBody(c: Context, limit: number | undefined): Promise<unknown> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   if (type !== 'application/json') throw badRequest('Content-Type must be application/json.', 'invalid_body')
   let text: string
   try {
-    text = await readBodyBytes(c)
+    text = await readBodyBytes(c, limit)
   } catch (err) {
     if (err instanceof InvalidRequest) throw badRequest(err.description, 'invalid_body')
     throw err
@@ -73,7 +73,7 @@ function handler(deps: Deps, route: ManagementRoute) {
     requireScope(caller, route.scopes)
     const params = route.params ? parse(route.params, c.req.param(), 'Path') : undefined
     const query = parse(route.query ?? NO_QUERY, readQueryObject(c), 'Query')
-    const body = route.body ? parse(route.body, await readJsonBody(c), 'Payload') : undefined
+    const body = route.body ? parse(route.body, await readJsonBody(c, route.maxBodyBytes), 'Payload') : undefined
     const audit = new ManagementAudit(c, deps, caller)
     return respond(c, await route.handle({ c, deps, caller, params, query, body, audit }))
   }

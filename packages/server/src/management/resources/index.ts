@@ -4,6 +4,7 @@
  * Management API's scopes (system-api.ts) on the next start.
  */
 import type { Resource } from '../route.js'
+import { actions } from './actions.js'
 import { authenticationMethods } from './authentication-methods.js'
 import { clientGrants } from './client-grants.js'
 import { clients } from './clients.js'
@@ -21,4 +22,4 @@ import { tickets } from './tickets.js'
 import { userRoles } from './user-roles.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys, actions]
