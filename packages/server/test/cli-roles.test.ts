@@ -132,8 +132,10 @@ describe('latchkey roles', { concurrency: 1 }, () => {
     assert.deepEqual(byId, byName)
     assert.match(human.stdout, /permissions\s+read:letters \(https:\/\/letters\.example\.com\/\), write:letters/)
     assert.match(human.stdout, /users\s+1\n/)
-    assert.deepEqual(list.map((r: { name: string }) => r.name), ['editor', 'viewer'])
-    assert.match(table.stdout, /ID\s+NAME\s+PERMISSIONS\s+USERS\s+DESCRIPTION\n.*editor\s+2\s+1\s+Writes letters/)
+    // Created at once: oldest first, so in either order.
+    assert.deepEqual(list.map((r: { name: string }) => r.name).sort(), ['editor', 'viewer'])
+    assert.match(table.stdout, /^ID\s+NAME\s+PERMISSIONS\s+USERS\s+DESCRIPTION\n/)
+    assert.match(table.stdout, /\seditor\s+2\s+1\s+Writes letters\n/)
     await fails(['roles', 'show', 'rol_0000000000000000'], /no role with id or name "rol_0000000000000000"/)
   })
 
