@@ -46,6 +46,11 @@ export type AdminAction =
   | 'user.roles_removed'
   | 'user.permissions_added'
   | 'user.permissions_removed'
+  | 'action.created'
+  | 'action.updated'
+  | 'action.deployed'
+  | 'action.deleted'
+  | 'action.bindings_updated'
 
 const DESCRIPTIONS: Record<AdminAction, string> = {
   'application.created': 'Create an application',
@@ -85,6 +90,11 @@ const DESCRIPTIONS: Record<AdminAction, string> = {
   'user.roles_removed': 'Remove roles from a user',
   'user.permissions_added': 'Add permissions to a user',
   'user.permissions_removed': 'Remove permissions from a user',
+  'action.created': 'Create an action',
+  'action.updated': 'Update an action',
+  'action.deployed': 'Deploy an action',
+  'action.deleted': 'Delete an action',
+  'action.bindings_updated': "Update a trigger's bindings",
 }
 
 export interface AdminChange {

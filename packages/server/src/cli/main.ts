@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, actions, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -17,6 +17,7 @@ import { registerOrgs } from './commands/orgs.js'
 import { registerConnections } from './commands/connections.js'
 import { registerEmails } from './commands/emails.js'
 import { registerMfa } from './commands/mfa.js'
+import { registerActions } from './commands/actions.js'
 
 const program = new Command()
   .name('latchkey')
@@ -36,5 +37,6 @@ registerOrgs(program)
 registerConnections(program)
 registerEmails(program)
 registerMfa(program)
+registerActions(program)
 
 await program.parseAsync(process.argv)
