@@ -4,6 +4,7 @@
  * hashes (base64url), passwords only as argon2id PHC strings.
  */
 import type { JWK } from 'jose'
+import type { TokenChanges } from './actions/commands.js'
 import type { ActionTrigger } from './actions/triggers.js'
 
 export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive'
@@ -301,6 +302,8 @@ export interface AuthorizationCodeRecord {
   readonly amr?: readonly string[]
   /** The `acr` satisfied, when `acr_values` was requested; absent: none. */
   readonly acr?: string
+  /** What the post-login actions changed in the tokens this code is exchanged for; absent: nothing. */
+  readonly tokenChanges?: TokenChanges
 }
 
 export interface RefreshTokenRecord {

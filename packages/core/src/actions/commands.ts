@@ -116,8 +116,23 @@ export function applyCommands(
  * The access token's scope after the actions: scopes removed go, scopes added come if the API
  * defines them (or are OpenID Connect's), in the order requested then added.
  */
-export function scopeAfterActions(scope: readonly string[], outcome: ActionOutcome, apiScopes: ReadonlySet<string>): string[] {
+export function scopeAfterActions(scope: readonly string[], outcome: Pick<ActionOutcome, 'addScopes' | 'removeScopes'>, apiScopes: ReadonlySet<string>): string[] {
   const result = scope.filter((s) => !outcome.removeScopes.includes(s))
   for (const s of outcome.addScopes) if (!result.includes(s) && apiScopes.has(s)) result.push(s)
   return result
+}
+
+/** What a post-login outcome changes in the tokens: kept with the code until it is exchanged. */
+export interface TokenChanges {
+  readonly idTokenClaims: Readonly<Record<string, unknown>>
+  readonly accessTokenClaims: Readonly<Record<string, unknown>>
+  readonly addScopes: readonly string[]
+  readonly removeScopes: readonly string[]
+}
+
+/** The token changes of an outcome; null when there are none. */
+export function tokenChangesOf(outcome: ActionOutcome): TokenChanges | null {
+  const { idTokenClaims, accessTokenClaims, addScopes, removeScopes } = outcome
+  const none = Object.keys(idTokenClaims).length === 0 && Object.keys(accessTokenClaims).length === 0 && addScopes.length === 0 && removeScopes.length === 0
+  return none ? null : { idTokenClaims, accessTokenClaims, addScopes, removeScopes }
 }

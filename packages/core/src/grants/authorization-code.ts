@@ -80,6 +80,8 @@ export const authorizationCode: Grant<AuthorizationCodeRequest> = {
       organization,
       ...(record.amr ? { amr: record.amr } : {}),
       ...(record.acr ? { acr: record.acr } : {}),
+      // The post-login actions ran when the code was issued; what they changed travels with it.
+      tokenChanges: record.tokenChanges ?? null,
     }, api)
   },
 }

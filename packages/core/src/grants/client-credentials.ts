@@ -7,7 +7,7 @@
  * obtained, as in Auth0's tokens.
  */
 import { carriesPermissions } from '../authorization/rbac.js'
-import { AccessDenied, InvalidScope, quoteValue, UnauthorizedClient } from '../errors.js'
+import { AccessDenied, InvalidRequest, InvalidScope, type OAuthError, quoteValue, UnauthorizedClient } from '../errors.js'
 import { single } from '../params.js'
 import { formatScope, parseScope } from '../scope.js'
 import { mintAccessToken } from '../tokens/access-token.js'
@@ -53,6 +53,10 @@ export const clientCredentials: Grant<ClientCredentialsRequest> = {
     if (missing.length > 0) throw new AccessDenied(`Client has not been granted scopes: ${missing.map(quoteValue).join(' ')}`)
     const scope = asked.length === 0 ? granted : granted.filter((s) => asked.includes(s))
 
+    // Auth0's credentials-exchange actions: a denial answers with the code the action chose.
+    const outcome = ctx.actions ? await ctx.actions.credentialsExchange({ client, api, scope }) : null
+    if (outcome?.denied) throw exchangeDenied(outcome.denied.code, outcome.denied.reason)
+
     const now = ctx.clock.now()
     const dpopJkt = ctx.dpop?.jkt
     const accessToken = await mintAccessToken(
@@ -68,6 +72,7 @@ export const clientCredentials: Grant<ClientCredentialsRequest> = {
         dpopJkt,
         // An application's permissions are the scopes of its client grant.
         permissions: carriesPermissions(api.tokenDialect) ? scope : undefined,
+        customClaims: outcome?.accessTokenClaims,
       },
     )
     return {
@@ -82,4 +87,11 @@ export const clientCredentials: Grant<ClientCredentialsRequest> = {
       grantId: null,
     }
   },
+}
+
+/** `api.access.deny(code, reason)`: Auth0 lets an action answer invalid_scope or invalid_request; anything else is access_denied. */
+function exchangeDenied(code: string | undefined, reason: string): OAuthError {
+  if (code === 'invalid_scope') return new InvalidScope(reason)
+  if (code === 'invalid_request') return new InvalidRequest(reason)
+  return new AccessDenied(reason)
 }

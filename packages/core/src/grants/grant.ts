@@ -8,7 +8,8 @@
 import type { Clock } from '../clock.js'
 import type { RawParams } from '../params.js'
 import type { GrantStore } from '../ports.js'
-import type { ApplicationRecord, SigningKeyAlg } from '../records.js'
+import type { ActionOutcome } from '../actions/commands.js'
+import type { ApiRecord, ApplicationRecord, OrganizationRecord, SigningKeyAlg, UserRecord } from '../records.js'
 import type { SigningKey } from '../tokens/signer.js'
 
 export interface GrantContext {
@@ -24,6 +25,27 @@ export interface GrantContext {
    * endpoint; absent for plain Bearer requests.
    */
   readonly dpop?: { readonly jkt: string } | null
+  /** The Actions bound to the token endpoint's triggers (absent: none run). */
+  readonly actions?: GrantActions
+}
+
+/**
+ * The Actions a grant runs before it issues tokens: post-login at every refresh (Auth0's
+ * `oauth2-refresh-token` protocol) and credentials-exchange for client_credentials. What they ask
+ * of the user (metadata) the caller applies itself; the outcome's denial and token changes are the
+ * grant's to apply.
+ */
+export interface GrantActions {
+  postLogin(input: {
+    readonly client: ApplicationRecord
+    readonly user: UserRecord
+    readonly api: ApiRecord | null
+    readonly scope: readonly string[]
+    readonly organization: OrganizationRecord | null
+    readonly authTime: number
+    readonly amr: readonly string[]
+  }): Promise<ActionOutcome>
+  credentialsExchange(input: { readonly client: ApplicationRecord; readonly api: ApiRecord; readonly scope: readonly string[] }): Promise<ActionOutcome>
 }
 
 export interface TokenResponse {

@@ -12,6 +12,7 @@ import type { ApiRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } fr
 import { notAMember } from '../authorize/organization.js'
 import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
 import { authorizedScope, needsPermissions, permissionsClaim } from '../authorization/rbac.js'
+import { scopeAfterActions, type TokenChanges } from '../actions/commands.js'
 import type { GrantContext, GrantResult } from './grant.js'
 
 const NO_PERMISSIONS: ReadonlySet<string> = new Set()
@@ -38,6 +39,8 @@ export interface GrantSubject {
   /** How the user authenticated (RFC 8176) and the `acr` satisfied: the ID token's claims, kept by the grant's refresh tokens. */
   readonly amr?: readonly string[]
   readonly acr?: string
+  /** What post-login actions changed: claims in each token, scopes of the access token. */
+  readonly tokenChanges?: TokenChanges | null
 }
 
 /**
@@ -72,7 +75,10 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
   // RBAC narrows what this response's tokens carry; the grant (and its refresh tokens) keeps what
   // was consented, so a role given back later counts again at the next refresh.
   const permissions = needsPermissions(api) ? new Set(await ctx.store.permissions.effective(subject.user.id, api.identifier, subject.organization?.id ?? null)) : NO_PERMISSIONS
-  const scope = authorizedScope(subject.responseScope ?? subject.scope, api, permissions)
+  const changes = subject.tokenChanges ?? null
+  // Actions' scope changes come after RBAC's, as Auth0 applies them ("they override the scopes set by RBAC").
+  const rbacScope = authorizedScope(subject.responseScope ?? subject.scope, api, permissions)
+  const scope = changes ? scopeAfterActions(rbacScope, changes, new Set(api?.scopes.map((s) => s.value) ?? [])) : rbacScope
   const dpopJkt = ctx.dpop?.jkt
   const accessToken = mintAccessToken(tokenCtx, {
     subject: subject.user.id,
@@ -85,6 +91,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
     organization: subject.organization ?? null,
     grantId: subject.grantId,
     permissions: permissionsClaim(api, permissions),
+    customClaims: changes?.accessTokenClaims,
   })
   const idToken = scope.includes('openid')
     ? mintIdToken({ ...tokenCtx, signingKey: idKey }, {
@@ -97,6 +104,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
         organization: subject.organization ?? null,
         amr: subject.amr,
         acr: subject.acr,
+        customClaims: changes?.idTokenClaims,
       })
     : undefined
   const refreshToken =

@@ -7,7 +7,8 @@
  * A grant issued for an organization keeps its `org_id` / `org_name` while the user stays a member;
  * once they are removed (or the organization deleted) the grant is revoked.
  */
-import { InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
+import { tokenChangesOf } from '../actions/commands.js'
+import { AccessDenied, InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
 import type { RotationBinding } from '../ports.js'
@@ -91,6 +92,16 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
       throw err
     })
 
+    // Post-login runs again at every refresh. A denial ends the grant: its refresh token was rotated
+    // already, and the user the actions refused keeps nothing issued from it.
+    const outcome = ctx.actions
+      ? await ctx.actions.postLogin({ client: ctx.client, user, api, scope: responseScope ?? rotated.scope, organization, authTime: rotated.authTime, amr: rotated.amr ?? [] })
+      : null
+    if (outcome?.denied) {
+      await ctx.store.refreshTokens.revokeGrant(rotated.grantId, now)
+      throw new AccessDenied(outcome.denied.reason)
+    }
+
     return issueTokens(ctx, {
       user,
       grantId: rotated.grantId,
@@ -104,6 +115,7 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
       organization,
       ...(rotated.amr ? { amr: rotated.amr } : {}),
       ...(rotated.acr ? { acr: rotated.acr } : {}),
+      tokenChanges: outcome ? tokenChangesOf(outcome) : null,
     }, api)
   },
 }

@@ -37,6 +37,8 @@ export interface AccessTokenInput {
   readonly grantId?: string | null
   /** Auth0's `permissions` claim, for an API whose token dialect asks for it (authorization/rbac.ts). */
   readonly permissions?: readonly string[] | undefined
+  /** Actions' custom claims: never over a claim the server sets (those are written after them). */
+  readonly customClaims?: Readonly<Record<string, unknown>> | undefined
 }
 
 export function userinfoAudience(issuer: string): string {
@@ -53,6 +55,7 @@ export async function mintAccessToken(ctx: TokenContext, input: AccessTokenInput
   const iat = toSeconds(ctx.now)
   const aud = accessTokenAudience(ctx.issuer, input.audience, input.scope)
   return new SignJWT({
+    ...input.customClaims,
     azp: input.clientId,
     client_id: input.clientId,
     scope: formatScope(input.scope),

@@ -23,6 +23,8 @@ export interface IdTokenInput {
   /** RFC 8176 authentication method references, and the `acr` satisfied (OpenID Connect Core §2). */
   readonly amr?: readonly string[]
   readonly acr?: string
+  /** Actions' custom claims: never over a claim the server sets (those are written after them). */
+  readonly customClaims?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** Auth0's organization claims: the id, and the name lower-cased (names are stored lower-case). */
@@ -52,6 +54,7 @@ export function profileClaims(user: UserRecord, scope: readonly string[]): Recor
 export async function mintIdToken(ctx: TokenContext, input: IdTokenInput): Promise<string> {
   const iat = toSeconds(ctx.now)
   return new SignJWT({
+    ...input.customClaims,
     ...profileClaims(input.user, input.scope),
     azp: input.clientId,
     auth_time: toSeconds(input.authTime),

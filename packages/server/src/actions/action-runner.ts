@@ -95,7 +95,7 @@ export class ActionRunner {
         outcome = applied.outcome
         notes = applied.notes
       } else {
-        outcome = { ...outcome, denied: { reason: `The action "${action.name}" failed: ${run.error.message}`, action: action.name, code: 'server_error' } }
+        outcome = { ...outcome, denied: { reason: `The action '${action.name}' failed: ${run.error.message}`, action: action.name, code: 'server_error' } }
       }
       reports.push({ ...report, notes })
       if (outcome.denied) break

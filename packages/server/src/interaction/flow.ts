@@ -4,7 +4,9 @@
  * here, so the rules (nextStep in @latchkey/core) are applied in one place.
  */
 import {
+  AccessDenied,
   acrFor,
+  tokenChangesOf,
   consentSkippable,
   issueCode,
   randomToken,
@@ -28,6 +30,7 @@ import { bindingHash } from './csrf.js'
 import { InteractionProblem } from './load.js'
 import { codeIssuedEvent } from './code-audit.js'
 import { stepPage } from './screens.js'
+import { actionDetails, postLoginAtAuthorize } from '../actions/run-triggers.js'
 
 export interface Proceed {
   readonly request: AuthorizationRequest
@@ -86,7 +89,18 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     // The transaction ends here, once: only the request that still finds it at its step issues a code.
     if (interaction && !(await deps.store.interactions.take(interaction.id, interaction.step, now))) return showError(c, new OAuthError('invalid_request', ALREADY_COMPLETED))
     const amr = session.record.amr ?? []
-    const { code, record } = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now, amr, acr: acrFor(amr, request.acrValues) })
+    // post-login: the last word before the code, on every login and every silent re-authentication.
+    const actions = await postLoginAtAuthorize(c, deps, { request, app, api, user: session.user, amr, authTime: session.record.authTime })
+    if (actions.outcome.denied) {
+      const { reason, action } = actions.outcome.denied
+      deps.log.info({ client_id: app.clientId, user_id: session.user.id, action }, 'login refused by an action')
+      await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: session.user.id, details: { user_name: session.user.email, reason, action, ...actionDetails(actions.reports) } })
+      return deliverError(c, deps, target, new AccessDenied(reason), p.afterPost)
+    }
+    const issued = issueCode({ request, userId: session.user.id, authTime: session.record.authTime, sid: session.record.sid, now, amr, acr: acrFor(amr, request.acrValues) })
+    const changes = tokenChangesOf(actions.outcome)
+    const { code } = issued
+    const record = changes ? { ...issued.record, tokenChanges: changes } : issued.record
     await deps.store.authorizationCodes.insert(record)
     await deps.audit.record(c, codeIssuedEvent(record, request))
     return deliverCode(c, deps, target, code, p.afterPost)

@@ -10,6 +10,7 @@
  *
  * Every error, from any step, becomes its answer in one place (http/json-answer.ts).
  */
+import { grantActions } from '../actions/run-triggers.js'
 import { grants, UnauthorizedClient } from '@latchkey/core'
 import type { Deps } from '../deps.js'
 import { dpopEndpoints } from '../dpop/proofs.js'
@@ -37,7 +38,7 @@ export function tokenEndpoint(deps: Deps): TokenEndpoint {
       if (!(client.grantTypes as readonly string[]).includes(type)) throw new UnauthorizedClient(`The application is not allowed the ${type} grant.`)
       const proof = await dpop.verifyProof(request.dpopProof, 'POST', 'oauth/token')
       const run = grant.read(request.params)
-      const result = await run({ client, store: deps.store, issuer: deps.config.issuer, clock: deps.clock, signingKey, dpop: proof })
+      const result = await run({ client, store: deps.store, issuer: deps.config.issuer, clock: deps.clock, signingKey, dpop: proof, actions: grantActions(deps, request.origin) })
       await deps.audit.recordFrom(request.origin, tokenIssuedEvent(type, client.clientId, result))
       await admission.settle(null)
       const answer = jsonAnswer(result.response, proof?.nextNonce !== undefined ? { ...admission.headers, 'DPoP-Nonce': proof.nextNonce } : admission.headers)

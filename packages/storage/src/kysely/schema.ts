@@ -223,6 +223,8 @@ export interface AuthorizationCodesTable {
   consumed_at: Millis | null
   /** RFC 9449 §10 key thumbprint, or null. */
   dpop_jkt: string | null
+  /** Migration 0021: what post-login actions changed in the tokens (JSON), or null. */
+  token_changes: JsonText | null
   /** Migration 0017: the login's `amr` (JSON list) and satisfied `acr`. */
   amr: JsonText | null
   acr: string | null

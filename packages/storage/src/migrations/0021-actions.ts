@@ -32,9 +32,12 @@ async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('action_bindings_pk', ['trigger', 'position'])
     .execute()
   await db.schema.createIndex('action_bindings_action_idx').on('action_bindings').column('action_id').execute()
+  // What the post-login actions changed in the tokens a code is exchanged for.
+  await db.schema.alterTable('authorization_codes').addColumn('token_changes', 'text').execute()
 }
 
 async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('authorization_codes').dropColumn('token_changes').execute()
   await db.schema.dropTable('action_bindings').execute()
   await db.schema.dropTable('actions').execute()
 }

@@ -1,4 +1,4 @@
-import type { AuthorizationCodeRecord, ConsumedCode } from '@latchkey/core'
+import type { AuthorizationCodeRecord, TokenChanges, ConsumedCode } from '@latchkey/core'
 import type { Kysely, Selectable } from 'kysely'
 import type { AuthorizationCodeRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -31,6 +31,7 @@ function toRow(r: AuthorizationCodeRecord): Row {
     dpop_jkt: r.dpopJkt ?? null,
     amr: r.amr ? toJson(r.amr) : null,
     acr: r.acr ?? null,
+    token_changes: r.tokenChanges ? toJson(r.tokenChanges) : null,
   }
 }
 
@@ -56,6 +57,7 @@ function toRecord(row: Row): AuthorizationCodeRecord {
     ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
     ...(row.amr !== null ? { amr: fromJson<string[]>(row.amr) } : {}),
     ...(row.acr !== null ? { acr: row.acr } : {}),
+    ...(row.token_changes !== null ? { tokenChanges: fromJson<TokenChanges>(row.token_changes) } : {}),
   }
 }
 
