@@ -5,7 +5,7 @@
  * pool against a sample event, applying nothing. Secret values go in and never come out: answers
  * and the audit log name secrets only. Every change goes to the audit log.
  */
-import { ACTION_TRIGGERS, type ActionRecord, type ActionTrigger } from '@latchkey/core'
+import { ACTION_TRIGGERS, type ActionRecord, type ActionTrigger, isActionTrigger } from '@latchkey/core'
 import { ActionBindingError, ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { draftPatch, MAX_ACTION_CODE_BYTES, newAction } from '../../actions/action-drafts.js'
@@ -60,7 +60,7 @@ async function findAction(store: Store, id: string): Promise<ActionRecord> {
 
 /** The trigger named in the body (400), the query string (400) or the path (404). */
 function knownTrigger(id: string, where: 'Payload' | 'Query' | 'Path'): ActionTrigger {
-  if ((ACTION_TRIGGERS as readonly string[]).includes(id)) return id as ActionTrigger
+  if (isActionTrigger(id)) return id
   const message = `Unknown trigger ${JSON.stringify(id.slice(0, 100))}: expected one of ${ACTION_TRIGGERS.join(', ')}.`
   if (where === 'Path') throw notFound(message, 'trigger_not_found')
   throw badRequest(`${where} validation error: ${message}`, where === 'Query' ? 'invalid_query_string' : 'invalid_body')
