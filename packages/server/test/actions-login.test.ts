@@ -36,7 +36,7 @@ describe('Actions in logins and grants', () => {
   let api: ApiRecord
 
   before(async () => {
-    server = await startTestServer()
+    server = await startTestServer({ env: { LATCHKEY_SIGNUP: 'on' } })
     app = (await addApp(server.store)).app
     api = await addApi(server.store, { identifier: 'https://actions.example.com/' })
   })
@@ -157,5 +157,30 @@ describe('Actions in logins and grants', () => {
     assert.equal(refused.status, 400)
     assert.deepEqual(refused.json, { error: 'invalid_scope', error_description: 'not during maintenance' })
     await bind('credentials-exchange', [])
+  })
+
+  it('pre-user-registration: a denial refuses the sign-up with its user message; metadata set is stored with the user', async () => {
+    const signup = (email: string) =>
+      fetch(`${server.url}dbconnections/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: app.clientId, connection: 'Username-Password-Authentication', email, password: 'a long enough password 123' }),
+      })
+    await bind('pre-user-registration', [
+      `exports.onExecutePreUserRegistration = async (event, api) => {
+  if (event.user.email.endsWith('@blocked.example')) return api.access.deny('blocked domain', 'Sign-ups from this domain are closed.')
+  api.user.setAppMetadata('plan', 'trial')
+}`,
+    ])
+    const refused = await signup(`someone-${Date.now()}@blocked.example`)
+    assert.equal(refused.status, 400)
+    const body = (await refused.json()) as Record<string, unknown>
+    assert.equal(body.code, 'invalid_signup')
+    assert.equal(body.description, 'Sign-ups from this domain are closed.')
+    const email = `welcome-${Date.now()}@example.com`
+    const created = await signup(email)
+    assert.equal(created.status, 200, await created.clone().text())
+    assert.deepEqual((await server.store.users.findByEmail(email))?.appMetadata, { plan: 'trial' })
+    await bind('pre-user-registration', [])
   })
 })

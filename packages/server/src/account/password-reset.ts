@@ -11,6 +11,7 @@
  *   other reset ticket of the user spent, every SSO session ended and every refresh token revoked;
  *   the `password_changed` email sent. Audited `scp` / `fcp`.
  */
+import { requestFacts, runPostChangePassword } from '../actions/run-triggers.js'
 import { type ApplicationRecord, checkPassword as checkPasswordPolicy, newTicket, normalizeEmail, RegistrationError, type TicketRecord, ticketHash, ticketUrl, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
@@ -118,5 +119,6 @@ export async function resetPassword(c: Context, deps: Deps, value: string, passw
   }
   deps.log.info({ user_id: done.user.id }, 'password changed through a reset link; sessions and refresh tokens revoked')
   await deps.audit.record(c, { type: 'scp', clientId: done.ticket.clientId ?? undefined, userId: done.user.id, details: { user_name: done.user.email } })
+  await runPostChangePassword(deps, { user: done.user, request: requestFacts(c, deps) })
   return { ok: true, ticket: done.ticket, user: done.user }
 }

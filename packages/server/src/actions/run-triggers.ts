@@ -9,7 +9,7 @@ import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
 import { clientIp } from '../http/client-ip.js'
 import type { ActionReport, TriggerResult } from './action-runner.js'
-import { credentialsExchangeEvent, postLoginEvent, type PostLoginFacts, type RequestFacts } from './events.js'
+import { credentialsExchangeEvent, postChangePasswordEvent, postLoginEvent, type PostLoginFacts, preUserRegistrationEvent, type RequestFacts } from './events.js'
 
 const NOTHING: TriggerResult = { outcome: { denied: null, idTokenClaims: {}, accessTokenClaims: {}, addScopes: [], removeScopes: [], appMetadata: {}, userMetadata: {}, multifactor: null }, reports: [] }
 
@@ -22,25 +22,28 @@ export function actionDetails(reports: readonly ActionReport[]): Record<string, 
   }
 }
 
-/** Metadata keys set by the actions merged into the user's (null removes a key), in one update. */
-async function applyMetadata(deps: Deps, user: UserRecord, outcome: ActionOutcome): Promise<UserRecord> {
-  const merge = (current: Readonly<Record<string, unknown>> | undefined, changes: Readonly<Record<string, unknown>>) => {
-    const next: Record<string, unknown> = { ...(current ?? {}) }
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === null) delete next[key]
-      else next[key] = value
-    }
-    return next
+/** Keys set by actions merged into metadata (null removes a key). */
+function mergeMetadata(current: Readonly<Record<string, unknown>> | undefined, changes: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...(current ?? {}) }
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key]
+    else next[key] = value
   }
-  const app = Object.keys(outcome.appMetadata).length > 0
-  const own = Object.keys(outcome.userMetadata).length > 0
-  if (!app && !own) return user
-  const updated = await deps.store.users.update(user.id, {
-    ...(app ? { appMetadata: merge(user.appMetadata, outcome.appMetadata) } : {}),
-    ...(own ? { userMetadata: merge(user.userMetadata, outcome.userMetadata) } : {}),
-    updatedAt: deps.clock.now(),
-  })
-  return updated ?? user
+  return next
+}
+
+/** What the actions set in the user's metadata, as a patch (empty when nothing). */
+function metadataPatch(user: UserRecord, outcome: ActionOutcome): Partial<Pick<UserRecord, 'appMetadata' | 'userMetadata'>> {
+  return {
+    ...(Object.keys(outcome.appMetadata).length > 0 ? { appMetadata: mergeMetadata(user.appMetadata, outcome.appMetadata) } : {}),
+    ...(Object.keys(outcome.userMetadata).length > 0 ? { userMetadata: mergeMetadata(user.userMetadata, outcome.userMetadata) } : {}),
+  }
+}
+
+/** The metadata the actions set, written in one update. */
+async function applyMetadata(deps: Deps, user: UserRecord, outcome: ActionOutcome): Promise<void> {
+  const patch = metadataPatch(user, outcome)
+  if (Object.keys(patch).length > 0) await deps.store.users.update(user.id, { ...patch, updatedAt: deps.clock.now() })
 }
 
 /** The user's roles as `event.authorization.roles` shows them: their own, and within the organization. */
@@ -141,4 +144,35 @@ async function recordRuns(
   const details = actionDetails(result.reports)
   if (denied) deps.log.warn({ client_id: app.clientId, user_id: userId, trigger, action: denied.action, ...details }, 'actions refused the token')
   else deps.log.debug({ client_id: app.clientId, user_id: userId, trigger, actions: details.actions }, 'actions ran')
+}
+
+/**
+ * pre-user-registration, before a new user of the database connection is stored (the sign-up page
+ * and /dbconnections/signup): the user as they will be stored, with the metadata the actions set,
+ * or the denial (its `userMessage` is what the person signing up may read).
+ */
+export async function runPreUserRegistration(
+  deps: Deps,
+  p: { readonly user: UserRecord; readonly app: ApplicationRecord; readonly request: RequestFacts },
+): Promise<{ readonly user: UserRecord; readonly denied: ActionOutcome['denied']; readonly reports: readonly ActionReport[] }> {
+  if ((await deps.actions.bound('pre-user-registration')).length === 0) return { user: p.user, denied: null, reports: [] }
+  const result = await deps.actions.run('pre-user-registration', preUserRegistrationEvent({ user: p.user, app: p.app, request: p.request, tenant: tenantOf(deps), connection: p.user.connection }))
+  const { denied } = result.outcome
+  return { user: denied ? p.user : { ...p.user, ...metadataPatch(p.user, result.outcome) }, denied, reports: result.reports }
+}
+
+/**
+ * post-change-password, after a password changed (a reset link): informational, as Auth0's is; a
+ * failing action is logged with its output and changes nothing.
+ */
+export async function runPostChangePassword(deps: Deps, p: { readonly user: UserRecord; readonly request: RequestFacts }): Promise<void> {
+  if ((await deps.actions.bound('post-change-password')).length === 0) return
+  const result = await deps.actions.run('post-change-password', postChangePasswordEvent({ user: p.user, request: p.request, tenant: tenantOf(deps) }))
+  const failed = result.reports.filter((r) => !r.ok)
+  if (failed.length > 0) deps.log.warn({ user_id: p.user.id, trigger: 'post-change-password', ...actionDetails(result.reports) }, 'an action failed after a password change')
+}
+
+/** `event.request` from a browser's or an app's request. */
+export function requestFacts(c: Context, deps: Deps): RequestFacts {
+  return { ip: clientIp(c, deps.config.trustProxy), userAgent: c.req.header('user-agent'), hostname: new URL(c.req.url).hostname, method: c.req.method }
 }

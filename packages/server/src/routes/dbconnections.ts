@@ -14,6 +14,7 @@
  * Requests are JSON or form-encoded; the body is parsed once into a typed request (zod) and every
  * refusal is answered by `refuse`.
  */
+import { actionDetails, requestFacts, runPreUserRegistration } from '../actions/run-triggers.js'
 import { checkPassword as checkPasswordPolicy, createUser, DATABASE_CONNECTION, emailField, MIN_PASSWORD_LENGTH, RegistrationError, type ApplicationRecord, type UserRecord } from '@latchkey/core'
 import { ConflictError } from '@latchkey/storage'
 import type { Context, Hono } from 'hono'
@@ -184,6 +185,12 @@ export function dbConnectionRoutes(app: Hono, deps: Deps): void {
         if (!(err instanceof RegistrationError)) throw err
         throw new DbConnectionError('invalid_body', err.message)
       }
+      const registration = await runPreUserRegistration(deps, { user, app: client, request: requestFacts(c, deps) })
+      if (registration.denied) {
+        await deps.audit.record(c, { type: 'fs', clientId: client.clientId, details: { user_name: user.email, reason: registration.denied.reason, action: registration.denied.action, ...actionDetails(registration.reports) } })
+        throw new DbConnectionError('invalid_signup', registration.denied.userMessage ?? 'Invalid sign up')
+      }
+      user = registration.user
       try {
         await deps.store.users.insert(user)
       } catch (err) {

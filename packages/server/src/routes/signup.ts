@@ -9,6 +9,7 @@
  * generic answer pointing to the login form: sign-up cannot avoid telling that an account exists
  * (it cannot create a second one), so it says no more than that and is rate-limited.
  */
+import { actionDetails, requestFacts, runPreUserRegistration } from '../actions/run-triggers.js'
 import { checkPassword, createUser, normalizeEmail, RegistrationError, single, type UserRecord } from '@latchkey/core'
 import { ConflictError } from '@latchkey/storage'
 import type { Hono } from 'hono'
@@ -71,6 +72,14 @@ export function signupRoutes(app: Hono, deps: Deps): void {
       const message = err.message.replace(/^email: /, '')
       return refuse(`${message.charAt(0).toUpperCase()}${message.slice(1)}.`, 400, 'invalid input')
     }
+
+    // Auth0's pre-user-registration actions: they may refuse the sign-up or set the new user's metadata.
+    const registration = await runPreUserRegistration(deps, { user, app: client, request: requestFacts(c, deps) })
+    if (registration.denied) {
+      await deps.audit.record(c, { type: 'fs', clientId: client.clientId, details: { user_name: email.slice(0, 254), reason: registration.denied.reason, action: registration.denied.action, ...actionDetails(registration.reports) } })
+      return pageResponse(c, signupPage({ ...view, error: registration.denied.userMessage ?? SIGNUP_REFUSED }), 400)
+    }
+    user = registration.user
 
     let accepted: Accepted | null = null
     try {
