@@ -7,6 +7,7 @@
  * API per extra signing algorithm (ES256, EdDSA). A node that `join`s another (several nodes on one
  * PostgreSQL database) registers nothing and serves the first node's issuer.
  */
+import { randomUUID } from 'node:crypto'
 import { createApi, createApplication, createRole, createUser } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -42,6 +43,8 @@ export interface LatchkeyOptions {
   readonly redis?: string
   /** The APIs have RBAC on and permissions in their tokens; the user holds a role with every scope. */
   readonly rbac?: boolean
+  /** One post-login action bound, which does nothing: what running Actions costs a login and a refresh. */
+  readonly emptyAction?: boolean
   /** Another node of the same deployment: same database and issuer, registrations already made. */
   readonly join?: { readonly issuer: string; readonly variants: Partial<Record<Alg, ClientVariant>> }
 }
@@ -61,6 +64,13 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
   const config = loadConfig({ port, host: '127.0.0.1', issuer, db, logLevel: options.logLevel ?? 'info' }, env)
   const store = await openAndMigrate(config.db)
   const variants = options.join ? { ...options.join.variants } : await register(store, options.rbac ?? false)
+  if (options.emptyAction && !options.join) {
+    const now = Date.now()
+    const id = randomUUID()
+    await store.actions.insert({ id, name: 'empty', trigger: 'post-login', code: 'exports.onExecutePostLogin = async (event, api) => {}', dependencies: [], secretNames: [], sealedSecrets: null, deployed: null, createdAt: now, updatedAt: now })
+    await store.actions.deploy(id, now)
+    await store.actions.bind('post-login', [{ actionId: id, displayName: 'empty' }])
+  }
   const running = await startServer(config, { store, log: createLogger(config.logLevel) })
   return {
     info: {

@@ -69,7 +69,9 @@ export const FLOOR = 'floor'
 export const BASELINE = 'Latchkey (SQLite), baseline'
 /** Latchkey (SQLite) whose API has RBAC on and permissions in its tokens, the user holding a role (`--targets latchkey-rbac`). */
 export const LATCHKEY_RBAC = 'Latchkey (SQLite), RBAC'
-const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_RBAC, LATCHKEY_PG]
+/** Latchkey (SQLite) with one empty post-login action bound (`--targets latchkey-actions`). */
+export const LATCHKEY_ACTIONS = 'Latchkey (SQLite), an empty action'
+const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_RBAC, LATCHKEY_ACTIONS, LATCHKEY_PG]
 
 const rate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1))
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
@@ -121,9 +123,10 @@ function costTable(measurements: readonly Measurement[]): string {
   const present = COLUMNS.filter((c) => measurements.some((m) => m.target === c))
   const baseline = present.includes(BASELINE)
   const rbac = present.includes(LATCHKEY_RBAC)
+  const actions = present.includes(LATCHKEY_ACTIONS)
   const lines = [
-    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}${rbac ? ' RBAC ÷ Latchkey, CPU |' : ''}`,
-    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}${rbac ? ' ---: |' : ''}`,
+    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}${rbac ? ' RBAC ÷ Latchkey, CPU |' : ''}${actions ? ' action ÷ Latchkey, CPU |' : ''}`,
+    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}${rbac ? ' ---: |' : ''}${actions ? ' ---: |' : ''}`,
   ]
   for (const [step, label] of steps) {
     const cells = present.map((c) => {
@@ -137,9 +140,11 @@ function costTable(measurements: readonly Measurement[]): string {
     const peer = find(measurements, step, PEER)
     const before = find(measurements, step, BASELINE)
     const withRbac = find(measurements, step, LATCHKEY_RBAC)
+    const withAction = find(measurements, step, LATCHKEY_ACTIONS)
     const versus =
       (baseline ? ` ${mine && before ? `**${ratio(mine.cpuMs / before.cpuMs)}**` : '—'} |` : '') +
-      (rbac ? ` ${mine && withRbac ? `**${ratio(withRbac.cpuMs / mine.cpuMs)}**` : '—'} |` : '')
+      (rbac ? ` ${mine && withRbac ? `**${ratio(withRbac.cpuMs / mine.cpuMs)}**` : '—'} |` : '') +
+      (actions ? ` ${mine && withAction ? `**${ratio(withAction.cpuMs / mine.cpuMs)}**` : '—'} |` : '')
     lines.push(
       `| ${label} | ${cells.join(' | ')} | ${mine && floor ? `**${ratio(mine.cpuMs / floor.cpuMs)}**` : '—'} | ${mine && peer ? `**${ratio(mine.perCpuSecond / peer.perCpuSecond)}**` : '—'} |${versus}`,
     )
