@@ -76,6 +76,8 @@ const BOOT_LIMIT_MS = 10_000
 class PoolWorker {
   readonly worker: Worker
   current: { readonly id: number; readonly pending: Pending; started: number; timer: NodeJS.Timeout; taken: boolean } | null = null
+  /** The worker has booted; until then a job waits for it (BOOT_LIMIT_MS at most). */
+  #ready = false
   dead = false
 
   constructor(
@@ -95,17 +97,27 @@ class PoolWorker {
     // An action's own process.stdout writes are not its log (console is): read and dropped.
     this.worker.stdout.resume()
     this.worker.stderr.resume()
-    this.worker.on('message', (reply: Reply | { readonly started: number }) => this.#reply(reply))
+    this.worker.on('message', (reply: Reply | { readonly ready: true }) => this.#reply(reply))
     this.worker.on('error', (error: Error & { code?: string }) => this.#die(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out-of-memory' : 'crashed', error))
     this.worker.on('exit', () => this.#die('crashed', new Error('the action worker exited')))
   }
 
   start(id: number, pending: Pending): void {
-    // The time limit counts from when the worker takes the job (a new worker first has to boot);
-    // a worker that never takes it is given up on after BOOT_LIMIT_MS.
-    const timer = setTimeout(() => this.#timeout(), BOOT_LIMIT_MS)
-    this.current = { id, pending, started: performance.now(), timer, taken: false }
-    this.worker.postMessage({ id, trigger: pending.job.trigger, handler: pending.job.handler, action: pending.job.action, event: pending.job.event, cache: pending.job.cache, now: pending.job.now })
+    // The time limit counts from when the job is sent; a new worker first has to boot (a worker that
+    // never does is given up on after BOOT_LIMIT_MS).
+    this.current = { id, pending, started: performance.now(), timer: setTimeout(() => this.#timeout(), BOOT_LIMIT_MS), taken: false }
+    if (this.#ready) this.#send()
+  }
+
+  #send(): void {
+    const current = this.current
+    if (!current || current.taken) return
+    clearTimeout(current.timer)
+    current.taken = true
+    current.started = performance.now()
+    current.timer = setTimeout(() => this.#timeout(), current.pending.job.timeoutMs)
+    const { job } = current.pending
+    this.worker.postMessage({ id: current.id, trigger: job.trigger, handler: job.handler, action: job.action, event: job.event, cache: job.cache, now: job.now })
   }
 
   #finish(run: (ms: number) => ActionRun): void {
@@ -116,14 +128,10 @@ class PoolWorker {
     current.pending.resolve(run(performance.now() - current.started))
   }
 
-  #reply(reply: Reply | { readonly started: number }): void {
-    if ('started' in reply) {
-      const current = this.current
-      if (!current || reply.started !== current.id) return
-      clearTimeout(current.timer)
-      current.started = performance.now()
-      current.taken = true
-      current.timer = setTimeout(() => this.#timeout(), current.pending.job.timeoutMs)
+  #reply(reply: Reply | { readonly ready: true }): void {
+    if ('ready' in reply) {
+      this.#ready = true
+      this.#send()
       return
     }
     if (!this.current || reply.id !== this.current.id) return

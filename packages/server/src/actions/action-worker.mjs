@@ -112,7 +112,6 @@ function errorOf(error) {
 }
 
 parentPort.on('message', async (job) => {
-  parentPort.postMessage({ started: job.id })
   output = { lines: [], chars: 0 }
   const commands = []
   const logs = output.lines
@@ -128,3 +127,6 @@ parentPort.on('message', async (job) => {
     output = null
   }
 })
+
+// Booted: the pool may send jobs (their time limit starts when they are sent).
+parentPort.postMessage({ ready: true })

@@ -62,7 +62,8 @@ export interface PostLoginFacts {
   readonly api: ApiRecord | null
   readonly scope: readonly string[]
   readonly organization: OrganizationRecord | null
-  readonly roles: readonly RoleRecord[]
+  /** null when no bound action reads `event.authorization` (run-triggers.ts): then it is absent. */
+  readonly roles: readonly RoleRecord[] | null
   readonly request: RequestFacts
   /** `oidc-basic-profile` at a login, `oauth2-refresh-token` at a refresh (Auth0's values). */
   readonly protocol: 'oidc-basic-profile' | 'oauth2-refresh-token'
@@ -88,7 +89,7 @@ export function postLoginEvent(f: PostLoginFacts): Record<string, unknown> {
       locale: 'en',
     },
     authentication: { methods: f.amr.map((name) => ({ name, timestamp: new Date(f.authTime).toISOString() })) },
-    authorization: { roles: f.roles.map((r) => r.name) },
+    authorization: f.roles ? { roles: f.roles.map((r) => r.name) } : undefined,
     stats: { logins_count: undefined },
     tenant: { id: f.tenant },
   }

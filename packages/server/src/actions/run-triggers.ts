@@ -59,8 +59,11 @@ const tenantOf = (deps: Deps) => new URL(deps.config.issuer).host
 
 /** post-login: at the end of a login (the code's issue) and at every refresh. Applies metadata. */
 export async function runPostLogin(deps: Deps, facts: Omit<PostLoginFacts, 'roles' | 'tenant'>): Promise<TriggerResult> {
-  if ((await deps.actions.bound('post-login')).length === 0) return NOTHING
-  const roles = await rolesOf(deps, facts.user, facts.organization)
+  const bound = await deps.actions.bound('post-login')
+  if (bound.length === 0) return NOTHING
+  // `event.authorization.roles` costs a query: read only when some action's code names it (a
+  // property read in any form spells the word, so no action that reads it goes without).
+  const roles = bound.some((a) => a.deployed.code.includes('authorization')) ? await rolesOf(deps, facts.user, facts.organization) : null
   const result = await deps.actions.run('post-login', postLoginEvent({ ...facts, roles, tenant: tenantOf(deps) }))
   if (!result.outcome.denied) await applyMetadata(deps, facts.user, result.outcome)
   return result
