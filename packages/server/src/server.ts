@@ -19,6 +19,7 @@ import { KeyRing } from './keys/key-ring.js'
 import { ensureManagementApi } from './management/system-api.js'
 import { loadKeyEncryption } from './keys/secret.js'
 import { checkConnectionSecrets } from './keys/connection-secrets.js'
+import { checkActionSecrets } from './keys/action-secrets.js'
 import { prepareStoredKeys } from './keys/stored-keys.js'
 import { withRegistrationCache } from './registration-cache.js'
 import { createLogger, type Logger } from './logger.js'
@@ -88,6 +89,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (sealed.length > 0) log.info({ kids: sealed, kek: encryption.current.id }, 'encrypted signing keys stored in plaintext')
     // Connections' upstream client secrets must open too, or their logins would fail later.
     await checkConnectionSecrets(store, encryption)
+    // So must actions' secrets, or their logins would fail later.
+    await checkActionSecrets(store, encryption)
     keys = new KeyRing(store, clock, encryption)
     await keys.ensureKey()
     await ensureManagementApi(store, config.issuer, clock.now())

@@ -395,6 +395,50 @@ async function everyStoredValue(db: string): Promise<string[]> {
   }
 }
 
+describe("actions' secrets", () => {
+  it('are sealed with the KEK, survive a rotation with `keys reencrypt` (draft and deployed), and one that does not open stops start-up', async () => {
+    const { url } = freshSqlite()
+    const [oldSecret, newSecret] = [generateSecret(), generateSecret()]
+    const [oldKek, newKek] = [kekFromSecret(oldSecret), kekFromSecret(newSecret)]
+    const apiKey = `partner-${sha256(generateSecret()).slice(0, 24)}`
+    await startAndStop(url, { LATCHKEY_SECRET: oldSecret })
+    const sealed = await new KeyEncryption([oldKek], 'test').encrypt(JSON.stringify({ PARTNER_KEY: apiKey }))
+    const id = `act-${Date.now()}`
+    const store = await openAndMigrate(url)
+    try {
+      await store.actions.insert({ id, name: 'partner', trigger: 'post-login', code: 'exports.onExecutePostLogin = async () => {}', dependencies: [], secretNames: ['PARTNER_KEY'], sealedSecrets: sealed, deployed: null, createdAt: 1, updatedAt: 1 })
+      await store.actions.deploy(id, 2)
+    } finally {
+      await store.close()
+    }
+    assert.ok(!(await everyStoredValue(url)).some((v) => v.includes(apiKey)))
+
+    const both = { LATCHKEY_SECRET: `${newSecret},${oldSecret}` }
+    const moved = await cliJson<{ action?: string; version?: string; previous_encryption_key_id: string; encryption_key_id: string; reencrypted: boolean }[]>(['keys', 'reencrypt', '--db', url], both)
+    assert.deepEqual(
+      moved.filter((m) => m.action === 'partner').map((m) => [m.version, m.previous_encryption_key_id, m.encryption_key_id, m.reencrypted]),
+      [
+        ['draft', oldKek.id, newKek.id, true],
+        ['deployed', oldKek.id, newKek.id, true],
+      ],
+    )
+    const reopened = await openAndMigrate(url)
+    let after: string
+    try {
+      const action = await reopened.actions.get(id)
+      after = action?.deployed?.sealedSecrets ?? ''
+      assert.equal(encryptedWith(after), newKek.id)
+      assert.equal(await new KeyEncryption([newKek], 'test').openText(after), JSON.stringify({ PARTNER_KEY: apiKey }))
+      // Sealed by a key-encryption key the server does not have: start-up refuses, naming the action.
+      const stranger = await new KeyEncryption([kekFromSecret(generateSecret())], 'test').encrypt('{}')
+      assert.ok(await reopened.actions.replaceSealedSecrets(id, 'deployed', after, stranger))
+    } finally {
+      await reopened.close()
+    }
+    await assert.rejects(startAndStop(url, { LATCHKEY_SECRET: newSecret }), (e: Error) => e instanceof KeyEncryptionError && /cannot decrypt the secrets of action partner \(key-encryption key /.test(e.message))
+  })
+})
+
 describe('secrets stored only as hashes: a full flow leaves no raw secret in any table', () => {
   for (const database of databases) {
     it(`code, refresh tokens, client secret, session and browser cookies, private keys (${database.name})`, { skip: database.skip }, async () => {

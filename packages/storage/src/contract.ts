@@ -678,6 +678,17 @@ export interface ActionRepo {
    * PATCH of a trigger's bindings). Throws when an action is unknown, of another trigger or never deployed.
    */
   bind(trigger: string, bindings: readonly { readonly actionId: string; readonly displayName: string }[]): Promise<void>
+  /** Every sealed secrets value (of drafts and of deployed versions), for the key-encryption lifecycle. */
+  sealedSecrets(): Promise<SealedActionSecrets[]>
+  /** Compare-and-set of one sealed value (`draft` or `deployed`); false when it changed meanwhile. */
+  replaceSealedSecrets(id: string, which: 'draft' | 'deployed', expected: string, replacement: string): Promise<boolean>
+}
+
+export interface SealedActionSecrets {
+  readonly id: string
+  readonly name: string
+  readonly draft: string | null
+  readonly deployed: string | null
 }
 
 export type RolePatch = Partial<Pick<RoleRecord, 'name' | 'description' | 'updatedAt'>>

@@ -3,6 +3,7 @@ export type {
   ActionRepo,
   ApiPatch,
   BoundAction,
+  SealedActionSecrets,
   ApiRepo,
   ApplicationPatch,
   ApplicationRepo,

@@ -1,7 +1,7 @@
 /** Actions and their bindings to triggers (Auth0's Actions), over Kysely. */
 import type { ActionDependency, ActionRecord, ActionTrigger } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
-import type { ActionPatch, ActionRepo, BoundAction, Page } from '../contract.js'
+import type { ActionPatch, ActionRepo, BoundAction, Page, SealedActionSecrets } from '../contract.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import type { PublishChange } from '../kysely/coordination.js'
@@ -149,6 +149,7 @@ export class KyselyActionRepo implements ActionRepo {
   async bind(trigger: string, bindings: readonly { readonly actionId: string; readonly displayName: string }[]): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       const ids = [...new Set(bindings.map((b) => b.actionId))]
+      if (ids.length !== bindings.length) throw new ActionBindingError('an action may be bound to a trigger only once')
       const found = ids.length === 0 ? [] : await trx.selectFrom('actions').select(['id', 'name', 'trigger', 'deployed_version']).where('id', 'in', ids).execute()
       for (const id of ids) {
         const action = found.find((a) => a.id === id)
@@ -165,5 +166,23 @@ export class KyselyActionRepo implements ActionRepo {
       }
     })
     await this.changed('actions')
+  }
+
+  async sealedSecrets(): Promise<SealedActionSecrets[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['id', 'name', 'sealed_secrets', 'deployed_sealed_secrets'])
+      .where((eb) => eb.or([eb('sealed_secrets', 'is not', null), eb('deployed_sealed_secrets', 'is not', null)]))
+      .orderBy('id')
+      .execute()
+    return rows.map((r) => ({ id: r.id, name: r.name, draft: r.sealed_secrets, deployed: r.deployed_sealed_secrets }))
+  }
+
+  async replaceSealedSecrets(id: string, which: 'draft' | 'deployed', expected: string, replacement: string): Promise<boolean> {
+    const column = which === 'draft' ? 'sealed_secrets' : 'deployed_sealed_secrets'
+    const result = await this.db.updateTable('actions').set({ [column]: replacement }).where('id', '=', id).where(column, '=', expected).executeTakeFirst()
+    const replaced = Number(result.numUpdatedRows) > 0
+    if (replaced) await this.changed('actions')
+    return replaced
   }
 }

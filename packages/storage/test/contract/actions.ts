@@ -56,6 +56,13 @@ export function actionGuarantees(store: CurrentStore): void {
     await assert.rejects(store().actions.bind('post-login', [{ actionId: m2m.id, displayName: 'm' }]), /credentials-exchange trigger/)
     await assert.rejects(store().actions.bind('post-login', [{ actionId: draft.id, displayName: 'd' }]), /never been deployed/)
     await assert.rejects(store().actions.bind('post-login', [{ actionId: 'act_missing', displayName: 'd' }]), /does not exist/)
+    await assert.rejects(
+      store().actions.bind('post-login', [
+        { actionId: x.id, displayName: 'once' },
+        { actionId: x.id, displayName: 'twice' },
+      ]),
+      /only once/,
+    )
     assert.equal((await store().actions.bound('post-login')).length, 2, 'a refused binding changes nothing')
     await store().actions.bind('post-login', [{ actionId: x.id, displayName: 'X alone' }])
     assert.deepEqual((await store().actions.bound('post-login')).map((b) => b.name), ['x'])
@@ -63,5 +70,18 @@ export function actionGuarantees(store: CurrentStore): void {
     assert.deepEqual(await store().actions.bound('post-login'), [])
     assert.equal(await store().actions.delete(x.id), false)
     await store().actions.bind('post-login', [])
+  })
+
+  it('sealed secrets of drafts and deployed versions are listed, and replaced by compare-and-set', async () => {
+    const a = action({ sealedSecrets: 'draft-1' })
+    const plain = action({ sealedSecrets: null })
+    await store().actions.insert(a)
+    await store().actions.insert(plain)
+    await store().actions.deploy(a.id, T0)
+    assert.deepEqual(await store().actions.sealedSecrets(), [{ id: a.id, name: a.name, draft: 'draft-1', deployed: 'draft-1' }])
+    assert.equal(await store().actions.replaceSealedSecrets(a.id, 'deployed', 'draft-1', 'deployed-2'), true)
+    assert.equal(await store().actions.replaceSealedSecrets(a.id, 'deployed', 'draft-1', 'deployed-3'), false, 'changed meanwhile')
+    assert.equal(await store().actions.replaceSealedSecrets(a.id, 'draft', 'draft-1', 'draft-2'), true)
+    assert.deepEqual(await store().actions.sealedSecrets(), [{ id: a.id, name: a.name, draft: 'draft-2', deployed: 'deployed-2' }])
   })
 }

@@ -12,6 +12,7 @@ import { type KeyEncryption, KeyEncryptionError } from '../../keys/key-encryptio
 import { DEFAULT_ROTATION_DELAY_SECONDS, KeyRing, storedKeyStatuses } from '../../keys/key-ring.js'
 import { loadKeyEncryption, parseSecrets } from '../../keys/secret.js'
 import { type ReencryptedConnection, reencryptConnectionSecrets } from '../../keys/connection-secrets.js'
+import { type ReencryptedActionSecrets, reencryptActionSecrets } from '../../keys/action-secrets.js'
 import { prepareStoredKeys, type Reencrypted, reencryptStoredKeys } from '../../keys/stored-keys.js'
 import { keyRotatedEvent } from '../../keys/rotation-schedule.js'
 import { recordCliEvent } from '../audit.js'
@@ -92,22 +93,25 @@ export function registerKeys(program: Command): void {
   leaf(
     keys,
     'reencrypt',
-    "Re-encrypt every signing private key and every connection's client secret with the current key-encryption key (the first LATCHKEY_SECRET)",
+    "Re-encrypt every signing private key, every connection's client secret and every action's secrets with the current key-encryption key (the first LATCHKEY_SECRET)",
   )
     .action((opts: CommonOptions) =>
       run(opts, async (store) => {
         const encryption = await encryptionFor(store, opts)
         let results: Reencrypted[]
         let secrets: ReencryptedConnection[]
+        let actionSecrets: ReencryptedActionSecrets[]
         try {
           results = await reencryptStoredKeys(store, encryption)
           secrets = await reencryptConnectionSecrets(store, encryption)
+          actionSecrets = await reencryptActionSecrets(store, encryption)
         } catch (error) {
           if (error instanceof KeyEncryptionError) throw new CliError(error.message)
           throw error
         }
         const moved = results.filter((r) => r.changed).length
         const movedSecrets = secrets.filter((r) => r.changed).length
+        const movedActions = actionSecrets.filter((r) => r.changed).length
         print(
           opts,
           [
@@ -119,6 +123,14 @@ export function registerKeys(program: Command): void {
               encryption_key_id: r.to,
               reencrypted: r.changed,
             })),
+            ...actionSecrets.map((r) => ({
+              action: r.name,
+              action_id: r.id,
+              version: r.which,
+              previous_encryption_key_id: r.from,
+              encryption_key_id: r.to,
+              reencrypted: r.changed,
+            })),
           ],
           () =>
             `${moved} signing key${moved === 1 ? '' : 's'} re-encrypted with key-encryption key ${encryption.current.id}` +
@@ -126,7 +138,11 @@ export function registerKeys(program: Command): void {
             (secrets.length === 0
               ? ''
               : ` ${movedSecrets} connection client secret${movedSecrets === 1 ? '' : 's'} re-encrypted` +
-                (secrets.length > movedSecrets ? `; ${secrets.length - movedSecrets} already used it.` : '.')),
+                (secrets.length > movedSecrets ? `; ${secrets.length - movedSecrets} already used it.` : '.')) +
+            (actionSecrets.length === 0
+              ? ''
+              : ` ${movedActions} action secret set${movedActions === 1 ? '' : 's'} re-encrypted` +
+                (actionSecrets.length > movedActions ? `; ${actionSecrets.length - movedActions} already used it.` : '.')),
         )
       }),
     )
