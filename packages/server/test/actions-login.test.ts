@@ -183,4 +183,13 @@ describe('Actions in logins and grants', () => {
     assert.deepEqual((await server.store.users.findByEmail(email))?.appMetadata, { plan: 'trial' })
     await bind('pre-user-registration', [])
   })
+
+  it('api.multifactor.enable sends the login to the second-factor step (enrolment for a user with none) before any code', async () => {
+    await bind('post-login', ['exports.onExecutePostLogin = async (event, api) => { api.multifactor.enable("any", { allowRememberBrowser: false }) }'])
+    const { browser } = await login()
+    const res = await browser.authorize({ clientId: app.clientId, challenge: pkce().challenge })
+    assert.equal(res.status, 200, `${res.status} ${res.headers.get('location')}`)
+    assert.equal(new URL(res.url).pathname, '/u/mfa/enroll')
+    await bind('post-login', [])
+  })
 })

@@ -25,12 +25,13 @@ import { deliverCode, deliverError, type ResponseTarget } from '../http/authoriz
 import { browserBinding, type ActiveSession } from '../http/session.js'
 import { errorPage } from '../views/message.js'
 import { pageResponse } from '../http/page-headers.js'
-import { secondFactorStep } from '../mfa/requirement.js'
+import { actionSecondFactorStep, secondFactorStep } from '../mfa/requirement.js'
 import { bindingHash } from './csrf.js'
 import { InteractionProblem } from './load.js'
 import { codeIssuedEvent } from './code-audit.js'
 import { stepPage } from './screens.js'
 import { actionDetails, postLoginAtAuthorize } from '../actions/run-triggers.js'
+import type { TriggerResult } from '../actions/action-runner.js'
 
 export interface Proceed {
   readonly request: AuthorizationRequest
@@ -83,14 +84,24 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     return deliverError(c, deps, target, err, p.afterPost)
   }
 
+  // post-login: the last word before the code, on every login and every silent re-authentication. An
+  // action may ask for a second factor: then the login goes to that step first, and comes back here.
+  let actions: TriggerResult | null = null
+  if (step === 'issue' && session) {
+    actions = await postLoginAtAuthorize(c, deps, { request, app, api, user: session.user, amr: session.record.amr ?? [], authTime: session.record.authTime })
+    const asked = actions.outcome.multifactor
+    if (asked && !actions.outcome.denied) {
+      const mfa = await actionSecondFactorStep(c, deps, session, asked.options)
+      if (mfa !== 'none') step = mfa === 'challenge' ? 'mfa' : 'mfa_enroll'
+    }
+  }
+
   if (step === 'issue') {
     // nextStep issues only to a session (no session always needs a login).
-    if (!session) throw new Error('nextStep answered issue without a session')
+    if (!session || !actions) throw new Error('nextStep answered issue without a session')
     // The transaction ends here, once: only the request that still finds it at its step issues a code.
     if (interaction && !(await deps.store.interactions.take(interaction.id, interaction.step, now))) return showError(c, new OAuthError('invalid_request', ALREADY_COMPLETED))
     const amr = session.record.amr ?? []
-    // post-login: the last word before the code, on every login and every silent re-authentication.
-    const actions = await postLoginAtAuthorize(c, deps, { request, app, api, user: session.user, amr, authTime: session.record.authTime })
     if (actions.outcome.denied) {
       const { reason, action } = actions.outcome.denied
       deps.log.info({ client_id: app.clientId, user_id: session.user.id, action }, 'login refused by an action')

@@ -59,3 +59,16 @@ export async function secondFactorStep(c: Context, deps: Deps, input: SecondFact
     remembered: !requested && (await isRemembered(c, deps, session.user.id)),
   })
 }
+
+/**
+ * A second factor an action asked for (`api.multifactor.enable(provider, { allowRememberBrowser })`):
+ * a challenge, or enrolment when the user has no factor, unless the session is multi-factor already
+ * (or, when the action allows it, the browser is remembered).
+ */
+export async function actionSecondFactorStep(c: Context, deps: Deps, session: ActiveSession, options: unknown): Promise<MfaStep> {
+  if (isMultiFactor(session.record.amr)) return 'none'
+  const allowRemember = typeof options === 'object' && options !== null && (options as { allowRememberBrowser?: unknown }).allowRememberBrowser === true
+  if (allowRemember && (await isRemembered(c, deps, session.user.id))) return 'none'
+  const enrolled = (await deps.store.authenticators.listForUser(session.user.id)).some((a) => a.confirmed)
+  return enrolled ? 'challenge' : 'enroll'
+}
