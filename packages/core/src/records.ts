@@ -413,6 +413,12 @@ export interface ActionRecord {
   /** The draft's secret names (their values are in `sealedSecrets`, never shown again). */
   readonly secretNames: readonly string[]
   readonly sealedSecrets: string | null
+  /**
+   * What a run that throws, times out or runs out of memory does (Latchkey's, not Auth0's): `deny`
+   * ends the login with access_denied naming the action (the default, Auth0's behaviour); `skip` logs
+   * the failure and goes on as if the action had done nothing. Absent: `deny`.
+   */
+  readonly onFailure?: 'deny' | 'skip'
   readonly deployed: DeployedAction | null
   readonly createdAt: number
   readonly updatedAt: number

@@ -43,13 +43,13 @@ describe('Actions in logins and grants', () => {
   after(() => server.close())
 
   /** Creates, deploys and binds actions (code by trigger), replacing the trigger's bindings. */
-  async function bind(trigger: ActionTrigger, codes: readonly string[], secrets?: Record<string, string>): Promise<void> {
+  async function bind(trigger: ActionTrigger, codes: readonly string[], secrets?: Record<string, string>, onFailure: 'deny' | 'skip' = 'deny'): Promise<void> {
     const ids: string[] = []
     for (const code of codes) {
       const now = Date.now()
       const sealed = secrets ? await server.running.deps.keys.encryption.encrypt(JSON.stringify(secrets)) : null
       const id = randomUUID()
-      await server.store.actions.insert({ id, name: `action-${id.slice(0, 8)}`, trigger, code, dependencies: [], secretNames: Object.keys(secrets ?? {}), sealedSecrets: sealed, deployed: null, createdAt: now, updatedAt: now })
+      await server.store.actions.insert({ id, name: `action-${id.slice(0, 8)}`, trigger, code, dependencies: [], secretNames: Object.keys(secrets ?? {}), sealedSecrets: sealed, onFailure, deployed: null, createdAt: now, updatedAt: now })
       await server.store.actions.deploy(id, now)
       ids.push(id)
     }
@@ -190,6 +190,19 @@ describe('Actions in logins and grants', () => {
     const res = await browser.authorize({ clientId: app.clientId, challenge: pkce().challenge })
     assert.equal(res.status, 200, `${res.status} ${res.headers.get('location')}`)
     assert.equal(new URL(res.url).pathname, '/u/mfa/enroll')
+    await bind('post-login', [])
+  })
+
+  it('an action set to skip on failure is skipped when it throws: the login goes on with what the others did', async () => {
+    await bind(
+      'post-login',
+      ['exports.onExecutePostLogin = async () => { throw new Error("optional enrichment down") }', 'exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim("second", true) }'],
+      undefined,
+      'skip',
+    )
+    const { browser } = await login()
+    const tokens = await browser.tokens(app, { scope: 'openid' })
+    assert.equal(claims(tokens.id_token).second, true)
     await bind('post-login', [])
   })
 })

@@ -642,13 +642,14 @@ export interface RecoveryCodeSummary {
   readonly lastUsedAt: number | null
 }
 
-export type ActionPatch = Partial<Pick<ActionRecord, 'name' | 'code' | 'dependencies' | 'secretNames' | 'sealedSecrets' | 'updatedAt'>>
+export type ActionPatch = Partial<Pick<ActionRecord, 'name' | 'code' | 'dependencies' | 'secretNames' | 'sealedSecrets' | 'onFailure' | 'updatedAt'>>
 
 /** An action bound to a trigger, as it runs: its deployed version. */
 export interface BoundAction {
   readonly id: string
   readonly name: string
   readonly displayName: string
+  readonly onFailure: 'deny' | 'skip'
   readonly deployed: NonNullable<ActionRecord['deployed']>
 }
 

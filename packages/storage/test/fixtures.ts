@@ -386,6 +386,7 @@ export function action(overrides: Partial<ActionRecord> = {}): ActionRecord {
     dependencies: [{ name: 'lodash', version: '4.17.21' }],
     secretNames: ['API_KEY'],
     sealedSecrets: 'sealed:secrets',
+    onFailure: 'deny',
     deployed: null,
     createdAt: T0,
     updatedAt: T0,

@@ -41,6 +41,8 @@ export interface ActionDraftInput {
   readonly code?: string | undefined
   readonly dependencies?: readonly ActionDependency[] | undefined
   readonly secrets?: readonly SecretInput[] | undefined
+  /** Latchkey's: what a failing run does (`deny` by default, or `skip`). */
+  readonly onFailure?: 'deny' | 'skip' | undefined
 }
 
 /** What a new action's code is when none is given: the trigger's handler, doing nothing. */
@@ -121,7 +123,7 @@ export async function newAction(input: ActionDraftInput, encryption: KeyEncrypti
   const code = checkActionCode(input.code ?? starterCode(trigger))
   const dependencies = checkDependencies(input.dependencies ?? [])
   const sealed = await sealSecrets(encryption, input.secrets ?? [], null)
-  return { id: randomId(), name, trigger, code, dependencies, ...sealed, deployed: null, createdAt: now, updatedAt: now }
+  return { id: randomId(), name, trigger, code, dependencies, ...sealed, onFailure: input.onFailure ?? 'deny', deployed: null, createdAt: now, updatedAt: now }
 }
 
 /** The patch for changing the draft's fields given in `input` (secrets: see sealSecrets). */
@@ -136,6 +138,7 @@ export async function draftPatch(
     ...(input.code !== undefined ? { code: checkActionCode(input.code) } : {}),
     ...(input.dependencies !== undefined ? { dependencies: checkDependencies(input.dependencies) } : {}),
     ...(input.secrets !== undefined ? await sealSecrets(encryption, input.secrets, current) : {}),
+    ...(input.onFailure !== undefined ? { onFailure: input.onFailure } : {}),
     updatedAt: now,
   }
 }

@@ -94,6 +94,8 @@ export class ActionRunner {
         const applied = applyCommands(trigger, outcome, action.name, run.commands)
         outcome = applied.outcome
         notes = applied.notes
+      } else if (action.onFailure === 'skip') {
+        notes = [`failed (${run.failure}) and was skipped, as its on_failure setting says`]
       } else {
         outcome = { ...outcome, denied: { reason: `The action '${action.name}' failed: ${run.error.message}`, action: action.name, code: 'server_error' } }
       }

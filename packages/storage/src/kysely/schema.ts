@@ -86,6 +86,7 @@ export interface ActionsTable {
   dependencies: JsonText
   secret_names: JsonText
   sealed_secrets: string | null
+  on_failure: string
   deployed_version: number | null
   deployed_code: string | null
   deployed_sealed_secrets: string | null

@@ -14,6 +14,7 @@ async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('dependencies', 'text', (c) => c.notNull())
     .addColumn('secret_names', 'text', (c) => c.notNull())
     .addColumn('sealed_secrets', 'text')
+    .addColumn('on_failure', 'text', (c) => c.notNull().defaultTo('deny'))
     .addColumn('deployed_version', 'integer')
     .addColumn('deployed_code', 'text')
     .addColumn('deployed_sealed_secrets', 'text')

@@ -20,6 +20,7 @@ function toRecord(row: Row): ActionRecord {
     dependencies: fromJson<ActionDependency[]>(row.dependencies),
     secretNames: fromJson<string[]>(row.secret_names),
     sealedSecrets: row.sealed_secrets,
+    onFailure: row.on_failure === 'skip' ? 'skip' : 'deny',
     deployed:
       row.deployed_version === null || row.deployed_code === null || row.deployed_at === null
         ? null
@@ -54,6 +55,7 @@ export class KyselyActionRepo implements ActionRepo {
           dependencies: toJson(record.dependencies),
           secret_names: toJson(record.secretNames),
           sealed_secrets: record.sealedSecrets,
+          on_failure: record.onFailure ?? 'deny',
           deployed_version: record.deployed?.version ?? null,
           deployed_code: record.deployed?.code ?? null,
           deployed_sealed_secrets: record.deployed?.sealedSecrets ?? null,
@@ -96,6 +98,7 @@ export class KyselyActionRepo implements ActionRepo {
       ...(patch.dependencies !== undefined ? { dependencies: toJson(patch.dependencies) } : {}),
       ...(patch.secretNames !== undefined ? { secret_names: toJson(patch.secretNames) } : {}),
       ...(patch.sealedSecrets !== undefined ? { sealed_secrets: patch.sealedSecrets } : {}),
+      ...(patch.onFailure !== undefined ? { on_failure: patch.onFailure } : {}),
       ...(patch.updatedAt !== undefined ? { updated_at: patch.updatedAt } : {}),
     }
     if (Object.keys(set).length === 0) return this.get(id)
@@ -135,14 +138,14 @@ export class KyselyActionRepo implements ActionRepo {
     const rows = await this.db
       .selectFrom('action_bindings')
       .innerJoin('actions', 'actions.id', 'action_bindings.action_id')
-      .select(['actions.id', 'actions.name', 'action_bindings.display_name', 'actions.deployed_version', 'actions.deployed_code', 'actions.deployed_sealed_secrets', 'actions.deployed_at'])
+      .select(['actions.id', 'actions.name', 'action_bindings.display_name', 'actions.on_failure', 'actions.deployed_version', 'actions.deployed_code', 'actions.deployed_sealed_secrets', 'actions.deployed_at'])
       .where('action_bindings.trigger', '=', trigger)
       .orderBy('action_bindings.position')
       .execute()
     return rows.flatMap((r) =>
       r.deployed_version === null || r.deployed_code === null || r.deployed_at === null
         ? []
-        : [{ id: r.id, name: r.name, displayName: r.display_name, deployed: { version: r.deployed_version, code: r.deployed_code, sealedSecrets: r.deployed_sealed_secrets, deployedAt: r.deployed_at } }],
+        : [{ id: r.id, name: r.name, displayName: r.display_name, onFailure: r.on_failure === 'skip' ? ('skip' as const) : ('deny' as const), deployed: { version: r.deployed_version, code: r.deployed_code, sealedSecrets: r.deployed_sealed_secrets, deployedAt: r.deployed_at } }],
     )
   }
 

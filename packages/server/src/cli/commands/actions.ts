@@ -22,6 +22,7 @@ interface DeployOptions extends CommonOptions {
   name: string
   trigger?: string
   secret?: SecretInput[]
+  onFailure?: 'deny' | 'skip'
 }
 
 interface ListOptions extends CommonOptions {
@@ -123,6 +124,11 @@ const describeCommand = (command: Record<string, unknown>): string => {
   return `${String(kind)} ${JSON.stringify(rest)}`
 }
 
+function onFailureOption(value: string): 'deny' | 'skip' {
+  if (value !== 'deny' && value !== 'skip') throw new InvalidArgumentError('expected deny or skip')
+  return value
+}
+
 export function registerActions(program: Command): void {
   const actions = group(program, 'actions', 'Manage Actions: code that runs at login and token time (post-login, credentials-exchange, …)')
 
@@ -131,6 +137,7 @@ export function registerActions(program: Command): void {
       .requiredOption('-n, --name <name>', 'the action (created when no action has this name)')
       .option('-t, --trigger <trigger>', `where it runs, for a new action: ${TRIGGERS}`, triggerOption)
       .option('-s, --secret <NAME=value>', 'a secret (event.secrets.NAME); NAME alone takes the environment variable NAME; repeatable. Secrets not given keep their values', secretOption)
+      .option('--on-failure <deny|skip>', 'when a run throws or times out: deny the login (default) or skip the action', onFailureOption)
       .addHelpText('after', '\nExample: latchkey actions deploy add-roles.js --name add-roles --trigger post-login --secret API_KEY'),
   ).action((file: string, opts: DeployOptions) =>
     run(
@@ -143,7 +150,7 @@ export function registerActions(program: Command): void {
         let created = false
         if (!action) {
           if (!opts.trigger) throw new CliError(`no action named ${JSON.stringify(opts.name)} yet: give its trigger with --trigger (${TRIGGERS})`, 2)
-          action = await newAction({ name: opts.name, trigger: opts.trigger, code, secrets: given }, encryption, Date.now())
+          action = await newAction({ name: opts.name, trigger: opts.trigger, code, secrets: given, onFailure: opts.onFailure }, encryption, Date.now())
           await store.actions.insert(action)
           created = true
           await recordAdminChange(store, { action: 'action.created', details: { action_id: action.id, name: action.name, trigger: action.trigger, secrets: [...action.secretNames] } })
@@ -151,7 +158,7 @@ export function registerActions(program: Command): void {
           if (opts.trigger && opts.trigger !== action.trigger) throw new CliError(`action ${JSON.stringify(action.name)} runs at ${action.trigger}; an action's trigger cannot change`)
           // The secrets given replace those of their names; the others keep their values.
           const secrets = [...action.secretNames.filter((name) => !given.some((s) => s.name === name)).map((name) => ({ name })), ...given]
-          const patch = await draftPatch(action, { code, ...(given.length ? { secrets } : {}) }, encryption, Date.now())
+          const patch = await draftPatch(action, { code, ...(given.length ? { secrets } : {}), ...(opts.onFailure ? { onFailure: opts.onFailure } : {}) }, encryption, Date.now())
           action = (await store.actions.update(action.id, patch)) ?? action
           await recordAdminChange(store, { action: 'action.updated', details: { action_id: action.id, name: action.name, fields: ['code', ...(given.length ? ['secrets'] : [])], secrets: [...action.secretNames] } })
         }

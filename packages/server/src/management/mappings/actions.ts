@@ -55,6 +55,9 @@ const draftFields = {
   runtime: z.string().regex(/^node\d+(-actions)?$/, 'Expected a Node.js runtime such as node22').describe(`Accepted; actions run on this server's Node.js (${ACTION_RUNTIME}).`),
   secrets: z.array(secretIn).max(MAX_ACTION_SECRETS).describe(`At most ${MAX_ACTION_SECRETS}; the list replaces the action's secrets.`),
   modules: z.array(z.unknown()).max(0, 'Action modules are not supported').describe('Not supported: empty or absent.'),
+  on_failure: z
+    .enum(['deny', 'skip'])
+    .describe("Latchkey's (not Auth0's): a run that throws, times out or runs out of memory denies the login (`deny`, the default, as Auth0) or is skipped (`skip`)."),
 }
 
 export const createActionBody = z
@@ -67,6 +70,7 @@ export const createActionBody = z
     runtime: draftFields.runtime.optional(),
     secrets: draftFields.secrets.optional(),
     modules: draftFields.modules.optional(),
+    on_failure: draftFields.on_failure.optional(),
     deploy: z.boolean().optional().describe('Deploy the action as soon as it is created.'),
   })
   .describe('A new action (a draft, not yet deployed).')
@@ -80,6 +84,7 @@ export const updateActionBody = z
     runtime: draftFields.runtime.optional(),
     secrets: draftFields.secrets.optional(),
     modules: draftFields.modules.optional(),
+    on_failure: draftFields.on_failure.optional(),
   })
   .describe("The draft's fields to change; nothing runs differently until the action is deployed.")
 
@@ -151,6 +156,7 @@ export const actionSchema = actionBaseSchema
     secrets: z.array(secretSchema).describe('Names only: values are never answered.'),
     status: z.string(),
     built_at: z.string(),
+    on_failure: z.enum(['deny', 'skip']).describe("Latchkey's: what a failing run does."),
     deployed_version: versionSchema.optional(),
   })
   .describe('An action.')
@@ -231,6 +237,7 @@ export function presentAction(action: ActionRecord): z.output<typeof actionSchem
     secrets: secretsOf(action),
     status: 'built',
     built_at: iso(action.updatedAt),
+    on_failure: action.onFailure ?? 'deny',
     ...(version ? { deployed_version: version } : {}),
   }
 }

@@ -131,7 +131,7 @@ export const actions: Resource = {
       async handle({ deps, body, audit }) {
         const trigger = knownTrigger(body.supported_triggers[0]?.id ?? '', 'Payload')
         const action = await newAction(
-          { name: body.name, trigger, code: body.code, dependencies: body.dependencies, secrets: body.secrets },
+          { name: body.name, trigger, code: body.code, dependencies: body.dependencies, secrets: body.secrets, onFailure: body.on_failure },
           deps.keys.encryption,
           deps.clock.now(),
         )
@@ -176,7 +176,12 @@ export const actions: Resource = {
         const asked = body.supported_triggers?.[0]?.id
         if (asked !== undefined && asked !== current.trigger)
           throw badRequest(`Payload validation error: the action runs at ${current.trigger}; an action's trigger cannot be changed.`)
-        const patch = await draftPatch(current, { name: body.name, code: body.code, dependencies: body.dependencies, secrets: body.secrets }, deps.keys.encryption, deps.clock.now())
+        const patch = await draftPatch(
+          current,
+          { name: body.name, code: body.code, dependencies: body.dependencies, secrets: body.secrets, onFailure: body.on_failure },
+          deps.keys.encryption,
+          deps.clock.now(),
+        )
         const updated = await conflictOnName(patch.name ?? current.name, () => deps.store.actions.update(current.id, patch))
         if (!updated) throw ACTION_NOT_FOUND()
         await audit.change({
