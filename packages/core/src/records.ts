@@ -151,6 +151,8 @@ export interface UserRecord {
   readonly connection: string
   readonly blocked: boolean
   readonly lastLoginAt: number | null
+  /** Logins so far (Auth0's `logins_count`); absent: none counted. */
+  readonly loginsCount?: number
   readonly createdAt: number
   readonly updatedAt: number
 }

@@ -164,6 +164,7 @@ describe('connections: users', () => {
       connection: 'acme',
       blocked: false,
       lastLoginAt: null,
+      loginsCount: 0,
       createdAt: NOW,
       updatedAt: NOW,
     })

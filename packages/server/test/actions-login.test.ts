@@ -122,6 +122,7 @@ describe('Actions in logins and grants', () => {
       [
         `exports.onExecutePostLogin = async (event, api) => {
   api.accessToken.setCustomClaim('protocol', event.transaction.protocol)
+  api.accessToken.setCustomClaim('logins', event.stats.logins_count)
   api.accessToken.setCustomClaim('has_secret', event.secrets.PARTNER_KEY === 'k-123')
   api.user.setAppMetadata('logins_seen', (event.user.app_metadata.logins_seen || 0) + 1)
 }`,
@@ -131,6 +132,7 @@ describe('Actions in logins and grants', () => {
     const { user, browser } = await login()
     const tokens = await browser.tokens(app, { scope: 'openid offline_access', audience: api.identifier })
     assert.equal(claims(tokens.access_token).protocol, 'oidc-basic-profile')
+    assert.equal(claims(tokens.access_token).logins, 1, 'the login just completed counts')
     assert.equal(claims(tokens.access_token).has_secret, true)
     const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', client_id: app.clientId, refresh_token: tokens.refresh_token as string })
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json))

@@ -342,6 +342,7 @@ describe('Management API', () => {
         user_metadata: { theme: 'dark' },
         app_metadata: { plan: 'gold', roles: ['admin'] },
         identities: [{ connection: CONNECTION, provider: 'auth0', user_id: r.json.user_id.slice(6), isSocial: false }],
+        logins_count: 0,
       })
       const stored = await server.store.users.get(r.json.user_id)
       assert.match(stored?.passwordHash ?? '', /^\$argon2id\$/)

@@ -138,6 +138,8 @@ export interface UserRepo extends UserLookupPort {
   findByEmail(email: string): Promise<UserRecord | null>
   /** Every user with this email, whatever their connection, oldest first (at most 100). Normalised as findByEmail. */
   listByEmail(email: string): Promise<UserRecord[]>
+  /** A login completed: `last_login_at` set and `logins_count` incremented, in one statement. Null when there is no such user. */
+  recordLogin(id: string, now: number): Promise<UserRecord | null>
   /**
    * The user, and whether the grant `grantId` has been revoked (a revocation marker of the grant, or
    * of the refresh-token family of that id: see RefreshTokenRepo), read in one statement: what

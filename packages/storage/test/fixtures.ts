@@ -100,6 +100,7 @@ export function user(overrides: Partial<UserRecord> = {}): UserRecord {
     connection: 'Username-Password-Authentication',
     blocked: false,
     lastLoginAt: null,
+    loginsCount: 0,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,

@@ -62,6 +62,7 @@ export function createUser(input: UserInput, passwordHash: string, now: number):
     connection: DATABASE_CONNECTION.name,
     blocked: data.blocked ?? false,
     lastLoginAt: null,
+    loginsCount: 0,
     createdAt: now,
     updatedAt: now,
   }
@@ -135,6 +136,7 @@ export function createConnectionUser(input: { id: string; connection: string; pr
     connection: input.connection,
     blocked: false,
     lastLoginAt: null,
+    loginsCount: 0,
     createdAt: now,
     updatedAt: now,
   }

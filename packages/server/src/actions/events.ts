@@ -26,6 +26,7 @@ export function userOf(user: UserRecord): Record<string, unknown> {
     updated_at: iso(user.updatedAt),
     last_login: iso(user.lastLoginAt),
     blocked: user.blocked,
+    logins_count: user.loginsCount ?? 0,
   }
 }
 
@@ -90,7 +91,7 @@ export function postLoginEvent(f: PostLoginFacts): Record<string, unknown> {
     },
     authentication: { methods: f.amr.map((name) => ({ name, timestamp: new Date(f.authTime).toISOString() })) },
     authorization: f.roles ? { roles: f.roles.map((r) => r.name) } : undefined,
-    stats: { logins_count: undefined },
+    stats: { logins_count: f.user.loginsCount ?? 0 },
     tenant: { id: f.tenant },
   }
 }

@@ -67,7 +67,7 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
         : firstFactorAmr(done.method.kind)
   const record = await startSession(c, deps, user, upstream, amr)
   const now = deps.clock.now()
-  await deps.store.users.update(user.id, { lastLoginAt: now })
+  const counted = await deps.store.users.recordLogin(user.id, now)
   const audit = AUDIT[done.method.kind]
   deps.log.info({ client_id: app.clientId, user_id: user.id }, audit.message)
   await deps.audit.record(c, {
@@ -87,7 +87,7 @@ export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthe
     request: interaction.request,
     app,
     api,
-    session: { record, user: { ...user, lastLoginAt: now } },
+    session: { record, user: counted ?? { ...user, lastLoginAt: now } },
     interaction,
     changes: { authenticated: { userId: user.id, sessionSid: record.sid, authTime: record.authTime }, upstream: null, link: null },
     afterPost: true,

@@ -154,6 +154,8 @@ export interface UsersTable {
   connection: string
   blocked: Flag
   last_login_at: Millis | null
+  /** Migration 0021: Auth0's logins_count. */
+  logins_count: number
   created_at: Millis
   updated_at: Millis
 }

@@ -28,6 +28,7 @@ const USER_COLUMNS = [
   'connection',
   'blocked',
   'last_login_at',
+  'logins_count',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof UsersTable)[]

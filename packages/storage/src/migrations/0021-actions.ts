@@ -33,11 +33,14 @@ async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('action_bindings_pk', ['trigger', 'position'])
     .execute()
   await db.schema.createIndex('action_bindings_action_idx').on('action_bindings').column('action_id').execute()
+  // Auth0's logins_count (event.stats.logins_count, event.user.logins_count, the Management API's users).
+  await db.schema.alterTable('users').addColumn('logins_count', 'integer', (c) => c.notNull().defaultTo(0)).execute()
   // What the post-login actions changed in the tokens a code is exchanged for.
   await db.schema.alterTable('authorization_codes').addColumn('token_changes', 'text').execute()
 }
 
 async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('users').dropColumn('logins_count').execute()
   await db.schema.alterTable('authorization_codes').dropColumn('token_changes').execute()
   await db.schema.dropTable('action_bindings').execute()
   await db.schema.dropTable('actions').execute()

@@ -25,6 +25,7 @@ const writers: ColumnWriters<UserRecord, UsersTable> = {
   connection: (v) => ({ connection: v }),
   blocked: (v) => ({ blocked: toFlag(v) }),
   lastLoginAt: (v) => ({ last_login_at: v }),
+  loginsCount: (v) => ({ logins_count: v ?? 0 }),
   createdAt: (v) => ({ created_at: v }),
   updatedAt: (v) => ({ updated_at: v }),
 }
@@ -45,6 +46,7 @@ export function toUserRecord(row: Row): UserRecord {
     connection: row.connection,
     blocked: fromFlag(row.blocked),
     lastLoginAt: row.last_login_at,
+    loginsCount: row.logins_count ?? 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -124,6 +126,16 @@ export class KyselyUserRepo implements UserRepo {
 
   async get(id: string): Promise<UserRecord | null> {
     const row = await USER_BY_ID.first(this.db, id)
+    return row ? toUserRecord(row) : null
+  }
+
+  async recordLogin(id: string, now: number): Promise<UserRecord | null> {
+    const row = await this.db
+      .updateTable('users')
+      .set({ last_login_at: now, logins_count: sql<number>`logins_count + 1` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
     return row ? toUserRecord(row) : null
   }
 

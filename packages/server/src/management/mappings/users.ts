@@ -86,6 +86,7 @@ export const userSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     last_login: z.string().optional(),
+    logins_count: z.number().int().describe('Logins so far.'),
   })
   .describe('A user.')
 
@@ -202,5 +203,6 @@ export function presentUser(user: UserRecord, identities: readonly Auth0Identity
     created_at: iso(user.createdAt),
     updated_at: iso(user.updatedAt),
     ...(user.lastLoginAt !== null ? { last_login: iso(user.lastLoginAt) } : {}),
+    logins_count: user.loginsCount ?? 0,
   }
 }
