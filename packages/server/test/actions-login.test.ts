@@ -85,7 +85,7 @@ describe('Actions in logins and grants', () => {
     assert.ok(other.code, 'another app is let in')
   })
 
-  it('a throwing or runaway action ends the login with access_denied naming it; the next login goes on', async () => {
+  it('a throwing, looping or memory-hungry action ends the login with access_denied naming it; the next login goes on', async () => {
     await bind('post-login', ['exports.onExecutePostLogin = async () => { throw new Error("database unreachable") }'])
     const { browser } = await login()
     const params = callbackParams(await browser.authorize({ clientId: app.clientId, challenge: pkce().challenge }))
@@ -98,6 +98,12 @@ describe('Actions in logins and grants', () => {
     const looping = await login()
     const stopped = callbackParams(await looping.browser.authorize({ clientId: app.clientId, challenge: pkce().challenge }))
     assert.match(stopped.get('error_description') ?? '', /did not finish within 5000 ms/)
+
+    await bind('post-login', ['exports.onExecutePostLogin = async () => { const kept = []; while (true) kept.push(new Array(100000).fill(Math.random())) }'])
+    const hungry = await login()
+    const starved = callbackParams(await hungry.browser.authorize({ clientId: app.clientId, challenge: pkce().challenge }))
+    assert.equal(starved.get('error'), 'access_denied')
+    assert.match(starved.get('error_description') ?? '', /failed: the action ran out of memory$/)
 
     await bind('post-login', [])
     assert.ok((await (await login()).browser.code(app)).code)
