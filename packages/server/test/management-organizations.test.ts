@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type ApplicationRecord, createClientGrant } from '@latchkey/core'
+import type { ApplicationRecord } from '@latchkey/core'
 import { ManagementClient } from 'auth0'
 import { managementScopes } from '../src/management/system-api.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
+import { m2m } from './support/management.js'
 import { claims, tokenRequest } from './support/oauth.js'
 
 const DOMAIN = 'latchkey.test'
@@ -23,16 +24,8 @@ describe('Management API: organizations', () => {
   let token: string
   const realFetch = globalThis.fetch
 
-  /** A client_credentials token for the Management API with these scopes. */
-  async function managementToken(scope: string[]): Promise<{ app: ApplicationRecord; secret: string; token: string }> {
-    const { app, secret } = await addApp(server.store, { name: 'Automation', type: 'm2m', grants: ['client_credentials'] })
-    const audience = `${server.issuer}api/v2/`
-    const api = await server.store.apis.findByIdentifier(audience)
-    await server.store.clientGrants.insert(createClientGrant({ clientId: app.clientId, audience, scope }, { application: app, api }, Date.now()))
-    const r = await tokenRequest(server, { grant_type: 'client_credentials', client_id: app.clientId, client_secret: secret as string, audience })
-    assert.equal(r.status, 200, JSON.stringify(r.json))
-    return { app, secret: secret as string, token: r.json.access_token as string }
-  }
+  /** A client_credentials token for the Management API with these scopes (support/management.ts). */
+  const managementToken = (scope: string[]) => m2m(server, scope)
 
   const call = (method: string, path: string, body?: unknown, bearer = token) =>
     realFetch(`${server.url}api/v2/${path}`, {
