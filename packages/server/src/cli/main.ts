@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, actions, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, actions, import, export, migration, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  */
@@ -18,6 +18,9 @@ import { registerConnections } from './commands/connections.js'
 import { registerEmails } from './commands/emails.js'
 import { registerMfa } from './commands/mfa.js'
 import { registerActions } from './commands/actions.js'
+import { registerImport } from './commands/import.js'
+import { registerExport } from './commands/export.js'
+import { registerMigration } from './commands/migration.js'
 
 const program = new Command()
   .name('latchkey')
@@ -38,5 +41,8 @@ registerConnections(program)
 registerEmails(program)
 registerMfa(program)
 registerActions(program)
+registerImport(program)
+registerExport(program)
+registerMigration(program)
 
 await program.parseAsync(process.argv)
