@@ -25,6 +25,7 @@ import { oneGrantId } from './0018-one-grant-id.js'
 import { unusedCodeIndex } from './0019-unused-code-index.js'
 import { roles } from './0020-roles.js'
 import { actions } from './0021-actions.js'
+import { jobs } from './0022-jobs.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '0019-unused-code-index': unusedCodeIndex,
   '0020-roles': roles,
   '0021-actions': actions,
+  '0022-jobs': jobs,
 }
 
 export const migrationProvider: MigrationProvider = {
