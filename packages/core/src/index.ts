@@ -78,8 +78,9 @@ export {
   rotateClientSecret,
   RegistrationError,
   DEFAULT_REFRESH_POLICY,
+  GIVEN_CLIENT_ID,
 } from './registration/applications.js'
-export type { ApplicationInput } from './registration/applications.js'
+export type { ApplicationInput, GivenCredentials } from './registration/applications.js'
 export { createApi, updateApi, checkApiChangeable, DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME } from './registration/apis.js'
 export type { ApiInput } from './registration/apis.js'
 export { createClientGrant, updateClientGrant, newClientGrantId, clientGrantInput } from './registration/client-grants.js'

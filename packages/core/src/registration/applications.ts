@@ -162,14 +162,35 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   return parsed.data
 }
 
+/** A client_id brought from elsewhere (an Auth0 export): letters, digits, '.', '_' or '-', not starting with '-'. */
+export const GIVEN_CLIENT_ID = /^[A-Za-z0-9_.][A-Za-z0-9_.-]{0,127}$/
+/** A client secret brought from elsewhere: 16–512 printable ASCII characters without spaces. */
+export const GIVEN_CLIENT_SECRET = /^[\x21-\x7e]{16,512}$/
+
+/** What a migration keeps: the application's client_id and, for a confidential one, its secret. */
+export interface GivenCredentials {
+  readonly clientId?: string | undefined
+  readonly clientSecret?: string | undefined
+}
+
+function checkGiven(given: GivenCredentials, method: TokenEndpointAuthMethod): void {
+  if (given.clientId !== undefined && !GIVEN_CLIENT_ID.test(given.clientId))
+    throw new RegistrationError("clientId: 1–128 letters, digits, '.', '_' or '-', not starting with '-'")
+  if (given.clientSecret === undefined) return
+  if (!usesSecret(method)) throw new RegistrationError(`clientSecret: a ${method} application has no client secret`)
+  if (!GIVEN_CLIENT_SECRET.test(given.clientSecret)) throw new RegistrationError('clientSecret: 16–512 printable characters without spaces')
+}
+
 /**
  * A new application and, for confidential types, its secret (shown once; only the hash is kept).
  * `rules.issuer` is the server's issuer, for the URL rules; without it http is accepted only locally.
+ * `given` keeps a migrated application's client_id and secret instead of new ones.
  */
 export function createApplication(
   input: ApplicationInput,
   now: number,
   rules: RegisteredUrlRules = {},
+  given: GivenCredentials = {},
 ): { record: ApplicationRecord; clientSecret: string | null } {
   const data = parseInput(applicationInput, input)
   const appType = resolveAlias(TYPE_ALIASES, data.type, 'application type')
@@ -182,9 +203,10 @@ export function createApplication(
     : publicByDefault
       ? 'none'
       : 'client_secret_post'
-  const clientSecret = usesSecret(tokenEndpointAuthMethod) ? randomToken(48) : null
+  checkGiven(given, tokenEndpointAuthMethod)
+  const clientSecret = usesSecret(tokenEndpointAuthMethod) ? (given.clientSecret ?? randomToken(48)) : null
   const record = validateApplication({
-    clientId: randomAlphanumeric(32),
+    clientId: given.clientId ?? randomAlphanumeric(32),
     name: data.name,
     appType,
     tokenEndpointAuthMethod,
