@@ -766,6 +766,76 @@ export interface SettingsRepo {
   delete(key: string): Promise<boolean>
 }
 
+/** Auth0's job types that Latchkey runs: bulk user import and export (issue 18). */
+export type JobType = 'users_import' | 'users_export'
+/** pending (queued) → processing (claimed by one node) → completed or failed. */
+export type JobStatus = 'pending' | 'processing' | 'completed' | 'failed'
+
+/** Auth0's `summary` of an import job. */
+export interface JobSummary {
+  readonly total: number
+  readonly inserted: number
+  readonly updated: number
+  readonly failed: number
+}
+
+/** A Management API job (`job_` + 16 alphanumerics, Auth0's shape). */
+export interface JobRecord {
+  readonly id: string
+  readonly type: JobType
+  readonly status: JobStatus
+  /** The connection it imports into or exports from (con_…); null: every user (an export). */
+  readonly connectionId: string | null
+  /** Auth0's customer-defined `external_id`. */
+  readonly externalId: string | null
+  /** What the job was asked: an import's upsert and send_completion_email, an export's format, fields and limit. */
+  readonly options: Readonly<Record<string, unknown>>
+  /** An import's uploaded file, kept until the job is processed (then null). */
+  readonly input: string | null
+  readonly summary: JobSummary | null
+  /** An import's per-entry errors (Auth0's `[{ user, errors: [{ code, message, path }] }]`), once finished. */
+  readonly errors: readonly unknown[] | null
+  /** Why a job failed (Auth0's `status_details`). */
+  readonly statusDetails: string | null
+  /** An export's current download link, by the SHA-256 of its token, and when that link stops working. */
+  readonly downloadHash: string | null
+  readonly downloadExpiresAt: number | null
+  readonly createdAt: number
+  readonly claimedAt: number | null
+  readonly finishedAt: number | null
+}
+
+/** How a job ended. */
+export interface JobOutcome {
+  readonly status: 'completed' | 'failed'
+  readonly summary?: JobSummary | null
+  readonly errors?: readonly unknown[] | null
+  readonly statusDetails?: string | null
+}
+
+/**
+ * Management API jobs. A job is run by the one node whose `claim` wins; a job left unfinished by a
+ * node that stopped is failed by `failStale`, and finished jobs are removed a while later.
+ */
+export interface JobRepo {
+  /** Throws ConflictError when the id is taken. */
+  insert(record: JobRecord): Promise<void>
+  get(id: string): Promise<JobRecord | null>
+  /** pending → processing in one conditional statement: the job for exactly one caller, null for the others (or when not pending). */
+  claim(id: string, now: number): Promise<JobRecord | null>
+  /** processing → the outcome, dropping the uploaded file, in one conditional statement; null when it was not processing. */
+  finish(id: string, outcome: JobOutcome, now: number): Promise<JobRecord | null>
+  /** Sets a completed export's download link (the SHA-256 of its token) and its expiry; false when there is no such completed job. */
+  setDownload(id: string, downloadHash: string, expiresAt: number): Promise<boolean>
+  /**
+   * Fails, with `statusDetails`, every job still pending or processing that was created (pending) or
+   * claimed (processing) before `cutoff`: its node stopped before finishing it. Returns how many.
+   */
+  failStale(cutoff: number, statusDetails: string, now: number): Promise<number>
+  /** Removes at most `batchSize` jobs that finished before `cutoff`, in one statement. */
+  deleteFinishedBefore(cutoff: number, batchSize: number): Promise<number>
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly applications: ApplicationRepo
@@ -792,6 +862,7 @@ export interface Store {
   readonly roles: RoleRepo
   readonly permissions: PermissionRepo
   readonly actions: ActionRepo
+  readonly jobs: JobRepo
   /**
    * Runs fn in one transaction; repos on `tx` see its writes; a throw rolls every write back.
    * Calling `transaction` on `tx` joins the same transaction. Inside fn use `tx` only: the outer

@@ -19,6 +19,7 @@ import { coordinationGuarantees } from './contract/coordination.js'
 import { dpopGuarantees } from './contract/dpop.js'
 import { identityGuarantees } from './contract/identities.js'
 import { interactionGuarantees } from './contract/interactions.js'
+import { jobGuarantees } from './contract/jobs.js'
 import { migrationGuarantees } from './contract/migrations.js'
 import { organizationGuarantees } from './contract/organizations.js'
 import { outboxGuarantees } from './contract/outbox.js'
@@ -78,6 +79,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     organizationGuarantees(current)
     roleGuarantees(current)
     actionGuarantees(current)
+    jobGuarantees(current)
     connectionGuarantees(current)
     identityGuarantees(current)
     outboxGuarantees(current)

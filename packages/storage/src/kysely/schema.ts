@@ -16,6 +16,8 @@ import type {
   OrganizationRequireBehavior,
   OrganizationUsage,
   OutboxStatus,
+  RefreshTokenExpiration,
+  RefreshTokenRotation,
   SigningKeyAlg,
   TicketKind,
   TokenDialect,
@@ -44,6 +46,11 @@ export interface ApplicationsTable {
   refresh_token_reuse_interval_seconds: number
   refresh_token_idle_lifetime_seconds: number
   refresh_token_absolute_lifetime_seconds: number
+  /** Migration 0023: Auth0's rotation_type, expiration_type and infinite_* switches. */
+  refresh_token_rotation: RefreshTokenRotation
+  refresh_token_expiration: RefreshTokenExpiration
+  refresh_token_infinite_idle_lifetime: Flag
+  refresh_token_infinite_lifetime: Flag
   /** Default 'deny' (migration 0006). */
   organization_usage: OrganizationUsage
   /** Default 'no_prompt' (migration 0006). */
@@ -453,6 +460,25 @@ export interface SettingsTable {
   updated_at: Millis
 }
 
+/** Management API jobs (migration 0022). */
+export interface JobsTable {
+  id: string
+  type: 'users_import' | 'users_export'
+  status: 'pending' | 'processing' | 'completed' | 'failed'
+  connection_id: string | null
+  external_id: string | null
+  options: JsonText
+  input: string | null
+  summary: JsonText | null
+  errors: JsonText | null
+  status_details: string | null
+  download_hash: string | null
+  download_expires_at: Millis | null
+  created_at: Millis
+  claimed_at: Millis | null
+  finished_at: Millis | null
+}
+
 export interface Database {
   applications: ApplicationsTable
   apis: ApisTable
@@ -485,4 +511,5 @@ export interface Database {
   user_permissions: UserPermissionsTable
   actions: ActionsTable
   action_bindings: ActionBindingsTable
+  jobs: JobsTable
 }

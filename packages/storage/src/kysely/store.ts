@@ -18,6 +18,7 @@ import type {
   IdentityRepo,
   InteractionRepo,
   InvitationRepo,
+  JobRepo,
   MigrationStatus,
   OrganizationRepo,
   OutboxRepo,
@@ -58,6 +59,7 @@ import { KyselyUserRepo } from '../repos/users.js'
 import { KyselyRoleRepo } from '../repos/roles.js'
 import { KyselyPermissionRepo } from '../repos/permissions.js'
 import { KyselyActionRepo } from '../repos/actions.js'
+import { KyselyJobRepo } from '../repos/jobs.js'
 import { readMigrationStatus } from './migration-status.js'
 import { type Coordination, localCoordination, type PublishChange } from './coordination.js'
 import { type MigrateOptions, migrateToLatest } from './migrate.js'
@@ -89,6 +91,7 @@ export class KyselyStore implements Store {
   readonly roles: RoleRepo
   readonly permissions: PermissionRepo
   readonly actions: ActionRepo
+  readonly jobs: JobRepo
   readonly changes: ChangeFeed
 
   readonly #guard: TransactionGuard | undefined
@@ -127,6 +130,7 @@ export class KyselyStore implements Store {
     this.roles = new KyselyRoleRepo(repoDb)
     this.permissions = new KyselyPermissionRepo(repoDb)
     this.actions = new KyselyActionRepo(repoDb, publish)
+    this.jobs = new KyselyJobRepo(repoDb)
   }
 
   get dialect(): 'sqlite' | 'postgres' {
