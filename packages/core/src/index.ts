@@ -187,3 +187,33 @@ export { ACTION_TRIGGERS, HANDLER_OF, isActionTrigger } from './actions/triggers
 export type { ActionTrigger } from './actions/triggers.js'
 export { applyCommands, EMPTY_OUTCOME, PROTECTED_CLAIMS, scopeAfterActions, tokenChangesOf } from './actions/commands.js'
 export type { ActionCommand, ActionOutcome, TokenChanges } from './actions/commands.js'
+
+export {
+  importedPasswordHash,
+  passwordHashForExport,
+  readImportedHash,
+  decodedLength,
+  IMPORTED_HASH_PREFIX,
+  ARGON2_HASH,
+  BCRYPT_HASH,
+  PBKDF2_HASH,
+  LDAP_HASH,
+  LDAP_SCHEMES,
+  DIGEST_BYTES,
+  CUSTOM_HASH_ALGORITHMS,
+  HASH_DIGESTS,
+  PASSWORD_ENCODINGS,
+} from './migration/password-hashes.js'
+export type { ImportFieldError, ImportedHash, CustomHashAlgorithm, HashDigest, PasswordEncoding, BinaryEncoding } from './migration/password-hashes.js'
+
+export { planUserImport, parseUserImportText, userIdPrefix, APP_METADATA_RESERVED_KEYS, MAX_IMPORTED_USER_ID_LENGTH } from './migration/user-import.js'
+export type {
+  UserImportPlan,
+  UserImportFailure,
+  UserImportEntry,
+  UserImportFilePlan,
+  UserImportIssue,
+  ImportConnection,
+  ImportedIdentity,
+  ImportedUserChanges,
+} from './migration/user-import.js'
