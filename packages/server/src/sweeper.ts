@@ -8,7 +8,9 @@
  * after they were used or expired (so a second click still finds the ticket spent, not unknown),
  * outbox emails sent or failed longer ago than the email retention (their messages were already
  * dropped when they settled: what remains is the delivery record), MFA enrolments (a TOTP secret or a
- * WebAuthn registration) left unconfirmed for a day, and audit events older than the audit retention.
+ * WebAuthn registration) left unconfirmed for a day, Management API jobs a week after they finished
+ * (and, first, jobs left pending or processing for half an hour are failed: the node running them
+ * stopped), and audit events older than the audit retention.
  *
  * Every node runs the timer; each round, only the node that takes the `sweeper` lock
  * (`store.exclusive`: a PostgreSQL advisory lock, released if that node dies) purges, and the others
@@ -39,6 +41,11 @@ const INVITATION_GRACE_MS = 30 * DAY_MS
 const TICKET_GRACE_MS = DAY_MS
 /** An MFA enrolment not confirmed within this long was abandoned. */
 const ENROLMENT_GRACE_MS = DAY_MS
+/** Finished jobs (their summary, errors and export link) stay this long. */
+export const JOB_RETENTION_MS = 7 * DAY_MS
+/** A job pending or processing for this long lost its node (a job runs in seconds to minutes): it is failed. */
+export const STALE_JOB_MS = 30 * 60_000
+export const STALE_JOB_DETAILS = 'The node running this job stopped before it finished; nothing more will be done. Create the job again (an import with upsert to complete a partial one).'
 
 export interface Swept {
   readonly interactions: number
@@ -56,6 +63,10 @@ export interface Swept {
   readonly emails: number
   /** MFA enrolments never confirmed, started more than a day ago. */
   readonly authenticators: number
+  /** Jobs left pending or processing by a node that stopped, failed now. */
+  readonly staleJobs: number
+  /** Jobs finished more than a week ago. */
+  readonly jobs: number
   readonly auditEvents: number
 }
 
@@ -88,6 +99,8 @@ export async function sweep(store: Store, now: number, auditRetentionDays = 30, 
     tickets: await inBatches((n) => store.tickets.deleteExpired(now - TICKET_GRACE_MS, n), deadline),
     emails: emailRetentionDays <= 0 ? 0 : await inBatches((n) => store.outbox.deleteSettledBefore(emailCutoff, n), deadline),
     authenticators: await inBatches((n) => store.authenticators.deleteUnconfirmedBefore(now - ENROLMENT_GRACE_MS, n), deadline),
+    staleJobs: await store.jobs.failStale(now - STALE_JOB_MS, STALE_JOB_DETAILS, now),
+    jobs: await inBatches((n) => store.jobs.deleteFinishedBefore(now - JOB_RETENTION_MS, n), deadline),
     auditEvents: auditRetentionDays <= 0 ? 0 : await inBatches((n) => store.logs.deleteOlderThan(auditCutoff, n), deadline),
   }
 }
