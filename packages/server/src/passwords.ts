@@ -7,11 +7,21 @@
  * milliseconds) must not take all its threads, nor every core, or token requests wait behind
  * hashes. So at most `MAX_CONCURRENT_HASHES` run at once (half the pool, one core fewer than the
  * machine has, at least one); the others wait their turn in order, costing nothing meanwhile.
+ *
+ * Users brought from elsewhere keep their old hashes until they log in (@latchkey/core's
+ * migration/password-hashes: argon2 at other parameters, bcrypt, and `$latchkey-imported$` custom
+ * hashes, verified in migration/legacy-hashes.ts); `needsRehash` tells the login to replace such a
+ * hash with ours once the password has been proved. bcrypt, argon2, PBKDF2 and scrypt run in a slot;
+ * a single digest (SHA-*, MD5, HMAC, LDAP) costs microseconds and does not.
  */
 import { hash, verify } from '@node-rs/argon2'
 import { availableParallelism } from 'node:os'
+import { BCRYPT_HASH, IMPORTED_HASH_PREFIX, readImportedHash } from '@latchkey/core'
+import { isHeavy, verifyBcrypt, verifyImported } from './migration/legacy-hashes.js'
 
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, algorithm: 2 } as const
+/** How our own hashes begin: argon2id, version 19, OPTIONS' parameters. */
+const OUR_PREFIX = `$argon2id$v=19$m=${OPTIONS.memoryCost},t=${OPTIONS.timeCost},p=${OPTIONS.parallelism}$`
 
 const POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4
 export const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(Math.floor(POOL_SIZE / 2), availableParallelism() - 1))
@@ -43,13 +53,29 @@ export async function hashPassword(password: string): Promise<string> {
 
 let dummy: Promise<string> | undefined
 
+/**
+ * Whether `phc` (any stored form) matches the password. No stored hash (an unknown account, or one
+ * without a password) costs one dummy argon2 all the same, and answers false.
+ */
 export async function verifyPassword(phc: string | null, password: string): Promise<boolean> {
   dummy ??= hashPassword('latchkey-dummy-password-for-timing')
   try {
-    const stored = phc ?? (await dummy)
-    const ok = await inTurn(() => verify(stored, password))
-    return phc !== null && ok
+    if (phc === null) {
+      const stored = await dummy
+      await inTurn(() => verify(stored, password))
+      return false
+    }
+    if (phc.startsWith('$argon2')) return await inTurn(() => verify(phc, password))
+    if (BCRYPT_HASH.test(phc)) return await inTurn(() => verifyBcrypt(phc, password))
+    const imported = phc.startsWith(IMPORTED_HASH_PREFIX) ? readImportedHash(phc) : null
+    if (!imported) return false
+    return await (isHeavy(imported) ? inTurn(() => verifyImported(imported, password)) : verifyImported(imported, password))
   } catch {
     return false
   }
+}
+
+/** True for every stored hash that is not argon2id at our parameters: replace it at the next successful login. */
+export function needsRehash(phc: string): boolean {
+  return !phc.startsWith(OUR_PREFIX)
 }
