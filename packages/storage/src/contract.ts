@@ -73,6 +73,31 @@ export type ApiPatch = Partial<Omit<ApiRecord, 'id' | 'identifier' | 'createdAt'
 /** A user's id, primary connection and creation time never change. */
 export type UserPatch = Partial<Omit<UserRecord, 'id' | 'connection' | 'createdAt'>>
 
+/**
+ * One user of a bulk import (Auth0's users-imports format, planned by core's planUserImport): the
+ * record to insert when no user matches, what an upsert changes on the one that does, and the
+ * upstream identities and TOTP authenticators to add (their `userId` is the matched or inserted
+ * user's, whatever they carry). `idGiven`: the file named the user_id (else `user.id` is new and the
+ * match is by email or identity only).
+ */
+export interface UserImport {
+  readonly user: UserRecord
+  readonly idGiven: boolean
+  readonly changes: UserPatch
+  readonly identities: readonly Omit<IdentityRecord, 'userId' | 'createdAt' | 'updatedAt'>[]
+  readonly authenticators: readonly AuthenticatorRecord[]
+}
+
+/**
+ * What importing one user did: inserted it, updated it (upsert), found it already as the file says
+ * (upsert, nothing to change), or nothing: a `duplicate` (it exists and upsert is off: Auth0's
+ * DUPLICATED_USER) or a `conflict` (it cannot be the user the file describes: another connection,
+ * another user_id or email, an upstream account of another user).
+ */
+export type UserImportResult =
+  | { readonly status: 'inserted' | 'updated' | 'unchanged'; readonly user: UserRecord }
+  | { readonly status: 'duplicate' | 'conflict'; readonly message: string }
+
 export interface ApplicationRepo extends ApplicationLookupPort {
   /**
    * Inserts the app and enables the database connection (Username-Password-Authentication) for it,
@@ -151,6 +176,16 @@ export interface UserRepo extends UserLookupPort {
   count(filter?: UserFilter): Promise<number>
   /** Throws ConflictError when a new email is taken (among users of the database connection, as insert). */
   update(id: string, patch: UserPatch): Promise<UserRecord | null>
+  /**
+   * Imports one user with its identities and authenticators in one transaction (never half-written).
+   * The existing user is the one with `user.id` (when given), else the database connection's user
+   * with its email, else the owner of one of its upstream accounts. None: inserted. One, without
+   * `upsert`: `duplicate`, nothing changed. With `upsert`: the changes that differ are written,
+   * identities and authenticators (by id) not yet there are added; a user's id, connection and email
+   * never change (`conflict` when the entry says otherwise). The same entry imported twice with
+   * upsert is `unchanged` the second time. Authenticator ids are the caller's (stable per entry).
+   */
+  importUser(entry: UserImport, options: { readonly upsert: boolean; readonly now: number }): Promise<UserImportResult>
   /**
    * Deletes the user and everything issued to them (sessions, interactions, consents, codes, refresh
    * tokens, email tickets), their memberships, their identities, the emails about them not yet

@@ -56,6 +56,8 @@ export type {
   TicketRepo,
   UserFilter,
   UserPatch,
+  UserImport,
+  UserImportResult,
   UserRepo,
   UserWithGrant,
 } from './contract.js'

@@ -25,6 +25,7 @@ import { organizationGuarantees } from './contract/organizations.js'
 import { outboxGuarantees } from './contract/outbox.js'
 import { recoveryCodeGuarantees } from './contract/recovery-codes.js'
 import { refreshTokenGuarantees } from './contract/refresh-tokens.js'
+import { refreshTokenUseGuarantees } from './contract/refresh-token-use.js'
 import { roleGuarantees } from './contract/roles.js'
 import { sessionGuarantees } from './contract/sessions.js'
 import { settingsGuarantees } from './contract/settings.js'
@@ -32,6 +33,7 @@ import { signingKeyGuarantees } from './contract/signing-keys.js'
 import { ticketGuarantees } from './contract/tickets.js'
 import { transactionGuarantees } from './contract/transactions.js'
 import { userGuarantees } from './contract/users.js'
+import { userImportGuarantees } from './contract/user-imports.js'
 
 export interface StoreContractOptions {
   /** Skips the whole suite; a string says why. */
@@ -65,8 +67,10 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
 
     authorizationCodeGuarantees(current)
     refreshTokenGuarantees(current)
+    refreshTokenUseGuarantees(current)
     transactionGuarantees(current)
     userGuarantees(current)
+    userImportGuarantees(current)
     apiGuarantees(current)
     applicationGuarantees(current)
     sessionGuarantees(current)

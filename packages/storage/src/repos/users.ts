@@ -1,12 +1,14 @@
 import { DATABASE_CONNECTION, normalizeEmail, type UserRecord } from '@latchkey/core'
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
-import type { Page, UserFilter, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
+import type { Page, UserFilter, UserImport, UserImportResult, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
 import { countRows, listPage, MAX_PER_PAGE, pageWindow } from '../kysely/paging.js'
 import { QueryTemplate } from '../kysely/query-template.js'
 import type { Database, UsersTable } from '../kysely/schema.js'
+import { KyselyAuthenticatorRepo } from './authenticators.js'
+import { KyselyIdentityRepo } from './identities.js'
 
 type Row = Selectable<UsersTable>
 
@@ -199,8 +201,78 @@ export class KyselyUserRepo implements UserRepo {
     return row ? toUserRecord(row) : null
   }
 
+  /** In one transaction: finds the existing user (id, then email, then upstream account), then inserts, or updates what differs. */
+  async importUser(entry: UserImport, options: { readonly upsert: boolean; readonly now: number }): Promise<UserImportResult> {
+    return inTransaction(this.db, async (trx) => {
+      const users = new KyselyUserRepo(trx)
+      const identities = new KyselyIdentityRepo(trx)
+      const authenticators = new KyselyAuthenticatorRepo(trx)
+      const { user, now } = { user: entry.user, now: options.now }
+      const byId = entry.idGiven ? await users.get(user.id) : null
+      const byEmail = user.connection === DATABASE_CONNECTION.name && user.email !== '' ? await users.findByEmail(user.email) : null
+      const owners = new Map<string, string>()
+      for (const i of entry.identities) {
+        const found = await identities.find(i.connectionId, i.providerUserId)
+        if (found) owners.set(`${i.connectionId}\u0000${i.providerUserId}`, found.userId)
+      }
+      const existing = byId ?? byEmail ?? (owners.size > 0 ? await users.get([...owners.values()][0] as string) : null)
+
+      if (!existing) {
+        await users.insert(user)
+        await addParts(identities, authenticators, entry, user.id, now)
+        return { status: 'inserted', user }
+      }
+      const which = byId ? `user_id ${existing.id}` : byEmail ? `email ${existing.email}` : 'upstream account'
+      if (!options.upsert) return { status: 'duplicate', message: `a user with this ${which} already exists` }
+      const conflict =
+        existing.connection !== user.connection
+          ? `the user with this ${which} is a user of the connection ${existing.connection}`
+          : byId && byEmail && byId.id !== byEmail.id
+            ? `the user_id belongs to one user and the email to another (${byEmail.id})`
+            : entry.idGiven && existing.id !== user.id
+              ? `the user with this ${which} has the user_id ${existing.id}: an import never changes a user_id`
+              : user.email !== '' && existing.email !== user.email
+                ? `the user ${existing.id} has the email ${existing.email}: an import never changes an email (latchkey users update does)`
+                : [...owners.values()].some((owner) => owner !== existing.id)
+                  ? 'an upstream account of this entry is the identity of another user'
+                  : null
+      if (conflict !== null) return { status: 'conflict', message: conflict }
+
+      const patch = Object.fromEntries(
+        Object.entries(entry.changes).filter(([key, value]) => canonicalJson(value) !== canonicalJson((existing as unknown as Record<string, unknown>)[key] ?? null)),
+      ) as UserPatch
+      const added = await addParts(identities, authenticators, entry, existing.id, now)
+      if (Object.keys(patch).length === 0 && added === 0) return { status: 'unchanged', user: existing }
+      const updated = (await users.update(existing.id, { ...patch, updatedAt: now })) ?? existing
+      return { status: 'updated', user: updated }
+    })
+  }
+
   /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships, identities, tickets, unsent emails and MFA factors, then the user. */
   async delete(id: string): Promise<boolean> {
     return inTransaction(this.db, async (trx) => (await deleteUsers(trx, { id })) > 0)
   }
+}
+
+/** Adds the entry's identities and authenticators the user does not have yet; how many. */
+async function addParts(identities: KyselyIdentityRepo, authenticators: KyselyAuthenticatorRepo, entry: UserImport, userId: string, now: number): Promise<number> {
+  let added = 0
+  for (const i of entry.identities) {
+    if (await identities.find(i.connectionId, i.providerUserId)) continue
+    await identities.insert({ ...i, userId, createdAt: now, updatedAt: now })
+    added++
+  }
+  for (const a of entry.authenticators) {
+    if ((await authenticators.get(a.id))?.userId === userId) continue
+    await authenticators.insert({ ...a, userId })
+    added++
+  }
+  return added
+}
+
+/** JSON with sorted keys, so values read back from PostgreSQL's jsonb (which reorders keys) compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  )
 }
