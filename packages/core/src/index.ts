@@ -52,6 +52,7 @@ export { clientCredentials, clientSubject, NO_AUDIENCE } from './grants/client-c
 export { tokenGrant } from './grants/grant.js'
 export type { Grant, GrantActions, GrantContext, GrantResult, ParsedGrant, TokenGrant, TokenResponse } from './grants/grant.js'
 export { bindingRefusal } from './grants/refresh-token-binding.js'
+export { NEVER_EXPIRES, idleLifetimeSeconds, absoluteLifetimeSeconds } from './grants/refresh-token-policy.js'
 export type { AuthorizationCodeRequest } from './grants/authorization-code.js'
 export type { RefreshTokenRequest } from './grants/refresh-token.js'
 export type { ClientCredentialsRequest } from './grants/client-credentials.js'

@@ -44,6 +44,15 @@ export type RotateOutcome =
   /** Issued to another client, or bound to a DPoP key the request did not prove (rotate with a binding): left as it was. */
   | { readonly outcome: 'unbound'; readonly token: RefreshTokenRecord }
 
+/** What a non-rotating use of a refresh token found (see RefreshTokenPort.use). */
+export type UseOutcome =
+  /** Live and bound to the caller: used, with its idle expiry slid; with its user (null: gone). */
+  | { readonly outcome: 'used'; readonly token: RefreshTokenRecord; readonly user: UserRecord | null }
+  /** Unknown, revoked, rotated out or expired. */
+  | { readonly outcome: 'invalid' }
+  /** Issued to another client, or bound to a DPoP key the request did not prove: left as it was. */
+  | { readonly outcome: 'unbound'; readonly token: RefreshTokenRecord }
+
 /** Who may rotate a token: the client it was issued to, proving the DPoP key it is bound to, if any. */
 export interface RotationBinding {
   readonly clientId: string
@@ -66,6 +75,13 @@ export interface RefreshTokenPort {
    * (one round trip where a lookup and a rotation took two).
    */
   rotate(tokenHash: string, now: number, reuseIntervalMs: number, binding?: RotationBinding): Promise<RotateOutcome>
+  /**
+   * A non-rotating refresh (Auth0's `rotation_type: non-rotating`): in one statement, checks that the
+   * token is live (not rotated out, not revoked, before its idle and grant expiry) and bound to
+   * `binding` as rotate does, and, with an `idleLifetimeMs`, slides its idle expiry to `now` plus it
+   * (never past the grant's). Any number of callers may use the same token at once; each gets `used`.
+   */
+  use(tokenHash: string, now: number, idleLifetimeMs: number | null, binding: RotationBinding): Promise<UseOutcome>
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>
   /**
    * Revokes the grant: every refresh token issued from it (one authorization code and its

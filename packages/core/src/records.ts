@@ -15,13 +15,29 @@ export type OrganizationUsage = 'deny' | 'allow' | 'require'
 /** `no_prompt`: a login without an organization fails; `pre_login_prompt`: the user is asked its name. */
 export type OrganizationRequireBehavior = 'no_prompt' | 'pre_login_prompt'
 
+/** Auth0's `refresh_token.rotation_type`: a new token at every use, or the same one kept. */
+export type RefreshTokenRotation = 'rotating' | 'non-rotating'
+/** Auth0's `refresh_token.expiration_type`: non-expiring tokens have neither lifetime. */
+export type RefreshTokenExpiration = 'expiring' | 'non-expiring'
+
+/**
+ * An application's refresh tokens, Auth0's `refresh_token` object field for field. The lifetimes
+ * are kept as configured even when a switch turns them off (Auth0 returns them so); which ones apply
+ * is grants/refresh-token-policy.ts.
+ */
 export interface RefreshTokenPolicy {
+  readonly rotation: RefreshTokenRotation
+  readonly expiration: RefreshTokenExpiration
   /** Seconds within which the immediately previous, rotated-out token may be used again (tabs racing). */
   readonly reuseIntervalSeconds: number
   /** Seconds a refresh token stays valid without being used. */
   readonly idleLifetimeSeconds: number
   /** Seconds the refresh tokens of one grant live at most, counted from the login that started it. */
   readonly absoluteLifetimeSeconds: number
+  /** Auth0's `infinite_idle_token_lifetime`: no idle expiry, whatever idleLifetimeSeconds says. */
+  readonly infiniteIdleLifetime: boolean
+  /** Auth0's `infinite_token_lifetime`: no absolute expiry, whatever absoluteLifetimeSeconds says. */
+  readonly infiniteAbsoluteLifetime: boolean
 }
 
 export interface ApplicationRecord {
@@ -325,9 +341,9 @@ export interface RefreshTokenRecord {
   /** The id of the organization the user logged in to: its tokens carry `org_id` and `org_name`. */
   readonly organization: string | null
   readonly createdAt: number
-  /** Idle expiry of this token. */
+  /** Idle expiry of this token; NEVER_EXPIRES (grants/refresh-token-policy.ts) when it has none. */
   readonly expiresAt: number
-  /** Absolute expiry of the grant's refresh tokens: rotation never extends it. */
+  /** Absolute expiry of the grant's refresh tokens: rotation never extends it. NEVER_EXPIRES when it has none. */
   readonly grantExpiresAt: number
   readonly rotatedAt: number | null
   readonly revokedAt: number | null

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test'
 import { type AuthorizeLookups, type AuthorizeParseResult, parseAuthorizeRequest } from '../src/authorize/parse-request.js'
 import { sha256 } from '../src/opaque.js'
 import { MAX_PARAM_LENGTH } from '../src/params.js'
+import { DEFAULT_REFRESH_POLICY } from '../src/registration/applications.js'
 import { s256Challenge } from '../src/pkce.js'
 import type { ApiRecord, ApplicationRecord, ConnectionRecord, InvitationRecord, OrganizationRecord } from '../src/records.js'
 
@@ -31,7 +32,7 @@ const application = (overrides: Partial<ApplicationRecord> = {}): ApplicationRec
   allowedOrigins: [],
   grantTypes: ['authorization_code', 'refresh_token'],
   isFirstParty: true,
-  refreshToken: { reuseIntervalSeconds: 0, idleLifetimeSeconds: 86_400, absoluteLifetimeSeconds: 2_592_000 },
+  refreshToken: { ...DEFAULT_REFRESH_POLICY, idleLifetimeSeconds: 86_400 },
   organizationUsage: 'allow',
   organizationRequireBehavior: 'no_prompt',
   initiateLoginUri: null,

@@ -2,6 +2,7 @@
  * Record builders for the contract suite: every field set, unique keys from a counter, times around
  * the fixed instant T0. Pass overrides for what a test cares about.
  */
+import { DEFAULT_REFRESH_POLICY } from '@latchkey/core'
 import type {
   ApiRecord,
   ApplicationRecord,
@@ -50,7 +51,7 @@ export function application(overrides: Partial<ApplicationRecord> = {}): Applica
     allowedOrigins: [],
     grantTypes: ['authorization_code', 'refresh_token'],
     isFirstParty: true,
-    refreshToken: { reuseIntervalSeconds: 0, idleLifetimeSeconds: 1_296_000, absoluteLifetimeSeconds: 2_592_000 },
+    refreshToken: DEFAULT_REFRESH_POLICY,
     organizationUsage: 'deny',
     organizationRequireBehavior: 'no_prompt',
     initiateLoginUri: null,

@@ -1,7 +1,8 @@
 /**
  * Minting the token response shared by the code and refresh grants: an access token for the API
- * (or /userinfo), an ID token when `openid` was granted, and a rotated refresh token when
- * `offline_access` was granted and still allowed.
+ * (or /userinfo), an ID token when `openid` was granted, and a refresh token when `offline_access`
+ * was granted and still allowed: a new one at the code and at a rotating refresh, none at a
+ * non-rotating refresh (the client keeps the one it has, RFC 6749 §6).
  */
 import { randomToken, sha256 } from '../opaque.js'
 import { formatScope } from '../scope.js'
@@ -14,6 +15,7 @@ import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
 import { authorizedScope, needsPermissions, permissionsClaim } from '../authorization/rbac.js'
 import { scopeAfterActions, type TokenChanges } from '../actions/commands.js'
 import type { GrantContext, GrantResult } from './grant.js'
+import { grantExpiry, idleExpiry } from './refresh-token-policy.js'
 
 const NO_PERMISSIONS: ReadonlySet<string> = new Set()
 
@@ -34,6 +36,8 @@ export interface GrantSubject {
    * expiry, and the DPoP key they are bound to already, if any.
    */
   readonly continues: { readonly expiresAt: number; readonly dpopJkt?: string } | null
+  /** A non-rotating refresh: the presented token stays the grant's, and no new one is issued. */
+  readonly keepsRefreshToken?: boolean
   /** The organization the user logged in to (see loadOrganization): in both tokens and the grant's refresh tokens. */
   readonly organization?: OrganizationRecord | null
   /** How the user authenticated (RFC 8176) and the `acr` satisfied: the ID token's claims, kept by the grant's refresh tokens. */
@@ -108,7 +112,9 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
       })
     : undefined
   const refreshToken =
-    subject.scope.includes('offline_access') && allowsOfflineAccess(ctx.client, api) ? issueRefreshToken(ctx, subject, now) : undefined
+    !subject.keepsRefreshToken && subject.scope.includes('offline_access') && allowsOfflineAccess(ctx.client, api)
+      ? issueRefreshToken(ctx, subject, now)
+      : undefined
   const [access, id, refresh] = await Promise.all([accessToken, idToken, refreshToken])
   return {
     response: {
@@ -128,7 +134,7 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
 async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: number): Promise<string> {
   const policy = ctx.client.refreshToken
   const token = randomToken()
-  const grantExpiresAt = subject.continues?.expiresAt ?? now + policy.absoluteLifetimeSeconds * 1000
+  const grantExpiresAt = subject.continues?.expiresAt ?? grantExpiry(policy, now)
   // RFC 9449 §5: a public client's refresh token issued with a proof is bound to the proof's key;
   // the grant's later tokens stay bound. A confidential client's is already bound to its authentication.
   const refreshJkt = subject.continues?.dpopJkt ?? (ctx.client.tokenEndpointAuthMethod === 'none' ? ctx.dpop?.jkt : undefined)
@@ -143,7 +149,7 @@ async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: 
     sid: subject.sid,
     organization: subject.organization?.id ?? null,
     createdAt: now,
-    expiresAt: Math.min(now + policy.idleLifetimeSeconds * 1000, grantExpiresAt),
+    expiresAt: idleExpiry(policy, now, grantExpiresAt),
     grantExpiresAt,
     rotatedAt: null,
     revokedAt: null,

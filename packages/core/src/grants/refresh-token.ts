@@ -1,8 +1,12 @@
 /**
- * grant_type=refresh_token (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2):
- * every use returns a new token of the same grant; a rotated-out token presented again after the
- * app's reuse interval revokes the grant (all its refresh tokens, and its access tokens at
- * /userinfo). Audience and scope come from the grant; a `scope` parameter may only narrow it. Who
+ * grant_type=refresh_token (RFC 6749 §6). A rotating application's tokens (the default) rotate with
+ * reuse detection (RFC 9700 §4.14.2): every use returns a new token of the same grant; a rotated-out
+ * token presented again after the app's reuse interval revokes the grant (all its refresh tokens,
+ * and its access tokens at /userinfo). A non-rotating application's token (Auth0's
+ * `rotation_type: non-rotating`) is used as it is: the answer carries no refresh_token, the client
+ * keeps using the one it has, and any number of refreshes with it may run at once; its idle expiry,
+ * when it has one, slides at each use (refresh-token-policy.ts). Everything else is the same for
+ * both: the binding, revocation, the user and organization checks, post-login actions. Audience and scope come from the grant; a `scope` parameter may only narrow it. Who
  * may use a token is refresh-token-binding.ts (its client, with its DPoP key's proof when bound).
  * A grant issued for an organization keeps its `org_id` / `org_name` while the user stays a member;
  * once they are removed (or the organization deleted) the grant is revoked.
@@ -11,13 +15,14 @@ import { tokenChangesOf } from '../actions/commands.js'
 import { AccessDenied, InvalidGrant, InvalidRequest, InvalidScope } from '../errors.js'
 import { sha256 } from '../opaque.js'
 import { single } from '../params.js'
-import type { RotationBinding } from '../ports.js'
+import type { RotationBinding, UseOutcome } from '../ports.js'
 import type { ApiRecord } from '../records.js'
 import { parseScope } from '../scope.js'
 import type { Grant, GrantContext } from './grant.js'
 import { issueTokens, loadApi, loadOrganization } from './issue-tokens.js'
 import { bindingRefusal, INVALID_REFRESH_TOKEN } from './refresh-token-binding.js'
 import { ReuseDetected } from './reuse-detected.js'
+import { idleLifetimeSeconds } from './refresh-token-policy.js'
 
 export { INVALID_REFRESH_TOKEN } from './refresh-token-binding.js'
 
@@ -34,6 +39,12 @@ async function usableApi(ctx: GrantContext, audience: string | null): Promise<Ap
   })
   if (api !== null && !api.allowOfflineAccess) throw new InvalidGrant(INVALID_REFRESH_TOKEN)
   return api
+}
+
+/** A non-rotating refresh: the store checks the token and slides its idle expiry, if it has one, in one statement. */
+async function useWithoutRotation(ctx: GrantContext, tokenHash: string, now: number, binding: RotationBinding): Promise<UseOutcome> {
+  const idle = idleLifetimeSeconds(ctx.client.refreshToken)
+  return ctx.store.refreshTokens.use(tokenHash, now, idle === null ? null : idle * 1000, binding)
 }
 
 export const refreshToken: Grant<RefreshTokenRequest> = {
@@ -67,8 +78,11 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
       responseScope = known.scope.filter((s) => asked.includes(s))
     }
 
-    const reuseIntervalMs = ctx.client.refreshToken.reuseIntervalSeconds * 1000
-    const result = await ctx.store.refreshTokens.rotate(tokenHash, now, reuseIntervalMs, binding)
+    const policy = ctx.client.refreshToken
+    const keeps = policy.rotation === 'non-rotating'
+    const result = keeps
+      ? await useWithoutRotation(ctx, tokenHash, now, binding)
+      : await ctx.store.refreshTokens.rotate(tokenHash, now, policy.reuseIntervalSeconds * 1000, binding)
     if (result.outcome === 'unbound') throw new InvalidGrant(bindingRefusal(result.token, binding) ?? INVALID_REFRESH_TOKEN)
     if (result.outcome === 'invalid') throw new InvalidGrant(INVALID_REFRESH_TOKEN)
     if (result.outcome === 'reuse-detected') {
@@ -81,8 +95,8 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
     // gone, or no longer allows offline access, would be refused every time anyway.
     api ??= await usableApi(ctx, rotated.audience)
 
-    // The rotating statement read the user too; a reuse within the interval reads it now.
-    const user = result.outcome === 'rotated' ? result.user : await ctx.store.users.get(rotated.userId)
+    // The rotating (or using) statement read the user too; a reuse within the interval reads it now.
+    const user = result.outcome === 'reuse-allowed' ? await ctx.store.users.get(rotated.userId) : result.user
     if (!user || user.blocked) {
       await ctx.store.refreshTokens.revokeGrant(rotated.grantId, now)
       throw new InvalidGrant(user ? 'user is blocked' : INVALID_REFRESH_TOKEN)
@@ -112,6 +126,7 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
       sid: rotated.sid,
       nonce: null,
       continues: { expiresAt: rotated.grantExpiresAt, ...(rotated.dpopJkt !== undefined ? { dpopJkt: rotated.dpopJkt } : {}) },
+      keepsRefreshToken: keeps,
       organization,
       ...(rotated.amr ? { amr: rotated.amr } : {}),
       ...(rotated.acr ? { acr: rotated.acr } : {}),

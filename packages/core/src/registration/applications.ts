@@ -2,6 +2,17 @@
  * Registering an application: the CLI and the Management API validate input here and get a complete
  * record back, with Auth0's defaults per application type. The URLs follow registered-urls.ts, which
  * needs the server's issuer (`rules`): while it is http, so may callbacks be on any host.
+ *
+ * Refresh tokens (Auth0's `refresh_token` object, see refresh-token-policy.ts for what it means at a
+ * refresh): an application created without settings gets DEFAULT_REFRESH_POLICY whatever its type:
+ * rotating, expiring after 15 days unused and 30 days in all, no reuse interval (what Auth0 gives a
+ * new SPA, and RFC 9700 §4.14.2's advice). Auth0 gives regular web and native apps created through
+ * its API non-rotating, non-expiring tokens instead; Latchkey keeps the safer default, and an
+ * application moved from Auth0 keeps its own settings, which Auth0's exports always carry. The
+ * rules are Auth0's: a rotating token must expire (`expiration_type: expiring`); with both
+ * lifetimes in force the absolute one is not shorter than the idle one; each lifetime is 60 s to
+ * 157,788,000 s (5 years, Auth0's maximum), the reuse interval 0 to 3,600 s. An update merges the
+ * given fields into the current settings.
  */
 import { z } from 'zod'
 import { randomAlphanumeric, randomToken, sha256 } from '../opaque.js'
@@ -12,12 +23,15 @@ import type {
   OrganizationRequireBehavior,
   OrganizationUsage,
   RefreshTokenPolicy,
+  RefreshTokenExpiration,
+  RefreshTokenRotation,
   SigningKeyAlg,
   TokenEndpointAuthMethod,
 } from '../records.js'
 import { SIGNING_ALGS } from '../keys/keyset.js'
 import { checkRegisteredUrl, type RegisteredUrlKind, type RegisteredUrlRules } from './registered-urls.js'
 import { checkClientJwks } from './client-jwks.js'
+import { absoluteLifetimeSeconds, idleLifetimeSeconds } from '../grants/refresh-token-policy.js'
 
 /** Auth0 CLI names and Management API names both work. */
 const TYPE_ALIASES: Record<string, AppType> = {
@@ -47,10 +61,19 @@ const AUTH_ALIASES: Record<string, TokenEndpointAuthMethod> = {
 }
 
 export const DEFAULT_REFRESH_POLICY: RefreshTokenPolicy = {
+  rotation: 'rotating',
+  expiration: 'expiring',
   reuseIntervalSeconds: 0,
   idleLifetimeSeconds: 1_296_000,
   absoluteLifetimeSeconds: 2_592_000,
+  infiniteIdleLifetime: false,
+  infiniteAbsoluteLifetime: false,
 }
+
+/** Auth0's maximum `token_lifetime` (5 years); the idle lifetime has the same bound here. */
+const MAX_REFRESH_LIFETIME_SECONDS = 157_788_000
+const ROTATIONS = ['rotating', 'non-rotating'] as const satisfies readonly RefreshTokenRotation[]
+const EXPIRATIONS = ['expiring', 'non-expiring'] as const satisfies readonly RefreshTokenExpiration[]
 
 const DEFAULT_GRANTS: Record<AppType, GrantType[]> = {
   spa: ['authorization_code', 'refresh_token'],
@@ -75,9 +98,13 @@ export const applicationInput = z.object({
   firstParty: z.boolean().optional(),
   refreshToken: z
     .object({
+      rotation: z.enum(ROTATIONS, { error: `expected one of ${ROTATIONS.join(', ')}` }).optional(),
+      expiration: z.enum(EXPIRATIONS, { error: `expected one of ${EXPIRATIONS.join(', ')}` }).optional(),
       reuseIntervalSeconds: seconds(3600).optional(),
-      idleLifetimeSeconds: seconds(31_536_000).min(60).optional(),
-      absoluteLifetimeSeconds: seconds(31_536_000).min(60).optional(),
+      idleLifetimeSeconds: seconds(MAX_REFRESH_LIFETIME_SECONDS).min(60).optional(),
+      absoluteLifetimeSeconds: seconds(MAX_REFRESH_LIFETIME_SECONDS).min(60).optional(),
+      infiniteIdleLifetime: z.boolean().optional(),
+      infiniteAbsoluteLifetime: z.boolean().optional(),
     })
     .optional(),
   /** deny (default), allow or require: Auth0's organization_usage. */
@@ -306,9 +333,18 @@ function validateApplication(record: ApplicationRecord): ApplicationRecord {
     throw new RegistrationError('organizationUsage: only applications people log in to (the authorization_code grant) can use organizations')
   if (record.appType !== 'native' && record.callbacks.some((c) => !/^https?:/.test(c)))
     throw new RegistrationError('only native applications may use private-use URI scheme callbacks')
-  if (record.refreshToken.absoluteLifetimeSeconds < record.refreshToken.idleLifetimeSeconds)
-    throw new RegistrationError('the absolute refresh-token lifetime must not be shorter than the idle lifetime')
+  checkRefreshPolicy(record.refreshToken)
   return record
+}
+
+/** Auth0's combinations: a rotating token expires; the absolute lifetime, when both apply, is not the shorter. */
+function checkRefreshPolicy(policy: RefreshTokenPolicy): void {
+  if (policy.rotation === 'rotating' && policy.expiration === 'non-expiring')
+    throw new RegistrationError('refreshToken.expiration: rotating refresh tokens must expire: use expiring, or make them non-rotating')
+  const idle = idleLifetimeSeconds(policy)
+  const absolute = absoluteLifetimeSeconds(policy)
+  if (idle !== null && absolute !== null && absolute < idle)
+    throw new RegistrationError('refreshToken.absoluteLifetimeSeconds: the absolute refresh-token lifetime must not be shorter than the idle lifetime')
 }
 
 /**

@@ -5,7 +5,7 @@
  * the SQL store does. Each suite seeds it with its own fixtures and keeps its own helpers.
  */
 import { bindingRefusal } from '../../src/grants/refresh-token-binding.js'
-import type { GrantStore, RotateOutcome } from '../../src/ports.js'
+import type { GrantStore, RotateOutcome, UseOutcome } from '../../src/ports.js'
 import type { ApiRecord, AuthorizationCodeRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } from '../../src/records.js'
 
 /** What a store starts with: APIs, users, organizations and memberships (`[orgId, userId]`). */
@@ -78,6 +78,14 @@ export class MemoryGrantStore {
         const latest = Math.max(...this.refreshTokensOf(token.grantId).map((t) => t.rotatedAt ?? Number.NEGATIVE_INFINITY))
         const recent = reuseIntervalMs > 0 && Math.max(0, now - token.rotatedAt) < reuseIntervalMs
         return recent && token.rotatedAt >= latest ? { outcome: 'reuse-allowed', token } : { outcome: 'reuse-detected', token }
+      },
+      use: async (tokenHash, now, idleLifetimeMs, binding): Promise<UseOutcome> => {
+        const token = this.refreshTokens.get(tokenHash)
+        if (token && bindingRefusal(token, binding) !== null) return { outcome: 'unbound', token }
+        if (!token || token.rotatedAt !== null || token.revokedAt !== null || token.expiresAt <= now || token.grantExpiresAt <= now) return { outcome: 'invalid' }
+        const used = idleLifetimeMs === null ? token : { ...token, expiresAt: Math.min(now + idleLifetimeMs, token.grantExpiresAt) }
+        this.refreshTokens.set(tokenHash, used)
+        return { outcome: 'used', token: used, user: this.users.get(used.userId) ?? null }
       },
       findByHash: async (tokenHash) => this.refreshTokens.get(tokenHash) ?? null,
       revokeGrant: async (grantId, now) => {

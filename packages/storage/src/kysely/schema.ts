@@ -163,6 +163,8 @@ export interface UsersTable {
   last_login_at: Millis | null
   /** Migration 0021: Auth0's logins_count. */
   logins_count: number
+  /** Migration 0024: when the old Auth0 tenant checked this user's first login here (trickle migration); null otherwise. */
+  migrated_at: Millis | null
   created_at: Millis
   updated_at: Millis
 }

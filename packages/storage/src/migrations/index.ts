@@ -26,6 +26,8 @@ import { unusedCodeIndex } from './0019-unused-code-index.js'
 import { roles } from './0020-roles.js'
 import { actions } from './0021-actions.js'
 import { jobs } from './0022-jobs.js'
+import { refreshTokenSettings } from './0023-refresh-token-settings.js'
+import { trickleMigration } from './0024-trickle-migration.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -50,6 +52,8 @@ const migrations: Record<string, Migration> = {
   '0020-roles': roles,
   '0021-actions': actions,
   '0022-jobs': jobs,
+  '0023-refresh-token-settings': refreshTokenSettings,
+  '0024-trickle-migration': trickleMigration,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import { bindingRefusal, type RefreshTokenRecord, type RotateOutcome, type RotationBinding } from '@latchkey/core'
+import { bindingRefusal, type RefreshTokenRecord, type RotateOutcome, type RotationBinding, type UseOutcome } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -103,6 +103,50 @@ const ROTATE_FOR_CLIENT_AND_KEY = new QueryTemplate((db: Kysely<Database>, token
     .returning(userJson(db, 'refresh_tokens')),
 )
 
+/**
+ * A non-rotating use (Auth0's `non-rotating`): the token must be what `rotation` requires (live), and
+ * bound as ROTATE_FOR_CLIENT(_AND_KEY) require. With an idle lifetime, an UPDATE slides its idle
+ * expiry to `until` (capped at the grant's expiry, in a CASE both dialects read alike); without
+ * one, a SELECT: concurrent uses of one token then never wait on each other's row lock.
+ */
+const slide = (db: Kysely<Database>, tokenHash: string, now: number, until: number) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ expires_at: sql<number>`case when grant_expires_at < ${until} then grant_expires_at else ${until} end` })
+    .where('token_hash', '=', tokenHash)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('grant_expires_at', '>', now)
+const read = (db: Kysely<Database>, tokenHash: string, now: number) =>
+  db
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('grant_expires_at', '>', now)
+const SLIDE_FOR_CLIENT = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, until: number, clientId: string) =>
+  slide(db, tokenHash, now, until).where('client_id', '=', clientId).where('dpop_jkt', 'is', null).returningAll().returning(userJson(db, 'refresh_tokens')),
+)
+const SLIDE_FOR_CLIENT_AND_KEY = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, until: number, clientId: string, jkt: string) =>
+  slide(db, tokenHash, now, until)
+    .where('client_id', '=', clientId)
+    .where((eb) => eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]))
+    .returningAll()
+    .returning(userJson(db, 'refresh_tokens')),
+)
+const READ_FOR_CLIENT = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string) =>
+  read(db, tokenHash, now).where('client_id', '=', clientId).where('dpop_jkt', 'is', null).select(userJson(db, 'refresh_tokens')),
+)
+const READ_FOR_CLIENT_AND_KEY = new QueryTemplate((db: Kysely<Database>, tokenHash: string, now: number, clientId: string, jkt: string) =>
+  read(db, tokenHash, now)
+    .where('client_id', '=', clientId)
+    .where((eb) => eb.or([eb('dpop_jkt', 'is', null), eb('dpop_jkt', '=', jkt)]))
+    .select(userJson(db, 'refresh_tokens')),
+)
+
 export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -165,6 +209,29 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .where('grant_id', '=', row.grant_id)
       .executeTakeFirst()
     return classify(row, now, reuseIntervalMs, latest?.latest == null ? null : Number(latest.latest))
+  }
+
+  /**
+   * One statement for a live, bound token (see SLIDE_* and READ_* above): `used`, with its user.
+   * Otherwise the row is read once: another client's or another key's token is `unbound`, anything
+   * else (unknown, revoked, rotated out, expired) `invalid`. No reuse detection: nothing was rotated.
+   */
+  async use(tokenHash: string, now: number, idleLifetimeMs: number | null, binding: RotationBinding): Promise<UseOutcome> {
+    const found =
+      idleLifetimeMs === null
+        ? binding.dpopJkt === null
+          ? await READ_FOR_CLIENT.first(this.db, tokenHash, now, binding.clientId)
+          : await READ_FOR_CLIENT_AND_KEY.first(this.db, tokenHash, now, binding.clientId, binding.dpopJkt)
+        : binding.dpopJkt === null
+          ? await SLIDE_FOR_CLIENT.first(this.db, tokenHash, now, now + idleLifetimeMs, binding.clientId)
+          : await SLIDE_FOR_CLIENT_AND_KEY.first(this.db, tokenHash, now, now + idleLifetimeMs, binding.clientId, binding.dpopJkt)
+    if (found) {
+      const { user_json, ...token } = found
+      return { outcome: 'used', token: toRecord(token), user: userFromJson(user_json) }
+    }
+    const row = await this.findByHash(tokenHash)
+    if (row && bindingRefusal(row, binding) !== null) return { outcome: 'unbound', token: row }
+    return { outcome: 'invalid' }
   }
 
   async findByHash(tokenHash: string): Promise<RefreshTokenRecord | null> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
+import { DEFAULT_REFRESH_POLICY } from '@latchkey/core'
 import type { CurrentStore } from '../contract.js'
 import { application, authorizationCode, authorizationRequest, interaction, refreshToken, T0 } from '../fixtures.js'
 
@@ -14,7 +15,7 @@ export function applicationGuarantees(store: CurrentStore): void {
       allowedOrigins: ['https://a.example', 'https://b.example'],
       grantTypes: ['authorization_code', 'client_credentials'],
       isFirstParty: false,
-      refreshToken: { reuseIntervalSeconds: 30, idleLifetimeSeconds: 60, absoluteLifetimeSeconds: 120 },
+      refreshToken: { ...DEFAULT_REFRESH_POLICY, reuseIntervalSeconds: 30, idleLifetimeSeconds: 60, absoluteLifetimeSeconds: 120 },
     })
     for (const app of [spa, web]) await store().applications.insert(app)
     assert.deepEqual(await store().applications.get(spa.clientId), spa)
@@ -29,7 +30,15 @@ export function applicationGuarantees(store: CurrentStore): void {
       name: 'Renamed',
       callbacks: ['https://new.example/cb'],
       isFirstParty: false,
-      refreshToken: { reuseIntervalSeconds: 5, idleLifetimeSeconds: 50, absoluteLifetimeSeconds: 500 },
+      refreshToken: {
+        rotation: 'non-rotating' as const,
+        expiration: 'non-expiring' as const,
+        reuseIntervalSeconds: 5,
+        idleLifetimeSeconds: 50,
+        absoluteLifetimeSeconds: 500,
+        infiniteIdleLifetime: true,
+        infiniteAbsoluteLifetime: true,
+      },
       updatedAt: T0 + 1,
     }
     const expected = { ...app, ...patch }
