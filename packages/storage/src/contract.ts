@@ -143,6 +143,19 @@ export interface UserWithGrant {
   readonly grantRevoked: boolean
 }
 
+/**
+ * The users of the database connection during a move from another system: all of them, those whose
+ * first login the old tenant checked (trickle migration), those whose stored hash does not begin
+ * with `currentHashPrefix` (an imported hash, replaced at their next login), and those without a
+ * password (imported without a hash; trickle migration or a password reset gives them one).
+ */
+export interface MigrationProgress {
+  readonly total: number
+  readonly migrated: number
+  readonly pendingRehash: number
+  readonly withoutPassword: number
+}
+
 /** Which users to list or count. */
 export interface UserFilter {
   /** The name of their primary connection. */
@@ -186,6 +199,17 @@ export interface UserRepo extends UserLookupPort {
    * upsert is `unchanged` the second time. Authenticator ids are the caller's (stable per entry).
    */
   importUser(entry: UserImport, options: { readonly upsert: boolean; readonly now: number }): Promise<UserImportResult>
+  /**
+   * Trickle migration: saves the user whose first login here the old tenant checked, marked
+   * migrated (`migrated_at`), in one transaction. No user of the database connection has its email:
+   * inserted as given. One has it without a password (imported without a hash): completed with the
+   * password hash, `email_verified` if the old tenant says so, and the profile fields it lacks,
+   * keeping its id. One has a password already (another login got there first), or the id is taken:
+   * null, nothing changed. A concurrent insert of the same email: ConflictError, nothing changed.
+   */
+  saveMigrated(user: UserRecord, now: number): Promise<UserRecord | null>
+  /** The database connection's users as a migration sees them, counted in one query (see MigrationProgress). */
+  migrationProgress(currentHashPrefix: string): Promise<MigrationProgress>
   /**
    * Deletes the user and everything issued to them (sessions, interactions, consents, codes, refresh
    * tokens, email tickets), their memberships, their identities, the emails about them not yet

@@ -1,6 +1,6 @@
 import { DATABASE_CONNECTION, normalizeEmail, type UserRecord } from '@latchkey/core'
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
-import type { Page, UserFilter, UserImport, UserImportResult, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
+import type { MigrationProgress, Page, UserFilter, UserImport, UserImportResult, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
@@ -246,6 +246,54 @@ export class KyselyUserRepo implements UserRepo {
       const updated = (await users.update(existing.id, { ...patch, updatedAt: now })) ?? existing
       return { status: 'updated', user: updated }
     })
+  }
+
+  /** In one transaction: insert when the email is free, else fill in the user without a password (`password_hash IS NULL` in the update, so two logins cannot both). */
+  async saveMigrated(user: UserRecord, now: number): Promise<UserRecord | null> {
+    return inTransaction(this.db, async (trx) => {
+      const users = new KyselyUserRepo(trx)
+      const existing = await users.findByEmail(user.email)
+      if (!existing) {
+        if (await users.get(user.id)) return null
+        const row = { ...(writeColumns(writers, user) as Insertable<UsersTable>), migrated_at: now }
+        await rejectDuplicate(EMAIL_TAKEN, () => trx.insertInto('users').values(row).execute())
+        return users.get(user.id)
+      }
+      if (existing.passwordHash !== null) return null
+      const row = await trx
+        .updateTable('users')
+        .set({
+          password_hash: user.passwordHash,
+          migrated_at: now,
+          updated_at: now,
+          email_verified: toFlag(existing.emailVerified || user.emailVerified),
+          name: existing.name ?? user.name,
+          nickname: existing.nickname ?? user.nickname,
+          picture: existing.picture ?? user.picture,
+          given_name: existing.givenName ?? user.givenName ?? null,
+          family_name: existing.familyName ?? user.familyName ?? null,
+        })
+        .where('id', '=', existing.id)
+        .where('password_hash', 'is', null)
+        .returningAll()
+        .executeTakeFirst()
+      return row ? toUserRecord(row) : null
+    })
+  }
+
+  async migrationProgress(currentHashPrefix: string): Promise<MigrationProgress> {
+    const current = sql<boolean>`substr(password_hash, 1, ${currentHashPrefix.length}) = ${currentHashPrefix}`
+    const row = await this.db
+      .selectFrom('users')
+      .select([
+        sql<number | string>`count(*)`.as('total'),
+        sql<number | string>`count(migrated_at)`.as('migrated'),
+        sql<number | string>`count(case when password_hash is not null and not (${current}) then 1 end)`.as('pending_rehash'),
+        sql<number | string>`count(case when password_hash is null then 1 end)`.as('without_password'),
+      ])
+      .where('connection', '=', DATABASE_CONNECTION.name)
+      .executeTakeFirstOrThrow()
+    return { total: Number(row.total), migrated: Number(row.migrated), pendingRehash: Number(row.pending_rehash), withoutPassword: Number(row.without_password) }
   }
 
   /** In one transaction: the user's sessions, interactions, consents, codes, refresh tokens, memberships, identities, tickets, unsent emails and MFA factors, then the user. */
