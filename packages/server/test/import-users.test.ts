@@ -1,0 +1,186 @@
+/**
+ * `latchkey import users FILE` with Auth0's bulk-import format, end to end: a file built here with
+ * password hashes made here (bcrypt as `password_hash`; argon2 at other parameters, PBKDF2 and
+ * salted SHA-256 as `custom_password_hash`), a TOTP factor, and malformed entries; imported by the
+ * CLI into the database a running server uses. Each user then logs in through the login page with
+ * their original password, as the same `sub`; the TOTP user is asked for a code from their secret.
+ * Running the file again with --upsert changes nothing; an unusable file exits 2.
+ */
+import assert from 'node:assert/strict'
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { type ApplicationRecord, totpCode } from '@latchkey/core'
+import { hash as argon2 } from '@node-rs/argon2'
+import bcrypt from 'bcryptjs'
+import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, loginThrough, pkce } from './support/browser.js'
+import { type CliResult, envWithoutDb, runLatchkey } from './support/cli.js'
+import { addApp, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
+import { claims, tokenRequest } from './support/oauth.js'
+
+const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '')
+
+/** The users to import, each with the password their hash was made from. */
+async function importable() {
+  const salt = randomBytes(16)
+  const shaSalt = 'pepper-and-salt'
+  return [
+    { password: 'bcrypt password one', entry: (p: string) => ({ email: 'bcrypt@example.com', email_verified: true, user_id: 'bcrypt-user', given_name: 'Bea', password_hash: bcrypt.hashSync(p, 10) }) },
+    {
+      password: 'argon2 password two',
+      entry: async (p: string) => ({
+        email: 'Argon2@Example.com',
+        user_id: 'auth0|argon2-user',
+        user_metadata: { theme: 'dark' },
+        custom_password_hash: { algorithm: 'argon2', hash: { value: await argon2(p, { memoryCost: 4096, timeCost: 3, parallelism: 1 }) } },
+      }),
+    },
+    {
+      password: 'pbkdf2 password three',
+      entry: (p: string) => ({
+        email: 'pbkdf2@example.com',
+        user_id: 'pbkdf2-user',
+        app_metadata: { plan: 'gold' },
+        custom_password_hash: { algorithm: 'pbkdf2', hash: { value: `$pbkdf2-sha256$i=10000,l=32$${b64(salt)}$${b64(pbkdf2Sync(p, salt, 10_000, 32, 'sha256'))}` } },
+      }),
+    },
+    {
+      password: 'sha256 password four',
+      entry: (p: string) => ({
+        email: 'sha256@example.com',
+        user_id: 'sha256-user',
+        custom_password_hash: {
+          algorithm: 'sha256',
+          hash: { value: createHash('sha256').update(shaSalt + p).digest('hex'), encoding: 'hex' },
+          salt: { value: shaSalt, position: 'prefix' },
+        },
+      }),
+    },
+    {
+      password: 'totp password five',
+      entry: (p: string) => ({
+        email: 'totp@example.com',
+        user_id: 'totp-user',
+        password_hash: bcrypt.hashSync(p, 10),
+        username: 'totp-person',
+        mfa_factors: [{ totp: { secret: TOTP_SECRET } }, { phone: { value: '+15555550100' } }],
+      }),
+    },
+  ]
+}
+
+/** Entries that must not be imported: each wrong in one way. */
+const MALFORMED = [
+  { email: 'not an address', user_id: 'bad-email' },
+  { email: 'bad-factor@example.com', user_id: 'bad-factor', mfa_factors: [{ totp: { secret: 'not base32!' } }] },
+  { email: 'bcrypt@example.com', user_id: 'same-email-again' },
+  { email: 'reserved@example.com', app_metadata: { email_verified: true } },
+]
+
+describe('latchkey import users: Auth0\'s bulk-import file into a running Latchkey', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-import-users-'))
+  const db = `sqlite:${join(dir, 'latchkey.db')}`
+  const env = { ...envWithoutDb(), LATCHKEY_SECRET: TEST_SECRET }
+  let server: TestServer
+  let app: ApplicationRecord
+  let users: { password: string; entry: Record<string, unknown> }[]
+  let file: string
+  let first: CliResult
+
+  before(async () => {
+    server = await startTestServer({ db, env: { LATCHKEY_MFA: 'optional' } })
+    ;({ app } = await addApp(server.store, { name: 'Imported users app' }))
+    users = await Promise.all((await importable()).map(async (u) => ({ password: u.password, entry: await u.entry(u.password) })))
+    file = join(dir, 'users.json')
+    writeFileSync(file, JSON.stringify([...users.map((u) => u.entry), ...MALFORMED], null, 2))
+    first = await runLatchkey(['import', 'users', file, '--json', '--db', db], { env })
+  })
+  after(async () => {
+    await server.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('imports the valid entries, lists each malformed one with its position and reason, and exits 1', async () => {
+    assert.equal(first.code, 1, first.stderr)
+    const report = JSON.parse(first.stdout)
+    assert.deepEqual({ total: report.total, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, failed: report.failed }, { total: 9, inserted: 5, updated: 0, unchanged: 0, failed: 4 })
+    assert.deepEqual(
+      report.errors.map((e: { index: number; errors: { code: string; path: string }[] }) => [e.index, e.errors.map((x) => `${x.code} ${x.path}`)]),
+      [
+        [5, ['INVALID_FORMAT email']],
+        [6, ['INVALID_FORMAT mfa_factors[0].totp.secret']],
+        [7, ['DUPLICATED_USER email']],
+        [8, ['INVALID_FORMAT app_metadata.email_verified']],
+      ],
+    )
+    assert.deepEqual(report.errors[0].user, { email: 'not an address', user_id: 'bad-email' })
+    // Kept out, with a warning: the username and the phone factor.
+    assert.deepEqual(report.warnings.map((w: { index: number; warnings: { path: string }[] }) => [w.index, w.warnings.map((x) => x.path)]), [[4, ['username', 'mfa_factors[1]']]])
+    assert.match(first.stderr, /4 of 9 users were not imported/)
+    // Nothing of a refused entry was written.
+    for (const id of ['auth0|bad-email', 'auth0|bad-factor', 'auth0|same-email-again']) assert.equal(await server.store.users.get(id), null)
+    assert.equal(await server.store.users.findByEmail('reserved@example.com'), null)
+    assert.equal(await server.store.users.count(), 5)
+    const argon = await server.store.users.get('auth0|argon2-user')
+    assert.equal(argon?.email, 'argon2@example.com')
+    assert.deepEqual(argon?.userMetadata, { theme: 'dark' })
+    assert.deepEqual((await server.store.users.get('auth0|pbkdf2-user'))?.appMetadata, { plan: 'gold' })
+    const factors = await server.store.authenticators.listForUser('auth0|totp-user')
+    assert.deepEqual(factors.map((f) => [f.type, f.confirmed]), [['totp', true]])
+    assert.notEqual(factors[0]?.sealedSecret, TOTP_SECRET, 'the secret is sealed')
+  })
+
+  it('run again with --upsert, changes nothing: every user unchanged, no factor added', async () => {
+    const before = await server.store.users.get('auth0|bcrypt-user')
+    const again = await runLatchkey(['import', 'users', file, '--upsert', '--db', db], { env })
+    assert.equal(again.code, 1)
+    assert.match(again.stdout, /Imported 5 of 9 users into Username-Password-Authentication: 0 inserted, 0 updated, 5 unchanged, 4 failed/)
+    assert.match(again.stdout, /\[5\] not an address bad-email: INVALID_FORMAT \(email\)/)
+    assert.deepEqual(await server.store.users.get('auth0|bcrypt-user'), before)
+    assert.equal((await server.store.authenticators.listForUser('auth0|totp-user')).length, 1)
+  })
+
+  it('logs each user in through the login page with their original password, as the imported user_id', async () => {
+    for (const { password, entry } of users.slice(0, 4)) {
+      const { verifier, challenge } = pkce()
+      const res = await loginThrough(new Browser(server.url), authorizeUrl(server.issuer, { clientId: app.clientId, challenge }), String(entry.email), password)
+      const code = callbackParams(res).get('code')
+      assert.ok(code, `${entry.email} logs in: ${res.status} ${res.headers.get('location')}`)
+      const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: app.callbacks[0] as string })
+      const sub = String(entry.user_id).startsWith('auth0|') ? entry.user_id : `auth0|${entry.user_id}`
+      assert.equal(claims(tokens.json.id_token).sub, sub)
+    }
+  })
+
+  it('asks the user with an imported TOTP factor for a code from that secret', async () => {
+    const { password, entry } = users[4] as { password: string; entry: Record<string, unknown> }
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    const page = await loginThrough(browser, authorizeUrl(server.issuer, { clientId: app.clientId, challenge }), String(entry.email), password)
+    assert.equal(new URL(page.url).pathname, '/u/mfa', 'the second factor is asked for')
+    const html = await page.text()
+    let res = await browser.follow(await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), action: 'otp', code: totpCode(TOTP_SECRET, server.clock.now()) }))
+    if (res.status === 200 && new URL(res.url).pathname === '/u/consent') {
+      const consent = await res.text()
+      res = await browser.follow(await browser.post(formAction(consent), { csrf: hiddenField(consent, 'csrf'), action: 'accept' }))
+    }
+    const code = callbackParams(res).get('code')
+    assert.ok(code)
+    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: app.callbacks[0] as string })
+    const id = claims(tokens.json.id_token)
+    assert.equal(id.sub, 'auth0|totp-user')
+    assert.ok((id.amr as string[]).includes('otp'))
+  })
+
+  it('refuses a file that is not JSON with exit status 2, importing nothing', async () => {
+    const broken = join(dir, 'broken.json')
+    writeFileSync(broken, '[{"email": "half@example.com",')
+    const res = await runLatchkey(['import', 'users', broken, '--db', db], { env })
+    assert.equal(res.code, 2)
+    assert.match(res.stderr, /the file is not JSON .*nothing was imported/)
+    assert.equal(await server.store.users.count(), 5)
+  })
+})
