@@ -62,7 +62,15 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
       assert.deepEqual(regular.allowed_logout_urls, ['https://billing.example.com/'])
       assert.deepEqual(regular.grant_types, ['authorization_code', 'refresh_token'])
       assert.equal(regular.is_first_party, true)
-      assert.deepEqual(Object.keys(regular.refresh_token).sort(), ['idle_token_lifetime', 'leeway', 'token_lifetime'])
+      assert.deepEqual(Object.keys(regular.refresh_token).sort(), [
+        'expiration_type',
+        'idle_token_lifetime',
+        'infinite_idle_token_lifetime',
+        'infinite_token_lifetime',
+        'leeway',
+        'rotation_type',
+        'token_lifetime',
+      ])
       assert.ok(!Number.isNaN(Date.parse(regular.created_at)))
     })
 

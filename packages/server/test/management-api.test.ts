@@ -211,7 +211,12 @@ describe('Management API', () => {
       assertError(await call('POST', `clients/${spa.json.client_id}/rotate-secret`), 400, 'invalid_body', /public applications have no client secret/)
       assertError(await call('POST', 'clients', { name: 'Web', app_type: 'regular_web' }), 400, 'invalid_body', /^Payload validation error: callbacks are required/)
       assertError(await call('POST', 'clients', { name: 'Web', app_type: 'regular_web', callbacks: ['https://x.example/cb'], allowed_logout_urls: ['not a url'] }), 400, 'invalid_body', /allowed_logout_urls/)
-      assertError(await call('POST', 'clients', { name: 'Web', refresh_token: { rotation_type: 'non-rotating' } }), 400, 'invalid_body', /always rotates refresh tokens/)
+      assertError(
+        await call('POST', 'clients', { name: 'Web', callbacks: ['https://x.example/cb'], refresh_token: { rotation_type: 'rotating', expiration_type: 'non-expiring' } }),
+        400,
+        'invalid_body',
+        /refresh_token\.expiration_type: rotating refresh tokens must expire/,
+      )
       assertError(await call('POST', 'clients', { name: 'Web', jwt_configuration: { alg: 'HS256' } }), 400, 'invalid_body', /RS256, ES256 or EdDSA/)
       assertError(await call('POST', 'clients', { name: 'Web', app_type: 'rms' }), 400, 'invalid_body', /on property app_type/)
       assertError(await call('POST', 'clients', { name: 'Web', grant_types: ['password'] }), 400, 'invalid_body', /on property grant_types\.0/)

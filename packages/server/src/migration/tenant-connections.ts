@@ -1,0 +1,173 @@
+/**
+ * The database connection (`databases`) and upstream connections (`connections`) from a tenant.yaml.
+ * Latchkey has one database connection, Username-Password-Authentication: the file sets which
+ * applications it is enabled for (by name, as the Deploy CLI writes them); its options are
+ * Latchkey's own (password rules, custom scripts…) and are reported when they say anything.
+ * Upstream connections of the strategies Latchkey implements (oidc, google-oauth2, github, oauth2)
+ * are created or updated with their options checked by the strategy; exports carry no client
+ * secrets, so a connection is created without one (set it with `latchkey connections update`), and
+ * one whose strategy needs it is not carried over. Other strategies are reported with a reason.
+ */
+import { type ConnectionRecord, createConnection, DATABASE_CONNECTION, isConnectionStrategy, updateConnection } from '@latchkey/core'
+import type { Store } from '@latchkey/storage'
+import { recordAdminChange } from '../cli/audit.js'
+import { checkClientSecret, checkConnectionOptions } from '../management/connection-options.js'
+import { CONNECTION_FIELD_NAMES } from '../management/mappings/connections.js'
+import type { PlanContext } from './tenant-plan.js'
+import { changedFields, isEmptySetting, item, type LeftOut, orFail, type PlanItem, skip } from './tenant-items.js'
+import type { ConnectionEntry } from './tenant-yaml.js'
+
+const DATABASE_OPTION_REASONS: Readonly<Record<string, string>> = {
+  customScripts: 'custom database scripts are not carried over: use the trickle migration (the connection\'s Auth0 migration setting) or import the users with their hashes (latchkey import users)',
+  enabledDatabaseCustomization: 'custom databases are not supported: use the trickle migration or latchkey import users',
+  import_mode: 'import mode (lazy migration) is Latchkey\'s trickle migration: set it on the connection',
+  passwordPolicy: "Latchkey applies its own password rules (length, breached-password check), not Auth0's policies",
+  password_complexity_options: "Latchkey applies its own password rules, not Auth0's complexity options",
+  password_history: 'password history is not supported',
+  password_no_personal_info: "Latchkey applies its own password rules, not Auth0's personal-information check",
+  password_dictionary: "Latchkey applies its own password rules, not Auth0's dictionary",
+  requires_username: 'usernames are not supported: users log in with their email',
+  validation: 'usernames are not supported: users log in with their email',
+  disable_signup: 'sign-up is a server setting in Latchkey, not a connection option',
+  mfa: 'multi-factor settings are set with latchkey mfa',
+  attributes: 'identifier attributes (phone, username) are not supported: users log in with their email',
+  authentication_methods: 'passkeys and passwordless on the database connection are set with latchkey mfa',
+}
+/** Options that change nothing in Latchkey (brute-force protection is always on). */
+const DATABASE_HARMLESS = new Set(['brute_force_protection', 'strategy_version', 'configuration'])
+
+const STRATEGY_REASONS: Readonly<Record<string, string>> = {
+  samlp: 'SAML connections are not supported',
+  waad: 'Microsoft Entra ID (waad) connections are not supported: create an oidc connection to Entra ID instead',
+  adfs: 'ADFS connections are not supported: use an oidc connection if ADFS offers OpenID Connect',
+  ad: 'AD/LDAP connections (the AD connector) are not supported',
+  pingfederate: 'PingFederate connections are not supported: use an oidc connection',
+  'google-apps': 'Google Workspace connections are not supported: use a google-oauth2 or oidc connection',
+  okta: 'Okta Workforce connections are not supported as such: create an oidc connection to Okta instead',
+  sms: 'passwordless (SMS) is not supported',
+  email: 'passwordless (email) is not supported',
+  auth0: `Latchkey has one database connection (${DATABASE_CONNECTION.name})`,
+}
+
+/** The applications a connection is enabled for, by name or client_id; unknown ones left out. */
+function enabledClients(ctx: PlanContext, refs: readonly string[] | undefined, leftOut: LeftOut[]): string[] | undefined {
+  if (refs === undefined) return undefined
+  const ids: string[] = []
+  for (const ref of refs) {
+    const app = ctx.clients.resolve(ref)
+    if (typeof app === 'string') leftOut.push({ field: `enabled_clients: ${ref}`, reason: app })
+    else ids.push(app.clientId)
+  }
+  return [...new Set(ids)]
+}
+
+/** Enables and disables applications so the connection's list is `wanted`. */
+async function setEnabled(store: Store, connection: ConnectionRecord, current: readonly string[], wanted: readonly string[]): Promise<void> {
+  const on = wanted.filter((id) => !current.includes(id))
+  const off = current.filter((id) => !wanted.includes(id))
+  for (const id of on) await store.connections.setEnabled(connection.id, id, true)
+  for (const id of off) await store.connections.setEnabled(connection.id, id, false)
+  if (on.length + off.length > 0)
+    await recordAdminChange(store, { action: 'connection.clients_updated', details: { connection_id: connection.id, name: connection.name, enabled: on, disabled: off, source: 'tenant.yaml' } })
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x))
+
+export function planDatabase(ctx: PlanContext, entry: ConnectionEntry, store: Store): Promise<PlanItem> {
+  return orFail('databases', entry.name, async () => {
+    if (entry.name !== DATABASE_CONNECTION.name)
+      return skip('databases', entry.name, `Latchkey has one database connection (${DATABASE_CONNECTION.name}): import its users into it with latchkey import users`)
+    const current = await store.connections.findByName(DATABASE_CONNECTION.name)
+    if (!current) return skip('databases', entry.name, 'the database connection is missing from this database')
+    const leftOut: LeftOut[] = []
+    for (const [option, value] of Object.entries(entry.options ?? {})) {
+      if (DATABASE_HARMLESS.has(option) || isEmptySetting(value) || (option === 'passwordPolicy' && value === 'none')) continue
+      leftOut.push({ field: `options.${option}`, reason: DATABASE_OPTION_REASONS[option] ?? 'Latchkey has no such database option' })
+    }
+    // Applications created by this import get the database connection, as every new application does.
+    const now = [...new Set([...current.enabledClients, ...ctx.newClientIds])]
+    const wanted = enabledClients(ctx, entry.enabled_clients, leftOut) ?? now
+    if (sameSet(now, wanted)) return item({ section: 'databases', name: current.name, id: current.id, action: 'unchanged', leftOut })
+    return item({
+      section: 'databases',
+      name: current.name,
+      id: current.id,
+      action: 'update',
+      changes: ['enabled_clients'],
+      leftOut,
+      apply: async (s) => {
+        const fresh = await s.connections.get(current.id)
+        await setEnabled(s, current, fresh?.enabledClients ?? now, wanted)
+      },
+    })
+  })
+}
+
+export function planConnection(ctx: PlanContext, entry: ConnectionEntry, store: Store): Promise<PlanItem> {
+  return orFail(
+    'connections',
+    entry.name,
+    async () => {
+      if (!isConnectionStrategy(entry.strategy) || entry.strategy === DATABASE_CONNECTION.strategy)
+        return skip('connections', entry.name, STRATEGY_REASONS[entry.strategy] ?? `${entry.strategy} connections are not supported: Latchkey connects to oidc, google-oauth2, github and oauth2 providers (a custom oauth2 connection often fits)`)
+      const leftOut: LeftOut[] = []
+      const { client_secret: _secret, ...options } = entry.options ?? {}
+      const clients = enabledClients(ctx, entry.enabled_clients, leftOut)
+      const input = {
+        ...(entry.display_name !== undefined ? { displayName: entry.display_name } : {}),
+        options,
+        ...(entry.metadata !== undefined ? { metadata: entry.metadata } : {}),
+        ...(entry.is_domain_connection !== undefined ? { isDomainConnection: entry.is_domain_connection } : {}),
+      }
+      const current = await store.connections.findByName(entry.name)
+      if (!current) {
+        const { record } = createConnection({ ...input, name: entry.name, strategy: entry.strategy, enabledClients: clients }, ctx.now, checkConnectionOptions)
+        try {
+          checkClientSecret(record, null)
+        } catch {
+          return skip(
+            'connections',
+            entry.name,
+            `the export has no client secret and ${entry.strategy} needs one: create it with latchkey connections create --name ${entry.name} --strategy ${entry.strategy} … --client-secret-stdin`,
+            leftOut,
+          )
+        }
+        leftOut.push({ field: 'options.client_secret', reason: `exports carry no secrets: set it with printf %s "$SECRET" | latchkey connections update ${entry.name} --client-secret-stdin` })
+        ctx.connectionNames.set(record.id, record.name)
+        return item({
+          section: 'connections',
+          name: record.name,
+          id: record.id,
+          action: 'create',
+          leftOut,
+          apply: async (s) => {
+            await s.connections.insert(record)
+            await recordAdminChange(s, { action: 'connection.created', details: { connection_id: record.id, name: record.name, strategy: record.strategy, enabled_clients: [...record.enabledClients], source: 'tenant.yaml' } })
+          },
+        })
+      }
+      if (current.strategy !== entry.strategy)
+        return skip('connections', entry.name, `a ${current.strategy} connection has this name in Latchkey: a connection's strategy cannot change`, leftOut)
+      const { record: next } = updateConnection(current, { ...input, ...(clients !== undefined ? { enabledClients: clients } : {}) }, ctx.now, checkConnectionOptions)
+      const fields = changedFields(current, next)
+      if (fields.length === 0) return item({ section: 'connections', name: current.name, id: current.id, action: 'unchanged', leftOut })
+      return item({
+        section: 'connections',
+        name: current.name,
+        id: current.id,
+        action: 'update',
+        changes: fields,
+        leftOut,
+        apply: async (s) => {
+          const { id, name: _name, strategy: _strategy, createdAt: _createdAt, enabledClients: wanted, ...patch } = next
+          if (fields.some((f) => f !== 'enabledClients')) {
+            await s.connections.update(id, patch)
+            await recordAdminChange(s, { action: 'connection.updated', details: { connection_id: id, name: current.name, fields: fields.filter((f) => f !== 'enabledClients'), source: 'tenant.yaml' } })
+          }
+          await setEnabled(s, current, current.enabledClients, wanted)
+        },
+      })
+    },
+    CONNECTION_FIELD_NAMES,
+  )
+}
