@@ -3,8 +3,20 @@
  * aligned text for people. Secrets appear only when passed in (on create and rotate); password
  * hashes and private keys never.
  */
-import { type ApiRecord, type ApplicationRecord, type ClientGrantRecord, carriesPermissions, type KeyStatus, type UserRecord } from '@latchkey/core'
+import {
+  absoluteLifetimeSeconds,
+  type ApiRecord,
+  type ApplicationRecord,
+  type ClientGrantRecord,
+  carriesPermissions,
+  idleLifetimeSeconds,
+  type KeyStatus,
+  type UserRecord,
+} from '@latchkey/core'
 import { encryptedWith } from '../keys/key-encryption.js'
+
+/** A refresh-token lifetime as configured, and whether it applies (null: it does not). */
+const lifetime = (configured: number, applied: number | null): string => (applied === null ? `never (configured ${configured} s)` : `${applied} s`)
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
@@ -23,9 +35,13 @@ export function presentApp(app: ApplicationRecord, clientSecret?: string) {
     grant_types: [...app.grantTypes],
     is_first_party: app.isFirstParty,
     refresh_token: {
+      rotation_type: app.refreshToken.rotation,
+      expiration_type: app.refreshToken.expiration,
       leeway: app.refreshToken.reuseIntervalSeconds,
       idle_token_lifetime: app.refreshToken.idleLifetimeSeconds,
       token_lifetime: app.refreshToken.absoluteLifetimeSeconds,
+      infinite_idle_token_lifetime: app.refreshToken.infiniteIdleLifetime,
+      infinite_token_lifetime: app.refreshToken.infiniteAbsoluteLifetime,
     },
     organization_usage: app.organizationUsage,
     organization_require_behavior: app.organizationRequireBehavior,
@@ -132,9 +148,10 @@ export function appFields(app: ApplicationRecord, extra: readonly (readonly [str
     ['web origins', p.web_origins],
     ['allowed origins', p.allowed_origins],
     ['first party', p.is_first_party],
+    ['refresh tokens', `${p.refresh_token.rotation_type}, ${p.refresh_token.expiration_type}`],
     ['refresh reuse', `${p.refresh_token.leeway} s`],
-    ['refresh idle', `${p.refresh_token.idle_token_lifetime} s`],
-    ['refresh absolute', `${p.refresh_token.token_lifetime} s`],
+    ['refresh idle', lifetime(p.refresh_token.idle_token_lifetime, idleLifetimeSeconds(app.refreshToken))],
+    ['refresh absolute', lifetime(p.refresh_token.token_lifetime, absoluteLifetimeSeconds(app.refreshToken))],
     ['organizations', p.organization_usage === 'require' ? `require (${p.organization_require_behavior})` : p.organization_usage],
     ['login uri', p.initiate_login_uri],
     ['id token alg', p.jwt_configuration.alg],

@@ -1,5 +1,13 @@
 /** `latchkey apps …`: register and manage applications (OAuth clients), like `auth0 apps`. */
-import { type ApplicationInput, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
+import {
+  type ApplicationInput,
+  type ApplicationRecord,
+  createApplication,
+  type RefreshTokenExpiration,
+  type RefreshTokenRotation,
+  rotateClientSecret,
+  updateApplication,
+} from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { readFileSync } from 'node:fs'
@@ -24,9 +32,11 @@ interface AppOptions extends CommonOptions {
   initiateLoginUri?: string
   idTokenAlg?: string
   issuer?: string
+  refreshRotation?: string
+  refreshExpiration?: string
   refreshReuseInterval?: number
-  refreshIdleLifetime?: number
-  refreshAbsoluteLifetime?: number
+  refreshIdleLifetime?: Lifetime
+  refreshAbsoluteLifetime?: Lifetime
   force?: boolean
 }
 
@@ -41,9 +51,13 @@ const FLAGS = {
   grants: '--grants',
   authMethod: '--auth-method',
   jwks: '--jwks-file',
+  'refreshToken.rotation': '--refresh-rotation',
+  'refreshToken.expiration': '--refresh-expiration',
   'refreshToken.reuseIntervalSeconds': '--refresh-reuse-interval',
   'refreshToken.idleLifetimeSeconds': '--refresh-idle-lifetime',
+  'refreshToken.infiniteIdleLifetime': '--refresh-idle-lifetime',
   'refreshToken.absoluteLifetimeSeconds': '--refresh-absolute-lifetime',
+  'refreshToken.infiniteAbsoluteLifetime': '--refresh-absolute-lifetime',
   organizationUsage: '--organization-usage',
   organizationRequireBehavior: '--organization-require-behavior',
   initiateLoginUri: '--initiate-login-uri',
@@ -60,9 +74,11 @@ function withAppOptions(cmd: Command, update: boolean): Command {
     .option('--grants <grants>', 'grant types: authorization_code (code), refresh_token (refresh-token), client_credentials (credentials)', list)
     .option('--third-party', 'a third-party app: always asks for consent')
     .option('--jwks-file <path>', 'public keys of a private_key_jwt app: a JSON file holding a JWK Set or one JWK (public parts only)')
+    .option('--refresh-rotation <type>', 'refresh tokens: rotating (a new one at every refresh, the default) or non-rotating (the same one kept)')
+    .option('--refresh-expiration <type>', 'refresh tokens: expiring (the lifetimes apply, the default) or non-expiring (never expire; non-rotating only)')
     .option('--refresh-reuse-interval <seconds>', 'reuse interval (leeway) for a rotated refresh token', seconds)
-    .option('--refresh-idle-lifetime <seconds>', 'refresh-token idle lifetime', seconds)
-    .option('--refresh-absolute-lifetime <seconds>', 'refresh-token absolute lifetime', seconds)
+    .option('--refresh-idle-lifetime <seconds>', "refresh-token idle lifetime, or 'infinite'", lifetimeOption)
+    .option('--refresh-absolute-lifetime <seconds>', "refresh-token absolute lifetime, or 'infinite'", lifetimeOption)
     .option('--organization-usage <usage>', 'organizations at login: deny (default), allow or require')
     .option('--organization-require-behavior <behavior>', 'with require and no organization given: no_prompt (an error, default) or pre_login_prompt (ask its name)')
     .option('--initiate-login-uri <url>', "the app's login URI, where invitation links point (default: the first callback's origin; '' clears)")
@@ -73,10 +89,16 @@ function withAppOptions(cmd: Command, update: boolean): Command {
 }
 
 function appInput(o: AppOptions): Partial<ApplicationInput> {
+  const idle = o.refreshIdleLifetime
+  const absolute = o.refreshAbsoluteLifetime
   const refreshToken = defined({
+    rotation: o.refreshRotation as RefreshTokenRotation | undefined,
+    expiration: o.refreshExpiration as RefreshTokenExpiration | undefined,
     reuseIntervalSeconds: o.refreshReuseInterval,
-    idleLifetimeSeconds: o.refreshIdleLifetime,
-    absoluteLifetimeSeconds: o.refreshAbsoluteLifetime,
+    idleLifetimeSeconds: idle === 'infinite' ? undefined : idle,
+    infiniteIdleLifetime: idle === undefined ? undefined : idle === 'infinite',
+    absoluteLifetimeSeconds: absolute === 'infinite' ? undefined : absolute,
+    infiniteAbsoluteLifetime: absolute === undefined ? undefined : absolute === 'infinite',
   })
   return defined({
     name: o.name,
@@ -95,6 +117,12 @@ function appInput(o: AppOptions): Partial<ApplicationInput> {
     // Checked by the registration rules, which name the flag when it is not one of the three.
     idTokenAlg: o.idTokenAlg as ApplicationInput['idTokenAlg'],
   })
+}
+
+/** A lifetime flag: whole seconds (the lifetime applies), or `infinite` (Auth0's infinite_* switch). */
+type Lifetime = number | 'infinite'
+function lifetimeOption(value: string): Lifetime {
+  return value.trim().toLowerCase() === 'infinite' ? 'infinite' : seconds(value)
 }
 
 /** The URL rules need the server's issuer: --issuer, else LATCHKEY_ISSUER; without either, the https rule applies. */

@@ -2,8 +2,10 @@
  * Auth0's client (application) fields ↔ Latchkey's ApplicationRecord. The zod schemas here check
  * shape and types only and describe the wire format (they feed the OpenAPI document); the rules
  * (URLs, grant and type combinations, lifetimes, keys) stay in @latchkey/core's registration, which
- * the CLI uses too. Settings Latchkey does not have are refused with a reason, never ignored:
- * refresh tokens always rotate and expire, and tokens are signed with RS256.
+ * the CLI uses too. Settings Latchkey does not have are refused with a reason, never ignored.
+ * `refresh_token` is Auth0's object field for field, both ways (core's RefreshTokenPolicy): fields
+ * left out keep the current values (an update) or Latchkey's defaults (a create).
+ * applicationInput is also what the tenant import turns a Deploy CLI client into an application with.
  */
 import { createPublicKey } from 'node:crypto'
 import { type ApplicationInput, type ApplicationRecord, ID_TOKEN_LIFETIME_SECONDS, SIGNING_ALGS } from '@latchkey/core'
@@ -21,17 +23,24 @@ const urls = (what: string) => z.array(z.string().max(2000)).max(100).describe(w
 const URL_RULES =
   'Absolute and written as the URL it denotes (https://host/path, nothing left to normalise), without fragment, user name, whitespace or control characters; https, or http for localhost and loopback addresses (on any host while the issuer uses http).'
 
+const ROTATION_TYPES = ['rotating', 'non-rotating'] as const
+const EXPIRATION_TYPES = ['expiring', 'non-expiring'] as const
+
+const refreshTokenFields = {
+  rotation_type: z
+    .enum(ROTATION_TYPES)
+    .describe('rotating: a new refresh token at every refresh, with reuse detection; non-rotating: the refresh answer carries no refresh token and the same one keeps working.'),
+  expiration_type: z.enum(EXPIRATION_TYPES).describe('expiring: the lifetimes below apply (required with rotating); non-expiring: neither does.'),
+  leeway: z.number().int().describe('Seconds a rotated-out refresh token may still be used (tabs racing), 0 to 3600.'),
+  token_lifetime: z.number().int().describe('Absolute lifetime of a refresh-token family, in seconds (60 to 157788000).'),
+  idle_token_lifetime: z.number().int().describe('Seconds a refresh token stays valid unused (60 to 157788000); each use starts it again.'),
+  infinite_token_lifetime: z.boolean().describe('No absolute lifetime (takes precedence over token_lifetime).'),
+  infinite_idle_token_lifetime: z.boolean().describe('No idle lifetime (takes precedence over idle_token_lifetime).'),
+}
+
 const refreshTokenIn = z
-  .strictObject({
-    rotation_type: z.literal('rotating', { error: 'Latchkey always rotates refresh tokens: rotation_type must be "rotating"' }).optional(),
-    expiration_type: z.literal('expiring', { error: 'Latchkey refresh tokens always expire: expiration_type must be "expiring"' }).optional(),
-    leeway: z.number().int().describe('Seconds a rotated-out refresh token may still be used (tabs racing).').optional(),
-    token_lifetime: z.number().int().describe('Absolute lifetime of a refresh-token family, in seconds.').optional(),
-    idle_token_lifetime: z.number().int().describe('Seconds a refresh token stays valid unused.').optional(),
-    infinite_token_lifetime: z.literal(false, { error: 'Latchkey refresh tokens always expire: infinite_token_lifetime must be false' }).optional(),
-    infinite_idle_token_lifetime: z.literal(false, { error: 'Latchkey refresh tokens always expire: infinite_idle_token_lifetime must be false' }).optional(),
-  })
-  .describe('Refresh-token rotation and lifetimes.')
+  .strictObject(partialOf(refreshTokenFields))
+  .describe('Refresh-token rotation and lifetimes, as Auth0\'s refresh_token object.')
 
 const jwtConfigurationIn = z
   .strictObject({ alg: z.enum(SIGNING_ALGS, { error: 'Latchkey signs ID tokens with RS256, ES256 or EdDSA' }).optional() })
@@ -94,15 +103,7 @@ export const clientSchema = z
     grant_types: z.array(z.string()),
     token_endpoint_auth_method: z.enum(AUTH_METHODS),
     client_authentication_methods: z.object({ private_key_jwt: z.object({ credentials: z.array(z.object({ id: z.string() })) }) }).optional(),
-    refresh_token: z.object({
-      rotation_type: z.literal('rotating'),
-      expiration_type: z.literal('expiring'),
-      leeway: z.number().int(),
-      token_lifetime: z.number().int(),
-      idle_token_lifetime: z.number().int(),
-      infinite_token_lifetime: z.literal(false),
-      infinite_idle_token_lifetime: z.literal(false),
-    }),
+    refresh_token: z.object(refreshTokenFields),
     jwt_configuration: z.object({ alg: z.enum(SIGNING_ALGS), lifetime_in_seconds: z.number().int() }),
     organization_usage: z.enum(['deny', 'allow', 'require']),
     organization_require_behavior: z.enum(['no_prompt', 'pre_login_prompt']),
@@ -124,6 +125,10 @@ export const CLIENT_FIELD_NAMES: Readonly<Record<string, string>> = {
   authMethod: 'token_endpoint_auth_method',
   jwks: 'client_authentication_methods.private_key_jwt.credentials',
   firstParty: 'is_first_party',
+  'refreshToken.rotation': 'refresh_token.rotation_type',
+  'refreshToken.expiration': 'refresh_token.expiration_type',
+  'refreshToken.infiniteIdleLifetime': 'refresh_token.infinite_idle_token_lifetime',
+  'refreshToken.infiniteAbsoluteLifetime': 'refresh_token.infinite_token_lifetime',
   'refreshToken.reuseIntervalSeconds': 'refresh_token.leeway',
   'refreshToken.idleLifetimeSeconds': 'refresh_token.idle_token_lifetime',
   'refreshToken.absoluteLifetimeSeconds': 'refresh_token.token_lifetime',
@@ -146,11 +151,7 @@ function credentialJwk(credential: z.output<typeof credentialIn>, index: number)
 
 /** The Auth0 body → the input of @latchkey/core's createApplication / updateApplication. */
 export function applicationInput(body: UpdateClientBody): Partial<ApplicationInput> {
-  const refresh = body.refresh_token
-  const refreshToken =
-    refresh && (refresh.leeway !== undefined || refresh.idle_token_lifetime !== undefined || refresh.token_lifetime !== undefined)
-      ? defined({ reuseIntervalSeconds: refresh.leeway, idleLifetimeSeconds: refresh.idle_token_lifetime, absoluteLifetimeSeconds: refresh.token_lifetime })
-      : undefined
+  const refreshToken = refreshPolicyInput(body.refresh_token)
   const credentials = body.client_authentication_methods?.private_key_jwt.credentials
   const method = body.token_endpoint_auth_method ?? (credentials ? 'private_key_jwt' : undefined)
   if (credentials && method !== 'private_key_jwt')
@@ -174,6 +175,21 @@ export function applicationInput(body: UpdateClientBody): Partial<ApplicationInp
   }) as Partial<ApplicationInput>
 }
 
+/** Auth0's `refresh_token` object → core's refreshToken input (only the fields given; undefined for none). */
+export function refreshPolicyInput(refresh: z.output<typeof refreshTokenIn> | undefined): ApplicationInput['refreshToken'] {
+  if (!refresh) return undefined
+  const policy = defined({
+    rotation: refresh.rotation_type,
+    expiration: refresh.expiration_type,
+    reuseIntervalSeconds: refresh.leeway,
+    idleLifetimeSeconds: refresh.idle_token_lifetime,
+    absoluteLifetimeSeconds: refresh.token_lifetime,
+    infiniteIdleLifetime: refresh.infinite_idle_token_lifetime,
+    infiniteAbsoluteLifetime: refresh.infinite_token_lifetime,
+  })
+  return Object.keys(policy).length > 0 ? policy : undefined
+}
+
 /** The record in Auth0's shape; `clientSecret` only when one was just issued. */
 export function presentClient(app: ApplicationRecord, clientSecret?: string | null): Auth0Client {
   const keys = app.tokenEndpointAuthMethod === 'private_key_jwt' ? (app.jwks?.keys ?? []) : []
@@ -194,13 +210,13 @@ export function presentClient(app: ApplicationRecord, clientSecret?: string | nu
       ? { client_authentication_methods: { private_key_jwt: { credentials: keys.map((k, i) => ({ id: k.kid ?? `key-${i + 1}` })) } } }
       : {}),
     refresh_token: {
-      rotation_type: 'rotating',
-      expiration_type: 'expiring',
+      rotation_type: app.refreshToken.rotation,
+      expiration_type: app.refreshToken.expiration,
       leeway: app.refreshToken.reuseIntervalSeconds,
       token_lifetime: app.refreshToken.absoluteLifetimeSeconds,
       idle_token_lifetime: app.refreshToken.idleLifetimeSeconds,
-      infinite_token_lifetime: false,
-      infinite_idle_token_lifetime: false,
+      infinite_token_lifetime: app.refreshToken.infiniteAbsoluteLifetime,
+      infinite_idle_token_lifetime: app.refreshToken.infiniteIdleLifetime,
     },
     jwt_configuration: { alg: app.idTokenAlg ?? 'RS256', lifetime_in_seconds: ID_TOKEN_LIFETIME_SECONDS },
     organization_usage: app.organizationUsage,
