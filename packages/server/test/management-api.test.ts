@@ -615,7 +615,8 @@ describe('Management API', () => {
         assert.ok(answer, `${route.method} ${path} documents ${route.answer.status}`)
         if (route.answer.schema) assert.ok(answer.content['application/json'].schema.type || answer.content['application/json'].schema.anyOf)
         // An object, or an array for PATCH /connections/{id}/clients (Auth0's body is a list of changes).
-        if (route.body) assert.ok(['object', 'array'].includes(op.requestBody.content['application/json'].schema.type), `${route.method} ${path} documents its body`)
+        const bodyType = route.bodyType === 'multipart' ? 'multipart/form-data' : 'application/json'
+        if (route.body) assert.ok(['object', 'array'].includes(op.requestBody.content[bodyType].schema.type), `${route.method} ${path} documents its body`)
         for (const status of ['400', '401', '403', '429']) assert.equal(op.responses[status].content['application/json'].schema.$ref, '#/components/schemas/Error')
       }
       const create = doc.paths['/clients'].post.requestBody.content['application/json'].schema

@@ -75,7 +75,7 @@ function operation(route: ManagementRoute, tag: string): JsonSchema {
     tags: [tag],
     security: route.scopes.map((scope) => ({ oauth2: [scope] })),
     parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+    ...(route.body ? { requestBody: { required: true, content: { [route.bodyType === 'multipart' ? 'multipart/form-data' : 'application/json']: { schema: jsonSchema(route.body, 'input') } } } } : {}),
     responses,
   }
 }

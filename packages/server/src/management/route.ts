@@ -50,6 +50,8 @@ export interface ManagementRoute {
   readonly params?: z.ZodType
   readonly query?: z.ZodType
   readonly body?: z.ZodType
+  /** How the body is sent: JSON (the default) or multipart/form-data (its fields as strings, its files as `File`s). */
+  readonly bodyType?: 'json' | 'multipart'
   /** The largest body the route reads, in bytes (MAX_BODY_BYTES, 64 KiB, by default). */
   readonly maxBodyBytes?: number
   readonly answer: Answer
@@ -79,6 +81,7 @@ export function route<P extends z.ZodType | undefined = undefined, Q extends z.Z
   readonly params?: P
   readonly query?: Q
   readonly body?: B
+  readonly bodyType?: 'json' | 'multipart'
   readonly maxBodyBytes?: number
   readonly answer: Answer
   readonly errors?: Readonly<Record<number, string>>

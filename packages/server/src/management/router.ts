@@ -10,12 +10,14 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { Deps } from '../deps.js'
 import { clientIp } from '../http/client-ip.js'
-import { readBodyBytes, readQuery } from '../http/read-params.js'
+import { MAX_BODY_BYTES, readBodyBytes, readQuery } from '../http/read-params.js'
 import { ManagementAudit } from './audit.js'
 import { authenticate, requireScope } from './auth.js'
 import { MANAGEMENT_BASE_PATH } from './audience.js'
 import { badRequest, errorResponse, ManagementError, toManagementError, validationError } from './errors.js'
 import { openApiDocument } from './openapi.js'
+import { mountJobFiles } from './job-files.js'
+import { readMultipartBody } from './multipart.js'
 import { RESOURCES } from './resources/index.js'
 import type { ManagementRoute, RouteResult } from './route.js'
 
@@ -73,7 +75,8 @@ function handler(deps: Deps, route: ManagementRoute) {
     requireScope(caller, route.scopes)
     const params = route.params ? parse(route.params, c.req.param(), 'Path') : undefined
     const query = parse(route.query ?? NO_QUERY, readQueryObject(c), 'Query')
-    const body = route.body ? parse(route.body, await readJsonBody(c, route.maxBodyBytes), 'Payload') : undefined
+    const raw = route.bodyType === 'multipart' ? () => readMultipartBody(c, route.maxBodyBytes ?? MAX_BODY_BYTES) : () => readJsonBody(c, route.maxBodyBytes)
+    const body = route.body ? parse(route.body, await raw(), 'Payload') : undefined
     const audit = new ManagementAudit(c, deps, caller)
     return respond(c, await route.handle({ c, deps, caller, params, query, body, audit }))
   }
@@ -89,6 +92,7 @@ export function mountManagementApi(app: Hono, deps: Deps): void {
   const api = new Hono()
   api.get('/openapi.json', (c) => c.json(openApiDocument(deps.config.issuer), 200, { 'Cache-Control': 'public, max-age=300' }))
   for (const route of managementRoutes()) api.on(route.method.toUpperCase(), route.path, handler(deps, route))
+  mountJobFiles(api, deps)
   api.all('*', () => {
     throw new ManagementError(404, 'not_found', 'Not Found')
   })

@@ -11,6 +11,7 @@ import { clients } from './clients.js'
 import { connections } from './connections.js'
 import { grants } from './grants.js'
 import { guardian } from './guardian.js'
+import { jobs } from './jobs.js'
 import { logs } from './logs.js'
 import { organizationInvitations } from './organization-invitations.js'
 import { organizationMembers } from './organization-members.js'
@@ -22,4 +23,4 @@ import { tickets } from './tickets.js'
 import { userRoles } from './user-roles.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, grants, logs, signingKeys, actions]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, signingKeys, actions]
