@@ -64,6 +64,39 @@ describe("Auth0's ManagementClient against Latchkey", () => {
     assert.equal(issued[0]?.details.audience, `${ISSUER}api/v2/`)
   })
 
+  it("keeps an application's whole refresh_token object, as Auth0's tenants export it, both ways", async () => {
+    const created = await management.clients.create({
+      name: 'Intranet (mod_auth_openidc)',
+      app_type: 'regular_web',
+      callbacks: ['https://intranet.example.com/redirect_uri'],
+      refresh_token: { rotation_type: 'non-rotating', expiration_type: 'non-expiring' },
+    })
+    const id = created.client_id as string
+    const expected = {
+      rotation_type: 'non-rotating',
+      expiration_type: 'non-expiring',
+      leeway: 0,
+      token_lifetime: 2_592_000,
+      idle_token_lifetime: 1_296_000,
+      infinite_token_lifetime: false,
+      infinite_idle_token_lifetime: false,
+    }
+    assert.deepEqual(created.refresh_token, expected)
+    assert.deepEqual((await management.clients.get(id)).refresh_token, expected)
+    // Auth0's defaults for an app created without rotation (its export of one): kept as they are.
+    const auth0Default = { ...expected, token_lifetime: 31_557_600, idle_token_lifetime: 2_592_000, infinite_token_lifetime: true, infinite_idle_token_lifetime: true }
+    assert.deepEqual((await management.clients.update(id, { refresh_token: auth0Default })).refresh_token, auth0Default)
+    const rotating = { rotation_type: 'rotating', expiration_type: 'expiring', leeway: 5, token_lifetime: 86_400, idle_token_lifetime: 3_600, infinite_token_lifetime: false, infinite_idle_token_lifetime: false } as const
+    assert.deepEqual((await management.clients.update(id, { refresh_token: rotating })).refresh_token, rotating)
+    await assert.rejects(management.clients.update(id, { refresh_token: { rotation_type: 'rotating', expiration_type: 'non-expiring' } }), (err: unknown) => {
+      assert.ok(err instanceof ManagementError)
+      assert.equal(err.statusCode, 400)
+      assert.match(String((err.body as { message?: string }).message), /refresh_token\.expiration_type: rotating refresh tokens must expire/)
+      return true
+    })
+    await management.clients.delete(id)
+  })
+
   it('creates, reads, lists, updates, rotates and deletes an application', async () => {
     const created = await management.clients.create({
       name: 'Storefront',
