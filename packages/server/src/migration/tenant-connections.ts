@@ -18,9 +18,11 @@ import { changedFields, isEmptySetting, item, type LeftOut, orFail, type PlanIte
 import type { ConnectionEntry } from './tenant-yaml.js'
 
 const DATABASE_OPTION_REASONS: Readonly<Record<string, string>> = {
-  customScripts: 'custom database scripts are not carried over: use the trickle migration (the connection\'s Auth0 migration setting) or import the users with their hashes (latchkey import users)',
-  enabledDatabaseCustomization: 'custom databases are not supported: use the trickle migration or latchkey import users',
-  import_mode: 'import mode (lazy migration) is Latchkey\'s trickle migration: set it on the connection',
+  customScripts:
+    "custom database scripts are not carried over: import the users with their hashes (latchkey import users), or let them log in through Latchkey's trickle migration from the old tenant (this connection's options.import_mode and options.migration_source)",
+  enabledDatabaseCustomization: "custom databases are not supported: use latchkey import users, or Latchkey's trickle migration from the old tenant",
+  import_mode:
+    "Auth0's import mode reads a legacy database through custom scripts; Latchkey's trickle migration reads the old Auth0 tenant instead: set options.import_mode with options.migration_source on this connection",
   passwordPolicy: "Latchkey applies its own password rules (length, breached-password check), not Auth0's policies",
   password_complexity_options: "Latchkey applies its own password rules, not Auth0's complexity options",
   password_history: 'password history is not supported',
