@@ -80,7 +80,7 @@ describe("Auth0's ManagementClient against Latchkey", () => {
       idle_token_lifetime: 1_296_000,
       infinite_token_lifetime: false,
       infinite_idle_token_lifetime: false,
-    }
+    } as const
     assert.deepEqual(created.refresh_token, expected)
     assert.deepEqual((await management.clients.get(id)).refresh_token, expected)
     // Auth0's defaults for an app created without rotation (its export of one): kept as they are.
