@@ -81,6 +81,8 @@ export interface UserExportOptions {
   readonly limit?: number | undefined
   /** auth0: opens a sealed TOTP secret (the key-encryption key). Without it, factors are left out. */
   readonly openSecret?: ((sealed: string) => Promise<string>) | undefined
+  /** Called with the number of users in each chunk written (to count them). */
+  readonly onUsers?: ((count: number) => void) | undefined
 }
 
 /** The value at a path such as `identities[0].connection` (undefined when absent). */
@@ -178,6 +180,7 @@ export async function* exportUsers(store: Store, options: UserExportOptions): As
         lines.push(options.format === 'csv' ? fields.map((f) => csvCell(entry[f.export_as ?? f.name])).join(',') : JSON.stringify(entry))
       }
     }
+    options.onUsers?.(users.length)
     if (array) {
       yield `${first ? '\n' : ',\n'}${lines.join(',\n')}`
       first = false
