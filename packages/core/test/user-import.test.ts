@@ -54,13 +54,16 @@ describe('user import: user_id and connections', () => {
     const okta = planned({ user_id: '00u1abcd' }, OKTA)
     assert.equal(okta.user.id, 'oidc|acme-okta|00u1abcd')
     assert.equal(okta.user.email, '', 'an upstream user may have no email')
-    assert.deepEqual(okta.identities.map((i) => [i.providerUserId, i.isSocial]), [['00u1abcd', false]])
+    // The identity's id is Auth0's (and the upstream login's): the user id without its strategy.
+    assert.deepEqual(okta.identities.map((i) => [i.providerUserId, i.isSocial]), [['acme-okta|00u1abcd', false]])
   })
 
   it('takes an upstream user\'s identity (and its id) from identities, and links identities of other connections Latchkey has', () => {
-    const p = planned({ identities: [{ provider: 'oidc', connection: 'acme-okta', user_id: '00u9', profileData: { groups: ['admins'] } }, { provider: 'github', connection: 'github', user_id: '42' }] }, OKTA)
+    const p = planned({ identities: [{ provider: 'oidc', connection: 'acme-okta', user_id: 'acme-okta|00u9', profileData: { groups: ['admins'] } }, { provider: 'github', connection: 'github', user_id: '42' }] }, OKTA)
     assert.equal(p.user.id, 'oidc|acme-okta|00u9')
-    assert.deepEqual(p.identities.map((i) => [i.connectionId, i.providerUserId, i.profileData]), [[OKTA.id, '00u9', { groups: ['admins'] }], [GITHUB.id, '42', {}]])
+    assert.deepEqual(p.identities.map((i) => [i.connectionId, i.providerUserId, i.profileData]), [[OKTA.id, 'acme-okta|00u9', { groups: ['admins'] }], [GITHUB.id, '42', {}]])
+    // An identity id without the connection's name gets it, once.
+    assert.equal(planned({ identities: [{ provider: 'oidc', connection: 'acme-okta', user_id: '00u9' }] }, OKTA).identities[0]?.providerUserId, 'acme-okta|00u9')
   })
 
   it('skips a database user\'s own auth0 identity, warns about connections Latchkey does not have, refuses a strategy mismatch', () => {

@@ -4,7 +4,8 @@
  * salted SHA-256 as `custom_password_hash`), a TOTP factor, and malformed entries; imported by the
  * CLI into the database a running server uses. Each user then logs in through the login page with
  * their original password, as the same `sub`; the TOTP user is asked for a code from their secret.
- * Running the file again with --upsert changes nothing; an unusable file exits 2.
+ * Running the file again with --upsert changes nothing; an unusable file exits 2. A user imported
+ * into an upstream connection logs in through it and lands on the imported user.
  */
 import assert from 'node:assert/strict'
 import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
@@ -17,8 +18,10 @@ import { hash as argon2 } from '@node-rs/argon2'
 import bcrypt from 'bcryptjs'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, loginThrough, pkce } from './support/browser.js'
 import { type CliResult, envWithoutDb, runLatchkey } from './support/cli.js'
+import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
+import { FAKE_CLIENT, type FakeOidc, startFakeOidc } from './support/upstreams/fake-oidc.js'
 
 const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
 const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '')
@@ -85,6 +88,7 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
   const db = `sqlite:${join(dir, 'latchkey.db')}`
   const env = { ...envWithoutDb(), LATCHKEY_SECRET: TEST_SECRET }
   let server: TestServer
+  let fake: FakeOidc
   let app: ApplicationRecord
   let users: { password: string; entry: Record<string, unknown> }[]
   let file: string
@@ -92,7 +96,9 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
 
   before(async () => {
     server = await startTestServer({ db, env: { LATCHKEY_MFA: 'optional' } })
+    fake = await startFakeOidc({}, `${server.issuer}login/callback`)
     ;({ app } = await addApp(server.store, { name: 'Imported users app' }))
+    await addConnection(server, { name: 'fake-oidc', strategy: 'oidc', options: oidcOptions(fake.issuer, FAKE_CLIENT), enabledClients: [app.clientId] })
     users = await Promise.all((await importable()).map(async (u) => ({ password: u.password, entry: await u.entry(u.password) })))
     file = join(dir, 'users.json')
     writeFileSync(file, JSON.stringify([...users.map((u) => u.entry), ...MALFORMED], null, 2))
@@ -100,6 +106,7 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
   })
   after(async () => {
     await server.close()
+    await fake.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -175,12 +182,44 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
     assert.ok((id.amr as string[]).includes('otp'))
   })
 
+  it('audits each imported user as an admin change (user.created), never with a hash', async () => {
+    const events = await server.store.logs.list({ type: 'sapi', userId: 'auth0|bcrypt-user' })
+    assert.deepEqual(
+      events.map((e) => [e.details.action, e.details.user_name, e.details.source, e.details.actor]),
+      [['user.created', 'bcrypt@example.com', 'users-import', 'cli']],
+    )
+    assert.doesNotMatch(JSON.stringify(events), /\$2[ab]\$/)
+  })
+
+  it('imports a user into an upstream connection (--connection): their next login through it lands on that user', async () => {
+    const upstreamFile = join(dir, 'upstream.json')
+    writeFileSync(upstreamFile, JSON.stringify([{ user_id: 'fake-sub-42', email: 'fay@fake.example', app_metadata: { imported: true } }]))
+    const res = await runLatchkey(['import', 'users', upstreamFile, '--connection', 'fake-oidc', '--db', db], { env })
+    assert.equal(res.code, 0, res.stderr)
+    assert.match(res.stdout, /Imported 1 of 1 users into fake-oidc: 1 inserted/)
+
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    const toProvider = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge, extra: { connection: 'fake-oidc' } })))
+    let back = await browser.follow(await browser.get((await fake.authorize(String(toProvider.headers.get('location')))).href))
+    if (back.status === 200 && new URL(back.url).pathname === '/u/consent') {
+      const consent = await back.text()
+      back = await browser.follow(await browser.post(formAction(consent), { csrf: hiddenField(consent, 'csrf'), action: 'accept' }))
+    }
+    const code = callbackParams(back).get('code')
+    assert.ok(code, `a code: ${back.status} ${back.headers.get('location')}`)
+    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: app.callbacks[0] as string })
+    assert.equal(claims(tokens.json.id_token).sub, 'oidc|fake-oidc|fake-sub-42')
+    const [user, ...others] = await server.store.users.list({ connection: 'fake-oidc' })
+    assert.deepEqual([user?.appMetadata, others.length], [{ imported: true }, 0], 'the imported user, not a new one')
+  })
+
   it('refuses a file that is not JSON with exit status 2, importing nothing', async () => {
     const broken = join(dir, 'broken.json')
     writeFileSync(broken, '[{"email": "half@example.com",')
     const res = await runLatchkey(['import', 'users', broken, '--db', db], { env })
     assert.equal(res.code, 2)
     assert.match(res.stderr, /the file is not JSON .*nothing was imported/)
-    assert.equal(await server.store.users.count(), 5)
+    assert.equal(await server.store.users.count(), 6)
   })
 })

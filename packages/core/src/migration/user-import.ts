@@ -20,7 +20,8 @@
  *   factors are not supported by Latchkey: a warning, and the user is imported without them.
  * - `identities` (Latchkey's addition; Auth0's file has none): upstream accounts that log in as this
  *   user, `{ connection, provider, user_id, isSocial?, profileData? }`, for connections that exist in
- *   Latchkey. A user of an upstream connection always gets the identity of that connection (from
+ *   Latchkey; `user_id` is Auth0's identity id (`acme|{sub}` for oidc and oauth2 connections: the
+ *   connection's name is prepended when missing, never doubled). A user of an upstream connection always gets the identity of that connection (from
  *   `identities`, else from its `user_id`), so its next login through it lands on the same user.
  *   Identities of the database connection describe the user itself and are skipped; those of
  *   connections Latchkey does not have are skipped with a warning.
@@ -45,7 +46,11 @@ export interface UserImportIssue {
 /** A connection as the import needs it. */
 export type ImportConnection = Pick<ConnectionRecord, 'id' | 'name' | 'strategy'>
 
-/** An upstream account that logs in as the imported user (the user id is the store's to fill in). */
+/**
+ * An upstream account that logs in as the imported user (the user id is the store's to fill in).
+ * `providerUserId` is Auth0's identity `user_id`, as upstream logins store it: the user id without
+ * its strategy (`583231` for `github|583231`, `acme|{sub}` for `oidc|acme|{sub}`).
+ */
 export interface ImportedIdentity {
   readonly connectionId: string
   readonly provider: ConnectionStrategy
@@ -248,7 +253,7 @@ function planEntry(raw: unknown, index: number, ctx: { connection: ImportConnect
       identities.unshift({
         connectionId: connection.id,
         provider: connection.strategy,
-        providerUserId: id.slice(userIdPrefix(connection).length),
+        providerUserId: id.slice(connection.strategy.length + 1),
         isSocial: isSocialStrategy(connection.strategy),
         profileData: {},
       })
@@ -256,7 +261,7 @@ function planEntry(raw: unknown, index: number, ctx: { connection: ImportConnect
   if (errors.length > 0 || data === null) return { ok: false, index, user: identify(raw), errors, warnings }
 
   const own = identities.find((i) => i.connectionId === connection.id)
-  const userId = id ?? (database ? newUserId() : connectionUserId(connection, own?.providerUserId ?? ''))
+  const userId = id ?? (database ? newUserId() : `${connection.strategy}|${own?.providerUserId ?? ''}`)
   const given = <K extends keyof typeof data>(key: K) => data[key] !== undefined
   const changes: ImportedUserChanges = {
     ...(given('emailVerified') ? { emailVerified: data.emailVerified } : {}),
@@ -420,5 +425,8 @@ function checkIdentity(
     return notKept(path, `Latchkey has no connection ${JSON.stringify(name ?? provider)} for it; import that connection's users into it once it exists`)
   if (target.strategy !== provider) return invalid(`${path}.provider`, `the connection ${target.name} has the strategy ${target.strategy}, not ${provider}`)
   if (earlier.some((x) => x.connectionId === target.id)) return invalid(path, `a user has one identity per connection (${target.name} twice)`)
-  return { connectionId: target.id, provider, providerUserId, isSocial: isSocialStrategy(provider), profileData: profileData ?? {} }
+  // Auth0's identity user_id: the user id without its strategy (`acme|{sub}` for oidc and oauth2, which name the connection).
+  const prefix = userIdPrefix(target).slice(provider.length + 1)
+  const accountId = providerUserId.startsWith(prefix) ? providerUserId : `${prefix}${providerUserId}`
+  return { connectionId: target.id, provider, providerUserId: accountId, isSocial: isSocialStrategy(provider), profileData: profileData ?? {} }
 }
