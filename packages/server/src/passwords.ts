@@ -21,7 +21,7 @@ import { isHeavy, verifyBcrypt, verifyImported } from './migration/legacy-hashes
 
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1, algorithm: 2 } as const
 /** How our own hashes begin: argon2id, version 19, OPTIONS' parameters. */
-const OUR_PREFIX = `$argon2id$v=19$m=${OPTIONS.memoryCost},t=${OPTIONS.timeCost},p=${OPTIONS.parallelism}$`
+export const CURRENT_HASH_PREFIX = `$argon2id$v=19$m=${OPTIONS.memoryCost},t=${OPTIONS.timeCost},p=${OPTIONS.parallelism}$`
 
 const POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4
 export const MAX_CONCURRENT_HASHES = Math.max(1, Math.min(Math.floor(POOL_SIZE / 2), availableParallelism() - 1))
@@ -77,5 +77,5 @@ export async function verifyPassword(phc: string | null, password: string): Prom
 
 /** True for every stored hash that is not argon2id at our parameters: replace it at the next successful login. */
 export function needsRehash(phc: string): boolean {
-  return !phc.startsWith(OUR_PREFIX)
+  return !phc.startsWith(CURRENT_HASH_PREFIX)
 }

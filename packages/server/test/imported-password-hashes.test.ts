@@ -7,11 +7,13 @@
  */
 import assert from 'node:assert/strict'
 import { createHash, createHmac, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto'
-import { describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import { importedPasswordHash } from '@latchkey/core'
 import { hash as argon2 } from '@node-rs/argon2'
 import bcrypt from 'bcryptjs'
 import { hashPassword, needsRehash, verifyPassword } from '../src/passwords.js'
+import { addApp, addUser, PASSWORD as HARNESS_PASSWORD, startTestServer, type TestServer } from './support/harness.js'
+import { claims, LoggedInBrowser } from './support/oauth.js'
 
 const PASSWORD = 'correct horse battery staple ✓'
 const b64 = (bytes: Buffer): string => bytes.toString('base64').replace(/=+$/, '')
@@ -92,5 +94,25 @@ describe('imported password hashes verify with their original password', () => {
     assert.equal(await verifyPassword('$latchkey-imported$not-json', PASSWORD), false)
     assert.equal(await verifyPassword('plaintext', 'plaintext'), false)
     assert.equal(await verifyPassword('$argon2id$v=19$m=19456,t=2,p=1$broken', PASSWORD), false)
+  })
+})
+
+describe('an imported bcrypt user logs in through the login page', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer()
+  })
+  after(() => server.close())
+
+  it('with the original password; the stored hash becomes our argon2id, and the next login uses it', async () => {
+    const { app } = await addApp(server.store)
+    const user = await addUser(server.store, { id: 'auth0|imported-bcrypt-1', passwordHash: await bcrypt.hash(HARNESS_PASSWORD, 4) })
+    const tokens = await new LoggedInBrowser(server, user).tokens(app, { scope: 'openid' })
+    assert.equal(claims(tokens.id_token).sub, 'auth0|imported-bcrypt-1')
+    const upgraded = (await server.store.users.get(user.id))?.passwordHash ?? ''
+    assert.match(upgraded, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    assert.equal(await verifyPassword(upgraded, HARNESS_PASSWORD), true)
+    await new LoggedInBrowser(server, user).tokens(app, { scope: 'openid' })
+    assert.equal((await server.store.users.get(user.id))?.passwordHash, upgraded, 'not rehashed again')
   })
 })

@@ -154,7 +154,8 @@ export function updateConnection(
   if (fixed.strategy !== undefined && fixed.strategy !== current.strategy) throw new RegistrationError("strategy: a connection's strategy cannot change")
   const data = parseInput(connectionInput.omit({ name: true, strategy: true }).partial(), input)
   const split = data.options === undefined ? undefined : splitOptions(current.strategy, data.options, checkOptions)
-  if (split !== undefined && current.strategy === DATABASE_CONNECTION.strategy && Object.keys(split.options).length > 0)
+  // The database connection's options are its check's to judge (the server's: trickle migration); without one it takes none.
+  if (split !== undefined && current.strategy === DATABASE_CONNECTION.strategy && !checkOptions && Object.keys(split.options).length > 0)
     throw new RegistrationError(`options: the database connection (${DATABASE_CONNECTION.name}) takes no options in Latchkey`)
   const clientSecret = split?.clientSecret
   return {

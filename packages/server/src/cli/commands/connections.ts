@@ -38,6 +38,11 @@ interface ConnectionOptions extends CommonOptions {
   linkExistingAccounts?: boolean
   optionsFile?: string
   force?: boolean
+  importMode?: boolean
+  migrationDomain?: string
+  migrationClientId?: string
+  migrationRealm?: string
+  migrationAudience?: string
 }
 
 interface EnableOptions extends CommonOptions {
@@ -58,6 +63,11 @@ const FLAGS = {
   'options.scope': '--scopes',
   'options.domain_aliases': '--domain-aliases',
   'options.link_existing_accounts': '--link-existing-accounts',
+  'options.import_mode': '--import-mode',
+  'options.migration_source.domain': '--migration-domain',
+  'options.migration_source.client_id': '--migration-client-id',
+  'options.migration_source.realm': '--migration-realm',
+  'options.migration_source.audience': '--migration-audience',
 }
 
 const SECRET_HELP = 'the upstream client secret; visible to other users in `ps` and kept in shell history: prefer --client-secret-stdin'
@@ -135,6 +145,20 @@ function optionsOf(o: ConnectionOptions): Record<string, unknown> {
   }
 }
 
+/**
+ * The trickle migration's settings the flags give (database connection only), over the stored ones:
+ * `import_mode` and `migration_source` (its fields merged one by one).
+ */
+function migrationOptionsOf(o: ConnectionOptions, current: ConnectionRecord): Record<string, unknown> {
+  const source = defined({ domain: o.migrationDomain, client_id: o.migrationClientId, realm: o.migrationRealm, audience: o.migrationAudience })
+  const given = o.importMode !== undefined || Object.keys(source).length > 0
+  if (!given) return {}
+  if (!isDatabaseConnection(current)) throw new CliError('--import-mode and --migration-* are settings of the database connection (Username-Password-Authentication): trickle migration', 2)
+  const stored = current.options.migration_source
+  const merged = Object.keys(source).length > 0 ? { type: 'auth0', ...(typeof stored === 'object' && stored !== null ? stored : {}), ...source } : undefined
+  return defined({ import_mode: o.importMode, migration_source: merged })
+}
+
 /** By id (`con_…`) or name. */
 async function findConnection(store: Store, idOrName: string): Promise<ConnectionRecord> {
   const key = idOrName.trim()
@@ -166,7 +190,7 @@ function connectionFields(connection: ConnectionRecord): string {
     ['display name', connectionLabel(connection)],
     ['strategy', connection.strategy],
     ...Object.entries(options).map(([key, value]) => [`options.${key}`, typeof value === 'string' ? value : JSON.stringify(value)] as const),
-    ...(isDatabaseConnection(connection) ? [] : ([['client secret', connection.sealedClientSecret ? 'set (sealed; never shown)' : 'none']] as const)),
+    ...(isDatabaseConnection(connection) && !connection.sealedClientSecret ? [] : ([['client secret', connection.sealedClientSecret ? 'set (sealed; never shown)' : 'none']] as const)),
     ['enabled for', connection.enabledClients],
     ['domain connection', connection.isDomainConnection],
     ['metadata', Object.entries(connection.metadata).map(([k, v]) => `${k}=${v}`)],
@@ -240,7 +264,17 @@ export function registerConnections(program: Command): void {
   leaf(connections, 'update <connection>', 'Change a connection: the options given join the stored ones (name and strategy never change)', (cmd) =>
     withConnectionOptions(cmd)
       .option('--no-client-secret', 'remove the stored client secret (a public, PKCE-only registration)')
-      .option('--enable-for <client_ids>', 'the applications it is enabled for, replacing the stored set, comma-separated', list),
+      .option('--enable-for <client_ids>', 'the applications it is enabled for, replacing the stored set, comma-separated', list)
+      .option('--import-mode', 'database connection: trickle migration on: a user unknown here (or imported without a password) is checked by the old Auth0 tenant at login, then saved here with the same user_id')
+      .option('--no-import-mode', 'database connection: trickle migration off')
+      .option('--migration-domain <domain>', "database connection: the old Auth0 tenant's domain (old-tenant.eu.auth0.com) or base URL")
+      .option('--migration-client-id <id>', "database connection: the client id of the old tenant's application allowed the password-realm grant (its secret: --client-secret-stdin)")
+      .option('--migration-realm <connection>', "database connection: the old tenant's database connection (default Username-Password-Authentication)")
+      .option('--migration-audience <audience>', 'database connection: an audience for the old tenant\'s token request (optional)')
+      .addHelpText(
+        'after',
+        '\nTrickle migration from Auth0: printf %s "$OLD_APP_SECRET" | latchkey connections update Username-Password-Authentication --import-mode --migration-domain old-tenant.eu.auth0.com --migration-client-id ID --client-secret-stdin',
+      ),
   ).action((idOrName: string, opts: Omit<ConnectionOptions, 'clientSecret'> & { clientSecret?: string | false }) => {
     // Commander's --no-client-secret sets clientSecret to false.
     const removeClientSecret = opts.clientSecret === false
@@ -249,8 +283,8 @@ export function registerConnections(program: Command): void {
       o,
       async (store) => {
         const secret = await clientSecretOf(o)
-        const given = optionsOf(o)
         const current = await findConnection(store, idOrName)
+        const given = { ...optionsOf(o), ...migrationOptionsOf(o, current) }
         const changesOptions = Object.keys(given).length > 0 || secret !== undefined || removeClientSecret
         const input: ConnectionUpdate = defined({
           displayName: o.displayName,

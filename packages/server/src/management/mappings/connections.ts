@@ -20,7 +20,7 @@ const optionsIn = z
   .describe(
     "The strategy's options, as Auth0 names them (oidc: discovery_url or issuer, client_id, client_secret, scope, type, domain_aliases; google-oauth2 and github: client_id, client_secret; oauth2: the provider's endpoints). " +
       'client_secret is sealed at rest and never answered; on update the options replace the stored ones, except that a missing client_secret keeps the stored one and null removes it. ' +
-      'The database connection takes no options.',
+      'The database connection takes only import_mode and migration_source (trickle migration from an Auth0 tenant: { type: "auth0", domain, client_id, realm?, audience?, timeout_ms? }, the application\'s secret in client_secret).',
   )
 
 const connectionFields = {
