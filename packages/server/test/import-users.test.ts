@@ -217,9 +217,10 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
   it('refuses a file that is not JSON with exit status 2, importing nothing', async () => {
     const broken = join(dir, 'broken.json')
     writeFileSync(broken, '[{"email": "half@example.com",')
-    const res = await runLatchkey(['import', 'users', broken, '--db', db], { env })
+    const res = await runLatchkey(['import', 'users', broken, '--json', '--db', db], { env })
     assert.equal(res.code, 2)
     assert.match(res.stderr, /the file is not JSON .*nothing was imported/)
+    assert.deepEqual({ ...JSON.parse(res.stdout), error: { code: JSON.parse(res.stdout).error.code } }, { ok: false, error: { code: 'INVALID_FILE' } })
     assert.equal(await server.store.users.count(), 6)
   })
 })

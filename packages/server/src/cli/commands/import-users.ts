@@ -18,6 +18,7 @@ import { encryptionFor } from './keys.js'
 
 interface ImportUsersCliOptions extends CommonOptions {
   connection?: string
+  connectionName?: string
   upsert?: boolean
   sendCompletionEmail?: boolean
 }
@@ -27,6 +28,7 @@ export function registerImportUsers(importing: Command): void {
   leaf(importing, 'users <file>', "Import users from Auth0's bulk-import file (a JSON array), keeping their user_id, password hashes and TOTP factors", (cmd) =>
     cmd
       .option('-c, --connection <name>', 'the connection to import into (default Username-Password-Authentication)')
+      .option('--connection-name <name>', "same as --connection (the Auth0 CLI's name)")
       .option('--upsert', 'update users that already exist (matched by user_id, else email); otherwise they are reported as DUPLICATED_USER')
       .option('--send-completion-email', "Auth0's send_completion_email: accepted; Latchkey has no tenant owners to email, the report is printed instead")
       .addHelpText(
@@ -41,6 +43,8 @@ export function registerImportUsers(importing: Command): void {
       ),
   ).action((file: string, opts: ImportUsersCliOptions) =>
     run(opts, async (store) => {
+      if (opts.connection !== undefined && opts.connectionName !== undefined && opts.connection !== opts.connectionName)
+        throw new CliError('--connection and --connection-name name different connections', 2)
       let text: string
       try {
         text = await readFile(file, 'utf8')
@@ -52,7 +56,7 @@ export function registerImportUsers(importing: Command): void {
         result = await importUsers(
           store,
           {
-            connection: opts.connection,
+            connection: opts.connection ?? opts.connectionName,
             upsert: opts.upsert === true,
             encryption: lazyEncryption(store, opts),
             audit: (change) => recordAdminChange(store, { action: change.action, userId: change.userId, details: change.details }),
@@ -63,7 +67,10 @@ export function registerImportUsers(importing: Command): void {
         if (err instanceof UnknownImportConnection) throw new CliError(`${err.message}: see latchkey connections list`, 2)
         throw err
       }
-      if (!result.ok) throw new CliError(`${file}: ${result.error.message}; nothing was imported`, 2)
+      if (!result.ok) {
+        if (opts.json) print(opts, result, () => '')
+        throw new CliError(`${file}: ${result.error.message}; nothing was imported`, 2)
+      }
       print(opts, result, () => reportText(result, opts))
       if (result.failed > 0) throw new CliError(`${result.failed} of ${result.total} users were not imported`, 1)
     }),
