@@ -16,11 +16,13 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { loadKeyEncryption } from '../src/keys/secret.js'
+import { humanReport } from '../src/cli/commands/tenant.js'
 import { applyPlan, exitStatus, planReport, type ReportItem, type TenantReport } from '../src/migration/tenant-apply.js'
 import { planTenant } from '../src/migration/tenant-plan.js'
 import { parseTenantYaml, readTenantYaml, replaceKeywords, TenantFileError } from '../src/migration/tenant-yaml.js'
 import { authorizeUrl, Browser, callbackParams, loginThrough, pkce } from './support/browser.js'
 import { envWithoutDb, runLatchkey } from './support/cli.js'
+import { databases } from './support/databases.js'
 import { addUser, PASSWORD, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -164,6 +166,7 @@ connections:
     display_name: Okta
     enabled_clients:
       - Billing Web
+      - Dashboard SPA
     options:
       client_id: 0oa1b2c3d4e5f6g7h8i9
       issuer: https://acme.okta.com
@@ -280,7 +283,8 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     const secrets = join(dir, 'secrets.json')
     writeFileSync(secrets, JSON.stringify({ 'Reports Worker': WORKER_SECRET }))
     const env = { ...envWithoutDb(), LATCHKEY_SECRET: TEST_SECRET }
-    const res = await runLatchkey(['import', 'tenant', file, '--secrets', secrets, '--db', DB, '--json'], { cwd: ROOT, env })
+    // The real binary (another working directory runs it as a process): exit codes as the shell sees them.
+    const res = await runLatchkey(['import', 'tenant', file, '--secrets', secrets, '--db', DB, '--json'], { cwd: dir, env })
     assert.equal(res.code, 1, res.stderr)
     imported = JSON.parse(res.stdout) as TenantReport
     assert.equal(imported.dry_run, false)
@@ -314,6 +318,12 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.match(find(imported, 'tenant', 'tenant').reason ?? '', /configuration/)
     assert.ok(!imported.items.some((i) => i.type === 'pages'), 'an empty section says nothing')
     assert.equal(imported.summary.fail, 0)
+    assert.match(res.stderr, /not everything was carried over: 4 objects skipped, 0 failed, \d+ fields left out/)
+    const text = humanReport(imported)
+    assert.match(text, /^ {2}created +Dashboard SPA \(9fX2kQeLr7Hn3TzWb5YcUa1VdGmPo8Js\)$/m)
+    assert.match(text, /^ {6}not carried over: grant_types: implicit: the implicit grant is not supported/m)
+    assert.match(text, new RegExp(`^  Billing Web \\(${web.id}\\): ${web.client_secret}$`, 'm'), 'the new secret, once, at the end')
+    assert.match(text, /^9 created, 2 updated, 1 unchanged, 4 not carried over, 0 failed; \d+ fields not carried over$/m)
 
     const store = server.store
     const webApp = await store.applications.get(web.id as string)
@@ -339,6 +349,11 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.deepEqual(changed, [])
     assert.deepEqual(await snapshot(server.store), before, 'no updated_at bumped, no secret replaced')
     assert.equal(exitStatus(report), 1, 'what is not carried over is still reported')
+    const dry = await runLatchkey(['import', 'tenant', file, '--dry-run', '--db', DB, '--json'], { cwd: ROOT, env: { ...envWithoutDb(), LATCHKEY_SECRET: TEST_SECRET } })
+    assert.equal(dry.code, 1, dry.stderr)
+    const planned = JSON.parse(dry.stdout) as TenantReport
+    assert.deepEqual([planned.dry_run, planned.summary.create, planned.summary.update], [true, 0, 0])
+    assert.deepEqual(await snapshot(server.store), before, 'a dry run writes nothing')
   })
 
   it('the SPA logs in with its old client_id, the M2M app gets a token with its secret and grant', async () => {
@@ -370,6 +385,19 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.equal(((await m2m.json()) as { scope: string }).scope, 'read:invoices')
   })
 
+  it("adds an organization's members when the file lists them (the Deploy CLI does not), leaving out unknown users", async () => {
+    const member = await addUser(server.store)
+    const yaml = `organizations:\n  - name: acme\n    members:\n      - ${member.id}\n      - user_id: auth0|nobody\n`
+    const tenant = parseTenantYaml(yaml, dir)
+    const report = await applyPlan(await planTenant(tenant, server.store, { encryption: encryptionFor(DB) }), server.store)
+    const org = find(report, 'organizations', 'acme')
+    assert.deepEqual([org.action, org.changes, leftFields(org)], ['update', ['members'], ['members: auth0|nobody']])
+    const orgId = (await server.store.organizations.findByName('acme'))?.id as string
+    assert.equal(await server.store.organizations.isMember(orgId, member.id), true)
+    const again = planReport(await planTenant(tenant, server.store, { encryption: encryptionFor(DB) }))
+    assert.equal(find(again, 'organizations', 'acme').action, 'unchanged')
+  })
+
   it('exports with the real CLI; the export imported into a fresh database keeps every id and then plans unchanged', async () => {
     const out = join(dir, 'export', 'tenant.yaml')
     mkdirSync(join(dir, 'export'))
@@ -379,28 +407,33 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.equal(readFileSync(join(dir, 'export', 'actions', 'add-claims', 'code.js'), 'utf8'), ACTION_CODE)
     assert.doesNotMatch(readFileSync(out, 'utf8'), /secret_hash|client_secret:/)
 
-    const freshUrl = 'sqlite::memory:'
-    const fresh = await openAndMigrate(freshUrl)
-    try {
-      const exported = readTenantYaml(out)
-      const first = await applyPlan(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }), fresh)
-      assert.deepEqual(first.items.filter((i) => i.action === 'fail' || i.action === 'skip'), [])
-      for (const app of await server.store.applications.list({ page: 0, perPage: 100 })) {
-        const copy = await fresh.applications.get(app.clientId)
-        assert.ok(copy, `${app.name} kept its client_id`)
-        assert.deepEqual({ ...copy, clientSecretHash: null, createdAt: 0, updatedAt: 0 }, { ...app, clientSecretHash: null, createdAt: 0, updatedAt: 0 })
+    for (const db of databases) {
+      if (db.skip) continue
+      const fresh = await openAndMigrate(db.url())
+      try {
+        await importExported(out, fresh)
+      } finally {
+        await fresh.close()
+        await db.cleanup()
       }
-      const org = (await server.store.organizations.findByName('acme'))?.id
-      assert.equal((await fresh.organizations.findByName('acme'))?.id, org, 'the organization kept its id')
-      const again = planReport(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }))
-      assert.deepEqual(
-        again.items.filter((i) => i.action !== 'unchanged'),
-        [],
-      )
-    } finally {
-      await fresh.close()
     }
   })
+
+  /** The export imported into `fresh`: nothing refused, every application and organization as it was, then a plan with nothing to do. */
+  async function importExported(out: string, fresh: Store): Promise<void> {
+    const exported = readTenantYaml(out)
+    const first = await applyPlan(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }), fresh)
+    assert.deepEqual(first.items.filter((i) => i.action === 'fail' || i.action === 'skip'), [])
+    for (const app of await server.store.applications.list({ page: 0, perPage: 100 })) {
+      const copy = await fresh.applications.get(app.clientId)
+      assert.ok(copy, `${app.name} kept its client_id`)
+      assert.deepEqual({ ...copy, clientSecretHash: null, createdAt: 0, updatedAt: 0 }, { ...app, clientSecretHash: null, createdAt: 0, updatedAt: 0 })
+    }
+    const org = (await server.store.organizations.findByName('acme'))?.id
+    assert.equal((await fresh.organizations.findByName('acme'))?.id, org, 'the organization kept its id')
+    const again = planReport(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }))
+    assert.deepEqual(again.items.filter((i) => i.action !== 'unchanged'), [])
+  }
 
   it('refuses an unusable file (exit 2) and applies keyword replacement as the Deploy CLI does', async () => {
     assert.throws(() => parseTenantYaml('clients: [name: x', dir), (e) => e instanceof TenantFileError && /not YAML/.test(e.message))

@@ -10,7 +10,7 @@
 import { type ApplicationRecord, createApplication, createClientGrant, ID_TOKEN_LIFETIME_SECONDS, updateApplication, updateClientGrant } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { recordAdminChange } from '../cli/audit.js'
-import { applicationInput, CLIENT_FIELD_NAMES, GRANT_TYPES, updateClientBody } from '../management/mappings/clients.js'
+import { APP_TYPES, applicationInput, CLIENT_FIELD_NAMES, GRANT_TYPES, updateClientBody } from '../management/mappings/clients.js'
 import type { PlanContext } from './tenant-plan.js'
 import { changedFields, isEmptySetting, item, type LeftOut, orFail, parseLeavingOut, type PlanItem, skip } from './tenant-items.js'
 import type { ClientEntry, ClientGrantEntry } from './tenant-yaml.js'
@@ -148,6 +148,8 @@ export function planClient(ctx: PlanContext, entry: ClientEntry): Promise<PlanIt
     'clients',
     entry.name,
     async () => {
+      if (entry.app_type !== undefined && !(APP_TYPES as readonly string[]).includes(entry.app_type))
+        return skip('clients', entry.name, `app_type ${entry.app_type} is not supported: Latchkey has ${APP_TYPES.join(', ')} applications`)
       const { body: raw, leftOut: dropped } = clientBody(entry)
       const { data: body, leftOut: refused } = parseLeavingOut(updateClientBody, raw)
       const leftOut = [...dropped, ...refused]

@@ -114,14 +114,16 @@ export function planConnection(ctx: PlanContext, entry: ConnectionEntry, store: 
         return skip('connections', entry.name, STRATEGY_REASONS[entry.strategy] ?? `${entry.strategy} connections are not supported: Latchkey connects to oidc, google-oauth2, github and oauth2 providers (a custom oauth2 connection often fits)`)
       const leftOut: LeftOut[] = []
       const { client_secret: _secret, ...options } = entry.options ?? {}
-      const clients = enabledClients(ctx, entry.enabled_clients, leftOut)
+      const listed = enabledClients(ctx, entry.enabled_clients, leftOut)
+      const current = await store.connections.findByName(entry.name)
+      // The same applications in another order are no change.
+      const clients = current && listed && sameSet(current.enabledClients, listed) ? [...current.enabledClients] : listed
       const input = {
         ...(entry.display_name !== undefined ? { displayName: entry.display_name } : {}),
         options,
         ...(entry.metadata !== undefined ? { metadata: entry.metadata } : {}),
         ...(entry.is_domain_connection !== undefined ? { isDomainConnection: entry.is_domain_connection } : {}),
       }
-      const current = await store.connections.findByName(entry.name)
       if (!current) {
         const { record } = createConnection({ ...input, name: entry.name, strategy: entry.strategy, enabledClients: clients }, ctx.now, checkConnectionOptions)
         try {
