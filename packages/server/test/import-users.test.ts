@@ -3,8 +3,9 @@
  * password hashes made here (bcrypt as `password_hash`; argon2 at other parameters, PBKDF2 and
  * salted SHA-256 as `custom_password_hash`), a TOTP factor, and malformed entries; imported by the
  * CLI into the database a running server uses. Each user then logs in through the login page with
- * their original password, as the same `sub`; the TOTP user is asked for a code from their secret.
- * Running the file again with --upsert changes nothing; an unusable file exits 2. A user imported
+ * their original password, as the same `sub`, and their hash becomes argon2id; the TOTP user is
+ * asked for a code from their secret. Running the file again with --upsert then changes nothing (no
+ * old hash comes back); an unusable file exits 2. A user imported
  * into an upstream connection logs in through it and lands on the imported user.
  */
 import assert from 'node:assert/strict'
@@ -18,6 +19,7 @@ import { hash as argon2 } from '@node-rs/argon2'
 import bcrypt from 'bcryptjs'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, loginThrough, pkce } from './support/browser.js'
 import { type CliResult, envWithoutDb, runLatchkey } from './support/cli.js'
+import { CURRENT_HASH_PREFIX } from '../src/passwords.js'
 import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
@@ -140,25 +142,18 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
     assert.notEqual(factors[0]?.sealedSecret, TOTP_SECRET, 'the secret is sealed')
   })
 
-  it('run again with --upsert, changes nothing: every user unchanged, no factor added', async () => {
-    const before = await server.store.users.get('auth0|bcrypt-user')
-    const again = await runLatchkey(['import', 'users', file, '--upsert', '--db', db], { env })
-    assert.equal(again.code, 1)
-    assert.match(again.stdout, /Imported 5 of 9 users into Username-Password-Authentication: 0 inserted, 0 updated, 5 unchanged, 4 failed/)
-    assert.match(again.stdout, /\[5\] not an address bad-email: INVALID_FORMAT \(email\)/)
-    assert.deepEqual(await server.store.users.get('auth0|bcrypt-user'), before)
-    assert.equal((await server.store.authenticators.listForUser('auth0|totp-user')).length, 1)
-  })
-
-  it('logs each user in through the login page with their original password, as the imported user_id', async () => {
+  it('logs each user in through the login page with their original password, as the imported user_id; the hash becomes argon2id', async () => {
     for (const { password, entry } of users.slice(0, 4)) {
+      const sub = String(entry.user_id).startsWith('auth0|') ? entry.user_id : `auth0|${entry.user_id}`
+      const imported = (await server.store.users.get(String(sub)))?.passwordHash
+      assert.ok(imported && !imported.startsWith(CURRENT_HASH_PREFIX), `${entry.email} keeps the imported hash until a login`)
       const { verifier, challenge } = pkce()
       const res = await loginThrough(new Browser(server.url), authorizeUrl(server.issuer, { clientId: app.clientId, challenge }), String(entry.email), password)
       const code = callbackParams(res).get('code')
       assert.ok(code, `${entry.email} logs in: ${res.status} ${res.headers.get('location')}`)
       const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: app.clientId, code, code_verifier: verifier, redirect_uri: app.callbacks[0] as string })
-      const sub = String(entry.user_id).startsWith('auth0|') ? entry.user_id : `auth0|${entry.user_id}`
       assert.equal(claims(tokens.json.id_token).sub, sub)
+      assert.ok((await server.store.users.get(String(sub)))?.passwordHash?.startsWith(CURRENT_HASH_PREFIX), `${entry.email}'s hash is now argon2id`)
     }
   })
 
@@ -180,6 +175,17 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
     const id = claims(tokens.json.id_token)
     assert.equal(id.sub, 'auth0|totp-user')
     assert.ok((id.amr as string[]).includes('otp'))
+  })
+
+  it('run again with --upsert after those logins, changes nothing: every user unchanged, no factor added, no old hash brought back', async () => {
+    const before = await server.store.users.get('auth0|bcrypt-user')
+    const again = await runLatchkey(['import', 'users', file, '--upsert', '--db', db], { env })
+    assert.equal(again.code, 1)
+    assert.match(again.stdout, /Imported 5 of 9 users into Username-Password-Authentication: 0 inserted, 0 updated, 5 unchanged, 4 failed/)
+    assert.match(again.stdout, /\[5\] not an address bad-email: INVALID_FORMAT \(email\)/)
+    assert.deepEqual(await server.store.users.get('auth0|bcrypt-user'), before)
+    assert.ok(before?.passwordHash?.startsWith(CURRENT_HASH_PREFIX))
+    assert.equal((await server.store.authenticators.listForUser('auth0|totp-user')).length, 1)
   })
 
   it('audits each imported user as an admin change (user.created), never with a hash', async () => {

@@ -86,6 +86,12 @@ export interface UserImport {
   readonly changes: UserPatch
   readonly identities: readonly Omit<IdentityRecord, 'userId' | 'createdAt' | 'updatedAt'>[]
   readonly authenticators: readonly AuthenticatorRecord[]
+  /**
+   * A stored password hash starting with this (the server's own argon2id: proved at a login, or set
+   * in Latchkey) is the user's current password and is never replaced by an upsert's hash, so a
+   * re-run never brings back an old password. Absent: an upsert's hash always replaces.
+   */
+  readonly ownHashPrefix?: string
 }
 
 /**

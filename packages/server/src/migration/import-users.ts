@@ -13,7 +13,9 @@
  *   and stored by `store.users.importUser` in its own transaction: an entry is imported whole or not
  *   at all, and one entry's failure never stops the others. Without `upsert`, a user that exists is
  *   `DUPLICATED_USER` (Auth0's behaviour); with it, only what differs is written and the same file
- *   run twice changes nothing the second time (`unchanged`).
+ *   run twice changes nothing the second time (`unchanged`). A password hash in the file replaces
+ *   the stored one only while that is still an imported hash: once a login upgraded it to argon2id
+ *   (or the password was changed or reset in Latchkey) a re-run never brings the old password back.
  * - TOTP secrets of `mfa_factors` are sealed with `encryption` (the key-encryption key, as the MFA
  *   enrolment seals them) into confirmed TOTP factors. Their ids derive from the entry (its user_id,
  *   else its email) and the secret, so a second run finds them instead of adding them again.
@@ -38,6 +40,7 @@ import {
 } from '@latchkey/core'
 import { ConflictError, type Store, type UserImportResult } from '@latchkey/storage'
 import type { KeyEncryption } from '../keys/key-encryption.js'
+import { CURRENT_HASH_PREFIX } from '../passwords.js'
 
 /** What one imported user's audit event says. */
 export interface ImportAuditChange {
@@ -148,7 +151,8 @@ async function importOne(
   }
   let result: UserImportResult
   try {
-    result = await store.users.importUser({ user: plan.user, idGiven: plan.idGiven, changes: plan.changes, identities: plan.identities, authenticators }, { upsert: options.upsert, now })
+    const entry = { user: plan.user, idGiven: plan.idGiven, changes: plan.changes, identities: plan.identities, authenticators, ownHashPrefix: CURRENT_HASH_PREFIX }
+    result = await store.users.importUser(entry, { upsert: options.upsert, now })
   } catch (err) {
     // Another writer took the email or account between the check and the insert, or a factor clashes.
     if (err instanceof ConflictError) return { code: 'DUPLICATED_USER', message: err.message, path: '' }

@@ -238,8 +238,11 @@ export class KyselyUserRepo implements UserRepo {
                   : null
       if (conflict !== null) return { status: 'conflict', message: conflict }
 
+      const ownHash = entry.ownHashPrefix !== undefined && existing.passwordHash?.startsWith(entry.ownHashPrefix) === true
       const patch = Object.fromEntries(
-        Object.entries(entry.changes).filter(([key, value]) => canonicalJson(value) !== canonicalJson((existing as unknown as Record<string, unknown>)[key] ?? null)),
+        Object.entries(entry.changes).filter(
+          ([key, value]) => !(key === 'passwordHash' && ownHash) && canonicalJson(value) !== canonicalJson((existing as unknown as Record<string, unknown>)[key] ?? null),
+        ),
       ) as UserPatch
       const added = await addParts(identities, authenticators, entry, existing.id, now)
       if (Object.keys(patch).length === 0 && added === 0) return { status: 'unchanged', user: existing }

@@ -61,6 +61,18 @@ export function userImportGuarantees(store: CurrentStore): void {
     assert.equal((await store().users.importUser(changed, { upsert: true, now: T0 + 8 })).status, 'unchanged')
   })
 
+  it('users.importUser with upsert never replaces a password hash that is the user\'s own (ownHashPrefix), and replaces an imported one', async () => {
+    const e = entry({ user: { ...user(), passwordHash: '$2b$10$imported' }, changes: { passwordHash: '$2b$10$imported' }, ownHashPrefix: '$argon2id$v=19$' })
+    await store().users.importUser(e, { upsert: true, now: T0 })
+    const reset = { ...e, changes: { passwordHash: '$2b$10$reset-by-the-file' } }
+    assert.equal((await store().users.importUser(reset, { upsert: true, now: T0 + 1 })).status, 'updated')
+    assert.equal((await store().users.get(e.user.id))?.passwordHash, '$2b$10$reset-by-the-file')
+    // A login upgraded it: the file's old hash no longer replaces it.
+    await store().users.update(e.user.id, { passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$proved' })
+    assert.equal((await store().users.importUser(reset, { upsert: true, now: T0 + 2 })).status, 'unchanged')
+    assert.equal((await store().users.get(e.user.id))?.passwordHash, '$argon2id$v=19$m=19456,t=2,p=1$proved')
+  })
+
   it('users.importUser with upsert matches by email when the file has no user_id, keeping the stored id', async () => {
     const e = entry()
     await store().users.importUser(e, { upsert: true, now: T0 })
