@@ -138,6 +138,8 @@ clientGrants:
     scope:
       - read:invoices
 roles:
+  - name: Viewers
+    description: null
   - name: Billing Admin
     description: Reads and writes invoices
     permissions:
@@ -191,7 +193,10 @@ organizations:
     metadata:
       tier: gold
     connections:
-      - connection_id: Username-Password-Authentication
+      - name: Username-Password-Authentication
+        assign_membership_on_login: false
+        show_as_button: true
+      - name: okta-workforce
         assign_membership_on_login: false
 actions:
   - name: add-claims
@@ -310,7 +315,8 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     const okta = find(imported, 'connections', 'okta-workforce')
     assert.deepEqual([okta.action, leftFields(okta)], ['create', ['options.client_secret']])
     assert.match(find(imported, 'connections', 'corp-saml').reason ?? '', /SAML connections are not supported/)
-    assert.equal(find(imported, 'organizations', 'acme').action, 'create')
+    const acme = find(imported, 'organizations', 'acme')
+    assert.deepEqual([acme.action, leftFields(acme)], ['create', ['connections: okta-workforce']])
     const action = find(imported, 'actions', 'add-claims')
     assert.deepEqual([action.action, leftFields(action)], ['create', ['secrets: API_KEY']])
     assert.equal(find(imported, 'triggers', 'post-login').action, 'update')
@@ -323,7 +329,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.match(text, /^ {2}created +Dashboard SPA \(9fX2kQeLr7Hn3TzWb5YcUa1VdGmPo8Js\)$/m)
     assert.match(text, /^ {6}not carried over: grant_types: implicit: the implicit grant is not supported/m)
     assert.match(text, new RegExp(`^  Billing Web \\(${web.id}\\): ${web.client_secret}$`, 'm'), 'the new secret, once, at the end')
-    assert.match(text, /^9 created, 2 updated, 1 unchanged, 4 not carried over, 0 failed; \d+ fields not carried over$/m)
+    assert.match(text, /^10 created, 2 updated, 1 unchanged, 4 not carried over, 0 failed; \d+ fields not carried over$/m)
 
     const store = server.store
     const webApp = await store.applications.get(web.id as string)

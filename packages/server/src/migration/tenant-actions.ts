@@ -83,7 +83,7 @@ const pick = (record: object, keys: readonly string[]): object => Object.fromEnt
 function secretsOf(entry: ActionEntry, current: ActionRecord | null, leftOut: LeftOut[]): SecretInput[] | undefined {
   const secrets: SecretInput[] = []
   for (const s of entry.secrets ?? []) {
-    if (s.value !== undefined && s.value !== '') secrets.push({ name: s.name, value: s.value })
+    if (typeof s.value === 'string' && s.value !== '') secrets.push({ name: s.name, value: s.value })
     else if (current?.secretNames.includes(s.name)) secrets.push({ name: s.name })
     else leftOut.push({ field: `secrets: ${s.name}`, reason: `exports carry no secret values: set it with latchkey actions deploy CODE_FILE --name ${JSON.stringify(entry.name)} --secret ${s.name}=…` })
   }

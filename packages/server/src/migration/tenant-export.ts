@@ -98,7 +98,7 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
       ...(org.displayName !== null ? { display_name: org.displayName } : {}),
       ...(org.branding ? { branding: brandingBody(org.branding) } : {}),
       ...(Object.keys(org.metadata).length ? { metadata: org.metadata } : {}),
-      connections: [{ connection_id: CONNECTION_NAME, assign_membership_on_login: false }],
+      connections: [{ name: CONNECTION_NAME, assign_membership_on_login: false }],
     })),
     actions: actions.map((action) => ({
       name: action.name,

@@ -24,7 +24,7 @@ function organizationBody(entry: OrganizationEntry, connectionNames: ReadonlyMap
     else if (!['id', 'connections', 'members'].includes(field) && !isEmptySetting(value)) leftOut.push({ field, reason: 'Latchkey has no such organization setting' })
   }
   for (const connection of entry.connections ?? []) {
-    const name = connectionNames.get(connection.connection_id) ?? connection.connection_id
+    const name = connection.name ?? (connection.connection_id === undefined ? '' : (connectionNames.get(connection.connection_id) ?? connection.connection_id))
     if (name !== CONNECTION_NAME) leftOut.push({ field: `connections: ${name}`, reason: `organizations log in through the database connection (${CONNECTION_NAME}) in Latchkey` })
     else if (connection.assign_membership_on_login) leftOut.push({ field: `connections: ${name}: assign_membership_on_login`, reason: 'Latchkey never adds members on login: add them, or invite them' })
   }

@@ -18,7 +18,10 @@ export class TenantFileError extends Error {
 }
 
 const text = z.string().min(1).max(2000)
-const entry = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape)
+/** The Deploy CLI writes absent values as null at times (`roles: null`, `description: null`): they count as absent. */
+const dropNulls = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) : value
+const entry = <T extends z.ZodRawShape>(shape: T) => z.preprocess(dropNulls, z.looseObject(shape))
 const names = z.array(z.string().max(2000)).max(10_000)
 
 export const clientEntry = entry({ name: z.string().min(1).max(2000), client_id: z.string().max(256).optional(), app_type: z.string().max(100).optional() })
@@ -35,7 +38,15 @@ export const organizationEntry = entry({
   display_name: z.string().max(2000).optional(),
   branding: z.looseObject({ logo_url: z.string().max(2000).optional(), colors: z.looseObject({ primary: z.string().max(100).optional(), page_background: z.string().max(100).optional() }).optional() }).optional(),
   metadata: z.record(z.string(), z.string().nullable()).optional(),
-  connections: z.array(z.looseObject({ connection_id: text, assign_membership_on_login: z.boolean().optional() })).max(100).optional(),
+  // The Deploy CLI names an organization's connections by `name`; the Management API by connection_id.
+  connections: z
+    .array(
+      z
+        .looseObject({ name: text.optional(), connection_id: text.optional(), assign_membership_on_login: z.boolean().nullable().optional() })
+        .refine((c) => c.name !== undefined || c.connection_id !== undefined, 'a connection needs its name (or connection_id)'),
+    )
+    .max(100)
+    .optional(),
   members: z.array(z.union([z.string().max(256), z.looseObject({ user_id: z.string().max(256) })])).optional(),
 })
 export const connectionEntry = entry({
@@ -52,7 +63,7 @@ export const actionEntry = entry({
   code: z.string().max(2000).optional(),
   runtime: z.string().max(100).optional(),
   dependencies: z.array(z.looseObject({ name: text, version: z.string().max(100) })).max(100).optional(),
-  secrets: z.array(z.looseObject({ name: text, value: z.string().optional() })).max(100).optional(),
+  secrets: z.array(z.looseObject({ name: text, value: z.string().nullable().optional() })).max(100).optional(),
   supported_triggers: z.array(z.looseObject({ id: text, version: z.string().max(20).optional() })).max(10).optional(),
   deployed: z.boolean().optional(),
 })
@@ -131,7 +142,7 @@ export function parseTenantYaml(source: string, baseDir: string, keywords: Reado
   }
   if (document === null || document === undefined) document = {}
   if (typeof document !== 'object' || Array.isArray(document)) throw new TenantFileError('expected a YAML mapping of sections (clients, resourceServers, …) at the top')
-  const parsed = sections.safeParse(document)
+  const parsed = sections.safeParse(dropNulls(document))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     throw new TenantFileError(`${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`)
