@@ -220,7 +220,10 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
     assert.deepEqual([user?.appMetadata, others.length], [{ imported: true }, 0], 'the imported user, not a new one')
   })
 
-  it('refuses a file that is not JSON with exit status 2, importing nothing', async () => {
+  it('refuses a file that is not JSON, or a connection that does not exist, with exit status 2, importing nothing', async () => {
+    const unknown = await runLatchkey(['import', 'users', file, '--connection', 'no-such-connection', '--db', db], { env })
+    assert.deepEqual([unknown.code, unknown.stdout], [2, ''])
+    assert.match(unknown.stderr, /no connection "no-such-connection"/)
     const broken = join(dir, 'broken.json')
     writeFileSync(broken, '[{"email": "half@example.com",')
     const res = await runLatchkey(['import', 'users', broken, '--json', '--db', db], { env })
