@@ -67,19 +67,24 @@ class OldTenant {
     this.bodies.push(body)
     const form = new URLSearchParams(body)
     const expected = { grant_type: 'http://auth0.com/oauth/grant-type/password-realm', client_id: OLD_APP.clientId, client_secret: OLD_APP.secret, realm: DATABASE }
-    for (const [key, value] of Object.entries(expected)) if (form.get(key) !== value) return this.#json(res, 401, { error: 'access_denied', error_description: `bad ${key}` })
+    const wrong = Object.entries(expected).find(([key, value]) => form.get(key) !== value)
     const username = form.get('username') ?? ''
-    if (!OLD_USERS[username] || form.get('password') !== PASSWORD) return this.#json(res, 403, { error: 'invalid_grant', error_description: 'Wrong email or password.' })
+    if (wrong) this.#json(res, 401, { error: 'access_denied', error_description: `bad ${wrong[0]}` })
+    else if (!OLD_USERS[username] || form.get('password') !== PASSWORD) this.#json(res, 403, { error: 'invalid_grant', error_description: 'Wrong email or password.' })
+    else this.#issue(res, username, form.get('scope'))
+  }
+
+  #issue(res: import('node:http').ServerResponse, username: string, scope: string | null): void {
     const token = randomBytes(16).toString('hex')
     this.#tokens.set(token, username)
-    this.#json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 86400, scope: form.get('scope') })
+    this.#json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 86400, scope })
   }
 
   #userinfo(res: import('node:http').ServerResponse, authorization: string): void {
     const email = this.#tokens.get(authorization.replace(/^Bearer /, ''))
     const user = email ? OLD_USERS[email] : undefined
-    if (!email || !user) return this.#json(res, 401, { error: 'invalid_token' })
-    this.#json(res, 200, { sub: user.sub, email, email_verified: true, name: user.name, nickname: user.nickname, picture: 'https://old.example/a.png' })
+    if (!email || !user) this.#json(res, 401, { error: 'invalid_token' })
+    else this.#json(res, 200, { sub: user.sub, email, email_verified: true, name: user.name, nickname: user.nickname, picture: 'https://old.example/a.png' })
   }
 
   #json(res: import('node:http').ServerResponse, status: number, value: unknown): void {
