@@ -158,6 +158,21 @@ databases:
         active: true
         return_enroll_settings: true
       passwordPolicy: good
+      password_history:
+        enable: false
+        size: 5
+      attributes:
+        email:
+          identifier:
+            active: true
+        username:
+          identifier:
+            active: true
+      authentication_methods:
+        password:
+          enabled: true
+        passkey:
+          enabled: false
       brute_force_protection: true
       import_mode: false
       customScripts:
@@ -311,7 +326,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.equal(find(imported, 'roles', 'Billing Admin').action, 'create')
     const database = find(imported, 'databases', 'Username-Password-Authentication')
     assert.deepEqual([database.action, database.changes], ['update', ['enabled_clients']], 'the M2M app is not enabled for it')
-    assert.deepEqual(leftFields(database).sort(), ['options.customScripts', 'options.mfa', 'options.passwordPolicy'])
+    assert.deepEqual(leftFields(database).sort(), ['options.attributes.username', 'options.customScripts', 'options.passwordPolicy'])
     const okta = find(imported, 'connections', 'okta-workforce')
     assert.deepEqual([okta.action, leftFields(okta)], ['create', ['options.client_secret']])
     assert.match(find(imported, 'connections', 'corp-saml').reason ?? '', /SAML connections are not supported/)

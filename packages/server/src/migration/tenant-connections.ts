@@ -31,12 +31,14 @@ const DATABASE_OPTION_REASONS: Readonly<Record<string, string>> = {
   requires_username: 'usernames are not supported: users log in with their email',
   validation: 'usernames are not supported: users log in with their email',
   disable_signup: 'sign-up is a server setting in Latchkey, not a connection option',
-  mfa: 'multi-factor settings are set with latchkey mfa',
-  attributes: 'identifier attributes (phone, username) are not supported: users log in with their email',
-  authentication_methods: 'passkeys and passwordless on the database connection are set with latchkey mfa',
+  'attributes.phone_number': 'phone numbers as identifiers are not supported: users log in with their email',
+  'attributes.username': 'usernames are not supported: users log in with their email',
+  'authentication_methods.passkey': 'passkeys as a first factor are not supported (WebAuthn is a second factor: latchkey mfa)',
 }
+/** Options whose parts are reported one by one (an email identifier and passwords are what Latchkey does). */
+const DATABASE_NESTED: Readonly<Record<string, readonly string[]>> = { attributes: ['email'], authentication_methods: ['password'] }
 /** Options that change nothing in Latchkey (brute-force protection is always on). */
-const DATABASE_HARMLESS = new Set(['brute_force_protection', 'strategy_version', 'configuration'])
+const DATABASE_HARMLESS = new Set(['brute_force_protection', 'strategy_version', 'configuration', 'mfa'])
 
 const STRATEGY_REASONS: Readonly<Record<string, string>> = {
   samlp: 'SAML connections are not supported',
@@ -82,7 +84,12 @@ export function planDatabase(ctx: PlanContext, entry: ConnectionEntry, store: St
     const current = await store.connections.findByName(DATABASE_CONNECTION.name)
     if (!current) return skip('databases', entry.name, 'the database connection is missing from this database')
     const leftOut: LeftOut[] = []
-    for (const [option, value] of Object.entries(entry.options ?? {})) {
+    const options = Object.entries(entry.options ?? {}).flatMap(([option, value]): [string, unknown][] => {
+      const fine = DATABASE_NESTED[option]
+      if (fine === undefined || value === null || typeof value !== 'object') return [[option, value]]
+      return Object.entries(value).flatMap(([part, v]): [string, unknown][] => (fine.includes(part) ? [] : [[`${option}.${part}`, v]]))
+    })
+    for (const [option, value] of options) {
       if (DATABASE_HARMLESS.has(option) || isEmptySetting(value) || (option === 'passwordPolicy' && value === 'none')) continue
       leftOut.push({ field: `options.${option}`, reason: DATABASE_OPTION_REASONS[option] ?? 'Latchkey has no such database option' })
     }

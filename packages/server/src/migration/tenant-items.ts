@@ -61,11 +61,15 @@ export function changedFields(current: object, next: object): string[] {
   return [...keys].filter((k) => !isDeepStrictEqual(a[k], b[k]))
 }
 
-/** A value that says nothing: absent, false, empty, or an object of such values. */
+/** A value that says nothing: absent, false, empty, switched off (`enable: false`), or an object of such values. */
 export function isEmptySetting(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === '') return true
   if (Array.isArray(value)) return value.length === 0
-  if (typeof value === 'object') return Object.values(value).every(isEmptySetting)
+  if (typeof value === 'object') {
+    const switches = value as { enable?: unknown; enabled?: unknown; active?: unknown }
+    if (switches.enable === false || switches.enabled === false || switches.active === false) return true
+    return Object.values(value).every(isEmptySetting)
+  }
   return false
 }
 
