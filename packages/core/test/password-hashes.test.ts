@@ -91,6 +91,7 @@ describe('imported password hashes: refusals name the field', () => {
     assert.deepEqual(refusals({ custom_password_hash: { algorithm: 'pbkdf2', hash: { value: 'pbkdf2_sha256$1000$salt$hash' } } }), [['custom_password_hash.hash.value', 'INVALID_FORMAT']])
     assert.deepEqual(refusals({ custom_password_hash: { algorithm: 'pbkdf2', hash: { value: '$pbkdf2-sha256$i=1000,l=32$c2FsdA$aGFzaA' } } }), [['custom_password_hash.hash.value', 'INVALID_FORMAT']])
     assert.deepEqual(refusals({ custom_password_hash: { algorithm: 'argon2', hash: { value: ARGON2, encoding: 'base64' } } }), [['custom_password_hash.hash.encoding', 'ENUM_MISMATCH']])
+    assert.deepEqual(refusals({ custom_password_hash: { algorithm: 'argon2', hash: { value: ARGON2.replace('m=65536', 'm=4194304') } } }), [['custom_password_hash.hash.value', 'INVALID_FORMAT']])
     assert.deepEqual(refusals({ custom_password_hash: { algorithm: 'ldap', hash: { value: '{CRYPT}aa12345' } } }), [['custom_password_hash.hash.value', 'INVALID_FORMAT']])
   })
 

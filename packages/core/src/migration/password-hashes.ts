@@ -61,6 +61,9 @@ export const DIGEST_BYTES: Readonly<Record<string, number>> = {
 /** Upper bounds so an imported hash cannot make a login cost seconds of CPU or gigabytes of memory. */
 export const MAX_PBKDF2_ITERATIONS = 5_000_000
 export const MAX_SCRYPT_MEMORY_BYTES = 256 * 1024 * 1024
+export const MAX_ARGON2_MEMORY_KIB = 256 * 1024
+export const MAX_ARGON2_PASSES = 64
+export const MAX_ARGON2_LANES = 16
 const MAX_HASH_VALUE_LENGTH = 1024
 
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/
@@ -228,6 +231,10 @@ function selfDescribingValue(algorithm: CustomHashAlgorithm, value: string, path
     errors.push(error('INVALID_FORMAT', 'hash.value must be a bcrypt hash ($2a$, $2b$ or $2y$, cost 04–31)', path))
   } else if (algorithm === 'argon2' && !ARGON2_HASH.test(value)) {
     errors.push(error('INVALID_FORMAT', 'hash.value must be an argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)', path))
+  } else if (algorithm === 'argon2') {
+    const [, m, t, p] = (/m=(\d+),t=(\d+),p=(\d+)/.exec(value) ?? []).map(Number)
+    if (!(m && t && p) || m > MAX_ARGON2_MEMORY_KIB || t > MAX_ARGON2_PASSES || p > MAX_ARGON2_LANES)
+      errors.push(error('INVALID_FORMAT', `argon2 parameters must be at most m=${MAX_ARGON2_MEMORY_KIB}, t=${MAX_ARGON2_PASSES}, p=${MAX_ARGON2_LANES}`, path))
   } else if (algorithm === 'pbkdf2') {
     pbkdf2Value(value, path, errors)
   } else if (algorithm === 'ldap') {
