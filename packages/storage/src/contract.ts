@@ -200,9 +200,11 @@ export interface UserRepo extends UserLookupPort {
    * The existing user is the one with `user.id` (when given), else the database connection's user
    * with its email, else the owner of one of its upstream accounts. None: inserted. One, without
    * `upsert`: `duplicate`, nothing changed. With `upsert`: the changes that differ are written,
-   * identities and authenticators (by id) not yet there are added; a user's id, connection and email
-   * never change (`conflict` when the entry says otherwise). The same entry imported twice with
-   * upsert is `unchanged` the second time. Authenticator ids are the caller's (stable per entry).
+   * identities and authenticators (by id) not yet there are added; a user's id and connection never
+   * change, nor a database user's email (`conflict` when the entry says otherwise; an upstream user's
+   * email is their provider's, refreshed at each login, and is left as it is). The same entry
+   * imported twice with upsert is `unchanged` the second time. Authenticator ids are the caller's
+   * (stable per entry).
    */
   importUser(entry: UserImport, options: { readonly upsert: boolean; readonly now: number }): Promise<UserImportResult>
   /**

@@ -231,7 +231,7 @@ export class KyselyUserRepo implements UserRepo {
             ? `the user_id belongs to one user and the email to another (${byEmail.id})`
             : entry.idGiven && existing.id !== user.id
               ? `the user with this ${which} has the user_id ${existing.id}: an import never changes a user_id`
-              : user.email !== '' && existing.email !== user.email
+              : user.connection === DATABASE_CONNECTION.name && existing.email !== user.email
                 ? `the user ${existing.id} has the email ${existing.email}: an import never changes an email (latchkey users update does)`
                 : [...owners.values()].some((owner) => owner !== existing.id)
                   ? 'an upstream account of this entry is the identity of another user'

@@ -100,6 +100,15 @@ export function userImportGuarantees(store: CurrentStore): void {
     assert.equal((await store().identities.listForUser(e.user.id)).length, 1)
   })
 
+  it('users.importUser with upsert leaves an upstream user\'s email as their provider last sent it', async () => {
+    const upstream = user({ id: 'oidc|acme|sub-7', connection: 'acme', email: 'new@acme.example' })
+    const e = entry({ user: upstream, changes: {}, identities: [{ connectionId: 'con_acme', provider: 'oidc', providerUserId: 'acme|sub-7', isSocial: false, profileData: {} }], authenticators: [] })
+    await store().users.importUser(e, { upsert: true, now: T0 })
+    const older = { ...e, user: { ...upstream, email: 'old@acme.example' } }
+    assert.equal((await store().users.importUser(older, { upsert: true, now: T0 + 1 })).status, 'unchanged')
+    assert.equal((await store().users.get(upstream.id))?.email, 'new@acme.example')
+  })
+
   it('users.importUser is never half-written: a part that cannot be stored leaves no user behind', async () => {
     const first = entry()
     await store().users.importUser(first, { upsert: false, now: T0 })
