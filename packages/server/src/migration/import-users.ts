@@ -23,9 +23,11 @@
  *   write, with what identifies the user (never a hash or a secret); the caller writes it as its own
  *   admin changes are (the CLI's actor, or the Management API's).
  *
- * The report's `errors` list each failed entry (its position from 0, email and user_id as the file
- * gave them, and Auth0-shaped errors); `warnings` list entries imported without something Latchkey
- * does not keep (a username, a phone factor) and entries whose errors were not the only thing wrong.
+ * The report's `errors` list each failed entry: its position in the array (from 0), its email and
+ * user_id (as the file gave them when the entry was refused as written; as stored, normalised and
+ * prefixed, when the store refused it), and Auth0-shaped errors. `warnings` list, for any entry,
+ * what Latchkey did not keep (a username, a phone or email factor, an identity of a connection it
+ * does not have): those entries are imported without it.
  */
 import { createHash } from 'node:crypto'
 import {
