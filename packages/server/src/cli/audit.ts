@@ -7,6 +7,7 @@
 import { type AuditEventInput, type AuditDetail, systemClock } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { AuditLog, cliActor } from '../audit.js'
+import { warn } from './run.js'
 
 export type AdminAction =
   | 'application.created'
@@ -109,7 +110,7 @@ function cliAuditLog(store: Store): AuditLog {
   return new AuditLog({
     store,
     clock: systemClock,
-    onError: (error) => process.stderr.write(`latchkey: warning: the change was made but not written to the audit log (${(error as Error)?.message ?? String(error)})\n`),
+    onError: (error) => warn(`the change was made but not written to the audit log (${(error as Error)?.message ?? String(error)})`),
   })
 }
 

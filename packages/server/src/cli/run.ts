@@ -2,12 +2,15 @@
  * What every registration command shares: the --db and --json options, opening and closing the
  * store, printing a result, and turning failures into `latchkey: <message>` and an exit code
  * (1 for a refused request, 2 for a usage error). User errors never print a stack trace.
+ * These helpers are the only way a command reads its environment and stdin or writes output
+ * (through `cliIo()`, io.ts), so the same command runs as a process or inside a test.
  */
 import { createInterface } from 'node:readline/promises'
 import { RegistrationError } from '@latchkey/core'
 import { ConflictError, openAndMigrate, type Store } from '@latchkey/storage'
 import { type Command, type CommanderError, InvalidArgumentError } from 'commander'
 import { DEFAULT_DB } from '../config.js'
+import { CliExit, cliIo } from './io.js'
 
 export interface CommonOptions {
   db?: string
@@ -28,13 +31,13 @@ export class CliError extends Error {
 export const notFound = (what: string, id: string): CliError => new CliError(`no ${what} ${JSON.stringify(id)}`)
 
 /** --db, else LATCHKEY_DB, else the default SQLite file. */
-export function databaseUrl(opts: CommonOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function databaseUrl(opts: CommonOptions, env: NodeJS.ProcessEnv = cliEnv()): string {
   return opts.db || env.LATCHKEY_DB || DEFAULT_DB
 }
 
 /** Commander's usage errors (unknown option, missing argument, bad value) exit 2; help exits 0. */
 function usageExit(err: CommanderError): never {
-  process.exit(err.exitCode === 0 ? 0 : 2)
+  throw new CliExit(err.exitCode === 0 ? 0 : 2)
 }
 
 /** A command group (`latchkey apps`); its subcommands inherit the usage-error exit code. */
@@ -80,13 +83,48 @@ export async function listAll<T>(fetchPage: (page: { page: number; perPage: numb
 /** Prints JSON, or the human text. */
 export function print(opts: CommonOptions, json: unknown, human: () => string): void {
   const text = opts.json ? JSON.stringify(json, null, 2) : human()
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+  write(text.endsWith('\n') ? text : `${text}\n`)
+}
+
+/** Writes text to stdout as it is (a file's contents, a stream of lines). */
+export function write(text: string): void {
+  cliIo().stdout.write(text)
+}
+
+/** A warning on stderr (`latchkey: warning: …`); the command goes on. */
+export function warn(message: string): void {
+  cliIo().stderr.write(`latchkey: warning: ${message}\n`)
+}
+
+/** The command's environment (the process's, or the one a test gives). */
+export function cliEnv(): NodeJS.ProcessEnv {
+  return cliIo().env
+}
+
+/** Whether a person is typing on stdin (a terminal), rather than a pipe, a file or nothing. */
+export function stdinIsTTY(): boolean {
+  return cliIo().stdin.isTTY === true
+}
+
+/** All of stdin as UTF-8, after `prompt` on stderr when a person is typing. */
+export async function readStdin(prompt?: string): Promise<string> {
+  const { stdin, stderr } = cliIo()
+  if (prompt !== undefined && stdin.isTTY) stderr.write(prompt)
+  const chunks: Buffer[] = []
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** Sets the code the command exits with (1: it ran, and what it checked failed). */
+export function setExitCode(code: number): void {
+  cliIo().exitCode = code
 }
 
 /** Asks for confirmation on an interactive terminal; anything else (pipes, CI) proceeds. */
 export async function confirm(question: string, force: boolean | undefined): Promise<void> {
-  if (force || !process.stdin.isTTY) return
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  const { stdin, stderr } = cliIo()
+  if (force || !stdin.isTTY) return
+  const rl = createInterface({ input: stdin, output: stderr as NodeJS.WritableStream })
   try {
     const answer = await rl.question(`${question} [y/N] `)
     if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('cancelled')
@@ -129,7 +167,8 @@ function renameField(message: string, flags: Record<string, string>): string {
   return flag === undefined || match?.[2] === undefined ? message : `${flag}: ${match[2]}`
 }
 
-function fail(message: string, exitCode = 1): void {
-  process.stderr.write(`latchkey: ${message}\n`)
-  process.exitCode = exitCode
+/** `latchkey: <message>` on stderr, and the exit code (1 unless given). */
+export function fail(message: string, exitCode = 1): void {
+  cliIo().stderr.write(`latchkey: ${message}\n`)
+  cliIo().exitCode = exitCode
 }

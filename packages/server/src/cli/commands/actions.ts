@@ -15,7 +15,7 @@ import { presentAction } from '../../management/mappings/actions.js'
 import { sampleEvent } from '../action-samples.js'
 import { recordAdminChange } from '../audit.js'
 import { fields, iso, table } from '../present.js'
-import { CliError, type CommonOptions, confirm, group, leaf, listAll, notFound, print, run } from '../run.js'
+import { CliError, type CommonOptions, cliEnv, confirm, group, leaf, listAll, notFound, print, run, setExitCode } from '../run.js'
 import { encryptionFor } from './keys.js'
 
 interface DeployOptions extends CommonOptions {
@@ -40,7 +40,7 @@ const TRIGGERS = ACTION_TRIGGERS.join(', ')
 function secretOption(value: string, previous: SecretInput[] | undefined): SecretInput[] {
   const at = value.indexOf('=')
   const name = at === -1 ? value : value.slice(0, at)
-  const given = at === -1 ? process.env[name] : value.slice(at + 1)
+  const given = at === -1 ? cliEnv()[name] : value.slice(at + 1)
   if (given === undefined) throw new InvalidArgumentError(`no value for ${name}: write ${name}=VALUE, or set the environment variable ${name}`)
   return [...(previous ?? []).filter((s) => s.name !== name), { name, value: given }]
 }
@@ -287,7 +287,7 @@ export function registerActions(program: Command): void {
           ...(failure ? [`error: ${failure.name}: ${failure.message}`] : []),
         ].join('\n'),
       )
-      if (!ran.ok) process.exitCode = 1
+      if (!ran.ok) setExitCode(1)
     }),
   )
 }

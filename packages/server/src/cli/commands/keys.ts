@@ -17,7 +17,7 @@ import { prepareStoredKeys, type Reencrypted, reencryptStoredKeys } from '../../
 import { keyRotatedEvent } from '../../keys/rotation-schedule.js'
 import { recordCliEvent } from '../audit.js'
 import { presentKey, table } from '../present.js'
-import { CliError, type CommonOptions, databaseUrl, group, leaf, print, run } from '../run.js'
+import { CliError, type CommonOptions, cliEnv, databaseUrl, group, leaf, print, run } from '../run.js'
 
 const MAX_DELAY = 2_592_000
 
@@ -34,7 +34,7 @@ function delaySeconds(value: string): number {
 export async function encryptionFor(store: Store, opts: CommonOptions): Promise<KeyEncryption> {
   let secrets: string[]
   try {
-    secrets = parseSecrets(process.env.LATCHKEY_SECRET, process.env.LATCHKEY_SECRET_PREVIOUS)
+    secrets = parseSecrets(cliEnv().LATCHKEY_SECRET, cliEnv().LATCHKEY_SECRET_PREVIOUS)
   } catch (error) {
     throw new CliError((error as Error).message, 2)
   }
