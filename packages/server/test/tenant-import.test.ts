@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { createApplication } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { loadKeyEncryption } from '../src/keys/secret.js'
 import { humanReport } from '../src/cli/commands/tenant.js'
@@ -455,6 +456,53 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     const again = planReport(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }))
     assert.deepEqual(again.items.filter((i) => i.action !== 'unchanged'), [])
   }
+
+  it('reports each client Latchkey cannot take as it is, and goes on with the others', async () => {
+    const store = await openAndMigrate('sqlite::memory:')
+    try {
+      const twin = { name: 'Twin', type: 'spa', callbacks: ['http://localhost:8080/callback'] }
+      await store.applications.insert(createApplication(twin, Date.now()).record)
+      await store.applications.insert(createApplication(twin, Date.now()).record)
+      const yaml = `clients:
+  - name: Signed
+    app_type: regular_web
+    callbacks: [https://signed.example.com/cb]
+    client_authentication_methods:
+      private_key_jwt:
+        credentials:
+          - id: cred_1234
+  - name: Okta SSO
+    app_type: sso_integration
+  - name: Plain http
+    app_type: spa
+    callbacks: ['http://app.example.com/callback']
+  - name: Twin
+    app_type: spa
+  - name: Portal
+    app_type: regular_web
+    callbacks: [https://portal.example.com/cb]
+    organization_usage: require
+    organization_require_behavior: post_login_prompt
+    oidc_logout:
+      backchannel_logout_urls: []
+clientGrants:
+  - client_id: Nobody
+    audience: https://nowhere.example.com/
+`
+      const report = await applyPlan(await planTenant(parseTenantYaml(yaml, dir), store, { encryption: encryptionFor(DB) }), store)
+      assert.match(find(report, 'clients', 'Signed').reason ?? '', /private_key_jwt public keys are not in the export/)
+      assert.match(find(report, 'clients', 'Okta SSO').reason ?? '', /app_type sso_integration is not supported/)
+      const http = find(report, 'clients', 'Plain http')
+      assert.deepEqual([http.action, /^callbacks: /.test(http.reason ?? '')], ['fail', true], http.reason)
+      assert.match(find(report, 'clients', 'Twin').reason ?? '', /2 applications are named "Twin" in Latchkey: give client_id/)
+      const portal = find(report, 'clients', 'Portal')
+      assert.deepEqual([portal.action, leftFields(portal)], ['create', ['organization_require_behavior: post_login_prompt']])
+      assert.equal((await store.applications.get(portal.id as string))?.organizationRequireBehavior, 'pre_login_prompt')
+      assert.match(find(report, 'clientGrants', 'Nobody').reason ?? '', /no application named "Nobody"/)
+    } finally {
+      await store.close()
+    }
+  })
 
   it('refuses an unusable file (exit 2) and applies keyword replacement as the Deploy CLI does', async () => {
     assert.throws(() => parseTenantYaml('clients: [name: x', dir), (e) => e instanceof TenantFileError && /not YAML/.test(e.message))

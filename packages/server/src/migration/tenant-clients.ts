@@ -81,7 +81,8 @@ function clientBody(entry: ClientEntry): { body: Record<string, unknown>; leftOu
   const leftOut: LeftOut[] = []
   for (const [field, value] of Object.entries(entry)) {
     if (CARRIED.has(field)) body[field] = value
-    else if (!HARMLESS.has(field) && !isEmptySetting(value)) leftOut.push({ field, reason: REASONS[field] ?? 'Latchkey has no such application setting' })
+    else if (!HARMLESS.has(field) && !isEmptySetting(field === 'oidc_logout' ? (value as { backchannel_logout_urls?: unknown }).backchannel_logout_urls : value))
+      leftOut.push({ field, reason: REASONS[field] ?? 'Latchkey has no such application setting' })
   }
   if (body.oidc_conformant === false) {
     delete body.oidc_conformant
@@ -106,6 +107,10 @@ function clientBody(entry: ClientEntry): { body: Record<string, unknown>; leftOu
       leftOut.push({ field: 'jwt_configuration.lifetime_in_seconds', reason: `ID tokens live ${ID_TOKEN_LIFETIME_SECONDS} seconds in Latchkey` })
   }
   if (typeof body.initiate_login_uri === 'string' && body.initiate_login_uri === '') delete body.initiate_login_uri
+  if (body.organization_require_behavior === 'post_login_prompt') {
+    body.organization_require_behavior = 'pre_login_prompt'
+    leftOut.push({ field: 'organization_require_behavior: post_login_prompt', reason: 'not supported: the organization is asked for before login instead (pre_login_prompt)' })
+  }
   return { body, leftOut }
 }
 
@@ -150,6 +155,13 @@ export function planClient(ctx: PlanContext, entry: ClientEntry): Promise<PlanIt
     async () => {
       if (entry.app_type !== undefined && !(APP_TYPES as readonly string[]).includes(entry.app_type))
         return skip('clients', entry.name, `app_type ${entry.app_type} is not supported: Latchkey has ${APP_TYPES.join(', ')} applications`)
+      const credentials = (entry.client_authentication_methods as { private_key_jwt?: { credentials?: { pem?: unknown }[] } } | undefined)?.private_key_jwt?.credentials
+      if (credentials?.some((c) => typeof c.pem !== 'string'))
+        return skip(
+          'clients',
+          entry.name,
+          "its private_key_jwt public keys are not in the export (only their ids): add each key's pem to client_authentication_methods.private_key_jwt.credentials in the file",
+        )
       const { body: raw, leftOut: dropped } = clientBody(entry)
       const { data: body, leftOut: refused } = parseLeavingOut(updateClientBody, raw)
       const leftOut = [...dropped, ...refused]
