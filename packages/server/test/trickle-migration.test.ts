@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord, ConnectionRecord, UserRecord } from '@latchkey/core'
+import { generateKeyPair, SignJWT } from 'jose'
 import { OLD_TENANT_UNAVAILABLE } from '../src/interaction/password-check.js'
 import { authorizeUrl, Browser, loginThrough, pkce } from './support/browser.js'
 import { envWithoutDb, runLatchkey } from './support/cli.js'
@@ -28,7 +29,12 @@ const OLD_USERS: Record<string, { sub: string; name: string; nickname: string }>
   'ada@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe82', name: 'Ada Lovelace', nickname: 'ada' },
   'bob@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe83', name: 'Bob', nickname: 'bob' },
   'carol@old.example': { sub: 'auth0|imported-without-password', name: 'Carol', nickname: 'carol' },
+  'dan@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe84', name: 'Dan', nickname: 'dan' },
 }
+/** Users the old tenant blocks. */
+const BLOCKED = new Set(['dan@old.example'])
+/** The old tenant's ID token signing key (RS256, as Auth0's default). */
+const signingKey = (await generateKeyPair('RS256')).privateKey
 
 /** A stand-in for the old Auth0 tenant; `mode` makes it fail, and `tokenCalls` counts what it was asked. */
 class OldTenant {
@@ -71,13 +77,23 @@ class OldTenant {
     const username = form.get('username') ?? ''
     if (wrong) this.#json(res, 401, { error: 'access_denied', error_description: `bad ${wrong[0]}` })
     else if (!OLD_USERS[username] || form.get('password') !== PASSWORD) this.#json(res, 403, { error: 'invalid_grant', error_description: 'Wrong email or password.' })
-    else this.#issue(res, username, form.get('scope'))
+    else if (BLOCKED.has(username)) this.#json(res, 401, { error: 'unauthorized', error_description: 'user is blocked' })
+    else void this.#issue(res, username, form.get('scope'))
   }
 
-  #issue(res: import('node:http').ServerResponse, username: string, scope: string | null): void {
+  /** An access token for /userinfo and, as Auth0 answers the password-realm grant with scope openid, an ID token. */
+  async #issue(res: import('node:http').ServerResponse, username: string, scope: string | null): Promise<void> {
     const token = randomBytes(16).toString('hex')
     this.#tokens.set(token, username)
-    this.#json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 86400, scope })
+    const idToken = await new SignJWT({ email: username })
+      .setProtectedHeader({ alg: 'RS256', kid: 'old' })
+      .setIssuer(`${this.url}/`)
+      .setAudience(OLD_APP.clientId)
+      .setSubject(OLD_USERS[username]?.sub as string)
+      .setIssuedAt()
+      .setExpirationTime('10h')
+      .sign(signingKey)
+    this.#json(res, 200, { access_token: token, id_token: idToken, token_type: 'Bearer', expires_in: 86400, scope })
   }
 
   #userinfo(res: import('node:http').ServerResponse, authorization: string): void {
@@ -145,6 +161,33 @@ describe('trickle migration from an Auth0 tenant', () => {
     assert.match(await res.text(), /Wrong email or password\./)
     assert.equal(old.tokenCalls, before + 1)
     assert.equal(await server.store.users.findByEmail('bob@old.example'), null)
+  })
+
+  it('a user the old tenant blocks is told so, and saved nowhere', async () => {
+    const res = await attempt('dan@old.example', PASSWORD)
+    assert.equal(res.status, 403)
+    assert.match(await res.text(), /Your account is blocked/)
+    assert.equal(await server.store.users.findByEmail('dan@old.example'), null)
+  })
+
+  it('the Management API refuses unusable settings, naming the option', async () => {
+    const { token } = await m2m(server, ['update:connections'])
+    const database = (await server.store.connections.findByName(DATABASE)) as ConnectionRecord
+    const patch = (options: unknown) => managementCall(server, token, 'PATCH', `connections/${database.id}`, { options })
+    const refused: [unknown, RegExp][] = [
+      [{ import_mode: true }, /migration_source is required/],
+      [{ import_mode: 'yes', migration_source: { domain: old.url, client_id: 'x' } }, /import_mode must be true or false/],
+      [{ import_mode: true, migration_source: { domain: 'http://old.example', client_id: 'x' } }, /domain must use https/],
+      [{ import_mode: true, migration_source: { domain: 'old.example' } }, /client_id must be a non-empty string/],
+      [{ import_mode: true, migration_source: { domain: 'old.example', client_id: 'x', scope: 'all' } }, /unknown scope/],
+      [{ passwordPolicy: 'good' }, /takes no options/],
+    ]
+    for (const [options, message] of refused) {
+      const r = await patch(options)
+      assert.equal(r.status, 400, r.text)
+      assert.match(r.json.message, message)
+    }
+    assert.deepEqual((await server.store.connections.findByName(DATABASE))?.options, database.options, 'nothing changed')
   })
 
   it('a user imported without a password is completed, keeping the imported id', async () => {

@@ -22,6 +22,7 @@ import type { LoginAttempt } from '../rate-limits/login-attempts.js'
 import { RateLimited } from '../rate-limits/too-many-requests.js'
 
 export const WRONG_CREDENTIALS = 'Wrong email or password.'
+const BLOCKED = 'Your account is blocked. Contact the administrator.'
 export const OLD_TENANT_UNAVAILABLE = "We couldn't reach the old sign-in service to check your password; try again in a few minutes."
 
 export type PasswordCheck =
@@ -48,6 +49,9 @@ export async function checkPassword(c: Context, deps: Deps, client: ApplicationR
   } else if (migration.kind === 'unavailable') {
     await attempt.abandoned()
     return { ok: false, message: OLD_TENANT_UNAVAILABLE, status: 503 }
+  } else if (migration.kind === 'blocked') {
+    await attempt.abandoned()
+    return { ok: false, message: BLOCKED, status: 403 }
   } else {
     ok = migration.kind === 'migrated'
     if (migration.kind === 'migrated') user = migration.user
@@ -63,7 +67,7 @@ export async function checkPassword(c: Context, deps: Deps, client: ApplicationR
     await attempt.abandoned()
     deps.log.info({ client_id: client.clientId, user_id: user.id }, 'login refused: user is blocked')
     await deps.audit.record(c, { type: 'f', clientId: client.clientId, userId: user.id, details: { user_name: user.email, reason: 'user is blocked' } })
-    return { ok: false, message: 'Your account is blocked. Contact the administrator.', status: 403 }
+    return { ok: false, message: BLOCKED, status: 403 }
   }
   await attempt.succeeded()
   if (user.passwordHash && needsRehash(user.passwordHash)) user = await upgradeHash(deps, user, password)
@@ -82,7 +86,7 @@ async function upgradeHash(deps: Deps, user: UserRecord, password: string): Prom
   }
 }
 
-type Migration = { readonly kind: 'migrated'; readonly user: UserRecord } | { readonly kind: 'wrong' } | { readonly kind: 'unavailable' }
+type Migration = { readonly kind: 'migrated'; readonly user: UserRecord } | { readonly kind: 'wrong' } | { readonly kind: 'blocked' } | { readonly kind: 'unavailable' }
 
 /**
  * Trickle migration for a user without a password here (unknown, or imported without a hash): null
@@ -108,6 +112,11 @@ async function migrateFromOldTenant(c: Context, deps: Deps, client: ApplicationR
   }
   const answer = await askOldTenant(source, secret, username, password)
   if (answer.kind === 'wrong') return answer
+  if (answer.kind === 'blocked') {
+    deps.log.info({ client_id: client.clientId }, 'trickle migration: the old tenant blocks this user')
+    await deps.audit.record(c, { type: 'f', clientId: client.clientId, userId: existing?.id, details: { user_name: username, reason: 'user is blocked at the old tenant' } })
+    return answer
+  }
   if (answer.kind === 'unavailable') return unavailable(answer.reason)
   const now = deps.clock.now()
   const record = migratedUser(answer.profile, username, await hashPassword(password), now)

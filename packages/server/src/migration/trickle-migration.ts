@@ -98,6 +98,8 @@ function tenantUrl(domain: string): string {
 export type OldTenantAnswer =
   | { readonly kind: 'verified'; readonly profile: OldTenantProfile }
   | { readonly kind: 'wrong' }
+  /** The old tenant blocks this user (Auth0's 401 `unauthorized`, "user is blocked"). */
+  | { readonly kind: 'blocked' }
   /** Down, too slow, or answering what is not Auth0's: `reason` is for the log and audit (no secret in it). */
   | { readonly kind: 'unavailable'; readonly reason: string }
 
@@ -131,6 +133,7 @@ export async function askOldTenant(source: MigrationSource, clientSecret: string
     accessToken = (await oauth.processGenericTokenEndpointResponse(as, client, response)).access_token
   } catch (err) {
     if (err instanceof oauth.ResponseBodyError && err.error === 'invalid_grant') return { kind: 'wrong' }
+    if (err instanceof oauth.ResponseBodyError && err.error === 'unauthorized' && /blocked/i.test(err.error_description ?? '')) return { kind: 'blocked' }
     return { kind: 'unavailable', reason: `token request: ${reasonOf(err)}` }
   }
   try {
