@@ -14,7 +14,7 @@ import { exportTenant } from '../../migration/tenant-export.js'
 import { planTenant } from '../../migration/tenant-plan.js'
 import { readTenantYaml, type TenantFile, TenantFileError } from '../../migration/tenant-yaml.js'
 import type { Command } from 'commander'
-import { CliError, type CommonOptions, leaf, print, run } from '../run.js'
+import { CliError, type CommonOptions, cliEnv, leaf, print, run, write } from '../run.js'
 import { encryptionFor } from './keys.js'
 
 interface ImportOptions extends CommonOptions {
@@ -44,7 +44,7 @@ function readJsonObject(file: string, flag: string, strings: boolean): Record<st
   return value as Record<string, unknown>
 }
 
-function issuerRules(o: ImportOptions, env: NodeJS.ProcessEnv = process.env): { issuer?: string } {
+function issuerRules(o: ImportOptions, env: NodeJS.ProcessEnv = cliEnv()): { issuer?: string } {
   const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
   if (value === undefined) return {}
   try {
@@ -142,7 +142,7 @@ export function registerExportTenant(exporting: Command): void {
     run(opts, async (store) => {
       const exported = await exportTenant(store, opts.output)
       if (opts.output === undefined) {
-        print({}, null, () => exported.yaml)
+        write(exported.yaml)
         return
       }
       writeFileSync(opts.output, exported.yaml, { mode: 0o600 })
