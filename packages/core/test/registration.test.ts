@@ -25,6 +25,17 @@ describe('registration', () => {
     assert.ok(!JSON.stringify(record).includes(clientSecret))
   })
 
+  it('keeps a migrated client_id and secret only when the admin import passes them apart, checked', () => {
+    const web = { name: 'Web', type: 'regular_web', callbacks: ['https://app.example.com/cb'] }
+    const given = { clientId: '9fX2kQeLr7Hn3TzWb5YcUa1VdGmPo8Js', clientSecret: 'old-tenant-secret-0123456789' }
+    const { record, clientSecret } = createApplication(web, 0, {}, given)
+    assert.deepEqual([record.clientId, clientSecret, record.clientSecretHash], [given.clientId, given.clientSecret, sha256(given.clientSecret)])
+    assert.throws(() => createApplication(web, 0, {}, { clientId: '-rf' }), /clientId: /)
+    assert.throws(() => createApplication(web, 0, {}, { clientId: 'a b' }), /clientId: /)
+    assert.throws(() => createApplication(web, 0, {}, { clientSecret: 'short' }), /clientSecret: 16–512/)
+    assert.throws(() => createApplication({ ...web, type: 'spa' }, 0, {}, { clientSecret: given.clientSecret }), /clientSecret: a none application has no client secret/)
+  })
+
   it('generates user ids (auth0|<24 hex>) and ignores an id or sub passed in the input', () => {
     const input = { email: 'A@Example.com', id: 'auth0|admin', sub: 'auth0|admin', user_id: 'auth0|admin' } as never
     const a = createUser(input, 'hash', 0)
