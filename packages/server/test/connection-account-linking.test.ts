@@ -14,6 +14,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord, ConnectionRecord, UserRecord } from '@latchkey/core'
 import { parseConnectionOptions } from '../src/connections/strategies/index.js'
+import { presentOneUser } from '../src/management/mappings/users.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addConnection, oidcOptions } from './support/connections.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
@@ -85,6 +86,12 @@ describe('linking an upstream account to an existing user at login', () => {
     assert.equal(await subOf(res, verifier, browser), `oidc|acme-plain|${FRANK.sub}`)
     assert.equal(await identityOwner(plain, FRANK), `oidc|acme-plain|${FRANK.sub}`)
     assert.deepEqual(await server.store.identities.listForUser(existing.id), [])
+    // The Management API shows the identity as Auth0 does: user id = `{provider}|{identity user_id}`.
+    const shown = await presentOneUser(server.store, (await server.store.users.get(`oidc|acme-plain|${FRANK.sub}`)) as UserRecord)
+    assert.deepEqual(
+      shown.identities.map((i) => [i.provider, i.user_id, i.connection]),
+      [['oidc', `acme-plain|${FRANK.sub}`, 'acme-plain']],
+    )
   })
 
   describe('with link_existing_accounts', () => {

@@ -53,10 +53,14 @@ describe('Management API: linking user accounts', () => {
     return record
   }
 
-  /** An upstream user as their first login leaves them: the user and their identity. */
-  async function upstreamUser(connection: ConnectionRecord, providerUserId: string, profileData: Record<string, unknown>): Promise<UserRecord> {
+  /**
+   * An upstream user as their first login leaves them: the user and their identity, whose user_id is
+   * stored as Auth0 shows it (`acme|sub-1` for oidc, the bare id for GitHub).
+   */
+  async function upstreamUser(connection: ConnectionRecord, accountId: string, profileData: Record<string, unknown>): Promise<UserRecord> {
     const now = Date.now()
-    const user = createConnectionUser({ id: connectionUserId(connection, providerUserId), connection: connection.name, profile: { email: profileData.email as string, emailVerified: true } }, now)
+    const providerUserId = connection.strategy === 'github' ? accountId : `${connection.name}|${accountId}`
+    const user = createConnectionUser({ id: connectionUserId(connection, accountId), connection: connection.name, profile: { email: profileData.email as string, emailVerified: true } }, now)
     await server.store.users.insert(user)
     await server.store.identities.insert({
       userId: user.id,
@@ -103,7 +107,7 @@ describe('Management API: linking user accounts', () => {
     assertError(await call('GET', users(secondary.id)), 404, 'inexistent_user')
     assert.equal(await server.store.sessions.findActive(session.idHash, Date.now()), null, "the secondary user's sessions are gone with them")
     // The account now logs in as the primary user (the login finds the user by the identity).
-    assert.equal((await server.store.identities.find(acme.id, 'sub-1'))?.userId, dbUser.user_id)
+    assert.equal((await server.store.identities.find(acme.id, 'acme|sub-1'))?.userId, dbUser.user_id)
     const shown = await call('GET', users(dbUser.user_id))
     assert.deepEqual(shown.json.identities, r.json)
     const event = await lastChange()
@@ -124,7 +128,7 @@ describe('Management API: linking user accounts', () => {
     assertError(await call('POST', `${users(dbUser.user_id)}/identities`, { provider: 'github', user_id: '583231' }), 409, 'identity_conflict', 'The identity is already linked to this user.')
     const other = await upstreamUser(github, '1', { id: 1, login: 'mojombo' })
     assertError(await call('POST', `${users(other.id)}/identities`, { provider: 'oidc', user_id: 'acme|sub-1' }), 409, 'identity_conflict', /already linked to another user/)
-    assert.equal((await server.store.identities.find(acme.id, 'sub-1'))?.userId, dbUser.user_id, 'nothing moved')
+    assert.equal((await server.store.identities.find(acme.id, 'acme|sub-1'))?.userId, dbUser.user_id, 'nothing moved')
   })
 
   it('refuses a user linked to itself, unknown users, a password user as the secondary, a wrong connection_id', async () => {
@@ -168,7 +172,7 @@ describe('Management API: linking user accounts', () => {
     assert.equal(back.json.email, 'grace@acme.example', 'the profile comes from what the provider last sent')
     assert.equal(back.json.name, 'Grace Hopper')
     assert.deepEqual(back.json.identities, [{ connection: 'acme', provider: 'oidc', user_id: 'acme|sub-1', isSocial: false }])
-    assert.equal((await server.store.identities.find(acme.id, 'sub-1'))?.userId, 'oidc|acme|sub-1', 'the account logs in as its own user again')
+    assert.equal((await server.store.identities.find(acme.id, 'acme|sub-1'))?.userId, 'oidc|acme|sub-1', 'the account logs in as its own user again')
     const event = await lastChange()
     assert.equal(event.details.action, 'user.unlinked')
     assert.equal(event.userId, dbUser.user_id)

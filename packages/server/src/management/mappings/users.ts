@@ -8,7 +8,7 @@
  * in @latchkey/core's registration. Metadata updates merge as in Auth0: top-level keys replace,
  * `null` removes a key.
  */
-import { connectionUserId, type IdentityRecord, type UserInput, type UserRecord } from '@latchkey/core'
+import { type IdentityRecord, type UserInput, type UserRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { badRequest } from '../errors.js'
@@ -154,9 +154,9 @@ function databaseIdentity(user: UserRecord): Auth0Identity[] {
 export function presentIdentities(user: UserRecord, identities: readonly IdentityRecord[], connectionName: ReadonlyMap<string, string>): Auth0Identity[] {
   const upstream = identities.map((identity) => {
     const connection = connectionName.get(identity.connectionId) ?? identity.connectionId
-    // Auth0's invariant: a user id is `{provider}|{identity user_id}` (`oidc|acme|{sub}` → `acme|{sub}`).
-    const userId = connectionUserId({ name: connection, strategy: identity.provider }, identity.providerUserId).slice(identity.provider.length + 1)
-    return { identity, shown: { connection, provider: identity.provider, user_id: userId, isSocial: identity.isSocial } }
+    // Stored as Auth0 shows it (`acme|{sub}` for oidc and oauth2, the bare id for public providers):
+    // Auth0's invariant is that a user id is `{provider}|{identity user_id}` (`oidc|acme|{sub}`).
+    return { identity, shown: { connection, provider: identity.provider, user_id: identity.providerUserId, isSocial: identity.isSocial } }
   })
   // The database is never an upstream identity's connection: a database user's own identity is the database one.
   // The primary identity is the one the user's id was made from (a linked account of the same connection is not).

@@ -13,7 +13,6 @@ import {
   type ConnectionStrategy,
   type ConnectionUserProfile,
   checkPassword,
-  connectionUserId,
   createConnectionUser,
   createUser,
   type IdentityRecord,
@@ -99,8 +98,12 @@ const userConflict = (err: unknown): never => {
 
 const ERRORS_404 = { 404: 'The user does not exist (inexistent_user).' }
 
-/** The user id Auth0 shows for an identity (`{provider}|{user_id}`), given its connection. */
-const identityUserId = (connection: Pick<ConnectionRecord, 'name' | 'strategy'>, identity: IdentityRecord) => connectionUserId(connection, identity.providerUserId)
+/**
+ * The user id of the user an identity's first login makes: `{provider}|{identity user_id}` (Auth0's
+ * invariant). The identity's user_id is stored as Auth0 shows it, as upstream logins and imports write
+ * it: the account's id for public providers (`583231`), `{connection}|{id}` for the others (`acme|sub-1`).
+ */
+const identityUserId = (identity: IdentityRecord) => `${identity.provider}|${identity.providerUserId}`
 
 /**
  * The identity whose Auth0 user id is `{provider}|{userId}`, whoever it belongs to: the ids of public
@@ -113,7 +116,7 @@ async function findIdentity(store: Store, provider: string, userId: string): Pro
     : await (async () => {
         const bar = userId.indexOf('|')
         const connection = bar > 0 ? await store.connections.findByName(userId.slice(0, bar)) : null
-        return connection && connection.strategy === provider ? [{ connection, providerUserId: userId.slice(bar + 1) }] : []
+        return connection && connection.strategy === provider ? [{ connection, providerUserId: userId }] : []
       })()
   for (const { connection, providerUserId } of candidates) {
     const identity = await store.identities.find(connection.id, providerUserId)
@@ -337,11 +340,11 @@ export const users: Resource = {
             let found: { identity: IdentityRecord; connection: ConnectionRecord } | null = null
             for (const identity of await tx.identities.listForUser(primary.id)) {
               const connection = await tx.connections.get(identity.connectionId)
-              if (connection && identity.provider === params.provider && identityUserId(connection, identity) === `${params.provider}|${params.user_id}`) found = { identity, connection }
+              if (connection && identity.provider === params.provider && identityUserId(identity) === `${params.provider}|${params.user_id}`) found = { identity, connection }
             }
             if (!found) throw notFound('The user has no such identity.', 'inexistent_identity')
             const { identity, connection } = found
-            const created = createConnectionUser({ id: identityUserId(connection, identity), connection: connection.name, profile: profileOf(identity.profileData) }, now)
+            const created = createConnectionUser({ id: identityUserId(identity), connection: connection.name, profile: profileOf(identity.profileData) }, now)
             await tx.users.insert(created)
             if (!(await tx.identities.move(connection.id, identity.providerUserId, created.id, now))) throw notFound('The user has no such identity.', 'inexistent_identity')
             return { primary, created }
