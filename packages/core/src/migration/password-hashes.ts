@@ -68,7 +68,7 @@ const MAX_HASH_VALUE_LENGTH = 1024
 
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/
 const AUTH0_BCRYPT_HASH = /^\$2[ab]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/
-export const ARGON2_HASH = /^\$argon2(?:id|i|d)\$(?:v=(?:16|19)\$)?m=\d{1,10},t=\d{1,10},p=\d{1,3}(?:,[a-z]+=[A-Za-z0-9+/]*)*\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$/
+export const ARGON2_HASH = /^\$argon2(?:id|i|d)\$(?:v=(?:16|19)\$)?m=\d{1,10},t=\d{1,10},p=\d{1,3}(?:,[a-z]+=[A-Za-z0-9+/]*)*\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{6,}$/
 /** Auth0's PBKDF2 "magic" form: `$pbkdf2-<digest>$i=<iterations>,l=<key length>$<B64 salt>$<B64 hash>`. */
 export const PBKDF2_HASH = /^\$pbkdf2-([a-z0-9]+)\$i=(\d{1,10}),l=(\d{1,4})\$([A-Za-z0-9+/.]+={0,2})\$([A-Za-z0-9+/.]+={0,2})$/
 /** RFC 2307 userPassword values: `{SCHEME}` + base64(digest [+ salt]). */
@@ -145,7 +145,7 @@ export function readImportedHash(stored: string): ImportedHash | null {
 export function passwordHashForExport(stored: string): { password_hash: string } | { custom_password_hash: Record<string, unknown> } {
   if (AUTH0_BCRYPT_HASH.test(stored)) return { password_hash: stored }
   if (BCRYPT_HASH.test(stored)) return { custom_password_hash: { algorithm: 'bcrypt', hash: { value: stored, encoding: 'utf8' } } }
-  if (ARGON2_HASH.test(stored)) return { custom_password_hash: { algorithm: 'argon2', hash: { value: stored, encoding: 'utf8' } } }
+  if (stored.startsWith('$argon2')) return { custom_password_hash: { algorithm: 'argon2', hash: { value: stored, encoding: 'utf8' } } }
   const imported = readImportedHash(stored)
   if (imported) return { custom_password_hash: JSON.parse(JSON.stringify(imported)) as Record<string, unknown> }
   throw new TypeError('not a stored password hash (argon2, bcrypt or $latchkey-imported$)')
