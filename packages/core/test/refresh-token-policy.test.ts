@@ -52,6 +52,16 @@ describe('refresh_token settings: registration rules (Auth0 refresh_token object
     assert.equal(updateApplication(keeper, { refreshToken: { rotation: 'rotating', expiration: 'expiring' } }, NOW).refreshToken.rotation, 'rotating')
   })
 
+  it('refuses a rotating token with neither lifetime (each rotation leaves a row until its expiry); one of them is enough', () => {
+    assert.throws(
+      () => app({ infiniteIdleLifetime: true, infiniteAbsoluteLifetime: true }),
+      /refreshToken\.infiniteAbsoluteLifetime: rotating refresh tokens need an idle or an absolute lifetime/,
+    )
+    assert.equal(app({ infiniteIdleLifetime: true }).refreshToken.infiniteIdleLifetime, true)
+    assert.equal(app({ infiniteAbsoluteLifetime: true }).refreshToken.infiniteAbsoluteLifetime, true)
+    assert.equal(app({ rotation: 'non-rotating', infiniteIdleLifetime: true, infiniteAbsoluteLifetime: true }).refreshToken.rotation, 'non-rotating')
+  })
+
   it('refuses an absolute lifetime shorter than the idle one only while both apply', () => {
     assert.throws(() => app({ idleLifetimeSeconds: 7200, absoluteLifetimeSeconds: 3600 }), /refreshToken\.absoluteLifetimeSeconds: the absolute refresh-token lifetime must not be shorter than the idle lifetime/)
     assert.equal(app({ idleLifetimeSeconds: 7200, absoluteLifetimeSeconds: 3600, infiniteAbsoluteLifetime: true }).refreshToken.absoluteLifetimeSeconds, 3600)

@@ -10,7 +10,8 @@
  * its API non-rotating, non-expiring tokens instead; Latchkey keeps the safer default, and an
  * application moved from Auth0 keeps its own settings, which Auth0's exports always carry. The
  * rules are Auth0's: a rotating token must expire (`expiration_type: expiring`); with both
- * lifetimes in force the absolute one is not shorter than the idle one; each lifetime is 60 s to
+ * lifetimes in force the absolute one is not shorter than the idle one (and a rotating token keeps
+ * at least one of them, as every rotation leaves a row behind until its expiry); each lifetime is 60 s to
  * 157,788,000 s (5 years, Auth0's maximum), the reuse interval 0 to 3,600 s. An update merges the
  * given fields into the current settings.
  */
@@ -337,12 +338,18 @@ function validateApplication(record: ApplicationRecord): ApplicationRecord {
   return record
 }
 
-/** Auth0's combinations: a rotating token expires; the absolute lifetime, when both apply, is not the shorter. */
+/**
+ * Auth0's combinations: a rotating token expires (and has at least one lifetime); the absolute
+ * lifetime, when both apply, is not the shorter.
+ */
 function checkRefreshPolicy(policy: RefreshTokenPolicy): void {
   if (policy.rotation === 'rotating' && policy.expiration === 'non-expiring')
     throw new RegistrationError('refreshToken.expiration: rotating refresh tokens must expire: use expiring, or make them non-rotating')
   const idle = idleLifetimeSeconds(policy)
   const absolute = absoluteLifetimeSeconds(policy)
+  // Every rotation leaves the rotated-out token behind, for reuse detection, until its expiry.
+  if (policy.rotation === 'rotating' && idle === null && absolute === null)
+    throw new RegistrationError('refreshToken.infiniteAbsoluteLifetime: rotating refresh tokens need an idle or an absolute lifetime: turn one of the infinite lifetimes off, or make them non-rotating')
   if (idle !== null && absolute !== null && absolute < idle)
     throw new RegistrationError('refreshToken.absoluteLifetimeSeconds: the absolute refresh-token lifetime must not be shorter than the idle lifetime')
 }

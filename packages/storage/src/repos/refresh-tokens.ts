@@ -1,4 +1,4 @@
-import { bindingRefusal, type RefreshTokenRecord, type RotateOutcome, type RotationBinding, type UseOutcome } from '@latchkey/core'
+import { bindingRefusal, NEVER_EXPIRES, type RefreshTokenRecord, type RotateOutcome, type RotationBinding, type UseOutcome } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
 import type { RefreshTokenRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
@@ -8,6 +8,12 @@ import type { Database, RefreshTokensTable } from '../kysely/schema.js'
 import { userFromJson, userJson } from '../kysely/user-of-row.js'
 
 type Row = Selectable<RefreshTokensTable>
+
+/**
+ * What a revocation writes: the time, and for a token that would never expire, an expiry of now, so
+ * the sweeper removes it like any dead token (a revoked token is refused whatever its expiry).
+ */
+const revokedAt = (now: number) => ({ revoked_at: now, expires_at: sql<number>`case when expires_at = ${NEVER_EXPIRES} then ${now} else expires_at end` })
 
 function toRow(r: RefreshTokenRecord): Row {
   return {
@@ -159,7 +165,7 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
     await INSERT_TOKEN.execute(this.db, toRow(record))
     const marker = await REVOCATION_MARKER.first(this.db, record.grantId)
     if (!marker) return true
-    await this.db.updateTable('refresh_tokens').set({ revoked_at: marker.revoked_at }).where('token_hash', '=', record.tokenHash).execute()
+    await this.db.updateTable('refresh_tokens').set(revokedAt(marker.revoked_at)).where('token_hash', '=', record.tokenHash).execute()
     return false
   }
 
@@ -248,7 +254,7 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
     await this.#mark(grantId, now)
     const result = await this.db
       .updateTable('refresh_tokens')
-      .set({ revoked_at: now })
+      .set(revokedAt(now))
       .where('grant_id', '=', grantId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst()
@@ -296,7 +302,7 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .execute()
     const result = await this.db
       .updateTable('refresh_tokens')
-      .set({ revoked_at: now })
+      .set(revokedAt(now))
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .executeTakeFirst()

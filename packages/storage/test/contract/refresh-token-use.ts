@@ -81,4 +81,21 @@ export function refreshTokenUseGuarantees(store: CurrentStore): void {
     const rotated = await store().refreshTokens.rotate(token.tokenHash, T0 + 50 * 365 * DAY, 0, { clientId: token.clientId, dpopJkt: null })
     assert.equal(rotated.outcome, 'rotated', 'a never-expiring token rotates decades later')
   })
+
+  it('a revoked token that would never expire expires at its revocation, so the sweeper removes it; finite expiries stay as they were', async () => {
+    const never = () => refreshToken({ expiresAt: NEVER_EXPIRES, grantExpiresAt: NEVER_EXPIRES })
+    const [byGrant, byUser, finite] = [never(), never(), refreshToken()]
+    for (const t of [byGrant, byUser, finite]) await store().refreshTokens.insert(t)
+    await store().refreshTokens.revokeGrant(byGrant.grantId, T0 + 1)
+    await store().refreshTokens.revokeForUser(byUser.userId, T0 + 2)
+    await store().refreshTokens.revokeGrant(finite.grantId, T0 + 3)
+    assert.deepEqual(await store().refreshTokens.findByHash(byGrant.tokenHash), { ...byGrant, revokedAt: T0 + 1, expiresAt: T0 + 1 })
+    assert.deepEqual(await store().refreshTokens.findByHash(byUser.tokenHash), { ...byUser, revokedAt: T0 + 2, expiresAt: T0 + 2 })
+    assert.deepEqual(await store().refreshTokens.findByHash(finite.tokenHash), { ...finite, revokedAt: T0 + 3 })
+    const late = { ...never(), grantId: byGrant.grantId }
+    assert.equal(await store().refreshTokens.insert(late), false, 'saved after its grant was revoked: stored dead')
+    assert.equal((await store().refreshTokens.findByHash(late.tokenHash))?.expiresAt, T0 + 1)
+    await store().refreshTokens.deleteExpired(T0 + MINUTE, 1000, T0)
+    for (const t of [byGrant, byUser, late]) assert.equal(await store().refreshTokens.findByHash(t.tokenHash), null)
+  })
 }
