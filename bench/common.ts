@@ -39,6 +39,8 @@ export interface TargetInfo {
   readonly audienceParam: 'audience' | 'resource'
   /** RS256 always; ES256 and EdDSA where the target offers them. */
   readonly variants: Partial<Record<Alg, ClientVariant>>
+  /** A refresh answers without a new refresh token (non-rotating tokens): the same one is used again. */
+  readonly refreshKeepsToken?: boolean
 }
 
 /** Runner → server process. */

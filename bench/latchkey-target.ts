@@ -30,6 +30,8 @@ const LIMIT_ENV = {
   LATCHKEY_RATE_LIMIT_TOKEN_FAILURES: '1000000/60',
   LATCHKEY_RATE_LIMIT_AUTHORIZE: '1000000/60',
   LATCHKEY_RATE_LIMIT_LOGIN: '1000000/60',
+  // A non-rotating token is presented again and again: the default 10 a minute per token would refuse it.
+  LATCHKEY_RATE_LIMIT_REFRESH_TOKEN: '1000000/60',
 }
 
 export interface LatchkeyOptions {
@@ -45,6 +47,8 @@ export interface LatchkeyOptions {
   readonly rbac?: boolean
   /** One post-login action bound, which does nothing: what running Actions costs a login and a refresh. */
   readonly emptyAction?: boolean
+  /** The SPAs' refresh tokens are non-rotating (Auth0's rotation_type): a refresh keeps its token. */
+  readonly nonRotating?: boolean
   /** Another node of the same deployment: same database and issuer, registrations already made. */
   readonly join?: { readonly issuer: string; readonly variants: Partial<Record<Alg, ClientVariant>> }
 }
@@ -63,7 +67,7 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
   const issuer = options.join?.issuer ?? `http://127.0.0.1:${port}/`
   const config = loadConfig({ port, host: '127.0.0.1', issuer, db, logLevel: options.logLevel ?? 'info' }, env)
   const store = await openAndMigrate(config.db)
-  const variants = options.join ? { ...options.join.variants } : await register(store, options.rbac ?? false)
+  const variants = options.join ? { ...options.join.variants } : await register(store, options.rbac ?? false, options.nonRotating ?? false)
   if (options.emptyAction && !options.join) {
     const now = Date.now()
     const id = randomUUID()
@@ -79,6 +83,7 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
       paths: { authorize: '/authorize', token: '/oauth/token', userinfo: '/userinfo' },
       audienceParam: 'audience',
       variants,
+      ...(options.nonRotating ? { refreshKeepsToken: true } : {}),
     },
     db,
     async close() {
@@ -89,7 +94,7 @@ export async function startLatchkey(options: LatchkeyOptions): Promise<{ info: T
 }
 
 /** The SPA and API per signing algorithm, and the user, as `latchkey apps/apis/users create` make them. */
-async function register(store: Store, rbac: boolean): Promise<Partial<Record<Alg, ClientVariant>>> {
+async function register(store: Store, rbac: boolean, nonRotating: boolean): Promise<Partial<Record<Alg, ClientVariant>>> {
   const now = Date.now()
   const role = createRole({ name: 'bench-all-scopes' }, now)
   if (rbac) await store.roles.insert(role)
@@ -101,7 +106,7 @@ async function register(store: Store, rbac: boolean): Promise<Partial<Record<Alg
       { name: `Appointments${suffix}`, identifier: audience, scopes: [...API_SCOPES], allowOfflineAccess: true, signingAlg: alg, ...(rbac ? { enforcePolicies: true, tokenDialect: 'access_token_authz' as const } : {}) },
       now,
     )
-    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'], idTokenAlg: alg }, now)
+    const { record: app } = createApplication({ name: `Bench SPA${suffix}`, type: 'spa', callbacks: [CALLBACK], webOrigins: ['http://localhost:8080'], idTokenAlg: alg, ...(nonRotating ? { refreshToken: { rotation: 'non-rotating' as const } } : {}) }, now)
     await store.apis.insert(api)
     if (rbac) await store.roles.addPermissions(role.id, API_SCOPES.map((name) => ({ apiIdentifier: audience, name })), now)
     await store.applications.insert(app)

@@ -71,7 +71,9 @@ export const BASELINE = 'Latchkey (SQLite), baseline'
 export const LATCHKEY_RBAC = 'Latchkey (SQLite), RBAC'
 /** Latchkey (SQLite) with one empty post-login action bound (`--targets latchkey-actions`). */
 export const LATCHKEY_ACTIONS = 'Latchkey (SQLite), an empty action'
-const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_RBAC, LATCHKEY_ACTIONS, LATCHKEY_PG]
+/** Latchkey (SQLite) whose SPAs' refresh tokens are non-rotating (Auth0's rotation_type), `--targets latchkey-non-rotating`. */
+export const LATCHKEY_NON_ROTATING = 'Latchkey (SQLite), non-rotating refresh tokens'
+const COLUMNS = [FLOOR, PEER, BASELINE, LATCHKEY, LATCHKEY_RBAC, LATCHKEY_ACTIONS, LATCHKEY_NON_ROTATING, LATCHKEY_PG]
 
 const rate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1))
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2))
@@ -124,9 +126,10 @@ function costTable(measurements: readonly Measurement[]): string {
   const baseline = present.includes(BASELINE)
   const rbac = present.includes(LATCHKEY_RBAC)
   const actions = present.includes(LATCHKEY_ACTIONS)
+  const keeps = present.includes(LATCHKEY_NON_ROTATING)
   const lines = [
-    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}${rbac ? ' RBAC ÷ Latchkey, CPU |' : ''}${actions ? ' action ÷ Latchkey, CPU |' : ''}`,
-    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}${rbac ? ' ---: |' : ''}${actions ? ' ---: |' : ''}`,
+    `| operation | ${present.map((c) => `${c}: CPU ms/op (ops per CPU-s)`).join(' | ')} | Latchkey ÷ floor, CPU | Latchkey ÷ oidc-provider, ops per CPU-s |${baseline ? ' Latchkey ÷ baseline, CPU |' : ''}${rbac ? ' RBAC ÷ Latchkey, CPU |' : ''}${actions ? ' action ÷ Latchkey, CPU |' : ''}${keeps ? ' non-rotating ÷ Latchkey, CPU |' : ''}`,
+    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: |${baseline ? ' ---: |' : ''}${rbac ? ' ---: |' : ''}${actions ? ' ---: |' : ''}${keeps ? ' ---: |' : ''}`,
   ]
   for (const [step, label] of steps) {
     const cells = present.map((c) => {
@@ -141,10 +144,12 @@ function costTable(measurements: readonly Measurement[]): string {
     const before = find(measurements, step, BASELINE)
     const withRbac = find(measurements, step, LATCHKEY_RBAC)
     const withAction = find(measurements, step, LATCHKEY_ACTIONS)
+    const nonRotating = find(measurements, step, LATCHKEY_NON_ROTATING)
     const versus =
       (baseline ? ` ${mine && before ? `**${ratio(mine.cpuMs / before.cpuMs)}**` : '—'} |` : '') +
       (rbac ? ` ${mine && withRbac ? `**${ratio(withRbac.cpuMs / mine.cpuMs)}**` : '—'} |` : '') +
-      (actions ? ` ${mine && withAction ? `**${ratio(withAction.cpuMs / mine.cpuMs)}**` : '—'} |` : '')
+      (actions ? ` ${mine && withAction ? `**${ratio(withAction.cpuMs / mine.cpuMs)}**` : '—'} |` : '') +
+      (keeps ? ` ${mine && nonRotating ? `**${ratio(nonRotating.cpuMs / mine.cpuMs)}**` : '—'} |` : '')
     lines.push(
       `| ${label} | ${cells.join(' | ')} | ${mine && floor ? `**${ratio(mine.cpuMs / floor.cpuMs)}**` : '—'} | ${mine && peer ? `**${ratio(mine.perCpuSecond / peer.perCpuSecond)}**` : '—'} |${versus}`,
     )

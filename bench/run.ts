@@ -21,7 +21,7 @@ import pg from 'pg'
 import type { Alg } from './common.js'
 import type { LoadJob, LoadResult } from './load-worker.js'
 import { postgresCpu, postgresCpuBetween, redisCpu, type ServerHandle, startLoadWorker, startServerProcess, type WorkerHandle } from './processes.js'
-import { BASELINE, checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_ACTIONS, LATCHKEY_PG, LATCHKEY_RBAC, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
+import { BASELINE, checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_ACTIONS, LATCHKEY_NON_ROTATING, LATCHKEY_PG, LATCHKEY_RBAC, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
 import type { TargetSpec } from './server-process.js'
@@ -63,7 +63,7 @@ const REDIS = args.redis
 /** Another checkout of Latchkey (a git worktree with its node_modules): its SQLite target runs beside this one. */
 const BASELINE_DIR = args.baseline ? resolve(args.baseline) : undefined
 
-type TargetKey = 'floor' | 'oidc-provider' | 'latchkey-sqlite' | 'latchkey-postgres' | 'latchkey-baseline' | 'latchkey-rbac' | 'latchkey-actions'
+type TargetKey = 'floor' | 'oidc-provider' | 'latchkey-sqlite' | 'latchkey-postgres' | 'latchkey-baseline' | 'latchkey-rbac' | 'latchkey-actions' | 'latchkey-non-rotating'
 const ALL_TARGETS: readonly TargetKey[] = [
   ...(QUICK ? (['floor', 'oidc-provider', 'latchkey-sqlite'] as const) : (['floor', 'oidc-provider', 'latchkey-sqlite', 'latchkey-postgres'] as const)),
   ...(BASELINE_DIR ? (['latchkey-baseline'] as const) : []),
@@ -76,6 +76,7 @@ const TARGET_NAMES: Record<TargetKey, string> = {
   'latchkey-baseline': BASELINE,
   'latchkey-rbac': LATCHKEY_RBAC,
   'latchkey-actions': LATCHKEY_ACTIONS,
+  'latchkey-non-rotating': LATCHKEY_NON_ROTATING,
 }
 
 interface Step {
@@ -90,7 +91,7 @@ const c = (full: number, quick: number) => (QUICK ? quick : full)
 function step(key: string, label: string, scenario: ScenarioName, concurrency: number, extra: { alg?: Alg; targets?: TargetKey[]; background?: LoadJob['background'] } = {}): Step {
   return { key, label, job: { scenario, alg: extra.alg ?? 'RS256', concurrency, ...(extra.background ? { background: extra.background } : {}) }, ...(extra.targets ? { targets: extra.targets } : {}) }
 }
-const SINGLE_NODE: TargetKey[] = ['floor', 'latchkey-sqlite', 'latchkey-baseline', 'latchkey-rbac', 'latchkey-actions']
+const SINGLE_NODE: TargetKey[] = ['floor', 'latchkey-sqlite', 'latchkey-baseline', 'latchkey-rbac', 'latchkey-actions', 'latchkey-non-rotating']
 const PLAN: readonly Step[] = [
   step('flow-c1', 'complete flow, c1', 'flow', 1),
   step('flow-c16', `complete flow, c${c(16, 2)}`, 'flow', c(16, 2)),
@@ -222,6 +223,7 @@ async function start(key: TargetKey): Promise<Running | null> {
     spec = latchkeySpec(BASELINE)
   } else if (key === 'latchkey-rbac') spec = { ...latchkeySpec(LATCHKEY_RBAC), rbac: true }
   else if (key === 'latchkey-actions') spec = { ...latchkeySpec(LATCHKEY_ACTIONS), emptyAction: true }
+  else if (key === 'latchkey-non-rotating') spec = { ...latchkeySpec(LATCHKEY_NON_ROTATING), nonRotating: true }
   else spec = key === 'latchkey-sqlite' ? latchkeySpec(LATCHKEY) : { kind: key }
   const benchDir = key === 'latchkey-baseline' && BASELINE_DIR ? join(BASELINE_DIR, 'bench') : undefined
   const server = await startServerProcess(spec, spec.kind === 'latchkey' ? LATCHKEY_NODE_FLAGS : [], benchDir)

@@ -45,8 +45,8 @@ function decodeJwt(token: unknown): { header: Record<string, unknown>; payload: 
   }
 }
 
-/** Checks a token answer in depth: JWT access token for the API, ID token with email, refresh token. */
-export function checkTokenSet(body: TokenSet, alg: Alg, audience: string | null): string | null {
+/** Checks a token answer in depth: JWT access token for the API, ID token with email, refresh token (unless `newRefreshToken` is false). */
+export function checkTokenSet(body: TokenSet, alg: Alg, audience: string | null, newRefreshToken = true): string | null {
   const at = decodeJwt(body.access_token)
   if (audience !== null) {
     if (!at) return 'access_token is not a JWT'
@@ -57,7 +57,8 @@ export function checkTokenSet(body: TokenSet, alg: Alg, audience: string | null)
   if (!id) return 'id_token missing or not a JWT'
   if (id.header.alg !== alg) return `id_token alg ${String(id.header.alg)}, expected ${alg}`
   if (id.payload.email !== USER.email) return 'id_token has no email claim'
-  if (audience !== null && (typeof body.refresh_token !== 'string' || body.refresh_token.length < 20)) return 'refresh_token missing'
+  if (audience !== null && newRefreshToken && (typeof body.refresh_token !== 'string' || body.refresh_token.length < 20)) return 'refresh_token missing'
+  if (!newRefreshToken && body.refresh_token !== undefined) return 'refresh_token issued by a non-rotating refresh'
   if (String(body.token_type).toLowerCase() !== 'bearer') return `token_type ${String(body.token_type)}`
   if (typeof body.expires_in !== 'number') return 'expires_in missing'
   return null
@@ -151,11 +152,11 @@ export class Driver {
     return { code, verifier }
   }
 
-  async #token(form: Record<string, string>, alg: Alg, audience: string | null): Promise<TokenSet> {
+  async #token(form: Record<string, string>, alg: Alg, audience: string | null, newRefreshToken = true): Promise<TokenSet> {
     const reply = await this.http.send('POST', this.info.paths.token, { accept: 'application/json' }, new URLSearchParams(form).toString())
     if (reply.status !== 200) fail(`token endpoint (${form.grant_type})`, reply)
     const body = JSON.parse(reply.body) as TokenSet
-    const problem = this.#deepChecks++ < 50 ? checkTokenSet(body, alg, audience) : typeof body.access_token === 'string' && typeof body.id_token === 'string' ? null : 'tokens missing'
+    const problem = this.#deepChecks++ < 50 ? checkTokenSet(body, alg, audience, newRefreshToken) : typeof body.access_token === 'string' && typeof body.id_token === 'string' ? null : 'tokens missing'
     if (problem) fail(`token endpoint (${form.grant_type}): ${problem}`, reply)
     return body
   }
@@ -167,7 +168,7 @@ export class Driver {
 
   refresh(alg: Alg, refreshToken: string): Promise<TokenSet> {
     const v = this.variant(alg)
-    return this.#token({ grant_type: 'refresh_token', client_id: v.clientId, refresh_token: refreshToken }, alg, v.audience)
+    return this.#token({ grant_type: 'refresh_token', client_id: v.clientId, refresh_token: refreshToken }, alg, v.audience, this.info.refreshKeepsToken !== true)
   }
 
   async userinfo(accessToken: string): Promise<void> {

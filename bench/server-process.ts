@@ -12,7 +12,7 @@ import type { LatchkeyOptions } from './latchkey-target.js'
 export type TargetSpec =
   | { readonly kind: 'floor' }
   | { readonly kind: 'oidc-provider' }
-  | { readonly kind: 'latchkey'; readonly name: string; readonly db?: string; readonly rateLimits?: 'on' | 'off'; readonly logLevel?: string; readonly redis?: string; readonly rbac?: boolean; readonly emptyAction?: boolean; readonly join?: LatchkeyOptions['join'] }
+  | { readonly kind: 'latchkey'; readonly name: string; readonly db?: string; readonly rateLimits?: 'on' | 'off'; readonly logLevel?: string; readonly redis?: string; readonly rbac?: boolean; readonly emptyAction?: boolean; readonly nonRotating?: boolean; readonly join?: LatchkeyOptions['join'] }
 
 export type ServerMessage =
   | { readonly type: 'ready'; readonly info: TargetInfo; readonly db?: string }
