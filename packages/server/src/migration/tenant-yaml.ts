@@ -170,7 +170,9 @@ export function readTenantYaml(file: string, keywords: Readonly<Record<string, u
   try {
     source = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new TenantFileError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EISDIR') throw new TenantFileError("is a folder: give the tenant.yaml file (the Deploy CLI's YAML format; its directory format is not read)")
+    throw new TenantFileError(`cannot read it: ${code ?? (error as Error).message}`)
   }
   return parseTenantYaml(source, dirname(resolve(file)), keywords)
 }

@@ -44,6 +44,12 @@ function readJsonObject(file: string, flag: string, strings: boolean): Record<st
   return value as Record<string, unknown>
 }
 
+/** A JSON object of keyword values, or the Deploy CLI's config.json, whose AUTH0_KEYWORD_REPLACE_MAPPINGS holds them. */
+function keywordsOf(value: Record<string, unknown>): Record<string, unknown> {
+  const mappings = value.AUTH0_KEYWORD_REPLACE_MAPPINGS
+  return mappings !== null && typeof mappings === 'object' && !Array.isArray(mappings) ? (mappings as Record<string, unknown>) : value
+}
+
 function issuerRules(o: ImportOptions, env: NodeJS.ProcessEnv = cliEnv()): { issuer?: string } {
   const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
   if (value === undefined) return {}
@@ -96,7 +102,7 @@ export function registerImportTenant(importing: Command): void {
     cmd
       .option('--dry-run', 'print the plan and change nothing')
       .option('--secrets <file>', 'a JSON object from client name or client_id to client secret, for new confidential applications (else a secret is generated and printed once)')
-      .option('--keywords <file>', "a JSON object of the Deploy CLI's keyword replacements (##KEY## and @@KEY@@, as AUTH0_KEYWORD_REPLACE_MAPPINGS)")
+      .option('--keywords <file>', "the values of the Deploy CLI's keywords (##KEY## and @@KEY@@): a JSON object, or the Deploy CLI's config.json with AUTH0_KEYWORD_REPLACE_MAPPINGS")
       .option('--issuer <url>', "the server's issuer, for the URL rules (env LATCHKEY_ISSUER): while it is http, http URLs on any host are accepted")
       .addHelpText(
         'after',
@@ -109,7 +115,7 @@ async function importTenant(file: string, opts: ImportOptions): Promise<void> {
   await run(opts, async (store) => {
     let tenant: TenantFile
     try {
-      const keywords = opts.keywords === undefined ? {} : readJsonObject(opts.keywords, '--keywords', false)
+      const keywords = opts.keywords === undefined ? {} : keywordsOf(readJsonObject(opts.keywords, '--keywords', false))
       tenant = readTenantYaml(file, keywords)
     } catch (error) {
       if (error instanceof TenantFileError) throw new CliError(`${file}: ${error.message}`, 2)
