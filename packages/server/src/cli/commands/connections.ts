@@ -16,7 +16,7 @@ import { checkClientSecret, checkConnectionOptions } from '../../management/conn
 import { presentConnection } from '../../management/mappings/connections.js'
 import { recordAdminChange } from '../audit.js'
 import { fields, iso, table } from '../present.js'
-import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run } from '../run.js'
+import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, readStdin, run, stdinIsTTY, warn } from '../run.js'
 import { encryptionFor } from './keys.js'
 
 const UPSTREAM_STRATEGIES = ['oidc', 'google-oauth2', 'github', 'oauth2']
@@ -94,14 +94,11 @@ async function clientSecretOf(o: ConnectionOptions): Promise<string | undefined>
   if (o.clientSecretStdin && o.clientSecret !== undefined) throw new CliError('use --client-secret or --client-secret-stdin, not both', 2)
   if (o.removeClientSecret && (o.clientSecretStdin || o.clientSecret !== undefined)) throw new CliError('--no-client-secret removes the secret: do not give one too', 2)
   if (o.clientSecret !== undefined) {
-    process.stderr.write('latchkey: warning: a secret on the command line is visible to other users (ps) and kept in shell history; prefer --client-secret-stdin\n')
+    warn('a secret on the command line is visible to other users (ps) and kept in shell history; prefer --client-secret-stdin')
     return o.clientSecret
   }
   if (!o.clientSecretStdin) return undefined
-  if (process.stdin.isTTY) process.stderr.write('Client secret (then Enter): ')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  const secret = (await readStdin('Client secret (then Enter): ')).replace(/\r?\n$/, '')
   if (secret === '') throw new CliError('--client-secret-stdin: nothing was read from stdin', 2)
   if (secret.includes('\n')) throw new CliError('--client-secret-stdin: expected one line', 2)
   return secret
@@ -325,7 +322,7 @@ export function registerConnections(program: Command): void {
       if (isDatabaseConnection(connection))
         throw new CliError(`${connection.name} is Latchkey's user database: it cannot be deleted (disable it for an application: latchkey connections disable ${connection.name} --for CLIENT_ID)`)
       const question = `Delete connection ${connection.name} (${connection.id}) and every user whose connection it is?`
-      if (!opts.force && !process.stdin.isTTY) throw new CliError(`${question} Pass --force to confirm.`, 2)
+      if (!opts.force && !stdinIsTTY()) throw new CliError(`${question} Pass --force to confirm.`, 2)
       await confirm(question, opts.force)
       if (!(await store.connections.delete(connection.id))) throw notFound('connection with id or name', idOrName)
       await recordAdminChange(store, { action: 'connection.deleted', details: { connection_id: connection.id, name: connection.name, strategy: connection.strategy } })
