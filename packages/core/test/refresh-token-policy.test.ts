@@ -163,6 +163,16 @@ describe('refresh_token grant for non-rotating and non-expiring applications', (
     assert.equal(next?.expiresAt, w.record.grantExpiresAt, 'no idle expiry: the grant expiry')
   })
 
+  it('a grant that had no absolute expiry takes the app\'s absolute lifetime from its next rotation, once the app has one', async () => {
+    const w = world(app({ rotation: 'non-rotating', expiration: 'non-expiring' }))
+    const rotating = app({ infiniteIdleLifetime: true, absoluteLifetimeSeconds: 86_400 })
+    w.advance(DAY)
+    const result = await refreshToken.handle({ ...w.ctx, client: { ...rotating, clientId: w.ctx.client.clientId } }, { refreshToken: w.token, scope: undefined })
+    const next = w.memory.refreshTokens.get(sha256(result.response.refresh_token as string))
+    assert.equal(next?.grantExpiresAt, NOW + 2 * DAY, 'one day from that refresh')
+    assert.equal(next?.expiresAt, NOW + 2 * DAY)
+  })
+
   it('another client is refused, and a revoked grant ends the token', async () => {
     const w = world(app({ rotation: 'non-rotating' }))
     const other = app({ rotation: 'non-rotating' })

@@ -15,7 +15,7 @@ import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
 import { authorizedScope, needsPermissions, permissionsClaim } from '../authorization/rbac.js'
 import { scopeAfterActions, type TokenChanges } from '../actions/commands.js'
 import type { GrantContext, GrantResult } from './grant.js'
-import { grantExpiry, idleExpiry } from './refresh-token-policy.js'
+import { grantExpiry, idleExpiry, NEVER_EXPIRES } from './refresh-token-policy.js'
 
 const NO_PERMISSIONS: ReadonlySet<string> = new Set()
 
@@ -134,7 +134,10 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
 async function issueRefreshToken(ctx: GrantContext, subject: GrantSubject, now: number): Promise<string> {
   const policy = ctx.client.refreshToken
   const token = randomToken()
-  const grantExpiresAt = subject.continues?.expiresAt ?? grantExpiry(policy, now)
+  // A grant keeps the absolute expiry its login set; one that had none (its app's tokens did not
+  // expire then) takes the app's absolute lifetime from now on, if it has one today.
+  const continued = subject.continues?.expiresAt
+  const grantExpiresAt = continued !== undefined && continued !== NEVER_EXPIRES ? continued : grantExpiry(policy, now)
   // RFC 9449 §5: a public client's refresh token issued with a proof is bound to the proof's key;
   // the grant's later tokens stay bound. A confidential client's is already bound to its authentication.
   const refreshJkt = subject.continues?.dpopJkt ?? (ctx.client.tokenEndpointAuthMethod === 'none' ? ctx.dpop?.jkt : undefined)
