@@ -485,6 +485,17 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     organization_require_behavior: post_login_prompt
     oidc_logout:
       backchannel_logout_urls: []
+    refresh_token:
+      rotation_type: rotating
+      expiration_type: expiring
+      leeway: 5
+      token_lifetime: 600000
+      idle_token_lifetime: 300000
+      infinite_token_lifetime: false
+      infinite_idle_token_lifetime: false
+      policies: []
+      future_setting:
+        level: 2
 clientGrants:
   - client_id: Nobody
     audience: https://nowhere.example.com/
@@ -496,8 +507,10 @@ clientGrants:
       assert.deepEqual([http.action, /^callbacks: /.test(http.reason ?? '')], ['fail', true], http.reason)
       assert.match(find(report, 'clients', 'Twin').reason ?? '', /2 applications are named "Twin" in Latchkey: give client_id/)
       const portal = find(report, 'clients', 'Portal')
-      assert.deepEqual([portal.action, leftFields(portal)], ['create', ['organization_require_behavior: post_login_prompt']])
-      assert.equal((await store.applications.get(portal.id as string))?.organizationRequireBehavior, 'pre_login_prompt')
+      assert.deepEqual([portal.action, leftFields(portal)], ['create', ['organization_require_behavior: post_login_prompt', 'refresh_token.future_setting']])
+      const stored = await store.applications.get(portal.id as string)
+      assert.equal(stored?.organizationRequireBehavior, 'pre_login_prompt')
+      assert.equal(stored?.refreshToken.reuseIntervalSeconds, 5, 'an unknown key leaves the rest of refresh_token in')
       assert.match(find(report, 'clientGrants', 'Nobody').reason ?? '', /no application named "Nobody"/)
     } finally {
       await store.close()

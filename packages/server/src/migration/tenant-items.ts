@@ -74,28 +74,36 @@ export function isEmptySetting(value: unknown): boolean {
 }
 
 /**
- * Parses `body` with one of the Management API's body schemas, leaving out each field it refuses
- * (with the schema's message as the reason) instead of refusing the whole object.
+ * Parses `body` with one of the Management API's body schemas, leaving out what it refuses instead
+ * of refusing the whole object: a key it does not know (silently when its value is empty), or a
+ * top-level field whose value it refuses, with the schema's message as the reason.
  */
 export function parseLeavingOut<T extends z.ZodType>(schema: T, body: Record<string, unknown>): { data: z.output<T>; leftOut: LeftOut[] } {
-  const rest = { ...body }
+  const rest = structuredClone(body)
   const leftOut: LeftOut[] = []
   for (;;) {
     const parsed = schema.safeParse(rest)
     if (parsed.success) return { data: parsed.data, leftOut }
-    const fields = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')))
+    let progress = false
     for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        const target = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], rest) as Record<string, unknown> | undefined
+        for (const key of issue.keys) {
+          if (target === undefined || !(key in target)) continue
+          if (!isEmptySetting(target[key])) leftOut.push({ field: [...issue.path, key].join('.'), reason: 'Latchkey has no such setting' })
+          delete target[key]
+          progress = true
+        }
+        continue
+      }
       const field = String(issue.path[0] ?? '')
-      if (!fields.delete(field)) continue
+      if (!(field in rest)) continue
       const detail = issue.path.length > 1 ? `${issue.path.join('.')}: ` : ''
       leftOut.push({ field, reason: `${detail}${issue.message}` })
       delete rest[field]
+      progress = true
     }
-    if (leftOut.length > 100 || Object.keys(rest).length === 0) {
-      const retry = schema.safeParse(rest)
-      if (retry.success) return { data: retry.data, leftOut }
-      throw new RegistrationError(retry.error.issues[0]?.message ?? 'invalid')
-    }
+    if (!progress) throw new RegistrationError(parsed.error.issues[0]?.message ?? 'invalid')
   }
 }
 
