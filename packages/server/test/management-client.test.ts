@@ -94,6 +94,12 @@ describe("Auth0's ManagementClient against Latchkey", () => {
       assert.match(String((err.body as { message?: string }).message), /refresh_token\.expiration_type: rotating refresh tokens must expire/)
       return true
     })
+    await assert.rejects(management.clients.update(id, { refresh_token: { ...rotating, policies: [{ audience: 'https://api.example.com/', scope: ['read'] }] } }), (err: unknown) => {
+      assert.ok(err instanceof ManagementError)
+      assert.match(String((err.body as { message?: string }).message), /refresh_token\.policies must be empty/)
+      return true
+    })
+    assert.deepEqual((await management.clients.update(id, { refresh_token: { ...rotating, policies: [] } })).refresh_token, rotating)
     await management.clients.delete(id)
   })
 

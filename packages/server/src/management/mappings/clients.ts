@@ -39,7 +39,15 @@ const refreshTokenFields = {
 }
 
 const refreshTokenIn = z
-  .strictObject(partialOf(refreshTokenFields))
+  .strictObject({
+    ...partialOf(refreshTokenFields),
+    policies: z
+      .array(z.unknown())
+      .max(0, { error: 'Latchkey has no multi-resource refresh token policies: refresh_token.policies must be empty' })
+      .nullable()
+      .describe("Auth0's multi-resource refresh token policies: only empty (or null), as exports of apps without them carry.")
+      .optional(),
+  })
   .describe('Refresh-token rotation and lifetimes, as Auth0\'s refresh_token object.')
 
 const jwtConfigurationIn = z
