@@ -31,6 +31,8 @@ const dir = mkdtempSync(join(tmpdir(), 'latchkey-tenant-'))
 const DB = `sqlite:${join(dir, 'tenant.db')}`
 const SPA_ID = '9fX2kQeLr7Hn3TzWb5YcUa1VdGmPo8Js'
 const WORKER_SECRET = 'worker-secret-0123456789abcdef'
+const GOOGLE_SECRET = 'GOCSPX-google-secret-0123456789'
+const SECRETS = { 'Reports Worker': WORKER_SECRET, 'connection:google-oauth2': GOOGLE_SECRET }
 const BILLING = 'https://billing.example.com/api'
 
 const TENANT_YAML = `
@@ -193,6 +195,23 @@ connections:
       jwks_uri: https://acme.okta.com/oauth2/v1/keys
       type: back_channel
       scope: openid profile email
+  - name: google-oauth2
+    strategy: google-oauth2
+    enabled_clients:
+      - Dashboard SPA
+    options:
+      client_id: 1234-abc.apps.googleusercontent.com
+      scope:
+        - email
+        - profile
+      email: true
+      profile: true
+  - name: github
+    strategy: github
+    enabled_clients:
+      - Dashboard SPA
+    options:
+      client_id: Iv1.0123456789abcdef
   - name: corp-saml
     strategy: samlp
     enabled_clients:
@@ -249,7 +268,7 @@ function writeTenant(folder: string): string {
 const encryptionFor = (url: string) => async () => loadKeyEncryption([TEST_SECRET], url).encryption
 
 async function plan(store: Store, file: string, url: string) {
-  return planTenant(readTenantYaml(file), store, { encryption: encryptionFor(url), secrets: { 'Reports Worker': WORKER_SECRET } })
+  return planTenant(readTenantYaml(file), store, { encryption: encryptionFor(url), secrets: SECRETS })
 }
 
 const find = (report: TenantReport, type: string, name: string): ReportItem => {
@@ -302,7 +321,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
 
   it('imports with the real CLI: creates, keeps client_id, prints new secrets once, reports what is not carried over (exit 1)', async () => {
     const secrets = join(dir, 'secrets.json')
-    writeFileSync(secrets, JSON.stringify({ 'Reports Worker': WORKER_SECRET }))
+    writeFileSync(secrets, JSON.stringify(SECRETS))
     const env = { ...envWithoutDb(), LATCHKEY_SECRET: TEST_SECRET }
     // The real binary (another working directory runs it as a process): exit codes as the shell sees them.
     const res = await runLatchkey(['import', 'tenant', file, '--secrets', secrets, '--db', DB, '--json'], { cwd: dir, env })
@@ -330,6 +349,10 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.deepEqual(leftFields(database).sort(), ['options.attributes.username', 'options.customScripts', 'options.passwordPolicy'])
     const okta = find(imported, 'connections', 'okta-workforce')
     assert.deepEqual([okta.action, leftFields(okta)], ['create', ['options.client_secret']])
+    const google = find(imported, 'connections', 'google-oauth2')
+    assert.deepEqual([google.action, leftFields(google)], ['create', []], 'its secret from --secrets ("connection:NAME")')
+    assert.ok((await server.store.connections.findByName('google-oauth2'))?.sealedClientSecret, 'sealed')
+    assert.match(find(imported, 'connections', 'github').reason ?? '', /no client secret and github needs one: give it in --secrets as "connection:github"/)
     assert.match(find(imported, 'connections', 'corp-saml').reason ?? '', /SAML connections are not supported/)
     const acme = find(imported, 'organizations', 'acme')
     assert.deepEqual([acme.action, leftFields(acme)], ['create', ['connections: okta-workforce']])
@@ -340,12 +363,12 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.match(find(imported, 'tenant', 'tenant').reason ?? '', /configuration/)
     assert.ok(!imported.items.some((i) => i.type === 'pages'), 'an empty section says nothing')
     assert.equal(imported.summary.fail, 0)
-    assert.match(res.stderr, /not everything was carried over: 4 objects skipped, 0 failed, \d+ fields left out/)
+    assert.match(res.stderr, /not everything was carried over: 5 objects skipped, 0 failed, \d+ fields left out/)
     const text = humanReport(imported)
     assert.match(text, /^ {2}created +Dashboard SPA \(9fX2kQeLr7Hn3TzWb5YcUa1VdGmPo8Js\)$/m)
     assert.match(text, /^ {6}not carried over: grant_types: implicit: the implicit grant is not supported/m)
     assert.match(text, new RegExp(`^  Billing Web \\(${web.id}\\): ${web.client_secret}$`, 'm'), 'the new secret, once, at the end')
-    assert.match(text, /^10 created, 2 updated, 1 unchanged, 4 not carried over, 0 failed; \d+ fields not carried over$/m)
+    assert.match(text, /^11 created, 2 updated, 1 unchanged, 5 not carried over, 0 failed; \d+ fields not carried over$/m)
 
     const store = server.store
     const webApp = await store.applications.get(web.id as string)
@@ -361,7 +384,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.deepEqual((await store.actions.bound('post-login')).map((b) => b.name), ['add-claims'])
     const events = await store.logs.list({ page: 0, perPage: 100 })
     assert.ok(events.some((e) => e.details?.action === 'application.created' && e.details?.actor === 'cli'), 'audited as a CLI change')
-    assert.doesNotMatch(JSON.stringify(events), new RegExp(`${WORKER_SECRET}|${web.client_secret}`), 'no secret in the audit log')
+    assert.doesNotMatch(JSON.stringify(events), new RegExp(`${WORKER_SECRET}|${GOOGLE_SECRET}|${web.client_secret}`), 'no secret in the audit log')
   })
 
   it('a second import changes nothing: everything unchanged, no record rewritten', async () => {
@@ -444,7 +467,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
   /** The export imported into `fresh`: nothing refused, every application and organization as it was, then a plan with nothing to do. */
   async function importExported(out: string, fresh: Store): Promise<void> {
     const exported = readTenantYaml(out)
-    const first = await applyPlan(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }), fresh)
+    const first = await applyPlan(await planTenant(exported, fresh, { encryption: encryptionFor(DB), secrets: SECRETS }), fresh)
     assert.deepEqual(first.items.filter((i) => i.action === 'fail' || i.action === 'skip'), [])
     for (const app of await server.store.applications.list({ page: 0, perPage: 100 })) {
       const copy = await fresh.applications.get(app.clientId)

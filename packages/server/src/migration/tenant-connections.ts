@@ -5,8 +5,10 @@
  * Latchkey's own (password rules, custom scripts…) and are reported when they say anything.
  * Upstream connections of the strategies Latchkey implements (oidc, google-oauth2, github, oauth2)
  * are created or updated with their options checked by the strategy; exports carry no client
- * secrets, so a connection is created without one (set it with `latchkey connections update`), and
- * one whose strategy needs it is not carried over. Other strategies are reported with a reason.
+ * secrets: a new connection takes its secret from --secrets (`"connection:NAME"`, sealed with the
+ * key-encryption key), else it is created without one (set it with `latchkey connections update`),
+ * or not carried over when its strategy needs one. An existing connection's secret is never
+ * changed. Other strategies are reported with a reason.
  */
 import { type ConnectionRecord, createConnection, DATABASE_CONNECTION, isConnectionStrategy, updateConnection } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
@@ -132,18 +134,28 @@ export function planConnection(ctx: PlanContext, entry: ConnectionEntry, store: 
         ...(entry.is_domain_connection !== undefined ? { isDomainConnection: entry.is_domain_connection } : {}),
       }
       if (!current) {
-        const { record } = createConnection({ ...input, name: entry.name, strategy: entry.strategy, enabledClients: clients }, ctx.now, checkConnectionOptions)
+        const secret = ctx.secrets[`connection:${entry.name}`]
+        const { record: created, clientSecret } = createConnection(
+          { ...input, ...(secret !== undefined ? { options: { ...options, client_secret: secret } } : {}), name: entry.name, strategy: entry.strategy, enabledClients: clients },
+          ctx.now,
+          checkConnectionOptions,
+        )
         try {
-          checkClientSecret(record, null)
+          checkClientSecret(created, clientSecret)
         } catch {
           return skip(
             'connections',
             entry.name,
-            `the export has no client secret and ${entry.strategy} needs one: create it with latchkey connections create --name ${entry.name} --strategy ${entry.strategy} … --client-secret-stdin`,
+            `the export has no client secret and ${entry.strategy} needs one: give it in --secrets as "connection:${entry.name}", or create it with latchkey connections create --name ${entry.name} --strategy ${entry.strategy} … --client-secret-stdin`,
             leftOut,
           )
         }
-        leftOut.push({ field: 'options.client_secret', reason: `exports carry no secrets: set it with printf %s "$SECRET" | latchkey connections update ${entry.name} --client-secret-stdin` })
+        const record = clientSecret === null ? created : { ...created, sealedClientSecret: await (await ctx.encryption()).encrypt(clientSecret) }
+        if (clientSecret === null && options.type !== 'front_channel')
+          leftOut.push({
+            field: 'options.client_secret',
+            reason: `exports carry no secrets: give it in --secrets as "connection:${entry.name}", or set it with printf %s "$SECRET" | latchkey connections update ${entry.name} --client-secret-stdin`,
+          })
         ctx.connectionNames.set(record.id, record.name)
         return item({
           section: 'connections',

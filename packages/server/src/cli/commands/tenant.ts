@@ -101,7 +101,7 @@ export function registerImportTenant(importing: Command): void {
   leaf(importing, 'tenant <file>', "Create or update applications, APIs, client grants, roles, connections, organizations and actions from the Auth0 Deploy CLI's tenant.yaml", (cmd) =>
     cmd
       .option('--dry-run', 'print the plan and change nothing')
-      .option('--secrets <file>', 'a JSON object from client name or client_id to client secret, for new confidential applications (else a secret is generated and printed once)')
+      .option('--secrets <file>', 'a JSON object from client name or client_id to client secret, for new confidential applications (else a secret is generated and printed once), and from "connection:NAME" to a new connection\'s client secret')
       .option('--keywords <file>', "the values of the Deploy CLI's keywords (##KEY## and @@KEY@@): a JSON object, or the Deploy CLI's config.json with AUTH0_KEYWORD_REPLACE_MAPPINGS")
       .option('--issuer <url>', "the server's issuer, for the URL rules (env LATCHKEY_ISSUER): while it is http, http URLs on any host are accepted")
       .addHelpText(
