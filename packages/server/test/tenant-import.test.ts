@@ -359,7 +359,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     const action = find(imported, 'actions', 'add-claims')
     assert.deepEqual([action.action, leftFields(action)], ['create', ['secrets: API_KEY']])
     assert.equal(find(imported, 'triggers', 'post-login').action, 'update')
-    assert.match(find(imported, 'rules', 'rules (1)').reason ?? '', /post-login Action/)
+    assert.match(find(imported, 'rules', 'rules (1: add-roles-to-token)').reason ?? '', /post-login Action/)
     assert.match(find(imported, 'tenant', 'tenant').reason ?? '', /configuration/)
     assert.ok(!imported.items.some((i) => i.type === 'pages'), 'an empty section says nothing')
     assert.equal(imported.summary.fail, 0)

@@ -75,7 +75,8 @@ function otherSections(other: Readonly<Record<string, unknown>>): PlanItem[] {
   return Object.entries(other)
     .filter(([key, value]) => SECTION_REASONS[key] !== '' && !isEmptySetting(value))
     .map(([key, value]) => {
-      const count = Array.isArray(value) ? ` (${value.length})` : ''
+      const names = Array.isArray(value) ? value.map((v) => (v !== null && typeof v === 'object' && typeof v.name === 'string' ? v.name : null)).filter((n) => n !== null) : []
+      const count = Array.isArray(value) ? ` (${value.length}${names.length ? `: ${names.join(', ')}` : ''})` : ''
       return skip(key, `${key}${count}`, SECTION_REASONS[key] ?? 'not supported by Latchkey')
     })
 }
