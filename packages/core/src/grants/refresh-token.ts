@@ -63,7 +63,8 @@ export const refreshToken: Grant<RefreshTokenRequest> = {
     const binding: RotationBinding = { clientId: ctx.client.clientId, dpopJkt: ctx.dpop?.jkt ?? null }
 
     // With a `scope` parameter the token is read first: a scope beyond the grant is refused before the
-    // token is used. Without one (the usual request), one statement checks the binding and rotates.
+    // token is used. Without one (the usual request), one statement checks the binding and rotates
+    // (or, for a non-rotating app, uses) the token.
     let responseScope: readonly string[] | undefined
     let api: ApiRecord | null | undefined
     if (request.scope !== undefined) {
