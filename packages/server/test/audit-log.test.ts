@@ -17,7 +17,7 @@ import { loadConfig } from '../src/config.js'
 import { startRotationSchedule } from '../src/keys/rotation-schedule.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
-import { runLatchkey } from './support/cli.js'
+import { runLatchkeyProcess } from './support/cli.js'
 import { assertOAuthError, CALLBACK, LoggedInBrowser, revokeRequest, tokenRequest } from './support/oauth.js'
 
 const UA = 'AuditTest/1.0 (latchkey)'
@@ -350,12 +350,13 @@ describe('recording never fails the request', () => {
   })
 })
 
-// The CLI, as a real process on a SQLite file the server also serves from.
+// The CLI, as a real process on a SQLite file the server also serves from (in this process, a command
+// and the server would be two connections in one thread, and one could not wait for the other's lock).
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runLatchkey(args, { cwd: ROOT })
+  return runLatchkeyProcess(args, { cwd: ROOT })
 }
 
 async function json<T = Record<string, any>>(args: string[]): Promise<T> {

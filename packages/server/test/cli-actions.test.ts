@@ -1,9 +1,9 @@
 /**
- * `latchkey actions`, run as a real process against a temporary SQLite file (its key file beside
- * it seals the secrets): deploy creates, deploys and binds an action from a file, and deploying it
- * again updates it to version 2 while it stays bound once; list, show, order, test (the sample
- * event, or --event; exit 1 when the action throws) and delete (unbinding first); secret values are
- * never shown nor audited.
+ * `latchkey actions`, run in this process (support/cli.ts; a list and a refusal also as the real
+ * binary) against a temporary SQLite file (its key file beside it seals the secrets): deploy
+ * creates, deploys and binds an action from a file, and deploying it again updates it to version 2
+ * while it stays bound once; list, show, order, test (the sample event, or --event; exit 1 when the
+ * action throws) and delete (unbinding first); secret values are never shown nor audited.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate } from '@latchkey/storage'
-import { type CliResult, envWithoutDb, runLatchkey } from './support/cli.js'
+import { assertSameAsProcess, type CliResult, envWithoutDb, runLatchkey } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-actions-'))
@@ -190,5 +190,11 @@ describe('latchkey actions', { concurrency: 1 }, () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('answers as the real binary does: a list, and an unknown action refused', async () => {
+    const { LATCHKEY_SECRET: _a, LATCHKEY_SECRET_PREVIOUS: _b, ...env } = envWithoutDb()
+    assert.equal((await assertSameAsProcess(['actions', 'list', '--json', '--db', DB], { cwd: ROOT, env })).code, 0)
+    assert.equal((await assertSameAsProcess(['actions', 'show', 'no-such-action', '--db', DB], { cwd: ROOT, env })).code, 1)
   })
 })

@@ -1,13 +1,12 @@
 /**
- * `latchkey connections`, run as a real process against a temporary SQLite file: create upstream
- * connections (the client secret from stdin, or from argv with a warning), list, show by name or id,
- * update (options join the stored ones; the secret kept, replaced or removed), enable and disable
- * for applications, delete (--force when not on a terminal; never the database connection). The
- * client secret is sealed with the key-encryption key of the database's key file, never printed and
- * never stored in plaintext; every change is audited.
+ * `latchkey connections` against a temporary SQLite file (in this process; as the real binary when
+ * a secret comes on stdin or argv): create upstream connections (the client secret from stdin, or from argv
+ * with a warning), list, show by name or id, update (options join the stored ones; the secret kept,
+ * replaced or removed), enable and disable for applications, delete (--force when not on a
+ * terminal; never the database connection). The client secret is sealed with the key-encryption key
+ * of the database's key file, never printed and never stored in plaintext; every change is audited.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { compactDecrypt } from 'jose'
 import { kekFromSecret } from '../src/keys/secret.js'
-import { envWithoutDb, LATCHKEY_BIN, type CliResult } from './support/cli.js'
+import { type CliResult, envWithoutDb, runLatchkey, runLatchkeyProcess } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-connections-'))
@@ -27,19 +26,16 @@ const ARGV_SECRET = 'upstream-secret-on-argv-4c2e'
 const NEW_SECRET = 'upstream-secret-rotated-7a3f'
 const DATABASE = 'Username-Password-Authentication'
 
-/** Runs `latchkey …` with stdin holding `input` (closed and empty without it), without LATCHKEY_SECRET: the key file beside the database is used. */
+/**
+ * Runs `latchkey …` with stdin holding `input` (closed and empty without it), without LATCHKEY_SECRET:
+ * the key file beside the database is used. In this process, except as the real binary when a
+ * secret comes on stdin or argv (`connections` reads --client-secret-stdin from the process's stdin
+ * and warns about --client-secret on the process's stderr).
+ */
 function cli(args: string[], input?: string): Promise<CliResult> {
   const { LATCHKEY_SECRET: _a, LATCHKEY_SECRET_PREVIOUS: _b, ...env } = envWithoutDb()
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LATCHKEY_BIN, ...args, ...db], { env, cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(input ?? '')
-  })
+  const runner = input === undefined && !args.includes('--client-secret') ? runLatchkey : runLatchkeyProcess
+  return runner([...args, ...db], { env, cwd: ROOT, ...(input === undefined ? {} : { input }) })
 }
 
 async function json<T = any>(args: string[], input?: string): Promise<T> {

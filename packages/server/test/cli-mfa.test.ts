@@ -1,9 +1,10 @@
 /**
- * `latchkey users mfa list|reset` and `latchkey mfa policy`, run as a real process against a
- * temporary SQLite file: a user's factors written to the store as enrolment leaves them, listed in
- * the Management API's shape (by email or user_id, never a secret), reset (factors, recovery codes,
- * remembered browsers); the deployment's policy shown and set, an application's own policy set and
- * cleared with `inherit`; bad words are usage errors (exit 2); every change audited.
+ * `latchkey users mfa list|reset` and `latchkey mfa policy`, run in this process (support/cli.ts; a
+ * policy and a refusal also as the real binary) against a temporary SQLite file: a user's factors
+ * written to the store as enrolment leaves them, listed in the Management API's shape (by email or
+ * user_id, never a secret), reset (factors, recovery codes, remembered browsers); the deployment's
+ * policy shown and set, an application's own policy set and cleared with `inherit`; bad words are
+ * usage errors (exit 2); every change audited.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -16,7 +17,7 @@ import type { AuthenticatorRecord, UserRecord } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { MFA_POLICY_SETTING } from '../src/mfa/requirement.js'
 import { addApp, addUser } from './support/harness.js'
-import { type CliResult, runLatchkey } from './support/cli.js'
+import { assertSameAsProcess, type CliResult, runLatchkey } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-mfa-'))
@@ -141,5 +142,10 @@ describe('latchkey users mfa and latchkey mfa policy', () => {
     assert.equal((await store.applications.get(app.clientId))?.mfaPolicy ?? null, null)
     assert.equal(await store.settings.get(MFA_POLICY_SETTING), 'always', "the deployment's policy is untouched")
     await fails(['mfa', 'policy', 'always', '--app', 'no-such-app'], /no application with client_id "no-such-app"/)
+  })
+
+  it('answers as the real binary does: the policy, and an unknown user refused', async () => {
+    assert.equal((await assertSameAsProcess(['mfa', 'policy', '--json', '--db', DB], { cwd: ROOT })).code, 0)
+    assert.equal((await assertSameAsProcess(['users', 'mfa', 'list', 'nobody@example.com', '--db', DB], { cwd: ROOT })).code, 1)
   })
 })

@@ -1,8 +1,9 @@
 /**
- * `latchkey orgs` and the organization flags of `latchkey apps`, run as a real process against a
- * temporary SQLite file: create, list, show, update and delete organizations; add, list and remove
- * members with roles (by name or id, each an existing role; listings show their names); invite (the
- * link printed once) and list or revoke invitations; every change audited.
+ * `latchkey orgs` and the organization flags of `latchkey apps`, run in this process
+ * (support/cli.ts; a list and a refusal also as the real binary) against a temporary SQLite file:
+ * create, list, show, update and delete organizations; add, list and remove members with roles (by
+ * name or id, each an existing role; listings show their names); invite (the link printed once) and
+ * list or revoke invitations; every change audited.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,7 +12,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate } from '@latchkey/storage'
-import { runLatchkey } from './support/cli.js'
+import { assertSameAsProcess, runLatchkey } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-orgs-'))
@@ -152,5 +153,10 @@ describe('latchkey orgs', { concurrency: 1 }, () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('answers as the real binary does: a list, and an unknown organization refused', async () => {
+    assert.equal((await assertSameAsProcess(['orgs', 'list', '--json', ...db], { cwd: ROOT })).code, 0)
+    assert.equal((await assertSameAsProcess(['orgs', 'show', 'nobody-here', ...db], { cwd: ROOT })).code, 1)
   })
 })

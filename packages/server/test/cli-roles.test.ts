@@ -1,10 +1,11 @@
 /**
- * `latchkey roles`, `latchkey users roles|permissions` and the RBAC flags of `latchkey apis`, run as
- * a real process against a temporary SQLite file: roles created, listed, shown (permissions and user
- * count), renamed and deleted, by id or name; permissions added (each a scope of an existing API) and
- * removed; roles assigned to and removed from users; permissions given to users directly, listed
- * with their sources; `--rbac` and `--permissions-in-token` set enforce_policies and the token
- * dialect; every change audited as the CLI.
+ * `latchkey roles`, `latchkey users roles|permissions` and the RBAC flags of `latchkey apis`, run
+ * in this process (support/cli.ts; a list and a refusal also as the real binary) against a
+ * temporary SQLite file: roles created, listed, shown (permissions and user count), renamed and
+ * deleted, by id or name; permissions added (each a scope of an existing API) and removed; roles
+ * assigned to and removed from users; permissions given to users directly, listed with their
+ * sources; `--rbac` and `--permissions-in-token` set enforce_policies and the token dialect; every
+ * change audited as the CLI.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -13,7 +14,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate } from '@latchkey/storage'
-import { type CliResult, runLatchkey } from './support/cli.js'
+import { assertSameAsProcess, type CliResult, runLatchkey } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-roles-'))
@@ -198,5 +199,10 @@ describe('latchkey roles', { concurrency: 1 }, () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('answers as the real binary does: a list, and an unknown role refused', async () => {
+    assert.equal((await assertSameAsProcess(['roles', 'list', '--json', '--db', DB], { cwd: ROOT })).code, 0)
+    assert.equal((await assertSameAsProcess(['roles', 'show', 'ghost', '--db', DB], { cwd: ROOT })).code, 1)
   })
 })

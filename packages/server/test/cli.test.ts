@@ -1,7 +1,9 @@
 /**
- * The `latchkey` command line, run as a real process against temporary SQLite files: apps, apis,
- * users and keys, with --json parsed, exit codes and messages checked. Each area has its own
- * database, so the areas run side by side; within an area the steps run in order.
+ * The `latchkey` command line against temporary SQLite files: apps, apis, users and keys, with
+ * --json parsed, exit codes and messages checked. Commands run in this process (support/cli.ts);
+ * the usage error, the delete without a terminal and the database from LATCHKEY_DB run the real
+ * binary. Each area has its own database, so the areas run side by side; within an area the steps
+ * run in order.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,7 +13,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { ensureManagementApi } from '../src/management/system-api.js'
-import { envWithoutDb, runLatchkey } from './support/cli.js'
+import { envWithoutDb, runLatchkey, runLatchkeyProcess } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
@@ -23,21 +25,23 @@ interface Result {
   stderr: string
 }
 
-/** Runs `latchkey …` with stdin closed (not a TTY), LATCHKEY_DB unset unless given. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return runLatchkey(args, { cwd: ROOT, env: { ...envWithoutDb(), ...env } })
+type Runner = typeof runLatchkey
+
+/** Runs `latchkey …` with stdin closed (not a TTY), LATCHKEY_DB unset unless given; in this process unless `runner` says otherwise. */
+function cli(args: string[], env: Record<string, string> = {}, runner: Runner = runLatchkey): Promise<Result> {
+  return runner(args, { cwd: ROOT, env: { ...envWithoutDb(), ...env } })
 }
 
 /** Expects success and parses stdout as JSON. */
-async function json<T = Record<string, any>>(args: string[], env?: Record<string, string>): Promise<T> {
-  const res = await cli([...args, '--json'], env)
+async function json<T = Record<string, any>>(args: string[], env?: Record<string, string>, runner?: Runner): Promise<T> {
+  const res = await cli([...args, '--json'], env, runner)
   assert.equal(res.code, 0, `latchkey ${args.join(' ')} failed: ${res.stderr}`)
   return JSON.parse(res.stdout) as T
 }
 
 /** Expects exit code `code` and one `latchkey: …` line matching `message` on stderr, no stack trace. */
-async function fails(args: string[], message: RegExp, code = 1, env?: Record<string, string>): Promise<void> {
-  const res = await cli(args, env)
+async function fails(args: string[], message: RegExp, code = 1, env?: Record<string, string>, runner?: Runner): Promise<void> {
+  const res = await cli(args, env, runner)
   assert.equal(res.code, code, `expected exit ${code}, got ${res.code}: ${res.stdout}${res.stderr}`)
   assert.match(res.stderr, message)
   assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace')
@@ -107,7 +111,7 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
     })
 
     it('reports a missing required option as a usage error (exit 2)', async () => {
-      await fails(['apps', 'create', '--name', 'X', ...db], /required option .*--type/, 2)
+      await fails(['apps', 'create', '--name', 'X', ...db], /required option .*--type/, 2, undefined, runLatchkeyProcess)
     })
 
     it('lists apps without secrets, and shows one', async () => {
@@ -140,7 +144,7 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
     })
 
     it('deletes an app without asking when stdin is not a terminal', async () => {
-      const res = await cli(['apps', 'delete', spa.client_id, ...db])
+      const res = await cli(['apps', 'delete', spa.client_id, ...db], {}, runLatchkeyProcess)
       assert.equal(res.code, 0, res.stderr)
       await fails(['apps', 'show', spa.client_id, ...db], /latchkey: no application/)
     })
@@ -295,8 +299,8 @@ describe('latchkey CLI', { concurrency: Math.max(2, availableParallelism()) }, (
     })
 
     it('uses LATCHKEY_DB when --db is absent, and --db over it', async () => {
-      assert.deepEqual((await json<Record<string, any>[]>(['apis', 'list'], { LATCHKEY_DB: dbUrl('env') })).map((a) => a.identifier), ['urn:env'])
-      assert.deepEqual(await json(['apis', 'list', '--db', dbUrl('env-other')], { LATCHKEY_DB: dbUrl('env') }), [])
+      assert.deepEqual((await json<Record<string, any>[]>(['apis', 'list'], { LATCHKEY_DB: dbUrl('env') }, runLatchkeyProcess)).map((a) => a.identifier), ['urn:env'])
+      assert.deepEqual(await json(['apis', 'list', '--db', dbUrl('env-other')], { LATCHKEY_DB: dbUrl('env') }, runLatchkeyProcess), [])
     })
 
     it('reports an unsupported database URL without a stack trace', async () => {

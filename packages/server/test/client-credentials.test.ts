@@ -17,7 +17,7 @@ import { base64url, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import * as oauth from 'oauth4webapi'
 import * as client from 'openid-client'
 import { addApi, addApp, startTestServer, type TestServer } from './support/harness.js'
-import { runLatchkey } from './support/cli.js'
+import { runLatchkey, runLatchkeyProcess } from './support/cli.js'
 import { assertOAuthError, basicAuth, claims, revokeRequest, tokenRequest } from './support/oauth.js'
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
@@ -303,11 +303,15 @@ describe('latchkey grants (CLI) and client_credentials on the same database', ()
   const db = ['--db', `sqlite:${join(dir, 'latchkey.db')}`]
   after(() => rmSync(dir, { recursive: true, force: true }))
 
-  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return runLatchkey([...args, ...db])
+  /**
+   * In this process, or as the real binary while a server in this process serves the same file (two
+   * connections in one thread could not wait for each other's write lock).
+   */
+  function cli(args: string[], runner = runLatchkey): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return runner([...args, ...db])
   }
-  async function json<T = Record<string, any>>(args: string[]): Promise<T> {
-    const res = await cli([...args, '--json'])
+  async function json<T = Record<string, any>>(args: string[], runner = runLatchkey): Promise<T> {
+    const res = await cli([...args, '--json'], runner)
     assert.equal(res.code, 0, `latchkey ${args.join(' ')}: ${res.stderr}`)
     return JSON.parse(res.stdout) as T
   }
@@ -339,14 +343,14 @@ describe('latchkey grants (CLI) and client_credentials on the same database', ()
       assert.equal((await request()).json.scope, 'read:ledger')
       assertOAuthError(await request('write:ledger'), 403, 'access_denied')
 
-      const updated = await json(['grants', 'update', created.id, '--scopes', 'read:ledger,write:ledger'])
+      const updated = await json(['grants', 'update', created.id, '--scopes', 'read:ledger,write:ledger'], runLatchkeyProcess)
       assert.deepEqual(updated.scope, ['read:ledger', 'write:ledger'])
       assert.equal((await request('write:ledger')).json.scope, 'write:ledger')
 
-      const deleted = await json(['grants', 'delete', created.id, '--force'])
+      const deleted = await json(['grants', 'delete', created.id, '--force'], runLatchkeyProcess)
       assert.deepEqual(deleted, { id: created.id, deleted: true })
       assertOAuthError(await request(), 403, 'access_denied', /You need to create a 'client-grant'/)
-      const missing = await cli(['grants', 'delete', created.id, '--force'])
+      const missing = await cli(['grants', 'delete', created.id, '--force'], runLatchkeyProcess)
       assert.equal(missing.code, 1)
       assert.match(missing.stderr, /no client grant with id/)
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { OutboxEmailRecord } from '@latchkey/core'
 import { openAndMigrate } from '@latchkey/storage'
-import { runLatchkey } from './support/cli.js'
+import { runLatchkey, runLatchkeyProcess } from './support/cli.js'
 
 const SEALED = 'SEALED-MESSAGE-WITH-A-RESET-LINK'
 
@@ -86,7 +86,7 @@ describe('latchkey emails list', () => {
   })
 
   it('refuses an unknown status (exit 2)', async () => {
-    const result = await runLatchkey(['emails', 'list', '--db', db, '--status', 'lost'])
+    const result = await runLatchkeyProcess(['emails', 'list', '--db', db, '--status', 'lost'])
     assert.equal(result.code, 2)
     assert.match(result.stderr, /unknown status "lost"/)
   })

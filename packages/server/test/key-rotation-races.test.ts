@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test'
 import { type ApplicationRecord, createClientGrant, type KeyStatus } from '@latchkey/core'
 import { DEFAULT_ROTATION_DELAY_SECONDS } from '../src/keys/key-ring.js'
 import { managementScopes } from '../src/management/system-api.js'
-import { envWithoutDb, runLatchkey } from './support/cli.js'
+import { envWithoutDb, runLatchkeyProcess } from './support/cli.js'
 import { databases } from './support/databases.js'
 import { addApp, startTestServer, TEST_SECRET, type TestServer } from './support/harness.js'
 import { serverJwks, tokenRequest } from './support/oauth.js'
@@ -122,7 +122,7 @@ describe('parallel key rotations from the CLI and a server sharing a SQLite file
 
   it('three `latchkey keys rotate` processes and Management API rotations meanwhile leave one waiting key, named by every answer', async () => {
     const env = { ...envWithoutDb(), LATCHKEY_SECRET: TEST_SECRET }
-    const cli = Promise.all(Array.from({ length: 3 }, () => runLatchkey(['keys', 'rotate', '--json', '--db', `sqlite:${file}`], { env })))
+    const cli = Promise.all(Array.from({ length: 3 }, () => runLatchkeyProcess(['keys', 'rotate', '--json', '--db', `sqlite:${file}`], { env })))
     let done = false
     const finished = () => {
       done = true

@@ -24,7 +24,7 @@ import { createLogger } from '../src/logger.js'
 import { startServer } from '../src/server.js'
 import { databases } from './support/databases.js'
 import { addApi, addApp, addUser, freePort, startTestServer, TEST_SECRET } from './support/harness.js'
-import { runLatchkey } from './support/cli.js'
+import { runLatchkey, runLatchkeyProcess } from './support/cli.js'
 import { basicAuth, LoggedInBrowser, serverJwks, tokenRequest } from './support/oauth.js'
 import { postgresUrl } from '../../storage/test/support/postgres.js'
 
@@ -70,10 +70,10 @@ interface Result {
   stderr: string
 }
 
-/** Runs `latchkey …` as a process with exactly these LATCHKEY_* variables. */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+/** Runs `latchkey …` with exactly these LATCHKEY_* variables, in this process unless `runner` is the real binary. */
+function cli(args: string[], env: Record<string, string> = {}, runner = runLatchkey): Promise<Result> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_')))
-  return runLatchkey(args, { env: { ...base, ...env } })
+  return runner(args, { env: { ...base, ...env } })
 }
 
 async function cliJson<T>(args: string[], env: Record<string, string> = {}): Promise<T> {
@@ -165,7 +165,7 @@ describe('signing keys encrypted at rest', () => {
 
     // As a process: one `latchkey:` line, exit code 2, no stack trace, whatever the restart policy.
     const port = String(await freePort())
-    const res = await cli(['serve', '--port', port, '--db', url], { LATCHKEY_SECRET: wrong })
+    const res = await cli(['serve', '--port', port, '--db', url], { LATCHKEY_SECRET: wrong }, runLatchkeyProcess)
     assert.equal(res.code, 2, res.stdout + res.stderr)
     assert.match(res.stderr, new RegExp(`^latchkey: cannot decrypt signing key ${key?.kid}`))
     assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace')
@@ -225,7 +225,7 @@ describe('the key file beside a SQLite database', () => {
 
   it('is created once when a server and CLI commands start together, and every key is sealed with it', async () => {
     const { url, dir: home } = freshSqlite()
-    const results = await Promise.all([1, 2, 3].map(() => cli(['keys', 'rotate', '--delay', '0', '--json', '--db', url])))
+    const results = await Promise.all([1, 2, 3].map(() => cli(['keys', 'rotate', '--delay', '0', '--json', '--db', url], {}, runLatchkeyProcess)))
     for (const res of results) assert.equal(res.code, 0, res.stderr)
     const secret = readFileSync(join(home, KEY_FILE_NAME), 'utf8').trim()
     const listed = await cliJson<{ kid: string; encryption_key_id: string }[]>(['keys', 'list', '--db', url])

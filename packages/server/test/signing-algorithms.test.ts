@@ -13,7 +13,7 @@ import type { ApplicationRecord, SigningKeyAlg } from '@latchkey/core'
 import { createVerifier } from '@latchkey/resource-server'
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { addApi, addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
-import { runLatchkey } from './support/cli.js'
+import { runLatchkey, runLatchkeyProcess } from './support/cli.js'
 import { LoggedInBrowser, serverJwks, tokenRequest } from './support/oauth.js'
 
 describe('ES256 and EdDSA as per-API and per-app options', () => {
@@ -151,7 +151,7 @@ describe('latchkey apis --signing-alg, apps --id-token-alg', () => {
     assert.deepEqual((await json(['apps', 'update', app.client_id, '--id-token-alg', 'RS256'])).jwt_configuration, { alg: 'RS256' })
     assert.deepEqual((await json(['apps', 'show', app.client_id])).jwt_configuration, { alg: 'RS256' })
 
-    const bad = await cli(['apis', 'create', '--name', 'X', '--identifier', 'https://x.example.com/', '--signing-alg', 'HS256'])
+    const bad = await runLatchkeyProcess(['apis', 'create', '--name', 'X', '--identifier', 'https://x.example.com/', '--signing-alg', 'HS256', ...db])
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /--signing-alg/)
     const badApp = await cli(['apps', 'create', '--name', 'Y', '--type', 'spa', '--callbacks', 'http://localhost:8080/callback', '--id-token-alg', 'none'])
