@@ -211,7 +211,7 @@ export function planClient(ctx: PlanContext, entry: ClientEntry): Promise<PlanIt
         },
       })
     },
-    CLIENT_FIELD_NAMES,
+    { ...CLIENT_FIELD_NAMES, clientId: 'client_id', clientSecret: '--secrets' },
   )
 }
 
