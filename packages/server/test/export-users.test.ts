@@ -14,7 +14,7 @@ import { openAndMigrate } from '@latchkey/storage'
 import { loadKeyEncryption } from '../src/keys/secret.js'
 import { hashPassword } from '../src/passwords.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, loginThrough, pkce } from './support/browser.js'
-import { envWithoutDb, runLatchkey } from './support/cli.js'
+import { envWithoutDb, runLatchkey, runLatchkeyProcess } from './support/cli.js'
 import { addApp, startTestServer, TEST_SECRET } from './support/harness.js'
 import { claims, tokenRequest } from './support/oauth.js'
 
@@ -67,8 +67,8 @@ describe('latchkey export users', () => {
     assert.equal(json.stderr, '')
   })
 
-  it('refuses an unknown format (exit 2), an unknown field, a connection that does not exist', async () => {
-    const format = await runLatchkey(['export', 'users', '--format', 'xml', '--db', db], { env })
+  it('refuses an unknown format (exit 2, as a process), an unknown field, a connection that does not exist', async () => {
+    const format = await runLatchkeyProcess(['export', 'users', '--format', 'xml', '--db', db], { env })
     assert.equal(format.code, 2)
     assert.match(format.stderr, /--format: expected one of json, ndjson, csv, auth0/)
     const field = await runLatchkey(['export', 'users', '--fields', 'email,password_hash', '--db', db], { env })
