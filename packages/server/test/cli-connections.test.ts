@@ -1,10 +1,11 @@
 /**
- * `latchkey connections` against a temporary SQLite file (in this process; as the real binary when
- * a secret comes on stdin or argv): create upstream connections (the client secret from stdin, or from argv
- * with a warning), list, show by name or id, update (options join the stored ones; the secret kept,
- * replaced or removed), enable and disable for applications, delete (--force when not on a
- * terminal; never the database connection). The client secret is sealed with the key-encryption key
- * of the database's key file, never printed and never stored in plaintext; every change is audited.
+ * `latchkey connections` against a temporary SQLite file (in this process; the first secret from
+ * stdin and a list and a refusal also as the real binary): create upstream connections (the client
+ * secret from stdin, or from argv with a warning), list, show by name or id, update (options join
+ * the stored ones; the secret kept, replaced or removed), enable and disable for applications,
+ * delete (--force when not on a terminal; never the database connection). The client secret is
+ * sealed with the key-encryption key of the database's key file, never printed and never stored in
+ * plaintext; every change is audited.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { compactDecrypt } from 'jose'
 import { kekFromSecret } from '../src/keys/secret.js'
-import { type CliResult, envWithoutDb, runLatchkey, runLatchkeyProcess } from './support/cli.js'
+import { assertSameAsProcess, type CliResult, envWithoutDb, runLatchkey, runLatchkeyProcess } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-connections-'))
@@ -26,20 +27,19 @@ const ARGV_SECRET = 'upstream-secret-on-argv-4c2e'
 const NEW_SECRET = 'upstream-secret-rotated-7a3f'
 const DATABASE = 'Username-Password-Authentication'
 
-/**
- * Runs `latchkey …` with stdin holding `input` (closed and empty without it), without LATCHKEY_SECRET:
- * the key file beside the database is used. In this process, except as the real binary when a
- * secret comes on stdin or argv (`connections` reads --client-secret-stdin from the process's stdin
- * and warns about --client-secret on the process's stderr).
- */
-function cli(args: string[], input?: string): Promise<CliResult> {
-  const { LATCHKEY_SECRET: _a, LATCHKEY_SECRET_PREVIOUS: _b, ...env } = envWithoutDb()
-  const runner = input === undefined && !args.includes('--client-secret') ? runLatchkey : runLatchkeyProcess
-  return runner([...args, ...db], { env, cwd: ROOT, ...(input === undefined ? {} : { input }) })
+/** The environment without LATCHKEY_SECRET: the key file beside the database is used. */
+function env(): NodeJS.ProcessEnv {
+  const { LATCHKEY_SECRET: _a, LATCHKEY_SECRET_PREVIOUS: _b, ...rest } = envWithoutDb()
+  return rest
 }
 
-async function json<T = any>(args: string[], input?: string): Promise<T> {
-  const res = await cli([...args, '--json'], input)
+/** Runs `latchkey …` with stdin holding `input` (closed and empty without it), in this process unless `runner` is the real binary. */
+function cli(args: string[], input?: string, runner = runLatchkey): Promise<CliResult> {
+  return runner([...args, ...db], { env: env(), cwd: ROOT, ...(input === undefined ? {} : { input }) })
+}
+
+async function json<T = any>(args: string[], input?: string, runner = runLatchkey): Promise<T> {
+  const res = await cli([...args, '--json'], input, runner)
   assert.equal(res.code, 0, `latchkey ${args.join(' ')} failed: ${res.stderr}`)
   for (const secret of [SECRET, ARGV_SECRET, NEW_SECRET]) assert.ok(!res.stdout.includes(secret), 'a client secret was printed')
   return JSON.parse(res.stdout) as T
@@ -89,6 +89,7 @@ describe('latchkey connections', { concurrency: 1 }, () => {
         '--client-secret-stdin', '--scopes', 'openid,profile email', '--display-name', 'Acme SSO', '--enable-for', app.client_id, '--domain-aliases', 'acme.example,acme.test',
       ],
       `${SECRET}\n`,
+      runLatchkeyProcess,
     )
     assert.match(acme.id, /^con_[A-Za-z0-9]{16}$/)
     assert.deepEqual({ ...acme, id: 'x' }, {
@@ -195,5 +196,10 @@ describe('latchkey connections', { concurrency: 1 }, () => {
     } finally {
       sqlite.close()
     }
+  })
+
+  it('answers as the real binary does: a list, and an unknown connection refused', async () => {
+    assert.equal((await assertSameAsProcess(['connections', 'list', '--json', ...db], { cwd: ROOT, env: env() })).code, 0)
+    assert.equal((await assertSameAsProcess(['connections', 'show', 'no-such-connection', ...db], { cwd: ROOT, env: env() })).code, 1)
   })
 })
