@@ -31,6 +31,7 @@ import { instrumentStore } from './operations/store-metrics.js'
 import { openLimits } from './rate-limits/limits.js'
 import { withReplayGuard } from './replay/with-replay-guard.js'
 import { startSweeper } from './sweeper.js'
+import { jobsSettled } from './migration/jobs-runner.js'
 import { startRotationSchedule } from './keys/rotation-schedule.js'
 import { createStrategies, type StrategiesOptions } from './connections/strategies/index.js'
 import { createEmailService, type EmailService } from './email/start-email.js'
@@ -190,6 +191,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       .then(() => limits.close())
       .then(() => redisReplay?.close())
       .then(() => deps.actions.close())
+      .then(() => jobsSettled(store))
       .then(() => audit.flush())
       .then(() => store.close()))
   return { url, port, metricsUrl: metricsServer?.url ?? null, deps, outbox: email.worker, close }

@@ -2,13 +2,18 @@
  * Auth0's bulk user jobs through Auth0's own Node ManagementClient (its https://latchkey.test base
  * rewritten to the test server): an import job with a bcrypt hash and a bad entry (summary, errors
  * without hashes), export jobs downloaded from their `location` (gzip, NDJSON and CSV, a link that
- * expires), bad input in Auth0's error shape, and a job whose node stopped, failed by the sweeper.
+ * expires), bad input in Auth0's error shape, a clean shutdown that finishes its jobs first, and a
+ * job whose node died, failed by the sweeper.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
 import bcrypt from 'bcryptjs'
+import { openAndMigrate } from '@latchkey/storage'
 import { ManagementClient, ManagementError } from 'auth0'
 import { managementScopes } from '../src/management/system-api.js'
 import { STALE_JOB_MS, sweep } from '../src/sweeper.js'
@@ -195,6 +200,30 @@ describe('Management API: users-imports and users-exports jobs', () => {
     const reader = await m2m(server, ['read:users'])
     assertError(await call('POST', 'jobs/users-imports', { body: importForm({ users: file(), connection_id: databaseId }), bearer: reader.token }), 403, 'insufficient_scope', /create:users/)
     await assert.rejects(management.jobs.get('job_0000000000000000'), (err: unknown) => err instanceof ManagementError && err.statusCode === 404)
+  })
+
+  it('a server stopping cleanly finishes the jobs it took before it closes its database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-jobs-'))
+    const db = `sqlite:${join(dir, 'latchkey.db')}`
+    try {
+      const other = await startTestServer({ db })
+      const { token: bearer } = await m2m(other, ['create:users'])
+      const connection = await other.store.connections.findByName('Username-Password-Authentication')
+      const form = importForm({ users: new File([JSON.stringify([{ email: 'late@example.com', user_id: 'late-1' }])], 'users.json'), connection_id: String(connection?.id) })
+      const res = await realFetch(`${other.url}api/v2/jobs/users-imports`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` }, body: form })
+      assert.equal(res.status, 201)
+      const { id } = (await res.json()) as Json
+      await other.close()
+      const store = await openAndMigrate(db)
+      try {
+        assert.deepEqual((await store.jobs.get(id))?.summary, { total: 1, inserted: 1, updated: 0, failed: 0 })
+        assert.equal((await store.users.get('auth0|late-1'))?.email, 'late@example.com')
+      } finally {
+        await store.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('a job left processing by a node that stopped is failed by the sweeper, with why', async () => {

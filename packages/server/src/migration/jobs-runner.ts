@@ -1,7 +1,8 @@
 /**
  * Running Management API jobs. The node that accepted a job runs it in the background, right away:
  * it claims the job (pending → processing: only one claim wins, whichever node tries), does the
- * work, and records the outcome (processing → completed or failed). A node that stops mid-job
+ * work, and records the outcome (processing → completed or failed). A clean shutdown waits for
+ * the jobs it runs (`jobsSettled`, within the shutdown's 10 seconds); a node that dies mid-job
  * leaves it processing; the sweeper fails it after STALE_JOB_MS (see sweeper.ts), and never re-runs
  * it: an import may have written part of its users, and running it again is the administrator's
  * choice (with upsert, it completes the rest).
@@ -12,7 +13,7 @@
  * - users_export: checks the connection still exists; the file itself is written when it is
  *   downloaded (job-files.ts), from the users as they are then.
  */
-import type { JobOutcome, JobRecord } from '@latchkey/storage'
+import type { JobOutcome, JobRecord, Store } from '@latchkey/storage'
 import type { Deps } from '../deps.js'
 import { errorSummary } from '../http/json-answer.js'
 import { withoutSecrets } from '../management/mappings/jobs.js'
@@ -76,7 +77,21 @@ export async function runJob(deps: Deps, id: string): Promise<JobRecord | null> 
   return finished
 }
 
+/** The jobs this process is running, per store, so a clean shutdown can wait for them. */
+const running = new WeakMap<Store, Set<Promise<void>>>()
+
 /** Runs the job in the background; failures are logged, never thrown. */
 export function startJob(deps: Deps, id: string): void {
-  runJob(deps, id).catch((err: unknown) => deps.log.error({ err: errorSummary(err), job: id }, 'job could not be run'))
+  const jobs = running.get(deps.store) ?? new Set<Promise<void>>()
+  running.set(deps.store, jobs)
+  const run: Promise<void> = runJob(deps, id)
+    .then(() => undefined)
+    .catch((err: unknown) => deps.log.error({ err: errorSummary(err), job: id }, 'job could not be run'))
+    .finally(() => jobs.delete(run))
+  jobs.add(run)
+}
+
+/** Settles once the jobs this process started on `store` have finished (a clean shutdown waits for them before closing the store). */
+export async function jobsSettled(store: Store): Promise<void> {
+  await Promise.all([...(running.get(store) ?? [])])
 }
