@@ -250,6 +250,15 @@ triggers:
     - action_name: add-claims
       display_name: add-claims
   credentials-exchange: []
+guardianPolicies:
+  policies: []
+guardianFactors:
+  - name: otp
+    enabled: true
+  - name: sms
+    enabled: true
+  - name: push-notification
+    enabled: false
 tenant:
   friendly_name: Acme
   session_lifetime: 168
@@ -289,6 +298,7 @@ async function snapshot(store: Store) {
     orgs: await store.organizations.list({ page: 0, perPage: 100 }),
     actions: await store.actions.list({ page: 0, perPage: 100 }),
     bound: await store.actions.bound('post-login'),
+    mfaPolicy: await store.settings.get('mfa_policy'),
   }
 }
 
@@ -361,6 +371,8 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.equal(find(imported, 'triggers', 'post-login').action, 'update')
     assert.match(find(imported, 'rules', 'rules (1: add-roles-to-token)').reason ?? '', /post-login Action/)
     assert.match(find(imported, 'tenant', 'tenant').reason ?? '', /configuration/)
+    assert.deepEqual([find(imported, 'guardianPolicies', 'MFA policy: never').action, await server.store.settings.get('mfa_policy')], ['update', 'never'])
+    assert.deepEqual(leftFields(find(imported, 'guardianFactors', 'guardianFactors')), ['sms'])
     assert.ok(!imported.items.some((i) => i.type === 'pages'), 'an empty section says nothing')
     assert.equal(imported.summary.fail, 0)
     assert.match(res.stderr, /not everything was carried over: 5 objects skipped, 0 failed, \d+ fields left out/)
@@ -368,7 +380,7 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.match(text, /^ {2}created +Dashboard SPA \(9fX2kQeLr7Hn3TzWb5YcUa1VdGmPo8Js\)$/m)
     assert.match(text, /^ {6}not carried over: grant_types: implicit: the implicit grant is not supported/m)
     assert.match(text, new RegExp(`^  Billing Web \\(${web.id}\\): ${web.client_secret}$`, 'm'), 'the new secret, once, at the end')
-    assert.match(text, /^11 created, 2 updated, 1 unchanged, 5 not carried over, 0 failed; \d+ fields not carried over$/m)
+    assert.match(text, /^11 created, 3 updated, 2 unchanged, 5 not carried over, 0 failed; \d+ fields not carried over$/m)
 
     const store = server.store
     const webApp = await store.applications.get(web.id as string)

@@ -5,6 +5,7 @@
  * it back keeping them. Client grants and enabled_clients name applications by name, as the Deploy
  * CLI does (by client_id when two share a name). No secrets: not the applications', not the
  * connections', not the actions' (their names only). Action code goes to files beside the YAML.
+ * The deployment's MFA policy, when set, is Auth0's guardianPolicies.
  */
 import { createPublicKey } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -16,6 +17,9 @@ import { CliError, listAll } from '../cli/run.js'
 import { TRIGGER_VERSIONS, ACTION_RUNTIME } from '../management/mappings/actions.js'
 import { presentClient } from '../management/mappings/clients.js'
 import { presentResourceServer } from '../management/mappings/resource-servers.js'
+import { guardianPolicies } from '../management/resources/guardian.js'
+import { MFA_POLICY_SETTING } from '../mfa/requirement.js'
+import { isMfaPolicy } from '../mfa/settings.js'
 import { brandingBody, CONNECTION_NAME } from '../organizations/shape.js'
 
 export interface ExportedTenant {
@@ -54,6 +58,7 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
   const connections = await listAll((page) => store.connections.list(page))
   const organizations = await listAll((page) => store.organizations.list(page))
   const actions = await listAll((page) => store.actions.list(page))
+  const policy = await store.settings.get(MFA_POLICY_SETTING)
   if (actions.length > 0 && output === undefined) throw new CliError('the tenant has actions, whose code is written beside the YAML: give --output FILE', 2)
 
   const names = new Map<string, number>()
@@ -109,6 +114,7 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
       supported_triggers: [{ id: action.trigger, version: TRIGGER_VERSIONS[action.trigger] }],
       deployed: action.deployed !== null,
     })),
+    ...(isMfaPolicy(policy) ? { guardianPolicies: { policies: guardianPolicies(policy) } } : {}),
     triggers: Object.fromEntries(
       await Promise.all(ACTION_TRIGGERS.map(async (trigger) => [trigger, (await store.actions.bound(trigger)).map((b) => ({ action_name: b.name, display_name: b.displayName }))])),
     ),

@@ -12,6 +12,7 @@ import type { KeyEncryption } from '../keys/key-encryption.js'
 import { type ActionIndex, planAction, planTrigger } from './tenant-actions.js'
 import { planApi, planRole } from './tenant-apis.js'
 import { ClientIndex, planClient, planClientGrant } from './tenant-clients.js'
+import { planFactors, planMfaPolicy } from './tenant-mfa.js'
 import { planConnection, planDatabase } from './tenant-connections.js'
 import { isEmptySetting, type PlanItem, skip } from './tenant-items.js'
 import { planOrganization } from './tenant-organizations.js'
@@ -55,10 +56,8 @@ const SECTION_REASONS: Readonly<Record<string, string>> = {
   customDomains: "custom domains are not tenant data in Latchkey: point the domain at the server and make it the issuer (LATCHKEY_ISSUER)",
   emailTemplates: "email templates are not carried over: Latchkey's emails have their own texts (latchkey emails)",
   emailProvider: "the email provider is the server's SMTP configuration in Latchkey, not tenant data",
-  guardianFactors: 'multi-factor settings are not carried over: set them with latchkey mfa',
   guardianFactorProviders: 'multi-factor providers are not carried over: Latchkey has TOTP, WebAuthn and recovery codes (latchkey mfa)',
   guardianFactorTemplates: 'multi-factor message templates are not supported',
-  guardianPolicies: 'the multi-factor policy is not carried over: set it with latchkey mfa policy',
   guardianPhoneFactorSelectedProvider: 'SMS and voice factors are not supported',
   guardianPhoneFactorMessageTypes: 'SMS and voice factors are not supported',
   tenant: "tenant settings (friendly name, session lifetimes, flags) are the server's configuration in Latchkey",
@@ -110,6 +109,11 @@ export async function planTenant(file: TenantFile, store: Store, options: PlanOp
   for (const entry of file.organizations) items.push(await planOrganization(ctx, entry, store))
   for (const entry of file.actions) items.push(await planAction(ctx, entry, store))
   for (const [trigger, bindings] of Object.entries(file.triggers)) items.push(await planTrigger(ctx, trigger, bindings, store))
-  items.push(...otherSections(file.other))
+  const { guardianPolicies, guardianFactors, ...other } = file.other
+  const policy = await planMfaPolicy(ctx, guardianPolicies, store)
+  const factors = planFactors(guardianFactors ?? [])
+  if (policy) items.push(policy)
+  if (factors) items.push(factors)
+  items.push(...otherSections(other))
   return items
 }
