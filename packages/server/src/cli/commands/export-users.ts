@@ -5,7 +5,7 @@
  * stdout. `json` is one JSON array, `ndjson` a JSON object a line, `csv` a header row then a row a
  * user; `auth0` is Auth0's bulk-import file (what `latchkey import users` and Auth0's users-imports
  * job take) with each user's password hash and TOTP secrets: a warning says so on stderr, and FILE
- * is created readable by its owner only. Exit status: 0 written, 1 it could not be written, 2 a
+ * is created readable by its owner only. With --output, a summary goes to stdout (--json: as JSON). Exit status: 0 written, 1 it could not be written, 2 a
  * usage error (an unknown format, field or connection).
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
@@ -13,7 +13,7 @@ import { once } from 'node:events'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { EXPORT_FORMATS, type ExportFormat, exportUsers, EXPORTABLE_FIELDS, fieldsProblem } from '../../migration/export-users.js'
-import { CliError, type CommonOptions, leaf, list, run, warn, write } from '../run.js'
+import { CliError, type CommonOptions, leaf, list, print, run, warn, write } from '../run.js'
 import { encryptionFor } from './keys.js'
 
 interface ExportUsersCliOptions extends CommonOptions {
@@ -102,7 +102,7 @@ export function registerExportUsers(exporting: Command): void {
         return
       }
       await toFile(opts.output, format, chunks)
-      write(`Exported ${count} user${count === 1 ? '' : 's'} to ${opts.output} (${format})\n`)
+      print(opts, { exported: count, output: opts.output, format }, () => `Exported ${count} user${count === 1 ? '' : 's'} to ${opts.output} (${format})`)
     }),
   )
 }
