@@ -6,7 +6,7 @@
  * job whose node died, failed by the sweeper.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -110,15 +110,17 @@ describe('Management API: users-imports and users-exports jobs', () => {
   })
 
   it('the same file again with upsert updates instead of failing; errors answers 204 once a job has none', async () => {
-    const file = JSON.stringify([{ email: 'grace@example.com', email_verified: true, user_id: 'grace-1', name: 'Grace B. Hopper' }])
-    const form = importForm({ users: new File([file], 'users.json'), connection_id: databaseId, upsert: 'true' })
-    const res = await call('POST', 'jobs/users-imports', { body: form })
-    assert.equal(res.status, 201, JSON.stringify(res.json))
-    assert.equal(res.json.upsert, true)
-    const job = await settled(res.json.id)
+    // As Auth0's documentation sends it: a read stream of the file.
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-jobs-'))
+    const path = join(dir, 'users.json')
+    writeFileSync(path, JSON.stringify([{ email: 'grace@example.com', email_verified: true, user_id: 'grace-1', name: 'Grace B. Hopper' }]))
+    const created = (await management.jobs.usersImports.create({ users: createReadStream(path), connection_id: databaseId, upsert: true })) as Json
+    rmSync(dir, { recursive: true, force: true })
+    assert.equal(created.upsert, true)
+    const job = await settled(created.id)
     assert.deepEqual(job.summary, { failed: 0, updated: 1, inserted: 0, total: 1 })
     assert.equal((await server.store.users.get('auth0|grace-1'))?.name, 'Grace B. Hopper')
-    const errors = await realFetch(`${server.url}api/v2/jobs/${res.json.id}/errors`, { headers: { authorization: `Bearer ${token}` } })
+    const errors = await realFetch(`${server.url}api/v2/jobs/${created.id}/errors`, { headers: { authorization: `Bearer ${token}` } })
     assert.equal(errors.status, 204)
   })
 
