@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { createApplication } from '@latchkey/core'
+import { createApplication, DATABASE_CONNECTION } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { loadKeyEncryption } from '../src/keys/secret.js'
 import { humanReport } from '../src/cli/commands/tenant.js'
@@ -534,6 +534,10 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
 clientGrants:
   - client_id: Nobody
     audience: https://nowhere.example.com/
+databases:
+  - name: users
+    enabled_clients:
+      - Portal
 `
       const report = await applyPlan(await planTenant(parseTenantYaml(yaml, dir), store, { encryption: encryptionFor(DB) }), store)
       assert.match(find(report, 'clients', 'Signed').reason ?? '', /private_key_jwt public keys are not in the export/)
@@ -547,6 +551,10 @@ clientGrants:
       assert.equal(stored?.organizationRequireBehavior, 'pre_login_prompt')
       assert.equal(stored?.refreshToken.reuseIntervalSeconds, 5, 'an unknown key leaves the rest of refresh_token in')
       assert.match(find(report, 'clientGrants', 'Nobody').reason ?? '', /no application named "Nobody"/)
+      // The Deploy CLI writes no strategy under databases; the file's only database, whatever its name, is Latchkey's one.
+      const database = find(report, 'databases', DATABASE_CONNECTION.name)
+      assert.deepEqual([database.action, leftFields(database)], ['update', ['name']])
+      assert.ok((await store.connections.findByName(DATABASE_CONNECTION.name))?.enabledClients.includes(portal.id as string))
     } finally {
       await store.close()
     }

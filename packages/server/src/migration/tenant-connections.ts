@@ -17,7 +17,7 @@ import { checkClientSecret, checkConnectionOptions } from '../management/connect
 import { CONNECTION_FIELD_NAMES } from '../management/mappings/connections.js'
 import type { PlanContext } from './tenant-plan.js'
 import { changedFields, isEmptySetting, item, type LeftOut, orFail, type PlanItem, skip } from './tenant-items.js'
-import type { ConnectionEntry } from './tenant-yaml.js'
+import type { ConnectionEntry, DatabaseEntry } from './tenant-yaml.js'
 
 const DATABASE_OPTION_REASONS: Readonly<Record<string, string>> = {
   customScripts:
@@ -79,13 +79,19 @@ async function setEnabled(store: Store, connection: ConnectionRecord, current: r
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x))
 
-export function planDatabase(ctx: PlanContext, entry: ConnectionEntry, store: Store): Promise<PlanItem> {
+/**
+ * `intoDatabase`: this entry is the one carried into Latchkey's database connection (the file's
+ * `Username-Password-Authentication`, else its only database); any other database is skipped.
+ */
+export function planDatabase(ctx: PlanContext, entry: DatabaseEntry, store: Store, intoDatabase: boolean): Promise<PlanItem> {
   return orFail('databases', entry.name, async () => {
-    if (entry.name !== DATABASE_CONNECTION.name)
+    if (!intoDatabase)
       return skip('databases', entry.name, `Latchkey has one database connection (${DATABASE_CONNECTION.name}): import its users into it with latchkey import users`)
     const current = await store.connections.findByName(DATABASE_CONNECTION.name)
     if (!current) return skip('databases', entry.name, 'the database connection is missing from this database')
     const leftOut: LeftOut[] = []
+    if (entry.name !== DATABASE_CONNECTION.name)
+      leftOut.push({ field: 'name', reason: `carried into Latchkey's one database connection, ${DATABASE_CONNECTION.name}; its users keep their auth0|… ids` })
     const options = Object.entries(entry.options ?? {}).flatMap(([option, value]): [string, unknown][] => {
       const fine = DATABASE_NESTED[option]
       if (fine === undefined || value === null || typeof value !== 'object') return [[option, value]]

@@ -5,7 +5,7 @@
  * record is computed here, so `--dry-run` shows exactly what an import does. Sections Latchkey
  * does not carry over are reported, each with a reason.
  */
-import type { ApiRecord, createApplication } from '@latchkey/core'
+import { type ApiRecord, type createApplication, DATABASE_CONNECTION } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { listAll } from '../cli/run.js'
 import type { KeyEncryption } from '../keys/key-encryption.js'
@@ -104,7 +104,9 @@ export async function planTenant(file: TenantFile, store: Store, options: PlanOp
   }
   for (const entry of file.clientGrants) items.push(await planClientGrant(ctx, entry, store))
   for (const entry of file.roles) items.push(await planRole(ctx, entry, store))
-  for (const entry of file.databases) items.push(await planDatabase(ctx, entry, store))
+  // Latchkey has one database connection: the file's of that name, else the file's only one, is carried into it.
+  const database = file.databases.find((d) => d.name === DATABASE_CONNECTION.name) ?? (file.databases.length === 1 ? file.databases[0] : undefined)
+  for (const entry of file.databases) items.push(await planDatabase(ctx, entry, store, entry === database))
   for (const entry of file.connections) items.push(await planConnection(ctx, entry, store))
   for (const entry of file.organizations) items.push(await planOrganization(ctx, entry, store))
   for (const entry of file.actions) items.push(await planAction(ctx, entry, store))

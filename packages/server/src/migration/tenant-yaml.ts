@@ -58,6 +58,13 @@ export const connectionEntry = entry({
   metadata: z.record(z.string(), z.string().nullable()).optional(),
   is_domain_connection: z.boolean().optional(),
 })
+/** A `databases` entry: the Deploy CLI writes no strategy there (every database connection is `auth0`). */
+export const databaseEntry = entry({
+  name: text,
+  strategy: text.default('auth0'),
+  enabled_clients: names.optional(),
+  options: z.record(z.string(), z.json()).optional(),
+})
 export const actionEntry = entry({
   name: text,
   code: z.string().max(2000).optional(),
@@ -75,7 +82,7 @@ const sections = z.looseObject({
   clientGrants: z.array(clientGrantEntry).optional(),
   roles: z.array(roleEntry).optional(),
   organizations: z.array(organizationEntry).optional(),
-  databases: z.array(connectionEntry).optional(),
+  databases: z.array(databaseEntry).optional(),
   connections: z.array(connectionEntry).optional(),
   actions: z.array(actionEntry).optional(),
   triggers: z.record(z.string(), z.array(bindingEntry).max(100)).optional(),
@@ -87,6 +94,7 @@ export type ClientGrantEntry = z.output<typeof clientGrantEntry>
 export type RoleEntry = z.output<typeof roleEntry>
 export type OrganizationEntry = z.output<typeof organizationEntry>
 export type ConnectionEntry = z.output<typeof connectionEntry>
+export type DatabaseEntry = z.output<typeof databaseEntry>
 export type ActionEntry = z.output<typeof actionEntry>
 export type BindingEntry = z.output<typeof bindingEntry>
 
@@ -97,7 +105,7 @@ export interface TenantFile {
   readonly clientGrants: readonly ClientGrantEntry[]
   readonly roles: readonly RoleEntry[]
   readonly organizations: readonly OrganizationEntry[]
-  readonly databases: readonly ConnectionEntry[]
+  readonly databases: readonly DatabaseEntry[]
   readonly connections: readonly ConnectionEntry[]
   readonly actions: readonly ActionEntry[]
   readonly triggers: Readonly<Record<string, readonly BindingEntry[]>>
