@@ -240,6 +240,7 @@ actions:
     dependencies: []
     secrets:
       - name: API_KEY
+        value: _VALUE_NOT_SHOWN_
     status: built
     supported_triggers:
       - id: post-login

@@ -14,6 +14,9 @@ import type { PlanContext } from './tenant-plan.js'
 import { changedFields, item, type LeftOut, orFail, type PlanItem, skip } from './tenant-items.js'
 import { type ActionEntry, type BindingEntry, readRelative } from './tenant-yaml.js'
 
+/** What the Deploy CLI writes in place of an action secret's value (exports carry none): no value. */
+const VALUE_NOT_SHOWN = '_VALUE_NOT_SHOWN_'
+
 const TRIGGERS_RULE = 'Latchkey runs actions at post-login, credentials-exchange, pre-user-registration and post-change-password'
 
 /** The actions of the file, by name, as the plan goes: their ids (new ones included). */
@@ -83,7 +86,7 @@ const pick = (record: object, keys: readonly string[]): object => Object.fromEnt
 function secretsOf(entry: ActionEntry, current: ActionRecord | null, leftOut: LeftOut[]): SecretInput[] | undefined {
   const secrets: SecretInput[] = []
   for (const s of entry.secrets ?? []) {
-    if (typeof s.value === 'string' && s.value !== '') secrets.push({ name: s.name, value: s.value })
+    if (typeof s.value === 'string' && s.value !== '' && s.value !== VALUE_NOT_SHOWN) secrets.push({ name: s.name, value: s.value })
     else if (current?.secretNames.includes(s.name)) secrets.push({ name: s.name })
     else leftOut.push({ field: `secrets: ${s.name}`, reason: `exports carry no secret values: set it with latchkey actions deploy CODE_FILE --name ${JSON.stringify(entry.name)} --secret ${s.name}=…` })
   }
