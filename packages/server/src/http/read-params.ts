@@ -5,6 +5,7 @@
  */
 import { InvalidRequest, paramsFrom, paramsFromObject } from '@latchkey/core'
 import type { Context } from 'hono'
+import { readWithin } from './bounded-body.js'
 
 export const MAX_BODY_BYTES = 64 * 1024
 /**
@@ -56,22 +57,9 @@ export async function readBodyBytes(c: Context, limit = MAX_BODY_BYTES): Promise
 
 /** The body read chunk by chunk, given up as soon as it passes `limit`. */
 async function readCounted(c: Context, limit: number): Promise<Uint8Array> {
-  const body = c.req.raw.body
-  if (!body) return new Uint8Array(0)
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined)
-      throw new InvalidRequest('The request body is too large.')
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
+  const bytes = await readWithin(c.req.raw.body, limit)
+  if (bytes === null) throw new InvalidRequest('The request body is too large.')
+  return bytes
 }
 
 /** The body of a POST as parameters: form-encoded (RFC 6749 §3.2) or, as Auth0 accepts, JSON. */

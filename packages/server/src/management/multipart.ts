@@ -6,28 +6,16 @@
  */
 import type { Context } from 'hono'
 import { badRequest, ManagementError } from './errors.js'
+import { readWithin } from '../http/bounded-body.js'
 
 const tooLarge = (limit: number) => new ManagementError(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`)
 
 async function readBounded(c: Context, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = c.req.header('content-length')
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
-  const body = c.req.raw.body
-  if (!body) return new Uint8Array(0)
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge(limit)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks)
+  const bytes = await readWithin(c.req.raw.body, limit)
+  if (bytes === null) throw tooLarge(limit)
+  return bytes
 }
 
 export async function readMultipartBody(c: Context, limit: number): Promise<Record<string, string | File>> {

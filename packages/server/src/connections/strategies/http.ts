@@ -10,6 +10,7 @@
 import * as oauth from 'oauth4webapi'
 import * as jose from 'jose'
 import { UpstreamCheckFailed, UpstreamError, UpstreamUnavailable, printable, type UpstreamCheck } from './errors.js'
+import { readWithin } from '../../http/bounded-body.js'
 
 const LOOPBACK_V4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
 
@@ -74,30 +75,9 @@ export class UpstreamHttpError extends Error {
 /** Reads a body with a byte limit; the body's stream is cancelled past it. */
 async function readBounded(res: Response, max: number, url: string): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(res.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => {})
-    throw new UpstreamHttpError('malformed', `the answer of ${url} is larger than ${max} bytes`)
-  }
-  if (!res.body) return new Uint8Array(0)
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel().catch(() => {})
-      throw new UpstreamHttpError('malformed', `the answer of ${url} is larger than ${max} bytes`)
-    }
-    chunks.push(value)
-  }
-  const body = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    body.set(chunk, at)
-    at += chunk.byteLength
-  }
+  if (Number.isFinite(declared) && declared > max) await res.body?.cancel().catch(() => {})
+  const body = Number.isFinite(declared) && declared > max ? null : await readWithin(res.body, max)
+  if (body === null) throw new UpstreamHttpError('malformed', `the answer of ${url} is larger than ${max} bytes`)
   return body
 }
 
