@@ -25,11 +25,13 @@ import { claims, LoggedInBrowser } from './support/oauth.js'
 const DATABASE = 'Username-Password-Authentication'
 const OLD_APP = { clientId: 'old-tenant-app', secret: 'old-tenant-app-secret-7c1e9b' }
 /** The old tenant's users: their Auth0 ids and profiles. */
-const OLD_USERS: Record<string, { sub: string; name: string; nickname: string }> = {
+const OLD_USERS: Record<string, { sub: string; name: string; nickname: string; picture?: string }> = {
   'ada@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe82', name: 'Ada Lovelace', nickname: 'ada' },
   'bob@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe83', name: 'Bob', nickname: 'bob' },
   'carol@old.example': { sub: 'auth0|imported-without-password', name: 'Carol', nickname: 'carol' },
   'dan@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe84', name: 'Dan', nickname: 'dan' },
+  'eve@old.example': { sub: 'auth0|5f7c8ec7c33c6c004bbafe85', name: 'Eve\u0000\u202e', nickname: 'eve', picture: 'javascript:alert(document.domain)' },
+  'mallory@old.example': { sub: 'google-oauth2|1234567890', name: 'Mallory', nickname: 'mallory' },
 }
 /** Users the old tenant blocks. */
 const BLOCKED = new Set(['dan@old.example'])
@@ -100,7 +102,7 @@ class OldTenant {
     const email = this.#tokens.get(authorization.replace(/^Bearer /, ''))
     const user = email ? OLD_USERS[email] : undefined
     if (!email || !user) this.#json(res, 401, { error: 'invalid_token' })
-    else this.#json(res, 200, { sub: user.sub, email, email_verified: true, name: user.name, nickname: user.nickname, picture: 'https://old.example/a.png' })
+    else this.#json(res, 200, { sub: user.sub, email, email_verified: true, name: user.name, nickname: user.nickname, picture: user.picture ?? 'https://old.example/a.png' })
   }
 
   #json(res: import('node:http').ServerResponse, status: number, value: unknown): void {
@@ -152,6 +154,16 @@ describe('trickle migration from an Auth0 tenant', () => {
     await new LoggedInBrowser(server, asUser('ada@old.example')).tokens(app)
     assert.equal(old.tokenCalls, 1, 'an ordinary local user now')
     assert.ok(!server.logs.join('\n').includes(PASSWORD), 'the password is never logged')
+  })
+
+  it("the old tenant's profile is read as upstream profiles are (no control characters, a picture only as an http(s) URL); an id that is not a database user's is refused", async () => {
+    await new LoggedInBrowser(server, asUser('eve@old.example')).tokens(app)
+    const eve = await server.store.users.findByEmail('eve@old.example')
+    assert.deepEqual([eve?.id, eve?.name, eve?.picture], [OLD_USERS['eve@old.example']?.sub, 'Eve', null])
+    const res = await attempt('mallory@old.example', PASSWORD)
+    assert.equal(res.status, 503)
+    assert.equal(await server.store.users.findByEmail('mallory@old.example'), null)
+    assert.equal(await server.store.users.get('google-oauth2|1234567890'), null)
   })
 
   it('a wrong password is the usual failure, and saves nothing', async () => {
@@ -229,7 +241,7 @@ describe('trickle migration from an Auth0 tenant', () => {
     const status = JSON.parse(r.stdout)
     assert.equal(status.import_mode, true)
     assert.equal(status.migration_source.domain, old.url)
-    // ada, carol and the local user of the test before; one bcrypt user pending its rehash; one without a password.
-    assert.deepEqual(status.users, { total: 5, migrated: 2, pending_rehash: 1, without_password: 1 })
+    // ada, eve and carol (migrated) and the local user of the test before; one bcrypt user pending its rehash; one without a password.
+    assert.deepEqual(status.users, { total: 6, migrated: 3, pending_rehash: 1, without_password: 1 })
   })
 })

@@ -15,9 +15,12 @@
 import { DATABASE_CONNECTION, RegistrationError, type UserRecord } from '@latchkey/core'
 import * as oauth from 'oauth4webapi'
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS, oauthOptions, upstreamFetch, upstreamUrlProblem } from '../connections/strategies/http.js'
+import { cleanEmail, cleanText, cleanUrl, isTrue } from '../connections/strategies/profile.js'
 
 export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-realm'
 export const MIGRATION_SCOPE = 'openid profile email'
+/** `auth0|` and printable ASCII without `|` or spaces, as Auth0's database users' ids are. */
+const OLD_DATABASE_USER_ID = /^auth0\|[\x21-\x7b\x7d\x7e]{1,249}$/
 const MIN_TIMEOUT_MS = 100
 const MAX_TIMEOUT_MS = 30_000
 const SOURCE_KEYS = ['type', 'domain', 'client_id', 'realm', 'audience', 'timeout_ms']
@@ -139,7 +142,8 @@ export async function askOldTenant(source: MigrationSource, clientSecret: string
   try {
     const response = await oauth.userInfoRequest(as, client, accessToken, options)
     const info = await oauth.processUserInfoResponse(as, client, oauth.skipSubjectCheck, response)
-    if (typeof info.sub !== 'string' || info.sub === '' || info.sub.length > 255) return { kind: 'unavailable', reason: 'userinfo: no usable sub' }
+    // A database user's id at Auth0 is `auth0|…`: it becomes the user's id (and `sub`) here.
+    if (typeof info.sub !== 'string' || !OLD_DATABASE_USER_ID.test(info.sub)) return { kind: 'unavailable', reason: 'userinfo: no usable sub (expected auth0|…)' }
     return { kind: 'verified', profile: profileOf(info) }
   } catch (err) {
     return { kind: 'unavailable', reason: `userinfo: ${reasonOf(err)}` }
@@ -154,17 +158,17 @@ function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : 'unknown error'
 }
 
+/** The profile as upstream connections' profiles are read: no control characters, bounded, a picture only as an http(s) URL. */
 function profileOf(info: oauth.UserInfoResponse): OldTenantProfile {
-  const text = (value: unknown, max = 512): string | null => (typeof value === 'string' && value !== '' && value.length <= max ? value : null)
   return {
     sub: info.sub,
-    email: text(info.email, 254),
-    emailVerified: info.email_verified === true,
-    name: text(info.name),
-    givenName: text(info.given_name),
-    familyName: text(info.family_name),
-    nickname: text(info.nickname),
-    picture: text(info.picture, 2048),
+    email: cleanEmail(info.email),
+    emailVerified: isTrue(info.email_verified),
+    name: cleanText(info.name, 200),
+    givenName: cleanText(info.given_name, 150),
+    familyName: cleanText(info.family_name, 150),
+    nickname: cleanText(info.nickname, 200),
+    picture: cleanUrl(info.picture),
   }
 }
 
