@@ -17,7 +17,7 @@ import { loadConfig } from '../src/config.js'
 import { startRotationSchedule } from '../src/keys/rotation-schedule.js'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApi, addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
-import { runLatchkeyProcess } from './support/cli.js'
+import { runLatchkey, runLatchkeyProcess } from './support/cli.js'
 import { assertOAuthError, CALLBACK, LoggedInBrowser, revokeRequest, tokenRequest } from './support/oauth.js'
 
 const UA = 'AuditTest/1.0 (latchkey)'
@@ -350,13 +350,13 @@ describe('recording never fails the request', () => {
   })
 })
 
-// The CLI, as a real process on a SQLite file the server also serves from (in this process, a command
-// and the server would be two connections in one thread, and one could not wait for the other's lock).
+// The CLI on a SQLite file the server also serves from: in this process (support/cli.ts), and a usage
+// error as the real binary.
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runLatchkeyProcess(args, { cwd: ROOT })
+  return runLatchkey(args, { cwd: ROOT })
 }
 
 async function json<T = Record<string, any>>(args: string[]): Promise<T> {
@@ -494,7 +494,7 @@ describe('admin changes from the CLI, and `latchkey logs`', { concurrency: 1 }, 
   })
 
   it('`latchkey logs` refuses an unknown type or time as a usage error (exit 2)', async () => {
-    const [type, since] = await Promise.all([cli(['logs', '--type', 'nope', ...db]), cli(['logs', '--since', 'yesterday', ...db])])
+    const [type, since] = await Promise.all([runLatchkeyProcess(['logs', '--type', 'nope', ...db], { cwd: ROOT }), cli(['logs', '--since', 'yesterday', ...db])])
     assert.equal(type.code, 2)
     assert.match(type.stderr, /unknown event type "nope"/)
     assert.equal(since.code, 2)

@@ -303,15 +303,11 @@ describe('latchkey grants (CLI) and client_credentials on the same database', ()
   const db = ['--db', `sqlite:${join(dir, 'latchkey.db')}`]
   after(() => rmSync(dir, { recursive: true, force: true }))
 
-  /**
-   * In this process, or as the real binary while a server in this process serves the same file (two
-   * connections in one thread could not wait for each other's write lock).
-   */
-  function cli(args: string[], runner = runLatchkey): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return runner([...args, ...db])
+  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return runLatchkey([...args, ...db])
   }
-  async function json<T = Record<string, any>>(args: string[], runner = runLatchkey): Promise<T> {
-    const res = await cli([...args, '--json'], runner)
+  async function json<T = Record<string, any>>(args: string[]): Promise<T> {
+    const res = await cli([...args, '--json'])
     assert.equal(res.code, 0, `latchkey ${args.join(' ')}: ${res.stderr}`)
     return JSON.parse(res.stdout) as T
   }
@@ -343,14 +339,14 @@ describe('latchkey grants (CLI) and client_credentials on the same database', ()
       assert.equal((await request()).json.scope, 'read:ledger')
       assertOAuthError(await request('write:ledger'), 403, 'access_denied')
 
-      const updated = await json(['grants', 'update', created.id, '--scopes', 'read:ledger,write:ledger'], runLatchkeyProcess)
+      const updated = await json(['grants', 'update', created.id, '--scopes', 'read:ledger,write:ledger'])
       assert.deepEqual(updated.scope, ['read:ledger', 'write:ledger'])
       assert.equal((await request('write:ledger')).json.scope, 'write:ledger')
 
-      const deleted = await json(['grants', 'delete', created.id, '--force'], runLatchkeyProcess)
+      const deleted = await json(['grants', 'delete', created.id, '--force'])
       assert.deepEqual(deleted, { id: created.id, deleted: true })
       assertOAuthError(await request(), 403, 'access_denied', /You need to create a 'client-grant'/)
-      const missing = await cli(['grants', 'delete', created.id, '--force'], runLatchkeyProcess)
+      const missing = await runLatchkeyProcess(['grants', 'delete', created.id, '--force', ...db])
       assert.equal(missing.code, 1)
       assert.match(missing.stderr, /no client grant with id/)
 

@@ -1,18 +1,16 @@
 /**
  * The `latchkey` command as the tests run it. `runLatchkey` runs one command inside the test's own
- * process (main.ts with an io of its own: output collected, stdin closed and not a TTY, the given
- * environment), as `bin/latchkey.js` runs it but without starting node and tsx each time; it opens
- * and closes its store as the process does. `runLatchkeyProcess` runs the real binary, for what
- * only a process shows (exit codes as the shell sees them, `serve`, commands racing as processes):
- * each file that uses the CLI keeps at least one call through it.
+ * process, on a thread of its own (cli-worker.mjs: main.ts with an io of its own: output collected,
+ * stdin closed or holding `input` and not a TTY, the given environment), as `bin/latchkey.js` runs
+ * it but without starting node and tsx each time; it opens and closes its store as the process does.
+ * `runLatchkeyProcess` runs the real binary, for what only a process shows (exit codes as the shell
+ * sees them, `serve`, commands racing as processes): each suite keeps at least one call through it.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { resolve as resolvePath } from 'node:path'
-import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import type { CliIo } from '../../src/cli/io.js'
-import { main } from '../../src/cli/main.js'
+import { Worker } from 'node:worker_threads'
 
 export const LATCHKEY_BIN = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url))
 
@@ -40,12 +38,12 @@ export function envWithoutDb(): NodeJS.ProcessEnv {
 let queue: Promise<unknown> = Promise.resolve()
 
 /**
- * One command, in this process. Commands called together run one after the other: each opens its
- * own store, and two SQLite connections in one thread cannot wait for each other's write lock (the
- * busy timeout blocks the thread that holds the other). Two run as a process instead: `serve` (it
- * keeps running, and exits the process when it cannot start), and any command given another `cwd`
- * (a command resolves relative paths against the process's working directory, which one call
- * cannot change for itself).
+ * One command, in this process, on the commands' thread: a command waiting for SQLite's write lock
+ * (the busy timeout blocks its thread) does not block a server the test runs on the same file.
+ * Commands called together run one after the other, since two SQLite connections in one thread
+ * cannot wait for each other's lock. Two run as a process instead: `serve` (it keeps running, and
+ * exits the process when it cannot start), and any command given another `cwd` (a command resolves
+ * relative paths against the process's working directory, which one call cannot change for itself).
  */
 export function runLatchkey(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   if (args[0] === 'serve' || (options.cwd !== undefined && resolvePath(options.cwd) !== process.cwd())) return runLatchkeyProcess(args, options)
@@ -54,28 +52,45 @@ export function runLatchkey(args: readonly string[], options: CliOptions = {}): 
   return result
 }
 
-async function runInProcess(args: readonly string[], options: CliOptions): Promise<CliResult> {
-  let stdout = ''
-  let stderr = ''
-  const stdin = Object.assign(Readable.from(options.input === undefined ? [] : [Buffer.from(options.input)]), { isTTY: false })
-  const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin,
-    env: options.env ?? envWithoutDb(),
-    exitCode: undefined,
-    exit(code) {
-      this.exitCode = code
-    },
+interface Pending {
+  readonly resolve: (result: CliResult) => void
+  readonly reject: (error: unknown) => void
+}
+
+let thread: { readonly worker: Worker; readonly pending: Map<number, Pending> } | undefined
+let nextId = 0
+
+/** The commands' thread, started on first use; it keeps this process alive only while a command runs. */
+function commandThread(): NonNullable<typeof thread> {
+  if (thread) return thread
+  const worker = new Worker(new URL('./cli-worker.mjs', import.meta.url))
+  const pending = new Map<number, Pending>()
+  const current = { worker, pending }
+  worker.unref()
+  worker.on('message', ({ id, result }: { id: number; result: CliResult }) => {
+    pending.get(id)?.resolve(result)
+    pending.delete(id)
+    if (pending.size === 0) worker.unref()
+  })
+  const fail = (error: unknown) => {
+    if (thread === current) thread = undefined
+    for (const p of pending.values()) p.reject(error)
+    pending.clear()
   }
-  try {
-    await main([process.execPath, LATCHKEY_BIN, ...args], io)
-  } catch (error) {
-    // What node prints for an error nothing caught, and its exit code.
-    stderr += `${(error as Error)?.stack ?? String(error)}\n`
-    io.exitCode = 1
-  }
-  return { code: io.exitCode ?? 0, stdout, stderr }
+  worker.on('error', fail)
+  worker.on('exit', (code) => fail(new Error(`the latchkey command thread exited (${code})`)))
+  thread = current
+  return current
+}
+
+function runInProcess(args: readonly string[], options: CliOptions): Promise<CliResult> {
+  const { worker, pending } = commandThread()
+  const id = nextId++
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject })
+    worker.ref()
+    worker.postMessage({ id, argv: [process.execPath, LATCHKEY_BIN, ...args], env: options.env ?? envWithoutDb(), input: options.input })
+  })
 }
 
 /** The real binary, as a person or a script runs it: stdin closed or holding `input` (not a TTY), output collected. */
