@@ -131,7 +131,7 @@ describe('user import: profile fields', () => {
 
   it('refuses Auth0\'s reserved app_metadata keys, unknown properties, and both hash fields at once', () => {
     assert.deepEqual(errorsOf({ email: 'a@example.com', app_metadata: { plan: 'x', clientID: 'y', loginsCount: 3 } }), ['app_metadata.clientID INVALID_FORMAT', 'app_metadata.loginsCount INVALID_FORMAT'])
-    assert.deepEqual(errorsOf({ email: 'a@example.com', created_at: '2020-01-01' }), ['created_at INVALID_FORMAT'])
+    assert.deepEqual(errorsOf({ email: 'a@example.com', favourite_colour: 'teal' }), ['favourite_colour INVALID_FORMAT'])
     assert.deepEqual(errorsOf({ email: 'a@example.com', password_hash: BCRYPT, custom_password_hash: { algorithm: 'bcrypt', hash: { value: BCRYPT } } }), ['custom_password_hash INVALID_FORMAT'])
     assert.deepEqual(errorsOf({ email: 'a@example.com', password_hash: 'plain text' }), ['password_hash INVALID_FORMAT'])
   })
@@ -174,6 +174,25 @@ describe('user import: the file', () => {
       const result = planUserImport(value, { connection: DATABASE, connections: [], now: T0 })
       assert.equal(result.ok, false, JSON.stringify(value))
     }
+  })
+
+  it("takes the output of Auth0's users-exports job as it is: one object per line, Auth0's bookkeeping fields ignored", () => {
+    const exported = [
+      { user_id: 'auth0|5f0c1', email: 'ada@example.com', email_verified: true, name: 'Ada', created_at: '2024-01-02T03:04:05.000Z', updated_at: '2024-06-01T00:00:00.000Z', last_login: '2024-06-01T00:00:00.000Z', last_ip: '203.0.113.7', logins_count: 12, identities: [{ connection: DATABASE.name, user_id: '5f0c1', provider: 'auth0', isSocial: false }] },
+      { user_id: 'auth0|5f0c2', email: 'bob@example.com', email_verified: false, blocked: true },
+    ]
+    const parsed = parseUserImportText(`${exported.map((u) => JSON.stringify(u)).join('\n')}\n`)
+    assert.ok(parsed.ok)
+    const entries = plan(parsed.value)
+    assert.deepEqual(
+      entries.map((e) => (e.ok ? [e.user.id, e.user.email, e.user.blocked, e.warnings.length] : e.errors)),
+      [
+        ['auth0|5f0c1', 'ada@example.com', false, 0],
+        ['auth0|5f0c2', 'bob@example.com', true, 0],
+      ],
+    )
+    const broken = parseUserImportText('{"email": "a@example.com"}\n{"email": ')
+    assert.deepEqual(broken.ok ? null : broken.error.message.includes('line 2'), true)
   })
 
   it('refuses an entry that is not an object, and carries on with the others', () => {

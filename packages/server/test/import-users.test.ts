@@ -13,6 +13,7 @@ import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { type ApplicationRecord, totpCode } from '@latchkey/core'
 import { hash as argon2 } from '@node-rs/argon2'
@@ -231,5 +232,19 @@ describe('latchkey import users: Auth0\'s bulk-import file into a running Latchk
     assert.match(res.stderr, /the file is not JSON .*nothing was imported/)
     assert.deepEqual({ ...JSON.parse(res.stdout), error: { code: JSON.parse(res.stdout).error.code } }, { ok: false, error: { code: 'INVALID_FILE' } })
     assert.equal(await server.store.users.count(), 6)
+  })
+
+  it("imports the gzip-compressed output of Auth0's users-exports job as it is (one object per line, Auth0's bookkeeping ignored)", async () => {
+    const exported = [
+      { user_id: 'auth0|65a1f0c2e4b0a1b2c3d4e5f6', email: 'exported@example.com', email_verified: true, name: 'From an export', created_at: '2024-01-02T03:04:05.000Z', last_login: '2024-06-01T00:00:00.000Z', logins_count: 7, identities: [{ connection: 'Username-Password-Authentication', user_id: '65a1f0c2e4b0a1b2c3d4e5f6', provider: 'auth0', isSocial: false }] },
+    ]
+    const gz = join(dir, 'auth0-export.json.gz')
+    writeFileSync(gz, gzipSync(exported.map((u) => JSON.stringify(u)).join('\n')))
+    const res = await runLatchkey(['import', 'users', gz, '--json', '--db', db], { env })
+    assert.equal(res.code, 0, res.stdout + res.stderr)
+    const user = await server.store.users.get('auth0|65a1f0c2e4b0a1b2c3d4e5f6')
+    assert.deepEqual([user?.email, user?.name, user?.passwordHash], ['exported@example.com', 'From an export', null], 'no hash: trickle migration or a reset gives one')
+    writeFileSync(gz, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01]))
+    assert.equal((await runLatchkey(['import', 'users', gz, '--db', db], { env })).code, 2, 'a broken gzip file is unusable')
   })
 })

@@ -25,6 +25,8 @@
  *   `identities`, else from its `user_id`), so its next login through it lands on the same user.
  *   Identities of the database connection describe the user itself and are skipped; those of
  *   connections Latchkey does not have are skipped with a warning.
+ * - A file may also be Auth0's users-exports output (one JSON object per line, with `created_at`,
+ *   `logins_count` and the like, which are ignored).
  * - Within one file, a second entry with the same user_id, the same email (database connection)
  *   or the same upstream account is DUPLICATED_USER.
  */
@@ -123,6 +125,12 @@ const NOT_KEPT: Readonly<Record<string, string>> = {
   password_set_date: 'Latchkey does not keep when a password was set',
 }
 
+/**
+ * What Auth0's users-exports job writes beside the import format's fields: Auth0's own bookkeeping,
+ * accepted and ignored, so an export imports as it is (Latchkey counts logins from its own).
+ */
+const EXPORT_ONLY = ['created_at', 'updated_at', 'last_login', 'last_ip', 'logins_count', 'last_password_reset', 'multifactor']
+
 const KNOWN = new Set([
   'email',
   'email_verified',
@@ -140,6 +148,7 @@ const KNOWN = new Set([
   'identities',
   'mfa_factors',
   ...Object.keys(NOT_KEPT),
+  ...EXPORT_ONLY,
 ])
 
 /** The file's property for each field of userInput. */
@@ -168,13 +177,34 @@ const notKept = (path: string, why: string): UserImportIssue => ({ code: 'NOT_IM
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 const printable = (value: string) => ![...value].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === '\u007f')
 
-/** Parses the file's text; a file that is not JSON is unusable. */
+/**
+ * Parses the file's text: a JSON array (the bulk-import format), or one JSON object per line (what
+ * Auth0's users-exports job writes, so its output can be imported as it is). Anything else is unusable.
+ */
 export function parseUserImportText(text: string): { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } } {
+  const body = text.replace(/^\uFEFF/, '')
   try {
-    return { ok: true, value: JSON.parse(text.replace(/^\uFEFF/, '')) }
+    const value: unknown = JSON.parse(body)
+    // One object alone is an export of one user, one per line.
+    return { ok: true, value: isObject(value) ? [value] : value }
   } catch (err) {
+    if (body.trimStart().startsWith('{')) return parseJsonLines(body)
     return { ok: false, error: { code: 'INVALID_FILE', message: `the file is not JSON (${(err as Error).message})` } }
   }
+}
+
+function parseJsonLines(body: string): { ok: true; value: unknown[] } | { ok: false; error: { code: string; message: string } } {
+  const users: unknown[] = []
+  const lines = body.split('\n')
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue
+    try {
+      users.push(JSON.parse(line))
+    } catch (err) {
+      return { ok: false, error: { code: 'INVALID_FILE', message: `the file is neither a JSON array nor one JSON object per line: line ${i + 1} is not JSON (${(err as Error).message})` } }
+    }
+  }
+  return { ok: true, value: users }
 }
 
 /** The id prefix of a connection's users (`auth0|`, `github|`, `oidc|acme|`). */

@@ -8,6 +8,7 @@
  * 500 KB; the Management API's job keeps its own limit).
  */
 import { readFile } from 'node:fs/promises'
+import { gunzipSync } from 'node:zlib'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import type { KeyEncryption } from '../../keys/key-encryption.js'
@@ -47,7 +48,7 @@ export function registerImportUsers(importing: Command): void {
         throw new CliError('--connection and --connection-name name different connections', 2)
       let text: string
       try {
-        text = await readFile(file, 'utf8')
+        text = textOf(await readFile(file))
       } catch (err) {
         throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2)
       }
@@ -104,4 +105,14 @@ function reportText(report: ImportReport, opts: ImportUsersCliOptions): string {
   }
   if (opts.sendCompletionEmail) lines.push('No completion email: Latchkey has no tenant owners to email; this report is the completion notice.')
   return lines.join('\n')
+}
+
+/** The file as text: gzip-compressed files (Auth0's users-exports job writes `.json.gz`) are uncompressed first. */
+function textOf(bytes: Buffer): string {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8')
+  try {
+    return gunzipSync(bytes).toString('utf8')
+  } catch (err) {
+    throw new CliError(`the file looks gzip-compressed but cannot be uncompressed: ${(err as Error).message}`, 2)
+  }
 }
