@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createClientGrant } from '@latchkey/core'
 import { managementScopes } from '../src/management/system-api.js'
-import { envWithoutDb, runLatchkey, runLatchkeyProcess } from './support/cli.js'
+import { envWithoutDb, runLatchkey } from './support/cli.js'
 import { addApp, startTestServer, type TestServer } from './support/harness.js'
 import { tokenRequest } from './support/oauth.js'
 
@@ -25,14 +25,10 @@ describe('registration URLs', () => {
     const db = ['--db', `sqlite:${join(dir, 'apps.db')}`]
     after(() => rmSync(dir, { recursive: true, force: true }))
 
-    /**
-     * LATCHKEY_ISSUER unset unless given, as for an operator who did not set it. Given, the command
-     * runs as the real binary: `apps` reads LATCHKEY_ISSUER from the process's environment.
-     */
+    /** LATCHKEY_ISSUER unset unless given, as for an operator who did not set it. */
     function cli(args: string[], env: Record<string, string> = {}) {
       const { LATCHKEY_ISSUER: _unset, ...base } = envWithoutDb()
-      const runner = env.LATCHKEY_ISSUER === undefined ? runLatchkey : runLatchkeyProcess
-      return runner([...args, ...db], { cwd: ROOT, env: { ...base, ...env } })
+      return runLatchkey([...args, ...db], { cwd: ROOT, env: { ...base, ...env } })
     }
 
     async function refused(args: string[], message: RegExp, env?: Record<string, string>, code = 1): Promise<void> {

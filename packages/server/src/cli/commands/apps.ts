@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs'
 import { normaliseIssuer } from '../../config.js'
 import { recordAdminChange } from '../audit.js'
 import { appFields, presentApp, table } from '../present.js'
-import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
+import { CliError, type CommonOptions, cliEnv, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
 
 interface AppOptions extends CommonOptions {
   name?: string
@@ -126,7 +126,7 @@ function lifetimeOption(value: string): Lifetime {
 }
 
 /** The URL rules need the server's issuer: --issuer, else LATCHKEY_ISSUER; without either, the https rule applies. */
-function urlRules(o: AppOptions, env: NodeJS.ProcessEnv = process.env): { issuer?: string } {
+function urlRules(o: AppOptions, env: NodeJS.ProcessEnv = cliEnv()): { issuer?: string } {
   const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
   if (value === undefined) return {}
   try {
