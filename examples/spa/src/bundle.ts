@@ -33,6 +33,8 @@ export async function bundleAssets(): Promise<Map<string, Asset>> {
     bundle: true,
     format: 'esm',
     platform: 'browser',
+    // @latchkey/client's sources, as every run in this repository uses them (an installed package resolves to its dist/).
+    conditions: ['@latchkey/source', 'module'],
     target: 'es2022',
     sourcemap: 'linked',
     minify: true,
