@@ -191,6 +191,19 @@ describe('the SDK packages, installed from their tarballs into apps outside the 
     assert.equal(cjs.type, 'commonjs')
   })
 
+  it('every entry point loads on plain node: import() of each, require() of each of resource-server\'s (the same names as its ESM build)', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['entries.mjs'], { cwd: dir, env: APP_ENV })
+    assert.doesNotMatch(stderr, /Warning/)
+    const { imported, required } = JSON.parse(stdout) as Record<'imported' | 'required', Record<string, string[]>>
+    const has = (names: string[] | undefined, ...expected: string[]) => assert.deepEqual(expected.filter((n) => !names?.includes(n)), [])
+    has(imported['@latchkey/client'], 'createClient', 'memoryStorage', 'browserStorage', 'LoginRequiredError')
+    has(imported['@latchkey/client/node'], 'loginWithLoopback', 'fileStorage', 'openSystemBrowser')
+    has(imported['@latchkey/resource-server'], 'createVerifier', 'requireScopes', 'BearerError', 'IssuerError')
+    for (const adapter of ['express', 'fastify', 'hono']) has(imported[`@latchkey/resource-server/${adapter}`], 'auth', 'requireScopes', 'requireClaim')
+    has(imported['@latchkey/resource-server/node'], 'auth', 'sendError')
+    for (const [specifier, names] of Object.entries(required)) assert.deepEqual(names, imported[specifier], specifier)
+  })
+
   it('an Express app in CommonJS require()s @latchkey/resource-server/express (its CommonJS build) and verifies a Latchkey token: 200 with it, 401 with WWW-Authenticate without', async () => {
     const app = await expressApp()
     await assertProtects(app, '/dist/cjs/adapters/express.js')
