@@ -215,10 +215,12 @@ describe('the SDK packages, installed from their tarballs into apps outside the 
     await assertProtects(app, '/dist/esm/adapters/fastify.js')
   })
 
-  it('tsc checks a TypeScript consumer, ESM (client, client/node, resource-server and its four adapters) and CommonJS (express), against the installed declarations', async () => {
-    await run(process.execPath, [TSC, '-p', join(dir, 'types')], { cwd: dir }).catch((err: { stdout?: string; message: string }) => {
-      assert.fail(`tsc found errors:\n${err.stdout || err.message}`)
-    })
+  it('tsc checks a TypeScript consumer against the installed declarations: ESM (client, client/node, resource-server and its four adapters) and CommonJS (express) under NodeNext, and the ESM one as a bundler resolves it', async () => {
+    for (const config of ['types/tsconfig.json', 'types/tsconfig.bundler.json']) {
+      await run(process.execPath, [TSC, '-p', join(dir, config)], { cwd: dir }).catch((err: { stdout?: string; message: string }) => {
+        assert.fail(`tsc -p ${config} found errors:\n${err.stdout || err.message}`)
+      })
+    }
   })
 
   it('@latchkey/client bundles for the browser without polyfills: Vite builds the single-page app, esbuild (platform browser) bundles it too', async () => {
