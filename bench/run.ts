@@ -10,6 +10,7 @@
  *   npm run bench -- --only flow-c16,refresh-c16 --targets latchkey-sqlite,floor --no-curve
  *   npm run bench -- --profile /tmp/prof   # a V8 CPU profile of each server during each timed run
  *   npm run bench -- --only nodes          # one to three nodes on one PostgreSQL database
+ *   npm run bench -- --only startup        # start-up and idle RSS of latchkey serve, compiled and through tsx
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -24,6 +25,7 @@ import { postgresCpu, postgresCpuBetween, redisCpu, type ServerHandle, startLoad
 import { BASELINE, checkTargets, type CurvePoint, FLOOR, LATCHKEY, LATCHKEY_ACTIONS, LATCHKEY_NON_ROTATING, LATCHKEY_PG, LATCHKEY_RBAC, markdown, type Measurement, medians, type NodesPoint, PEER } from './report.js'
 import type { ScenarioName } from './scenarios.js'
 import { seedSqlite } from './seed.js'
+import { measureStartup, startupMarkdown } from './startup.js'
 import type { TargetSpec } from './server-process.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -48,6 +50,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     baseline: { type: 'string' },
     redis: { type: 'string' },
+    'startup-rounds': { type: 'string' },
   },
 })
 
@@ -371,6 +374,9 @@ async function main(): Promise<void> {
     for (const t of running) await stop(t)
   }
   if (!args['no-curve'] && wanted.includes('latchkey-sqlite') && (!only || only.includes('curve'))) curve = await costCurve()
+  const STARTUP_ROUNDS = Math.max(1, Math.round(Number(args['startup-rounds'] ?? 5)))
+  // Alone on the machine: the other targets are stopped by now.
+  const startup = (!QUICK && !only) || only?.includes('startup') ? await measureStartup(STARTUP_ROUNDS) : null
   const nodes = !args['no-nodes'] && (QUICK || wanted.includes('latchkey-postgres')) && (!only || only.includes('nodes')) ? await nodesCurve() : []
 
   const load1 = loadavg()
@@ -390,13 +396,13 @@ async function main(): Promise<void> {
     quick: QUICK,
   }
   const measurements = medians(runs)
-  const report = { environment, measurements, curve, nodes, checks: checkTargets(measurements, curve), runs }
+  const report = { environment, measurements, curve, nodes, checks: checkTargets(measurements, curve), runs, ...(startup ? { startup } : {}) }
   const lines = [
     `- ${environment.date.slice(0, 10)}, Latchkey at ${git.commit}${git.dirty ? ' (+ uncommitted changes)' : ''}; oidc-provider ${environment.oidcProvider}; Node ${process.version}; ${environment.cpus}`,
     `- ${SECONDS} s per run after ${WARMUP} s warm-up, ${ROUNDS} round(s)${ROUNDS > 1 ? ' (each figure the median of the rounds; the order of the targets rotates)' : ''}; each server and each load generator in a process of its own; load average ${load0[0]?.toFixed(1)} before, ${load1[0]?.toFixed(1)} after (the machine is shared)`,
     `- CPU per operation is the server process's user + system time (all threads) over the timed run, divided by the operations; for PostgreSQL, plus its backends' time${REDIS ? ` and, with its rate limits in Redis (${REDIS}), Redis's` : ''}`,
   ]
-  const text = markdown(report, lines)
+  const text = startup ? `${markdown(report, lines)}\n\n${startupMarkdown(startup.medians, STARTUP_ROUNDS)}\n` : markdown(report, lines)
   console.log(`\n${text}`)
 
   const outDir = args.out ?? (QUICK ? '-' : join(here, 'results'))
