@@ -328,7 +328,7 @@ describe('Management API: connections', () => {
     })
     const upstream = createConnectionUser({ id: connectionUserId(acme, 'sub-1'), connection: acme.name, profile: { email: 'grace@example.com', emailVerified: true } }, now)
     await server.store.users.insert(upstream)
-    await server.store.identities.insert(identity(acme, upstream.id, 'sub-1'))
+    await server.store.identities.insert(identity(acme, upstream.id, 'acme-sso|sub-1'))
     await server.store.identities.insert(identity(github, upstream.id, '583231', { login: 'octocat' }))
     const created = await call('POST', 'users', { connection: DATABASE, email: 'grace@example.com', password: 'a long passphrase' })
     assert.equal(created.status, 201, created.text)

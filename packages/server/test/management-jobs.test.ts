@@ -125,7 +125,7 @@ describe('Management API: users-imports and users-exports jobs', () => {
   })
 
   it('an unusable file fails the job with its reason in status_details', async () => {
-    const res = await call('POST', 'jobs/users-imports', { body: importForm({ users: new File(['{"not":"an array"}'], 'users.json'), connection_id: databaseId }) })
+    const res = await call('POST', 'jobs/users-imports', { body: importForm({ users: new File(['"not an array"'], 'users.json'), connection_id: databaseId }) })
     assert.equal(res.status, 201, JSON.stringify(res.json))
     const job = await settled(res.json.id)
     assert.equal(job.status, 'failed')
