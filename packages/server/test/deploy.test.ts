@@ -163,6 +163,40 @@ describe('Dockerfile', () => {
   })
 })
 
+describe('the image, where a Docker engine and the base image are reachable', () => {
+  const docker = (args: string[], timeout = 60_000) => run('docker', args, { cwd: root, timeout, maxBuffer: 64 * 1024 * 1024 })
+  const base = DockerfileParser.parse(read('Dockerfile')).getARGs()[0]?.getProperty()?.getValue() ?? ''
+
+  it('builds, runs as uid 10001, answers /readyz, passes its HEALTHCHECK, and exits 0 on docker stop', async (t) => {
+    if (!(await docker(['info'], 10_000).then(() => true, () => false))) return t.skip('no Docker engine on this machine: the structure checks above stand in')
+    if (!(await docker(['pull', base], 120_000).then(() => true, () => false))) return t.skip(`${base} cannot be pulled here: the structure checks above stand in`)
+    const name = `latchkey-deploy-test-${process.pid}`
+    const image = `${name}:${VERSION}`
+    await docker(['build', '--tag', image, '.'], 20 * 60_000)
+    try {
+      await docker(['run', '--detach', '--name', name, '--publish', `127.0.0.1::${DEFAULT_PORT}`, '--volume', `${name}:/app/data`, image])
+      const port = (await docker(['port', name, String(DEFAULT_PORT)])).stdout.trim().split('\n')[0]?.split(':').at(-1)
+      const deadline = Date.now() + 60_000
+      for (;;) {
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+        if (ready) break
+        assert.ok(Date.now() < deadline, (await docker(['logs', name])).stdout)
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      assert.equal((await docker(['exec', name, 'id', '-u'])).stdout.trim(), String(IMAGE_UID))
+      const healthcheck = JSON.parse((await docker(['inspect', '--format', '{{json .Config.Healthcheck.Test}}', name])).stdout) as string[]
+      await docker(['exec', name, ...healthcheck.slice(1)])
+      assert.match((await docker(['exec', name, 'ls', '/app/data'])).stdout, /latchkey\.db/)
+      await docker(['stop', '--time', '15', name], 30_000)
+      assert.equal((await docker(['inspect', '--format', '{{.State.ExitCode}}', name])).stdout.trim(), '0')
+    } finally {
+      await docker(['rm', '--force', name]).catch(() => undefined)
+      await docker(['volume', 'rm', '--force', name]).catch(() => undefined)
+      await docker(['image', 'rm', '--force', image]).catch(() => undefined)
+    }
+  })
+})
+
 describe('compose.yaml', () => {
   interface ComposeService {
     image?: string
