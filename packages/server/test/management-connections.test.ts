@@ -296,7 +296,7 @@ describe('Management API: connections', () => {
       userId: user.id,
       connectionId: record.id,
       provider: 'oauth2',
-      providerUserId: '4711',
+      providerUserId: 'temporary|4711',
       isSocial: false,
       profileData: {},
       createdAt: Date.now(),
