@@ -38,14 +38,15 @@ const { NODE_OPTIONS: _loaders, ...APP_ENV } = process.env
 /** Why the tests can't run here (false when they can): only an unreachable registry. */
 async function registryProblem(): Promise<string | false> {
   try {
-    await run('npm', ['ping', '--loglevel=error'], { timeout: 20_000 })
+    await run('npm', ['ping', '--loglevel=error', '--fetch-retries=0', '--fetch-timeout=15000'], { timeout: 20_000 })
     return false
   } catch (err) {
-    return `the npm registry is unreachable (npm ping: ${(err as Error).message.split('\n')[0]}): skipped`
+    const { stderr, message } = err as { stderr?: string; message: string }
+    return `the npm registry is unreachable (npm ping: ${(stderr?.trim() || message).split('\n')[0]}): skipped`
   }
 }
 const skipWithoutRegistry = await registryProblem()
-if (skipWithoutRegistry) console.log(`# ${skipWithoutRegistry}`)
+if (skipWithoutRegistry) console.log(skipWithoutRegistry)
 
 interface PackResult {
   readonly name: string
