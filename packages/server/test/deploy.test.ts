@@ -360,6 +360,9 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       const args = command.slice(command.indexOf('packages/server/bin/latchkey.js') + 1)
       const result = await runLatchkey(args, { env: { ...envWithoutDb(), LATCHKEY_DB: db } })
       assert.equal(result.code, 0, result.stderr)
+      assert.match(result.stdout, /^Applied \d+ migrations: 0001-init, .*The database is up to date/)
+      const again = await runLatchkey(args, { env: { ...envWithoutDb(), LATCHKEY_DB: db } })
+      assert.match(again.stdout, /^The database is up to date \(\d+ migrations\)/, 'a second run has nothing to do')
       const store = await openStore(db)
       try {
         const status = await store.migrationStatus()

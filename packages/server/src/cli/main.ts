@@ -1,5 +1,5 @@
 /**
- * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, actions, import, export, migration, and serve.
+ * The `latchkey` command line, shaped like Auth0's CLI: apps, apis, grants, users, roles, orgs, connections, keys, logs, emails, mfa, actions, import, export, migration, db, and serve.
  * Every registration command takes --db (or LATCHKEY_DB) and --json, and works whether or not a
  * server runs on that database: servers read registrations from the store on every request.
  * `main(argv)` runs it as the process (bin/latchkey.js); `main(argv, io)` runs one command with the
@@ -23,6 +23,7 @@ import { registerActions } from './commands/actions.js'
 import { registerImport } from './commands/import.js'
 import { registerExport } from './commands/export.js'
 import { registerMigration } from './commands/migration.js'
+import { registerDb } from './commands/db.js'
 import { CliExit, type CliIo, processIo, withIo } from './io.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -72,6 +73,7 @@ function registerCommands(program: Command): void {
   registerImport(program)
   registerExport(program)
   registerMigration(program)
+  registerDb(program)
 }
 
 /** Runs one `latchkey` command line (argv as process.argv: node, script, then the arguments). */
