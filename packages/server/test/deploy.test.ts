@@ -358,8 +358,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     try {
       const db = `sqlite:${join(tmp, 'latchkey.db')}`
       const args = command.slice(command.indexOf('packages/server/bin/latchkey.js') + 1)
+      const status = async () => JSON.parse((await runLatchkey(['db', 'status', '--json'], { env: { ...envWithoutDb(), LATCHKEY_DB: db } })).stdout).pending
+      assert.ok((await status()).length > 0, 'db status on a new database: every migration pending')
+      assert.ok((await status()).length > 0, 'and db status changed nothing')
       const result = await runLatchkey(args, { env: { ...envWithoutDb(), LATCHKEY_DB: db } })
       assert.equal(result.code, 0, result.stderr)
+      assert.deepEqual(await status(), [])
       assert.match(result.stdout, /^Applied \d+ migrations: 0001-init, .*The database is up to date/)
       const again = await runLatchkey(args, { env: { ...envWithoutDb(), LATCHKEY_DB: db } })
       assert.match(again.stdout, /^The database is up to date \(\d+ migrations\)/, 'a second run has nothing to do')
