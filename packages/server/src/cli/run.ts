@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline/promises'
 import { RegistrationError } from '@latchkey/core'
 import { ConflictError, openAndMigrate, type Store } from '@latchkey/storage'
 import { type Command, type CommanderError, InvalidArgumentError } from 'commander'
-import { DEFAULT_DB } from '../config.js'
+import { DEFAULT_DB, normaliseIssuer } from '../config.js'
 import { CliExit, cliIo } from './io.js'
 
 export interface CommonOptions {
@@ -171,4 +171,19 @@ function renameField(message: string, flags: Record<string, string>): string {
 export function fail(message: string, exitCode = 1): void {
   cliIo().stderr.write(`latchkey: ${message}\n`)
   cliIo().exitCode = exitCode
+}
+
+/**
+ * The server's issuer for the registration URL rules (http URLs are accepted on any host while it is
+ * http): --issuer, else LATCHKEY_ISSUER; without either, the https rule applies. A malformed one is a
+ * usage error naming where it came from.
+ */
+export function issuerRules(o: { issuer?: string }, env: NodeJS.ProcessEnv = cliEnv()): { issuer?: string } {
+  const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
+  if (value === undefined) return {}
+  try {
+    return { issuer: normaliseIssuer(value) }
+  } catch (error) {
+    throw new CliError(`${o.issuer === undefined ? 'LATCHKEY_ISSUER' : '--issuer'}: ${(error as Error).message}`, 2)
+  }
 }

@@ -11,10 +11,9 @@ import {
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
 import { readFileSync } from 'node:fs'
-import { normaliseIssuer } from '../../config.js'
 import { recordAdminChange } from '../audit.js'
 import { appFields, presentApp, table } from '../present.js'
-import { CliError, type CommonOptions, cliEnv, confirm, defined, group, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
+import { CliError, type CommonOptions, confirm, defined, group, issuerRules, leaf, list, listAll, notFound, print, run, seconds } from '../run.js'
 
 interface AppOptions extends CommonOptions {
   name?: string
@@ -125,17 +124,6 @@ function lifetimeOption(value: string): Lifetime {
   return value.trim().toLowerCase() === 'infinite' ? 'infinite' : seconds(value)
 }
 
-/** The URL rules need the server's issuer: --issuer, else LATCHKEY_ISSUER; without either, the https rule applies. */
-function urlRules(o: AppOptions, env: NodeJS.ProcessEnv = cliEnv()): { issuer?: string } {
-  const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
-  if (value === undefined) return {}
-  try {
-    return { issuer: normaliseIssuer(value) }
-  } catch (error) {
-    throw new CliError(`${o.issuer === undefined ? 'LATCHKEY_ISSUER' : '--issuer'}: ${(error as Error).message}`, 2)
-  }
-}
-
 async function findApp(store: Store, clientId: string): Promise<ApplicationRecord> {
   const app = await store.applications.get(clientId)
   if (!app) throw notFound('application with client_id', clientId)
@@ -175,7 +163,7 @@ export function registerApps(program: Command): void {
     run(
       opts,
       async (store) => {
-        const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now(), urlRules(opts))
+        const { record, clientSecret } = createApplication({ ...appInput(opts), name: opts.name ?? '', type: opts.type ?? '' }, Date.now(), issuerRules(opts))
         await store.applications.insert(record)
         await recordAdminChange(store, { action: 'application.created', clientId: record.clientId, details: { name: record.name, app_type: record.appType } })
         print(opts, presentApp(record, clientSecret ?? undefined), () =>
@@ -225,7 +213,7 @@ export function registerApps(program: Command): void {
       async (store) => {
         const input = appInput(opts)
         if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
-        const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now(), urlRules(opts)))
+        const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now(), issuerRules(opts)))
         await recordAdminChange(store, { action: 'application.updated', clientId, details: { name: updated.name, fields: Object.keys(input) } })
         print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
       },

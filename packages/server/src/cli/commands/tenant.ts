@@ -8,13 +8,12 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { RegistrationError } from '@latchkey/core'
 import type { KeyEncryption } from '../../keys/key-encryption.js'
-import { normaliseIssuer } from '../../config.js'
 import { applyPlan, exitStatus, planReport, type ReportItem, type TenantReport } from '../../migration/tenant-apply.js'
 import { exportTenant } from '../../migration/tenant-export.js'
 import { planTenant } from '../../migration/tenant-plan.js'
 import { readTenantYaml, type TenantFile, TenantFileError } from '../../migration/tenant-yaml.js'
 import type { Command } from 'commander'
-import { CliError, type CommonOptions, cliEnv, leaf, print, run, write } from '../run.js'
+import { CliError, type CommonOptions, issuerRules, leaf, print, run, write } from '../run.js'
 import { encryptionFor } from './keys.js'
 
 interface ImportOptions extends CommonOptions {
@@ -48,16 +47,6 @@ function readJsonObject(file: string, flag: string, strings: boolean): Record<st
 function keywordsOf(value: Record<string, unknown>): Record<string, unknown> {
   const mappings = value.AUTH0_KEYWORD_REPLACE_MAPPINGS
   return mappings !== null && typeof mappings === 'object' && !Array.isArray(mappings) ? (mappings as Record<string, unknown>) : value
-}
-
-function issuerRules(o: ImportOptions, env: NodeJS.ProcessEnv = cliEnv()): { issuer?: string } {
-  const value = o.issuer ?? (env.LATCHKEY_ISSUER || undefined)
-  if (value === undefined) return {}
-  try {
-    return { issuer: normaliseIssuer(value) }
-  } catch (error) {
-    throw new CliError(`${o.issuer === undefined ? 'LATCHKEY_ISSUER' : '--issuer'}: ${(error as Error).message}`, 2)
-  }
 }
 
 const VERBS: Readonly<Record<ReportItem['action'], [string, string]>> = {
