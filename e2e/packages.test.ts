@@ -108,6 +108,14 @@ describe('the SDK packages, installed from their tarballs into apps outside the 
   let m2mToken = ''
   const running: RunningApp[] = []
 
+  /** The version of a package the workspace's lock file holds at the top of node_modules. */
+  function lockedVersion(name: string): string {
+    const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }
+    const version = lock.packages[`node_modules/${name}`]?.version
+    assert.ok(version, `${name} is in the workspace's lock file`)
+    return version
+  }
+
   before(async () => {
     dir = realpathSync(mkdtempSync(join(tmpdir(), 'latchkey-sdk-apps-')))
     const pack = await run('npm', ['pack', '-w', '@latchkey/client', '-w', '@latchkey/resource-server', '--pack-destination', dir, '--json'], { cwd: ROOT, maxBuffer: 16 << 20 })
@@ -121,13 +129,15 @@ describe('the SDK packages, installed from their tarballs into apps outside the 
         dependencies: {
           '@latchkey/client': tarball('@latchkey/client'),
           '@latchkey/resource-server': tarball('@latchkey/resource-server'),
-          express: '^5.2.1',
-          fastify: '^5.12.8',
-          hono: '^4.13.19',
-          vite: '^8.0.0',
-          '@types/express': '^5.0.6',
-          '@types/node': '^20.19.43',
+          // The versions this workspace locked, known to run on Node 20: a newer release may need a
+          // newer Node (fastify's light-my-request took a cookie that needs Node 22), which the
+          // project's engine-strict refuses.
+          ...Object.fromEntries(['express', 'fastify', 'hono', '@types/express', '@types/node'].map((name) => [name, lockedVersion(name)])),
+          // Not a workspace dependency: Vite 8 declares Node ^20.19, and engine-strict checks its dependencies.
+          vite: '~8.4.1',
         },
+        // light-my-request (fastify's) from 6.7 takes cookie 2, which needs Node 22: the locked one, as here.
+        overrides: { 'light-my-request': lockedVersion('light-my-request') },
       }),
     )
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env: APP_ENV, maxBuffer: 16 << 20 })
