@@ -184,6 +184,8 @@ export interface UserRepo extends UserLookupPort {
   listByEmail(email: string): Promise<UserRecord[]>
   /** A login completed: `last_login_at` set and `logins_count` incremented, in one statement. Null when there is no such user. */
   recordLogin(id: string, now: number): Promise<UserRecord | null>
+  /** How many users logged in at or after `since` (their last login), counted in SQL: Auth0's active users. */
+  countLoggedInSince(since: number): Promise<number>
   /**
    * The user, and whether the grant `grantId` has been revoked (a revocation marker of the grant, or
    * of the refresh-token family of that id: see RefreshTokenRepo), read in one statement: what
@@ -500,8 +502,32 @@ export interface AuditLogRepo {
    * id `afterId` (ids sort by time), oldest first. The id need not exist any more.
    */
   listAfter(afterId: string, take: number): Promise<AuditEventRecord[]>
+  /**
+   * How many events of each of `types` fell in each period of `periodMs` milliseconds between `since`
+   * (inclusive) and `until` (exclusive), counted and grouped in SQL. Periods start at whole multiples
+   * of `periodMs` since the epoch (so hours and UTC days); only non-zero counts are returned, oldest
+   * period first.
+   */
+  countByPeriod(query: AuditCountQuery): Promise<AuditPeriodCount[]>
   /** Deletes at most `batchSize` of the oldest events before `cutoff`, in one statement. Returns how many. */
   deleteOlderThan(cutoff: number, batchSize: number): Promise<number>
+}
+
+/** What AuditLogRepo.countByPeriod counts. */
+export interface AuditCountQuery {
+  readonly types: readonly string[]
+  readonly since: number
+  readonly until: number
+  /** A whole number of milliseconds, at least one second. */
+  readonly periodMs: number
+}
+
+/** Events of one type in one period. */
+export interface AuditPeriodCount {
+  /** The period's start, epoch milliseconds. */
+  readonly start: number
+  readonly type: string
+  readonly count: number
 }
 
 /** Migration names, sorted: applied here, and known to this build but not applied yet. */

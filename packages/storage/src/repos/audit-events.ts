@@ -1,7 +1,7 @@
 /** The audit log over Kysely: append-only rows, read newest first, deleted in batches by age. */
 import type { AuditEventRecord, AuditEventType } from '@latchkey/core'
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely'
-import type { AuditLogFilter, AuditLogRepo, Page } from '../contract.js'
+import type { AuditCountQuery, AuditLogFilter, AuditLogRepo, AuditPeriodCount, Page } from '../contract.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { pageWindow } from '../kysely/paging.js'
 import { InsertTemplate } from '../kysely/query-template.js'
@@ -97,6 +97,29 @@ export class KyselyAuditLogRepo implements AuditLogRepo {
     const { limit } = pageWindow({ perPage: take })
     const rows = await this.db.selectFrom('audit_events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute()
     return rows.map(toRecord)
+  }
+
+  /**
+   * One grouped COUNT over the (type, time) index. The period is a literal (checked to be a whole
+   * number), so the grouped expression is the same in SELECT and GROUP BY on both databases; times are
+   * integers, so `/` is integer division on both.
+   */
+  async countByPeriod(query: AuditCountQuery): Promise<AuditPeriodCount[]> {
+    const { periodMs } = query
+    if (!Number.isSafeInteger(periodMs) || periodMs < 1000) throw new RangeError('periodMs must be a whole number of milliseconds, at least 1000')
+    if (query.types.length === 0 || query.until <= query.since) return []
+    const start = sql<number>`(time / ${sql.lit(periodMs)}) * ${sql.lit(periodMs)}`
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select([start.as('start'), 'type', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('type', 'in', [...query.types])
+      .where('time', '>=', query.since)
+      .where('time', '<', query.until)
+      .groupBy([start, 'type'])
+      .orderBy(start)
+      .orderBy('type')
+      .execute()
+    return rows.map((r) => ({ start: Number(r.start), type: r.type, count: Number(r.n) }))
   }
 
   /**

@@ -181,6 +181,15 @@ export class KyselyUserRepo implements UserRepo {
     return rows.map(toUserRecord)
   }
 
+  async countLoggedInSince(since: number): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('last_login_at', '>=', since)
+      .executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
   async count(filter: UserFilter = {}): Promise<number> {
     if (filter.connection === undefined) return countRows(this.db, 'users')
     const { n } = await this.db

@@ -4,6 +4,8 @@ import { type AuditEventRecord, auditEventId } from '@latchkey/core'
 import type { CurrentStore } from '../contract.js'
 import { DAY, MINUTE, T0 } from '../fixtures.js'
 
+const HOUR = 60 * MINUTE
+
 /** An event with every field set; ids from the real generator, so their order is the real one. */
 function event(overrides: Partial<AuditEventRecord> = {}): AuditEventRecord {
   const time = overrides.time ?? T0
@@ -78,6 +80,43 @@ export function auditLogGuarantees(store: CurrentStore): void {
     assert.equal(await store().logs.count({ type: 's' }), 2)
     assert.equal(await store().logs.count({ userId: 'auth0|ada', since: T0 + 1 }), 1)
     assert.equal(await store().logs.count({ type: [] }), 0)
+  })
+
+  it('logs.countByPeriod counts events of the asked types per hour or per UTC day, in SQL, inside [since, until)', async () => {
+    const day0 = Math.floor(T0 / DAY) * DAY
+    const at = (hours: number, minutes = 0) => day0 + hours * HOUR + minutes * MINUTE
+    const events = [
+      event({ time: at(1, 5), type: 's' }),
+      event({ time: at(1, 59), type: 's' }),
+      event({ time: at(1, 30), type: 'fp' }),
+      event({ time: at(3), type: 's' }),
+      event({ time: at(3, 1), type: 'ss' }),
+      event({ time: at(25), type: 's' }), // the next day
+      event({ time: at(2), type: 'sapi' }), // not asked for
+      event({ time: at(49), type: 's' }), // after until
+    ]
+    await store().logs.appendAll(events)
+    const query = { types: ['s', 'ss', 'fp'], since: day0, until: at(48) }
+    assert.deepEqual(await store().logs.countByPeriod({ ...query, periodMs: HOUR }), [
+      { start: at(1), type: 'fp', count: 1 },
+      { start: at(1), type: 's', count: 2 },
+      { start: at(3), type: 's', count: 1 },
+      { start: at(3), type: 'ss', count: 1 },
+      { start: at(25), type: 's', count: 1 },
+    ])
+    assert.deepEqual(await store().logs.countByPeriod({ ...query, periodMs: DAY }), [
+      { start: day0, type: 'fp', count: 1 },
+      { start: day0, type: 's', count: 3 },
+      { start: day0, type: 'ss', count: 1 },
+      { start: day0 + DAY, type: 's', count: 1 },
+    ])
+    assert.deepEqual(await store().logs.countByPeriod({ ...query, since: at(2), periodMs: DAY }), [
+      { start: day0, type: 's', count: 1 },
+      { start: day0, type: 'ss', count: 1 },
+      { start: day0 + DAY, type: 's', count: 1 },
+    ])
+    assert.deepEqual(await store().logs.countByPeriod({ ...query, types: [], periodMs: HOUR }), [])
+    await assert.rejects(store().logs.countByPeriod({ ...query, periodMs: 1.5 }), RangeError)
   })
 
   it('logs.deleteOlderThan removes at most one batch of the oldest events before the cutoff', async () => {

@@ -5,6 +5,16 @@ import type { CurrentStore } from '../contract.js'
 import { authorizationCode, DAY, interaction, refreshToken, session, T0, user } from '../fixtures.js'
 
 export function userGuarantees(store: CurrentStore): void {
+  it('users.countLoggedInSince counts the users whose last login is at or after a time', async () => {
+    const [early, late, never] = [user(), user(), user()]
+    for (const u of [early, late, never]) await store().users.insert(u)
+    await store().users.recordLogin(early.id, T0)
+    await store().users.recordLogin(late.id, T0 + DAY)
+    assert.equal(await store().users.countLoggedInSince(T0), 2)
+    assert.equal(await store().users.countLoggedInSince(T0 + DAY), 1)
+    assert.equal(await store().users.countLoggedInSince(T0 + 2 * DAY), 0)
+  })
+
   it('users round-trip every field (booleans, nulls, times)', async () => {
     const plain = user()
     const full = user({
