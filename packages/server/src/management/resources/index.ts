@@ -19,8 +19,9 @@ import { organizations } from './organizations.js'
 import { resourceServers } from './resource-servers.js'
 import { roles } from './roles.js'
 import { signingKeys } from './signing-keys.js'
+import { stats } from './stats.js'
 import { tickets } from './tickets.js'
 import { userRoles } from './user-roles.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, signingKeys, actions]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, stats, signingKeys, actions]
