@@ -25,6 +25,8 @@ export async function buildConsole(outdir = DEFAULT_OUTDIR): Promise<ConsoleMani
     format: 'esm',
     target: 'es2022',
     platform: 'browser',
+    // @latchkey/client from its sources: the workspaces build in name order, this one before the client's dist exists
+    conditions: ['@latchkey/source'],
     minify: true,
     sourcemap: false,
     legalComments: 'none',
