@@ -98,7 +98,8 @@ async function start(root: HTMLElement) {
     clientId: config.clientId,
     redirectUri: new URL(`${config.base}callback`, location.origin).href,
     audience: config.audience,
-    scope: 'openid profile email',
+    // offline_access: a rotating refresh token, kept in memory like the access token, renews it while the tab is open
+    scope: 'openid profile email offline_access',
     allowInsecureRequests: new URL(config.issuer).protocol === 'http:',
   })
   if (location.pathname === `${config.base}callback`) {
