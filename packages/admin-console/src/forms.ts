@@ -232,3 +232,40 @@ export function apiBody(form: ApiForm, editing = false): { body: Record<string, 
   if (!editing) body.identifier = identifier
   return { body }
 }
+
+export const USER_DATABASE = 'Username-Password-Authentication'
+
+export interface UserForm {
+  email: string
+  password: string
+  name: string
+  email_verified: boolean
+}
+
+/** The body of POST /users (a user of Latchkey's database) or, `editing`, PATCH /users/{id} (profile only). */
+export function userBody(form: UserForm, editing = false): { body: Record<string, unknown> } | { errors: FieldErrors } {
+  const errors: FieldErrors = {}
+  const email = form.email.trim()
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) errors.email = 'An email address, like jane@example.com.'
+  if (!editing && form.password === '') errors.password = 'Give the user a first password (they can change it).'
+  if (Object.keys(errors).length > 0) return { errors }
+  const body: Record<string, unknown> = { email, email_verified: form.email_verified }
+  if (form.name.trim() !== '') body.name = form.name.trim()
+  if (!editing) {
+    body.connection = USER_DATABASE
+    body.password = form.password
+  }
+  return { body }
+}
+
+/**
+ * What the user list's search box asks the Management API: an email address is `q=email:"…"` (the
+ * search Latchkey supports), anything else with a `|` is a user id (GET /users/{id}).
+ */
+export function userSearchOf(text: string): { email: string } | { id: string } | { error: string } | null {
+  const trimmed = text.trim()
+  if (trimmed === '') return null
+  if (trimmed.includes('@') && !trimmed.includes('|')) return { email: trimmed }
+  if (trimmed.includes('|')) return { id: trimmed }
+  return { error: 'Search by a full email address (jane@example.com) or a user id (auth0|…).' }
+}

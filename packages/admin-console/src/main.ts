@@ -11,6 +11,7 @@ import { managementApi } from './api.js'
 import { ApiPage, ApisPage } from './pages/apis.js'
 import { ApplicationPage, ApplicationsPage } from './pages/applications.js'
 import { GettingStartedPage } from './pages/getting-started.js'
+import { UserPage, UsersPage } from './pages/users.js'
 import { routeOf, type Route } from './routes.js'
 import { ErrorBox, Link, messageOf, type Session } from './ui.js'
 
@@ -26,6 +27,7 @@ const NAV: readonly { readonly to: string; readonly label: string; readonly sect
   { to: '', label: 'Getting started', section: 'start' },
   { to: 'applications', label: 'Applications', section: 'applications' },
   { to: 'apis', label: 'APIs', section: 'apis' },
+  { to: 'users', label: 'Users', section: 'users' },
 ]
 
 function Page({ session, route }: { session: Session; route: Route }) {
@@ -40,6 +42,10 @@ function Page({ session, route }: { session: Session; route: Route }) {
       return html`<${ApisPage} session=${session} />`
     case 'api':
       return html`<${ApiPage} key=${route.id ?? 'new'} session=${session} id=${route.id} />`
+    case 'users':
+      return html`<${UsersPage} session=${session} />`
+    case 'user':
+      return html`<${UserPage} key=${route.id ?? 'new'} session=${session} id=${route.id} />`
     case 'not-found':
       return html`<section><h1 id="page-title">Not found</h1><p>No page here. <${Link} session=${session} to="">Getting started<//></p></section>`
   }

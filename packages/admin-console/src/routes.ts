@@ -5,6 +5,8 @@ export type Route =
   | { readonly page: 'applications' | 'apis'; readonly section: 'applications' | 'apis' }
   | { readonly page: 'application'; readonly section: 'applications'; readonly id?: string }
   | { readonly page: 'api'; readonly section: 'apis'; readonly id?: string }
+  | { readonly page: 'users'; readonly section: 'users' }
+  | { readonly page: 'user'; readonly section: 'users'; readonly id?: string }
   | { readonly page: 'not-found'; readonly section: 'none' }
 
 export function routeOf(base: string, pathname: string): Route {
@@ -21,6 +23,10 @@ export function routeOf(base: string, pathname: string): Route {
   if (first === 'apis') {
     if (second === undefined) return { page: 'apis', section: 'apis' }
     return second === 'new' ? { page: 'api', section: 'apis' } : { page: 'api', section: 'apis', id: decodeURIComponent(second) }
+  }
+  if (first === 'users') {
+    if (second === undefined) return { page: 'users', section: 'users' }
+    return second === 'new' ? { page: 'user', section: 'users' } : { page: 'user', section: 'users', id: decodeURIComponent(second) }
   }
   return { page: 'not-found', section: 'none' }
 }
