@@ -269,3 +269,34 @@ export function userSearchOf(text: string): { email: string } | { id: string } |
   if (trimmed.includes('|')) return { id: trimmed }
   return { error: 'Search by a full email address (jane@example.com) or a user id (auth0|…).' }
 }
+
+export interface LogFilter {
+  type: string
+  user_id: string
+  client_id: string
+  from: string
+  to: string
+}
+
+const quoted = (value: string) => `"${value.replace(/(["\\])/g, '\\$1')}"`
+
+/**
+ * The log filters as the Management API's `q` (Auth0's Lucene subset Latchkey answers):
+ * `type:(s OR f) AND user_id:"…" AND client_id:"…" AND date:[FROM TO TO]`; null without filters.
+ */
+export function logQueryOf(filter: LogFilter): { q: string | null } | { errors: FieldErrors } {
+  const errors: FieldErrors = {}
+  const terms: string[] = []
+  const types = filter.type.split(/[\s,]+/).filter((t) => t !== '')
+  const badType = types.find((t) => !/^\w+$/.test(t))
+  if (badType !== undefined) errors.type = `An event type is a code such as s, f or fp: ${badType}`
+  else if (types.length > 0) terms.push(types.length === 1 ? `type:${types[0]}` : `type:(${types.join(' OR ')})`)
+  if (filter.user_id.trim() !== '') terms.push(`user_id:${quoted(filter.user_id.trim())}`)
+  if (filter.client_id.trim() !== '') terms.push(`client_id:${quoted(filter.client_id.trim())}`)
+  const day = /^\d{4}-\d{2}-\d{2}$/
+  for (const field of ['from', 'to'] as const) if (filter[field] !== '' && !day.test(filter[field])) errors[field] = 'A date, YYYY-MM-DD.'
+  if (filter.from !== '' && filter.to !== '' && filter.from > filter.to) errors.to = 'The end comes before the start.'
+  if (Object.keys(errors).length > 0) return { errors }
+  if (filter.from !== '' || filter.to !== '') terms.push(`date:[${filter.from || '*'} TO ${filter.to || '*'}]`)
+  return { q: terms.length > 0 ? terms.join(' AND ') : null }
+}

@@ -11,6 +11,7 @@ import { managementApi } from './api.js'
 import { ApiPage, ApisPage } from './pages/apis.js'
 import { ApplicationPage, ApplicationsPage } from './pages/applications.js'
 import { GettingStartedPage } from './pages/getting-started.js'
+import { LogsPage } from './pages/logs.js'
 import { UserPage, UsersPage } from './pages/users.js'
 import { routeOf, type Route } from './routes.js'
 import { ErrorBox, Link, messageOf, type Session } from './ui.js'
@@ -28,6 +29,7 @@ const NAV: readonly { readonly to: string; readonly label: string; readonly sect
   { to: 'applications', label: 'Applications', section: 'applications' },
   { to: 'apis', label: 'APIs', section: 'apis' },
   { to: 'users', label: 'Users', section: 'users' },
+  { to: 'logs', label: 'Logs', section: 'logs' },
 ]
 
 function Page({ session, route }: { session: Session; route: Route }) {
@@ -46,6 +48,8 @@ function Page({ session, route }: { session: Session; route: Route }) {
       return html`<${UsersPage} session=${session} />`
     case 'user':
       return html`<${UserPage} key=${route.id ?? 'new'} session=${session} id=${route.id} />`
+    case 'logs':
+      return html`<${LogsPage} session=${session} />`
     case 'not-found':
       return html`<section><h1 id="page-title">Not found</h1><p>No page here. <${Link} session=${session} to="">Getting started<//></p></section>`
   }

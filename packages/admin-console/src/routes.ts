@@ -6,6 +6,7 @@ export type Route =
   | { readonly page: 'application'; readonly section: 'applications'; readonly id?: string }
   | { readonly page: 'api'; readonly section: 'apis'; readonly id?: string }
   | { readonly page: 'users'; readonly section: 'users' }
+  | { readonly page: 'logs'; readonly section: 'logs' }
   | { readonly page: 'user'; readonly section: 'users'; readonly id?: string }
   | { readonly page: 'not-found'; readonly section: 'none' }
 
@@ -24,6 +25,7 @@ export function routeOf(base: string, pathname: string): Route {
     if (second === undefined) return { page: 'apis', section: 'apis' }
     return second === 'new' ? { page: 'api', section: 'apis' } : { page: 'api', section: 'apis', id: decodeURIComponent(second) }
   }
+  if (first === 'logs' && second === undefined) return { page: 'logs', section: 'logs' }
   if (first === 'users') {
     if (second === undefined) return { page: 'users', section: 'users' }
     return second === 'new' ? { page: 'user', section: 'users' } : { page: 'user', section: 'users', id: decodeURIComponent(second) }

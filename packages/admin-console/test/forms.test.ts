@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { apiBody, apiFormOf, applicationBody, applicationFormOf, lines, newApiForm, newApplicationForm, scopesOf, userBody, userSearchOf } from '../src/forms.js'
+import { apiBody, apiFormOf, applicationBody, applicationFormOf, lines, newApiForm, newApplicationForm, logQueryOf, scopesOf, userBody, userSearchOf } from '../src/forms.js'
 
 describe('an application form', () => {
   it("becomes POST /clients' body: the seed's single-page app with a callback and the code and refresh grants", () => {
@@ -146,5 +146,21 @@ describe('a user form', () => {
     assert.deepEqual(userSearchOf('auth0|65f0c0ffee'), { id: 'auth0|65f0c0ffee' })
     assert.equal(userSearchOf('  '), null)
     assert.deepEqual(userSearchOf('Jane'), { error: 'Search by a full email address (jane@example.com) or a user id (auth0|…).' })
+  })
+})
+
+describe('the log filters', () => {
+  it("become the Management API's q", () => {
+    assert.deepEqual(logQueryOf({ type: 's, f', user_id: 'auth0|abc', client_id: '', from: '2026-01-01', to: '' }), {
+      q: 'type:(s OR f) AND user_id:"auth0|abc" AND date:[2026-01-01 TO *]',
+    })
+    assert.deepEqual(logQueryOf({ type: 'fp', user_id: '', client_id: 'app"1', from: '', to: '' }), { q: 'type:fp AND client_id:"app\\"1"' })
+    assert.deepEqual(logQueryOf({ type: '', user_id: '', client_id: '', from: '', to: '' }), { q: null })
+  })
+
+  it('say what is wrong', () => {
+    assert.deepEqual(logQueryOf({ type: 's:x', user_id: '', client_id: '', from: '2026-02-01', to: '2026-01-01' }), {
+      errors: { type: 'An event type is a code such as s, f or fp: s:x', to: 'The end comes before the start.' },
+    })
   })
 })
