@@ -14,6 +14,7 @@ import { DEMO_FORCE_ENV, demoRefusal, isLocalIssuer } from './demo-issuer.js'
 import { metricsConfig, type MetricsConfig } from './operations/metrics-config.js'
 import { emailConfig, type EmailConfig } from './email/settings.js'
 import { mfaConfig, type MfaConfig } from './mfa/settings.js'
+import { type AdminConsoleConfig, adminConsoleConfig } from './admin-console-app.js'
 
 export const DEFAULT_DB = 'sqlite:./data/latchkey.db'
 
@@ -68,6 +69,11 @@ export interface Config {
   readonly demo: boolean
   /** The demo is on and forced onto an issuer that is not localhost or loopback: warn at every start. */
   readonly demoOnPublicIssuer: boolean
+  /**
+   * The admin console (env LATCHKEY_ADMIN_CONSOLE, on by default; LATCHKEY_ADMIN_CONSOLE_ORIGIN when
+   * it is served from its own origin): its application and /admin; see admin-console-app.ts.
+   */
+  readonly adminConsole: AdminConsoleConfig
 }
 
 /** Normalises an issuer to `scheme://host[:port]/`, refusing paths, queries and fragments. */
@@ -149,6 +155,7 @@ export function loadConfig(input: ConfigInput, environment: NodeJS.ProcessEnv = 
     email: emailConfig(env, issuer, input.demo ?? false),
     actions: { timeoutMs: actionsTimeout(env.LATCHKEY_ACTIONS_TIMEOUT_MS) },
     mfa: mfaConfig(env),
+    adminConsole: adminConsoleConfig(env, issuer),
     ...demoSetting(input, env, issuer),
   }
 }

@@ -17,6 +17,8 @@ import { clientIp } from './http/client-ip.js'
 import { hotPath } from './http/hot-path.js'
 import { KeyRing } from './keys/key-ring.js'
 import { ensureManagementApi } from './management/system-api.js'
+import { ensureAdminConsoleApp } from './admin-console-app.js'
+import { syncAdminRoles } from './management/admins.js'
 import { loadKeyEncryption } from './keys/secret.js'
 import { checkConnectionSecrets } from './keys/connection-secrets.js'
 import { checkActionSecrets } from './keys/action-secrets.js'
@@ -94,7 +96,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await checkActionSecrets(store, encryption)
     keys = new KeyRing(store, clock, encryption)
     await keys.ensureKey()
-    await ensureManagementApi(store, config.issuer, clock.now())
+    // The built-in administrator roles follow this build's Management API scopes.
+    await syncAdminRoles(store, await ensureManagementApi(store, config.issuer, clock.now()), clock.now())
+    await ensureAdminConsoleApp(store, config.issuer, config.adminConsole, clock.now())
     // Templates are read (and checked) here: a broken override stops the start.
     email = createEmailService({ config, store, clock, log, encryption: keys.encryption, metrics, ...(options.outboxPollMs === undefined ? {} : { pollMs: options.outboxPollMs }) })
   } catch (error) {

@@ -15,6 +15,7 @@ import {
   UnsupportedResponseType,
 } from '../errors.js'
 import { isJwkThumbprint } from '../dpop/algorithms.js'
+import { MANAGEMENT_API_NOT_FOR_APP, mayRequestUserToken } from '../authorization/management-api.js'
 import { isValidS256Challenge } from '../pkce.js'
 import type { ApiLookupPort, ApplicationLookupPort, ConnectionLookupPort } from '../ports.js'
 import type { ApiRecord, ApplicationRecord, AuthorizationRequest, InvitationRecord, OrganizationRecord } from '../records.js'
@@ -144,8 +145,8 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   if (audience !== null) {
     api = await lookups.apis.findByIdentifier(audience)
     if (!api) return fail(new AccessDenied(`Service not found: ${audience}`))
-    // The Management API takes client_credentials tokens only: no user may be issued one.
-    if (api.isSystem) return fail(new AccessDenied(`Service not found: ${audience}`))
+    // The Management API: users' tokens go to the admin console's app only (authorization/management-api.ts).
+    if (!mayRequestUserToken(app, api)) return fail(new AccessDenied(MANAGEMENT_API_NOT_FOR_APP))
   }
   const requestedScope = parseScope(single(params, 'scope'))
   if (requestedScope === null) return fail(new InvalidScope('scope contains invalid characters.'))

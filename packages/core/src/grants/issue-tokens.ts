@@ -13,6 +13,7 @@ import type { ApiRecord, OrganizationRecord, RefreshTokenRecord, UserRecord } fr
 import { notAMember } from '../authorize/organization.js'
 import { allowsOfflineAccess } from '../authorize/grantable-scopes.js'
 import { authorizedScope, needsPermissions, permissionsClaim } from '../authorization/rbac.js'
+import { managementApiScope } from '../authorization/management-api.js'
 import { scopeAfterActions, type TokenChanges } from '../actions/commands.js'
 import type { GrantContext, GrantResult } from './grant.js'
 import { grantExpiry, idleExpiry, NEVER_EXPIRES } from './refresh-token-policy.js'
@@ -78,11 +79,14 @@ export async function issueTokens(ctx: GrantContext, subject: GrantSubject, api:
   const lifetime = api?.tokenLifetime ?? USERINFO_ONLY_LIFETIME_SECONDS
   // RBAC narrows what this response's tokens carry; the grant (and its refresh tokens) keeps what
   // was consented, so a role given back later counts again at the next refresh.
-  const permissions = needsPermissions(api) ? new Set(await ctx.store.permissions.effective(subject.user.id, api.identifier, subject.organization?.id ?? null)) : NO_PERMISSIONS
+  const permissions =
+    api !== null && (api.isSystem === true || needsPermissions(api)) ? new Set(await ctx.store.permissions.effective(subject.user.id, api.identifier, subject.organization?.id ?? null)) : NO_PERMISSIONS
   const changes = subject.tokenChanges ?? null
+  const requested = subject.responseScope ?? subject.scope
   // Actions' scope changes come after RBAC's, as Auth0 applies them ("they override the scopes set by RBAC").
-  const rbacScope = authorizedScope(subject.responseScope ?? subject.scope, api, permissions)
-  const scope = changes ? scopeAfterActions(rbacScope, changes, new Set(api?.scopes.map((s) => s.value) ?? [])) : rbacScope
+  // The Management API's scope is the administrator's permissions alone: no action widens it.
+  const rbacScope = api?.isSystem ? managementApiScope(ctx.client, api, requested, permissions) : authorizedScope(requested, api, permissions)
+  const scope = changes && !api?.isSystem ? scopeAfterActions(rbacScope, changes, new Set(api?.scopes.map((s) => s.value) ?? [])) : rbacScope
   const dpopJkt = ctx.dpop?.jkt
   const accessToken = mintAccessToken(tokenCtx, {
     subject: subject.user.id,

@@ -24,6 +24,7 @@ import { registerImport } from './commands/import.js'
 import { registerExport } from './commands/export.js'
 import { registerMigration } from './commands/migration.js'
 import { registerDb } from './commands/db.js'
+import { registerAdmins } from './commands/admins.js'
 import { CliExit, type CliIo, processIo, withIo } from './io.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
@@ -74,6 +75,7 @@ function registerCommands(program: Command): void {
   registerExport(program)
   registerMigration(program)
   registerDb(program)
+  registerAdmins(program)
 }
 
 /** Runs one `latchkey` command line (argv as process.argv: node, script, then the arguments). */

@@ -1,7 +1,8 @@
 /**
  * Changes made through the Management API go to the audit log as Auth0 logs them: type `sapi`
  * ("Successful management operation"), `client_id` the machine-to-machine application that called
- * (the actor), and in the details the action, the request's method and path, what names the target
+ * (the actor; with an administrator's token, the admin console's app, and the administrator in
+ * `details.actor_user_id`), and in the details the action, the request's method and path, what names the target
  * (`target_client_id`, `api_id`, …) and the names of the changed fields, never their values. The user
  * a change is about goes in `user_id`. Written after the change succeeded; a failed write never fails
  * the request (see ../audit.ts).
@@ -48,7 +49,13 @@ export class ManagementAudit {
     return this.#deps.audit.record(c, {
       ...event,
       clientId: this.#caller.clientId,
-      details: { ...event.details, actor: 'management_api', method: c.req.method, path: c.req.path },
+      details: {
+        ...event.details,
+        actor: 'management_api',
+        ...(this.#caller.userId === undefined ? {} : { actor_user_id: this.#caller.userId }),
+        method: c.req.method,
+        path: c.req.path,
+      },
     })
   }
 }

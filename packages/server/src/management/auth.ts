@@ -1,10 +1,13 @@
 /**
  * Who may call the Management API: a Bearer access token (RFC 6750 §2.1, header only) that Latchkey
- * itself issued with the client_credentials grant (RFC 9068 JWT, `typ: at+jwt`, RS256, the exact
- * issuer) for the audience `{issuer}api/v2/`, verified in-process against the keys this server
- * publishes. Tokens issued to a user (any other `sub`), bound to a DPoP key, or of an application
- * that no longer exists are refused. Each route then names the scopes that allow it.
+ * itself issued (RFC 9068 JWT, `typ: at+jwt`, RS256, the exact issuer) for the audience
+ * `{issuer}api/v2/`, verified in-process against the keys this server publishes: either an
+ * application's own (client_credentials), or an administrator's issued to the admin console's app
+ * (its scope the administrator's permissions: core's authorization/management-api.ts). Any other
+ * user token, a token bound to a DPoP key, of an application that no longer exists, or of a user who
+ * no longer exists or is blocked is refused. Each route then names the scopes that allow it.
  */
+import { ADMIN_CONSOLE_CLIENT_ID } from '@latchkey/core'
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
@@ -54,14 +57,23 @@ export async function authenticate(c: Context, deps: Deps): Promise<Caller> {
   if (!match?.[1]) throw unauthorized('Bad HTTP authentication header format: expected "Bearer <access token>"', realm, 'invalid_request')
   const payload = await verify(deps, match[1])
   const clientId = payload.client_id
-  // Only an application's own token (client_credentials: `sub` is `<client_id>@clients`), never a user's.
-  if (typeof clientId !== 'string' || payload.sub !== `${clientId}@clients` || payload.gty !== 'client-credentials')
-    throw unauthorized('Invalid token: the Management API accepts tokens from the client_credentials grant only', realm, 'invalid_token')
+  // An application's own token (client_credentials: `sub` is `<client_id>@clients`), or an administrator's through the console.
+  const ownToken = typeof clientId === 'string' && payload.sub === `${clientId}@clients` && payload.gty === 'client-credentials'
+  const adminToken = clientId === ADMIN_CONSOLE_CLIENT_ID && deps.config.adminConsole.enabled && payload.gty === undefined
+  if (typeof clientId !== 'string' || (!ownToken && !adminToken))
+    throw unauthorized('Invalid token: the Management API accepts tokens from the client_credentials grant only (and administrators’ from the admin console)', realm, 'invalid_token')
   if (payload.cnf !== undefined) throw unauthorized('Invalid token: DPoP-bound tokens are not accepted by the Management API', realm, 'invalid_token')
   const app = await deps.store.applications.get(clientId)
   if (!app) throw unauthorized('Invalid token: the application it was issued to no longer exists', realm, 'invalid_token')
   const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s !== '') : [])
-  return { clientId, scopes }
+  if (ownToken) return { clientId, scopes }
+  // As /userinfo: the user still exists and is not blocked, and the grant was not revoked (logout, reuse).
+  const grantId = payload.grant_id
+  if (typeof grantId !== 'string') throw unauthorized('Invalid token', realm, 'invalid_token')
+  const userId = payload.sub as string
+  const found = await deps.store.users.getWithGrant(userId, grantId)
+  if (!found || found.user.blocked || found.grantRevoked) throw unauthorized('Invalid token: revoked, or its administrator no longer exists or is blocked', realm, 'invalid_token')
+  return { clientId, scopes, userId }
 }
 
 /** 403 unless the caller holds one of `scopes`. */

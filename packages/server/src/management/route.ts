@@ -11,10 +11,15 @@ import type { ManagementAudit } from './audit.js'
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete'
 
-/** Who called: the machine-to-machine application and the scopes its token carries. */
+/**
+ * Who called: the machine-to-machine application and the scopes its token carries, or an
+ * administrator through the admin console (`userId` set, `clientId` the console's app).
+ */
 export interface Caller {
   readonly clientId: string
   readonly scopes: ReadonlySet<string>
+  /** The administrator, when a user's token (the admin console's) called. */
+  readonly userId?: string
 }
 
 export interface RouteInput<P, Q, B> {

@@ -3,7 +3,10 @@
  * "Latchkey Management API", identifier `{issuer}api/v2/`, with every scope a route asks for. It is
  * a system API (flagged in the store): kept by the server at every start, never changed or deleted by
  * hand. The flag, not the identifier, finds it, so when the issuer changes the identifier follows
- * (and the client grants with it) instead of a second API appearing.
+ * (and the client grants with it) instead of a second API appearing. Users' tokens for it go to the
+ * admin console's app alone (core's authorization/management-api.ts), which is first party: so the
+ * API skips consent for first-party apps and allows offline access (the console's rotating refresh
+ * tokens); machine-to-machine apps are unaffected by either.
  */
 import { type ApiRecord, type ApiScope, createApi } from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
@@ -45,7 +48,7 @@ export async function ensureManagementApi(store: Store, issuer: string, now: num
     if (existing) {
       api = (await store.apis.update(existing.id, { isSystem: true, name: MANAGEMENT_API_NAME, scopes, updatedAt: now })) ?? existing
     } else {
-      const fields = { name: MANAGEMENT_API_NAME, identifier, scopes, allowOfflineAccess: false, tokenLifetime: TOKEN_LIFETIME, skipConsentForFirstParty: false }
+      const fields = { name: MANAGEMENT_API_NAME, identifier, scopes, allowOfflineAccess: true, tokenLifetime: TOKEN_LIFETIME, skipConsentForFirstParty: true }
       const created: ApiRecord = { ...createApi(fields, now), isSystem: true }
       try {
         await store.apis.insert(created)
@@ -60,7 +63,7 @@ export async function ensureManagementApi(store: Store, issuer: string, now: num
     }
   }
   if (api.identifier !== identifier) api = (await store.apis.changeIdentifier(api.id, identifier, now)) ?? api
-  if (api.name !== MANAGEMENT_API_NAME || !sameScopes(api.scopes, scopes) || api.allowOfflineAccess)
-    api = (await store.apis.update(api.id, { name: MANAGEMENT_API_NAME, scopes, allowOfflineAccess: false, updatedAt: now })) ?? api
+  if (api.name !== MANAGEMENT_API_NAME || !sameScopes(api.scopes, scopes) || !api.allowOfflineAccess || !api.skipConsentForFirstParty)
+    api = (await store.apis.update(api.id, { name: MANAGEMENT_API_NAME, scopes, allowOfflineAccess: true, skipConsentForFirstParty: true, updatedAt: now })) ?? api
   return api
 }

@@ -10,10 +10,11 @@
 import { createPublicKey } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { ACTION_TRIGGERS, type ApplicationRecord, isDatabaseConnection } from '@latchkey/core'
+import { ACTION_TRIGGERS, ADMIN_CONSOLE_CLIENT_ID, type ApplicationRecord, isDatabaseConnection } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { stringify } from 'yaml'
 import { CliError, listAll } from '../cli/run.js'
+import { ADMIN_ROLE_NAMES } from '../management/admins.js'
 import { TRIGGER_VERSIONS, ACTION_RUNTIME } from '../management/mappings/actions.js'
 import { presentClient } from '../management/mappings/clients.js'
 import { presentResourceServer } from '../management/mappings/resource-servers.js'
@@ -51,10 +52,11 @@ const folder = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(
  * without, a tenant with actions is refused (the YAML names its code files).
  */
 export async function exportTenant(store: Store, output?: string): Promise<ExportedTenant> {
-  const apps = await listAll((page) => store.applications.list(page))
+  // What the server keeps itself is not exported: the Management API, the admin console's app and the administrator roles.
+  const apps = (await listAll((page) => store.applications.list(page))).filter((app) => app.clientId !== ADMIN_CONSOLE_CLIENT_ID)
   const apis = (await listAll((page) => store.apis.list(page))).filter((api) => !api.isSystem)
   const grants = await listAll((page) => store.clientGrants.list(page))
-  const roles = await listAll((page) => store.roles.list(page))
+  const roles = (await listAll((page) => store.roles.list(page))).filter((role) => !ADMIN_ROLE_NAMES.has(role.name))
   const connections = await listAll((page) => store.connections.list(page))
   const organizations = await listAll((page) => store.organizations.list(page))
   const actions = await listAll((page) => store.actions.list(page))
@@ -64,6 +66,7 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
   const names = new Map<string, number>()
   for (const app of apps) names.set(app.name, (names.get(app.name) ?? 0) + 1)
   const byId = new Map(apps.map((a) => [a.clientId, a]))
+  const exported = (clientIds: readonly string[]) => clientIds.filter((id) => id !== ADMIN_CONSOLE_CLIENT_ID)
   const ref = (clientId: string) => {
     const app = byId.get(clientId)
     return app && names.get(app.name) === 1 ? app.name : clientId
@@ -85,14 +88,14 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
     ),
     databases: connections
       .filter((c) => isDatabaseConnection(c))
-      .map((c) => ({ name: c.name, strategy: c.strategy, enabled_clients: c.enabledClients.map(ref), options: {} })),
+      .map((c) => ({ name: c.name, strategy: c.strategy, enabled_clients: exported(c.enabledClients).map(ref), options: {} })),
     connections: connections
       .filter((c) => !isDatabaseConnection(c))
       .map((c) => ({
         name: c.name,
         strategy: c.strategy,
         ...(c.displayName !== null ? { display_name: c.displayName } : {}),
-        enabled_clients: c.enabledClients.map(ref),
+        enabled_clients: exported(c.enabledClients).map(ref),
         is_domain_connection: c.isDomainConnection,
         options: c.options,
         ...(Object.keys(c.metadata).length ? { metadata: c.metadata } : {}),
