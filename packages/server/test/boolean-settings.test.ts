@@ -24,6 +24,7 @@ const SETTINGS: readonly { readonly name: string; readonly fallback: boolean; re
   { name: 'LATCHKEY_DPOP_REQUIRE_NONCE', fallback: false, read: (env) => loadConfig({}, env).dpopRequireNonce },
   { name: 'LATCHKEY_RATE_LIMITS', fallback: true, read: (env) => loadConfig({}, env).rateLimits.enabled },
   { name: 'LATCHKEY_DEMO_ON_PUBLIC_ISSUER', fallback: false, read: demoForced },
+  { name: 'LATCHKEY_ADMIN_CONSOLE', fallback: true, read: (env) => loadConfig({}, env).adminConsole.enabled },
 ]
 
 /** Whether `--demo` may run on a public issuer: the configuration's answer, or its refusal. */
