@@ -128,6 +128,12 @@ describe('administrators and the admin console', () => {
     assert.equal(change.clientId, ADMIN_CONSOLE_CLIENT_ID)
     assert.equal(change.details.actor_user_id, admin.id)
 
+    // The console's own app is the server's: not deleted or changed through the API.
+    const kept = await managementCall(server, token, 'DELETE', `clients/${ADMIN_CONSOLE_CLIENT_ID}`)
+    assert.equal(kept.status, 400, kept.text)
+    assert.equal(kept.json.errorCode, 'operation_not_supported')
+    assert.equal((await managementCall(server, token, 'PATCH', `clients/${ADMIN_CONSOLE_CLIENT_ID}`, { callbacks: ['https://evil.example/cb'] })).status, 400)
+
     // A refresh keeps it going, still with the administrator's permissions.
     const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', client_id: consoleApp.clientId, refresh_token: r.json.refresh_token as string })
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json))

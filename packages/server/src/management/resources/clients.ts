@@ -4,7 +4,7 @@
  * with this server's issuer: http on any host only while it is http); a client secret appears only in
  * the answers to create and rotate-secret.
  */
-import { type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
+import { ADMIN_CONSOLE_CLIENT_ID, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { badRequest, notFound, registration } from '../errors.js'
@@ -29,6 +29,14 @@ const listQuery = z.strictObject({
   app_type: listParam.pipe(z.array(z.enum(APP_TYPES))).optional().describe('Only applications of these types (comma-separated).'),
   is_first_party: booleanParam.optional().describe('Only first-party (true) or third-party (false) applications.'),
 })
+
+/** The admin console's app belongs to the server (admin-console-app.ts): kept at every start, never changed here. */
+async function findChangeableClient(store: Store, clientId: string): Promise<ApplicationRecord> {
+  const app = await findClient(store, clientId)
+  if (app.clientId === ADMIN_CONSOLE_CLIENT_ID)
+    throw badRequest("The admin console's application is Latchkey's own: the server keeps it (LATCHKEY_ADMIN_CONSOLE turns it off).", 'operation_not_supported')
+  return app
+}
 
 export async function findClient(store: Store, clientId: string): Promise<ApplicationRecord> {
   const app = await store.applications.get(clientId)
@@ -115,7 +123,7 @@ export const clients: Resource = {
       answer: { status: 200, description: 'The application as changed.', schema: clientSchema },
       errors: ERRORS_404,
       async handle({ deps, params, body, audit }) {
-        const current = await findClient(deps.store, params.id)
+        const current = await findChangeableClient(deps.store, params.id)
         if (body.app_type !== undefined && body.app_type !== current.appType)
           throw badRequest(`Payload validation error: app_type cannot change (${current.appType} to ${body.app_type}): register a new application instead.`)
         const { type: _type, ...input } = applicationInput(body)
@@ -137,7 +145,7 @@ export const clients: Resource = {
       answer: { status: 204, description: 'Deleted, with everything issued to it.' },
       errors: ERRORS_404,
       async handle({ deps, params, audit }) {
-        const app = await findClient(deps.store, params.id)
+        const app = await findChangeableClient(deps.store, params.id)
         if (!(await deps.store.applications.delete(app.clientId))) throw notFound('The client does not exist', 'inexistent_client')
         await audit.change({ action: 'application.deleted', description: 'Delete an application', details: { target_client_id: app.clientId, name: app.name } })
         return { status: 204 }
@@ -152,7 +160,7 @@ export const clients: Resource = {
       answer: { status: 200, description: 'The application with its new client_secret; the old one stops working at once.', schema: clientSchema },
       errors: ERRORS_404,
       async handle({ deps, params, audit }) {
-        const current = await findClient(deps.store, params.id)
+        const current = await findChangeableClient(deps.store, params.id)
         const { record, clientSecret } = registration(CLIENT_FIELD_NAMES, () => rotateClientSecret(current, deps.clock.now()))
         const updated = await save(deps.store, record)
         await audit.change({ action: 'application.secret_rotated', description: 'Rotate a client secret', details: { target_client_id: updated.clientId, name: updated.name } })
