@@ -176,7 +176,22 @@ describe('administrators and the admin console', () => {
     }
   })
 
-  it('LATCHKEY_ADMIN_CONSOLE_ORIGIN moves its URLs to the console’s own origin; bad values are refused', () => {
+  it('LATCHKEY_ADMIN_CONSOLE_ORIGIN moves its URLs to the console’s own origin, which alone may call the Management API from a browser', async () => {
+    const origin = 'http://admin.localhost:9999'
+    const own = await startTestServer({ env: { LATCHKEY_ADMIN_CONSOLE_ORIGIN: origin } })
+    try {
+      const app = await own.store.applications.get(ADMIN_CONSOLE_CLIENT_ID)
+      assert.deepEqual([app?.callbacks, app?.webOrigins], [[`${origin}/admin/callback`], [origin]])
+      const preflight = (from: string) =>
+        fetch(`${own.url}api/v2/clients`, { method: 'OPTIONS', headers: { origin: from, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } })
+      assert.equal((await preflight(origin)).headers.get('access-control-allow-origin'), origin)
+      assert.equal((await preflight('https://evil.example')).headers.get('access-control-allow-origin'), null)
+    } finally {
+      await own.close()
+    }
+  })
+
+  it('LATCHKEY_ADMIN_CONSOLE_ORIGIN: bad values are refused', () => {
     const config = adminConsoleConfig({ LATCHKEY_ADMIN_CONSOLE_ORIGIN: 'https://admin.example.com' }, 'https://login.example.com/')
     assert.deepEqual(config, { enabled: true, baseUrl: 'https://admin.example.com/admin/' })
     assert.throws(() => adminConsoleConfig({ LATCHKEY_ADMIN_CONSOLE_ORIGIN: 'https://admin.example.com/console' }, 'https://login.example.com/'), /must be an origin/)

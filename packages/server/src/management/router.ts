@@ -3,13 +3,15 @@
  * `resources/index.ts`, each request handled in the same order — rate limit, Bearer token, the
  * route's scopes, then path, query and body validated by the route's zod schemas — before the
  * handler runs. Answers are JSON with `Cache-Control: no-store`; errors are Auth0's
- * `{statusCode, error, message, errorCode}`. No CORS: this API is for servers, not browsers.
+ * `{statusCode, error, message, errorCode}`. No CORS (this API is for servers), except for the admin
+ * console's own origin when it is served from one (LATCHKEY_ADMIN_CONSOLE_ORIGIN).
  */
 import { InvalidRequest } from '@latchkey/core'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { Deps } from '../deps.js'
 import { clientIp } from '../http/client-ip.js'
+import { appCors } from '../http/cors.js'
 import { MAX_BODY_BYTES, readBodyBytes, readQuery } from '../http/read-params.js'
 import { ManagementAudit } from './audit.js'
 import { authenticate, requireScope } from './auth.js'
@@ -90,6 +92,10 @@ export function managementRoutes(): readonly ManagementRoute[] {
 /** Mounts the Management API on `app` at /api/v2. */
 export function mountManagementApi(app: Hono, deps: Deps): void {
   const api = new Hono()
+  // The admin console served from its own origin (LATCHKEY_ADMIN_CONSOLE_ORIGIN) calls from there: that origin alone.
+  const consoleOrigin = deps.config.adminConsole.enabled ? new URL(deps.config.adminConsole.baseUrl).origin : null
+  if (consoleOrigin !== null && consoleOrigin !== new URL(deps.config.issuer).origin)
+    api.use('*', appCors({ allows: async (origin: string) => origin === consoleOrigin }, 'GET, POST, PATCH, PUT, DELETE'))
   api.get('/openapi.json', (c) => c.json(openApiDocument(deps.config.issuer), 200, { 'Cache-Control': 'public, max-age=300' }))
   for (const route of managementRoutes()) api.on(route.method.toUpperCase(), route.path, handler(deps, route))
   mountJobFiles(api, deps)
