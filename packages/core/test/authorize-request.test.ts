@@ -498,11 +498,11 @@ describe('audience (Auth0) and resource (RFC 8707)', () => {
     await expectRedirectError(request({ audience: 'HTTPS://API.EXAMPLE.COM/' }), 'access_denied')
   })
 
-  it('an unknown audience is access_denied "Service not found" (Auth0\'s answer, not RFC 8707\'s invalid_target), back to the app; so is the Management API', async () => {
+  it('an unknown audience is access_denied "Service not found" (Auth0\'s answer, not RFC 8707\'s invalid_target), back to the app; the Management API is access_denied for any app but the admin console\'s', async () => {
     const r = await expectRedirectError(request({ audience: 'https://unknown.example/' }), 'access_denied', /^Service not found: /)
     assert.equal(r.state, 'xyz')
-    // The Management API (a system API) can never be the audience of a user's token: refused like an unknown one.
-    await expectRedirectError(request({ audience: 'https://issuer.example.com/api/v2/', scope: 'openid read:users' }), 'access_denied', /^Service not found: /)
+    // The Management API (a system API) is the audience of a user's token only through the admin console's app.
+    await expectRedirectError(request({ audience: 'https://issuer.example.com/api/v2/', scope: 'openid read:users' }), 'access_denied', /^The Management API is not available to this application$/)
   })
 
   it('RFC 8707 resource is not implemented: as an unrecognized parameter it is ignored (RFC 6749 §3.1), so no API is selected', async () => {
