@@ -28,6 +28,7 @@ import { dbConnectionRoutes } from './routes/dbconnections.js'
 import { mfaRoutes } from './routes/mfa.js'
 import { webAuthnRoutes } from './routes/webauthn.js'
 import { accountRoutes } from './routes/account.js'
+import { adminConsoleRoutes } from './routes/admin-console.js'
 import { loginCallbackRoutes } from './routes/login-callback.js'
 import { organizationPromptRoutes } from './routes/organization-prompt.js'
 import { signupRoutes } from './routes/signup.js'
@@ -92,6 +93,7 @@ export function createApp(deps: Deps): Hono {
   mountManagementApi(app, deps)
   logoutRoutes(app, deps)
   if (deps.config.demo) playgroundRoutes(app, deps)
+  if (deps.config.adminConsole.enabled) adminConsoleRoutes(app, deps)
   developmentOutboxRoutes(app, deps)
 
   // Wrong methods on known endpoints: 405 with the standard error shape.

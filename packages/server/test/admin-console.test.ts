@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { loadConfig } from '../src/config.js'
-import { ADMIN_CONSOLE_CSP, adminConsoleRoutes, loadAdminConsole } from '../src/routes/admin-console.js'
+import { startTestServer } from './support/harness.js'
+import { ADMIN_CONSOLE_CSP, adminConsoleCsp, adminConsoleRoutes, loadAdminConsole } from '../src/routes/admin-console.js'
 
 const config = loadConfig({ issuer: 'https://login.example.com/' }, {})
 
@@ -72,6 +73,13 @@ describe('the admin console, built', () => {
   })
 })
 
+describe("the admin console's CSP", () => {
+  it("lets the console fetch from its own origin only, and the issuer's when it has an origin of its own", () => {
+    assert.equal(adminConsoleCsp('https://login.example.com/', 'https://login.example.com/admin/'), ADMIN_CONSOLE_CSP)
+    assert.match(adminConsoleCsp('https://login.example.com/', 'https://admin.example.com/admin/'), /; connect-src 'self' https:\/\/login\.example\.com; /)
+  })
+})
+
 describe('the admin console, not built', () => {
   it('answers 503 saying to run npm run build, from a missing build or a manifest naming a missing file', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'latchkey-console-'))
@@ -84,6 +92,21 @@ describe('the admin console, not built', () => {
       assert.match(await res.text(), /npm run build/)
     } finally {
       rmSync(empty, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the admin console, switched off (LATCHKEY_ADMIN_CONSOLE=off)', () => {
+  it('is not there: /admin, its assets, its settings and its callback are 404', async () => {
+    const server = await startTestServer({ env: { LATCHKEY_ADMIN_CONSOLE: 'off' } })
+    try {
+      for (const path of ['admin', 'admin/', 'admin/applications', 'admin/callback', 'admin/config.json', 'admin/assets/app-ABC123.js']) {
+        const res = await fetch(`${server.url}${path}`)
+        assert.equal(res.status, 404, path)
+        await res.body?.cancel()
+      }
+    } finally {
+      await server.close()
     }
   })
 })

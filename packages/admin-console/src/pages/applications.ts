@@ -20,6 +20,7 @@ export interface Client {
 }
 
 const PER_PAGE = 20
+const CONSOLE_CLIENT_ID = 'latchkey-admin-console'
 const typeLabel = (type: string) => APP_TYPES.find((t) => t.value === type)?.label ?? type
 
 export function ApplicationsPage({ session }: { session: Session }) {
@@ -90,7 +91,9 @@ export function ApplicationPage({ session, clientId }: { session: Session; clien
     )
   }, [clientId])
   const set = (patch: Partial<ApplicationForm>) => setForm({ ...form, ...patch })
-  const disabled = session.readOnly
+  // The console's own application is kept by the server at every start: changing it here could only lock the console out.
+  const own = clientId === CONSOLE_CLIENT_ID
+  const disabled = session.readOnly || own
   const submit = async (event: Event) => {
     event.preventDefault()
     setError(null)
@@ -139,6 +142,7 @@ export function ApplicationPage({ session, clientId }: { session: Session; clien
     <p><${Link} session=${session} to="applications">← Applications<//></p>
     <h1 id="page-title">${isSaved ? client?.name : 'Create application'}</h1>
     ${currentId !== undefined ? html`<p>Client ID <code data-testid="client-id">${currentId}</code></p>` : null}
+    ${own ? html`<p class="hint">This console's own application: Latchkey keeps it in shape at every start, so it is shown here read only.</p>` : null}
     ${secret !== null ? html`<${Secret} secret=${secret} />` : null}
     ${saved !== null ? html`<p class="ok" role="status">${saved}</p>` : null}
     <${ErrorBox} error=${error} />

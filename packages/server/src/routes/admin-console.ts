@@ -6,7 +6,8 @@
  *
  * CSP: the console's own script and stylesheet only (no inline script or style), fetches to this
  * origin only (the Management API and the token endpoint are here), forms posting here only.
- * Registered by `createApp` unless the console is switched off (LATCHKEY_ADMIN_CONSOLE=off).
+ * Registered by `createApp` unless the console is switched off (LATCHKEY_ADMIN_CONSOLE=off), when
+ * every path below /admin is the ordinary 404.
  */
 import type { Context, Hono } from 'hono'
 import { html } from 'hono/html'
@@ -19,6 +20,17 @@ import { errorPage } from '../views/message.js'
 export const ADMIN_CONSOLE_CLIENT_ID = 'latchkey-admin-console'
 export const ADMIN_CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/**
+ * The console's CSP: the strict one, and when the console has its own origin
+ * (LATCHKEY_ADMIN_CONSOLE_ORIGIN), fetches to the issuer's origin too, where the token endpoint and
+ * the Management API are.
+ */
+export function adminConsoleCsp(issuer: string, consoleBaseUrl: string): string {
+  const issuerOrigin = new URL(issuer).origin
+  if (new URL(consoleBaseUrl).origin === issuerOrigin) return ADMIN_CONSOLE_CSP
+  return ADMIN_CONSOLE_CSP.replace("connect-src 'self'", `connect-src 'self' ${issuerOrigin}`)
+}
 
 /** packages/admin-console/dist, from this file in packages/server/src/routes or packages/server/dist/routes. */
 export const ADMIN_CONSOLE_DIST = fileURLToPath(new URL('../../../admin-console/dist/', import.meta.url))
@@ -58,6 +70,7 @@ function indexPage(base: string, bundle: AdminConsoleBundle): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Admin console · Latchkey</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${base}assets/${bundle.stylesheet}">
 <script type="module" src="${base}assets/${bundle.script}"></script>
 </head>
@@ -75,20 +88,21 @@ const MISSING = errorPage(
 
 export function adminConsoleRoutes(app: Hono, deps: Pick<Deps, 'config'>, bundle: AdminConsoleBundle | null = loadAdminConsole()): void {
   const issuer = deps.config.issuer
-  // The issuer is an origin (config.ts), so the console's path is the same everywhere.
-  const base = '/admin/'
+  // The console's base URL is `{origin}/admin/` (admin-console-app.ts): the path is the same everywhere.
+  const base = new URL(deps.config.adminConsole.baseUrl).pathname
+  const csp = adminConsoleCsp(issuer, deps.config.adminConsole.baseUrl)
   const config = JSON.stringify({ issuer, clientId: ADMIN_CONSOLE_CLIENT_ID, audience: `${issuer}api/v2/`, base })
   const index = bundle === null ? null : indexPage(base, bundle)
 
   app.get('/admin/config.json', (c) => c.body(config, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }))
   app.get('/admin/assets/:name', (c) => {
     const asset = bundle?.assets.get(c.req.param('name'))
-    if (asset === undefined) return pageResponse(c, errorPage('not_found', 'There is nothing at this address.'), 404, ADMIN_CONSOLE_CSP)
+    if (asset === undefined) return pageResponse(c, errorPage('not_found', 'There is nothing at this address.'), 404, csp)
     return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=31536000, immutable' })
   })
   const page = (c: Context) => {
-    if (index === null) return pageResponse(c, MISSING, 503, ADMIN_CONSOLE_CSP)
-    c.header('Content-Security-Policy', ADMIN_CONSOLE_CSP)
+    if (index === null) return pageResponse(c, MISSING, 503, csp)
+    c.header('Content-Security-Policy', csp)
     c.header('Cache-Control', 'no-cache')
     return c.html(index)
   }

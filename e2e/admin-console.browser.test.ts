@@ -1,0 +1,255 @@
+/**
+ * The admin console in a real browser (Debian's Chromium through playwright-core): an administrator
+ * logs in at /admin as anyone would (typing into the login page), registers an application and an
+ * API exactly as the seed tutorial's prerequisites say (single-page app, a callback, the
+ * authorization code and refresh token grants; an API allowing offline access), and the seed's flow
+ * then runs with that application. A read-only administrator sees the lists with every change
+ * control disabled, and the API refuses their forced change (403).
+ *
+ * Every page visited: no console errors, no serious or critical axe-core violations, nothing wider
+ * than a 360 px viewport, and a screenshot in a temp dir (its path printed).
+ */
+import { buildConsole } from '../packages/admin-console/src/bundle.js'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { authorizeUrl, Browser as HttpBrowser, callbackParams, loginThrough, pkce } from '../packages/server/test/support/browser.js'
+import { makeAdministrator } from '../packages/server/src/management/admins.js'
+import { addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
+import { launchChromium, skipWithoutChromium } from './support/chromium.js'
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+const SEED_CALLBACK = 'http://localhost:4000/callback'
+const SEED_API = 'https://seed-api.example.com/'
+
+interface Watched {
+  readonly page: Page
+  readonly errors: string[]
+  /** The access tokens the console received (from the token endpoint's answers). */
+  readonly accessTokens: string[]
+}
+
+async function openConsole(context: BrowserContext, server: TestServer, email: string): Promise<Watched> {
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`)
+  })
+  page.on('pageerror', (error) => errors.push(error.message))
+  const accessTokens: string[] = []
+  page.on('response', async (response) => {
+    if (new URL(response.url()).pathname !== '/oauth/token' || response.request().method() !== 'POST') return
+    const body = (await response.json()) as { access_token?: string }
+    if (body.access_token) accessTokens.push(body.access_token)
+  })
+  await page.goto(`${server.url}admin/`)
+  await page.waitForURL(/\/u\/login\?state=/)
+  await page.getByLabel('Email address').fill(email)
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Continue' }).click()
+  await page.waitForURL(`${server.url}admin/`)
+  await page.getByRole('heading', { level: 1, name: 'Getting started' }).waitFor()
+  // The console's pages only: the login page (not the console's) has no icon, and Chromium asks /favicon.ico.
+  errors.splice(0, errors.length, ...errors.filter((error) => !error.endsWith('/favicon.ico')))
+  return { page, errors, accessTokens }
+}
+
+/** No console errors, axe-core finds nothing serious, nothing overflows 360 px, and a screenshot. */
+async function audit({ page, errors }: Watched, shots: string, name: string): Promise<string> {
+  assert.deepEqual(errors, [], `console errors on ${name}`)
+  // Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
+  await page.evaluate(AXE)
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run()
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`)
+  })
+  assert.deepEqual(violations, [], `axe-core on ${name}`)
+  const size = page.viewportSize()
+  await page.setViewportSize({ width: 360, height: 800 })
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  assert.ok(overflow <= 0, `${name} is ${overflow} px wider than a 360 px screen`)
+  const file = join(shots, `${name}.png`)
+  await page.screenshot({ path: file, fullPage: true })
+  if (size !== null) await page.setViewportSize(size)
+  await page.screenshot({ path: join(shots, `${name}-wide.png`), fullPage: true })
+  return file
+}
+
+describe('the admin console in a real browser', { skip: skipWithoutChromium }, () => {
+  let server: TestServer
+  let browser: Browser
+  let shots: string
+  let admin: { email: string }
+  let readOnly: { email: string }
+
+  before(async () => {
+    await buildConsole()
+    server = await startTestServer()
+    const system = await server.store.apis.findSystem()
+    assert.ok(system, 'the Management API')
+    // As `latchkey admins add EMAIL [--role read-only]` does: the built-in roles on the Management API's scopes.
+    const [adminUser, readOnlyUser] = [await addUser(server.store), await addUser(server.store)]
+    await makeAdministrator(server.store, system, adminUser, 'admin', Date.now())
+    await makeAdministrator(server.store, system, readOnlyUser, 'read-only', Date.now())
+    admin = adminUser
+    readOnly = readOnlyUser
+    shots = mkdtempSync(join(tmpdir(), 'latchkey-console-shots-'))
+    console.log(`# screenshots: ${shots}`)
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it("registers the seed's application and API through the console, and the seed's flow runs with them", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const watched = await openConsole(context, server, admin.email)
+    const { page } = watched
+    assert.equal(await page.getByTestId('admin').textContent(), admin.email)
+    assert.equal(await page.getByTestId('read-only').count(), 0)
+    await audit(watched, shots, 'getting-started-empty')
+
+    // The application: single-page app, the callback, authorization code + refresh token.
+    await page.getByRole('link', { name: 'Applications' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor()
+    await page.getByRole('button', { name: 'Create application' }).click()
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    assert.equal(await page.locator('#app-name-error').textContent(), 'Give the application a name.')
+    assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true')
+    await page.getByLabel('Name').fill('Seed SPA')
+    assert.equal(await page.getByLabel('Application type').inputValue(), 'spa')
+    await page.getByLabel('Allowed callback URLs').fill(SEED_CALLBACK)
+    await page.getByLabel('Allowed web origins').fill('http://localhost:4000')
+    assert.ok(await page.getByLabel('authorization_code').isChecked())
+    assert.ok(await page.getByLabel('refresh_token').isChecked())
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByText('Created Seed SPA.').waitFor()
+    const clientId = (await page.getByTestId('client-id').textContent()) ?? ''
+    assert.match(clientId, /^[A-Za-z0-9_-]{16,}$/)
+    await audit(watched, shots, 'application')
+
+    // The API: offline access, one scope.
+    await page.getByRole('link', { name: 'APIs' }).click()
+    await page.getByRole('button', { name: 'Create API' }).click()
+    await page.getByLabel('Name').fill('Seed API')
+    await page.getByLabel('Identifier').fill(SEED_API)
+    await page.getByLabel('Scopes (permissions)').fill('read:messages Read messages')
+    await page.getByLabel('Allow offline access (refresh tokens for this API)').check()
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByText('Created Seed API.').waitFor()
+    await audit(watched, shots, 'api')
+
+    // The server's own refusal, shown as it says it: the identifier is taken.
+    await page.getByRole('link', { name: 'APIs', exact: true }).first().click()
+    await page.getByRole('button', { name: 'Create API' }).click()
+    await page.getByLabel('Name').fill('Seed API again')
+    await page.getByLabel('Identifier').fill(SEED_API)
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    const refusal = await page.getByRole('alert').textContent()
+    assert.match(refusal ?? '', /already|exists|taken/i)
+    watched.errors.splice(0, watched.errors.length, ...watched.errors.filter((e) => !/status of 409/.test(e)))
+
+    // Both in their lists; Getting started shows the seed's steps with the real values.
+    await page.getByRole('link', { name: 'APIs', exact: true }).first().click()
+    await page.getByRole('link', { name: 'Seed API' }).waitFor()
+    await audit(watched, shots, 'apis')
+    await page.getByRole('link', { name: 'Applications' }).click()
+    await page.getByRole('link', { name: 'Seed SPA' }).waitFor()
+    const applicationsShot = await audit(watched, shots, 'applications')
+    console.log(`# the docs' screenshot: ${applicationsShot.replace(/\.png$/, '-wide.png')}`)
+    await page.getByRole('link', { name: 'Getting started' }).click()
+    await page.getByLabel('API').selectOption({ label: 'Seed API' })
+    const steps = (await page.locator('main').textContent()) ?? ''
+    assert.match(steps, new RegExp(`client_id=${clientId}`))
+    assert.match(steps, /audience=https%3A%2F%2Fseed-api\.example\.com%2F/)
+    await audit(watched, shots, 'getting-started')
+
+    // The seed's flow with the application and the API just registered.
+    const person = await addUser(server.store)
+    const { verifier, challenge } = pkce()
+    const http = new HttpBrowser(server.url)
+    const url = authorizeUrl(server.issuer, { clientId, redirectUri: SEED_CALLBACK, audience: SEED_API, scope: 'openid profile offline_access read:messages', challenge })
+    const params = callbackParams(await loginThrough(http, url, person.email, PASSWORD))
+    const tokens = await tokenRequest(server, { grant_type: 'authorization_code', client_id: clientId, code: params.get('code') ?? '', code_verifier: verifier, redirect_uri: SEED_CALLBACK })
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.json))
+    assert.ok([claims(tokens.json.access_token).aud].flat().includes(SEED_API))
+    assert.equal(typeof tokens.json.refresh_token, 'string')
+    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', client_id: clientId, refresh_token: String(tokens.json.refresh_token) })
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json))
+
+    // A user: created in the console, found by email, blocked.
+    await page.getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('button', { name: 'Create user' }).click()
+    const email = `console-${Date.now()}@example.com`
+    await page.getByLabel('Email address', { exact: true }).fill(email)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByText(`Created ${email}.`).waitFor()
+    await page.getByRole('button', { name: 'Block' }).click()
+    await page.getByText('Blocked: the user is signed out everywhere and cannot log in.').waitFor()
+    await page.getByRole('link', { name: '← Users' }).click()
+    await page.getByLabel('Find a user by email address or user id').fill(email)
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1)
+    assert.match((await page.getByRole('row').nth(1).textContent()) ?? '', /blocked/)
+    await audit(watched, shots, 'users')
+    assert.equal((await server.store.users.findByEmail(email))?.blocked, true)
+
+    // The audit log: the user's creation, filtered by their id.
+    await page.getByRole('link', { name: 'Logs' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Logs' }).waitFor()
+    const userId = (await server.store.users.findByEmail(email))?.id ?? ''
+    await page.getByLabel('User id').fill(userId)
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.getByRole('table').waitFor()
+    await audit(watched, shots, 'logs')
+
+    // Delete, after the question.
+    await page.getByRole('link', { name: 'Applications' }).click()
+    await page.getByRole('link', { name: 'Seed SPA' }).click()
+    await page.getByRole('button', { name: 'Delete' }).click()
+    assert.match((await page.getByRole('alertdialog').textContent()) ?? '', /Delete the application Seed SPA\?/)
+    await page.getByRole('button', { name: 'Yes, delete' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor()
+    await page.getByText('No applications yet').or(page.getByRole('table')).waitFor()
+    assert.equal(await page.getByRole('link', { name: 'Seed SPA' }).count(), 0)
+    assert.deepEqual(watched.errors, [])
+    await context.close()
+  })
+
+  it('shows a read-only administrator the lists with every change control disabled; the API refuses a forced change', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const watched = await openConsole(context, server, readOnly.email)
+    const { page } = watched
+    assert.equal(await page.getByTestId('read-only').textContent(), 'read-only')
+    await page.getByRole('link', { name: 'APIs' }).click()
+    await page.getByRole('link', { name: 'Seed API' }).waitFor()
+    assert.ok(await page.getByRole('button', { name: 'Create API' }).isDisabled())
+    await page.getByRole('link', { name: 'Seed API' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Seed API' }).waitFor()
+    assert.ok(await page.getByRole('button', { name: 'Save changes' }).isDisabled())
+    assert.ok(await page.getByRole('button', { name: 'Delete' }).isDisabled())
+    await page.getByRole('link', { name: 'Applications' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor()
+    assert.ok(await page.getByRole('button', { name: 'Create application' }).isDisabled())
+    await audit(watched, shots, 'applications-read-only')
+
+    // The console's own token for this administrator, forcing a change: 403.
+    const token = watched.accessTokens.at(-1)
+    assert.ok(token, 'the console got an access token')
+    assert.equal(claims(token).azp ?? claims(token).client_id, 'latchkey-admin-console')
+    const forced = await fetch(`${server.url}api/v2/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Not allowed', app_type: 'spa' }),
+    })
+    await context.close()
+    assert.equal(forced.status, 403)
+  })
+})
