@@ -249,7 +249,11 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Not allowed', app_type: 'spa' }),
     })
-    await context.close()
     assert.equal(forced.status, 403)
+
+    // Logout (RP-initiated, back to /admin/): the session is over, so the console asks for the login page again.
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.waitForURL(/\/u\/login\?state=/)
+    await context.close()
   })
 })
