@@ -134,6 +134,21 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     assert.match(clientId, /^[A-Za-z0-9_-]{16,}$/)
     await audit(watched, shots, 'application')
 
+    // A machine-to-machine app: its secret shown once at creation, and a new one at rotation.
+    await page.getByRole('link', { name: '← Applications' }).click()
+    await page.getByRole('button', { name: 'Create application' }).click()
+    await page.getByLabel('Name').fill('Seed job')
+    await page.getByLabel('Application type').selectOption('non_interactive')
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByText('Created Seed job.').waitFor()
+    const jobId = (await page.getByTestId('client-id').textContent()) ?? ''
+    const firstSecret = (await page.locator('.secret code').textContent()) ?? ''
+    assert.match(firstSecret, /^\S{32,}$/)
+    await page.getByRole('button', { name: 'Rotate secret' }).click()
+    await page.waitForFunction((old) => document.querySelector('.secret code')?.textContent !== old, firstSecret)
+    const jobSecret = (await page.locator('.secret code').textContent()) ?? ''
+    await audit(watched, shots, 'application-secret')
+
     // The API: offline access, one scope.
     await page.getByRole('link', { name: 'APIs' }).click()
     await page.getByRole('button', { name: 'Create API' }).click()
@@ -143,6 +158,16 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     await page.getByLabel('Allow offline access (refresh tokens for this API)').check()
     await page.getByRole('button', { name: 'Create', exact: true }).click()
     await page.getByText('Created Seed API.').waitFor()
+    // Authorise the machine-to-machine app for it, with its scope; client credentials then work with the rotated secret.
+    await page.getByLabel('Authorise an application').selectOption({ label: 'Seed job' })
+    await page.getByLabel('read:messages').check()
+    await page.getByRole('button', { name: 'Authorise' }).click()
+    await page.getByRole('listitem').filter({ hasText: 'Seed job' }).waitFor()
+    const m2m = await tokenRequest(server, { grant_type: 'client_credentials', client_id: jobId, client_secret: jobSecret, audience: SEED_API })
+    assert.equal(m2m.status, 200, JSON.stringify(m2m.json))
+    assert.equal(m2m.json.scope, 'read:messages')
+    const stale = await tokenRequest(server, { grant_type: 'client_credentials', client_id: jobId, client_secret: firstSecret, audience: SEED_API })
+    assert.equal(stale.status, 401)
     await audit(watched, shots, 'api')
 
     // The server's own refusal, shown as it says it: the identifier is taken.
@@ -234,7 +259,10 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     await page.getByRole('link', { name: 'Seed API' }).click()
     await page.getByRole('heading', { level: 1, name: 'Seed API' }).waitFor()
     assert.ok(await page.getByRole('button', { name: 'Save changes' }).isDisabled())
-    assert.ok(await page.getByRole('button', { name: 'Delete' }).isDisabled())
+    // The API's delete, and the machine-to-machine authorisation's.
+    const deletes = await page.getByRole('button', { name: 'Delete' }).all()
+    assert.equal(deletes.length, 2)
+    for (const button of deletes) assert.ok(await button.isDisabled())
     await page.getByRole('link', { name: 'Applications' }).click()
     await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor()
     assert.ok(await page.getByRole('button', { name: 'Create application' }).isDisabled())
