@@ -14,6 +14,8 @@
 import { createApi, createApplication, createRole, createUser, type ApiRecord, type ApplicationInput, type Clock, type UserRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { demoRefusal, isLocalIssuer } from './demo-issuer.js'
+import { listAdministrators, makeAdministrator } from './management/admins.js'
+import { ensureManagementApi } from './management/system-api.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 
 export const DEMO = {
@@ -111,7 +113,20 @@ export async function seedDemo(store: Store, clock: Clock, issuer: string, optio
     await store.users.insert(user)
     added = true
   }
-  return (await seedDemoRoles(store, api, user, now)) || added
+  const roles = await seedDemoRoles(store, api, user, now)
+  return (await seedDemoAdministrator(store, issuer, user, now)) || roles || added
+}
+
+/**
+ * The demo user administers the demo (the admin console at /admin) while nobody else does: a new
+ * demo database, or one from before the console. Once someone is an administrator, restarts leave
+ * administrators as they are. The demo runs only on this machine's issuer, and a server others reach
+ * refuses to start while the demo user keeps its published password (demoAccountOpen).
+ */
+async function seedDemoAdministrator(store: Store, issuer: string, user: UserRecord, now: number): Promise<boolean> {
+  if ((await listAdministrators(store)).length > 0) return false
+  await makeAdministrator(store, await ensureManagementApi(store, issuer, now), user, 'admin', now)
+  return true
 }
 
 /**
@@ -167,6 +182,7 @@ ${rule}
 ${rule}
 
 Open ${base}/playground to walk through the six steps (log in as ${DEMO.email} / ${DEMO.password}).
+Open ${base}/admin for the admin console: ${DEMO.email} is its administrator (latchkey admins list).
 
 Latchkey is running at ${issuer} with a demo:
   apps      ${DEMO.appName}  client_id=${DEMO.clientId}  callback=${DEMO.callback}

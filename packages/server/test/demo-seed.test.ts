@@ -9,6 +9,7 @@ import { after, beforeEach, describe, it } from 'node:test'
 import { createApi, createUser, systemClock } from '@latchkey/core'
 import { openAndMigrate, type Store } from '@latchkey/storage'
 import { DEMO, DEMO_ROLES, demoInstructions, seedDemo } from '../src/demo.js'
+import { ADMIN_ROLE_NAMES, listAdministrators } from '../src/management/admins.js'
 
 const ISSUER = 'http://localhost:3000/'
 
@@ -26,7 +27,7 @@ describe("the demo's roles", () => {
   const roleNames = async (email: string) => {
     const user = await store.users.findByEmail(email)
     assert.ok(user)
-    return (await store.roles.listForUser(user.id)).map((r) => r.name)
+    return (await store.roles.listForUser(user.id)).map((r) => r.name).filter((name) => !ADMIN_ROLE_NAMES.has(name))
   }
   const permissionsOf = async (name: string) => {
     const role = await store.roles.findByName(name)
@@ -61,7 +62,7 @@ describe("the demo's roles", () => {
     await store.apis.update(api.id, { enforcePolicies: false })
 
     assert.equal(await seedDemo(store, systemClock, ISSUER), false)
-    assert.equal(await store.roles.count(), 2)
+    assert.equal(await store.roles.count(), 3, 'patient, receptionist and the administrators\' role')
     assert.deepEqual(await roleNames(DEMO.email), ['receptionist'])
     assert.deepEqual(await permissionsOf('patient'), [])
     assert.equal((await store.apis.findByIdentifier(DEMO.audience))?.enforcePolicies, false)
@@ -91,6 +92,13 @@ describe("the demo's roles", () => {
     assert.equal(await seedDemo(store, systemClock, ISSUER), true)
     assert.deepEqual(await permissionsOf('receptionist'), [`${DEMO.audience} read:appointments`, `${DEMO.audience} write:appointments`])
     assert.deepEqual(await roleNames(DEMO.email), [])
+  })
+
+  it('makes the demo user the administrator while nobody else is one, and leaves administrators alone after that', async () => {
+    assert.equal(await seedDemo(store, systemClock, ISSUER), true)
+    assert.deepEqual((await listAdministrators(store)).map((a) => [a.user.email, a.role]), [[DEMO.email, 'admin']])
+    assert.equal(await seedDemo(store, systemClock, ISSUER), false, 'a restart changes nothing')
+    assert.match(demoInstructions(ISSUER), /http:\/\/localhost:3000\/admin for the admin console: demo@example\.com is its administrator/)
   })
 
   it('the banner names the roles and how to make the demo user a receptionist', () => {
