@@ -86,3 +86,51 @@ export function Link(props: { session: Session; to: string; children: ComponentC
     props.session.navigate(props.to)
   }}>${props.children}</a>`
 }
+
+export interface Column<T> {
+  readonly header: string
+  readonly cell: (item: T) => unknown
+}
+
+/**
+ * A list page of one Management API collection: its title and create button (disabled for read-only
+ * administrators), the page of items as a table, loading, empty and error states, and the pager.
+ */
+export function ListPage<T>(props: {
+  session: Session
+  title: string
+  createLabel: string
+  createPath: string
+  empty: string
+  /** The collection's path and the key of its items in a paged answer (`clients`, `resource_servers`). */
+  path: string
+  itemsKey: string
+  perPage: number
+  rowKey: (item: T) => string
+  columns: readonly Column<T>[]
+}) {
+  const { session, perPage } = props
+  const [page, setPage] = useState(0)
+  const [list, setList] = useState<{ items: T[]; total: number } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    session.api.page<T>(props.path, props.itemsKey, page, perPage).then(setList, (e: unknown) => setError(messageOf(e)))
+  }, [page])
+  return html`<section aria-labelledby="page-title">
+    <div class="page-head">
+      <h1 id="page-title">${props.title}</h1>
+      <button type="button" class="primary" disabled=${session.readOnly} onClick=${() => session.navigate(props.createPath)}>${props.createLabel}</button>
+    </div>
+    <${ErrorBox} error=${error} />
+    ${list === null && error === null ? html`<p aria-live="polite">Loading…</p>` : null}
+    ${list !== null && list.total === 0 ? html`<p class="empty">${props.empty}</p>` : null}
+    ${list !== null && list.items.length > 0
+      ? html`<table>
+          <caption class="visually-hidden">${props.title}</caption>
+          <thead><tr>${props.columns.map((c) => html`<th scope="col">${c.header}</th>`)}</tr></thead>
+          <tbody>${list.items.map((item) => html`<tr key=${props.rowKey(item)}>${props.columns.map((c) => html`<td>${c.cell(item)}</td>`)}</tr>`)}</tbody>
+        </table>`
+      : null}
+    ${list !== null ? html`<${Pager} page=${page} perPage=${perPage} total=${list.total} onPage=${setPage} />` : null}
+  </section>`
+}

@@ -5,7 +5,7 @@
 import { html } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
 import { SIGNING_ALGS, TOKEN_DIALECTS, apiBody, apiFormOf, newApiForm, type ApiForm, type FieldErrors } from '../forms.js'
-import { DeleteButton, ErrorBox, Field, Link, Pager, describedBy, messageOf, type Session } from '../ui.js'
+import { DeleteButton, ErrorBox, Field, Link, ListPage, describedBy, messageOf, type Session } from '../ui.js'
 import type { Client } from './applications.js'
 
 export interface ResourceServer {
@@ -31,34 +31,25 @@ interface ClientGrant {
 const PER_PAGE = 20
 
 export function ApisPage({ session }: { session: Session }) {
-  const [page, setPage] = useState(0)
-  const [list, setList] = useState<{ items: ResourceServer[]; total: number } | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  useEffect(() => {
-    session.api.page<ResourceServer>('resource-servers', 'resource_servers', page, PER_PAGE).then(setList, (e: unknown) => setError(messageOf(e)))
-  }, [page])
-  return html`<section aria-labelledby="page-title">
-    <div class="page-head">
-      <h1 id="page-title">APIs</h1>
-      <button type="button" class="primary" disabled=${session.readOnly} onClick=${() => session.navigate('apis/new')}>Create API</button>
-    </div>
-    <${ErrorBox} error=${error} />
-    ${list === null && error === null ? html`<p aria-live="polite">Loading…</p>` : null}
-    ${list !== null && list.total === 0 ? html`<p class="empty">No APIs yet. Register each API that accepts Latchkey's access tokens.</p>` : null}
-    ${list !== null && list.items.length > 0
-      ? html`<table>
-          <caption class="visually-hidden">APIs</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Identifier (audience)</th></tr></thead>
-          <tbody>${list.items.map(
-            (api) => html`<tr key=${api.id}>
-              <td><${Link} session=${session} to=${`apis/${encodeURIComponent(api.id)}`}>${api.name}<//>${api.is_system ? html` <span class="badge">system</span>` : null}</td>
-              <td><code>${api.identifier}</code></td>
-            </tr>`,
-          )}</tbody>
-        </table>`
-      : null}
-    ${list !== null ? html`<${Pager} page=${page} perPage=${PER_PAGE} total=${list.total} onPage=${setPage} />` : null}
-  </section>`
+  return html`<${ListPage}
+    session=${session}
+    title="APIs"
+    createLabel="Create API"
+    createPath="apis/new"
+    empty="No APIs yet. Register each API that accepts Latchkey's access tokens."
+    path="resource-servers"
+    itemsKey="resource_servers"
+    perPage=${PER_PAGE}
+    rowKey=${(api: ResourceServer) => api.id}
+    columns=${[
+      {
+        header: 'Name',
+        cell: (api: ResourceServer) =>
+          html`<${Link} session=${session} to=${`apis/${encodeURIComponent(api.id)}`}>${api.name}<//>${api.is_system ? html` <span class="badge">system</span>` : null}`,
+      },
+      { header: 'Identifier (audience)', cell: (api: ResourceServer) => html`<code>${api.identifier}</code>` },
+    ]}
+  />`
 }
 
 function MachineToMachine({ session, api }: { session: Session; api: ResourceServer }) {

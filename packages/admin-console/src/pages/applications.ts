@@ -2,7 +2,7 @@
 import { html } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
 import { APP_TYPES, GRANT_TYPES, applicationBody, applicationFormOf, newApplicationForm, type ApplicationForm, type FieldErrors } from '../forms.js'
-import { DeleteButton, ErrorBox, Field, Link, Pager, describedBy, messageOf, type Session } from '../ui.js'
+import { DeleteButton, ErrorBox, Field, Link, ListPage, describedBy, messageOf, type Session } from '../ui.js'
 
 export interface Client {
   readonly client_id: string
@@ -24,35 +24,22 @@ const CONSOLE_CLIENT_ID = 'latchkey-admin-console'
 const typeLabel = (type: string) => APP_TYPES.find((t) => t.value === type)?.label ?? type
 
 export function ApplicationsPage({ session }: { session: Session }) {
-  const [page, setPage] = useState(0)
-  const [list, setList] = useState<{ items: Client[]; total: number } | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  useEffect(() => {
-    session.api.page<Client>('clients', 'clients', page, PER_PAGE).then(setList, (e: unknown) => setError(messageOf(e)))
-  }, [page])
-  return html`<section aria-labelledby="page-title">
-    <div class="page-head">
-      <h1 id="page-title">Applications</h1>
-      <button type="button" class="primary" disabled=${session.readOnly} onClick=${() => session.navigate('applications/new')}>Create application</button>
-    </div>
-    <${ErrorBox} error=${error} />
-    ${list === null && error === null ? html`<p aria-live="polite">Loading…</p>` : null}
-    ${list !== null && list.total === 0 ? html`<p class="empty">No applications yet. Create one for each app that logs people in or calls your APIs.</p>` : null}
-    ${list !== null && list.items.length > 0
-      ? html`<table>
-          <caption class="visually-hidden">Applications</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Client ID</th></tr></thead>
-          <tbody>${list.items.map(
-            (client) => html`<tr key=${client.client_id}>
-              <td><${Link} session=${session} to=${`applications/${encodeURIComponent(client.client_id)}`}>${client.name}<//></td>
-              <td>${typeLabel(client.app_type)}</td>
-              <td><code>${client.client_id}</code></td>
-            </tr>`,
-          )}</tbody>
-        </table>`
-      : null}
-    ${list !== null ? html`<${Pager} page=${page} perPage=${PER_PAGE} total=${list.total} onPage=${setPage} />` : null}
-  </section>`
+  return html`<${ListPage}
+    session=${session}
+    title="Applications"
+    createLabel="Create application"
+    createPath="applications/new"
+    empty="No applications yet. Create one for each app that logs people in or calls your APIs."
+    path="clients"
+    itemsKey="clients"
+    perPage=${PER_PAGE}
+    rowKey=${(client: Client) => client.client_id}
+    columns=${[
+      { header: 'Name', cell: (client: Client) => html`<${Link} session=${session} to=${`applications/${encodeURIComponent(client.client_id)}`}>${client.name}<//>` },
+      { header: 'Type', cell: (client: Client) => typeLabel(client.app_type) },
+      { header: 'Client ID', cell: (client: Client) => html`<code>${client.client_id}</code>` },
+    ]}
+  />`
 }
 
 function Secret({ secret }: { secret: string }) {
