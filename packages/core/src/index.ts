@@ -98,6 +98,8 @@ export {
 export type { ClientAssertionCheck } from './client-auth/private-key-jwt.js'
 export {
   createUser,
+  userRecordOf,
+  type UserProfileFields,
   updateUser,
   createConnectionUser,
   connectionUserFields,

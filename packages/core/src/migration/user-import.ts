@@ -34,7 +34,7 @@ import type { z } from 'zod'
 import { emailField } from '../email.js'
 import type { ConnectionRecord, ConnectionStrategy, UserRecord } from '../records.js'
 import { connectionUserId, DATABASE_CONNECTION, isConnectionStrategy, isSocialStrategy } from '../registration/connections.js'
-import { newUserId, userInput } from '../registration/users.js'
+import { newUserId, userInput, userRecordOf } from '../registration/users.js'
 import { importedPasswordHash } from './password-hashes.js'
 
 /** An error or warning about one entry, as Auth0's job errors list them. */
@@ -305,25 +305,7 @@ function planEntry(raw: unknown, index: number, ctx: { connection: ImportConnect
     ...(given('appMetadata') ? { appMetadata: data.appMetadata } : {}),
     ...(password !== null ? { passwordHash: password } : {}),
   }
-  const user: UserRecord = {
-    id: userId,
-    email: data.email ?? '',
-    emailVerified: data.emailVerified ?? false,
-    name: data.name || null,
-    givenName: data.givenName || null,
-    familyName: data.familyName || null,
-    nickname: data.nickname || null,
-    picture: data.picture || null,
-    userMetadata: data.userMetadata ?? {},
-    appMetadata: data.appMetadata ?? {},
-    passwordHash: password,
-    connection: connection.name,
-    blocked: data.blocked ?? false,
-    lastLoginAt: null,
-    loginsCount: 0,
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-  }
+  const user = userRecordOf(data, { id: userId, email: data.email ?? '', passwordHash: password, connection: connection.name, now: ctx.now })
   return { ok: true, index, user, idGiven: id !== null, changes, identities, totpSecrets, warnings }
 }
 

@@ -47,9 +47,33 @@ export function newUserId(): string {
 
 export function createUser(input: UserInput, passwordHash: string, now: number): UserRecord {
   const data = parseInput(userInput, input)
+  return userRecordOf(data, { id: newUserId(), email: data.email, passwordHash, connection: DATABASE_CONNECTION.name, now })
+}
+
+/** A user's profile fields as parsed (by userInput or its variants); empty strings and absences become null. */
+export interface UserProfileFields {
+  readonly emailVerified?: boolean | undefined
+  readonly name?: string | null | undefined
+  readonly givenName?: string | null | undefined
+  readonly familyName?: string | null | undefined
+  readonly nickname?: string | null | undefined
+  readonly picture?: string | null | undefined
+  readonly userMetadata?: Record<string, unknown> | undefined
+  readonly appMetadata?: Record<string, unknown> | undefined
+  readonly blocked?: boolean | undefined
+}
+
+/**
+ * A new user record from checked profile fields: the one shape of a user nobody has logged in as yet
+ * (created, imported, or migrated from an old tenant).
+ */
+export function userRecordOf(
+  data: UserProfileFields,
+  rest: { readonly id: string; readonly email: string; readonly passwordHash: string | null; readonly connection: string; readonly now: number },
+): UserRecord {
   return {
-    id: newUserId(),
-    email: data.email,
+    id: rest.id,
+    email: rest.email,
     emailVerified: data.emailVerified ?? false,
     name: data.name || null,
     givenName: data.givenName || null,
@@ -58,13 +82,13 @@ export function createUser(input: UserInput, passwordHash: string, now: number):
     picture: data.picture || null,
     userMetadata: data.userMetadata ?? {},
     appMetadata: data.appMetadata ?? {},
-    passwordHash,
-    connection: DATABASE_CONNECTION.name,
+    passwordHash: rest.passwordHash,
+    connection: rest.connection,
     blocked: data.blocked ?? false,
     lastLoginAt: null,
     loginsCount: 0,
-    createdAt: now,
-    updatedAt: now,
+    createdAt: rest.now,
+    updatedAt: rest.now,
   }
 }
 

@@ -12,7 +12,7 @@
  * loopback for tests, no redirects, bounded answers) with a time limit (`timeout_ms`, default
  * 5 s). The password travels only in the token request's body; nothing here logs a request.
  */
-import { DATABASE_CONNECTION, RegistrationError, type UserRecord } from '@latchkey/core'
+import { DATABASE_CONNECTION, RegistrationError, type UserRecord, userRecordOf } from '@latchkey/core'
 import * as oauth from 'oauth4webapi'
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS, oauthOptions, upstreamFetch, upstreamUrlProblem } from '../connections/strategies/http.js'
 import { cleanEmail, cleanText, cleanUrl, isTrue } from '../connections/strategies/profile.js'
@@ -174,23 +174,5 @@ function profileOf(info: oauth.UserInfoResponse): OldTenantProfile {
 
 /** The user to save for a login the old tenant vouched for: its id and profile, the login's email, our hash. */
 export function migratedUser(profile: OldTenantProfile, email: string, passwordHash: string, now: number): UserRecord {
-  return {
-    id: profile.sub,
-    email,
-    emailVerified: profile.emailVerified,
-    name: profile.name,
-    nickname: profile.nickname,
-    picture: profile.picture,
-    givenName: profile.givenName,
-    familyName: profile.familyName,
-    userMetadata: {},
-    appMetadata: {},
-    passwordHash,
-    connection: DATABASE_CONNECTION.name,
-    blocked: false,
-    lastLoginAt: null,
-    loginsCount: 0,
-    createdAt: now,
-    updatedAt: now,
-  }
+  return userRecordOf(profile, { id: profile.sub, email, passwordHash, connection: DATABASE_CONNECTION.name, now })
 }
