@@ -9,105 +9,29 @@
  * Every page visited: no console errors, no serious or critical axe-core violations, nothing wider
  * than a 360 px viewport, and a screenshot in a temp dir (its path printed).
  */
-import { buildConsole } from '../packages/admin-console/src/bundle.js'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { authorizeUrl, Browser as HttpBrowser, callbackParams, loginThrough, pkce } from '../packages/server/test/support/browser.js'
-import { makeAdministrator } from '../packages/server/src/management/admins.js'
-import { addUser, PASSWORD, startTestServer, type TestServer } from '../packages/server/test/support/harness.js'
+import { addUser, PASSWORD } from '../packages/server/test/support/harness.js'
 import { claims, tokenRequest } from '../packages/server/test/support/oauth.js'
-import { launchChromium, skipWithoutChromium } from './support/chromium.js'
+import { audit, type ConsoleRig, forgetErrors, openConsole, startConsoleRig } from './support/admin-console.js'
+import { skipWithoutChromium } from './support/chromium.js'
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const SEED_CALLBACK = 'http://localhost:4000/callback'
 const SEED_API = 'https://seed-api.example.com/'
 
-interface Watched {
-  readonly page: Page
-  readonly errors: string[]
-  /** The access tokens the console received (from the token endpoint's answers). */
-  readonly accessTokens: string[]
-}
-
-async function openConsole(context: BrowserContext, server: TestServer, email: string): Promise<Watched> {
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`)
-  })
-  page.on('pageerror', (error) => errors.push(error.message))
-  const accessTokens: string[] = []
-  page.on('response', async (response) => {
-    if (new URL(response.url()).pathname !== '/oauth/token' || response.request().method() !== 'POST') return
-    const body = (await response.json()) as { access_token?: string }
-    if (body.access_token) accessTokens.push(body.access_token)
-  })
-  await page.goto(`${server.url}admin/`)
-  await page.waitForURL(/\/u\/login\?state=/)
-  await page.getByLabel('Email address').fill(email)
-  await page.getByLabel('Password').fill(PASSWORD)
-  await page.getByRole('button', { name: 'Continue' }).click()
-  await page.waitForURL(`${server.url}admin/`)
-  await page.getByRole('heading', { level: 1, name: 'Getting started' }).waitFor()
-  // The console's pages only: the login page (not the console's) has no icon, and Chromium asks /favicon.ico.
-  errors.splice(0, errors.length, ...errors.filter((error) => !error.endsWith('/favicon.ico')))
-  return { page, errors, accessTokens }
-}
-
-/** No console errors, axe-core finds nothing serious, nothing overflows 360 px, and a screenshot. */
-async function audit({ page, errors }: Watched, shots: string, name: string): Promise<string> {
-  assert.deepEqual(errors, [], `console errors on ${name}`)
-  // Evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern.
-  await page.evaluate(AXE)
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run()
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`)
-  })
-  assert.deepEqual(violations, [], `axe-core on ${name}`)
-  const size = page.viewportSize()
-  await page.setViewportSize({ width: 360, height: 800 })
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
-  assert.ok(overflow <= 0, `${name} is ${overflow} px wider than a 360 px screen`)
-  const file = join(shots, `${name}.png`)
-  await page.screenshot({ path: file, fullPage: true })
-  if (size !== null) await page.setViewportSize(size)
-  await page.screenshot({ path: join(shots, `${name}-wide.png`), fullPage: true })
-  return file
-}
-
 describe('the admin console in a real browser', { skip: skipWithoutChromium }, () => {
-  let server: TestServer
-  let browser: Browser
-  let shots: string
-  let admin: { email: string }
-  let readOnly: { email: string }
+  let rig: ConsoleRig
 
   before(async () => {
-    await buildConsole()
-    server = await startTestServer()
-    const system = await server.store.apis.findSystem()
-    assert.ok(system, 'the Management API')
-    // As `latchkey admins add EMAIL [--role read-only]` does: the built-in roles on the Management API's scopes.
-    const [adminUser, readOnlyUser] = [await addUser(server.store), await addUser(server.store)]
-    await makeAdministrator(server.store, system, adminUser, 'admin', Date.now())
-    await makeAdministrator(server.store, system, readOnlyUser, 'read-only', Date.now())
-    admin = adminUser
-    readOnly = readOnlyUser
-    shots = mkdtempSync(join(tmpdir(), 'latchkey-console-shots-'))
-    console.log(`# screenshots: ${shots}`)
-    browser = await launchChromium()
+    rig = await startConsoleRig('main')
   })
   after(async () => {
-    await browser?.close()
-    await server?.close()
+    await rig?.close()
   })
 
   it("registers the seed's application and API through the console, and the seed's flow runs with them", async () => {
+    const { server, browser, shots, admin } = rig
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const watched = await openConsole(context, server, admin.email)
     const { page } = watched
@@ -178,7 +102,7 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     await page.getByRole('button', { name: 'Create', exact: true }).click()
     const refusal = await page.getByRole('alert').textContent()
     assert.match(refusal ?? '', /already|exists|taken/i)
-    watched.errors.splice(0, watched.errors.length, ...watched.errors.filter((e) => !/status of 409/.test(e)))
+    forgetErrors(watched, /status of 409/)
 
     // Both in their lists; Getting started shows the seed's steps with the real values.
     await page.getByRole('link', { name: 'APIs', exact: true }).first().click()
@@ -249,6 +173,7 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
   })
 
   it('shows a read-only administrator the lists with every change control disabled; the API refuses a forced change', async () => {
+    const { server, browser, shots, readOnly } = rig
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const watched = await openConsole(context, server, readOnly.email)
     const { page } = watched

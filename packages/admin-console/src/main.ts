@@ -8,11 +8,7 @@ import { html } from 'htm/preact'
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { managementApi } from './api.js'
-import { ApiPage, ApisPage } from './pages/apis.js'
-import { ApplicationPage, ApplicationsPage } from './pages/applications.js'
-import { GettingStartedPage } from './pages/getting-started.js'
-import { LogsPage } from './pages/logs.js'
-import { UserPage, UsersPage } from './pages/users.js'
+import { SECTION_PATHS, SECTIONS } from './pages/index.js'
 import { routeOf, type Route } from './routes.js'
 import { ErrorBox, Link, messageOf, type Session } from './ui.js'
 
@@ -24,35 +20,11 @@ interface ConsoleConfig {
   readonly base: string
 }
 
-const NAV: readonly { readonly to: string; readonly label: string; readonly section: Route['section'] }[] = [
-  { to: '', label: 'Getting started', section: 'start' },
-  { to: 'applications', label: 'Applications', section: 'applications' },
-  { to: 'apis', label: 'APIs', section: 'apis' },
-  { to: 'users', label: 'Users', section: 'users' },
-  { to: 'logs', label: 'Logs', section: 'logs' },
-]
-
 function Page({ session, route }: { session: Session; route: Route }) {
-  switch (route.page) {
-    case 'start':
-      return html`<${GettingStartedPage} session=${session} />`
-    case 'applications':
-      return html`<${ApplicationsPage} session=${session} />`
-    case 'application':
-      return html`<${ApplicationPage} key=${route.id ?? 'new'} session=${session} clientId=${route.id} />`
-    case 'apis':
-      return html`<${ApisPage} session=${session} />`
-    case 'api':
-      return html`<${ApiPage} key=${route.id ?? 'new'} session=${session} id=${route.id} />`
-    case 'users':
-      return html`<${UsersPage} session=${session} />`
-    case 'user':
-      return html`<${UserPage} key=${route.id ?? 'new'} session=${session} id=${route.id} />`
-    case 'logs':
-      return html`<${LogsPage} session=${session} />`
-    case 'not-found':
-      return html`<section><h1 id="page-title">Not found</h1><p>No page here. <${Link} session=${session} to="">Getting started<//></p></section>`
-  }
+  const section = SECTIONS.find((s) => s.path === route.section)
+  if (route.page === 'section' && section !== undefined) return html`<${section.page} session=${session} />`
+  if (route.page === 'item' && section?.item !== undefined) return html`<${section.item} key=${route.id ?? 'new'} session=${session} id=${route.id} />`
+  return html`<section><h1 id="page-title">Not found</h1><p>No page here. <${Link} session=${session} to="">Getting started<//></p></section>`
 }
 
 function Console(props: { config: ConsoleConfig; client: LatchkeyClient; user: string; readOnly: boolean }) {
@@ -63,7 +35,7 @@ function Console(props: { config: ConsoleConfig; client: LatchkeyClient; user: s
     addEventListener('popstate', onPop)
     return () => removeEventListener('popstate', onPop)
   }, [])
-  const route = routeOf(config.base, path)
+  const route = routeOf(config.base, path, SECTION_PATHS)
   useEffect(() => {
     document.title = `${document.querySelector('#page-title')?.textContent ?? 'Admin console'} · Latchkey`
     document.querySelector<HTMLElement>('#main')?.focus()
@@ -89,8 +61,8 @@ function Console(props: { config: ConsoleConfig; client: LatchkeyClient; user: s
       </div>
     </header>
     <nav class="nav" aria-label="Console">
-      <ul>${NAV.map(
-        (item) => html`<li><${Link} session=${session} to=${item.to} class=${route.section === item.section ? 'current' : undefined}>${item.label}<//></li>`,
+      <ul>${SECTIONS.map(
+        (item) => html`<li><${Link} session=${session} to=${item.path} class=${route.section === item.path ? 'current' : undefined}>${item.label}<//></li>`,
       )}</ul>
     </nav>
     <main id="main" tabindex="-1"><${Page} session=${session} route=${route} /></main>`

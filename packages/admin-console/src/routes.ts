@@ -1,34 +1,37 @@
-/** The console's client-side routes, below its base path (`/admin/`). */
+/**
+ * The console's client-side routes, below its base path (`/admin/`): a section's page
+ * (`/admin/users`), or one item of it (`/admin/users/{id}`, `/admin/users/new` to create one).
+ * The sections and their pages are in `pages/index.ts`; this is only the reading of a path.
+ */
 
 export type Route =
-  | { readonly page: 'start'; readonly section: 'start' }
-  | { readonly page: 'applications' | 'apis'; readonly section: 'applications' | 'apis' }
-  | { readonly page: 'application'; readonly section: 'applications'; readonly id?: string }
-  | { readonly page: 'api'; readonly section: 'apis'; readonly id?: string }
-  | { readonly page: 'users'; readonly section: 'users' }
-  | { readonly page: 'logs'; readonly section: 'logs' }
-  | { readonly page: 'user'; readonly section: 'users'; readonly id?: string }
+  /** The section's own page: its list, or its single page (Getting started, Settings). `''` is Getting started. */
+  | { readonly page: 'section'; readonly section: string }
+  /** One item of the section, or (without an id) the form that creates one. */
+  | { readonly page: 'item'; readonly section: string; readonly id?: string }
   | { readonly page: 'not-found'; readonly section: 'none' }
 
-export function routeOf(base: string, pathname: string): Route {
+const NOT_FOUND: Route = { page: 'not-found', section: 'none' }
+
+/**
+ * @param sections the sections there are, each saying whether it has items (`/section/{id}`).
+ */
+export function routeOf(base: string, pathname: string, sections: ReadonlyMap<string, { readonly items: boolean }>): Route {
   const rest = pathname.startsWith(base) ? pathname.slice(base.length) : pathname === base.replace(/\/$/, '') ? '' : null
-  if (rest === null) return { page: 'not-found', section: 'none' }
-  const parts = rest.split('/').filter((part) => part !== '')
-  const [first, second, ...more] = parts
-  if (more.length > 0) return { page: 'not-found', section: 'none' }
-  if (first === undefined || first === 'callback') return { page: 'start', section: 'start' }
-  if (first === 'applications') {
-    if (second === undefined) return { page: 'applications', section: 'applications' }
-    return second === 'new' ? { page: 'application', section: 'applications' } : { page: 'application', section: 'applications', id: decodeURIComponent(second) }
+  if (rest === null) return NOT_FOUND
+  const [first = '', second, ...more] = rest.split('/').filter((part) => part !== '')
+  if (more.length > 0) return NOT_FOUND
+  // The login's return lands on `callback`; the console then shows Getting started.
+  const section = first === 'callback' && second === undefined ? '' : first
+  const known = sections.get(section)
+  if (known === undefined) return NOT_FOUND
+  if (second === undefined) return { page: 'section', section }
+  if (!known.items) return NOT_FOUND
+  let id: string
+  try {
+    id = decodeURIComponent(second)
+  } catch {
+    return NOT_FOUND
   }
-  if (first === 'apis') {
-    if (second === undefined) return { page: 'apis', section: 'apis' }
-    return second === 'new' ? { page: 'api', section: 'apis' } : { page: 'api', section: 'apis', id: decodeURIComponent(second) }
-  }
-  if (first === 'logs' && second === undefined) return { page: 'logs', section: 'logs' }
-  if (first === 'users') {
-    if (second === undefined) return { page: 'users', section: 'users' }
-    return second === 'new' ? { page: 'user', section: 'users' } : { page: 'user', section: 'users', id: decodeURIComponent(second) }
-  }
-  return { page: 'not-found', section: 'none' }
+  return second === 'new' ? { page: 'item', section } : { page: 'item', section, id }
 }

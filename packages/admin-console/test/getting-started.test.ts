@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { errorMessageOf } from '../src/api.js'
+import { SECTION_PATHS } from '../src/pages/index.js'
 import { routeOf } from '../src/routes.js'
 import { sdkSnippets, sixSteps, startingPointOf } from '../src/snippets.js'
 
@@ -46,12 +47,17 @@ describe('getting started', () => {
 
 describe('the routes below /admin/', () => {
   it('name the pages', () => {
-    assert.deepEqual(routeOf('/admin/', '/admin/'), { page: 'start', section: 'start' })
-    assert.deepEqual(routeOf('/admin/', '/admin'), { page: 'start', section: 'start' })
-    assert.deepEqual(routeOf('/admin/', '/admin/applications'), { page: 'applications', section: 'applications' })
-    assert.deepEqual(routeOf('/admin/', '/admin/applications/new'), { page: 'application', section: 'applications' })
-    assert.deepEqual(routeOf('/admin/', '/admin/apis/rs%7C1'), { page: 'api', section: 'apis', id: 'rs|1' })
-    assert.deepEqual(routeOf('/admin/', '/admin/nothing/here/at-all'), { page: 'not-found', section: 'none' })
+    const route = (path: string) => routeOf('/admin/', path, SECTION_PATHS)
+    assert.deepEqual(route('/admin/'), { page: 'section', section: '' })
+    assert.deepEqual(route('/admin'), { page: 'section', section: '' })
+    assert.deepEqual(route('/admin/callback'), { page: 'section', section: '' })
+    assert.deepEqual(route('/admin/applications'), { page: 'section', section: 'applications' })
+    assert.deepEqual(route('/admin/applications/new'), { page: 'item', section: 'applications' })
+    assert.deepEqual(route('/admin/apis/rs%7C1'), { page: 'item', section: 'apis', id: 'rs|1' })
+    assert.deepEqual(route('/admin/apis/%E0%A4%A'), { page: 'not-found', section: 'none' })
+    assert.deepEqual(route('/admin/callback/x'), { page: 'not-found', section: 'none' })
+    assert.deepEqual(route('/elsewhere'), { page: 'not-found', section: 'none' })
+    assert.deepEqual(route('/admin/nothing/here/at-all'), { page: 'not-found', section: 'none' })
   })
 })
 

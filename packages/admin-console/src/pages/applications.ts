@@ -58,7 +58,7 @@ function lineField(form: ApplicationForm, errors: FieldErrors, set: (patch: Part
 }
 
 /** Create (clientId undefined) or edit one application. */
-export function ApplicationPage({ session, clientId }: { session: Session; clientId?: string }) {
+export function ApplicationPage({ session, id: clientId }: { session: Session; id?: string }) {
   const editing = clientId !== undefined
   const [client, setClient] = useState<Client | null>(null)
   const [form, setForm] = useState<ApplicationForm>(newApplicationForm())

@@ -63,7 +63,14 @@ export const TEST_SECRET = randomBytes(32).toString('base64url')
  * Rate limits are off unless a test turns them on through `env` (`LATCHKEY_RATE_LIMITS: 'on'` and
  * any `LATCHKEY_RATE_LIMIT_*`): most tests send hundreds of requests from 127.0.0.1.
  */
-export async function startTestServer(opts: { db?: string; issuer?: string; demo?: boolean; env?: Record<string, string> } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  readonly db?: string
+  readonly issuer?: string
+  readonly demo?: boolean
+  readonly env?: Record<string, string>
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const port = await freePort()
   const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, { LATCHKEY_RATE_LIMITS: 'off', LATCHKEY_SECRET: TEST_SECRET, ...opts.env })
   const logs: string[] = []

@@ -1,0 +1,32 @@
+/**
+ * The console's sections, in the navigation's order: each its path below `/admin/`, its label, its
+ * page, and the page of one of its items (`/admin/{path}/{id}`; `new` creates one) where it has
+ * items. A new page is one entry here.
+ */
+import type { FunctionComponent } from 'preact'
+import type { Session } from '../ui.js'
+import { ApiPage, ApisPage } from './apis.js'
+import { ApplicationPage, ApplicationsPage } from './applications.js'
+import { GettingStartedPage } from './getting-started.js'
+import { LogsPage } from './logs.js'
+import { UserPage, UsersPage } from './users.js'
+
+export interface Section {
+  /** Below the console's base path; `''` is Getting started. */
+  readonly path: string
+  readonly label: string
+  readonly page: FunctionComponent<{ session: Session }>
+  /** One item; without `id`, the form creating one. */
+  readonly item?: FunctionComponent<{ session: Session; id?: string }>
+}
+
+export const SECTIONS: readonly Section[] = [
+  { path: '', label: 'Getting started', page: GettingStartedPage },
+  { path: 'applications', label: 'Applications', page: ApplicationsPage, item: ApplicationPage },
+  { path: 'apis', label: 'APIs', page: ApisPage, item: ApiPage },
+  { path: 'users', label: 'Users', page: UsersPage, item: UserPage },
+  { path: 'logs', label: 'Logs', page: LogsPage },
+]
+
+/** For routeOf: which sections there are and which have items. */
+export const SECTION_PATHS: ReadonlyMap<string, { readonly items: boolean }> = new Map(SECTIONS.map((s) => [s.path, { items: s.item !== undefined }]))
