@@ -116,6 +116,7 @@ describe('latchkey actions', { concurrency: 1 }, () => {
     await fails(['actions', 'deploy', file('new.js', GREETING_ACTION), '--name', 'brand-new', '--trigger', 'nope'], /expected one of post-login/, 2)
     await fails(['actions', 'deploy', join(dir, 'missing.js'), '--name', 'brand-new', '--trigger', 'post-login'], /cannot read .*missing\.js: ENOENT/)
     await fails(['actions', 'deploy', file('new.js', GREETING_ACTION), '--name', 'brand-new', '--trigger', 'post-login', '--secret', 'BAD-NAME=x'], /not a secret name/)
+    await fails(['actions', 'deploy', file('broken.js', 'exports.onExecutePostLogin = async () => {\n  }}\n'), '--name', 'greet'], /broken\.js does not compile: SyntaxError: Unexpected token '\}' \(line 2\); nothing was changed/)
   })
 
   it('list shows every action with its version and place; --trigger filters', async () => {

@@ -248,6 +248,19 @@ describe('Management API: actions', () => {
     assertError(await call('PATCH', 'actions/triggers/post-login/bindings', { bindings: [{ ref: { type: 'action_id', value: other.json.id } }] }), 400, 'invalid_body', /credentials-exchange/)
   })
 
+  it('deploys only code that compiles: a syntax error is a 400 naming it and its line, and the version deployed before runs on', async () => {
+    const action = await create('syntax', ROLES_ACTION, { deploy: true })
+    const broken = "exports.onExecutePostLogin = async (event, api) => {\n  api.idToken.setCustomClaim('https://example.com/role', 'tester'\n}\n"
+    assert.equal((await call('PATCH', `actions/actions/${action.id}`, { code: broken })).status, 200, 'a draft may be saved unfinished')
+    assertError(await call('POST', `actions/actions/${action.id}/deploy`), 400, 'invalid_code', /^The action's code does not compile: SyntaxError: missing \) after argument list \(line 2\)\. Nothing was deployed\.$/)
+    const kept = (await call('GET', `actions/actions/${action.id}`)).json
+    assert.deepEqual([kept.deployed_version.number, kept.deployed_version.code], [1, ROLES_ACTION])
+    const tested = await call('POST', `actions/actions/${action.id}/test`, { payload: {} })
+    assert.match(tested.json.payload.error.msg, /^SyntaxError: missing \) after argument list/)
+    assertError(await call('POST', 'actions/actions', { name: 'syntax-new', supported_triggers: [{ id: 'post-login' }], code: 'exports.x = }', deploy: true }), 400, 'invalid_code', /Unexpected token '\}' \(line 1\)/)
+    assert.equal((await call('GET', 'actions/actions?actionName=syntax-new')).json.total, 0, 'nothing created')
+  })
+
   it('refuses calls without the scope (403)', async () => {
     const reader = await managementToken(['read:actions'])
     assert.equal((await call('GET', 'actions/actions', undefined, reader.token)).status, 200)

@@ -16,6 +16,7 @@ import {
   randomId,
 } from '@latchkey/core'
 import type { ActionPatch } from '@latchkey/storage'
+import { compileFunction } from 'node:vm'
 import type { KeyEncryption } from '../keys/key-encryption.js'
 
 /** Auth0: "Each Action should not exceed 100 kB." */
@@ -140,6 +141,25 @@ export async function draftPatch(
     ...(input.secrets !== undefined ? await sealSecrets(encryption, input.secrets, current) : {}),
     ...(input.onFailure !== undefined ? { onFailure: input.onFailure } : {}),
     updatedAt: now,
+  }
+}
+
+/** The parameters of the CommonJS wrapper the worker compiles an action in (action-worker.mjs). */
+const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', 'console']
+
+/**
+ * Why `code` would not compile where it runs (`SyntaxError: Unexpected token '}' (line 3)`), or
+ * null when it compiles. Only parsed, never run: compiling executes nothing, so this is safe on the
+ * event loop. Deploying checks it, so a version that cannot even load never runs at a login.
+ */
+export function syntaxErrorOf(code: string): string | null {
+  try {
+    compileFunction(code, WRAPPER_PARAMS, { filename: 'action.js' })
+    return null
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error
+    const line = /^action\.js:(\d+)/.exec(error.stack ?? '')?.[1]
+    return `SyntaxError: ${error.message}${line ? ` (line ${line})` : ''}`
   }
 }
 

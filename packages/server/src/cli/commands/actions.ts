@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { ACTION_TRIGGERS, type ActionRecord, type ActionTrigger, isActionTrigger } from '@latchkey/core'
 import { ActionBindingError, type Store } from '@latchkey/storage'
 import { type Command, InvalidArgumentError } from 'commander'
-import { draftPatch, MAX_BOUND_ACTIONS, newAction, type SecretInput } from '../../actions/action-drafts.js'
+import { draftPatch, MAX_BOUND_ACTIONS, newAction, type SecretInput, syntaxErrorOf } from '../../actions/action-drafts.js'
 import { ActionRunner } from '../../actions/action-runner.js'
 import { presentAction } from '../../management/mappings/actions.js'
 import { sampleEvent } from '../action-samples.js'
@@ -144,6 +144,8 @@ export function registerActions(program: Command): void {
       opts,
       async (store) => {
         const code = readCode(file)
+        const syntax = syntaxErrorOf(code)
+        if (syntax !== null) throw new CliError(`${file} does not compile: ${syntax}; nothing was changed`)
         const encryption = await encryptionFor(store, opts)
         const given = opts.secret ?? []
         let action = await store.actions.findByName(opts.name.trim())

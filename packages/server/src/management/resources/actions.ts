@@ -8,7 +8,7 @@
 import { ACTION_TRIGGERS, type ActionRecord, type ActionTrigger, isActionTrigger } from '@latchkey/core'
 import { ActionBindingError, ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
-import { draftPatch, MAX_ACTION_CODE_BYTES, newAction } from '../../actions/action-drafts.js'
+import { draftPatch, MAX_ACTION_CODE_BYTES, newAction, syntaxErrorOf } from '../../actions/action-drafts.js'
 import { badRequest, conflict, ManagementError, notFound } from '../errors.js'
 import {
   actionListSchema,
@@ -64,6 +64,12 @@ function knownTrigger(id: string, where: 'Payload' | 'Query' | 'Path'): ActionTr
   const message = `Unknown trigger ${JSON.stringify(id.slice(0, 100))}: expected one of ${ACTION_TRIGGERS.join(', ')}.`
   if (where === 'Path') throw notFound(message, 'trigger_not_found')
   throw badRequest(`${where} validation error: ${message}`, where === 'Query' ? 'invalid_query_string' : 'invalid_body')
+}
+
+/** A draft that does not compile is not deployed (400 with the compiler's message); the version deployed before runs on. */
+function assertCompiles(action: ActionRecord): void {
+  const error = syntaxErrorOf(action.code)
+  if (error !== null) throw badRequest(`The action's code does not compile: ${error}. Nothing was deployed.`, 'invalid_code')
 }
 
 const conflictOnName = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -127,7 +133,7 @@ export const actions: Resource = {
       body: createActionBody,
       maxBodyBytes: ACTION_BODY_BYTES,
       answer: { status: 201, description: 'The new action (deployed too when `deploy` is true).', schema: actionSchema },
-      errors: { 409: 'An action with this name exists (action_conflict).' },
+      errors: { 400: 'With deploy: true, code that does not compile (invalid_code).', 409: 'An action with this name exists (action_conflict).' },
       async handle({ deps, body, audit }) {
         const trigger = knownTrigger(body.supported_triggers[0]?.id ?? '', 'Payload')
         const action = await newAction(
@@ -135,6 +141,7 @@ export const actions: Resource = {
           deps.keys.encryption,
           deps.clock.now(),
         )
+        if (body.deploy === true) assertCompiles(action)
         await conflictOnName(action.name, () => deps.store.actions.insert(action))
         await audit.change({
           action: 'action.created',
@@ -218,9 +225,10 @@ export const actions: Resource = {
       scopes: ['create:actions'],
       params: idParams,
       answer: { status: 202, description: 'The new version (Auth0 answers 202); it runs at once where the action is bound.', schema: versionSchema },
-      errors: ERRORS_404,
+      errors: { ...ERRORS_404, 400: "The draft's code does not compile (invalid_code): the message names the error and its line." },
       async handle({ deps, params, audit }) {
         const action = await findAction(deps.store, params.id)
+        assertCompiles(action)
         const deployed = await deps.store.actions.deploy(action.id, deps.clock.now())
         const version = deployed ? presentVersion(deployed) : null
         if (!deployed || !version) throw ACTION_NOT_FOUND()
