@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { openAndMigrate } from '@latchkey/storage'
-import { assertSameAsProcess, type CliResult, runLatchkey } from './support/cli.js'
+import { assertSameAsProcess, type CliResult, envWithoutDb, runLatchkey } from './support/cli.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-roles-'))
@@ -199,6 +199,25 @@ describe('latchkey roles', { concurrency: 1 }, () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('shows the built-in administrator roles but refuses to rename, delete or change their permissions, or to take their names', async () => {
+    await json(['users', 'create', '--email', 'root@example.com', '--password', 'long enough password'])
+    // The issuer names the Management API, whose scopes the built-in roles give.
+    const added = await runLatchkey(['admins', 'add', 'root@example.com', '--db', DB], { cwd: ROOT, env: { ...envWithoutDb(), LATCHKEY_ISSUER: 'https://auth.example.com/' } })
+    assert.equal(added.code, 0, added.stderr)
+    const shown = await json(['roles', 'show', 'Latchkey Admin'])
+    assert.ok(shown.permissions.some((p: any) => p.permission_name === 'update:roles'))
+    const kept = /The role "Latchkey Admin" is built in: .*Manage administrators with `latchkey admins`/
+    await fails(['roles', 'update', 'Latchkey Admin', '--name', 'Boss'], kept)
+    await fails(['roles', 'update', shown.id, '--description', 'Changed'], kept)
+    await fails(['roles', 'delete', 'Latchkey Admin', '--force'], kept)
+    await fails(['roles', 'permissions', 'add', 'Latchkey Admin', '--api', LETTERS, '--scopes', 'read:letters'], kept)
+    await fails(['roles', 'permissions', 'remove', 'Latchkey Admin', '--api', shown.permissions[0].resource_server_identifier, '--scopes', 'update:roles'], kept)
+    assert.deepEqual(await json(['roles', 'show', shown.id]), shown)
+    await fails(['roles', 'create', 'latchkey read-only'], /The name "Latchkey Read-only" is reserved for Latchkey's built-in administrator role/)
+    await json(['roles', 'create', 'plain'])
+    await fails(['roles', 'update', 'plain', '--name', 'Latchkey Admin'], /"Latchkey Admin" is reserved/)
   })
 
   it('answers as the real binary does: a list, and an unknown role refused', async () => {

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord } from '@latchkey/core'
 import { ManagementClient, ManagementError } from 'auth0'
 import { ManagementClient as LegacyManagementClient } from 'auth0/legacy'
+import { ensureAdminRole } from '../src/management/admins.js'
 import { managementScopes } from '../src/management/system-api.js'
 import { addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
 import { m2m } from './support/management.js'
@@ -263,6 +264,40 @@ describe('Management API: roles and permissions', () => {
 
       assert.equal((await call('DELETE', `roles/${role.id}`)).status, 200)
       assertError(await call('DELETE', `roles/${role.id}`), 404, 'inexistent_role')
+    })
+
+    it('lists and assigns the built-in administrator roles, but refuses to rename, delete or change their permissions (400), or to take their names', async () => {
+      const system = await server.store.apis.findSystem()
+      assert.ok(system)
+      const admin = await ensureAdminRole(server.store, system, 'admin', Date.now())
+      const readOnly = await ensureAdminRole(server.store, system, 'read-only', Date.now())
+      const permissionsBefore = await server.store.roles.countPermissions(admin.id)
+      for (const role of [admin, readOnly]) {
+        const kept = new RegExp(`The role "${role.name}" is built in: .*Manage administrators with \`latchkey admins\``)
+        for (const [method, path, body] of [
+          ['PATCH', `roles/${role.id}`, { name: 'Renamed' }],
+          ['PATCH', `roles/${role.id}`, { description: 'Changed' }],
+          ['DELETE', `roles/${role.id}`, undefined],
+          ['POST', `roles/${role.id}/permissions`, { permissions: [perm('read:orders')] }],
+          ['DELETE', `roles/${role.id}/permissions`, { permissions: [perm('read:roles', system.identifier)] }],
+        ] as const)
+          assertError(await call(method, path, body), 400, 'operation_not_supported', kept)
+        assert.deepEqual((await call('GET', `roles/${role.id}`)).json, { id: role.id, name: role.name, description: role.description })
+      }
+      assert.equal(await server.store.roles.countPermissions(admin.id), permissionsBefore, 'the permissions stay')
+      assert.ok((await call('GET', `roles/${admin.id}/permissions?per_page=100`)).json.some((p: Json) => p.permission_name === 'update:roles'))
+
+      // No other role takes their names, whatever the case or spaces.
+      const other = await newRole('ordinary')
+      assertError(await call('POST', 'roles', { name: 'latchkey admin' }), 400, 'invalid_body', /The name "Latchkey Admin" is reserved for Latchkey's built-in administrator role/)
+      assertError(await call('PATCH', `roles/${other.id}`, { name: ' Latchkey Read-only ' }), 400, 'invalid_body', /"Latchkey Read-only" is reserved/)
+      assert.equal((await call('GET', `roles/${other.id}`)).json.name, 'ordinary')
+
+      // Assigning users to them is how the Management API makes administrators (as latchkey admins add does).
+      const user = await addUser(server.store)
+      assert.equal((await call('POST', `roles/${readOnly.id}/users`, { users: [user.id] })).status, 200)
+      assert.deepEqual((await call('GET', `roles/${readOnly.id}/users`)).json.map((u: Json) => u.user_id), [user.id])
+      assert.equal((await call('DELETE', `${userPath(user.id)}/roles`, { roles: [readOnly.id] })).status, 204)
     })
 
     it('validates permissions added to a role (400) but not those removed', async () => {

@@ -19,6 +19,24 @@ export const ADMIN_KINDS = Object.keys(ADMIN_ROLES) as AdminKind[]
 /** The built-in roles' names: the server keeps them (tenant export leaves them out). */
 export const ADMIN_ROLE_NAMES: ReadonlySet<string> = new Set(ADMIN_KINDS.map((kind) => ADMIN_ROLES[kind].name))
 
+/** Whether `role` is one of the built-in roles, which only this module changes. */
+export const isAdminRole = (role: { readonly name: string }): boolean => ADMIN_ROLE_NAMES.has(role.name)
+
+/**
+ * Why a built-in role is not renamed, deleted or given other permissions through the roles routes
+ * and commands: the server keeps it in step with its scopes. Assigning it to users stays possible
+ * (that is what `latchkey admins add` does).
+ */
+export const adminRoleKept = (role: { readonly name: string }): string =>
+  `The role ${JSON.stringify(role.name)} is built in: Latchkey keeps its name and permissions (the Management API's scopes), and it cannot be deleted. Manage administrators with \`latchkey admins\`.`
+
+/** A name a new or renamed role may not take (compared without case or surrounding spaces): a built-in role's. */
+export function reservedRoleName(name: string): string | null {
+  const wanted = name.trim().toLowerCase()
+  const taken = [...ADMIN_ROLE_NAMES].find((reserved) => reserved.toLowerCase() === wanted)
+  return taken === undefined ? null : `The name ${JSON.stringify(taken)} is reserved for Latchkey's built-in administrator role.`
+}
+
 export interface Administrator {
   readonly user: UserRecord
   readonly role: AdminKind

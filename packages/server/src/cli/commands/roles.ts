@@ -3,11 +3,13 @@
  * delete roles, and add or remove the permissions (scopes of APIs) each gives. A role is named by id
  * (`rol_…`) or name everywhere. Users get roles with `latchkey users roles`, organization members
  * with `latchkey orgs members add --roles`; APIs use them once `latchkey apis update --rbac`.
+ * The built-in administrator roles are shown here but changed only by `latchkey admins`.
  * Every change goes to the audit log.
  */
 import { checkPermissions, createRole, isRoleId, type Permission, type RoleInput, type RoleRecord, updateRole } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import type { Command } from 'commander'
+import { adminRoleKept, isAdminRole, reservedRoleName } from '../../management/admins.js'
 import { recordAdminChange } from '../audit.js'
 import { fields, iso, table } from '../present.js'
 import { CliError, type CommonOptions, confirm, defined, group, leaf, list, listAll, notFound, print, run } from '../run.js'
@@ -37,6 +39,19 @@ export async function findRole(store: Store, idOrName: string): Promise<RoleReco
   const role = await lookUpRole(store, idOrName)
   if (!role) throw notFound('role with id or name', idOrName)
   return role
+}
+
+/** A role these commands may rename, delete or change the permissions of: not a built-in one. */
+async function findChangeableRole(store: Store, idOrName: string): Promise<RoleRecord> {
+  const role = await findRole(store, idOrName)
+  if (isAdminRole(role)) throw new CliError(adminRoleKept(role))
+  return role
+}
+
+/** A built-in role's name is refused for a new or renamed role. */
+function checkNameFree(name: string | undefined): void {
+  const reserved = name === undefined ? null : reservedRoleName(name)
+  if (reserved !== null) throw new CliError(reserved)
 }
 
 /**
@@ -127,6 +142,7 @@ export function registerRoles(program: Command): void {
       run(
         opts,
         async (store) => {
+          checkNameFree(name)
           const role = createRole(defined({ name, description: opts.description }) as RoleInput, Date.now())
           await store.roles.insert(role)
           await recordAdminChange(store, { action: 'role.created', details: { role_id: role.id, name: role.name } })
@@ -175,7 +191,8 @@ export function registerRoles(program: Command): void {
       async (store) => {
         const input = defined({ name: opts.name, description: opts.description })
         if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass --name or --description', 2)
-        const current = await findRole(store, ref)
+        const current = await findChangeableRole(store, ref)
+        checkNameFree(opts.name)
         const next = updateRole(current, input, Date.now())
         const updated = (await store.roles.update(current.id, { name: next.name, description: next.description, updatedAt: next.updatedAt })) ?? next
         await recordAdminChange(store, { action: 'role.updated', details: { role_id: updated.id, name: updated.name, fields: Object.keys(input) } })
@@ -189,7 +206,7 @@ export function registerRoles(program: Command): void {
     cmd.alias('rm').option('--force', 'do not ask for confirmation'),
   ).action((ref: string, opts: RoleOptions) =>
     run(opts, async (store) => {
-      const role = await findRole(store, ref)
+      const role = await findChangeableRole(store, ref)
       const users = await store.roles.countUsers(role.id)
       await confirm(`Delete role ${JSON.stringify(role.name)} (${role.id}), held by ${users} user${users === 1 ? '' : 's'}?`, opts.force)
       if (!(await store.roles.delete(role.id))) throw notFound('role with id or name', ref)
@@ -205,7 +222,7 @@ export function registerRoles(program: Command): void {
       run(
         opts,
         async (store) => {
-          const role = await findRole(store, ref)
+          const role = await findChangeableRole(store, ref)
           const added = await permissionsFrom(store, opts, true)
           await store.roles.addPermissions(role.id, added, Date.now())
           await recordAdminChange(store, {
@@ -221,7 +238,7 @@ export function registerRoles(program: Command): void {
   leaf(permissions, 'remove <role>', 'Take permissions from a role', (cmd) => withPermissionOptions(cmd.alias('rm'))).action(
     (ref: string, opts: PermissionOptions) =>
       run(opts, async (store) => {
-        const role = await findRole(store, ref)
+        const role = await findChangeableRole(store, ref)
         const removed = await permissionsFrom(store, opts, false)
         const before = await listAll((page) => store.roles.listPermissions(role.id, page))
         const missing = removed.filter((p) => !before.some((b) => b.apiIdentifier === p.apiIdentifier && b.name === p.name))

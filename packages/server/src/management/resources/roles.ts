@@ -3,12 +3,15 @@
  * access control). A role is a named set of permissions (scopes of APIs) given to users, outside
  * organizations here and within them on the membership (organization-members.ts). Deleting a role
  * takes it from everyone who had it; memberships that name it keep the id, which no longer counts.
+ * The built-in administrator roles (admins.ts) are listed and assigned here like any other, but not
+ * renamed, deleted or given other permissions, and no other role takes their names.
  * Every change goes to the audit log.
  */
 import { checkPermissions, createRole, type RoleRecord, updateRole, type UserRecord } from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
-import { conflict, ManagementError, notFound, registration } from '../errors.js'
+import { adminRoleKept, isAdminRole, reservedRoleName } from '../admins.js'
+import { badRequest, conflict, ManagementError, notFound, registration } from '../errors.js'
 import {
   createRoleBody,
   permissionLabels,
@@ -42,11 +45,25 @@ const usersQuery = z.strictObject({
 export const ROLE_NOT_FOUND = () => notFound('The role does not exist.', 'inexistent_role')
 export const USER_NOT_FOUND = (id: string) => notFound(`The user ${JSON.stringify(id.slice(0, 256))} does not exist.`, 'inexistent_user')
 const ERRORS_404 = { 404: 'No such role (inexistent_role).' }
+const KEPT_400 = { 400: 'A built-in administrator role (operation_not_supported).' }
 
 export async function findRole(store: Store, id: string): Promise<RoleRecord> {
   const role = await store.roles.get(id)
   if (!role) throw ROLE_NOT_FOUND()
   return role
+}
+
+/** A role the routes may rename, delete or change the permissions of: not a built-in one (400 operation_not_supported). */
+async function findChangeableRole(store: Store, id: string): Promise<RoleRecord> {
+  const role = await findRole(store, id)
+  if (isAdminRole(role)) throw badRequest(adminRoleKept(role), 'operation_not_supported')
+  return role
+}
+
+/** A built-in role's name is refused for a new or renamed role (400). */
+function checkNameFree(name: string | undefined): void {
+  const reserved = name === undefined ? null : reservedRoleName(name)
+  if (reserved !== null) throw badRequest(`Payload validation error: ${reserved}`)
 }
 
 /** Every user of these ids, in order; a 404 naming the first that does not exist. */
@@ -108,8 +125,9 @@ export const roles: Resource = {
       scopes: ['create:roles'],
       body: createRoleBody,
       answer: { status: 200, description: 'The new role (Auth0 answers 200).', schema: roleSchema },
-      errors: { 409: 'A role with this name exists (role_exists).' },
+      errors: { 400: "Among others: a built-in administrator role's name.", 409: 'A role with this name exists (role_exists).' },
       async handle({ deps, body, audit }) {
+        checkNameFree(body.name)
         const role = registration(ROLE_FIELD_NAMES, () => createRole({ name: body.name, ...(body.description !== undefined ? { description: body.description } : {}) }, deps.clock.now()))
         await conflictOnName(role.name, () => deps.store.roles.insert(role))
         await audit.change({ action: 'role.created', description: 'Create a role', details: { role_id: role.id, role_name: role.name } })
@@ -136,9 +154,10 @@ export const roles: Resource = {
       params: idParams,
       body: updateRoleBody,
       answer: { status: 200, description: 'The role as changed.', schema: roleSchema },
-      errors: { ...ERRORS_404, 409: 'A role with this name exists (role_exists).' },
+      errors: { ...ERRORS_404, 400: 'A built-in administrator role, or its name (operation_not_supported, invalid_body).', 409: 'A role with this name exists (role_exists).' },
       async handle({ deps, params, body, audit }) {
-        const current = await findRole(deps.store, params.id)
+        const current = await findChangeableRole(deps.store, params.id)
+        checkNameFree(body.name)
         const next = registration(ROLE_FIELD_NAMES, () =>
           updateRole(current, { ...(body.name !== undefined ? { name: body.name } : {}), ...(body.description !== undefined ? { description: body.description } : {}) }, deps.clock.now()),
         )
@@ -155,9 +174,9 @@ export const roles: Resource = {
       scopes: ['delete:roles'],
       params: idParams,
       answer: { status: 200, description: 'Deleted, with its permissions and assignments (Auth0 answers 200).' },
-      errors: ERRORS_404,
+      errors: { ...ERRORS_404, ...KEPT_400 },
       async handle({ deps, params, audit }) {
-        const role = await findRole(deps.store, params.id)
+        const role = await findChangeableRole(deps.store, params.id)
         if (!(await deps.store.roles.delete(role.id))) throw ROLE_NOT_FOUND()
         await audit.change({ action: 'role.deleted', description: 'Delete a role', details: { role_id: role.id, role_name: role.name } })
         return { status: 200 }
@@ -186,9 +205,9 @@ export const roles: Resource = {
       params: idParams,
       body: permissionsBody,
       answer: { status: 201, description: 'Added (permissions the role has already stay; Auth0 answers 201).' },
-      errors: ERRORS_404,
+      errors: { ...ERRORS_404, ...KEPT_400 },
       async handle({ deps, params, body, audit }) {
-        const role = await findRole(deps.store, params.id)
+        const role = await findChangeableRole(deps.store, params.id)
         const permissions = await checkPermissions(permissionsOf(body), deps.store.apis)
         await deps.store.roles.addPermissions(role.id, permissions, deps.clock.now())
         await audit.change({
@@ -207,9 +226,9 @@ export const roles: Resource = {
       params: idParams,
       body: permissionsBody,
       answer: { status: 204, description: 'Removed (permissions the role did not have are ignored).' },
-      errors: ERRORS_404,
+      errors: { ...ERRORS_404, ...KEPT_400 },
       async handle({ deps, params, body, audit }) {
-        const role = await findRole(deps.store, params.id)
+        const role = await findChangeableRole(deps.store, params.id)
         const permissions = permissionsOf(body)
         await deps.store.roles.removePermissions(role.id, permissions)
         await audit.change({
