@@ -518,7 +518,9 @@ describe('Management API', () => {
       assert.equal(rotated.status, 201)
       assert.deepEqual(Object.keys(rotated.json).sort(), ['cert', 'kid'])
       assert.ok((await serverJwks(server)).keys.some((k) => k.kid === rotated.json.kid), 'published at once')
-      assert.equal((await call('GET', `keys/signing/${rotated.json.kid}`)).json.next, true)
+      const next = (await call('GET', `keys/signing/${rotated.json.kid}`)).json
+      assert.deepEqual([next.next, next.alg], [true, 'RS256'])
+      assert.ok(Math.abs(Date.parse(next.current_since) - (server.clock.now() + 600_000)) < 5_000, 'signs after the 600 s delay')
       const event = (await server.store.logs.list({ type: 'signing_key_rotated', perPage: 1 }))[0]
       assert.deepEqual([event?.details.kid, event?.details.trigger, event?.clientId], [rotated.json.kid, 'management_api', robot.clientId])
 
