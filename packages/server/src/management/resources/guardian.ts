@@ -1,5 +1,7 @@
 /**
- * The deployment's MFA policy as Auth0's guardian policy (issue 15): `GET /guardian/policies` and
+ * The deployment's second factors as Auth0's guardian: the factors there are (`GET /guardian/factors`,
+ * read only: Latchkey's are built in, not switched at run time), and the MFA policy (issue 15):
+ * `GET /guardian/policies` and
  * `PUT /guardian/policies`, whose body and answer are an array of policy names:
  *
  * | array                    | Latchkey policy | who is asked for a second factor                |
@@ -27,6 +29,26 @@ const CONFIDENCE_SCORE = 'confidence-score'
 
 const POLICY_NAMES = [ALL_APPLICATIONS, LATCHKEY_OPTIONAL, CONFIDENCE_SCORE] as const
 
+/**
+ * Auth0's factor names and whether Latchkey offers each: TOTP apps, security keys and platform
+ * authenticators (WebAuthn, passkeys among them) and recovery codes always; no SMS, push, email or
+ * Duo. Enrolment offers every enabled one; the policy decides who is asked.
+ */
+export const GUARDIAN_FACTORS: readonly { readonly name: string; readonly enabled: boolean }[] = [
+  { name: 'sms', enabled: false },
+  { name: 'push-notification', enabled: false },
+  { name: 'otp', enabled: true },
+  { name: 'email', enabled: false },
+  { name: 'duo', enabled: false },
+  { name: 'webauthn-roaming', enabled: true },
+  { name: 'webauthn-platform', enabled: true },
+  { name: 'recovery-code', enabled: true },
+]
+
+const factorsSchema = z
+  .array(z.object({ name: z.string(), enabled: z.boolean(), trial_expired: z.boolean() }))
+  .describe("Every factor Auth0 names, enabled when Latchkey offers it (otp, webauthn-roaming, webauthn-platform, recovery-code); trial_expired is always false.")
+
 const policiesSchema = z
   .array(z.enum(POLICY_NAMES, { error: `Expected one of: ${POLICY_NAMES.join(', ')}` }))
   .max(3)
@@ -53,8 +75,18 @@ export async function storedPolicy(deps: Pick<Deps, 'store' | 'config'>): Promis
 
 export const guardian: Resource = {
   tag: 'guardian',
-  description: "The deployment's multi-factor authentication policy.",
+  description: "The deployment's second factors and its multi-factor authentication policy.",
   routes: [
+    route({
+      method: 'get',
+      path: '/guardian/factors',
+      summary: 'Get multi-factor authentication factors',
+      scopes: ['read:guardian_factors'],
+      answer: { status: 200, description: 'The factors and whether each is enabled (built in: they cannot be switched).', schema: factorsSchema },
+      async handle() {
+        return { status: 200, body: GUARDIAN_FACTORS.map((factor) => ({ ...factor, trial_expired: false })) }
+      },
+    }),
     route({
       method: 'get',
       path: '/guardian/policies',

@@ -9,6 +9,7 @@ import { authenticationMethods } from './authentication-methods.js'
 import { clientGrants } from './client-grants.js'
 import { clients } from './clients.js'
 import { connections } from './connections.js'
+import { emailProvider } from './email-provider.js'
 import { grants } from './grants.js'
 import { guardian } from './guardian.js'
 import { jobs } from './jobs.js'
@@ -20,8 +21,9 @@ import { resourceServers } from './resource-servers.js'
 import { roles } from './roles.js'
 import { signingKeys } from './signing-keys.js'
 import { stats } from './stats.js'
+import { tenants } from './tenant-settings.js'
 import { tickets } from './tickets.js'
 import { userRoles } from './user-roles.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, stats, signingKeys, actions]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, stats, signingKeys, actions, tenants, emailProvider]
