@@ -184,7 +184,7 @@ export type { RememberKey } from './mfa/remember-browser.js'
 
 export { TOKEN_DIALECTS } from './records.js'
 export { authorizedScope, carriesPermissions, needsPermissions, permissionsClaim } from './authorization/rbac.js'
-export { ADMIN_CONSOLE_CLIENT_ID, managementApiScope, mayRequestUserToken, MANAGEMENT_API_NOT_FOR_APP, NOT_AN_ADMINISTRATOR } from './authorization/management-api.js'
+export { ADMIN_CONSOLE_APP_KEPT, ADMIN_CONSOLE_CLIENT_ID, managementApiScope, mayRequestUserToken, MANAGEMENT_API_NOT_FOR_APP, NOT_AN_ADMINISTRATOR } from './authorization/management-api.js'
 export { checkPermissions, createRole, updateRole, isRoleId, newRoleId, roleInput, MAX_BATCH as MAX_ROLE_BATCH } from './authorization/roles.js'
 export type { RoleInput } from './authorization/roles.js'
 export { ACTION_TRIGGERS, HANDLER_OF, isActionTrigger } from './actions/triggers.js'

@@ -133,6 +133,14 @@ describe('administrators and the admin console', () => {
     assert.equal(kept.status, 400, kept.text)
     assert.equal(kept.json.errorCode, 'operation_not_supported')
     assert.equal((await managementCall(server, token, 'PATCH', `clients/${ADMIN_CONSOLE_CLIENT_ID}`, { callbacks: ['https://evil.example/cb'] })).status, 400)
+    // Nor through the CLI: update, rotate-secret and delete refuse it; show still shows it.
+    for (const args of [['update', ADMIN_CONSOLE_CLIENT_ID, '--callbacks', 'https://evil.example/cb'], ['rotate-secret', ADMIN_CONSOLE_CLIENT_ID], ['delete', ADMIN_CONSOLE_CLIENT_ID, '--force']]) {
+      const refused = await runLatchkey(['apps', ...args, '--db', db])
+      assert.equal(refused.code, 1, `apps ${args[0]}: ${refused.stdout}${refused.stderr}`)
+      assert.match(refused.stderr, /the server keeps it/)
+    }
+    assert.equal((await runLatchkey(['apps', 'show', ADMIN_CONSOLE_CLIENT_ID, '--db', db])).code, 0)
+    assert.deepEqual((await server.store.applications.get(ADMIN_CONSOLE_CLIENT_ID))?.callbacks, consoleApp.callbacks)
 
     // A refresh keeps it going, still with the administrator's permissions.
     const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', client_id: consoleApp.clientId, refresh_token: r.json.refresh_token as string })

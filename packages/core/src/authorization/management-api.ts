@@ -12,6 +12,9 @@ import type { ApiRecord, ApplicationRecord } from '../records.js'
 /** The admin console's application: its client_id, documented (docs/management-api.md). */
 export const ADMIN_CONSOLE_CLIENT_ID = 'latchkey-admin-console'
 
+/** Why the console's application cannot be changed, deleted or given a secret by hand (Management API, CLI). */
+export const ADMIN_CONSOLE_APP_KEPT = "The admin console's application is Latchkey's own: the server keeps it (LATCHKEY_ADMIN_CONSOLE turns it off)."
+
 export const MANAGEMENT_API_NOT_FOR_APP = 'The Management API is not available to this application'
 export const NOT_AN_ADMINISTRATOR = 'The user is not an administrator: the Management API is not available to them'
 

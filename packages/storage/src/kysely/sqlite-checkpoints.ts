@@ -38,8 +38,13 @@ parentPort.once('message', () => {
 })
 `
 
-/** Starts background checkpoints for `database` (a WAL file database); returns what stops them. */
-export function checkpointInBackground(database: SQLite.Database, path: string): () => void {
+/**
+ * Starts background checkpoints for `database` (a WAL file database); returns what stops them,
+ * resolving once the worker has closed its connection and exited. The store's close waits for it:
+ * a process that exits while the worker is inside SQLite has it torn down mid-call, which can abort
+ * the whole process (V8's "Empty MaybeLocal" in better-sqlite3's error path).
+ */
+export function checkpointInBackground(database: SQLite.Database, path: string): () => Promise<void> {
   let worker: Worker | undefined
   let stopped = false
   const selfCheckpoint = () => {
@@ -67,6 +72,12 @@ export function checkpointInBackground(database: SQLite.Database, path: string):
   return () => {
     stopped = true
     clearTimeout(start)
-    worker?.postMessage('stop')
+    const running = worker
+    if (running === undefined) return Promise.resolve()
+    worker = undefined
+    return new Promise<void>((resolve) => {
+      running.once('exit', () => resolve())
+      running.postMessage('stop')
+    })
   }
 }

@@ -50,6 +50,8 @@ export class GroupCommitSqliteDriver implements Driver {
     private readonly db: SqliteDatabase,
     /** better-sqlite3's `inTransaction`: false once SQLite has rolled a transaction back itself. */
     private readonly inTransaction: () => boolean,
+    /** Awaited before the connection closes. */
+    private readonly beforeClose: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   async init(): Promise<void> {}
@@ -98,6 +100,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     this.#commitBatch()
+    await this.beforeClose()
     this.db.close()
   }
 

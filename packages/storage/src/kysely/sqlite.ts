@@ -28,14 +28,11 @@ import { GroupCommitSqliteDriver } from './sqlite-group-commit.js'
 const BUSY_TIMEOUT_MS = 5000
 const STATEMENT_CACHE_SIZE = 256
 
-/** The database as Kysely sees it, with prepared statements reused by SQL text; `onClose` runs first. */
-function withStatementCache(database: SQLite.Database, onClose: () => void): SqliteDatabase {
+/** The database as Kysely sees it, with prepared statements reused by SQL text. */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
   const statements = new Map<string, SQLite.Statement>()
   return {
-    close: () => {
-      onClose()
-      database.close()
-    },
+    close: () => database.close(),
     prepare(sql: string) {
       let statement = statements.get(sql)
       if (statement) {
@@ -62,13 +59,15 @@ class LatchkeySqliteDialect extends SqliteDialect {
   constructor(
     config: SqliteDialectConfig,
     private readonly inTransaction: () => boolean,
+    /** Runs before the connection closes (the background checkpoints stop). */
+    private readonly beforeClose: () => Promise<void>,
   ) {
     super(config)
     this.#config = config
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#config.database as SqliteDatabase, this.inTransaction)
+    return new GroupCommitSqliteDriver(this.#config.database as SqliteDatabase, this.inTransaction, this.beforeClose)
   }
 
   override createAdapter(): SqliteAdapter {
@@ -93,7 +92,7 @@ export function openSqlite(path: string): Kysely<Database> {
     throw error
   }
   // Checkpoints (and their fsyncs) run on a worker thread, not on the event loop: sqlite-checkpoints.ts.
-  const stopCheckpoints = inMemory ? () => {} : checkpointInBackground(database, path)
-  const dialect = new LatchkeySqliteDialect({ database: withStatementCache(database, stopCheckpoints) }, () => database.inTransaction)
+  const stopCheckpoints = inMemory ? () => Promise.resolve() : checkpointInBackground(database, path)
+  const dialect = new LatchkeySqliteDialect({ database: withStatementCache(database) }, () => database.inTransaction, stopCheckpoints)
   return new Kysely<Database>({ dialect })
 }

@@ -1,5 +1,7 @@
 /** `latchkey apps …`: register and manage applications (OAuth clients), like `auth0 apps`. */
 import {
+  ADMIN_CONSOLE_APP_KEPT,
+  ADMIN_CONSOLE_CLIENT_ID,
   type ApplicationInput,
   type ApplicationRecord,
   createApplication,
@@ -130,6 +132,13 @@ async function findApp(store: Store, clientId: string): Promise<ApplicationRecor
   return app
 }
 
+/** An application that may be changed by hand: not the admin console's, which the server keeps (admin-console-app.ts). */
+async function findChangeableApp(store: Store, clientId: string): Promise<ApplicationRecord> {
+  const app = await findApp(store, clientId)
+  if (app.clientId === ADMIN_CONSOLE_CLIENT_ID) throw new CliError(ADMIN_CONSOLE_APP_KEPT)
+  return app
+}
+
 /** The JSON of a --jwks-file; what it must hold is checked by the registration rules. */
 function readJwksFile(path: string): unknown {
   let text: string
@@ -213,7 +222,7 @@ export function registerApps(program: Command): void {
       async (store) => {
         const input = appInput(opts)
         if (Object.keys(input).length === 0) throw new CliError('nothing to update: pass at least one option (see --help)', 2)
-        const updated = await save(store, updateApplication(await findApp(store, clientId), input, Date.now(), issuerRules(opts)))
+        const updated = await save(store, updateApplication(await findChangeableApp(store, clientId), input, Date.now(), issuerRules(opts)))
         await recordAdminChange(store, { action: 'application.updated', clientId, details: { name: updated.name, fields: Object.keys(input) } })
         print(opts, presentApp(updated), () => `Updated application ${JSON.stringify(updated.name)}\n${appFields(updated)}`)
       },
@@ -225,7 +234,7 @@ export function registerApps(program: Command): void {
     cmd.alias('rm').option('--force', 'do not ask for confirmation'),
   ).action((clientId: string, opts: AppOptions) =>
     run(opts, async (store) => {
-      const app = await findApp(store, clientId)
+      const app = await findChangeableApp(store, clientId)
       await confirm(`Delete application ${JSON.stringify(app.name)} (${app.clientId}) and its tokens?`, opts.force)
       if (!(await store.applications.delete(clientId))) throw notFound('application with client_id', clientId)
       await recordAdminChange(store, { action: 'application.deleted', clientId, details: { name: app.name } })
@@ -238,7 +247,7 @@ export function registerApps(program: Command): void {
   )
     .action((clientId: string, opts: AppOptions) =>
       run(opts, async (store) => {
-        const { record, clientSecret } = rotateClientSecret(await findApp(store, clientId), Date.now(), opts.authMethod)
+        const { record, clientSecret } = rotateClientSecret(await findChangeableApp(store, clientId), Date.now(), opts.authMethod)
         const updated = await save(store, record)
         await recordAdminChange(store, { action: 'application.secret_rotated', clientId, details: { name: updated.name } })
         print(opts, presentApp(updated, clientSecret), () =>

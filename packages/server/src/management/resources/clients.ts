@@ -4,7 +4,7 @@
  * with this server's issuer: http on any host only while it is http); a client secret appears only in
  * the answers to create and rotate-secret.
  */
-import { ADMIN_CONSOLE_CLIENT_ID, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
+import { ADMIN_CONSOLE_APP_KEPT, ADMIN_CONSOLE_CLIENT_ID, type ApplicationRecord, createApplication, rotateClientSecret, updateApplication } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { badRequest, notFound, registration } from '../errors.js'
@@ -34,7 +34,7 @@ const listQuery = z.strictObject({
 async function findChangeableClient(store: Store, clientId: string): Promise<ApplicationRecord> {
   const app = await findClient(store, clientId)
   if (app.clientId === ADMIN_CONSOLE_CLIENT_ID)
-    throw badRequest("The admin console's application is Latchkey's own: the server keeps it (LATCHKEY_ADMIN_CONSOLE turns it off).", 'operation_not_supported')
+    throw badRequest(ADMIN_CONSOLE_APP_KEPT, 'operation_not_supported')
   return app
 }
 
