@@ -31,6 +31,8 @@ export { isValidVerifier, isValidS256Challenge, s256Challenge, verifyS256 } from
 export { randomToken, pooledRandomBytes, randomAlphanumeric, randomId, sha256, matchesHash } from './opaque.js'
 export { parseScope, formatScope, hasScope } from './scope.js'
 export { emailField, normalizeEmail } from './email.js'
+export { FREE_TEXT_FIELDS, MAX_SEARCH_TERMS, MAX_SEARCH_VALUE, parseUserSearch, USER_SEARCH_FIELDS } from './user-search.js'
+export type { UserSearch, UserSearchField, UserSearchResult, UserSearchTerm } from './user-search.js'
 export { isTicketValue, MAX_TICKET_TTL_SECONDS, newTicket, TICKET_PATHS, TICKET_TTL_SECONDS, ticketHash, ticketUrl } from './account/tickets.js'
 export type { NewTicket, TicketInput } from './account/tickets.js'
 export { paramsFrom, paramsFromObject, repeatedNames, single, MAX_PARAM_LENGTH } from './params.js'

@@ -36,6 +36,7 @@ import type {
   TicketRecord,
   UpstreamAttempt,
   UserRecord,
+  UserSearch,
 } from '@latchkey/core'
 import type {
   ApiLookupPort,
@@ -194,6 +195,14 @@ export interface UserRepo extends UserLookupPort {
   getWithGrant(id: string, grantId: string): Promise<UserWithGrant | null>
   /** Oldest first (creation time, then id); `Page` as elsewhere. `connection`: only the users whose primary connection it is (indexed). */
   list(filter?: UserFilter & Page): Promise<UserRecord[]>
+  /**
+   * The users matching every term of `search` (core's parseUserSearch: each term any of its fields,
+   * equal to or starting with its value), one page of them oldest first (creation time, then id) and
+   * how many match in all. `email`, `name`, `given_name`, `family_name` and `nickname` compare
+   * case-insensitively (SQLite folds ASCII letters only), `user_id` always whole and case-sensitive;
+   * `%`, `_` and `\` in a value are plain characters. Answered from indexes (migration 0026).
+   */
+  search(search: UserSearch, options?: UserFilter & Page): Promise<{ items: UserRecord[]; total: number }>
   count(filter?: UserFilter): Promise<number>
   /** Throws ConflictError when a new email is taken (among users of the database connection, as insert). */
   update(id: string, patch: UserPatch): Promise<UserRecord | null>

@@ -34,6 +34,7 @@ import { ticketGuarantees } from './contract/tickets.js'
 import { transactionGuarantees } from './contract/transactions.js'
 import { userGuarantees } from './contract/users.js'
 import { userImportGuarantees } from './contract/user-imports.js'
+import { userSearchGuarantees } from './contract/user-search.js'
 import { userMigrationGuarantees } from './contract/user-migrations.js'
 
 export interface StoreContractOptions {
@@ -72,6 +73,7 @@ export function storeContract(name: string, open: () => Promise<Store>, opts: St
     transactionGuarantees(current)
     userGuarantees(current)
     userImportGuarantees(current)
+    userSearchGuarantees(current)
     userMigrationGuarantees(current)
     apiGuarantees(current)
     applicationGuarantees(current)

@@ -131,6 +131,15 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('users.findByEmail', () => store.users.findByEmail(person.email))
       await run('users.listByEmail', () => store.users.listByEmail(person.email))
       await run('users.list (connection)', () => store.users.list({ connection: 'acme' }))
+      await run('users.search (name prefix)', () => store.users.search([{ fields: ['name'], match: 'prefix', value: 'Jan' }]))
+      await run('users.search (email or name prefix)', () => store.users.search([{ fields: ['email', 'name'], match: 'prefix', value: 'jan' }]))
+      await run('users.search (exact names)', () =>
+        store.users.search([
+          { fields: ['given_name'], match: 'exact', value: 'Jane' },
+          { fields: ['family_name', 'nickname'], match: 'exact', value: 'doe' },
+        ]),
+      )
+      await run('users.search (email, user id)', () => store.users.search([{ fields: ['email', 'user_id'], match: 'exact', value: person.email }]))
       await run('connections.enabledFor', () => store.connections.enabledFor(app.clientId))
       await run('connections.get', () => store.connections.get(sso2.id))
       await run('connections.findByName', () => store.connections.findByName(sso2.name))

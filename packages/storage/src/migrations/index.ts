@@ -28,6 +28,7 @@ import { actions } from './0021-actions.js'
 import { jobs } from './0022-jobs.js'
 import { refreshTokenSettings } from './0023-refresh-token-settings.js'
 import { trickleMigration } from './0024-trickle-migration.js'
+import { userSearchIndexes } from './0026-user-search-indexes.js'
 import { lastLoginIndex } from './0025-last-login-index.js'
 
 const migrations: Record<string, Migration> = {
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0022-jobs': jobs,
   '0023-refresh-token-settings': refreshTokenSettings,
   '0024-trickle-migration': trickleMigration,
+  '0026-user-search-indexes': userSearchIndexes,
   '0025-last-login-index': lastLoginIndex,
 }
 

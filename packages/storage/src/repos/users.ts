@@ -1,5 +1,5 @@
-import { DATABASE_CONNECTION, normalizeEmail, type UserRecord } from '@latchkey/core'
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
+import { DATABASE_CONNECTION, normalizeEmail, type UserRecord, type UserSearch, type UserSearchField, type UserSearchTerm } from '@latchkey/core'
+import { type Expression, type ExpressionBuilder, type Insertable, type Kysely, PostgresAdapter, type Selectable, type SqlBool, sql } from 'kysely'
 import type { MigrationProgress, Page, UserFilter, UserImport, UserImportResult, UserPatch, UserRepo, UserWithGrant } from '../contract.js'
 import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
@@ -79,6 +79,35 @@ const USER_WITH_GRANT = new QueryTemplate((db: Kysely<Database>, id: string, gra
 const DATABASE_USER_BY_EMAIL = new QueryTemplate((db: Kysely<Database>, email: string) =>
   db.selectFrom('users').selectAll().where('email', '=', email).where('connection', '=', sql.lit(DATABASE_CONNECTION.name)),
 )
+
+/** The users table's column for each searchable field. */
+const SEARCH_COLUMNS: Readonly<Record<UserSearchField, 'email' | 'name' | 'given_name' | 'family_name' | 'nickname' | 'id'>> = {
+  email: 'email',
+  name: 'name',
+  given_name: 'given_name',
+  family_name: 'family_name',
+  nickname: 'nickname',
+  user_id: 'id',
+}
+
+/** `%`, `_` and the escape character itself as plain characters of a LIKE pattern (`ESCAPE '\\'`). */
+const likePrefix = (value: string) => `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+
+/**
+ * One field of a search term, in the form each dialect's index for it answers (migration 0026):
+ * PostgreSQL `lower(column)` (`text_pattern_ops`: `=` and a prefix LIKE), SQLite the column with
+ * `COLLATE NOCASE` (its LIKE, which folds ASCII case, and `= … COLLATE NOCASE`). The email is stored
+ * normalised, so it is compared as it is, to the normalised value.
+ */
+function fieldCondition(postgres: boolean, field: UserSearchField, term: UserSearchTerm): Expression<SqlBool> {
+  const column = sql.ref(SEARCH_COLUMNS[field])
+  // The id is case-sensitive and core's parser makes no prefix of it: always the whole id (the primary key).
+  if (field === 'user_id') return sql<SqlBool>`${column} = ${term.value}`
+  const value = field === 'email' ? normalizeEmail(term.value) : term.value.toLowerCase()
+  const folded = postgres && field !== 'email' ? sql`lower(${column})` : column
+  if (term.match === 'prefix') return sql<SqlBool>`${folded} like ${likePrefix(value)} escape '\\'`
+  return postgres || field === 'email' ? sql<SqlBool>`${folded} = ${value}` : sql<SqlBool>`${column} = ${value} collate nocase`
+}
 
 const EMAIL_TAKEN = 'a user with this email already exists'
 const ID_TAKEN = 'a user with this id already exists'
@@ -179,6 +208,23 @@ export class KyselyUserRepo implements UserRepo {
       .offset(offset)
       .execute()
     return rows.map(toUserRecord)
+  }
+
+  async search(search: UserSearch, options: UserFilter & Page = {}): Promise<{ items: UserRecord[]; total: number }> {
+    const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter
+    const matching = (eb: ExpressionBuilder<Database, 'users'>) =>
+      eb.and([
+        ...search.map((term) => eb.or(term.fields.map((field) => fieldCondition(postgres, field, term)))),
+        ...(options.connection !== undefined ? [eb('connection', '=', options.connection)] : []),
+      ])
+    const { limit, offset } = pageWindow(options)
+    const rows = await this.db.selectFrom('users').selectAll().where(matching).orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute()
+    const counted = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where(matching)
+      .executeTakeFirstOrThrow()
+    return { items: rows.map(toUserRecord), total: Number(counted.n) }
   }
 
   async countLoggedInSince(since: number): Promise<number> {
