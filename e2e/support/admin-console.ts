@@ -60,8 +60,11 @@ export async function startConsoleRig(name: string, options: TestServerOptions =
   }
 }
 
-/** A new page logged in to /admin as `email` (typing into the login page), watched for errors. */
-export async function openConsole(context: BrowserContext, server: TestServer, email: string, path = ''): Promise<Watched> {
+/**
+ * A new page logged in to /admin as `email` (typing into the login page), watched for errors; `at`
+ * is where the console ends up (its own origin's `/admin/`, when it has one).
+ */
+export async function openConsole(context: BrowserContext, server: TestServer, email: string, path = '', at = `${server.url}admin/`): Promise<Watched> {
   const page = await context.newPage()
   const errors: string[] = []
   page.on('console', (message) => {
@@ -79,7 +82,7 @@ export async function openConsole(context: BrowserContext, server: TestServer, e
   await page.getByLabel('Email address').fill(email)
   await page.getByLabel('Password').fill(PASSWORD)
   await page.getByRole('button', { name: 'Continue' }).click()
-  await page.waitForURL(`${server.url}admin/${path}`)
+  await page.waitForURL(`${at}${path}`)
   await page.locator('#page-title').waitFor()
   // The console's pages only: the login page (not the console's) has no icon, and Chromium asks /favicon.ico.
   errors.splice(0, errors.length, ...errors.filter((error) => !error.endsWith('/favicon.ico')))

@@ -18,6 +18,8 @@ interface ConsoleConfig {
   readonly audience: string
   /** The console's own path, ending in `/`: `{issuer path}admin/`. */
   readonly base: string
+  /** The origin its application's URLs are on (the issuer's, or LATCHKEY_ADMIN_CONSOLE_ORIGIN). */
+  readonly origin: string
 }
 
 function Page({ session, route }: { session: Session; route: Route }) {
@@ -75,6 +77,12 @@ function readOnlyOf(scope: string | undefined): boolean {
 
 async function start(root: HTMLElement) {
   const config = (await (await fetch(new URL('../config.json', import.meta.url))).json()) as ConsoleConfig
+  // Reached on another origin (the issuer's, when the console has its own): its login would come back
+  // to a callback its application does not have, so go to the console's origin first.
+  if (location.origin !== config.origin) {
+    location.replace(new URL(location.pathname + location.search, config.origin).href)
+    return
+  }
   const client = createClient({
     issuer: config.issuer,
     clientId: config.clientId,

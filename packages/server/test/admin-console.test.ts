@@ -61,7 +61,7 @@ describe('the admin console, built', () => {
     }
   })
 
-  it('hands the app its issuer, client_id, audience and base path in /admin/config.json', async () => {
+  it('hands the app its issuer, client_id, audience, base path and origin in /admin/config.json', async () => {
     const res = await app.request('/admin/config.json')
     assert.equal(res.headers.get('cache-control'), 'no-cache')
     assert.deepEqual(await res.json(), {
@@ -69,6 +69,7 @@ describe('the admin console, built', () => {
       clientId: 'latchkey-admin-console',
       audience: 'https://login.example.com/api/v2/',
       base: '/admin/',
+      origin: 'https://login.example.com',
     })
   })
 })

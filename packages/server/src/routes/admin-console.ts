@@ -91,7 +91,8 @@ export function adminConsoleRoutes(app: Hono, deps: Pick<Deps, 'config'>, bundle
   // The console's base URL is `{origin}/admin/` (admin-console-app.ts): the path is the same everywhere.
   const base = new URL(deps.config.adminConsole.baseUrl).pathname
   const csp = adminConsoleCsp(issuer, deps.config.adminConsole.baseUrl)
-  const config = JSON.stringify({ issuer, clientId: ADMIN_CONSOLE_CLIENT_ID, audience: `${issuer}api/v2/`, base })
+  const origin = new URL(deps.config.adminConsole.baseUrl).origin
+  const config = JSON.stringify({ issuer, clientId: ADMIN_CONSOLE_CLIENT_ID, audience: `${issuer}api/v2/`, base, origin })
   const index = bundle === null ? null : indexPage(base, bundle)
 
   app.get('/admin/config.json', (c) => c.body(config, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }))

@@ -68,10 +68,12 @@ export interface TestServerOptions {
   readonly issuer?: string
   readonly demo?: boolean
   readonly env?: Record<string, string>
+  /** A port chosen beforehand (freePort), for settings that name the server's own address. */
+  readonly port?: number
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const port = await freePort()
+  const port = opts.port ?? (await freePort())
   const config = loadConfig({ port, host: '127.0.0.1', db: opts.db ?? 'sqlite::memory:', logLevel: 'info', issuer: opts.issuer, demo: opts.demo }, { LATCHKEY_RATE_LIMITS: 'off', LATCHKEY_SECRET: TEST_SECRET, ...opts.env })
   const logs: string[] = []
   const sink = new Writable({
