@@ -51,7 +51,8 @@ export function managementApi(base: string, fetchWithToken: FetchWithToken) {
     get: <T>(path: string) => call<T>('GET', path),
     post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
     patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
-    delete: (path: string) => call<void>('DELETE', path),
+    /** With a body where Auth0 takes one (`DELETE /users/{id}/roles`, `/organizations/{id}/members`). */
+    delete: (path: string, body?: unknown) => call<void>('DELETE', path, body),
     /** A list endpoint with Auth0's paging (`page`, `per_page`, `include_totals`). */
     async page<T>(path: string, key: string, page: number, perPage: number, extra: Record<string, string> = {}): Promise<Page<T>> {
       const query = new URLSearchParams({ ...extra, page: String(page), per_page: String(perPage), include_totals: 'true' })
