@@ -372,10 +372,39 @@ describe('Management API', () => {
       assert.deepEqual((await call('GET', 'users-by-email?email=nobody%40example.com')).json, [])
       const q = await call('GET', `users?q=${encodeURIComponent(`email:"${user.email}"`)}&search_engine=v3&include_totals=true`)
       assert.deepEqual([q.json.total, q.json.users.map((u: any) => u.user_id)], [1, [user.id]])
-      assertError(await call('GET', `users?q=${encodeURIComponent('name:"Test User"')}`), 400, 'invalid_query_string', /email:"<address>"/)
+      assertError(await call('GET', `users?q=${encodeURIComponent('logins_count:[1 TO 5]')}`), 400, 'invalid_query_string', /^Query validation error: 'logins_count is not searchable: Latchkey searches users by email, name/)
       assertError(await call('GET', 'users/auth0%7Cnobody'), 404, 'inexistent_user', 'The user does not exist.')
       const all = await call('GET', 'users?per_page=100&include_totals=true')
       assert.equal(all.json.total, await server.store.users.count())
+    })
+
+    it("searches users with Auth0's syntax (fields exact or prefix, a bare prefix of email or name, AND), paged within the first 1000 results", async () => {
+      const tag = `zq${Date.now().toString(36)}`
+      const jane = await addUser(server.store, { name: `${tag} Jane Doe`, givenName: 'Jane', familyName: `Doe${tag}`, nickname: `${tag}-jd` })
+      const janet = await addUser(server.store, { name: `${tag} Janet`, email: `${tag}.janet@example.com` })
+      const search = async (q: string, extra = '') => {
+        const r = await call('GET', `users?q=${encodeURIComponent(q)}&include_totals=true${extra}`)
+        assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.json)}`)
+        return [r.json.total, r.json.users.map((u: any) => u.user_id)]
+      }
+      assert.deepEqual(await search(`name:${tag.toUpperCase()}*`), [2, [jane.id, janet.id]])
+      assert.deepEqual(await search(`name:"${tag} jane doe"`), [1, [jane.id]])
+      assert.deepEqual(await search(tag), [2, [jane.id, janet.id]])
+      assert.deepEqual(await search(`${tag}.janet`), [1, [janet.id]])
+      assert.deepEqual(await search(`family_name:"doe${tag}" AND given_name:jane`), [1, [jane.id]])
+      assert.deepEqual(await search(`nickname:${tag}-*`), [1, [jane.id]])
+      assert.deepEqual(await search(`user_id:"${janet.id}"`), [1, [janet.id]])
+      assert.deepEqual(await search(`name:${tag}*`, '&per_page=1&page=1'), [2, [janet.id]])
+      assert.deepEqual(await search(`name:${tag}*`, `&connection=${encodeURIComponent('github')}`), [0, []])
+      assert.deepEqual(await search('name:100%_*'), [0, []])
+      assertError(await call('GET', `users?q=${encodeURIComponent(`name:${tag} OR name:x`)}`), 400, 'invalid_query_string', /OR is not supported/)
+      assertError(await call('GET', `users?q=${encodeURIComponent('username:jane')}`), 400, 'invalid_query_string', /no username/)
+      assertError(await call('GET', `users?q=${encodeURIComponent('name:*doe')}`), 400, 'invalid_query_string', /only a trailing \*/)
+      // Auth0's limit: a search pages through its first 1000 results only (the plain list is not limited).
+      assert.equal((await call('GET', `users?q=${tag}&per_page=100&page=9`)).status, 200)
+      assertError(await call('GET', `users?q=${tag}&per_page=100&page=10`), 400, 'invalid_paging', /^You can only page through the first 1000 records\./)
+      assertError(await call('GET', `users?q=${tag}&page=20`), 400, 'invalid_paging')
+      assert.equal((await call('GET', 'users?per_page=100&page=10')).status, 200)
     })
 
     it('updates a user, merging metadata as Auth0 does; a new password or a block signs them out everywhere', async () => {

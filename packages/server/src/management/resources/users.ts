@@ -4,7 +4,9 @@
  * appear after their first login, with their `identities`. Passwords follow the policy of
  * @latchkey/core and are stored as argon2id hashes (only for database users); a new password or a
  * block ends the user's sessions and revokes their refresh tokens (as the CLI does). User search
- * (`q`) is reduced to what Latchkey can answer exactly: `email:"<address>"`, every connection's users.
+ * (`q`) is Auth0's syntax reduced to what Latchkey answers exactly from its indexes (core's
+ * parseUserSearch: email, names, nickname, user_id, a bare prefix), every connection's users, paged
+ * within the first 1000 results as in Auth0.
  * Linking (Auth0's POST/DELETE /users/{id}/identities) moves upstream identities between users: an
  * administrator's act only, never automatic (see docs/connections.md#linking).
  */
@@ -16,6 +18,7 @@ import {
   createConnectionUser,
   createUser,
   type IdentityRecord,
+  parseUserSearch,
   isPublicProviderStrategy,
   type UserInput,
   type UserRecord,
@@ -25,7 +28,7 @@ import { ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { queueVerificationEmail } from '../../account/email-verification.js'
 import { hashPassword } from '../../passwords.js'
-import { badRequest, conflict, notFound, registration } from '../errors.js'
+import { badRequest, conflict, ManagementError, notFound, registration } from '../errors.js'
 import {
   CONNECTION,
   checkConnection,
@@ -39,7 +42,7 @@ import {
   userInput,
   userSchema,
 } from '../mappings/users.js'
-import { pageAnswer, pagedSchema, pageWindow, slicePage } from '../paging.js'
+import { type PageQuery, pageAnswer, pagedSchema, pageWindow } from '../paging.js'
 import { booleanParam, fieldParams, pagingParams, selectFields } from '../query.js'
 import { type Resource, route } from '../route.js'
 
@@ -53,7 +56,13 @@ const fieldsQuery = z.strictObject(fieldParams)
 const listQuery = z.strictObject({
   ...pagingParams,
   ...fieldParams,
-  q: z.string().max(1000).optional().describe('Search: Latchkey supports email:"<address>" (an exact, case-insensitive match).'),
+  q: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe(
+      'Search (Auth0\'s query syntax, the part Latchkey answers): email, name, given_name, family_name, nickname as field:"exact value" or field:prefix* (case-insensitive), user_id:"…" (exact), a bare term (jane) as a prefix of the email or the name; terms joined by AND. Results are paged within the first 1000.',
+    ),
   search_engine: z.enum(['v1', 'v2', 'v3']).optional().describe('Accepted for compatibility; the search is the same.'),
   sort: z.literal('created_at:1', { error: 'Latchkey lists users oldest first: sort may only be created_at:1' }).optional().describe('created_at:1 only (the order of the list).'),
   connection: z.string().max(200).optional().describe('Only the users whose (primary) connection this is.'),
@@ -61,15 +70,21 @@ const listQuery = z.strictObject({
 })
 const byEmailQuery = z.strictObject({ ...fieldParams, email: z.string().min(1).max(254).describe('The email address (case-insensitive).') })
 
-const EMAIL_QUERY = /^\s*email\s*:\s*(?:"([^"]+)"|([^\s"]+))\s*$/
+/** Auth0 pages a search's results only within the first 1000 (page × per_page). */
+export const SEARCH_RESULTS_LIMIT = 1000
 
-/** `email:"jane@example.com"` → the address; anything else is a query Latchkey cannot answer. */
-function emailOfQuery(q: string): string {
-  const match = EMAIL_QUERY.exec(q)
-  const email = match?.[1] ?? match?.[2]
-  if (email === undefined)
-    throw badRequest(`Query validation error: 'Latchkey's user search supports only q=email:"<address>"' on property q.`, 'invalid_query_string')
-  return email.replace(/\\(.)/g, '$1')
+/** The search `q` as core's terms, and the page within the first 1000 results; else Auth0's 400s. */
+function searchOf(q: string, query: PageQuery) {
+  const parsed = parseUserSearch(q)
+  if ('error' in parsed) throw badRequest(`Query validation error: '${parsed.error}' on property q.`, 'invalid_query_string')
+  const { page, perPage } = pageWindow(query)
+  if ((page + 1) * perPage > SEARCH_RESULTS_LIMIT)
+    throw new ManagementError(
+      400,
+      'invalid_paging',
+      `You can only page through the first ${SEARCH_RESULTS_LIMIT} records. Narrow the search, or export the users (POST /api/v2/jobs/users-exports).`,
+    )
+  return parsed.search
 }
 
 const USER_NOT_FOUND = () => notFound('The user does not exist.', 'inexistent_user')
@@ -153,14 +168,14 @@ export const users: Resource = {
       scopes: ['read:users'],
       query: listQuery,
       answer: { status: 200, description: 'The users, oldest first.', schema: pagedSchema('users', userSchema) },
+      errors: { 400: 'A search Latchkey cannot answer (invalid_query_string), or a page beyond the first 1000 results of a search (invalid_paging).' },
       async handle({ deps, query }) {
         const present = async (users: readonly UserRecord[]) => (await presentUsers(deps.store, users)).map((user) => selectFields(user, query))
-        const ofConnection = (user: UserRecord) => query.connection === undefined || user.connection === query.connection
-        if (query.q !== undefined && query.q.trim() !== '') {
-          const found = (await deps.store.users.listByEmail(emailOfQuery(query.q))).filter(ofConnection)
-          return pageAnswer('users', query, await present(slicePage(found, query)), async () => found.length)
-        }
         const filter = query.connection !== undefined ? { connection: query.connection } : {}
+        if (query.q !== undefined && query.q.trim() !== '') {
+          const found = await deps.store.users.search(searchOf(query.q, query), { ...filter, ...pageWindow(query) })
+          return pageAnswer('users', query, await present(found.items), async () => found.total)
+        }
         const rows = await deps.store.users.list({ ...filter, ...pageWindow(query) })
         return pageAnswer('users', query, await present(rows), () => deps.store.users.count(filter))
       },
