@@ -191,6 +191,16 @@ export interface SsoSessionRecord {
   readonly upstream: SessionUpstream | null
   /** How the user authenticated in this session (RFC 8176 `amr`: `pwd`, `fed`, `otp`, `mfa`…); absent: `pwd` (sessions from before it was kept). */
   readonly amr?: readonly string[]
+  /** The browser of the login that started the session (absent: sessions from before it was kept). */
+  readonly device?: SessionDevice
+  /** When the browser last came back to the session (written as the idle expiry slides, so to the minute); absent: never since it started, or kept from before. */
+  readonly lastInteractedAt?: number
+}
+
+/** The user agent and IP address of the request that started a session; null when it had none. */
+export interface SessionDevice {
+  readonly userAgent: string | null
+  readonly ip: string | null
 }
 
 /** What a session keeps of the upstream login that started it: enough to end the session there too. */

@@ -334,14 +334,23 @@ export interface SsoSessionRepo {
   findActive(idHash: string, now: number): Promise<SsoSessionRecord | null>
   /** The same, with its user read by the same statement (null: the user is gone): every /authorize with a session. */
   findActiveWithUser(idHash: string, now: number): Promise<{ readonly session: SsoSessionRecord; readonly user: UserRecord | null } | null>
-  /** Slides the idle expiry (never past the absolute expiry). */
-  touch(idHash: string, idleExpiresAt: number): Promise<void>
+  /** Slides the idle expiry (never past the absolute expiry); with `now`, records it as the browser's last return (`lastInteractedAt`). */
+  touch(idHash: string, idleExpiresAt: number, now?: number): Promise<void>
   /** Ends one session. Returns whether an active one was ended. */
   end(idHash: string, now: number): Promise<boolean>
   /** A second factor passed: the active session's `amr` becomes this, and `authTime` now; null when it is not active. */
   upgrade(idHash: string, amr: readonly string[], now: number): Promise<SsoSessionRecord | null>
   /** Ends every session of a user (block, delete, password change). */
   endAllForUser(userId: string, now: number): Promise<number>
+  /**
+   * The user's active sessions (not ended, not expired at `now`), oldest first (creation time, then
+   * sid), `limit` of them after the first `offset`, each with the applications it was used with.
+   */
+  listActiveForUser(userId: string, now: number, slice: Slice): Promise<SessionWithClients[]>
+  /** The active session with this public id (the ID token's `sid`), with its applications; null otherwise. */
+  findActiveBySid(sid: string, now: number): Promise<SessionWithClients | null>
+  /** Ends the session with this public id. Returns whether an active one was ended. */
+  endBySid(sid: string, now: number): Promise<boolean>
   /**
    * Removes at most `batchSize` sessions that ended or expired (idle or absolute) before `now`, in
    * one statement. Returns how many.
@@ -411,7 +420,50 @@ export interface AuthorizationCodeRepo extends CodePort {
   deleteExpired(now: number, batchSize: number): Promise<number>
 }
 
+/** A window of a list: `limit` items after the first `offset` (checkpoint paging's cursor is an offset). */
+export interface Slice {
+  readonly offset: number
+  readonly limit: number
+}
+
+/** An active session and the applications that got a code or a refresh token from it (still stored), by client_id, sorted. */
+export interface SessionWithClients {
+  readonly session: SsoSessionRecord
+  readonly clientIds: readonly string[]
+}
+
+/**
+ * A live refresh token as an administrator sees it: its grant (one authorization code and the
+ * tokens rotated from it share the grant's id, a public id also in access tokens' `grant_id`), never
+ * a token or a hash. Times are the grant's, but `expiresAt`, the idle expiry of its live token.
+ */
+export interface LiveRefreshGrant {
+  readonly grantId: string
+  readonly userId: string
+  readonly clientId: string
+  /** The SSO session of the login it came from, or null. */
+  readonly sid: string | null
+  readonly scope: readonly string[]
+  readonly audience: string | null
+  /** When the first token of the grant was issued. */
+  readonly createdAt: number
+  /** The live token's idle expiry (NEVER_EXPIRES without one). */
+  readonly expiresAt: number
+  /** The grant's absolute expiry (NEVER_EXPIRES without one). */
+  readonly grantExpiresAt: number
+  /** The last rotation (an exchange of a rotating token), or null when none was rotated. */
+  readonly lastRotatedAt: number | null
+}
+
 export interface RefreshTokenRepo extends RefreshTokenPort {
+  /**
+   * The user's grants that have a live token (not rotated out, not revoked, before its idle and
+   * grant expiry at `now`), oldest first (first issuance, then grant id), `limit` of them after the
+   * first `offset`.
+   */
+  listLiveForUser(userId: string, now: number, slice: Slice): Promise<LiveRefreshGrant[]>
+  /** The grant with this id if it has a live token at `now`; null otherwise. */
+  findLive(grantId: string, now: number): Promise<LiveRefreshGrant | null>
   /**
    * Revokes every refresh token of a user (blocked, deleted, password changed), marking the family
    * of each token it revokes first (as revokeGrant does), so access tokens of those grants are

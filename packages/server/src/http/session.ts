@@ -2,10 +2,11 @@
  * The SSO session: an opaque random cookie (HttpOnly, SameSite=Lax, Secure and `__Host-` on https)
  * whose SHA-256 names a server-side session record. Nothing about the user lives in the cookie.
  */
-import { randomId, randomToken, type SessionUpstream, sha256, type SsoSessionRecord, type UserRecord } from '@latchkey/core'
+import { randomId, randomToken, type SessionDevice, type SessionUpstream, sha256, type SsoSessionRecord, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { Deps } from '../deps.js'
+import { clientIp } from './client-ip.js'
 
 export interface ActiveSession {
   readonly record: SsoSessionRecord
@@ -37,8 +38,14 @@ export async function readSession(c: Context, deps: Deps): Promise<ActiveSession
   if (!found?.user) return null
   const { session: record, user } = found
   const idleExpiresAt = Math.min(now + deps.config.session.idleSeconds * 1000, record.expiresAt)
-  if (idleExpiresAt - record.idleExpiresAt > 60_000) await deps.store.sessions.touch(record.idHash, idleExpiresAt)
+  if (idleExpiresAt - record.idleExpiresAt > 60_000) await deps.store.sessions.touch(record.idHash, idleExpiresAt, now)
   return { record, user }
+}
+
+/** The browser starting a session, as the Management API shows it (Auth0's `initial_user_agent`, `initial_ip`). */
+function deviceOf(c: Context, deps: Deps): SessionDevice {
+  const ip = clientIp(c, deps.config.trustProxy)
+  return { userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null, ip: ip === 'unknown' ? null : ip }
 }
 
 /** Starts a session after a successful login, ending the browser's previous one; `upstream` when the login went through a connection; `amr`: how the user authenticated (RFC 8176). */
@@ -58,6 +65,7 @@ export async function startSession(c: Context, deps: Deps, user: UserRecord, ups
     endedAt: null,
     upstream,
     amr: [...amr],
+    device: deviceOf(c, deps),
   }
   await deps.store.sessions.insert(record)
   setCookie(c, sessionCookie(deps), value, cookieOptions(deps, deps.config.session.absoluteSeconds))

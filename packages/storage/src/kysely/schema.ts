@@ -183,6 +183,10 @@ export interface SsoSessionsTable {
   upstream_id_token: string | null
   /** Migration 0017: the session's `amr` (JSON list). */
   amr: JsonText | null
+  /** Migration 0027: the user agent and IP address of the login that started it, and the browser's last return. */
+  initial_user_agent: string | null
+  initial_ip: string | null
+  last_interacted_at: Millis | null
 }
 
 export interface InteractionsTable {

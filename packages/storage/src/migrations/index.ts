@@ -30,6 +30,7 @@ import { refreshTokenSettings } from './0023-refresh-token-settings.js'
 import { trickleMigration } from './0024-trickle-migration.js'
 import { userSearchIndexes } from './0026-user-search-indexes.js'
 import { lastLoginIndex } from './0025-last-login-index.js'
+import { sessionDevice } from './0027-session-device.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '0024-trickle-migration': trickleMigration,
   '0026-user-search-indexes': userSearchIndexes,
   '0025-last-login-index': lastLoginIndex,
+  '0027-session-device': sessionDevice,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import { bindingRefusal, NEVER_EXPIRES, type RefreshTokenRecord, type RotateOutcome, type RotationBinding, type UseOutcome } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
-import type { RefreshTokenRepo } from '../contract.js'
+import type { LiveRefreshGrant, RefreshTokenRepo, Slice } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { InsertTemplate, QueryTemplate } from '../kysely/query-template.js'
@@ -153,6 +153,20 @@ const READ_FOR_CLIENT_AND_KEY = new QueryTemplate((db: Kysely<Database>, tokenHa
     .select(userJson(db, 'refresh_tokens')),
 )
 
+/** Whether a row is a live token at `now`, as `rotation` requires. */
+const isLive = (now: number) =>
+  sql<number>`case when rotated_at is null and revoked_at is null and expires_at > ${now} and grant_expires_at > ${now} then 1 else 0 end`
+
+/** Per grant with a live token at `now`: its first issuance and last rotation, oldest first. */
+const liveGrants = (db: Kysely<Database>, now: number) =>
+  db
+    .selectFrom('refresh_tokens')
+    .select((eb) => ['grant_id', eb.fn.min('created_at').as('first_created_at'), eb.fn.max('rotated_at').as('last_rotated_at')])
+    .groupBy('grant_id')
+    .having((eb) => eb.fn.sum(isLive(now)), '>', 0)
+    .orderBy('first_created_at')
+    .orderBy('grant_id')
+
 export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -247,6 +261,56 @@ export class KyselyRefreshTokenRepo implements RefreshTokenRepo {
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst()
     return row ? toRecord(row) : null
+  }
+
+  /** One grouped query (index on user_id) for the page of grants, one (index on grant_id) for their live tokens. */
+  async listLiveForUser(userId: string, now: number, slice: Slice): Promise<LiveRefreshGrant[]> {
+    const grants = await liveGrants(this.db, now).where('user_id', '=', userId).limit(slice.limit).offset(slice.offset).execute()
+    return this.#summaries(grants, now)
+  }
+
+  async findLive(grantId: string, now: number): Promise<LiveRefreshGrant | null> {
+    const grants = await liveGrants(this.db, now).where('grant_id', '=', grantId).execute()
+    return (await this.#summaries(grants, now))[0] ?? null
+  }
+
+  /** Each grant with its newest live token (with a reuse interval, a grant may briefly have two). */
+  async #summaries(grants: { grant_id: string; first_created_at: number; last_rotated_at: number | null }[], now: number): Promise<LiveRefreshGrant[]> {
+    if (grants.length === 0) return []
+    const rows = await this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where(
+        'grant_id',
+        'in',
+        grants.map((g) => g.grant_id),
+      )
+      .where('rotated_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('grant_expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .execute()
+    const newest = new Map<string, Row>()
+    for (const row of rows) if (!newest.has(row.grant_id)) newest.set(row.grant_id, row)
+    return grants.flatMap((grant) => {
+      const row = newest.get(grant.grant_id)
+      if (row === undefined) return []
+      return [
+        {
+          grantId: row.grant_id,
+          userId: row.user_id,
+          clientId: row.client_id,
+          sid: row.sid,
+          scope: fromJson<string[]>(row.scope),
+          audience: row.audience,
+          createdAt: Number(grant.first_created_at),
+          expiresAt: row.expires_at,
+          grantExpiresAt: row.grant_expires_at,
+          lastRotatedAt: grant.last_rotated_at === null ? null : Number(grant.last_rotated_at),
+        },
+      ]
+    })
   }
 
   /** Marks the grant revoked, then one UPDATE over its unrevoked tokens; returns how many it revoked. */

@@ -1,6 +1,6 @@
 import type { SsoSessionRecord, UserRecord } from '@latchkey/core'
 import { type Kysely, type Selectable, sql } from 'kysely'
-import type { SsoSessionRepo } from '../contract.js'
+import type { SessionWithClients, Slice, SsoSessionRepo } from '../contract.js'
 import { batchLimit } from '../kysely/batch.js'
 import { fromJson, toJson } from '../kysely/columns.js'
 import { QueryTemplate } from '../kysely/query-template.js'
@@ -22,6 +22,9 @@ function toRow(r: SsoSessionRecord): Row {
     upstream_connection_id: r.upstream?.connectionId ?? null,
     upstream_id_token: r.upstream?.sealedIdToken ?? null,
     amr: r.amr ? toJson(r.amr) : null,
+    initial_user_agent: r.device?.userAgent ?? null,
+    initial_ip: r.device?.ip ?? null,
+    last_interacted_at: r.lastInteractedAt ?? null,
   }
 }
 
@@ -37,6 +40,8 @@ function toRecord(row: Row): SsoSessionRecord {
     endedAt: row.ended_at,
     upstream: row.upstream_connection_id === null ? null : { connectionId: row.upstream_connection_id, sealedIdToken: row.upstream_id_token },
     ...(row.amr !== null ? { amr: fromJson<string[]>(row.amr) } : {}),
+    ...(row.initial_user_agent !== null || row.initial_ip !== null ? { device: { userAgent: row.initial_user_agent, ip: row.initial_ip } } : {}),
+    ...(row.last_interacted_at !== null ? { lastInteractedAt: row.last_interacted_at } : {}),
   }
 }
 
@@ -74,11 +79,11 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
   }
 
   /** One UPDATE: the new idle expiry is capped at the absolute expiry in SQL. Ended sessions stay put. */
-  async touch(idHash: string, idleExpiresAt: number): Promise<void> {
+  async touch(idHash: string, idleExpiresAt: number, now?: number): Promise<void> {
     const capped = sql<number>`case when ${idleExpiresAt} < expires_at then ${idleExpiresAt} else expires_at end`
     await this.db
       .updateTable('sso_sessions')
-      .set({ idle_expires_at: capped })
+      .set(now === undefined ? { idle_expires_at: capped } : { idle_expires_at: capped, last_interacted_at: now })
       .where('id_hash', '=', idHash)
       .where('ended_at', 'is', null)
       .execute()
@@ -120,6 +125,68 @@ export class KyselySsoSessionRepo implements SsoSessionRepo {
       .where('ended_at', 'is', null)
       .executeTakeFirst()
     return Number(result.numUpdatedRows)
+  }
+
+  /** One query for the page of sessions (index on user_id), one for their applications (see #withClients). */
+  async listActiveForUser(userId: string, now: number, slice: Slice): Promise<SessionWithClients[]> {
+    const rows = await this.db
+      .selectFrom('sso_sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .where('idle_expires_at', '>', now)
+      .where('expires_at', '>', now)
+      .orderBy('created_at')
+      .orderBy('sid')
+      .limit(slice.limit)
+      .offset(slice.offset)
+      .execute()
+    return this.#withClients(rows.map(toRecord))
+  }
+
+  async findActiveBySid(sid: string, now: number): Promise<SessionWithClients | null> {
+    const row = await this.db
+      .selectFrom('sso_sessions')
+      .selectAll()
+      .where('sid', '=', sid)
+      .where('ended_at', 'is', null)
+      .where('idle_expires_at', '>', now)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return row ? ((await this.#withClients([toRecord(row)]))[0] ?? null) : null
+  }
+
+  /** One UPDATE (index on sid); true only when the session was active at `now`. */
+  async endBySid(sid: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sso_sessions')
+      .set({ ended_at: now })
+      .where('sid', '=', sid)
+      .where('ended_at', 'is', null)
+      .where('idle_expires_at', '>', now)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  /**
+   * The applications of each session (all of one user's): one UNION over the codes and refresh
+   * tokens issued to the user (both indexed by user_id) from these sessions.
+   */
+  async #withClients(sessions: SsoSessionRecord[]): Promise<SessionWithClients[]> {
+    const first = sessions[0]
+    if (first === undefined) return []
+    const sids = sessions.map((s) => s.sid)
+    const rows = await this.db
+      .selectFrom('authorization_codes')
+      .select(['sid', 'client_id'])
+      .where('user_id', '=', first.userId)
+      .where('sid', 'in', sids)
+      .union(this.db.selectFrom('refresh_tokens').select(['sid', 'client_id']).where('user_id', '=', first.userId).where('sid', 'in', sids))
+      .execute()
+    const clients = new Map<string, Set<string>>()
+    for (const row of rows) if (row.sid !== null) clients.set(row.sid, (clients.get(row.sid) ?? new Set()).add(row.client_id))
+    return sessions.map((session) => ({ session, clientIds: [...(clients.get(session.sid) ?? [])].sort() }))
   }
 
   /** One batch (see kysely/batch.ts); each condition has its index (migration 0007). */

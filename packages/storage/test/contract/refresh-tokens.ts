@@ -219,4 +219,63 @@ export function refreshTokenGuarantees(store: CurrentStore): void {
     assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-day-old' })), false, 'the day-old marker still revokes')
     assert.equal(await store().refreshTokens.insert(refreshToken({ grantId: 'grant-month-old' })), true)
   })
+
+  it('refreshTokens.listLiveForUser lists the user’s grants with a live token, oldest first, a slice at a time, never a hash', async () => {
+    const userId = 'auth0|holder'
+    // A rotating grant: the first token rotated at T0 + MINUTE, its successor live.
+    const first = refreshToken({ userId, grantId: 'grant-rotating', clientId: 'app-a', createdAt: T0 - DAY, sid: 'sid-1' })
+    const second = refreshToken({ userId, grantId: 'grant-rotating', clientId: 'app-a', createdAt: T0 + MINUTE, expiresAt: T0 + 20 * DAY, sid: 'sid-1' })
+    const single = refreshToken({ userId, grantId: 'grant-single', clientId: 'app-b', createdAt: T0, audience: null, scope: ['openid', 'offline_access'], sid: null })
+    const revoked = refreshToken({ userId, grantId: 'grant-revoked', createdAt: T0 - 2 * DAY })
+    const idle = refreshToken({ userId, grantId: 'grant-idle', createdAt: T0 - 3 * DAY, expiresAt: T0 + MINUTE })
+    const theirs = refreshToken({ userId: 'auth0|other', grantId: 'grant-other' })
+    for (const token of [first, second, single, revoked, idle, theirs]) await store().refreshTokens.insert(token)
+    assert.equal((await store().refreshTokens.rotate(first.tokenHash, T0 + MINUTE, 0)).outcome, 'rotated')
+    await store().refreshTokens.revokeGrant('grant-revoked', T0 + MINUTE)
+    const now = T0 + 2 * MINUTE
+    const listed = await store().refreshTokens.listLiveForUser(userId, now, { offset: 0, limit: 10 })
+    assert.deepEqual(listed, [
+      {
+        grantId: 'grant-rotating',
+        userId,
+        clientId: 'app-a',
+        sid: 'sid-1',
+        scope: second.scope,
+        audience: second.audience,
+        createdAt: T0 - DAY,
+        expiresAt: T0 + 20 * DAY,
+        grantExpiresAt: second.grantExpiresAt,
+        lastRotatedAt: T0 + MINUTE,
+      },
+      {
+        grantId: 'grant-single',
+        userId,
+        clientId: 'app-b',
+        sid: null,
+        scope: ['openid', 'offline_access'],
+        audience: null,
+        createdAt: T0,
+        expiresAt: single.expiresAt,
+        grantExpiresAt: single.grantExpiresAt,
+        lastRotatedAt: null,
+      },
+    ])
+    for (const grant of listed) assert.ok(!JSON.stringify(grant).includes('token-hash'), 'no token hash')
+    assert.deepEqual(
+      (await store().refreshTokens.listLiveForUser(userId, now, { offset: 1, limit: 1 })).map((g) => g.grantId),
+      ['grant-single'],
+    )
+    assert.deepEqual(await store().refreshTokens.listLiveForUser(userId, now, { offset: 2, limit: 5 }), [])
+    assert.deepEqual(await store().refreshTokens.listLiveForUser('auth0|nobody', now, { offset: 0, limit: 5 }), [])
+  })
+
+  it('refreshTokens.findLive finds a grant by id while it has a live token; revokeGrant then ends it', async () => {
+    const token = refreshToken({ grantId: 'grant-find' })
+    await store().refreshTokens.insert(token)
+    assert.equal((await store().refreshTokens.findLive('grant-find', T0))?.clientId, token.clientId)
+    assert.equal(await store().refreshTokens.findLive('grant-find', token.expiresAt), null, 'idle-expired')
+    assert.equal(await store().refreshTokens.findLive('no-such-grant', T0), null)
+    assert.equal(await store().refreshTokens.revokeGrant('grant-find', T0), 1)
+    assert.equal(await store().refreshTokens.findLive('grant-find', T0 + 1), null)
+  })
 }

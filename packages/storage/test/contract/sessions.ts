@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import type { CurrentStore } from '../contract.js'
-import { DAY, session, T0, user } from '../fixtures.js'
+import { authorizationCode, DAY, MINUTE, refreshToken, session, T0, user } from '../fixtures.js'
 
 export function sessionGuarantees(store: CurrentStore): void {
   it('sessions round-trip every field', async () => {
@@ -103,5 +103,54 @@ export function sessionGuarantees(store: CurrentStore): void {
     assert.equal(await store().sessions.deleteExpired(T0, 2), 1)
     assert.equal(await store().sessions.deleteExpired(T0, 2), 0)
     assert.deepEqual(await store().sessions.findActive(active.idHash, T0), active)
+  })
+
+  it('sessions keep the device that started them and the last interaction touch() records with its now', async () => {
+    const record = session({ device: { userAgent: 'Mozilla/5.0 (X11)', ip: '203.0.113.7' } })
+    const bare = session({ device: { userAgent: null, ip: null } })
+    for (const r of [record, bare]) await store().sessions.insert(r)
+    assert.deepEqual(await store().sessions.findActive(record.idHash, T0), record)
+    assert.equal((await store().sessions.findActive(bare.idHash, T0))?.device, undefined, 'neither kept: no device')
+    await store().sessions.touch(record.idHash, T0 + 4 * DAY)
+    assert.equal((await store().sessions.findActive(record.idHash, T0))?.lastInteractedAt, undefined, 'touch without now records no interaction')
+    await store().sessions.touch(record.idHash, T0 + 5 * DAY, T0 + 2 * DAY)
+    assert.equal((await store().sessions.findActive(record.idHash, T0))?.lastInteractedAt, T0 + 2 * DAY)
+  })
+
+  it('sessions.listActiveForUser lists the user’s active sessions oldest first, a slice at a time, each with its applications', async () => {
+    const userId = 'auth0|lister'
+    const older = session({ userId, createdAt: T0 - 2 * MINUTE })
+    const newer = session({ userId, createdAt: T0 - MINUTE })
+    const ended = session({ userId, endedAt: T0 - 1 })
+    const expired = session({ userId, idleExpiresAt: T0 })
+    const theirs = session({ userId: 'auth0|someone-else' })
+    for (const r of [newer, ended, expired, theirs, older]) await store().sessions.insert(r)
+    await store().authorizationCodes.insert(authorizationCode({ userId, sid: older.sid, clientId: 'app-b' }))
+    await store().refreshTokens.insert(refreshToken({ userId, sid: older.sid, clientId: 'app-a' }))
+    await store().refreshTokens.insert(refreshToken({ userId, sid: older.sid, clientId: 'app-b' }))
+    await store().refreshTokens.insert(refreshToken({ userId: 'auth0|someone-else', sid: theirs.sid, clientId: 'app-c' }))
+    const all = await store().sessions.listActiveForUser(userId, T0, { offset: 0, limit: 10 })
+    assert.deepEqual(all, [
+      { session: older, clientIds: ['app-a', 'app-b'] },
+      { session: newer, clientIds: [] },
+    ])
+    assert.deepEqual(await store().sessions.listActiveForUser(userId, T0, { offset: 1, limit: 1 }), [{ session: newer, clientIds: [] }])
+    assert.deepEqual(await store().sessions.listActiveForUser(userId, T0, { offset: 2, limit: 1 }), [])
+    assert.deepEqual(await store().sessions.listActiveForUser('auth0|nobody', T0, { offset: 0, limit: 10 }), [])
+  })
+
+  it('sessions.findActiveBySid and endBySid find and end a session by its public id, only while active', async () => {
+    const record = session()
+    const ended = session({ endedAt: T0 - 1 })
+    for (const r of [record, ended]) await store().sessions.insert(r)
+    await store().refreshTokens.insert(refreshToken({ userId: record.userId, sid: record.sid, clientId: 'app-a' }))
+    assert.deepEqual(await store().sessions.findActiveBySid(record.sid, T0), { session: record, clientIds: ['app-a'] })
+    assert.equal(await store().sessions.findActiveBySid(ended.sid, T0), null)
+    assert.equal(await store().sessions.findActiveBySid('no-such-sid', T0), null)
+    assert.equal(await store().sessions.endBySid(ended.sid, T0), false)
+    assert.equal(await store().sessions.endBySid(record.sid, T0), true)
+    assert.equal(await store().sessions.endBySid(record.sid, T0 + 1), false)
+    assert.equal(await store().sessions.findActive(record.idHash, T0 + 1), null, 'the cookie no longer finds it')
+    assert.equal(await store().sessions.findActiveBySid(record.sid, T0 + 1), null)
   })
 }

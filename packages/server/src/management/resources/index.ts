@@ -17,8 +17,10 @@ import { logs } from './logs.js'
 import { organizationInvitations } from './organization-invitations.js'
 import { organizationMembers } from './organization-members.js'
 import { organizations } from './organizations.js'
+import { refreshTokens } from './refresh-tokens.js'
 import { resourceServers } from './resource-servers.js'
 import { roles } from './roles.js'
+import { sessions } from './sessions.js'
 import { signingKeys } from './signing-keys.js'
 import { stats } from './stats.js'
 import { tenants } from './tenant-settings.js'
@@ -26,4 +28,4 @@ import { tickets } from './tickets.js'
 import { userRoles } from './user-roles.js'
 import { users } from './users.js'
 
-export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, stats, signingKeys, actions, tenants, emailProvider]
+export const RESOURCES: readonly Resource[] = [clients, resourceServers, clientGrants, connections, users, userRoles, sessions, refreshTokens, roles, authenticationMethods, guardian, organizations, organizationMembers, organizationInvitations, tickets, jobs, grants, logs, stats, signingKeys, actions, tenants, emailProvider]
