@@ -51,6 +51,7 @@ export function managementApi(base: string, fetchWithToken: FetchWithToken) {
     get: <T>(path: string) => call<T>('GET', path),
     post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
     patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
+    put: <T>(path: string, body: unknown) => call<T>('PUT', path, body),
     /** With a body where Auth0 takes one (`DELETE /users/{id}/roles`, `/organizations/{id}/members`). */
     delete: (path: string, body?: unknown) => call<void>('DELETE', path, body),
     /** A list endpoint with Auth0's paging (`page`, `per_page`, `include_totals`). */
