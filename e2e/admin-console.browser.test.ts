@@ -56,6 +56,15 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     await page.getByText('Created Seed SPA.').waitFor()
     const clientId = (await page.getByTestId('client-id').textContent()) ?? ''
     assert.match(clientId, /^[A-Za-z0-9_-]{16,}$/)
+    // Its connections: the user database, switched off and on again (the seed's login below needs it).
+    const database = page.getByRole('checkbox', { name: /Username-Password-Authentication/ })
+    const enabledAtFirst = await database.isChecked()
+    await database.setChecked(!enabledAtFirst)
+    await page.getByText(`Username-Password-Authentication ${enabledAtFirst ? 'disabled' : 'enabled'} for this application.`).waitFor()
+    await database.setChecked(true)
+    await page.getByText('Username-Password-Authentication enabled for this application.').waitFor()
+    const stored = await server.store.connections.listClients((await server.store.connections.findByName('Username-Password-Authentication'))?.id ?? '', { take: 100 })
+    assert.ok(stored.items.includes(clientId), 'the database connection is enabled for the app')
     await audit(watched, shots, 'application')
 
     // A machine-to-machine app: its secret shown once at creation, and a new one at rotation.
@@ -143,7 +152,7 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     await page.getByRole('button', { name: 'Block' }).click()
     await page.getByText('Blocked: the user is signed out everywhere and cannot log in.').waitFor()
     await page.getByRole('link', { name: '← Users' }).click()
-    await page.getByLabel('Find a user by email address or user id').fill(email)
+    await page.getByLabel('Search by email, name or user id').fill(email)
     await page.getByRole('button', { name: 'Search' }).click()
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1)
     assert.match((await page.getByRole('row').nth(1).textContent()) ?? '', /blocked/)

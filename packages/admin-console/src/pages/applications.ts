@@ -3,6 +3,7 @@ import { html } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
 import { APP_TYPES, GRANT_TYPES, applicationBody, applicationFormOf, newApplicationForm, type ApplicationForm, type FieldErrors } from '../forms.js'
 import { DeleteButton, ErrorBox, Field, Link, ListPage, describedBy, messageOf, type Session } from '../ui.js'
+import { ApplicationConnections } from './application-connections.js'
 
 export interface Client {
   readonly client_id: string
@@ -203,5 +204,6 @@ export function ApplicationPage({ session, id: clientId }: { session: Session; i
           : null}
       </div>
     </form>
+    ${currentId !== undefined && interactive && !own ? html`<${ApplicationConnections} session=${session} clientId=${currentId} />` : null}
   </section>`
 }
