@@ -281,7 +281,7 @@ function Invitations({ session, org, roles, connections }: { session: Session; o
       ${apps.length === 0
         ? html`<p class="hint">No application uses organizations yet: on an application that logs people in, set Organization usage to allow or require.</p>`
         : null}
-      <div class="filters">
+      <div class="form-grid">
         <${Field} id="invite-email" label="Invitee's email address" error=${errors.email}>
           <input id="invite-email" type="email" disabled=${disabled} aria-invalid=${errors.email ? 'true' : undefined} aria-describedby=${describedBy('invite-email', false, errors.email)}
             value=${form.email} onInput=${(e: Event) => set({ email: (e.target as HTMLInputElement).value })} />
@@ -406,7 +406,7 @@ export function OrganizationPage({ session, id }: { session: Session; id?: strin
       <fieldset>
         <legend>Branding</legend>
         ${text('logo_url', 'Logo URL', 'https, shown on the login page.')}
-        <div class="filters">
+        <div class="form-grid">
           ${text('primary', 'Primary color', '#rrggbb')}
           ${text('page_background', 'Page background color', '#rrggbb')}
         </div>

@@ -124,6 +124,7 @@ function Permissions({ session, role, locked }: { session: Session; role: Role; 
   }
   const remove = async (p: RolePermission) => {
     await session.api.delete(path, { permissions: [{ resource_server_identifier: p.resource_server_identifier, permission_name: p.permission_name }] })
+    setDone(null)
     reload()
   }
   const scopes = (api?.scopes ?? []).filter((scope) => !held.has(permissionKey({ resource_server_identifier: api?.identifier ?? '', permission_name: scope.value })))
