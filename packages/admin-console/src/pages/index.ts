@@ -8,9 +8,11 @@ import type { Session } from '../ui.js'
 import { ActionPage, ActionsPage } from './actions.js'
 import { ApiPage, ApisPage } from './apis.js'
 import { ApplicationPage, ApplicationsPage } from './applications.js'
+import { ConnectionPage, ConnectionsPage } from './connections.js'
 import { GettingStartedPage } from './getting-started.js'
 import { KeysPage } from './keys.js'
 import { LogsPage } from './logs.js'
+import { SettingsPage } from './settings.js'
 import { UserPage, UsersPage } from './users.js'
 
 export interface Section {
@@ -26,10 +28,12 @@ export const SECTIONS: readonly Section[] = [
   { path: '', label: 'Getting started', page: GettingStartedPage },
   { path: 'applications', label: 'Applications', page: ApplicationsPage, item: ApplicationPage },
   { path: 'apis', label: 'APIs', page: ApisPage, item: ApiPage },
+  { path: 'connections', label: 'Connections', page: ConnectionsPage, item: ConnectionPage },
   { path: 'users', label: 'Users', page: UsersPage, item: UserPage },
   { path: 'actions', label: 'Actions', page: ActionsPage, item: ActionPage },
   { path: 'logs', label: 'Logs', page: LogsPage },
   { path: 'keys', label: 'Signing keys', page: KeysPage },
+  { path: 'settings', label: 'Settings', page: SettingsPage },
 ]
 
 /** For routeOf: which sections there are and which have items. */
