@@ -12,6 +12,8 @@ import { ConnectionPage, ConnectionsPage } from './connections.js'
 import { GettingStartedPage } from './getting-started.js'
 import { KeysPage } from './keys.js'
 import { LogsPage } from './logs.js'
+import { OrganizationPage, OrganizationsPage } from './organizations.js'
+import { RolePage, RolesPage } from './roles.js'
 import { SettingsPage } from './settings.js'
 import { UserPage, UsersPage } from './users.js'
 
@@ -30,6 +32,8 @@ export const SECTIONS: readonly Section[] = [
   { path: 'apis', label: 'APIs', page: ApisPage, item: ApiPage },
   { path: 'connections', label: 'Connections', page: ConnectionsPage, item: ConnectionPage },
   { path: 'users', label: 'Users', page: UsersPage, item: UserPage },
+  { path: 'roles', label: 'Roles', page: RolesPage, item: RolePage },
+  { path: 'organizations', label: 'Organizations', page: OrganizationsPage, item: OrganizationPage },
   { path: 'actions', label: 'Actions', page: ActionsPage, item: ActionPage },
   { path: 'logs', label: 'Logs', page: LogsPage },
   { path: 'keys', label: 'Signing keys', page: KeysPage },
