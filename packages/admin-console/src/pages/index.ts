@@ -6,12 +6,13 @@
 import type { FunctionComponent } from 'preact'
 import type { Session } from '../ui.js'
 import { ActionPage, ActionsPage } from './actions.js'
+import { ActivityPage } from './activity.js'
 import { ApiPage, ApisPage } from './apis.js'
 import { ApplicationPage, ApplicationsPage } from './applications.js'
 import { ConnectionPage, ConnectionsPage } from './connections.js'
 import { GettingStartedPage } from './getting-started.js'
 import { KeysPage } from './keys.js'
-import { LogsPage } from './logs.js'
+import { LogPage, LogsPage } from './logs.js'
 import { OrganizationPage, OrganizationsPage } from './organizations.js'
 import { RolePage, RolesPage } from './roles.js'
 import { SettingsPage } from './settings.js'
@@ -28,6 +29,7 @@ export interface Section {
 
 export const SECTIONS: readonly Section[] = [
   { path: '', label: 'Getting started', page: GettingStartedPage },
+  { path: 'activity', label: 'Activity', page: ActivityPage },
   { path: 'applications', label: 'Applications', page: ApplicationsPage, item: ApplicationPage },
   { path: 'apis', label: 'APIs', page: ApisPage, item: ApiPage },
   { path: 'connections', label: 'Connections', page: ConnectionsPage, item: ConnectionPage },
@@ -35,7 +37,7 @@ export const SECTIONS: readonly Section[] = [
   { path: 'roles', label: 'Roles', page: RolesPage, item: RolePage },
   { path: 'organizations', label: 'Organizations', page: OrganizationsPage, item: OrganizationPage },
   { path: 'actions', label: 'Actions', page: ActionsPage, item: ActionPage },
-  { path: 'logs', label: 'Logs', page: LogsPage },
+  { path: 'logs', label: 'Logs', page: LogsPage, item: LogPage },
   { path: 'keys', label: 'Signing keys', page: KeysPage },
   { path: 'settings', label: 'Settings', page: SettingsPage },
 ]
