@@ -142,7 +142,7 @@ function Flow(props: { session: Session; bindings: Record<string, Binding[]>; on
           </select>
           <button type="submit" disabled=${disabled}>Add to the flow</button>
         </form>`
-      : html`<p class="hint">Only deployed actions can be added: deploy an action of this trigger to add it here.</p>`}
+      : html`<p class="hint">${deployed.length > 0 ? 'Every deployed action of this trigger is in the flow.' : 'Only deployed actions can be added: deploy an action of this trigger to add it here.'}</p>`}
   </section>`
 }
 

@@ -70,7 +70,7 @@ function Revoke(props: { session: Session; signingKey: SigningKey; onDone: (mess
     }
   }
   return html`<div class="confirm" role="alertdialog" aria-labelledby=${labelId} tabindex="-1" ref=${box}>
-    <p id=${labelId}><strong>Revoke key ${prefix}…?</strong> It leaves the JWKS at once: every token it signed that is still valid (ID tokens, access tokens) stops verifying, so people and apps holding them must get new ones. Do this when the key may be compromised. It cannot be undone.</p>
+    <p id=${labelId}><strong>Revoke key ${prefix}…?</strong> It leaves the JWKS at once: every token it signed that is still valid (ID tokens, access tokens) stops verifying, so people and apps holding them must get new ones (this console too, if this key signed its token: reload the page then). Do this when the key may be compromised. It cannot be undone.</p>
     <form onSubmit=${revoke} noValidate>
       <label for=${`${labelId}-typed`}>Type <code>${prefix}</code> to confirm</label>
       <input id=${`${labelId}-typed`} type="text" autocomplete="off" value=${typed} onInput=${(e: Event) => setTyped((e.target as HTMLInputElement).value)} />
@@ -144,7 +144,7 @@ export function KeysPage({ session }: { session: Session }) {
     </div>
     <p class="hint">The keys that sign ID and access tokens. Apps and APIs verify tokens with the public keys at <a href=${jwks}>${jwks}</a>.</p>
     ${waiting !== undefined
-      ? html`<p class="notice" data-testid="rotation-waiting">A rotation is under way: key <code>${waiting.kid.slice(0, 8)}…</code> is published and ${waiting.current_since ? `starts signing at ${when(waiting.current_since)}` : 'starts signing after the rotation delay'}. Rotate again after that.</p>`
+      ? html`<p class="notice" data-testid="rotation-waiting">A rotation is under way: key <code>${waiting.kid.slice(0, 8)}…</code> is published and ${waiting.current_since ? `starts signing at ${when(waiting.current_since)}` : 'starts signing after the rotation delay'}. Rotate again after that (or, to switch now, <code>latchkey keys rotate --delay 0</code> on the server).</p>`
       : null}
     ${asking
       ? html`<div class="confirm" role="alertdialog" aria-labelledby="rotate-text" tabindex="-1" ref=${question}>
@@ -153,7 +153,7 @@ export function KeysPage({ session }: { session: Session }) {
             <ul>
               <li>A new key (one for each algorithm in use) is published in the JWKS now, and starts signing tokens after the rotation delay (10 minutes): long enough for apps and APIs that cache the JWKS to fetch it first.</li>
               <li>Tokens signed with the current key stay valid until they expire: the current key becomes the previous key and stays published for as long as the longest token lifetime of your APIs, then it is retired.</li>
-              <li>Nobody is logged out. To invalidate tokens at once (a leaked key), revoke the previous key after the rotation.</li>
+              <li>Nobody is logged out. For a leaked key, switch at once on the server (<code>latchkey keys rotate --delay 0</code>), then revoke the previous key here: every token it signed stops verifying.</li>
             </ul>
           </div>
           <${ErrorBox} error=${error} />
