@@ -88,6 +88,11 @@ describe('the admin console: roles and organizations, in a real browser', { skip
     await page.getByRole('button', { name: 'Create role' }).click()
     await page.getByRole('button', { name: 'Create', exact: true }).click()
     assert.equal(await page.locator('#role-name-error').textContent(), 'Give the role a name.')
+    // The API's own refusal, shown as it comes: the built-in roles' names are reserved.
+    await page.getByLabel('Name').fill('latchkey admin')
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByRole('alert').getByText(`Payload validation error: The name "Latchkey Admin" is reserved for Latchkey's built-in administrator role.`).waitFor()
+    forgetErrors(watched, /\/api\/v2\/roles\b/)
     await page.getByLabel('Name').fill('Letter editor')
     await page.getByLabel('Description').fill('Reads and writes letters')
     await page.getByRole('button', { name: 'Create', exact: true }).click()
