@@ -258,18 +258,6 @@ export function userBody(form: UserForm, editing = false): { body: Record<string
   return { body }
 }
 
-/**
- * What the user list's search box asks the Management API: an email address is `q=email:"…"` (the
- * search Latchkey supports), anything else with a `|` is a user id (GET /users/{id}).
- */
-export function userSearchOf(text: string): { email: string } | { id: string } | { error: string } | null {
-  const trimmed = text.trim()
-  if (trimmed === '') return null
-  if (trimmed.includes('@') && !trimmed.includes('|')) return { email: trimmed }
-  if (trimmed.includes('|')) return { id: trimmed }
-  return { error: 'Search by a full email address (jane@example.com) or a user id (auth0|…).' }
-}
-
 export interface LogFilter {
   type: string
   user_id: string

@@ -40,10 +40,13 @@ export function describedBy(id: string, hint: boolean, error: string | undefined
 export function Pager(props: { page: number; perPage: number; total: number; onPage: (page: number) => void }) {
   const pages = Math.max(1, Math.ceil(props.total / props.perPage))
   if (pages <= 1) return null
+  const last = props.page + 1 >= pages
   return html`<nav class="pager" aria-label="Pages">
+    <button type="button" disabled=${props.page === 0} onClick=${() => props.onPage(0)}>First</button>
     <button type="button" disabled=${props.page === 0} onClick=${() => props.onPage(props.page - 1)}>Previous</button>
-    <span>Page ${props.page + 1} of ${pages}</span>
-    <button type="button" disabled=${props.page + 1 >= pages} onClick=${() => props.onPage(props.page + 1)}>Next</button>
+    <span>Page ${(props.page + 1).toLocaleString('en')} of ${pages.toLocaleString('en')}</span>
+    <button type="button" disabled=${last} onClick=${() => props.onPage(props.page + 1)}>Next</button>
+    <button type="button" disabled=${last} onClick=${() => props.onPage(pages - 1)}>Last</button>
   </nav>`
 }
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { apiBody, apiFormOf, applicationBody, applicationFormOf, lines, newApiForm, newApplicationForm, logQueryOf, scopesOf, userBody, userSearchOf } from '../src/forms.js'
+import { apiBody, apiFormOf, applicationBody, applicationFormOf, lines, newApiForm, newApplicationForm, logQueryOf, scopesOf, userBody } from '../src/forms.js'
 
 describe('an application form', () => {
   it("becomes POST /clients' body: the seed's single-page app with a callback and the code and refresh grants", () => {
@@ -139,13 +139,6 @@ describe('a user form', () => {
     assert.deepEqual(userBody({ email: 'jane', password: '', name: '', email_verified: false }), {
       errors: { email: 'An email address, like jane@example.com.', password: 'Give the user a first password (they can change it).' },
     })
-  })
-
-  it("searches by email address (q=email:\"…\") or user id, and says what it can't search", () => {
-    assert.deepEqual(userSearchOf(' jane@example.com '), { email: 'jane@example.com' })
-    assert.deepEqual(userSearchOf('auth0|65f0c0ffee'), { id: 'auth0|65f0c0ffee' })
-    assert.equal(userSearchOf('  '), null)
-    assert.deepEqual(userSearchOf('Jane'), { error: 'Search by a full email address (jane@example.com) or a user id (auth0|…).' })
   })
 })
 

@@ -1,14 +1,21 @@
 /**
- * Users: /api/v2/users, listed (paged), found by email address (q=email:"…") or id, created in
- * Latchkey's database, their profile edited, blocked or unblocked, deleted.
+ * Users: /api/v2/users, listed (paged through every user) or searched on the server (Auth0's user
+ * search syntax: a name, an email address or the start of one, a user id, or a query naming
+ * fields; paged within the first 1000 results), created in Latchkey's database, their profile
+ * edited, blocked or unblocked, deleted; and, on a user's page, their roles and permissions,
+ * identities, MFA factors and emails (user-access.ts, user-security.ts), in collapsible sections.
  */
 import { html } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError } from '../api.js'
-import { type FieldErrors, type UserForm, userBody, userSearchOf } from '../forms.js'
-import { DeleteButton, ErrorBox, Field, Link, Pager, describedBy, messageOf, type Session } from '../ui.js'
+import { type FieldErrors, type UserForm, userBody } from '../forms.js'
+import { DeleteButton, describedBy, ErrorBox, Field, Link, messageOf, Pager, type Session } from '../ui.js'
+import { pageableTotal, SEARCH_RESULTS_LIMIT, userQueryOf } from '../user-search.js'
+import { UserPermissions, UserRoles } from './user-access.js'
+import { when } from './user-section.js'
+import { UserEmails, UserFactors, UserIdentities } from './user-security.js'
+import { UserSessions } from './user-sessions.js'
 
-interface User {
+export interface User {
   readonly user_id: string
   readonly email?: string
   readonly email_verified: boolean
@@ -17,61 +24,57 @@ interface User {
   readonly created_at: string
   readonly last_login?: string
   readonly logins_count: number
-  readonly identities: { connection: string; provider: string; user_id: string }[]
+  readonly identities: { connection: string; provider: string; user_id: string; isSocial: boolean }[]
 }
 
 const PER_PAGE = 25
-const when = (iso: string | undefined) => (iso === undefined ? 'never' : new Date(iso).toLocaleString())
+const count = (n: number, one: string, many: string) => `${n.toLocaleString('en')} ${n === 1 ? one : many}`
 
 export function UsersPage({ session }: { session: Session }) {
   const [page, setPage] = useState(0)
   const [text, setText] = useState('')
-  const [search, setSearch] = useState<{ email: string } | { id: string } | null>(null)
+  const [q, setQ] = useState<string | null>(null)
   const [list, setList] = useState<{ items: User[]; total: number } | null>(null)
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
     setError(null)
     setList(null)
-    const load =
-      search === null
-        ? session.api.page<User>('users', 'users', page, PER_PAGE)
-        : 'email' in search
-          ? session.api.page<User>('users', 'users', 0, PER_PAGE, { q: `email:"${search.email.replace(/(["\\])/g, '\\$1')}"` })
-          : session.api.get<User>(`users/${encodeURIComponent(search.id)}`).then(
-              (user) => ({ items: [user], total: 1 }),
-              (e: unknown) => {
-                if (e instanceof ApiError && e.status === 404) return { items: [], total: 0 }
-                throw e
-              },
-            )
-    load.then(setList, (e: unknown) => setError(messageOf(e)))
-  }, [page, search])
+    session.api.page<User>('users', 'users', page, PER_PAGE, q === null ? {} : { q, search_engine: 'v3' }).then(setList, (e: unknown) => setError(messageOf(e)))
+  }, [page, q])
   const submit = (event: Event) => {
     event.preventDefault()
-    const parsed = userSearchOf(text)
-    if (parsed !== null && 'error' in parsed) {
-      setError(parsed.error)
-      return
-    }
     setPage(0)
-    setSearch(parsed)
+    setQ(userQueryOf(text))
   }
+  const searching = q !== null
   return html`<section aria-labelledby="page-title">
     <div class="page-head">
       <h1 id="page-title">Users</h1>
       <button type="button" class="primary" disabled=${session.readOnly} onClick=${() => session.navigate('users/new')}>Create user</button>
     </div>
     <form role="search" class="search" onSubmit=${submit}>
-      <label for="user-search">Find a user by email address or user id</label>
+      <label for="user-search">Search by email, name or user id</label>
+      <p class="hint" id="user-search-hint">The start of a name or an email address, a whole user id, or a query such as <code>name:jan* AND email:"jane@example.com"</code>.</p>
       <div class="search-row">
-        <input id="user-search" type="search" value=${text} onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
+        <input id="user-search" type="search" aria-describedby="user-search-hint" value=${text} onInput=${(e: Event) => setText((e.target as HTMLInputElement).value)} />
         <button type="submit">Search</button>
-        ${search !== null ? html`<button type="button" onClick=${() => { setText(''); setSearch(null) }}>Show all</button>` : null}
+        ${searching
+          ? html`<button type="button" onClick=${() => {
+              setText('')
+              setPage(0)
+              setQ(null)
+            }}>Show all</button>`
+          : null}
       </div>
     </form>
     <${ErrorBox} error=${error} />
     ${list === null && error === null ? html`<p aria-live="polite">Loading…</p>` : null}
-    ${list !== null && list.total === 0 ? html`<p class="empty">${search === null ? 'No users yet: they appear when people sign up, or create one.' : 'No user matches.'}</p>` : null}
+    ${list !== null
+      ? html`<p class="hint" role="status" data-testid="users-total">${searching ? count(list.total, 'user matches', 'users match') : count(list.total, 'user', 'users')}${
+          searching && list.total > SEARCH_RESULTS_LIMIT ? `: the first ${SEARCH_RESULTS_LIMIT.toLocaleString('en')} are shown, narrow the search to see the others` : ''
+        }</p>`
+      : null}
+    ${list !== null && list.total === 0 ? html`<p class="empty">${searching ? 'No user matches.' : 'No users yet: they appear when people sign up, or create one.'}</p>` : null}
     ${list !== null && list.items.length > 0
       ? html`<table>
           <caption class="visually-hidden">Users</caption>
@@ -85,7 +88,7 @@ export function UsersPage({ session }: { session: Session }) {
           )}</tbody>
         </table>`
       : null}
-    ${list !== null && search === null ? html`<${Pager} page=${page} perPage=${PER_PAGE} total=${list.total} onPage=${setPage} />` : null}
+    ${list !== null ? html`<${Pager} page=${page} perPage=${PER_PAGE} total=${pageableTotal(list.total, searching)} onPage=${setPage} />` : null}
   </section>`
 }
 
@@ -139,6 +142,9 @@ export function UserPage({ session, id }: { session: Session; id?: string }) {
       setError(messageOf(e))
     }
   }
+  const reload = async () => {
+    if (user !== null) show(await session.api.get<User>(`users/${encodeURIComponent(user.user_id)}`))
+  }
   if (id !== undefined && user === null)
     return html`<section><h1 id="page-title">User</h1><${ErrorBox} error=${error} />${error === null ? html`<p>Loading…</p>` : null}</section>`
   return html`<section aria-labelledby="page-title">
@@ -148,9 +154,10 @@ export function UserPage({ session, id }: { session: Session; id?: string }) {
       ? html`<dl class="facts">
           <dt>User id</dt><dd><code>${user.user_id}</code></dd>
           <dt>Status</dt><dd>${user.blocked ? 'Blocked' : 'Active'}</dd>
+          <dt>Email</dt><dd>${user.email === undefined ? 'none' : user.email_verified ? 'verified' : 'not verified'}</dd>
           <dt>Created</dt><dd>${when(user.created_at)}</dd>
           <dt>Last login</dt><dd>${when(user.last_login)} (${user.logins_count} logins)</dd>
-          <dt>Identities</dt><dd>${user.identities.map((identity) => identity.connection).join(', ')}</dd>
+          <dt>Connections</dt><dd>${user.identities.map((identity) => identity.connection).join(', ')}</dd>
         </dl>`
       : null}
     ${saved !== null ? html`<p class="ok" role="status">${saved}</p>` : null}
@@ -182,5 +189,15 @@ export function UserPage({ session, id }: { session: Session; id?: string }) {
           : null}
       </div>
     </form>
+    ${user !== null
+      ? html`<div class="user-sections">
+          <${UserRoles} session=${session} userId=${user.user_id} />
+          <${UserPermissions} session=${session} userId=${user.user_id} />
+          <${UserIdentities} session=${session} user=${user} onChange=${reload} />
+          <${UserFactors} session=${session} userId=${user.user_id} />
+          <${UserEmails} session=${session} user=${user} />
+          <${UserSessions} session=${session} userId=${user.user_id} />
+        </div>`
+      : null}
   </section>`
 }
