@@ -46,6 +46,16 @@ async function allEnabled(session: Session, id: string): Promise<string[]> {
   return ids
 }
 
+/** Every application, page after page (the API gives at most 100 at a time). */
+async function allApplications(session: Session): Promise<Client[]> {
+  const all: Client[] = []
+  for (let page = 0; ; page++) {
+    const { items, total } = await session.api.page<Client>('clients', 'clients', page, 100)
+    all.push(...items)
+    if (items.length < 100 || all.length >= total) return all
+  }
+}
+
 /** The applications the connection is enabled for: a checkbox per application, each change sent at once. */
 function EnabledApplications({ session, connection }: { session: Session; connection: Connection }) {
   const [apps, setApps] = useState<Client[] | null>(null)
@@ -53,9 +63,9 @@ function EnabledApplications({ session, connection }: { session: Session; connec
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const load = () =>
-    Promise.all([session.api.page<Client>('clients', 'clients', 0, 100), allEnabled(session, connection.id)]).then(
+    Promise.all([allApplications(session), allEnabled(session, connection.id)]).then(
       ([clients, ids]) => {
-        setApps(clients.items.filter((app) => app.app_type !== 'non_interactive'))
+        setApps(clients.filter((app) => app.app_type !== 'non_interactive'))
         setEnabled(new Set(ids))
       },
       (e: unknown) => setError(messageOf(e)),
