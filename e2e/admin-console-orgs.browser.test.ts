@@ -107,8 +107,12 @@ describe('the admin console: roles and organizations, in a real browser', { skip
     await page.getByText('Added read:letters, write:letters.').waitFor()
     await page.getByRole('cell', { name: /^write:letters/ }).waitFor()
     await page.getByText('The role gives every scope of this API already.').waitFor()
-    // Removing one asks first.
+    // Removing one asks first; Cancel puts the focus back on the button.
     await page.getByRole('button', { name: 'Remove write:letters' }).click()
+    await page.getByText('Remove write:letters from Letter editor? Its users lose it.').waitFor()
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Remove write:letters')
+    await page.keyboard.press('Enter')
     await page.getByText('Remove write:letters from Letter editor? Its users lose it.').waitFor()
     await page.getByRole('button', { name: 'Yes, remove' }).click()
     await page.getByRole('cell', { name: /^write:letters/ }).waitFor({ state: 'detached' })

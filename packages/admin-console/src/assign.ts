@@ -60,12 +60,17 @@ export function ConfirmButton(props: {
   const [asking, setAsking] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const box = useRef<HTMLDivElement>(null)
+  const button = useRef<HTMLButtonElement>(null)
+  const asked = useRef(false)
   const textId = useId()
   useEffect(() => {
+    // To the question when it opens; back to the button when it is cancelled.
     if (asking) box.current?.focus()
+    else if (asked.current) button.current?.focus()
+    asked.current = asking
   }, [asking])
   if (!asking)
-    return html`<button type="button" class="danger" aria-label=${props.name} disabled=${props.disabled} onClick=${() => setAsking(true)}>${props.label}</button>`
+    return html`<button type="button" class="danger" ref=${button} aria-label=${props.name} disabled=${props.disabled} onClick=${() => setAsking(true)}>${props.label}</button>`
   return html`<div class="confirm" role="alertdialog" aria-labelledby=${textId} tabindex="-1" ref=${box}>
     <p id=${textId}>${props.question}</p>
     <${ErrorBox} error=${error} />
