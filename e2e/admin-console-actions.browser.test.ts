@@ -10,6 +10,7 @@
  * control disabled. Every page: no console errors, axe-core, 360 px, screenshots.
  */
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { decodeProtectedHeader } from 'jose'
 import { authorizeUrl, Browser as HttpBrowser, callbackParams, loginThrough, pkce } from '../packages/server/test/support/browser.js'
@@ -191,6 +192,10 @@ describe("the admin console's Actions and Signing keys pages in a real browser",
     assert.match((await cards.first().textContent()) ?? '', /RS256/)
     await page.getByText('Public key (PEM)').click()
     assert.match((await cards.first().locator('pre').textContent()) ?? '', /^-----BEGIN PUBLIC KEY-----/)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PEM' }).click()])
+    assert.equal(download.suggestedFilename(), `${oldKid}.pem`)
+    const saved = await download.path()
+    assert.match(readFileSync(saved, 'utf8'), /^-----BEGIN PUBLIC KEY-----\n[\s\S]+-----END PUBLIC KEY-----\n$/)
     await audit(watched, shots, 'keys')
 
     await page.getByRole('button', { name: 'Rotate keys' }).click()
