@@ -478,6 +478,7 @@ function EditAction({ session, id }: { session: Session; id: string }) {
           <option value="skip">Skip the action and go on</option>
         </select>
       <//>
+      ${dirty && !session.readOnly ? html`<p class="hint" data-testid="unsaved">Unsaved changes: Save draft keeps them, Deploy saves and deploys them.</p>` : null}
       <div class="actions">
         <button type="submit" disabled=${disabled}>Save draft</button>
         <button type="button" class="primary" disabled=${disabled} onClick=${deploy}>Deploy</button>
