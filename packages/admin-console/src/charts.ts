@@ -213,7 +213,10 @@ export function periodLabels(start: number, interval: Interval, labelling: Label
   return {
     // The axis has room for 5 characters: 24-hour times whatever the locale (12:00, not 12:00 PM).
     short: localHour(start, labelling) === 0 ? parts(start, { day: 'numeric', month: 'short' }, labelling) : parts(start, { ...time, hourCycle: 'h23' }, labelling),
-    local: `${parts(start, { weekday: 'short', day: 'numeric', month: 'short' }, labelling)}, ${parts(start, time, labelling)}–${parts(start + HOUR, time, labelling)}`,
+    local: new Intl.DateTimeFormat(labelling.locale, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit', timeZone: labelling.timeZone }).formatRange(
+      new Date(start),
+      new Date(start + HOUR),
+    ),
     utc: `${ymd(start)} ${utcTime(start)}–${utcTime(start + HOUR)} UTC`,
   }
 }

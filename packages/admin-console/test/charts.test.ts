@@ -145,6 +145,10 @@ describe('the labels', () => {
     assert.equal(kolkata.local, 'Mon 7 Dec, 19:30–20:30')
     assert.equal(kolkata.utc, '2026-12-07 14:00–15:00 UTC')
     assert.equal(periodLabels(Date.UTC(2026, 11, 7), 'hour', utc).short, '7 Dec', 'midnight names its day')
+    // ICU puts thin and narrow no-break spaces around the dash and before AM/PM.
+    const spaced = (text: string) => text.replace(/[\u2009\u202f]/g, ' ')
+    assert.equal(spaced(periodLabels(Date.UTC(2026, 11, 7, 23), 'hour', utc).local), 'Mon 7 Dec, 23:00 – Tue 8 Dec, 00:00')
+    assert.equal(spaced(periodLabels(hour, 'hour', { locale: 'en-US', timeZone: 'UTC' }).local), 'Mon, Dec 7, 2:00 – 3:00 PM', "the table's times in the administrator's locale")
   })
 
   it('say a day as its UTC date, whatever the time zone', () => {

@@ -79,14 +79,14 @@ function Chart(props: { id: string; title: string; rangeLabel: string; starts: r
         ? layers.map(
             (layer) => html`<g class=${`chart-bars ${layer.tone}`}>
               ${barsOf(layer.values, top).map(
-                (bar, i) => html`<rect x=${bar.x} y=${bar.y} width=${bar.width} height=${bar.height}><title>${labels[i]?.local}: ${bar.value}</title></rect>`,
+                (bar, i) => html`<rect x=${bar.x} y=${bar.y} width=${bar.width} height=${bar.height}><title>${labels[i]?.local} (${labels[i]?.utc}): ${bar.value}</title></rect>`,
               )}
             </g>`,
           )
         : layers.map(
             (layer) => html`<g class=${`chart-line ${layer.tone}`}>
               <path d=${lineOf(layer.values, top)} />
-              ${barsOf(layer.values, top).map((bar, i) => html`<circle cx=${bar.x + bar.width / 2} cy=${bar.y} r="2.5"><title>${labels[i]?.local}, ${layer.name}: ${bar.value}</title></circle>`)}
+              ${barsOf(layer.values, top).map((bar, i) => html`<circle cx=${bar.x + bar.width / 2} cy=${bar.y} r="2.5"><title>${labels[i]?.local} (${labels[i]?.utc}), ${layer.name}: ${bar.value}</title></circle>`)}
             </g>`,
           )}
     </svg>
