@@ -193,7 +193,8 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     await page.getByRole('link', { name: 'Seed API' }).click()
     await page.getByRole('heading', { level: 1, name: 'Seed API' }).waitFor()
     assert.ok(await page.getByRole('button', { name: 'Save changes' }).isDisabled())
-    // The API's delete, and the machine-to-machine authorisation's.
+    // The API's delete, and the machine-to-machine authorisation's (once the authorised apps have loaded).
+    await page.getByRole('listitem').filter({ hasText: 'Seed job' }).waitFor()
     const deletes = await page.getByRole('button', { name: 'Delete' }).all()
     assert.equal(deletes.length, 2)
     for (const button of deletes) assert.ok(await button.isDisabled())
