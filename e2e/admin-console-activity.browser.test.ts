@@ -203,6 +203,7 @@ describe("the admin console's Activity page in a real browser", { skip: skipWith
     await page.getByTestId('log-json').waitFor()
     await page.getByRole('link', { name: '← Logs' }).click()
     await page.getByRole('heading', { level: 1, name: 'Logs' }).waitFor()
+    assert.equal(await page.getByLabel('Event types (s, f, fp…)').inputValue(), 'f,fu,fp', 'the list it came from, filtered as it was')
     await page.goto(`${server.url}admin/logs/no-such-event`)
     await page.getByRole('alert').waitFor()
     assert.match((await page.getByRole('alert').textContent()) ?? '', /does not exist/)

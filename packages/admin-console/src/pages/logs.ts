@@ -24,9 +24,13 @@ interface LogEvent {
 const PER_PAGE = 50
 const EMPTY: LogFilter = { type: '', user_id: '', client_id: '', from: '', to: '' }
 
+/** The list's last filters as an address (`logs?type=s`), for an event's way back to the list it came from. */
+let listPath = 'logs'
+
 /** The filters in the page's address (a link from Activity, a reload, the way back from an event). */
 function filterInAddress(): LogFilter {
   const query = new URLSearchParams(location.search)
+  listPath = `logs${location.search}`
   const get = (name: keyof LogFilter) => query.get(name) ?? ''
   return { type: get('type'), user_id: get('user_id'), client_id: get('client_id'), from: get('from'), to: get('to') }
 }
@@ -35,6 +39,7 @@ function keepInAddress(filter: LogFilter): void {
   const query = new URLSearchParams(Object.entries(filter).filter(([, value]) => value !== ''))
   const search = query.toString().replaceAll('%2C', ',')
   history.replaceState(null, '', search === '' ? location.pathname : `${location.pathname}?${search}`)
+  listPath = search === '' ? 'logs' : `logs?${search}`
 }
 
 export function LogsPage({ session }: { session: Session }) {
@@ -118,7 +123,7 @@ export function LogPage({ session, id }: { session: Session; id?: string }) {
   }, [id])
   const date = event === null ? null : new Date(event.date)
   return html`<section aria-labelledby="page-title">
-    <p><${Link} session=${session} to="logs">← Logs<//></p>
+    <p><${Link} session=${session} to=${listPath}>← Logs<//></p>
     <h1 id="page-title">${event?.description ?? 'Log event'}</h1>
     <${ErrorBox} error=${error} />
     ${event === null && error === null ? html`<p aria-live="polite">Loading…</p>` : null}
