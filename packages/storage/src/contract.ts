@@ -318,6 +318,8 @@ export interface IdentityRepo {
   find(connectionId: string, providerUserId: string): Promise<IdentityRecord | null>
   /** A user's identities, oldest first. */
   listForUser(userId: string): Promise<IdentityRecord[]>
+  /** The identities of each of these users (at most 100), in one query: a page of users shown with theirs. Each user's oldest first. */
+  listForUsers(userIds: readonly string[]): Promise<ReadonlyMap<string, IdentityRecord[]>>
   /** Throws ConflictError when that upstream account is already an identity (of this or any user). */
   insert(record: IdentityRecord): Promise<void>
   /** Replaces the profile the provider sent (at each login); one statement. Null when there is no such identity. */

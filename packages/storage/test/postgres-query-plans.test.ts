@@ -146,6 +146,7 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('identities.find', () => store.identities.find(account.connectionId, account.providerUserId))
       await run('identities.updateProfile', () => store.identities.updateProfile(account.connectionId, account.providerUserId, { name: 'x' }, T0))
       await run('identities.listForUser', () => store.identities.listForUser(person.id))
+      await run('identities.listForUsers', () => store.identities.listForUsers([person.id, 'auth0|other']))
       await run('sessions.findActive', () => store.sessions.findActive(sso.idHash, T0))
       await run('sessions.touch', () => store.sessions.touch(sso.idHash, T0 + DAY))
       await run('sessions.end', () => store.sessions.end(sso.idHash, T0))

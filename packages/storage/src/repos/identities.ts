@@ -61,6 +61,23 @@ export class KyselyIdentityRepo implements IdentityRepo {
     return rows.map(toRecord)
   }
 
+  async listForUsers(userIds: readonly string[]): Promise<ReadonlyMap<string, IdentityRecord[]>> {
+    const byUser = new Map<string, IdentityRecord[]>(userIds.map((id) => [id, []]))
+    if (userIds.length === 0) return byUser
+    if (userIds.length > 100) throw new RangeError('listForUsers takes at most 100 users')
+    const rows = await this.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('user_id', 'in', [...new Set(userIds)])
+      .orderBy('user_id')
+      .orderBy('created_at')
+      .orderBy('connection_id')
+      .orderBy('provider_user_id')
+      .execute()
+    for (const row of rows) byUser.get(row.user_id)?.push(toRecord(row))
+    return byUser
+  }
+
   async insert(record: IdentityRecord): Promise<void> {
     await rejectDuplicate('this account is already an identity of a user', () =>
       this.db

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import type { UserSearch, UserSearchTerm } from '@latchkey/core'
 import type { CurrentStore } from '../contract.js'
-import { T0, user } from '../fixtures.js'
+import { connection, identity, T0, user } from '../fixtures.js'
 
 const term = (fields: UserSearchTerm['fields'], match: UserSearchTerm['match'], value: string): UserSearchTerm => ({ fields, match, value })
 
@@ -63,5 +63,21 @@ export function userSearchGuarantees(store: CurrentStore): void {
       order,
     )
     assert.deepEqual(await ids(search, { page: 3, perPage: 3 }), { ids: [], total: 7 })
+  })
+
+  it("identities.listForUsers reads a page of users' identities in one query, each user's oldest first", async () => {
+    const [a, b, none] = [user(), user(), user()]
+    for (const u of [a, b, none]) await store().users.insert(u)
+    const acme = connection()
+    await store().connections.insert(acme)
+    const late = identity({ userId: a.id, connectionId: acme.id, providerUserId: 'acme|late', createdAt: T0 + 2 })
+    const early = identity({ userId: a.id, connectionId: acme.id, providerUserId: 'acme|early', createdAt: T0 + 1 })
+    const theirs = identity({ userId: b.id, connectionId: acme.id, providerUserId: 'acme|b' })
+    for (const i of [late, early, theirs]) await store().identities.insert(i)
+    const found = await store().identities.listForUsers([none.id, a.id, b.id, a.id])
+    assert.deepEqual(found.get(a.id), [early, late])
+    assert.deepEqual(found.get(b.id), [theirs])
+    assert.deepEqual(found.get(none.id), [])
+    assert.equal((await store().identities.listForUsers([])).size, 0)
   })
 }

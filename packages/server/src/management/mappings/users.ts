@@ -168,9 +168,10 @@ export function presentIdentities(user: UserRecord, identities: readonly Identit
   ]
 }
 
-/** Users in Auth0's shape, with their identities (one read per user, one per connection they use). */
+/** Users in Auth0's shape, with their identities (one read for all of them, one per connection they use). */
 export async function presentUsers(store: Store, users: readonly UserRecord[]): Promise<Auth0User[]> {
-  const identities = await Promise.all(users.map((user) => store.identities.listForUser(user.id)))
+  const byUser = await store.identities.listForUsers(users.map((user) => user.id))
+  const identities = users.map((user) => byUser.get(user.id) ?? [])
   const ids = new Set(identities.flat().map((i) => i.connectionId))
   const names = new Map<string, string>()
   for (const id of ids) {
