@@ -106,7 +106,19 @@ describe('migration 0011 (connections) on SQLite', () => {
       const { rows: indexes } = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'users' and sql is not null order by name`.execute(check)
       assert.deepEqual(
         indexes.map((i) => i.name),
-        ['users_connection_created_idx', 'users_created_idx', 'users_email_idx', 'users_email_key'],
+        [
+          'users_connection_created_idx',
+          'users_created_idx',
+          'users_email_idx',
+          'users_email_key',
+          // Later migrations' indexes: 0026 (user search), 0025 (last login).
+          'users_email_search_idx',
+          'users_family_name_search_idx',
+          'users_given_name_search_idx',
+          'users_last_login_at_idx',
+          'users_name_search_idx',
+          'users_nickname_search_idx',
+        ],
       )
       const { rows: tables } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like 'users%'`.execute(check)
       assert.deepEqual(
