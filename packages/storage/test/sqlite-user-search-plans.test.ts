@@ -42,10 +42,13 @@ describe('SQLite plans of users.search', () => {
         SQLite.prototype.prepare = function (this: SQLite.Database, source: string) {
           const statement = prepare.call(this, source)
           if (/from "users"/.test(source)) {
-            const all = statement.all.bind(statement)
-            const get = statement.get.bind(statement)
-            statement.all = ((...params: unknown[]) => (recorded.push({ sql: source, params }), all(...params))) as typeof statement.all
-            statement.get = ((...params: unknown[]) => (recorded.push({ sql: source, params }), get(...params))) as typeof statement.get
+            for (const method of ['all', 'get'] as const) {
+              const run = statement[method].bind(statement) as (...params: unknown[]) => unknown
+              statement[method] = ((...params: unknown[]) => {
+                recorded.push({ sql: source, params })
+                return run(...params)
+              }) as never
+            }
           }
           return statement
         } as typeof SQLite.prototype.prepare
