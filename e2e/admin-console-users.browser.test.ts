@@ -166,7 +166,7 @@ describe('the admin console: users', { skip: skipWithoutChromium }, () => {
 
     // Factors: the authenticator app, deleted after a confirmation.
     await page.getByRole('main').getByText('Multi-factor authentication', { exact: true }).click()
-    await page.getByRole('cell', { name: 'Authenticator app (one-time codes)', exact: true }).waitFor()
+    await page.getByRole('list', { name: 'Factors' }).getByText('Authenticator app (one-time codes)', { exact: true }).waitFor()
     await audit(watched, shots, 'user-factor')
     await page.getByRole('button', { name: 'Delete Authenticator app (one-time codes)' }).click()
     await page.getByRole('alertdialog').getByText('The user can no longer log in with it.').waitFor()

@@ -100,24 +100,18 @@ function FactorsBody({ session, userId }: { session: Session; userId: string }) 
     ${list === null && paged.error === null ? html`<p aria-live="polite">Loading…</p>` : null}
     ${list !== null && list.total === 0 ? html`<p class="empty">No factors enrolled.</p>` : null}
     ${list !== null && list.items.length > 0
-      ? html`<table>
-          <caption class="visually-hidden">Factors</caption>
-          <thead><tr><th scope="col">Factor</th><th scope="col">Enrolled</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-          <tbody>${list.items.map(
-            (factor) => html`<tr key=${factor.id}>
-              <td>${label(factor)}</td>
-              <td>${when(factor.created_at)}</td>
-              <td>${when(factor.last_auth_at)}</td>
-              <td><${ConfirmButton} label="Delete" name=${`Delete ${label(factor)}`} question=${`Delete the factor ${label(factor)}? The user can no longer log in with it.`}
-                confirmLabel="Yes, delete" disabled=${session.readOnly}
-                onConfirm=${async () => {
-                  await session.api.delete(userPath(userId, `authentication-methods/${encodeURIComponent(factor.id)}`))
-                  paged.reload()
-                  await change.run(async () => {}, `Deleted ${label(factor)}.`)
-                }} /></td>
-            </tr>`,
-          )}</tbody>
-        </table>`
+      ? html`<ul class="rows factors" aria-label="Factors">${list.items.map(
+          (factor) => html`<li key=${factor.id}>
+            <span><strong>${label(factor)}</strong> <span class="hint">enrolled ${when(factor.created_at)} · last used ${when(factor.last_auth_at)}</span></span>
+            <${ConfirmButton} label="Delete" name=${`Delete ${label(factor)}`} question=${`Delete the factor ${label(factor)}? The user can no longer log in with it.`}
+              confirmLabel="Yes, delete" disabled=${session.readOnly}
+              onConfirm=${async () => {
+                await session.api.delete(userPath(userId, `authentication-methods/${encodeURIComponent(factor.id)}`))
+                paged.reload()
+                await change.run(async () => {}, `Deleted ${label(factor)}.`)
+              }} />
+          </li>`,
+        )}</ul>`
       : null}
     ${list !== null ? html`<${Pager} page=${paged.page} perPage=${PER_PAGE} total=${list.total} onPage=${paged.setPage} />` : null}
     <div class="actions">
