@@ -155,13 +155,18 @@ function Factors({ session }: { session: Session }) {
 function Email({ session, settings }: { session: Session; settings: TenantSettings }) {
   const [provider, setProvider] = useState<EmailProvider | null | undefined>(undefined)
   const [error, setError] = useState<string | null>(null)
+  const email = settings.latchkey.email
   useEffect(() => {
+    // Without SMTP there is no provider to ask for (its 404 would be logged in the browser's console).
+    if (email.transport !== 'smtp') {
+      setProvider(null)
+      return
+    }
     session.api.get<EmailProvider>('emails/provider').then(setProvider, (e: unknown) => {
       if (e instanceof ApiError && e.status === 404) setProvider(null)
       else setError(messageOf(e))
     })
   }, [])
-  const email = settings.latchkey.email
   return html`<section aria-labelledby="email-title" class="panel">
     <h2 id="email-title">Email</h2>
     <${ErrorBox} error=${error} />
