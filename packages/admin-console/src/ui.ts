@@ -22,6 +22,37 @@ export function ErrorBox({ error }: { error: string | null }) {
   return html`<p class="error" role="alert">${error}</p>`
 }
 
+/** A change on a page: run it, then say `message` or the API's refusal (shown by Outcome). */
+export function useChange() {
+  const [error, setError] = useState<string | null>(null)
+  const [done, setDone] = useState<string | null>(null)
+  const run = async (what: () => Promise<unknown>, message: string): Promise<boolean> => {
+    setError(null)
+    setDone(null)
+    try {
+      await what()
+      setDone(message)
+      return true
+    } catch (e) {
+      setError(messageOf(e))
+      return false
+    }
+  }
+  /** A refusal of the page's own (a choice missing), shown the same way. */
+  const fail = (message: string) => {
+    setDone(null)
+    setError(message)
+  }
+  return { error, done, run, fail }
+}
+
+export type Change = ReturnType<typeof useChange>
+
+/** What the last change did: its message, or the error. */
+export function Outcome({ change, error = null }: { change: Change; error?: string | null }) {
+  return html`<${ErrorBox} error=${error ?? change.error} />${change.done !== null ? html`<p class="ok" role="status">${change.done}</p>` : null}`
+}
+
 export function Field(props: { id: string; label: string; hint?: string; error?: string | undefined; children: ComponentChildren }) {
   return html`<div class="field">
     <label for=${props.id}>${props.label}</label>

@@ -6,7 +6,7 @@
 import { html } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
 import { everyItem, usePaged } from '../assign.js'
-import { ErrorBox, messageOf, Pager, type Session } from '../ui.js'
+import { messageOf, Outcome, Pager, type Session, useChange } from '../ui.js'
 import { UserSection } from './user-section.js'
 
 interface Role {
@@ -42,26 +42,19 @@ function RolesBody({ session, userId }: { session: Session; userId: string }) {
   const [roles, setRoles] = useState<Role[] | null>(null)
   const [choice, setChoice] = useState('')
   const [error, setError] = useState<string | null>(null)
-  const [done, setDone] = useState<string | null>(null)
   useEffect(() => {
     everyItem<Role>(session, 'roles', 'roles').then(setRoles, (e: unknown) => setError(messageOf(e)))
   }, [])
+  const outcome = useChange()
+  /** A change, then the list again. */
   const change = async (what: () => Promise<unknown>, message: string) => {
-    setError(null)
-    setDone(null)
-    try {
-      await what()
-      setDone(message)
-      paged.reload()
-    } catch (e) {
-      setError(messageOf(e))
-    }
+    if (await outcome.run(what, message)) paged.reload()
   }
   const assign = (event: Event) => {
     event.preventDefault()
     const role = roles?.find((r) => r.id === choice)
     if (role === undefined) {
-      setError('Choose a role to assign.')
+      outcome.fail('Choose a role to assign.')
       return
     }
     void change(() => session.api.post(userPath(userId, 'roles'), { roles: [role.id] }), `Assigned the role ${role.name}.`).then(() => setChoice(''))
@@ -69,8 +62,7 @@ function RolesBody({ session, userId }: { session: Session; userId: string }) {
   const list = paged.list
   return html`
     <p class="hint">Roles give the user their permissions for your APIs (outside organizations; a member's roles in an organization are on its Members).</p>
-    <${ErrorBox} error=${paged.error ?? error} />
-    ${done !== null ? html`<p class="ok" role="status">${done}</p>` : null}
+    <${Outcome} change=${outcome} error=${paged.error ?? error} />
     ${list === null && paged.error === null ? html`<p aria-live="polite">Loading…</p>` : null}
     ${list !== null && list.total === 0 ? html`<p class="empty">No roles: assign one below.</p>` : null}
     ${list !== null && list.items.length > 0
@@ -109,29 +101,22 @@ function PermissionsBody({ session, userId }: { session: Session; userId: string
   const [apiId, setApiId] = useState('')
   const [scope, setScope] = useState('')
   const [error, setError] = useState<string | null>(null)
-  const [done, setDone] = useState<string | null>(null)
   useEffect(() => {
     everyItem<Api>(session, 'resource-servers', 'resource_servers').then(
       (all) => setApis(all.filter((api) => (api.scopes ?? []).length > 0)),
       (e: unknown) => setError(messageOf(e)),
     )
   }, [])
+  const outcome = useChange()
+  /** A change, then the list again. */
   const change = async (what: () => Promise<unknown>, message: string) => {
-    setError(null)
-    setDone(null)
-    try {
-      await what()
-      setDone(message)
-      paged.reload()
-    } catch (e) {
-      setError(messageOf(e))
-    }
+    if (await outcome.run(what, message)) paged.reload()
   }
   const api = apis?.find((a) => a.identifier === apiId)
   const add = (event: Event) => {
     event.preventDefault()
     if (api === undefined || scope === '') {
-      setError('Choose an API and one of its permissions.')
+      outcome.fail('Choose an API and one of its permissions.')
       return
     }
     const permission = { resource_server_identifier: api.identifier, permission_name: scope }
@@ -140,8 +125,7 @@ function PermissionsBody({ session, userId }: { session: Session; userId: string
   const list = paged.list
   return html`
     <p class="hint">Every permission the user has, given directly or through a role. Only those given directly are removed here; the others go with their role.</p>
-    <${ErrorBox} error=${paged.error ?? error} />
-    ${done !== null ? html`<p class="ok" role="status">${done}</p>` : null}
+    <${Outcome} change=${outcome} error=${paged.error ?? error} />
     ${list === null && paged.error === null ? html`<p aria-live="polite">Loading…</p>` : null}
     ${list !== null && list.total === 0 ? html`<p class="empty">No permissions: give one below, or assign a role.</p>` : null}
     ${list !== null && list.items.length > 0

@@ -9,34 +9,11 @@
 import { html } from 'htm/preact'
 import { useState } from 'preact/hooks'
 import { ConfirmButton, usePaged } from '../assign.js'
-import { ErrorBox, messageOf, Pager, type Session, Snippet } from '../ui.js'
+import { ErrorBox, Outcome, Pager, type Session, Snippet, useChange } from '../ui.js'
 import { UserSection, when } from './user-section.js'
 import type { User } from './users.js'
 
 const userPath = (userId: string, rest: string) => `users/${encodeURIComponent(userId)}/${rest}`
-
-/** A change, then its message or the API's refusal. */
-function useChange() {
-  const [error, setError] = useState<string | null>(null)
-  const [done, setDone] = useState<string | null>(null)
-  const run = async (what: () => Promise<unknown>, message: string): Promise<boolean> => {
-    setError(null)
-    setDone(null)
-    try {
-      await what()
-      setDone(message)
-      return true
-    } catch (e) {
-      setError(messageOf(e))
-      return false
-    }
-  }
-  return { error, done, run }
-}
-
-function Outcome({ change }: { change: ReturnType<typeof useChange> }) {
-  return html`<${ErrorBox} error=${change.error} />${change.done !== null ? html`<p class="ok" role="status">${change.done}</p>` : null}`
-}
 
 export function UserIdentities(props: { session: Session; user: User; onChange: () => Promise<void> }) {
   const [open, setOpen] = useState(false)
