@@ -2,7 +2,7 @@
  * The admin console's Users pages in a real browser, with 100,000 users in the database: the list
  * shows the total and pages through them (first, next, last), the server-side search finds users by
  * a name prefix, an email address and a user id; a user's page gives and removes roles and
- * permissions, deletes an MFA factor (after a confirmation), sends the verification email (caught by
+ * permissions, deletes an MFA factor (after a confirmation), sends the verification email and a password reset email (caught by
  * a real SMTP server), creates a password reset link and unlinks a linked identity; a read-only
  * administrator sees the same sections with every change control disabled.
  *
@@ -13,7 +13,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createRole } from '@latchkey/core'
 import { connection, identity } from '../packages/storage/test/fixtures.js'
-import { addApi, addUser } from '../packages/server/test/support/harness.js'
+import { addApi, addApp, addUser } from '../packages/server/test/support/harness.js'
 import { seedUser, seedUsers } from '../packages/server/test/support/seed-users.js'
 import { TestSmtpServer } from '../packages/server/test/support/smtp.js'
 import { audit, type ConsoleRig, openConsole, startConsoleRig } from './support/admin-console.js'
@@ -177,12 +177,19 @@ describe('the admin console: users', { skip: skipWithoutChromium }, () => {
     await page.getByRole('button', { name: 'Forget remembered browsers' }).click()
     await page.getByText('Remembered browsers forgotten: the next login asks for a factor again.').waitFor()
 
-    // Emails: the verification email, through the SMTP server; a password reset link to hand over.
+    // Emails: the verification email, through the SMTP server; a password reset email; a link to hand over.
+    await addApp(store, { name: 'Reset SPA' })
     await page.getByRole('main').getByText('Emails and password', { exact: true }).click()
     await page.getByRole('button', { name: 'Send verification email' }).click()
     await page.getByText(`Verification email sent to ${person.email}.`).waitFor()
     const email = await smtp.next(person.email)
     assert.match(email.text, /\/u\/email-verification\?ticket=/)
+    // The reset email, as "Forgot your password?" sends it, naming the application chosen.
+    await page.getByLabel('Application the email names').selectOption({ label: 'Reset SPA' })
+    await page.getByRole('button', { name: 'Send password reset email' }).click()
+    await page.getByText(`Password reset email sent to ${person.email}.`).waitFor()
+    const resetEmail = await smtp.next(person.email, (received) => /reset-password\?ticket=/.test(received.text))
+    assert.match(resetEmail.text, /Reset SPA/)
     await page.getByRole('button', { name: 'Create password reset link' }).click()
     const link = (await page.locator('.secret code').textContent()) ?? ''
     assert.match(link, new RegExp(`^${server.issuer}u/reset-password\\?ticket=`))
@@ -210,7 +217,7 @@ describe('the admin console: users', { skip: skipWithoutChromium }, () => {
     for (const section of ['Roles', 'Permissions', 'Multi-factor authentication', 'Emails and password']) await page.getByRole('main').getByText(section, { exact: true }).click()
     await page.getByText('No roles: assign one below.').waitFor()
     await page.getByText('No factors enrolled.').waitFor()
-    for (const name of ['Assign', 'Add permission', 'Forget remembered browsers', 'Send verification email', 'Create password reset link', 'Save changes'])
+    for (const name of ['Assign', 'Add permission', 'Forget remembered browsers', 'Send verification email', 'Send password reset email', 'Create password reset link', 'Save changes'])
       assert.equal(await page.getByRole('button', { name, exact: true }).isDisabled(), true, name)
     assert.equal(await page.getByLabel('Assign a role').isDisabled(), true)
     await audit(watched, shots, 'user-read-only')

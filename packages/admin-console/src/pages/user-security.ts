@@ -7,8 +7,8 @@
  * of the user's page.
  */
 import { html } from 'htm/preact'
-import { useState } from 'preact/hooks'
-import { ConfirmButton, usePaged } from '../assign.js'
+import { useEffect, useState } from 'preact/hooks'
+import { ConfirmButton, everyItem, usePaged } from '../assign.js'
 import { ErrorBox, Outcome, Pager, type Session, Snippet, useChange } from '../ui.js'
 import { UserSection, when } from './user-section.js'
 import type { User } from './users.js'
@@ -114,30 +114,115 @@ export function UserEmails(props: { session: Session; user: User }) {
   return html`<${UserSection} title="Emails and password" id="user-emails" open=${open} onToggle=${setOpen}><${EmailsBody} ...${props} /><//>`
 }
 
+interface ResetApp {
+  readonly client_id: string
+  readonly name: string
+  readonly app_type?: string
+}
+
+/** The apps a reset email may name (the page it sends the user back to): those people log in to, not the console. */
+const CONSOLE_CLIENT_ID = 'latchkey-admin-console'
+const loginApps = (apps: ResetApp[]) => apps.filter((app) => app.client_id !== CONSOLE_CLIENT_ID && app.app_type !== 'non_interactive')
+
+/**
+ * Sends the user the reset email through the Authentication API, as the login page's "Forgot your
+ * password?" does (`POST /dbconnections/change_password`, Auth0's; no token: it is public and
+ * limited per IP), naming `clientId`. Its answer is the same whether or not the address has an
+ * account, so what it says is passed on as it is.
+ */
+async function sendResetEmail(session: Session, clientId: string, email: string): Promise<string> {
+  const response = await fetch(new URL('dbconnections/change_password', session.issuer).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ client_id: clientId, email, connection: 'Username-Password-Authentication' }),
+  })
+  const text = await response.text()
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // a plain-text answer
+  }
+  if (!response.ok) {
+    const refusal = body as { description?: unknown; error_description?: unknown; message?: unknown }
+    const reason = [refusal?.description, refusal?.error_description, refusal?.message].find((v) => typeof v === 'string')
+    throw new Error(typeof reason === 'string' ? reason : `The server answered ${response.status}`)
+  }
+  return typeof body === 'string' && body !== '' ? body : "We've just sent you an email to reset your password."
+}
+
 function EmailsBody({ session, user }: { session: Session; user: User }) {
   const change = useChange()
   const [link, setLink] = useState<{ url: string; until: string } | null>(null)
+  const [apps, setApps] = useState<ResetApp[] | null>(null)
+  const [appId, setAppId] = useState('')
+  const [canEmail, setCanEmail] = useState<boolean | null>(null)
   const hasPassword = user.identities.some((identity) => identity.provider === 'auth0')
+  useEffect(() => {
+    if (!hasPassword || user.email === undefined) return
+    everyItem<ResetApp>(session, 'clients', 'clients').then(
+      (all) => {
+        const found = loginApps(all)
+        setApps(found)
+        setAppId(found[0]?.client_id ?? '')
+      },
+      () => setApps([]),
+    )
+    session.api.get<{ latchkey?: { email?: { transport?: string } } }>('tenants/settings').then(
+      (settings) => setCanEmail(settings.latchkey?.email?.transport !== 'none'),
+      () => setCanEmail(true),
+    )
+  }, [])
   const createLink = () =>
     change.run(async () => {
       const answer = await session.api.post<{ ticket: string }>('tickets/password-change', { user_id: user.user_id, ttl_sec: RESET_LINK_SECONDS })
       setLink({ url: answer.ticket, until: new Date(Date.now() + RESET_LINK_SECONDS * 1000).toLocaleString() })
     }, 'Password reset link created.')
+  const email = user.email
+  const sendReset = async (event: Event) => {
+    event.preventDefault()
+    if (email === undefined) return
+    if (appId === '') {
+      change.fail('Choose the application the email names.')
+      return
+    }
+    let said = ''
+    await change.run(async () => {
+      said = await sendResetEmail(session, appId, email)
+    }, `Password reset email sent to ${email}.`)
+    if (said !== '' && !said.startsWith("We've just sent")) change.fail(said)
+  }
   return html`
     <${Outcome} change=${change} />
     <h3>Email address</h3>
-    ${user.email === undefined
+    ${email === undefined
       ? html`<p>The user has no email address.</p>`
       : user.email_verified
-        ? html`<p>${user.email} is verified.</p>`
-        : html`<p>${user.email} is not verified yet. The email has a link that verifies it (it is sent through Latchkey's email settings).</p>
+        ? html`<p>${email} is verified.</p>`
+        : html`<p>${email} is not verified yet. The email has a link that verifies it (it is sent through Latchkey's email settings).</p>
             <div class="actions">
               <button type="button" disabled=${session.readOnly}
-                onClick=${() => change.run(() => session.api.post('jobs/verification-email', { user_id: user.user_id }), `Verification email sent to ${user.email}.`)}>Send verification email</button>
+                onClick=${() => change.run(() => session.api.post('jobs/verification-email', { user_id: user.user_id }), `Verification email sent to ${email}.`)}>Send verification email</button>
             </div>`}
     <h3>Password</h3>
     ${hasPassword
-      ? html`<p>A password reset link lets the user choose a new password once. Latchkey does not email it from here (as in Auth0, a ticket is a link for you to hand over); the user can also ask for a reset email from the login page's "Forgot your password?".</p>
+      ? html`${email !== undefined
+          ? html`<form class="search" onSubmit=${sendReset}>
+              <p>A password reset email has a link that lets the user choose a new password, once, as the login page's "Forgot your password?" sends. It names an application and sends the user back to it afterwards.</p>
+              ${canEmail === false ? html`<p class="hint">No email can be sent: this server has no SMTP server (Settings, Email). Create a link below instead.</p>` : null}
+              <label for="reset-app">Application the email names</label>
+              <div class="search-row">
+                <select id="reset-app" disabled=${session.readOnly || apps === null || canEmail === false} value=${appId}
+                  onChange=${(e: Event) => setAppId((e.target as HTMLSelectElement).value)}>
+                  ${apps === null ? html`<option value="">Loading applications…</option>` : null}
+                  ${apps !== null && apps.length === 0 ? html`<option value="">No application people log in to yet</option>` : null}
+                  ${(apps ?? []).map((app) => html`<option value=${app.client_id}>${app.name}</option>`)}
+                </select>
+                <button type="submit" disabled=${session.readOnly || appId === '' || canEmail === false}>Send password reset email</button>
+              </div>
+            </form>`
+          : null}
+          <p>A password reset link does the same without email: as in Auth0, a ticket is a link for you to hand over.</p>
           <div class="actions"><button type="button" disabled=${session.readOnly} onClick=${createLink}>Create password reset link</button></div>
           ${link !== null
             ? html`<div class="secret">
