@@ -1,6 +1,6 @@
 import { migrationProvider } from '../src/migrations/index.js'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -111,5 +111,31 @@ describe('SQLite file shared by several handles and processes', () => {
     } finally {
       await store.close()
     }
+  })
+})
+
+describe('background WAL checkpoints (sqlite-checkpoints.ts)', () => {
+  it('closing the store waits for the checkpoint worker to exit, even in a process with nothing else to do', async () => {
+    // The worker starts 2 s after the store opens and does not keep a process alive; a close that
+    // waited on it without holding it would leave the process ending with the close unfinished.
+    const open = new URL('../src/open.ts', import.meta.url).href
+    const script = join(mkdtempSync(join(tmpdir(), 'latchkey-close-')), 'close.mts')
+    writeFileSync(
+      script,
+      `import { openAndMigrate } from ${JSON.stringify(open)}
+      const store = await openAndMigrate(${JSON.stringify(`sqlite:${freshFile()}`)})
+      await new Promise((resolve) => setTimeout(resolve, 2300))
+      await store.close()
+      console.log('closed')
+    `,
+    )
+    const { execFile } = await import('node:child_process')
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', '--conditions=@latchkey/source', script], { timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      )
+    })
+    assert.equal(result.stdout.trim(), 'closed', result.stderr)
+    assert.equal(result.code, 0, result.stderr)
   })
 })

@@ -77,6 +77,8 @@ export function checkpointInBackground(database: SQLite.Database, path: string):
     worker = undefined
     return new Promise<void>((resolve) => {
       running.once('exit', () => resolve())
+      // Unreferenced while it runs; held now, or an otherwise idle process would end before it exits.
+      running.ref()
       running.postMessage('stop')
     })
   }
