@@ -65,7 +65,11 @@ export function checkpointInBackground(database: SQLite.Database, path: string):
     }
     worker.unref()
     worker.once('error', selfCheckpoint)
-    worker.once('exit', selfCheckpoint)
+    worker.once('exit', () => {
+      // Gone (an error, or stopped): nothing to wait for at close.
+      worker = undefined
+      selfCheckpoint()
+    })
     database.pragma('wal_autocheckpoint = 0')
   }, START_AFTER_MS)
   start.unref()
