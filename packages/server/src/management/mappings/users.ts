@@ -8,7 +8,7 @@
  * in @latchkey/core's registration. Metadata updates merge as in Auth0: top-level keys replace,
  * `null` removes a key.
  */
-import { type IdentityRecord, type UserInput, type UserRecord } from '@latchkey/core'
+import type { IdentityRecord, UserInput, UserRecord } from '@latchkey/core'
 import type { Store } from '@latchkey/storage'
 import { z } from 'zod'
 import { badRequest } from '../errors.js'
