@@ -39,6 +39,21 @@ describe('the admin console in a real browser', { skip: skipWithoutChromium }, (
     assert.equal(await page.getByTestId('read-only').count(), 0)
     await audit(watched, shots, 'getting-started-empty')
 
+    // On a phone the sections fold behind Menu, which closes again on the page it opens.
+    await page.setViewportSize({ width: 360, height: 800 })
+    const nav = page.getByRole('navigation', { name: 'Console' })
+    const menu = nav.getByRole('button', { name: /^Menu/ })
+    assert.equal(await nav.getByRole('link', { name: 'Users' }).isVisible(), false)
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false')
+    await menu.click()
+    assert.equal(await menu.getAttribute('aria-expanded'), 'true')
+    await audit(watched, shots, 'menu-open')
+    await nav.getByRole('link', { name: 'Users' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor()
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false')
+    await page.setViewportSize({ width: 1280, height: 900 })
+    assert.equal(await menu.isVisible(), false)
+
     // The application: single-page app, the callback, authorization code + refresh token.
     await page.getByRole('link', { name: 'Applications' }).click()
     await page.getByRole('heading', { level: 1, name: 'Applications' }).waitFor()

@@ -32,6 +32,8 @@ function Page({ session, route }: { session: Session; route: Route }) {
 function Console(props: { config: ConsoleConfig; client: LatchkeyClient; user: string; readOnly: boolean }) {
   const { config, client } = props
   const [path, setPath] = useState(location.pathname)
+  // On a narrow screen the navigation folds behind a Menu button (console.css), closed at every page.
+  const [menuOpen, setMenuOpen] = useState(false)
   useEffect(() => {
     const onPop = () => setPath(location.pathname)
     addEventListener('popstate', onPop)
@@ -41,6 +43,7 @@ function Console(props: { config: ConsoleConfig; client: LatchkeyClient; user: s
   useEffect(() => {
     document.title = `${document.querySelector('#page-title')?.textContent ?? 'Admin console'} · Latchkey`
     document.querySelector<HTMLElement>('#main')?.focus()
+    setMenuOpen(false)
   }, [path])
   const session: Session = {
     api: managementApi(config.audience, (input, init) => client.fetchWithAuth(input, init)),
@@ -62,8 +65,11 @@ function Console(props: { config: ConsoleConfig; client: LatchkeyClient; user: s
         <button type="button" onClick=${logout}>Log out</button>
       </div>
     </header>
-    <nav class="nav" aria-label="Console">
-      <ul>${SECTIONS.map(
+    <nav class=${menuOpen ? 'nav open' : 'nav'} aria-label="Console">
+      <button type="button" class="menu" aria-expanded=${menuOpen ? 'true' : 'false'} aria-controls="nav-sections" onClick=${() => setMenuOpen(!menuOpen)}>
+        Menu<span class="visually-hidden">: ${SECTIONS.find((item) => item.path === route.section)?.label ?? ''}</span>
+      </button>
+      <ul id="nav-sections">${SECTIONS.map(
         (item) => html`<li><${Link} session=${session} to=${item.path} class=${route.section === item.path ? 'current' : undefined}>${item.label}<//></li>`,
       )}</ul>
     </nav>
