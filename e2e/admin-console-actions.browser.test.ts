@@ -80,7 +80,7 @@ describe("the admin console's Actions and Signing keys pages in a real browser",
     await page.getByRole('button', { name: 'Create', exact: true }).click()
     await page.getByRole('heading', { level: 1, name: 'add-role-claim' }).waitFor()
     const code = page.getByLabel('Code')
-    assert.match(await code.inputValue(), /^exports\.onExecutePostLogin = async \(event, api\) => \{/)
+    assert.match(await code.inputValue(), /^\/\*\*\n \* Handler that will be called during the execution of a PostLogin flow\.[^]*\nexports\.onExecutePostLogin = async \(event, api\) => \{\n\};\n$/)
     assert.equal(await page.getByTestId('action-status').textContent(), 'Not deployed')
 
     // The editor: Tab indents; Esc then Tab leaves it, as the hint says.

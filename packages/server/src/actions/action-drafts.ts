@@ -46,8 +46,29 @@ export interface ActionDraftInput {
   readonly onFailure?: 'deny' | 'skip' | undefined
 }
 
-/** What a new action's code is when none is given: the trigger's handler, doing nothing. */
-export const starterCode = (trigger: ActionTrigger): string => `exports.${HANDLER_OF[trigger]} = async (event, api) => {\n}\n`
+/** What each trigger's handler is called with, for the starter code's comment (as Auth0's templates say it). */
+const STARTER_DOCS: Readonly<Record<ActionTrigger, { readonly flow: string; readonly event: string; readonly api: string }>> = {
+  'post-login': { flow: 'PostLogin', event: 'Details about the user and the context in which they are logging in.', api: 'Interface whose methods can be used to change the behavior of the login.' },
+  'credentials-exchange': { flow: 'Credentials Exchange', event: 'Details about the Client Credentials request.', api: 'Interface whose methods can be used to change the behavior of the access token.' },
+  'pre-user-registration': { flow: 'PreUserRegistration', event: 'Details about the context and user that is attempting to register.', api: 'Interface whose methods can be used to change the behavior of the signup.' },
+  'post-change-password': { flow: 'PostChangePassword', event: 'Details about the user and the context in which the change password is happening.', api: 'Methods and utilities to help change the behavior after a user changes their password.' },
+}
+
+/** What a new action's code is when none is given: the trigger's handler, doing nothing, with Auth0's template comment. */
+export function starterCode(trigger: ActionTrigger): string {
+  const doc = STARTER_DOCS[trigger]
+  return [
+    '/**',
+    ` * Handler that will be called during the execution of a ${doc.flow} flow.`,
+    ' *',
+    ` * @param {Event} event - ${doc.event}`,
+    ` * @param {API} api - ${doc.api}`,
+    ' */',
+    `exports.${HANDLER_OF[trigger]} = async (event, api) => {`,
+    '};',
+    '',
+  ].join('\n')
+}
 
 export function checkActionName(name: string): string {
   const trimmed = name.trim()
