@@ -642,9 +642,33 @@ export interface CheckpointPage<T> {
   readonly next?: string
 }
 
+/** A connection enabled for an organization (Auth0's organization `enabled_connections`). */
+export interface OrganizationConnection {
+  readonly orgId: string
+  readonly connectionId: string
+  /** A login through it makes a user who is not a member one. */
+  readonly assignMembershipOnLogin: boolean
+  /** The login page shows it as a button (otherwise reached by home-realm discovery or `connection=`). */
+  readonly showAsButton: boolean
+  readonly createdAt: number
+  /** The connection's name and strategy, as read with it. */
+  readonly connection: { readonly name: string; readonly strategy: string }
+}
+
+/** How a connection is enabled: the connection's id and its two settings. */
+export interface OrganizationConnectionInput {
+  readonly connectionId: string
+  readonly assignMembershipOnLogin: boolean
+  readonly showAsButton: boolean
+}
+
 export interface OrganizationRepo extends OrganizationLookupPort {
-  /** Throws ConflictError when the name (or id) is taken. */
-  insert(record: OrganizationRecord): Promise<void>
+  /**
+   * Throws ConflictError when the name (or id) is taken. With it, in one transaction, the
+   * connections enabled for it: `connections` (those that exist), or, when absent, the database
+   * connection (not assigning membership, shown as a button): what organizations always had.
+   */
+  insert(record: OrganizationRecord, connections?: readonly OrganizationConnectionInput[]): Promise<void>
   /** Oldest first. */
   list(page?: Page): Promise<OrganizationRecord[]>
   /** By id. */
@@ -675,6 +699,23 @@ export interface OrganizationRepo extends OrganizationLookupPort {
   countMembers(orgId: string): Promise<number>
   /** The organizations a user belongs to, oldest membership first (at most 100). */
   listForUser(userId: string): Promise<OrganizationRecord[]>
+
+  /**
+   * Enables the connection for the organization: false when it already was, or when the
+   * organization or connection does not exist (one `INSERT … SELECT … ON CONFLICT DO NOTHING`).
+   */
+  enableConnection(orgId: string, input: OrganizationConnectionInput, now: number): Promise<boolean>
+  /** Changes the given settings; null when the connection is not enabled for the organization. */
+  updateConnection(
+    orgId: string,
+    connectionId: string,
+    patch: Partial<Pick<OrganizationConnectionInput, 'assignMembershipOnLogin' | 'showAsButton'>>,
+  ): Promise<OrganizationConnection | null>
+  disableConnection(orgId: string, connectionId: string): Promise<boolean>
+  getConnection(orgId: string, connectionId: string): Promise<OrganizationConnection | null>
+  /** Oldest enablement first; without `page`, every one (an organization has few). */
+  listConnections(orgId: string, page?: Page): Promise<OrganizationConnection[]>
+  countConnections(orgId: string): Promise<number>
 }
 
 export interface InvitationRepo extends InvitationLookupPort {

@@ -39,6 +39,8 @@ export type {
   JobType,
   LiveRefreshGrant,
   MigrationStatus,
+  OrganizationConnection,
+  OrganizationConnectionInput,
   OrganizationPatch,
   OrganizationRepo,
   OutboxFilter,

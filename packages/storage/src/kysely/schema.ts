@@ -336,6 +336,15 @@ export interface OrganizationMembersTable {
   created_at: Millis
 }
 
+/** The connections enabled for an organization (both references cascade on delete). */
+export interface OrganizationConnectionsTable {
+  organization_id: string
+  connection_id: string
+  assign_membership_on_login: Flag
+  show_as_button: Flag
+  created_at: Millis
+}
+
 export interface InvitationsTable {
   /** `uinv_…` */
   id: string
@@ -500,6 +509,7 @@ export interface Database {
   audit_events: AuditEventsTable
   organizations: OrganizationsTable
   organization_members: OrganizationMembersTable
+  organization_connections: OrganizationConnectionsTable
   invitations: InvitationsTable
   client_grants: ClientGrantsTable
   connections: ConnectionsTable

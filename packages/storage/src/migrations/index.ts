@@ -31,6 +31,7 @@ import { trickleMigration } from './0024-trickle-migration.js'
 import { userSearchIndexes } from './0026-user-search-indexes.js'
 import { lastLoginIndex } from './0025-last-login-index.js'
 import { sessionDevice } from './0027-session-device.js'
+import { organizationConnections } from './0028-organization-connections.js'
 
 const migrations: Record<string, Migration> = {
   '0001-init': init,
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   '0026-user-search-indexes': userSearchIndexes,
   '0025-last-login-index': lastLoginIndex,
   '0027-session-device': sessionDevice,
+  '0028-organization-connections': organizationConnections,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,16 +1,26 @@
 /**
- * Organizations and their members. Names are stored lower-case and unique; a membership is one row
- * per (organization, user) with its role names as JSON. Deleting an organization takes its members,
- * invitations, and the codes and refresh tokens issued for it along, in one transaction.
+ * Organizations, their members and their enabled connections. Names are stored lower-case and
+ * unique; a membership is one row per (organization, user) with its role names as JSON; an enabled
+ * connection one row per (organization, connection), which the database deletes with either.
+ * Deleting an organization takes its members, invitations, and the codes and refresh tokens issued
+ * for it along, in one transaction.
  */
-import type { OrganizationBranding, OrganizationMemberRecord, OrganizationRecord } from '@latchkey/core'
-import type { Insertable, Kysely, Selectable } from 'kysely'
-import type { Checkpoint, CheckpointPage, OrganizationPatch, OrganizationRepo, Page } from '../contract.js'
-import { type ColumnWriters, fromJson, toJson, writeColumns } from '../kysely/columns.js'
+import { DATABASE_CONNECTION, type OrganizationBranding, type OrganizationMemberRecord, type OrganizationRecord } from '@latchkey/core'
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
+import type {
+  Checkpoint,
+  CheckpointPage,
+  OrganizationConnection,
+  OrganizationConnectionInput,
+  OrganizationPatch,
+  OrganizationRepo,
+  Page,
+} from '../contract.js'
+import { type ColumnWriters, fromFlag, fromJson, toFlag, toJson, writeColumns } from '../kysely/columns.js'
 import { rejectDuplicate } from '../kysely/conflict.js'
 import { inTransaction } from '../kysely/in-transaction.js'
 import { countRows, listPage, MAX_PER_PAGE, pageWindow, takeOf, toCheckpointPage as toPage } from '../kysely/paging.js'
-import type { Database, OrganizationMembersTable, OrganizationsTable } from '../kysely/schema.js'
+import type { Database, OrganizationConnectionsTable, OrganizationMembersTable, OrganizationsTable } from '../kysely/schema.js'
 
 const NAME_TAKEN = 'an organization with this name already exists'
 
@@ -40,12 +50,58 @@ function toMember(row: Selectable<OrganizationMembersTable>): OrganizationMember
   return { orgId: row.org_id, userId: row.user_id, roles: fromJson<string[]>(row.roles), createdAt: row.created_at }
 }
 
+type ConnectionRow = Selectable<OrganizationConnectionsTable> & { name: string; strategy: string }
+
+function toConnection(row: ConnectionRow): OrganizationConnection {
+  return {
+    orgId: row.organization_id,
+    connectionId: row.connection_id,
+    assignMembershipOnLogin: fromFlag(row.assign_membership_on_login),
+    showAsButton: fromFlag(row.show_as_button),
+    createdAt: row.created_at,
+    connection: { name: row.name, strategy: row.strategy },
+  }
+}
+
+/** Enables a connection (one `INSERT … SELECT` from both records: nothing when either is missing, or on a duplicate). */
+async function insertConnection(db: Kysely<Database>, orgId: string, input: OrganizationConnectionInput, now: number): Promise<boolean> {
+  const result = await db
+    .insertInto('organization_connections')
+    .columns(['organization_id', 'connection_id', 'assign_membership_on_login', 'show_as_button', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('connections as c')
+        .innerJoin('organizations as o', (join) => join.on('o.id', '=', orgId))
+        .select([
+          'o.id',
+          'c.id',
+          sql<number>`cast(${toFlag(input.assignMembershipOnLogin)} as integer)`.as('assign_membership_on_login'),
+          sql<number>`cast(${toFlag(input.showAsButton)} as integer)`.as('show_as_button'),
+          sql<number>`cast(${now} as bigint)`.as('created_at'),
+        ])
+        .where('c.id', '=', input.connectionId),
+    )
+    .onConflict((oc) => oc.columns(['organization_id', 'connection_id']).doNothing())
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
+}
+
 export class KyselyOrganizationRepo implements OrganizationRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(record: OrganizationRecord): Promise<void> {
+  async insert(record: OrganizationRecord, connections?: readonly OrganizationConnectionInput[]): Promise<void> {
     const row = writeColumns(writers, record) as Insertable<OrganizationsTable>
-    await rejectDuplicate(NAME_TAKEN, () => this.db.insertInto('organizations').values(row).execute())
+    await rejectDuplicate(NAME_TAKEN, () =>
+      inTransaction(this.db, async (trx) => {
+        await trx.insertInto('organizations').values(row).execute()
+        if (connections) {
+          for (const input of connections) await insertConnection(trx, record.id, input, record.createdAt)
+          return
+        }
+        const database = await trx.selectFrom('connections').select('id').where('name', '=', DATABASE_CONNECTION.name).executeTakeFirst()
+        if (database) await insertConnection(trx, record.id, { connectionId: database.id, assignMembershipOnLogin: false, showAsButton: true }, record.createdAt)
+      }),
+    )
   }
 
   async get(id: string): Promise<OrganizationRecord | null> {
@@ -192,5 +248,67 @@ export class KyselyOrganizationRepo implements OrganizationRepo {
       .limit(MAX_PER_PAGE)
       .execute()
     return rows.map(toRecord)
+  }
+
+  async enableConnection(orgId: string, input: OrganizationConnectionInput, now: number): Promise<boolean> {
+    return insertConnection(this.db, orgId, input, now)
+  }
+
+  async updateConnection(
+    orgId: string,
+    connectionId: string,
+    patch: Partial<Pick<OrganizationConnectionInput, 'assignMembershipOnLogin' | 'showAsButton'>>,
+  ): Promise<OrganizationConnection | null> {
+    const set = {
+      ...(patch.assignMembershipOnLogin !== undefined ? { assign_membership_on_login: toFlag(patch.assignMembershipOnLogin) } : {}),
+      ...(patch.showAsButton !== undefined ? { show_as_button: toFlag(patch.showAsButton) } : {}),
+    }
+    if (Object.keys(set).length > 0) {
+      const result = await this.db
+        .updateTable('organization_connections')
+        .set(set)
+        .where('organization_id', '=', orgId)
+        .where('connection_id', '=', connectionId)
+        .executeTakeFirst()
+      if (result.numUpdatedRows === 0n) return null
+    }
+    return this.getConnection(orgId, connectionId)
+  }
+
+  async disableConnection(orgId: string, connectionId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('organization_connections').where('organization_id', '=', orgId).where('connection_id', '=', connectionId).executeTakeFirst()
+    return result.numDeletedRows > 0n
+  }
+
+  async getConnection(orgId: string, connectionId: string): Promise<OrganizationConnection | null> {
+    const row = await this.#connections(orgId).where('oc.connection_id', '=', connectionId).executeTakeFirst()
+    return row ? toConnection(row) : null
+  }
+
+  async listConnections(orgId: string, page?: Page): Promise<OrganizationConnection[]> {
+    let query = this.#connections(orgId).orderBy('oc.created_at').orderBy('oc.connection_id')
+    if (page) {
+      const { limit, offset } = pageWindow(page)
+      query = query.limit(limit).offset(offset)
+    }
+    return (await query.execute()).map(toConnection)
+  }
+
+  async countConnections(orgId: string): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('organization_connections')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organization_id', '=', orgId)
+      .executeTakeFirstOrThrow()
+    return Number(n)
+  }
+
+  #connections(orgId: string) {
+    return this.db
+      .selectFrom('organization_connections as oc')
+      .innerJoin('connections as c', 'c.id', 'oc.connection_id')
+      .selectAll('oc')
+      .select(['c.name', 'c.strategy'])
+      .where('oc.organization_id', '=', orgId)
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { ConflictError } from '../../src/contract.js'
 import type { CurrentStore } from '../contract.js'
-import { application, authorizationCode, DAY, invitation, MINUTE, organization, refreshToken, T0, user } from '../fixtures.js'
+import { application, authorizationCode, connection, DAY, invitation, MINUTE, organization, refreshToken, T0, user } from '../fixtures.js'
 
 export function organizationGuarantees(store: CurrentStore): void {
   it('organizations round-trip every field (branding and metadata JSON, nulls)', async () => {
@@ -219,5 +219,65 @@ export function organizationGuarantees(store: CurrentStore): void {
     assert.equal(updated?.organizationUsage, 'allow')
     assert.equal(updated?.initiateLoginUri, null)
     assert.equal(updated?.organizationRequireBehavior, 'pre_login_prompt')
+  })
+
+  it('enabled connections: a new organization has the database connection unless given its own; enable once, update, get, list, count, disable', async () => {
+    const database = await store().connections.findByName('Username-Password-Authentication')
+    assert.ok(database)
+    const sso = connection()
+    const other = connection()
+    for (const c of [sso, other]) await store().connections.insert(c)
+    const plain = organization()
+    await store().organizations.insert(plain)
+    assert.deepEqual(await store().organizations.listConnections(plain.id), [
+      {
+        orgId: plain.id,
+        connectionId: database.id,
+        assignMembershipOnLogin: false,
+        showAsButton: true,
+        createdAt: plain.createdAt,
+        connection: { name: 'Username-Password-Authentication', strategy: 'auth0' },
+      },
+    ])
+    const own = organization()
+    await store().organizations.insert(own, [{ connectionId: sso.id, assignMembershipOnLogin: true, showAsButton: false }, { connectionId: 'con_missing', assignMembershipOnLogin: false, showAsButton: true }])
+    assert.deepEqual(
+      (await store().organizations.listConnections(own.id)).map((c) => [c.connectionId, c.assignMembershipOnLogin, c.showAsButton, c.connection.name]),
+      [[sso.id, true, false, sso.name]],
+    )
+    const none = organization()
+    await store().organizations.insert(none, [])
+    assert.equal(await store().organizations.countConnections(none.id), 0)
+
+    assert.equal(await store().organizations.enableConnection(own.id, { connectionId: other.id, assignMembershipOnLogin: false, showAsButton: true }, T0 + 1), true)
+    assert.equal(await store().organizations.enableConnection(own.id, { connectionId: other.id, assignMembershipOnLogin: true, showAsButton: true }, T0 + 2), false)
+    assert.equal(await store().organizations.enableConnection(own.id, { connectionId: 'con_missing', assignMembershipOnLogin: false, showAsButton: true }, T0), false)
+    assert.equal(await store().organizations.enableConnection('org_missing', { connectionId: other.id, assignMembershipOnLogin: false, showAsButton: true }, T0), false)
+    assert.equal((await store().organizations.getConnection(own.id, other.id))?.assignMembershipOnLogin, false)
+    assert.equal(await store().organizations.countConnections(own.id), 2)
+    assert.deepEqual((await store().organizations.listConnections(own.id, { page: 1, perPage: 1 })).map((c) => c.connectionId), [other.id])
+
+    const updated = await store().organizations.updateConnection(own.id, other.id, { assignMembershipOnLogin: true })
+    assert.deepEqual([updated?.assignMembershipOnLogin, updated?.showAsButton, updated?.createdAt], [true, true, T0 + 1])
+    assert.equal((await store().organizations.updateConnection(own.id, other.id, {}))?.assignMembershipOnLogin, true)
+    assert.equal(await store().organizations.updateConnection(plain.id, other.id, { showAsButton: false }), null)
+    assert.equal(await store().organizations.getConnection(plain.id, other.id), null)
+
+    assert.equal(await store().organizations.disableConnection(own.id, other.id), true)
+    assert.equal(await store().organizations.disableConnection(own.id, other.id), false)
+    assert.deepEqual((await store().organizations.listConnections(own.id)).map((c) => c.connectionId), [sso.id])
+  })
+
+  it('enabled connections go with the organization or the connection that is deleted', async () => {
+    const sso = connection()
+    await store().connections.insert(sso)
+    const gone = organization()
+    const stays = organization()
+    for (const org of [gone, stays]) await store().organizations.insert(org, [{ connectionId: sso.id, assignMembershipOnLogin: false, showAsButton: true }])
+    await store().organizations.delete(gone.id)
+    assert.equal(await store().organizations.countConnections(gone.id), 0)
+    assert.equal(await store().organizations.countConnections(stays.id), 1)
+    await store().connections.delete(sso.id)
+    assert.equal(await store().organizations.countConnections(stays.id), 0)
   })
 }
