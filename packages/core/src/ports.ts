@@ -118,6 +118,8 @@ export interface OrganizationLookupPort {
   /** By name, case-insensitively. */
   findByName(name: string): Promise<OrganizationRecord | null>
   isMember(orgId: string, userId: string): Promise<boolean>
+  /** Whether the connection (by id) is enabled for the organization: a login to it may use it. */
+  connectionEnabled(orgId: string, connectionId: string): Promise<boolean>
 }
 
 /** Connections as /authorize sees them (`connection=`). */

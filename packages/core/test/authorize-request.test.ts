@@ -148,6 +148,8 @@ function fakeLookups(opts: { invitation?: InvitationRecord | null } = {}) {
       get: async (id) => (id === ACME.id ? ACME : null),
       findByName: async (name) => (name === ACME.name ? ACME : null),
       isMember: async () => false,
+      // Acme logs in through other connections than GitHub.
+      connectionEnabled: async (orgId, connectionId) => !(orgId === ACME.id && connectionId === GITHUB.id),
     },
     invitations: {
       get: async (id) => (opts.invitation?.id === id ? opts.invitation : null),
@@ -600,11 +602,12 @@ describe('Auth0 organization and invitation', () => {
 })
 
 describe('Auth0 connection', () => {
-  it('a connection enabled for the app is kept by name (empty: none); an unknown or not-enabled one is refused; an over-long name is not looked up', async () => {
+  it('a connection enabled for the app (and the organization) is kept by name (empty: none); an unknown or not-enabled one is refused; an over-long name is not looked up', async () => {
     assert.equal((await expectOk(request({ connection: 'github' }))).request.connection, 'github')
     assert.equal('connection' in (await expectOk(request({ connection: '' }))).request, false)
     await expectRedirectError(request({ connection: 'gitlab' }), 'invalid_request', /^the connection was not found: gitlab$/)
     await expectRedirectError(request({ client_id: 'web-client', redirect_uri: 'https://web.example.com/cb', connection: 'github' }), 'invalid_request', /^the connection is not enabled for this client: github$/)
+    await expectRedirectError(request({ organization: ACME.id, connection: 'github' }), 'invalid_request', /^the connection is not enabled for this organization: github$/)
     const { lookups, calls } = fakeLookups()
     const r = await parseAuthorizeRequest(toRaw(request({ connection: 'c'.repeat(129) })), lookups)
     assert.equal(r.kind === 'redirect-error' && r.error.description, 'the connection was not found: (not shown)')

@@ -115,6 +115,7 @@ describe('organizations: /authorize', () => {
       get: async (id: string) => (id === org.id ? org : null),
       findByName: async (name: string) => (name === org.name ? org : null),
       isMember: async () => false,
+      connectionEnabled: async () => true,
     },
     invitations: { get: async () => invitation, findByTicketHash: async (hash: string) => (invitation?.ticketHash === hash ? invitation : null) },
   })

@@ -44,6 +44,27 @@ describe('login through an upstream OpenID provider', () => {
     throw new Error(`did not reach the provider: ${res.status} ${res.url}`)
   }
 
+  async function enableForOrg(orgId: string, connectionId: string, assignMembershipOnLogin = false, showAsButton = true) {
+    assert.equal(await server.store.organizations.enableConnection(orgId, { connectionId, assignMembershipOnLogin, showAsButton }, Date.now()), true)
+  }
+
+  /** An app that uses organizations, with the OIDC connection (and the database connection) enabled. */
+  async function orgApp(name: string) {
+    const { app: client } = await addApp(server.store, { name, organizationUsage: 'allow' })
+    await server.store.connections.setEnabled(connection.id, client.clientId, true)
+    return client
+  }
+
+  /** Alice through the provider to the end of the login, in a new browser, to `organization` of `client`. */
+  async function aliceTo(client: ApplicationRecord, organization: string) {
+    const browser = new Browser(server.url)
+    const { verifier, challenge } = pkce()
+    let res = await browser.get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge, extra: { organization, connection: 'acme-oidc' } }))
+    for (let i = 0; i < 5 && !res.headers.get('location')?.startsWith(upstream.issuer); i++) res = await browser.get(res.headers.get('location') as string)
+    const back = await upstream.loginThrough(res.headers.get('location') as string, ALICE)
+    return { res: await browser.get(back.href), verifier }
+  }
+
   async function exchange(res: Response, verifier: string) {
     const code = callbackParams(res).get('code')
     assert.ok(code, `no code: ${res.headers.get('location')}`)
@@ -164,6 +185,7 @@ describe('login through an upstream OpenID provider', () => {
     const { app: orgApp } = await addApp(server.store, { name: 'Org SSO SPA', organizationUsage: 'allow', initiateLoginUri: 'https://app.example.com/login' })
     await server.store.connections.setEnabled(connection.id, orgApp.clientId, true)
     const org = await addOrganization(server.store, { displayName: 'Wonderland' })
+    await enableForOrg(org.id, connection.id)
     const { ticket } = await invite(server.store, org, orgApp, { email: ALICE.claims.email as string })
     const browser = new Browser(server.url)
     const { verifier, challenge } = pkce()
@@ -180,6 +202,7 @@ describe('login through an upstream OpenID provider', () => {
 
     // A connection user who is not a member of another organization is refused there.
     const other = await addOrganization(server.store, { displayName: 'Elsewhere' })
+    await enableForOrg(other.id, connection.id)
     const second = new Browser(server.url)
     let res2 = await second.get(authorizeUrl(server.issuer, { clientId: orgApp.clientId, challenge, extra: { organization: other.id, connection: 'acme-oidc' } }))
     for (let i = 0; i < 5 && !res2.headers.get('location')?.startsWith(upstream.issuer); i++) res2 = await second.get(res2.headers.get('location') as string)
@@ -214,5 +237,75 @@ describe('login through an upstream OpenID provider', () => {
     const state = new URL(page.url).searchParams.get('state') as string
     const res = await browser.post(`/u/login?state=${state}`, { csrf: hiddenField(html, 'csrf'), username: 'someone@example.com', password: 'whatever password' })
     assert.equal(res.status, 400)
+  })
+
+  it("an organization with only the OIDC connection: the login page offers only its button; a posted password, sign-up and connection= of another are refused", async () => {
+    const client = await orgApp('Org SSO only')
+    const org = await addOrganization(server.store, { displayName: 'SSO Corp' })
+    await server.store.organizations.disableConnection(org.id, (await server.store.connections.findByName('Username-Password-Authentication'))?.id as string)
+    await enableForOrg(org.id, connection.id)
+    const browser = new Browser(server.url)
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge: pkce().challenge, extra: { organization: org.id } })))
+    const html = await page.text()
+    assert.match(html, /Continue with Acme SSO/)
+    assert.doesNotMatch(html, /type="password"/)
+    const state = new URL(page.url).searchParams.get('state') as string
+    const posted = await browser.post(`/u/login?state=${state}`, { csrf: hiddenField(html, 'csrf'), username: 'someone@example.com', password: 'whatever password' })
+    assert.equal(posted.status, 400)
+    assert.match(await posted.text(), /does not use passwords/)
+    assert.equal((await browser.get(`/u/signup?state=${state}`)).status, 404)
+
+    // The database connection asked for by name at /authorize: refused there.
+    const named = await browser.get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge: pkce().challenge, extra: { organization: org.id, connection: 'Username-Password-Authentication' } }))
+    assert.equal(callbackParams(named).get('error'), 'invalid_request')
+    assert.match(callbackParams(named).get('error_description') ?? '', /not enabled for this organization/)
+  })
+
+  it('an organization without the OIDC connection: no button, its button posted is refused, and a login through it is refused at the end (access_denied, no session)', async () => {
+    const client = await orgApp('Org password only')
+    const org = await addOrganization(server.store, { displayName: 'Password Corp' })
+    const browser = new Browser(server.url)
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge: pkce().challenge, extra: { organization: org.id } })))
+    const html = await page.text()
+    assert.doesNotMatch(html, /Continue with Acme SSO/)
+    assert.match(html, /type="password"/)
+    const button = await browser.post(formAction(html).replace('/u/login', '/u/login/connection'), { csrf: hiddenField(html, 'csrf'), connection: 'acme-oidc' })
+    assert.equal(button.status, 400)
+
+    // A login through it that got under way before the organization dropped the connection ends refused.
+    await enableForOrg(org.id, connection.id, true)
+    const browser2 = new Browser(server.url)
+    const { challenge } = pkce()
+    let res = await browser2.get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge, extra: { organization: org.id, connection: 'acme-oidc' } }))
+    for (let i = 0; i < 5 && !res.headers.get('location')?.startsWith(upstream.issuer); i++) res = await browser2.get(res.headers.get('location') as string)
+    await server.store.organizations.disableConnection(org.id, connection.id)
+    const back = await upstream.loginThrough(res.headers.get('location') as string, ALICE)
+    const refused = await browser2.get(back.href)
+    assert.equal(callbackParams(refused).get('error'), 'access_denied')
+    assert.match(callbackParams(refused).get('error_description') ?? '', /does not allow logging in this way/)
+    assert.equal(await server.store.organizations.isMember(org.id, `oidc|acme-oidc|${ALICE.sub}`), false)
+  })
+
+  it('assign_membership_on_login makes a user who is not a member one at login (audited); without it they are refused', async () => {
+    const client = await orgApp('Org auto-membership')
+    const joins = await addOrganization(server.store, { displayName: 'Open Corp' })
+    await enableForOrg(joins.id, connection.id, true)
+    const closed = await addOrganization(server.store, { displayName: 'Closed Corp' })
+    await enableForOrg(closed.id, connection.id, false)
+    const userId = `oidc|acme-oidc|${ALICE.sub}`
+
+    const refused = await aliceTo(client, closed.id)
+    assert.equal(callbackParams(refused.res).get('error'), 'access_denied')
+    assert.equal(await server.store.organizations.isMember(closed.id, userId), false)
+
+    const { res, verifier } = await aliceTo(client, joins.id)
+    const code = callbackParams(res).get('code')
+    assert.ok(code, res.headers.get('location') ?? String(res.status))
+    const r = await tokenRequest(server, { grant_type: 'authorization_code', client_id: client.clientId, code, code_verifier: verifier, redirect_uri: client.callbacks[0] as string })
+    assert.equal(r.status, 200, JSON.stringify(r.json))
+    assert.equal(claims(r.json.access_token).org_id, joins.id)
+    assert.deepEqual((await server.store.organizations.getMember(joins.id, userId))?.roles, [])
+    const events = await server.store.logs.list({ type: 'organization_member_added' })
+    assert.ok(events.some((e) => e.userId === userId && e.details.org_id === joins.id && e.details.via === 'login' && e.details.connection === 'acme-oidc'))
   })
 })

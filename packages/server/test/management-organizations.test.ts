@@ -179,7 +179,7 @@ describe('Management API: organizations', () => {
     assert.equal((await call('GET', `organizations/${org.id}/invitations/${created.id}`)).status, 404)
   })
 
-  it('enabled connections are Latchkey\'s one connection, which cannot be disabled; members and roles can be removed; a user lists their organizations', async () => {
+  it('enabled connections: a new organization has the database connection (the old ids and the name accepted); enable, update, disable others; Auth0\'s errors', async () => {
     const org = await json(await call('POST', 'organizations', { name: 'connections-org' }))
     const connections = await json(await call('GET', `organizations/${org.id}/enabled_connections?include_totals=true`))
     // The database connection's real record: the id GET /api/v2/connections?name=… shows.
@@ -188,17 +188,63 @@ describe('Management API: organizations', () => {
     assert.notEqual(databaseId, 'con_UsernamePassword')
     const enabled = { connection_id: databaseId, assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: 'Username-Password-Authentication', strategy: 'auth0' } }
     assert.deepEqual(connections.enabled_connections, [enabled])
+    assert.equal(connections.total, 1)
     assert.deepEqual(await json(await call('GET', `organizations/${org.id}/enabled_connections/${databaseId}`)), enabled)
-    assert.deepEqual(await json(await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: databaseId })), enabled)
     // The fixed id of older releases, and the name, are still accepted where a request names the connection.
     assert.deepEqual(await json(await call('GET', `organizations/${org.id}/enabled_connections/con_UsernamePassword`)), enabled)
-    assert.deepEqual(await json(await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_UsernamePassword' })), enabled)
-    assert.deepEqual(await json(await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'Username-Password-Authentication' })), enabled)
+    const again = await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'Username-Password-Authentication' })
+    assert.equal(again.status, 409)
+    assert.equal((await json(again)).errorCode, 'connection_already_enabled')
+    const unknown = await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_other' })
+    assert.equal(unknown.status, 404)
+    assert.equal((await json(unknown)).errorCode, 'inexistent_connection')
     assert.equal((await call('GET', `organizations/${org.id}/enabled_connections/con_other`)).status, 404)
-    assert.equal((await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_UsernamePassword', assign_membership_on_login: true })).status, 400)
-    assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/con_UsernamePassword`)).status, 400)
-    assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/${databaseId}`)).status, 400)
+    assert.equal((await call('POST', `organizations/org_0000000000000000/enabled_connections`, { connection_id: databaseId })).status, 404)
+    assert.equal((await call('PATCH', `organizations/${org.id}/enabled_connections/${databaseId}`, { is_signup_enabled: true })).status, 400)
+    assert.equal((await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: databaseId, extra: 1 })).status, 400)
 
+    const patched = await json(await call('PATCH', `organizations/${org.id}/enabled_connections/con_UsernamePassword`, { assign_membership_on_login: true }))
+    assert.deepEqual(patched, { ...enabled, assign_membership_on_login: true })
+    assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/${databaseId}`)).status, 204)
+    assert.equal((await call('DELETE', `organizations/${org.id}/enabled_connections/${databaseId}`)).status, 404)
+    assert.deepEqual(await json(await call('GET', `organizations/${org.id}/enabled_connections`)), [] as unknown as Record<string, unknown>)
+    const added = await call('POST', `organizations/${org.id}/enabled_connections`, { connection_id: 'con_UsernamePassword', show_as_button: false })
+    assert.equal(added.status, 201)
+    assert.deepEqual(await json(added), { ...enabled, show_as_button: false })
+
+    // POST /organizations with enabled_connections: exactly those ([] for none); an unknown one is refused.
+    const none = await json(await call('POST', 'organizations', { name: 'no-connections', enabled_connections: [] }))
+    assert.deepEqual(await json(await call('GET', `organizations/${none.id}/enabled_connections`)), [] as unknown as Record<string, unknown>)
+    const own = await json(await call('POST', 'organizations', { name: 'own-connections', enabled_connections: [{ connection_id: databaseId, assign_membership_on_login: true }] }))
+    assert.deepEqual(await json(await call('GET', `organizations/${own.id}/enabled_connections`)), [{ ...enabled, assign_membership_on_login: true }] as unknown as Record<string, unknown>)
+    assert.equal((await call('POST', 'organizations', { name: 'twice-named', enabled_connections: [{ connection_id: databaseId }, { connection_id: 'con_UsernamePassword' }] })).status, 400)
+    const changes = await server.store.logs.list({ type: 'sapi' })
+    assert.ok(changes.some((e) => e.details.action === 'organization.connection_enabled' && e.details.org_id === org.id))
+    assert.ok(changes.some((e) => e.details.action === 'organization.connection_disabled' && e.details.org_id === org.id))
+  })
+
+  it("Auth0's ManagementClient enables, lists, gets, updates and disables an organization's connections", async () => {
+    const management = new ManagementClient({ domain: DOMAIN, clientId: robot.app.clientId, clientSecret: robot.secret, audience: `${server.issuer}api/v2/` })
+    const sso = await management.connections.create({ name: 'client-sso', strategy: 'oidc', options: { type: 'back_channel', issuer: 'https://idp.example.com/', client_id: 'latchkey', client_secret: 'a-secret' } as never })
+    const org = await management.organizations.create({ name: 'sdk-connections', enabled_connections: [{ connection_id: sso.id as string, assign_membership_on_login: true }] })
+    const added = await management.organizations.enabledConnections.add(org.id as string, { connection_id: await databaseConnectionId(), show_as_button: false })
+    assert.deepEqual(added.connection, { name: 'Username-Password-Authentication', strategy: 'auth0' })
+    assert.equal(added.show_as_button, false)
+    const page = await management.organizations.enabledConnections.list(org.id as string)
+    assert.deepEqual(page.data.map((c) => [c.connection?.name, c.assign_membership_on_login]), [['client-sso', true], ['Username-Password-Authentication', false]])
+    assert.equal((await management.organizations.enabledConnections.get(org.id as string, sso.id as string)).connection?.strategy, 'oidc')
+    const updated = await management.organizations.enabledConnections.update(org.id as string, sso.id as string, { assign_membership_on_login: false })
+    assert.equal(updated.assign_membership_on_login, false)
+    await management.organizations.enabledConnections.delete(org.id as string, sso.id as string)
+    await assert.rejects(management.organizations.enabledConnections.get(org.id as string, sso.id as string), { statusCode: 404 })
+    // Deleting the connection takes its enablements along.
+    await management.organizations.enabledConnections.add(org.id as string, { connection_id: sso.id as string })
+    await management.connections.delete(sso.id as string)
+    assert.deepEqual((await management.organizations.enabledConnections.list(org.id as string)).data.map((c) => c.connection?.name), ['Username-Password-Authentication'])
+  })
+
+  it('members and roles can be removed; a user lists their organizations', async () => {
+    const org = await json(await call('POST', 'organizations', { name: 'members-org' }))
     const user = await addUser(server.store)
     assert.equal((await call('POST', `organizations/${org.id}/members`, { members: [user.id] })).status, 204)
     assert.equal((await call('POST', `organizations/${org.id}/members`, { members: ['auth0|nobody'] })).status, 404)

@@ -173,13 +173,16 @@ export async function parseAuthorizeRequest(params: RawParams, lookups: Authoriz
   if (orgs.kind === 'redirect-error') return fail(orgs.error)
 
   // 8. Auth0's `connection`: log in with that connection, skipping the login page. It must exist
-  // and be enabled for the app; the database connection means the password form.
+  // and be enabled for the app (and for the organization, if any); the database connection means
+  // the password form.
   const connectionParam = single(params, 'connection')
   let connection: string | null = null
   if (connectionParam !== undefined && connectionParam !== '') {
     const found = connectionParam.length <= 128 ? await lookups.connections.findByName(connectionParam) : null
     if (!found) return fail(new InvalidRequest(`the connection was not found: ${quoteValue(connectionParam)}`))
     if (!found.enabledClients.includes(app.clientId)) return fail(new InvalidRequest(`the connection is not enabled for this client: ${quoteValue(connectionParam)}`))
+    if (orgs.organization && !(await lookups.organizations.connectionEnabled(orgs.organization.id, found.id)))
+      return fail(new InvalidRequest(`the connection is not enabled for this organization: ${quoteValue(connectionParam)}`))
     connection = found.name
   }
 

@@ -105,6 +105,7 @@ export class MemoryGrantStore {
       get: async (id) => this.organizations.get(id) ?? null,
       findByName: async (name) => [...this.organizations.values()].find((o) => o.name === name.toLowerCase()) ?? null,
       isMember: async (orgId, userId) => this.members.has(memberKey(orgId, userId)),
+      connectionEnabled: async () => true,
     },
     clientGrants: { find: async () => null },
     permissions: { effective: async (userId, apiIdentifier, orgId) => this.permissions.get(permissionKey(userId, apiIdentifier, orgId)) ?? [] },

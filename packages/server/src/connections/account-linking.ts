@@ -45,7 +45,7 @@ export function linksExistingAccounts(connection: Pick<ConnectionRecord, 'option
 
 /** How `user` can prove their account in this app's login; `except`: the connection being linked. */
 export async function proofsFor(deps: Deps, app: ApplicationRecord, user: UserRecord, except: string): Promise<Proofs> {
-  const options = await loginOptions(deps, app)
+  const options = await loginOptions(deps, app, null)
   const theirs = new Set((await deps.store.identities.listForUser(user.id)).map((identity) => identity.connectionId))
   return {
     password: options.password && user.passwordHash !== null && user.connection === DATABASE_CONNECTION.name,

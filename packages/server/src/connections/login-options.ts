@@ -2,21 +2,31 @@
  * How a user may log in to an app: the upstream connections enabled for it (a button each on the
  * login page, Auth0's "Continue with …") and whether it uses the database connection's password
  * (an app that only uses SSO disables it: no password form, and a posted password is refused).
+ * A login to an organization offers only what is enabled for both the app and the organization,
+ * and a button only for those the organization shows as one (`show_as_button`).
  */
 import { type ApplicationRecord, isDatabaseConnection, isPublicProviderStrategy } from '@latchkey/core'
 import type { EnabledConnection } from '@latchkey/storage'
 import type { Deps } from '../deps.js'
 
 export interface LoginOptions {
+  /** Usable: by a button, home-realm discovery or `connection=`. */
   readonly upstream: readonly EnabledConnection[]
+  /** Those the login page shows as buttons. */
+  readonly buttons: readonly EnabledConnection[]
   readonly password: boolean
 }
 
-export async function loginOptions(deps: Deps, app: ApplicationRecord): Promise<LoginOptions> {
+/** `organization`: the id of the organization being logged in to, if any. */
+export async function loginOptions(deps: Deps, app: ApplicationRecord, organization: string | null): Promise<LoginOptions> {
   const enabled = await deps.store.connections.enabledFor(app.clientId)
+  const org = organization === null ? null : new Map((await deps.store.organizations.listConnections(organization)).map((c) => [c.connectionId, c]))
+  const usable = org ? enabled.filter((c) => org.has(c.id)) : enabled
+  const upstream = usable.filter((c) => deps.strategies.get(c.strategy) !== null)
   return {
-    upstream: enabled.filter((c) => deps.strategies.get(c.strategy) !== null),
-    password: enabled.some((c) => isDatabaseConnection(c)),
+    upstream,
+    buttons: org ? upstream.filter((c) => org.get(c.id)?.showAsButton !== false) : upstream,
+    password: usable.some((c) => isDatabaseConnection(c)),
   }
 }
 
@@ -39,5 +49,5 @@ export function homeRealm(options: LoginOptions, email: string): EnabledConnecti
 
 /** The buttons of the login page. */
 export function connectionButtons(options: LoginOptions): { name: string; label: string }[] {
-  return options.upstream.map((c) => ({ name: c.name, label: c.displayName ?? c.name }))
+  return options.buttons.map((c) => ({ name: c.name, label: c.displayName ?? c.name }))
 }

@@ -89,10 +89,12 @@ async function opened(deps: Deps, connection: string, sealed: string): Promise<s
   }
 }
 
-/** The connection named for this app's login, when it is an upstream one enabled for the app. */
-export async function upstreamConnectionFor(deps: Deps, app: ApplicationRecord, name: string): Promise<ConnectionRecord | null> {
+/** The connection named for this app's login, when it is an upstream one enabled for the app (and for the organization, if any). */
+export async function upstreamConnectionFor(deps: Deps, app: ApplicationRecord, name: string, organization: string | null): Promise<ConnectionRecord | null> {
   const connection = name.length <= 128 ? await deps.store.connections.findByName(name) : null
   if (!connection?.enabledClients.includes(app.clientId) || !deps.strategies.get(connection.strategy)) return null
+  // Logging in to an organization: only a connection enabled for it too.
+  if (organization !== null && !(await deps.store.organizations.getConnection(organization, connection.id))) return null
   return connection
 }
 

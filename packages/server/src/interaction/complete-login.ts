@@ -4,7 +4,8 @@
  * from here it is the same for all: a new SSO session (the previous one of this browser ends), the
  * last login time, the audit event of the method, the invitation accepted within this login, and
  * `proceed` with the authentication as the login step's change, which decides organization
- * membership, consent and the code.
+ * membership, consent and the code. A login to an organization through a connection it does not
+ * use is refused here, before the session starts (interaction/organization-access.ts).
  */
 import { AccessDenied, firstFactorAmr, type ApiRecord, type ApplicationRecord, DATABASE_CONNECTION, type InteractionRecord, type UserRecord } from '@latchkey/core'
 import type { Context } from 'hono'
@@ -13,6 +14,7 @@ import type { Deps } from '../deps.js'
 import { deliverError } from '../http/authorization-response.js'
 import { startSession } from '../http/session.js'
 import { proceed, targetOf } from './flow.js'
+import { CONNECTION_NOT_ENABLED, loginConnectionId, organizationConnection } from './organization-access.js'
 import { type Accepted, recordAcceptance } from './organization-context.js'
 
 /** How the user proved who they are, and the audit event it records (Auth0's codes). */
@@ -55,6 +57,11 @@ export interface CompletedAuthentication {
 export async function completeLogin(c: Context, deps: Deps, done: CompletedAuthentication): Promise<Response> {
   const { interaction, app, api, user, accepted } = done
   if (mustVerifyFirst(deps, user)) return refuseUnverified(c, deps, done)
+  const orgId = interaction.request.organization
+  if (orgId !== null) {
+    const connectionId = await loginConnectionId(deps, user, done.method.kind === 'connection' ? done.method.connectionId : null)
+    if (!(await organizationConnection(deps, orgId, connectionId))) return refuseConnection(c, deps, done)
+  }
   const upstream =
     done.method.kind === 'connection'
       ? { connectionId: done.method.connectionId, sealedIdToken: done.method.idToken === null ? null : await deps.keys.encryption.encrypt(done.method.idToken) }
@@ -112,4 +119,18 @@ async function refuseUnverified(c: Context, deps: Deps, done: CompletedAuthentic
   await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
   const error = new AccessDenied(`Please verify your email address before logging in: we have sent a link to ${user.email}.`)
   return deliverError(c, deps, targetOf(interaction.request, app), error, true)
+}
+
+/**
+ * A login through a connection the organization does not use (a request the login page would not
+ * have offered): no session and no code; the app gets `access_denied`, and the transaction ends.
+ */
+async function refuseConnection(c: Context, deps: Deps, done: CompletedAuthentication): Promise<Response> {
+  const { interaction, app, user } = done
+  const orgId = interaction.request.organization
+  const connection = done.method.kind === 'connection' ? done.method.connection : user.connection
+  deps.log.info({ client_id: app.clientId, user_id: user.id, org_id: orgId }, 'login refused: connection not enabled for the organization')
+  await deps.audit.record(c, { type: 'f', clientId: app.clientId, userId: user.id, details: { user_name: user.email, org_id: orgId, connection, reason: 'connection not enabled for the organization' } })
+  await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())
+  return deliverError(c, deps, targetOf(interaction.request, app), new AccessDenied(CONNECTION_NOT_ENABLED), true)
 }

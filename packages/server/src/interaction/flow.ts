@@ -29,6 +29,7 @@ import { actionSecondFactorStep, secondFactorStep } from '../mfa/requirement.js'
 import { bindingHash } from './csrf.js'
 import { InteractionProblem } from './load.js'
 import { codeIssuedEvent } from './code-audit.js'
+import { joinOnLogin, loginConnectionId, organizationConnection } from './organization-access.js'
 import { stepPage } from './screens.js'
 import { actionDetails, postLoginAtAuthorize } from '../actions/run-triggers.js'
 import type { TriggerResult } from '../actions/action-runner.js'
@@ -58,8 +59,21 @@ export function showError(c: Context, error: OAuthError, status = 400) {
 }
 
 export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Response> {
-  const { request, app, api, session, interaction } = p
+  const { request, app, api, interaction } = p
   const now = deps.clock.now()
+  // Into an organization only through a connection enabled for it: a session that came another way
+  // counts as none (the login page asks again; completeLogin refused a new login that did). One
+  // whose connection assigns membership makes its user a member.
+  let session = p.session
+  let isMember = false
+  if (request.organization !== null && session !== null) {
+    const enabled = await organizationConnection(deps, request.organization, await loginConnectionId(deps, session.user, session.record.upstream?.connectionId ?? null))
+    if (!enabled) session = null
+    else {
+      isMember = await deps.store.organizations.isMember(request.organization, session.user.id)
+      if (!isMember && enabled.assignMembershipOnLogin) isMember = await joinOnLogin(c, deps, app.clientId, enabled, session.user)
+    }
+  }
   const target = targetOf(request, app)
   // No remembered consent to read when the app skips consent for this API.
   const consent = session && !consentSkippable(app, api) ? await deps.store.consents.find(session.user.id, app.clientId, request.audience ?? '') : null
@@ -67,8 +81,6 @@ export async function proceed(c: Context, deps: Deps, p: Proceed): Promise<Respo
     p.changes?.authenticated ??
     (interaction?.userId != null ? { userId: interaction.userId, sessionSid: interaction.sessionSid, authTime: interaction.authTime } : null)
   const authenticatedNow = authenticated !== null && session !== null && session.user.id === authenticated.userId && session.record.sid === authenticated.sessionSid
-
-  const isMember = request.organization !== null && session !== null && (await deps.store.organizations.isMember(request.organization, session.user.id))
 
   let step: NextStep
   try {

@@ -110,7 +110,7 @@ const signupRequest = z.object({
 async function databaseConnectionFor(deps: Deps, clientId: string, connection: string): Promise<ApplicationRecord> {
   const app = await deps.store.applications.get(clientId)
   if (!app) throw new DbConnectionError('invalid_client', 'Unknown client.', 400)
-  if (connection !== DATABASE_CONNECTION.name || !(await loginOptions(deps, app)).password) throw new DbConnectionError('connection_not_found', 'Connection does not exist or is not enabled for this application.', 400)
+  if (connection !== DATABASE_CONNECTION.name || !(await loginOptions(deps, app, null)).password) throw new DbConnectionError('connection_not_found', 'Connection does not exist or is not enabled for this application.', 400)
   return app
 }
 

@@ -37,7 +37,7 @@ function resetUrl(deps: Deps, options: LoginOptions, interactionId: string): str
 export async function loginView(deps: Deps, loaded: Pick<LoadedInteraction, 'interaction' | 'app' | 'csrf'>, email?: string | null) {
   const { interaction, app: client, csrf } = loaded
   const { label, invitation } = await organizationContext(deps, interaction.request)
-  const options = await loginOptions(deps, client)
+  const options = await loginOptions(deps, client, interaction.request.organization)
   const view: LoginView = {
     interactionId: interaction.id,
     csrf,
@@ -62,7 +62,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     // Auth0's `connection=`: straight to that provider, no page.
     const named = interaction.request.connection ?? null
     if (named !== null) {
-      const connection = await upstreamConnectionFor(deps, client, named)
+      const connection = await upstreamConnectionFor(deps, client, named, interaction.request.organization)
       if (connection)
         return beginUpstream(c, deps, { request: interaction.request, app: client, connection, interaction, afterPost: false, reauthenticate: interaction.request.prompt.includes('login') })
     }
@@ -73,8 +73,8 @@ export function loginRoutes(app: Hono, deps: Deps): void {
   app.post('/u/login/connection', limitPerIp(deps, 'login'), async (c) => {
     const form = await readBody(c, { json: false })
     const { interaction, app: client } = await loadInteraction(c, deps, LOGIN_STEPS, single(form, 'csrf') ?? null)
-    const connection = await upstreamConnectionFor(deps, client, single(form, 'connection') ?? '')
-    if (!connection) return showError(c, new InteractionProblem('This application does not offer that way to log in.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
+    const connection = await upstreamConnectionFor(deps, client, single(form, 'connection') ?? '', interaction.request.organization)
+    if (!connection) return showError(c, new InteractionProblem(interaction.request.organization === null ? 'This application does not offer that way to log in.' : 'This application or organization does not offer that way to log in.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
     return beginUpstream(c, deps, { request: interaction.request, app: client, connection, interaction, afterPost: true, reauthenticate: interaction.request.prompt.includes('login') })
   })
 
@@ -88,7 +88,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     const realm = homeRealm(options, username)
     if (realm)
       return beginUpstream(c, deps, { request: { ...interaction.request, loginHint: username }, app: client, connection: realm, interaction, afterPost: true, reauthenticate: interaction.request.prompt.includes('login') })
-    if (!options.password) return showError(c, new InteractionProblem('This application does not use passwords. Choose how to log in on the login page.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
+    if (!options.password) return showError(c, new InteractionProblem(interaction.request.organization === null ? 'This application does not use passwords. Choose how to log in on the login page.' : 'This application or organization does not use passwords. Choose how to log in on the login page.', `/u/login?state=${encodeURIComponent(interaction.id)}`))
     const password = single(form, 'password') ?? ''
     const rerender = (error: string, status: number) => pageResponse(c, loginPage({ ...view, error }), status, WEBAUTHN_PAGE_CSP)
 

@@ -24,7 +24,7 @@ const LINK_GONE = 'This password reset link has expired or was already used. Ask
 
 /** Whether this app's login offers the reset: it uses passwords and email can be sent. */
 async function offersReset(deps: Deps, loaded: LoadedInteraction): Promise<boolean> {
-  return deps.email.available && (await loginOptions(deps, loaded.app)).password
+  return deps.email.available && (await loginOptions(deps, loaded.app, loaded.interaction.request.organization)).password
 }
 
 function ticketOf(c: Context): string | null {

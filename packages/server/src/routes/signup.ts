@@ -1,7 +1,8 @@
 /**
  * The sign-up page (/u/signup): new users create an account in Latchkey's own database, then carry
  * on with the login they started. Open when the deployment turns sign-up on (LATCHKEY_SIGNUP=on),
- * and for the invitee of an invitation either way (the invitation authorises it); closed otherwise.
+ * and for the invitee of an invitation either way (the invitation authorises it); closed otherwise,
+ * and for an app (or organization being logged in to) that does not use the database connection.
  *
  * The same protections as the login form: the Origin check and the form token bound to this browser
  * and login transaction, a per-IP limit on POST, the password policy of @latchkey/core, and the same
@@ -19,6 +20,7 @@ import { readBody } from '../http/read-params.js'
 import { completeLogin } from '../interaction/complete-login.js'
 import { showError } from '../interaction/flow.js'
 import { InteractionProblem, loadInteraction } from '../interaction/load.js'
+import { loginOptions } from '../connections/login-options.js'
 import { type Accepted, acceptInvitation, InvitationGone, organizationContext } from '../interaction/organization-context.js'
 import { hashPassword } from '../passwords.js'
 import { queueVerificationEmail } from '../account/email-verification.js'
@@ -34,6 +36,7 @@ export function signupRoutes(app: Hono, deps: Deps): void {
     const { interaction, app: client, csrf } = await loadInteraction(c, deps, 'login')
     const { label, invitation } = await organizationContext(deps, interaction.request)
     if (!invitation && !deps.config.signup) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
+    if (!(await loginOptions(deps, client, interaction.request.organization)).password) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
     return pageResponse(
       c,
       signupPage({
@@ -52,6 +55,7 @@ export function signupRoutes(app: Hono, deps: Deps): void {
     const { interaction, app: client, api, csrf } = await loadInteraction(c, deps, 'login', single(form, 'csrf') ?? null)
     const { label, invitation } = await organizationContext(deps, interaction.request)
     if (!invitation && !deps.config.signup) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
+    if (!(await loginOptions(deps, client, interaction.request.organization)).password) return showError(c, new InteractionProblem(SIGNUP_OFF), 404)
 
     // An invitation fixes the address: whatever the form says, the account is the invitee's.
     const email = invitation?.inviteeEmail ?? normalizeEmail(single(form, 'email') ?? '')

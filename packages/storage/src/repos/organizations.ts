@@ -275,6 +275,16 @@ export class KyselyOrganizationRepo implements OrganizationRepo {
     return this.getConnection(orgId, connectionId)
   }
 
+  async connectionEnabled(orgId: string, connectionId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('organization_connections')
+      .select('connection_id')
+      .where('organization_id', '=', orgId)
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
   async disableConnection(orgId: string, connectionId: string): Promise<boolean> {
     const result = await this.db.deleteFrom('organization_connections').where('organization_id', '=', orgId).where('connection_id', '=', connectionId).executeTakeFirst()
     return result.numDeletedRows > 0n

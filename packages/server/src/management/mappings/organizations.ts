@@ -3,13 +3,15 @@
  * zod schemas check shapes and describe the wire format (they feed the OpenAPI document); the rules
  * (names, branding, metadata, invitation lifetimes and links) stay in @latchkey/core's
  * registration, which the CLI uses too. The answers come from organizations/shape.ts, shared with
- * `latchkey orgs --json`. Latchkey has one connection, so enabled connections are that one, always
- * enabled, and never assigns membership on login.
+ * `latchkey orgs --json`. An enabled connection is named by its id (the database connection also
+ * by its old fixed id or its name); Latchkey has no organization sign-up, so `is_signup_enabled` is
+ * false.
  */
 import type { OrganizationInput } from '@latchkey/core'
+import type { OrganizationConnection, OrganizationConnectionInput, Store } from '@latchkey/storage'
 import { z } from 'zod'
-import { CONNECTION_NAME, LEGACY_CONNECTION_ID, brandingInput, namesDatabaseConnection } from '../../organizations/shape.js'
-import { badRequest } from '../errors.js'
+import { CONNECTION_NAME, LEGACY_CONNECTION_ID, brandingInput, databaseConnectionId, namesDatabaseConnection } from '../../organizations/shape.js'
+import { badRequest, notFound } from '../errors.js'
 import { defined } from './shape.js'
 
 const COLOR = z.string().max(20)
@@ -24,10 +26,10 @@ const brandingIn = z
 const metadataIn = z.record(z.string(), z.string().nullable()).describe('Up to 25 string values; on update, null removes a key.')
 
 const enabledConnectionIn = z.strictObject({
-  connection_id: z.string().max(100).describe(`The database connection (${CONNECTION_NAME}): its id, as GET /api/v2/connections shows it (${LEGACY_CONNECTION_ID} or the name accepted too).`),
-  assign_membership_on_login: z.boolean().optional().describe('Latchkey never adds members on login: false only.'),
-  show_as_button: z.boolean().optional(),
-  is_signup_enabled: z.boolean().optional(),
+  connection_id: z.string().max(100).describe(`The connection's id, as GET /api/v2/connections shows it (for the database connection, ${LEGACY_CONNECTION_ID} or ${CONNECTION_NAME} accepted too).`),
+  assign_membership_on_login: z.boolean().optional().describe('A user who logs in to the organization through it and is not a member becomes one (false by default).'),
+  show_as_button: z.boolean().optional().describe('The login page shows it as a button (true by default); otherwise only home-realm discovery or `connection=` reach it.'),
+  is_signup_enabled: z.boolean().optional().describe('Latchkey has no organization sign-up: false only.'),
 })
 
 export const createOrganizationBody = z
@@ -36,7 +38,7 @@ export const createOrganizationBody = z
     display_name: z.string().max(255).optional().describe('The name the login page shows.'),
     branding: brandingIn.optional(),
     metadata: metadataIn.optional(),
-    enabled_connections: z.array(enabledConnectionIn).max(10).optional().describe(`Only the database connection (${CONNECTION_NAME}), always enabled.`),
+    enabled_connections: z.array(enabledConnectionIn).max(10).optional().describe(`The connections enabled for it. Absent: the database connection (${CONNECTION_NAME}), as Latchkey always had it; [] for none.`),
   })
   .describe('A new organization.')
 
@@ -117,8 +119,8 @@ export const enabledConnectionSchema = z
   })
   .describe('A connection enabled for an organization.')
 
-export const addConnectionBody = enabledConnectionIn.describe(`Enables the database connection (${CONNECTION_NAME}; it always is).`)
-export const updateConnectionBody = enabledConnectionIn.omit({ connection_id: true }).describe('Only assign_membership_on_login: false is possible.')
+export const addConnectionBody = enabledConnectionIn.describe('The connection to enable, and how.')
+export const updateConnectionBody = enabledConnectionIn.omit({ connection_id: true }).describe('The settings to change.')
 
 /** Core's field paths → the Management API's, for messages from the registration rules. */
 export const ORGANIZATION_FIELD_NAMES: Readonly<Record<string, string>> = {
@@ -135,24 +137,45 @@ export const ORGANIZATION_FIELD_NAMES: Readonly<Record<string, string>> = {
   roles: 'roles',
 }
 
-/** The database connection (an organization's only one), named by its id (`databaseId`), the old fixed id or its name. */
+/** An invitation's connection: the database connection, named by its id (`databaseId`), the old fixed id or its name. */
 export function checkConnectionId(id: string | undefined, databaseId: string): void {
   if (id !== undefined && !namesDatabaseConnection(id, databaseId))
     throw badRequest(
-      `Payload validation error: unknown connection ${JSON.stringify(id.slice(0, 100))}: an organization's connection is the database connection, ${databaseId} (${CONNECTION_NAME}).`,
+      `Payload validation error: unknown connection ${JSON.stringify(id.slice(0, 100))}: an invitation's connection is the database connection, ${databaseId} (${CONNECTION_NAME}).`,
     )
 }
 
-/** What an enabled connection may say: Latchkey's own, and never membership on login. */
-export function checkEnabledConnection(body: { connection_id?: string | undefined; assign_membership_on_login?: boolean | undefined }, databaseId: string): void {
-  checkConnectionId(body.connection_id, databaseId)
-  if (body.assign_membership_on_login)
-    throw badRequest('Payload validation error: Latchkey does not add members on login: assign_membership_on_login must be false (add members, or invite them).')
+export const CONNECTION_NOT_FOUND = () => notFound('No connection found by that id.', 'inexistent_connection')
+
+/** Only false: Latchkey has no organization sign-up. */
+export function checkSignup(body: { is_signup_enabled?: boolean | undefined }): void {
+  if (body.is_signup_enabled) throw badRequest('Payload validation error: Latchkey has no organization sign-up: is_signup_enabled must be false.')
 }
 
-/** The database connection as an organization's enabled connection; `databaseId` from databaseConnectionId. */
-export function enabledConnectionBody(databaseId: string) {
-  return { connection_id: databaseId, assign_membership_on_login: false, show_as_button: true, is_signup_enabled: false, connection: { name: CONNECTION_NAME, strategy: 'auth0' } }
+/** The id of the connection a request names (the database connection also by its old id or name); null when there is none. */
+export async function connectionIdOf(store: Store, ref: string): Promise<string | null> {
+  const databaseId = await databaseConnectionId(store)
+  if (namesDatabaseConnection(ref, databaseId)) return databaseId
+  return (await store.connections.get(ref))?.id ?? null
+}
+
+/** An enabled connection of the API's body, as the store takes it (defaults: no membership on login, shown as a button). */
+export async function connectionInput(store: Store, body: z.output<typeof enabledConnectionIn>, unknown: (ref: string) => Error): Promise<OrganizationConnectionInput> {
+  checkSignup(body)
+  const connectionId = await connectionIdOf(store, body.connection_id)
+  if (connectionId === null) throw unknown(body.connection_id)
+  return { connectionId, assignMembershipOnLogin: body.assign_membership_on_login ?? false, showAsButton: body.show_as_button ?? true }
+}
+
+/** Auth0's enabled connection. */
+export function enabledConnectionBody(enabled: OrganizationConnection) {
+  return {
+    connection_id: enabled.connectionId,
+    assign_membership_on_login: enabled.assignMembershipOnLogin,
+    show_as_button: enabled.showAsButton,
+    is_signup_enabled: false,
+    connection: { name: enabled.connection.name, strategy: enabled.connection.strategy },
+  }
 }
 
 /** The Auth0 body → the input of @latchkey/core's createOrganization / updateOrganization. */

@@ -1,17 +1,20 @@
 /**
  * /organizations (Auth0's Organizations): create, list (offset or checkpoint paging), get by id or
- * name, update, delete; and their enabled connections, reduced to Latchkey's one connection, which is
- * always enabled. Members and invitations are in organization-members.ts and
- * organization-invitations.ts. Every change goes to the audit log.
+ * name, update, delete; and their enabled connections (the ways to log in to the organization,
+ * each perhaps making members of those who use it). Members and invitations are in
+ * organization-members.ts and organization-invitations.ts. Every change goes to the audit log.
  */
 import { createOrganization, findOrganization, type OrganizationRecord, updateOrganization } from '@latchkey/core'
 import { ConflictError, type Store } from '@latchkey/storage'
 import { z } from 'zod'
-import { CONNECTION_NAME, databaseConnectionId, LEGACY_CONNECTION_ID, namesDatabaseConnection, organizationBody } from '../../organizations/shape.js'
+import { CONNECTION_NAME, LEGACY_CONNECTION_ID, organizationBody } from '../../organizations/shape.js'
 import { badRequest, conflict, notFound, registration } from '../errors.js'
 import {
   addConnectionBody,
-  checkEnabledConnection,
+  CONNECTION_NOT_FOUND,
+  checkSignup,
+  connectionIdOf,
+  connectionInput,
   createOrganizationBody,
   enabledConnectionBody,
   enabledConnectionSchema,
@@ -27,7 +30,10 @@ import { type Resource, route } from '../route.js'
 
 export const idParams = z.strictObject({ id: z.string().min(1).max(100).describe('The organization id (org_…).') })
 const nameParams = z.strictObject({ name: z.string().min(1).max(100).describe('The organization name.') })
-const connectionParams = z.strictObject({ id: idParams.shape.id, connectionId: z.string().min(1).max(100).describe(`The database connection's id (${LEGACY_CONNECTION_ID} or ${CONNECTION_NAME} accepted too).`) })
+const connectionParams = z.strictObject({
+  id: idParams.shape.id,
+  connectionId: z.string().min(1).max(100).describe(`The connection's id (for the database connection, ${LEGACY_CONNECTION_ID} or ${CONNECTION_NAME} accepted too).`),
+})
 
 /** Offset paging (page, per_page, include_totals) or checkpoint paging (from, take), not both. */
 export const listQuery = z
@@ -88,10 +94,12 @@ export const organizations: Resource = {
       answer: { status: 201, description: 'The new organization.', schema: organizationSchema },
       errors: { 409: 'An organization with this name exists (organization_conflict).' },
       async handle({ deps, body, audit }) {
-        const databaseId = await databaseConnectionId(deps.store)
-        for (const connection of body.enabled_connections ?? []) checkEnabledConnection(connection, databaseId)
+        const unknown = (ref: string) => badRequest(`Connections: ${ref.slice(0, 100)} not found.`)
+        const connections = body.enabled_connections ? await Promise.all(body.enabled_connections.map((c) => connectionInput(deps.store, c, unknown))) : undefined
+        if (connections && new Set(connections.map((c) => c.connectionId)).size < connections.length) throw badRequest('Payload validation error: a connection is named more than once in enabled_connections.')
         const org = registration(ORGANIZATION_FIELD_NAMES, () => createOrganization({ ...organizationInput(body), name: body.name }, deps.clock.now()))
-        await deps.store.organizations.insert(org).catch(nameTaken)
+        // Without enabled_connections, the database connection (the store's default, Latchkey's behaviour before organizations had connections).
+        await deps.store.organizations.insert(org, connections).catch(nameTaken)
         await audit.change({ action: 'organization.created', description: 'Create an organization', details: { org_id: org.id, name: org.name } })
         return { status: 201, body: organizationBody(org) }
       },
@@ -162,32 +170,43 @@ export const organizations: Resource = {
     route({
       method: 'get',
       path: '/organizations/:id/enabled_connections',
-      summary: 'List the connections enabled for an organization (the database connection)',
+      summary: 'List the connections enabled for an organization',
       scopes: ['read:organization_connections'],
       params: idParams,
       query: z.strictObject(pagingParams),
-      answer: { status: 200, description: `${CONNECTION_NAME}, always enabled.`, schema: pagedSchema('enabled_connections', enabledConnectionSchema) },
+      answer: { status: 200, description: 'The enabled connections, oldest first.', schema: pagedSchema('enabled_connections', enabledConnectionSchema) },
       errors: ERRORS_404,
       async handle({ deps, params, query }) {
-        await findOrg(deps.store, params.id)
-        const items = (query.page ?? 0) === 0 ? [enabledConnectionBody(await databaseConnectionId(deps.store))] : []
-        return pageAnswer('enabled_connections', query, items, async () => 1)
+        const org = await findOrg(deps.store, params.id)
+        const rows = await deps.store.organizations.listConnections(org.id, pageWindow(query))
+        return pageAnswer('enabled_connections', query, rows.map(enabledConnectionBody), () => deps.store.organizations.countConnections(org.id))
       },
     }),
     route({
       method: 'post',
       path: '/organizations/:id/enabled_connections',
-      summary: `Enable a connection for an organization (${CONNECTION_NAME} only, always enabled)`,
+      summary: 'Enable a connection for an organization',
       scopes: ['create:organization_connections'],
       params: idParams,
       body: addConnectionBody,
       answer: { status: 201, description: 'The enabled connection.', schema: enabledConnectionSchema },
-      errors: ERRORS_404,
-      async handle({ deps, params, body }) {
-        await findOrg(deps.store, params.id)
-        const databaseId = await databaseConnectionId(deps.store)
-        checkEnabledConnection(body, databaseId)
-        return { status: 201, body: enabledConnectionBody(databaseId) }
+      errors: { 404: 'No such organization or connection.', 409: 'The connection is already enabled for the organization.' },
+      async handle({ deps, params, body, audit }) {
+        const org = await findOrg(deps.store, params.id)
+        const input = await connectionInput(deps.store, body, CONNECTION_NOT_FOUND)
+        if (!(await deps.store.organizations.enableConnection(org.id, input, deps.clock.now()))) {
+          // Not added: already there, or the organization or connection went meanwhile.
+          if (!(await deps.store.organizations.getConnection(org.id, input.connectionId))) throw CONNECTION_NOT_FOUND()
+          throw conflict('The connection is already enabled for this organization.', 'connection_already_enabled')
+        }
+        const enabled = await deps.store.organizations.getConnection(org.id, input.connectionId)
+        if (!enabled) throw CONNECTION_NOT_FOUND()
+        await audit.change({
+          action: 'organization.connection_enabled',
+          description: 'Enable a connection for an organization',
+          details: { org_id: org.id, connection_id: enabled.connectionId, connection: enabled.connection.name, assign_membership_on_login: enabled.assignMembershipOnLogin },
+        })
+        return { status: 201, body: enabledConnectionBody(enabled) }
       },
     }),
     route({
@@ -197,43 +216,56 @@ export const organizations: Resource = {
       scopes: ['read:organization_connections'],
       params: connectionParams,
       answer: { status: 200, description: 'The enabled connection.', schema: enabledConnectionSchema },
-      errors: { 404: 'No such organization or connection.' },
+      errors: { 404: 'No such organization, or the connection is not enabled for it.' },
       async handle({ deps, params }) {
-        await findOrg(deps.store, params.id)
-        const databaseId = await databaseConnectionId(deps.store)
-        if (!namesDatabaseConnection(params.connectionId, databaseId)) throw notFound('No such connection.', 'inexistent_connection')
-        return { status: 200, body: enabledConnectionBody(databaseId) }
+        const org = await findOrg(deps.store, params.id)
+        const connectionId = await connectionIdOf(deps.store, params.connectionId)
+        const enabled = connectionId === null ? null : await deps.store.organizations.getConnection(org.id, connectionId)
+        if (!enabled) throw CONNECTION_NOT_FOUND()
+        return { status: 200, body: enabledConnectionBody(enabled) }
       },
     }),
     route({
       method: 'patch',
       path: '/organizations/:id/enabled_connections/:connectionId',
-      summary: 'Update a connection enabled for an organization (nothing to change in Latchkey)',
+      summary: 'Update a connection enabled for an organization',
       scopes: ['update:organization_connections'],
       params: connectionParams,
       body: updateConnectionBody,
       answer: { status: 200, description: 'The enabled connection.', schema: enabledConnectionSchema },
-      errors: { 404: 'No such organization or connection.' },
-      async handle({ deps, params, body }) {
-        await findOrg(deps.store, params.id)
-        const databaseId = await databaseConnectionId(deps.store)
-        if (!namesDatabaseConnection(params.connectionId, databaseId)) throw notFound('No such connection.', 'inexistent_connection')
-        checkEnabledConnection(body, databaseId)
-        return { status: 200, body: enabledConnectionBody(databaseId) }
+      errors: { 404: 'No such organization, or the connection is not enabled for it.' },
+      async handle({ deps, params, body, audit }) {
+        const org = await findOrg(deps.store, params.id)
+        checkSignup(body)
+        const connectionId = await connectionIdOf(deps.store, params.connectionId)
+        const patch = {
+          ...(body.assign_membership_on_login !== undefined ? { assignMembershipOnLogin: body.assign_membership_on_login } : {}),
+          ...(body.show_as_button !== undefined ? { showAsButton: body.show_as_button } : {}),
+        }
+        const updated = connectionId === null ? null : await deps.store.organizations.updateConnection(org.id, connectionId, patch)
+        if (!updated) throw CONNECTION_NOT_FOUND()
+        await audit.change({
+          action: 'organization.connection_updated',
+          description: 'Update a connection enabled for an organization',
+          details: { org_id: org.id, connection_id: updated.connectionId, connection: updated.connection.name, fields: Object.keys(body) },
+        })
+        return { status: 200, body: enabledConnectionBody(updated) }
       },
     }),
     route({
       method: 'delete',
       path: '/organizations/:id/enabled_connections/:connectionId',
-      summary: 'Disable a connection for an organization (refused for the database connection)',
+      summary: 'Disable a connection for an organization (its members stay members)',
       scopes: ['delete:organization_connections'],
       params: connectionParams,
-      answer: { status: 204, description: 'Never: the answer is a 400.' },
-      errors: { 404: 'No such organization or connection.' },
-      async handle({ deps, params }) {
-        await findOrg(deps.store, params.id)
-        if (!namesDatabaseConnection(params.connectionId, await databaseConnectionId(deps.store))) throw notFound('No such connection.', 'inexistent_connection')
-        throw badRequest(`${CONNECTION_NAME}, the database connection, cannot be disabled for an organization (delete the organization, or remove members).`, 'operation_not_supported')
+      answer: { status: 204, description: 'Disabled.' },
+      errors: { 404: 'No such organization, or the connection is not enabled for it.' },
+      async handle({ deps, params, audit }) {
+        const org = await findOrg(deps.store, params.id)
+        const connectionId = await connectionIdOf(deps.store, params.connectionId)
+        if (connectionId === null || !(await deps.store.organizations.disableConnection(org.id, connectionId))) throw CONNECTION_NOT_FOUND()
+        await audit.change({ action: 'organization.connection_disabled', description: 'Disable a connection for an organization', details: { org_id: org.id, connection_id: connectionId } })
+        return { status: 204 }
       },
     }),
   ],
