@@ -91,6 +91,28 @@ describe('organizations at /authorize', () => {
     assert.equal(event?.details.org_id, org.id)
   })
 
+  it('the database connection with assign_membership_on_login: a password login makes the outsider a member; an SSO session of a connection the organization does not use counts as none', async () => {
+    const open = await addOrganization(server.store, { displayName: 'Open House' })
+    const database = await server.store.connections.findByName('Username-Password-Authentication')
+    assert.ok(database)
+    await server.store.organizations.updateConnection(open.id, database.id, { assignMembershipOnLogin: true })
+    const newcomer = await addUser(server.store)
+    const browser = new LoggedInBrowser(server, newcomer)
+    const tokens = await browser.tokens(allow, { scope: 'openid', extra: { organization: open.id } })
+    assertOrgClaims(tokens, open)
+    assert.equal(await server.store.organizations.isMember(open.id, newcomer.id), true)
+    const [joined] = await server.store.logs.list({ type: 'organization_member_added', userId: newcomer.id })
+    assert.equal(joined?.details.via, 'login')
+
+    // An organization without the database connection: the password session does not lead into it (prompt=none: login_required; else the login page).
+    const ssoOnly = await addOrganization(server.store, { displayName: 'SSO Only' })
+    await server.store.organizations.disableConnection(ssoOnly.id, database.id)
+    await addMember(server.store, ssoOnly, newcomer.id)
+    assert.deepEqual(await authorizeError(allow, { organization: ssoOnly.id, prompt: 'none' }, browser.browser), { error: 'login_required', description: 'Login required' })
+    const page = await browser.browser.follow(await browser.browser.get(authorizeUrl(server.issuer, { clientId: allow.clientId, challenge: pkce().challenge, extra: { organization: ssoOnly.id } })))
+    assert.equal(new URL(page.url).pathname, '/u/login')
+  })
+
   it('sends an unknown organization back to the app as invalid_request "no organization found"', async () => {
     for (const organization of ['org_doesnotexist0000', 'no-such-org', 'Not a name!']) {
       assert.deepEqual(await authorizeError(allow, { organization }), { error: 'invalid_request', description: 'no organization found' }, organization)

@@ -221,7 +221,7 @@ export function organizationGuarantees(store: CurrentStore): void {
     assert.equal(updated?.organizationRequireBehavior, 'pre_login_prompt')
   })
 
-  it('enabled connections: a new organization has the database connection unless given its own; enable once, update, get, list, count, disable', async () => {
+  it('enabled connections: a new organization has the database connection unless given its own; enable once, update, get, connectionEnabled, list, count, disable', async () => {
     const database = await store().connections.findByName('Username-Password-Authentication')
     assert.ok(database)
     const sso = connection()
@@ -254,6 +254,8 @@ export function organizationGuarantees(store: CurrentStore): void {
     assert.equal(await store().organizations.enableConnection(own.id, { connectionId: 'con_missing', assignMembershipOnLogin: false, showAsButton: true }, T0), false)
     assert.equal(await store().organizations.enableConnection('org_missing', { connectionId: other.id, assignMembershipOnLogin: false, showAsButton: true }, T0), false)
     assert.equal((await store().organizations.getConnection(own.id, other.id))?.assignMembershipOnLogin, false)
+    assert.equal(await store().organizations.connectionEnabled(own.id, other.id), true)
+    assert.equal(await store().organizations.connectionEnabled(plain.id, other.id), false)
     assert.equal(await store().organizations.countConnections(own.id), 2)
     assert.deepEqual((await store().organizations.listConnections(own.id, { page: 1, perPage: 1 })).map((c) => c.connectionId), [other.id])
 
