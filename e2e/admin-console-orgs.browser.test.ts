@@ -2,10 +2,11 @@
  * The admin console's Roles and Organizations pages in a real browser (Debian's Chromium through
  * playwright-core). An administrator creates a role, gives it permissions by ticking an API's scopes
  * and assigns it to a user found by email; creates an organization, adds that user as a member and
- * gives them the role there, invites someone (the link shown once), sees the always-enabled
- * database connection, revokes the invitation, and deletes the organization and the role after
- * confirming. The built-in administrator role is shown read only. A read-only administrator sees
- * both pages with every change control disabled.
+ * gives them the role there, invites someone (the link shown once), sees the database connection
+ * enabled for it, enables an OpenID Connect connection that adds members at login, turns that off
+ * and disables the connection after confirming, revokes the invitation, and deletes the
+ * organization and the role after confirming. The built-in administrator role is shown read only.
+ * A read-only administrator sees both pages with every change control disabled.
  *
  * Every page visited: no console errors, no serious or critical axe-core violations, nothing wider
  * than 360 px, and a screenshot (its directory printed).
@@ -53,6 +54,12 @@ describe('the admin console: roles and organizations, in a real browser', { skip
       organization_usage: 'allow',
     })
     bob = await addUser(rig.server.store)
+    // A connection an organization may enable (never logged in through here: its issuer is not asked).
+    await api('POST', 'connections', {
+      name: 'acme-sso',
+      strategy: 'oidc',
+      options: { type: 'back_channel', issuer: 'https://idp.acme.example/', client_id: 'latchkey', client_secret: 'an-upstream-secret' },
+    })
   })
   after(async () => {
     await rig?.close()
@@ -199,9 +206,28 @@ describe('the admin console: roles and organizations, in a real browser', { skip
     assert.match(url.searchParams.get('invitation') ?? '', /^[A-Za-z0-9_-]{16,}$/)
     await page.getByRole('cell', { name: /^carol@example\.com/ }).waitFor()
 
-    // The database connection: enabled for every organization, always.
-    await page.getByRole('cell', { name: /Username-Password-Authentication/ }).waitFor()
+    // Enabled connections: the database connection (a new organization has it); an OpenID Connect
+    // one enabled, adding members at login, then not; disabled after confirming.
+    await page.getByRole('cell', { name: 'Username-Password-Authentication', exact: true }).waitFor()
+    await page.getByRole('button', { name: 'Enable', exact: true }).click()
+    await page.getByText('Choose a connection to enable.').waitFor()
+    await page.getByLabel('Connection to enable').selectOption({ label: 'acme-sso (oidc)' })
+    await page.getByLabel('Add users to the organization when they log in with it').check()
+    await page.getByRole('button', { name: 'Enable', exact: true }).click()
+    await page.getByText('acme-sso is enabled for acme.').waitFor()
+    const autoJoin = page.getByLabel('Add users to acme when they log in with acme-sso')
+    assert.ok(await autoJoin.isChecked())
     await audit(watched, shots, 'organization')
+    const sso = (await api('GET', `organizations/${orgId}/enabled_connections`)).find((c: { connection: { name: string } }) => c.connection.name === 'acme-sso')
+    assert.deepEqual([sso?.assign_membership_on_login, sso?.connection.strategy], [true, 'oidc'])
+    await autoJoin.uncheck()
+    await page.getByRole('row', { name: /acme-sso/ }).getByText('No', { exact: true }).waitFor()
+    assert.equal((await api('GET', `organizations/${orgId}/enabled_connections/${sso.connection_id}`)).assign_membership_on_login, false)
+    await page.getByRole('button', { name: 'Disable acme-sso' }).click()
+    await page.getByText('Disable acme-sso for acme?', { exact: false }).waitFor()
+    await page.getByRole('button', { name: 'Yes, disable' }).click()
+    await page.getByRole('button', { name: 'Disable acme-sso' }).waitFor({ state: 'detached' })
+    assert.deepEqual((await api('GET', `organizations/${orgId}/enabled_connections`)).map((c: { connection: { name: string } }) => c.connection.name), ['Username-Password-Authentication'])
 
     // Revoking the invitation and taking the role ask first.
     await page.getByRole('button', { name: 'Revoke the invitation of carol@example.com' }).click()
@@ -287,6 +313,10 @@ describe('the admin console: roles and organizations, in a real browser', { skip
       page.getByRole('button', { name: 'Find' }),
       page.getByRole('button', { name: 'Create invitation' }),
       page.getByLabel("Invitee's email address"),
+      page.getByLabel('Add users to globex when they log in with Username-Password-Authentication'),
+      page.getByRole('button', { name: 'Disable Username-Password-Authentication' }),
+      page.getByLabel('Connection to enable'),
+      page.getByRole('button', { name: 'Enable', exact: true }),
     ])
       assert.ok(await control.isDisabled())
     await audit(watched, shots, 'organization-read-only')

@@ -2,7 +2,8 @@
  * Organizations: /api/v2/organizations, listed (paged; found by exact name through
  * /organizations/name/{name}), created with branding and metadata, edited, deleted; on each, its
  * members (added by email address, removed, with their roles there), its invitations (created with
- * the link shown once, revoked) and its enabled connections.
+ * the link shown once, revoked) and its enabled connections (enabled, with or without adding
+ * members at login, changed, disabled).
  */
 import { html } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
@@ -301,7 +302,7 @@ function Invitations({ session, org, roles, connections }: { session: Session; o
           <select id="invite-connection" disabled=${disabled} aria-describedby="invite-connection-hint" value=${form.connection_id}
             onChange=${(e: Event) => set({ connection_id: (e.target as HTMLSelectElement).value })}>
             <option value="">Default</option>
-            ${connections.map((c) => html`<option value=${c.connection_id}>${c.connection.name}</option>`)}
+            ${connections.filter((c) => c.connection.strategy === 'auth0').map((c) => html`<option value=${c.connection_id}>${c.connection.name}</option>`)}
           </select>
         <//>
         <${Field} id="invite-ttl" label="Valid for (days)" hint="1 to 30." error=${errors.ttl_days}>
@@ -322,24 +323,107 @@ function Invitations({ session, org, roles, connections }: { session: Session; o
   </section>`
 }
 
+/** A connection of the tenant, as GET /api/v2/connections lists it. */
+interface TenantConnection {
+  readonly id: string
+  readonly name: string
+  readonly strategy: string
+}
+
+function ConnectionRow({ session, org, enabled, reload }: { session: Session; org: Organization; enabled: EnabledConnection; reload: () => void }) {
+  const [error, setError] = useState<string | null>(null)
+  // Shown as clicked at once; back as it was if the change is refused.
+  const [assigns, setAssigns] = useState(enabled.assign_membership_on_login)
+  useEffect(() => setAssigns(enabled.assign_membership_on_login), [enabled.assign_membership_on_login])
+  const name = enabled.connection.name
+  const path = `organizations/${encodeURIComponent(org.id)}/enabled_connections/${encodeURIComponent(enabled.connection_id)}`
+  const toggle = async (event: Event) => {
+    const on = (event.target as HTMLInputElement).checked
+    setError(null)
+    setAssigns(on)
+    try {
+      await session.api.patch(path, { assign_membership_on_login: on })
+      reload()
+    } catch (e) {
+      setAssigns(!on)
+      setError(messageOf(e))
+    }
+  }
+  return html`<tr>
+    <td>${name}</td>
+    <td>${enabled.connection.strategy}</td>
+    <td>
+      <label class="check"><input type="checkbox" disabled=${session.readOnly} checked=${assigns} onChange=${toggle}
+        aria-label=${`Add users to ${org.name} when they log in with ${name}`} /> ${assigns ? 'Yes' : 'No'}</label>
+      <${ErrorBox} error=${error} />
+    </td>
+    <td><${ConfirmButton} label="Disable" name=${`Disable ${name}`} question=${`Disable ${name} for ${org.name}? Its users can no longer log in to the organization with it (they stay members).`}
+      confirmLabel="Yes, disable" disabled=${session.readOnly} onConfirm=${async () => {
+        await session.api.delete(path)
+        reload()
+      }} /></td>
+  </tr>`
+}
+
 function Connections({ session, org, onLoad }: { session: Session; org: Organization; onLoad: (connections: EnabledConnection[]) => void }) {
-  const { list, error } = usePaged<EnabledConnection>(session, `organizations/${encodeURIComponent(org.id)}/enabled_connections`, 'enabled_connections', 100)
+  const path = `organizations/${encodeURIComponent(org.id)}/enabled_connections`
+  const { list, error, page, setPage, reload } = usePaged<EnabledConnection>(session, path, 'enabled_connections', PER_PAGE)
+  const [tenant, setTenant] = useState<TenantConnection[]>([])
+  const [choice, setChoice] = useState('')
+  const [assign, setAssign] = useState(false)
+  const [formError, setFormError] = useState<string | null>(null)
+  const [done, setDone] = useState<string | null>(null)
   useEffect(() => {
     if (list !== null) onLoad(list.items)
   }, [list])
+  useEffect(() => {
+    everyItem<TenantConnection>(session, 'connections', 'connections').then(setTenant, (e: unknown) => setFormError(messageOf(e)))
+  }, [org.id])
+  // Those not enabled yet (as far as the page shown tells; the API refuses one already enabled).
+  const available = tenant.filter((c) => !(list?.items ?? []).some((e) => e.connection_id === c.id))
+  const enable = async (event: Event) => {
+    event.preventDefault()
+    setFormError(null)
+    setDone(null)
+    if (choice === '') return setFormError('Choose a connection to enable.')
+    try {
+      const enabled = await session.api.post<EnabledConnection>(path, { connection_id: choice, assign_membership_on_login: assign })
+      setDone(`${enabled.connection.name} is enabled for ${org.name}.`)
+      setChoice('')
+      setAssign(false)
+      reload()
+    } catch (e) {
+      setFormError(messageOf(e))
+    }
+  }
+  const disabled = session.readOnly
   return html`<section aria-labelledby="connections-title" class="panel">
     <h2 id="connections-title">Enabled connections</h2>
-    <p class="hint">How members log in to this organization. Latchkey enables its database connection for every organization, always (it cannot be disabled), and adds members only when you add or invite them, never at login; other connections are not offered to organizations.</p>
+    <p class="hint">How people log in to this organization: its login page offers only these (of those enabled for the application). A connection may add the users who log in with it as members; otherwise only members, added or invited, get in.</p>
     <${ErrorBox} error=${error} />
+    ${list !== null && list.total === 0 ? html`<p class="empty">No connection is enabled: nobody can log in to this organization. Enable one below.</p>` : null}
     ${list !== null && list.items.length > 0
       ? html`<table>
           <caption class="visually-hidden">Enabled connections</caption>
-          <thead><tr><th scope="col">Connection</th><th scope="col">Strategy</th><th scope="col">Membership on login</th></tr></thead>
-          <tbody>${list.items.map(
-            (c) => html`<tr key=${c.connection_id}><td>${c.connection.name} <span class="badge">always enabled</span></td><td>${c.connection.strategy}</td><td>${c.assign_membership_on_login ? 'Added' : 'Not added'}</td></tr>`,
-          )}</tbody>
+          <thead><tr><th scope="col">Connection</th><th scope="col">Strategy</th><th scope="col">Adds members at login</th><th scope="col"><span class="visually-hidden">Disable</span></th></tr></thead>
+          <tbody>${list.items.map((c) => html`<${ConnectionRow} key=${c.connection_id} session=${session} org=${org} enabled=${c} reload=${reload} />`)}</tbody>
         </table>`
       : null}
+    ${list !== null ? html`<${Pager} page=${page} perPage=${PER_PAGE} total=${list.total} onPage=${setPage} />` : null}
+    ${done !== null ? html`<p class="ok" role="status">${done}</p>` : null}
+    <form onSubmit=${enable} noValidate>
+      <h3>Enable a connection</h3>
+      <${ErrorBox} error=${formError} />
+      <${Field} id="org-connection" label="Connection to enable" hint="Those of the tenant not enabled here yet.">
+        <select id="org-connection" disabled=${disabled} aria-describedby="org-connection-hint" value=${choice} onChange=${(e: Event) => setChoice((e.target as HTMLSelectElement).value)}>
+          <option value="">Choose a connection…</option>
+          ${available.map((c) => html`<option value=${c.id}>${c.name} (${c.strategy})</option>`)}
+        </select>
+      <//>
+      <label class="check"><input type="checkbox" disabled=${disabled} checked=${assign} onChange=${(e: Event) => setAssign((e.target as HTMLInputElement).checked)} />
+        Add users to the organization when they log in with it</label>
+      <div class="actions"><button type="submit" disabled=${disabled}>Enable</button></div>
+    </form>
   </section>`
 }
 
