@@ -232,7 +232,9 @@ organizations:
         assign_membership_on_login: false
         show_as_button: true
       - name: okta-workforce
-        assign_membership_on_login: false
+        assign_membership_on_login: true
+        show_as_button: false
+      - name: github
 actions:
   - name: add-claims
     code: ./actions/add-claims/code.js
@@ -366,7 +368,13 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.match(find(imported, 'connections', 'github').reason ?? '', /no client secret and github needs one: give it in --secrets as "connection:github"/)
     assert.match(find(imported, 'connections', 'corp-saml').reason ?? '', /SAML connections are not supported/)
     const acme = find(imported, 'organizations', 'acme')
-    assert.deepEqual([acme.action, leftFields(acme)], ['create', ['connections: okta-workforce']])
+    // Its connections: the database connection and okta-workforce (created by the file); github was skipped.
+    assert.deepEqual([acme.action, leftFields(acme)], ['create', ['connections: github']])
+    const acmeId = (await server.store.organizations.findByName('acme'))?.id as string
+    assert.deepEqual(
+      (await server.store.organizations.listConnections(acmeId)).map((c) => [c.connection.name, c.assignMembershipOnLogin, c.showAsButton]).sort(),
+      [['Username-Password-Authentication', false, true], ['okta-workforce', true, false]].sort(),
+    )
     const action = find(imported, 'actions', 'add-claims')
     assert.deepEqual([action.action, leftFields(action)], ['create', ['secrets: API_KEY']])
     assert.equal(find(imported, 'triggers', 'post-login').action, 'update')
@@ -491,6 +499,9 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     }
     const org = (await server.store.organizations.findByName('acme'))?.id
     assert.equal((await fresh.organizations.findByName('acme'))?.id, org, 'the organization kept its id')
+    const enabled = async (store: Store) =>
+      (await store.organizations.listConnections(org as string)).map((c) => [c.connection.name, c.assignMembershipOnLogin, c.showAsButton]).sort()
+    assert.deepEqual(await enabled(fresh), await enabled(server.store), 'the same enabled connections')
     const again = planReport(await planTenant(exported, fresh, { encryption: encryptionFor(DB) }))
     assert.deepEqual(again.items.filter((i) => i.action !== 'unchanged'), [])
   }

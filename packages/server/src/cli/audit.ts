@@ -27,6 +27,7 @@ export type AdminAction =
   | 'organization.deleted'
   | 'organization.member_added'
   | 'organization.member_removed'
+  | 'organization.connections_updated'
   | 'invitation.created'
   | 'invitation.revoked'
   | 'client_grant.created'
@@ -71,6 +72,7 @@ const DESCRIPTIONS: Record<AdminAction, string> = {
   'organization.deleted': 'Delete an organization',
   'organization.member_added': 'Add a member to an organization',
   'organization.member_removed': 'Remove a member from an organization',
+  'organization.connections_updated': "Change an organization's enabled connections",
   'invitation.created': 'Invite a user to an organization',
   'invitation.revoked': 'Revoke an organization invitation',
   'client_grant.created': 'Create a client grant',

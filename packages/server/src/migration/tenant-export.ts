@@ -21,7 +21,7 @@ import { presentResourceServer } from '../management/mappings/resource-servers.j
 import { guardianPolicies } from '../management/resources/guardian.js'
 import { MFA_POLICY_SETTING } from '../mfa/requirement.js'
 import { isMfaPolicy } from '../mfa/settings.js'
-import { brandingBody, CONNECTION_NAME } from '../organizations/shape.js'
+import { brandingBody } from '../organizations/shape.js'
 
 export interface ExportedTenant {
   readonly yaml: string
@@ -59,6 +59,7 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
   const roles = (await listAll((page) => store.roles.list(page))).filter((role) => !ADMIN_ROLE_NAMES.has(role.name))
   const connections = await listAll((page) => store.connections.list(page))
   const organizations = await listAll((page) => store.organizations.list(page))
+  const orgConnections = new Map(await Promise.all(organizations.map(async (org) => [org.id, await store.organizations.listConnections(org.id)] as const)))
   const actions = await listAll((page) => store.actions.list(page))
   const policy = await store.settings.get(MFA_POLICY_SETTING)
   if (actions.length > 0 && output === undefined) throw new CliError('the tenant has actions, whose code is written beside the YAML: give --output FILE', 2)
@@ -106,7 +107,7 @@ export async function exportTenant(store: Store, output?: string): Promise<Expor
       ...(org.displayName !== null ? { display_name: org.displayName } : {}),
       ...(org.branding ? { branding: brandingBody(org.branding) } : {}),
       ...(Object.keys(org.metadata).length ? { metadata: org.metadata } : {}),
-      connections: [{ name: CONNECTION_NAME, assign_membership_on_login: false }],
+      connections: (orgConnections.get(org.id) ?? []).map((c) => ({ name: c.connection.name, assign_membership_on_login: c.assignMembershipOnLogin, show_as_button: c.showAsButton })),
     })),
     actions: actions.map((action) => ({
       name: action.name,

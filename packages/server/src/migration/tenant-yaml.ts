@@ -42,7 +42,13 @@ export const organizationEntry = entry({
   connections: z
     .array(
       z
-        .looseObject({ name: text.optional(), connection_id: text.optional(), assign_membership_on_login: z.boolean().nullable().optional() })
+        .looseObject({
+          name: text.optional(),
+          connection_id: text.optional(),
+          assign_membership_on_login: z.boolean().nullable().optional(),
+          show_as_button: z.boolean().nullable().optional(),
+          is_signup_enabled: z.boolean().nullable().optional(),
+        })
         .refine((c) => c.name !== undefined || c.connection_id !== undefined, 'a connection needs its name (or connection_id)'),
     )
     .max(100)
