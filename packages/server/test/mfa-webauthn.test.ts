@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test'
 import type { ApplicationRecord, UserRecord } from '@latchkey/core'
 import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } from './support/browser.js'
 import { addApp, addUser, PASSWORD, startTestServer, type TestServer } from './support/harness.js'
+import { addMember, addOrganization } from './support/organizations.js'
 import { claims, tokenRequest } from './support/oauth.js'
 
 const b64u = (bytes: Uint8Array | Buffer) => Buffer.from(bytes).toString('base64url')
@@ -99,9 +100,9 @@ describe('security keys and passkeys over HTTP', () => {
   after(() => server.close())
 
   /** /authorize → the login page: the browser, the page's HTML, its csrf and the PKCE verifier. */
-  async function loginPage(browser: Browser) {
+  async function loginPage(browser: Browser, extra: Record<string, string> = {}) {
     const { verifier, challenge } = pkce()
-    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge, scope: 'openid' })))
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: app.clientId, challenge, scope: 'openid', extra })))
     assert.equal(new URL(page.url).pathname, '/u/login')
     const html = await page.text()
     return { page, html, csrf: hiddenField(html, 'csrf'), state: new URL(page.url).searchParams.get('state') as string, verifier }
@@ -269,11 +270,12 @@ describe('security keys and passkeys over HTTP', () => {
     const [stored] = (await server.store.authenticators.listForUser(user.id)).filter((a) => a.type !== 'totp')
     assert.equal(stored?.type, 'passkey')
 
-    const signIn = async (key: SoftKey, userHandle?: string) => {
+    const signIn = async (key: SoftKey, userHandle?: string, extra: Record<string, string> = {}) => {
       const browser = new Browser(server.url)
-      const login = await loginPage(browser)
+      const login = await loginPage(browser, extra)
       assert.match(login.html, /Sign in with a passkey/)
-      assert.match(login.html, /autocomplete="username webauthn"/)
+      // The autofill is the password form's email field (an organization may have no password form).
+      if (login.html.includes('type="password"')) assert.match(login.html, /autocomplete="username webauthn"/)
       const opts = await options<RequestOptions>(browser, 'login/passkey/options', login.state, login.csrf)
       const res = await browser.post(`/u/login/passkey?state=${encodeURIComponent(login.state)}`, { csrf: login.csrf, response: key.assert(opts.json, origin, { userHandle }) })
       return { res, verifier: login.verifier }
@@ -289,6 +291,17 @@ describe('security keys and passkeys over HTTP', () => {
     assert.match(await unknown.res.text(), /passkey did not work/)
     const wrongHandle = await signIn(passkey, b64u(randomBytes(32)))
     assert.equal(wrongHandle.res.status, 400)
+
+    // Logging in to an organization: only when its connections include the user's (the database connection).
+    await server.store.applications.update(app.clientId, { organizationUsage: 'allow' })
+    const org = await addOrganization(server.store)
+    await addMember(server.store, org, user.id)
+    assert.equal((await signIn(passkey, handle, { organization: org.id })).res.status, 303)
+    await server.store.organizations.disableConnection(org.id, (await server.store.connections.findByName('Username-Password-Authentication'))?.id as string)
+    const elsewhere = await signIn(passkey, handle, { organization: org.id })
+    assert.equal(elsewhere.res.status, 400)
+    assert.match(await elsewhere.res.text(), /passkey did not work/)
+    await server.store.applications.update(app.clientId, { organizationUsage: 'deny' })
 
     await server.store.users.update(user.id, { blocked: true })
     const blocked = await signIn(passkey, handle)

@@ -2,9 +2,10 @@
  * "Sign in with a passkey" (issue 15): a first factor on the login page. The options list no
  * credentials (passkeys are discoverable: the authenticator offers the user's own, also through the
  * browser's autofill, `autocomplete="username webauthn"`); the answer names its credential, which
- * names the user. A blocked user, a user of a connection the app does not use, or another user than
- * an invitation's invitee is refused; otherwise the login completes as every first factor does
- * (interaction/complete-login.ts), and a passkey with user verification counts as multi-factor.
+ * names the user. A blocked user, a user of a connection the app (or the organization logged in to)
+ * does not use, or another user than an invitation's invitee is refused; otherwise the login
+ * completes as every first factor does (interaction/complete-login.ts), and a passkey with user
+ * verification counts as multi-factor.
  */
 import { single, type UserRecord } from '@latchkey/core'
 import type { Context, Hono } from 'hono'
@@ -52,8 +53,8 @@ export function passkeyLogin(app: Hono, deps: Deps): void {
       return refuse(c, deps, loaded, REFUSED, 400)
     }
     const user = await deps.store.users.get(verified.authenticator.userId)
-    if (!user || user.blocked || !(await usesConnectionOf(deps, client.clientId, user))) {
-      deps.log.info({ client_id: client.clientId, user_id: user?.id }, 'passkey sign-in refused: user blocked, gone, or of a connection the app does not use')
+    if (!user || user.blocked || !(await usesConnectionOf(deps, client.clientId, user, interaction.request.organization))) {
+      deps.log.info({ client_id: client.clientId, user_id: user?.id }, 'passkey sign-in refused: user blocked, gone, or of a connection the app (or organization) does not use')
       await deps.audit.record(c, { type: 'f', clientId: client.clientId, userId: user?.id, details: { user_name: user?.email, reason: 'passkey: user blocked or not allowed for this application' } })
       return refuse(c, deps, loaded, user?.blocked ? 'Your account is blocked.' : REFUSED, user?.blocked ? 403 : 400)
     }
@@ -66,8 +67,10 @@ export function passkeyLogin(app: Hono, deps: Deps): void {
   })
 }
 
-/** The user's connection is one the application uses. */
-async function usesConnectionOf(deps: Deps, clientId: string, user: UserRecord): Promise<boolean> {
-  return (await deps.store.connections.enabledFor(clientId)).some((c) => c.name === user.connection)
+/** The user's connection is one the application uses (and the organization being logged in to, if any). */
+async function usesConnectionOf(deps: Deps, clientId: string, user: UserRecord, organization: string | null): Promise<boolean> {
+  const connection = (await deps.store.connections.enabledFor(clientId)).find((c) => c.name === user.connection)
+  if (!connection) return false
+  return organization === null || deps.store.organizations.connectionEnabled(organization, connection.id)
 }
 
