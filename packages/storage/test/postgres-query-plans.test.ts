@@ -25,6 +25,7 @@ import {
   DAY,
   identity,
   interaction,
+  organization,
   outboxEmail,
   recoveryCode,
   refreshToken,
@@ -111,6 +112,8 @@ describe('PostgreSQL query plans', { skip }, () => {
       const sso2 = connection({ enabledClients: [app.clientId] })
       await store.connections.insert(sso2)
       const account = identity({ userId: person.id, connectionId: sso2.id })
+      const org = organization()
+      await store.organizations.insert(org, [{ connectionId: sso2.id, assignMembershipOnLogin: false, showAsButton: true }])
       await store.identities.insert(account)
       const mail = outboxEmail({ userId: person.id })
       await store.outbox.enqueue(mail)
@@ -143,6 +146,10 @@ describe('PostgreSQL query plans', { skip }, () => {
       await run('connections.enabledFor', () => store.connections.enabledFor(app.clientId))
       await run('connections.get', () => store.connections.get(sso2.id))
       await run('connections.findByName', () => store.connections.findByName(sso2.name))
+      // A login to an organization: the connections it enables.
+      await run('organizations.listConnections', () => store.organizations.listConnections(org.id))
+      await run('organizations.getConnection', () => store.organizations.getConnection(org.id, sso2.id))
+      await run('organizations.connectionEnabled', () => store.organizations.connectionEnabled(org.id, sso2.id))
       await run('identities.find', () => store.identities.find(account.connectionId, account.providerUserId))
       await run('identities.updateProfile', () => store.identities.updateProfile(account.connectionId, account.providerUserId, { name: 'x' }, T0))
       await run('identities.listForUser', () => store.identities.listForUser(person.id))
