@@ -464,6 +464,32 @@ describe('latchkey import tenant / export tenant (the Auth0 Deploy CLI tenant.ya
     assert.equal(find(again, 'organizations', 'acme').action, 'unchanged')
   })
 
+  it("makes an existing organization's enabled connections those the file lists (settings changed, others disabled); none listed leaves them", async () => {
+    const store = await openAndMigrate('sqlite::memory:')
+    try {
+      const run = async (yaml: string) => applyPlan(await planTenant(parseTenantYaml(yaml, dir), store, { encryption: encryptionFor(DB) }), store)
+      const enabled = async () => {
+        const orgId = (await store.organizations.findByName('beta'))?.id as string
+        return (await store.organizations.listConnections(orgId)).map((c) => [c.connection.name, c.assignMembershipOnLogin, c.showAsButton])
+      }
+      const created = find(await run('organizations:\n  - name: beta\n    connections:\n      - name: Username-Password-Authentication\n        assign_membership_on_login: true\n      - name: nowhere\n'), 'organizations', 'beta')
+      assert.deepEqual([created.action, leftFields(created)], ['create', ['connections: nowhere']])
+      assert.deepEqual(await enabled(), [['Username-Password-Authentication', true, true]])
+      const unlisted = find(await run('organizations:\n  - name: beta\n    display_name: Beta\n'), 'organizations', 'beta')
+      assert.deepEqual([unlisted.action, unlisted.changes], ['update', ['displayName']])
+      assert.deepEqual(await enabled(), [['Username-Password-Authentication', true, true]])
+      const changed = find(await run('organizations:\n  - name: beta\n    display_name: Beta\n    connections:\n      - name: Username-Password-Authentication\n        show_as_button: false\n'), 'organizations', 'beta')
+      assert.deepEqual([changed.action, changed.changes], ['update', ['connections']])
+      assert.deepEqual(await enabled(), [['Username-Password-Authentication', false, false]])
+      const emptied = find(await run('organizations:\n  - name: beta\n    display_name: Beta\n    connections: []\n'), 'organizations', 'beta')
+      assert.deepEqual([emptied.action, emptied.changes], ['update', ['connections']])
+      assert.deepEqual(await enabled(), [])
+      assert.equal(find(await run('organizations:\n  - name: beta\n    display_name: Beta\n    connections: []\n'), 'organizations', 'beta').action, 'unchanged')
+    } finally {
+      await store.close()
+    }
+  })
+
   it('exports with the real CLI; the export imported into a fresh database keeps every id and then plans unchanged', async () => {
     const out = join(dir, 'export', 'tenant.yaml')
     mkdirSync(join(dir, 'export'))
