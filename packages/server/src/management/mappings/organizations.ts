@@ -160,10 +160,10 @@ export async function connectionIdOf(store: Store, ref: string): Promise<string 
 }
 
 /** An enabled connection of the API's body, as the store takes it (defaults: no membership on login, shown as a button). */
-export async function connectionInput(store: Store, body: z.output<typeof enabledConnectionIn>, unknown: (ref: string) => Error): Promise<OrganizationConnectionInput> {
+export async function connectionInput(store: Store, body: z.output<typeof enabledConnectionIn>, missing: (ref: string) => Error): Promise<OrganizationConnectionInput> {
   checkSignup(body)
   const connectionId = await connectionIdOf(store, body.connection_id)
-  if (connectionId === null) throw unknown(body.connection_id)
+  if (connectionId === null) throw missing(body.connection_id)
   return { connectionId, assignMembershipOnLogin: body.assign_membership_on_login ?? false, showAsButton: body.show_as_button ?? true }
 }
 

@@ -94,8 +94,8 @@ export const organizations: Resource = {
       answer: { status: 201, description: 'The new organization.', schema: organizationSchema },
       errors: { 409: 'An organization with this name exists (organization_conflict).' },
       async handle({ deps, body, audit }) {
-        const unknown = (ref: string) => badRequest(`Connections: ${ref.slice(0, 100)} not found.`)
-        const connections = body.enabled_connections ? await Promise.all(body.enabled_connections.map((c) => connectionInput(deps.store, c, unknown))) : undefined
+        const missing = (ref: string) => badRequest(`Connections: ${ref.slice(0, 100)} not found.`)
+        const connections = body.enabled_connections ? await Promise.all(body.enabled_connections.map((c) => connectionInput(deps.store, c, missing))) : undefined
         if (connections && new Set(connections.map((c) => c.connectionId)).size < connections.length) throw badRequest('Payload validation error: a connection is named more than once in enabled_connections.')
         const org = registration(ORGANIZATION_FIELD_NAMES, () => createOrganization({ ...organizationInput(body), name: body.name }, deps.clock.now()))
         // Without enabled_connections, the database connection (the store's default, Latchkey's behaviour before organizations had connections).
