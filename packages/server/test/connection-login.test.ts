@@ -286,6 +286,20 @@ describe('login through an upstream OpenID provider', () => {
     assert.equal(await server.store.organizations.isMember(org.id, `oidc|acme-oidc|${ALICE.sub}`), false)
   })
 
+  it('show_as_button false: no button for the organization, but home-realm discovery still reaches the connection', async () => {
+    const client = await orgApp('Org hidden button')
+    const org = await addOrganization(server.store, { displayName: 'Hidden Corp' })
+    await enableForOrg(org.id, connection.id, false, false)
+    await server.store.connections.update(connection.id, { options: { ...connection.options, domain_aliases: ['wonderland.example'] } })
+    const browser = new Browser(server.url)
+    const page = await browser.follow(await browser.get(authorizeUrl(server.issuer, { clientId: client.clientId, challenge: pkce().challenge, extra: { organization: org.id } })))
+    const html = await page.text()
+    assert.doesNotMatch(html, /Continue with Acme SSO/)
+    const state = new URL(page.url).searchParams.get('state') as string
+    const discovered = await browser.post(`/u/login?state=${state}`, { csrf: hiddenField(html, 'csrf'), username: 'someone@wonderland.example', password: '' })
+    assert.equal(new URL(discovered.headers.get('location') as string, server.url).origin, upstream.issuer)
+  })
+
   it('assign_membership_on_login makes a user who is not a member one at login (audited); without it they are refused', async () => {
     const client = await orgApp('Org auto-membership')
     const joins = await addOrganization(server.store, { displayName: 'Open Corp' })
