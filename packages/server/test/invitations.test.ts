@@ -97,6 +97,22 @@ describe('invitations', () => {
     assert.equal(await server.store.organizations.isMember(org.id, other.id), false)
   })
 
+  it('a login through a connection the organization does not use is refused and leaves the invitation unspent', async () => {
+    const invitee = await addUser(server.store)
+    const closed = await addOrganization(server.store, { name: 'initech', displayName: 'Initech' })
+    const { url, id } = await invite(server.store, closed, app, { email: invitee.email })
+    const { browser, open } = startFromLink(url)
+    const html = await (await open()).text()
+    // The organization stops using the user database after the invitation was sent.
+    const database = await server.store.connections.findByName('Username-Password-Authentication')
+    await server.store.organizations.disableConnection(closed.id, database?.id as string)
+    const res = await browser.follow(await browser.post(formAction(html), { csrf: hiddenField(html, 'csrf'), username: invitee.email, password: PASSWORD }))
+    assert.equal(res.status, 400)
+    assert.equal((res.headers.get('location') ?? '').includes('code='), false, 'no code')
+    assert.equal((await server.store.invitations.get(id))?.consumedAt, null)
+    assert.equal(await server.store.organizations.isMember(closed.id, invitee.id), false)
+  })
+
   it('a new user signs up through the invitation (sign-up being off otherwise) and lands in the organization', async () => {
     assert.equal(server.running.deps.config.signup, false)
     const email = `new-${Date.now()}@example.com`

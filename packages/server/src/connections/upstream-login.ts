@@ -267,7 +267,7 @@ export async function completeUpstreamLogin(c: Context, deps: Deps, l: UpstreamL
       await deps.store.interactions.take(interaction.id, interaction.step, now)
       return showError(c, new InteractionProblem(`This invitation is for ${invitation.inviteeEmail}: log in with an account with that verified address.`))
     }
-    const done = await acceptAtLogin(c, deps, interaction, invitationId, user.id)
+    const done = await acceptAtLogin(c, deps, interaction, invitationId, user, account.connectionId)
     if (done instanceof Response) return done
     accepted = done
   }

@@ -18,6 +18,7 @@ import type { Store } from '@latchkey/storage'
 import type { Context } from 'hono'
 import type { Deps } from '../deps.js'
 import { showError } from './flow.js'
+import { loginConnectionId, organizationConnection } from './organization-access.js'
 
 export interface OrganizationContext {
   readonly organization: OrganizationRecord | null
@@ -62,10 +63,22 @@ export async function acceptInvitation(tx: Store, invitationId: string, userId: 
  * The invitation step of every way of logging in (password, passkey, connection): accepts it for the
  * user in a transaction of its own, or, when it is gone meanwhile, ends the interaction and answers
  * with the error page. The caller returns a Response as it is and passes Accepted on to completeLogin.
+ *
+ * A login through a connection the organization does not use accepts nothing (null): completeLogin
+ * then refuses it, and the invitation stays unspent for a login that may use it.
  */
-export async function acceptAtLogin(c: Context, deps: Deps, interaction: InteractionRecord, invitationId: string, userId: string): Promise<Accepted | Response> {
+export async function acceptAtLogin(
+  c: Context,
+  deps: Deps,
+  interaction: InteractionRecord,
+  invitationId: string,
+  user: Pick<UserRecord, 'id' | 'connection'>,
+  upstreamConnectionId: string | null,
+): Promise<Accepted | Response | null> {
+  const orgId = interaction.request.organization
+  if (orgId !== null && !(await organizationConnection(deps, orgId, await loginConnectionId(deps, user, upstreamConnectionId)))) return null
   try {
-    return await deps.store.transaction((tx) => acceptInvitation(tx, invitationId, userId, deps.clock.now()))
+    return await deps.store.transaction((tx) => acceptInvitation(tx, invitationId, user.id, deps.clock.now()))
   } catch (err) {
     if (!(err instanceof InvitationGone)) throw err
     await deps.store.interactions.take(interaction.id, interaction.step, deps.clock.now())

@@ -97,7 +97,7 @@ export function loginRoutes(app: Hono, deps: Deps): void {
     const checked = await checkPassword(c, deps, client, username, password)
     if (!checked.ok) return rerender(checked.message, checked.status)
     const { user } = checked
-    const accepted = invitation ? await acceptAtLogin(c, deps, interaction, invitation.id, user.id) : null
+    const accepted = invitation ? await acceptAtLogin(c, deps, interaction, invitation.id, user, null) : null
     if (accepted instanceof Response) return accepted
     return completeLogin(c, deps, { interaction, app: client, api, user, method: { kind: 'password' }, accepted })
   })

@@ -60,7 +60,7 @@ export function passkeyLogin(app: Hono, deps: Deps): void {
     }
     const { invitation } = await organizationContext(deps, interaction.request)
     if (invitation && user.email !== invitation.inviteeEmail) return refuse(c, deps, loaded, `This invitation is for ${invitation.inviteeEmail}: log in with that account.`, 400)
-    const accepted = invitation ? await acceptAtLogin(c, deps, interaction, invitation.id, user.id) : null
+    const accepted = invitation ? await acceptAtLogin(c, deps, interaction, invitation.id, user, null) : null
     if (accepted instanceof Response) return accepted
     const method = { kind: 'passkey', authenticatorId: verified.authenticator.id, userVerified: verified.userVerified, deviceType: verified.deviceType } as const
     return completeLogin(c, deps, { interaction, app: client, api, user, method, accepted })
