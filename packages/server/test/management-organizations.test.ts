@@ -154,7 +154,7 @@ describe('Management API: organizations', () => {
     assert.equal((await json(refused)).errorCode, 'insufficient_scope')
   })
 
-  it('refuses invitations Latchkey cannot honour: an email to send, an app without organizations, another connection, an unknown role', async () => {
+  it('refuses invitations Latchkey cannot honour: an email to send, an app without organizations, another connection, an unknown role, an organization without the user database', async () => {
     const org = await json(await call('POST', 'organizations', { name: 'invites-org' }))
     const { app: personal } = await addApp(server.store)
     const base = { inviter: { name: 'Ada' }, invitee: { email: 'x@example.com' }, client_id: spa.clientId }
@@ -173,6 +173,11 @@ describe('Management API: organizations', () => {
       assert.equal(res.status, status, JSON.stringify(body))
       assert.match((await json(res)).message as string, message)
     }
+    // An organization without the user database: an invitation could never be accepted.
+    const ssoOnly = await json(await call('POST', 'organizations', { name: 'invites-sso-only', enabled_connections: [] }))
+    const useless = await call('POST', `organizations/${ssoOnly.id}/invitations`, base)
+    assert.equal(useless.status, 400)
+    assert.match((await json(useless)).message as string, /is not enabled for this organization: enable it first/)
     const created = await json(await call('POST', `organizations/${org.id}/invitations`, base))
     assert.equal((await call('GET', `organizations/${org.id}/invitations/${created.id}`)).status, 200)
     assert.equal((await call('DELETE', `organizations/${org.id}/invitations/${created.id}`)).status, 204)

@@ -7,7 +7,7 @@
  */
 import { createInvitation, type InvitationRecord } from '@latchkey/core'
 import { z } from 'zod'
-import { databaseConnectionId, invitationBody } from '../../organizations/shape.js'
+import { CONNECTION_NAME, databaseConnectionId, invitationBody } from '../../organizations/shape.js'
 import { badRequest, notFound, registration } from '../errors.js'
 import { checkConnectionId, createInvitationBody, invitationSchema, ORGANIZATION_FIELD_NAMES } from '../mappings/organizations.js'
 import { pageAnswer, pagedSchema, slicePage, everyPage } from '../paging.js'
@@ -63,6 +63,11 @@ export const organizationInvitations: Resource = {
         if (sendEmail && !deps.email.available) throw badRequest('send_invitation_email: no email can be sent (configure LATCHKEY_SMTP_URL); send the invitation_url yourself, with send_invitation_email false.', 'operation_not_supported')
         const databaseId = await databaseConnectionId(deps.store)
         checkConnectionId(body.connection_id, databaseId)
+        // An invitation is accepted with a password (or a sign-up): useless where the organization does not use the user database.
+        if (!(await deps.store.organizations.getConnection(org.id, databaseId)))
+          throw badRequest(
+            `Payload validation error: the invitation's connection, ${databaseId} (${CONNECTION_NAME}), is not enabled for this organization: enable it first (POST /api/v2/organizations/${org.id}/enabled_connections).`,
+          )
         for (const field of ['app_metadata', 'user_metadata'] as const) {
           if (body[field] !== undefined && Object.keys(body[field]).length > 0)
             throw badRequest(`Payload validation error: ${field} is not supported on invitations by Latchkey: set it on the user after they join.`)
