@@ -11,15 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { type Kysely, Migrator, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
 import { ConflictError } from '../src/contract.js'
 import { openPostgres } from '../src/kysely/postgres.js'
 import type { Database } from '../src/kysely/schema.js'
 import { openSqlite } from '../src/kysely/sqlite.js'
-import { migrationProvider } from '../src/migrations/index.js'
 import { openAndMigrate } from '../src/open.js'
 import { application, T0, user } from './fixtures.js'
+import { migrateWithout } from './support/upgrade.js'
 import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
 
 const DATABASE = 'Username-Password-Authentication'
@@ -32,13 +32,7 @@ after(() => rmSync(root, { recursive: true, force: true }))
 const AFTER_0011 = new Set(['0011-connections', '0028-organization-connections'])
 
 /** Every migration but 0011 (and those built on it), as a database upgraded before it shipped. */
-async function migrateBefore0011(db: Kysely<Database>, schema?: string): Promise<void> {
-  const all = await migrationProvider.getMigrations()
-  const before = Object.fromEntries(Object.entries(all).filter(([name]) => !AFTER_0011.has(name)))
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => before }, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) })
-  const { error } = await migrator.migrateToLatest()
-  assert.equal(error, undefined)
-}
+const migrateBefore0011 = (db: Kysely<Database>, schema?: string) => migrateWithout(db, AFTER_0011, schema)
 
 /** Rows as the code of that time wrote them (the columns it knew; the rest take their defaults). */
 async function seedOldRows(db: Kysely<Database>): Promise<void> {

@@ -5,31 +5,11 @@
  * skipped, saying so, when it does not answer.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { after, describe, it } from 'node:test'
-import { type Kysely, Migrator, sql } from 'kysely'
-import pg from 'pg'
-import { openPostgres } from '../src/kysely/postgres.js'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from '../src/kysely/schema.js'
-import { openSqlite } from '../src/kysely/sqlite.js'
-import { migrationProvider } from '../src/migrations/index.js'
 import { openAndMigrate } from '../src/open.js'
 import { api, T0 } from './fixtures.js'
-import { postgresProblem, postgresUrl, redactedPostgresUrl, schemaUrl } from './support/postgres.js'
-
-const root = mkdtempSync(join(tmpdir(), 'latchkey-migration-0020-'))
-after(() => rmSync(root, { recursive: true, force: true }))
-
-async function migrateBefore0020(db: Kysely<Database>, schema?: string): Promise<void> {
-  const all = await migrationProvider.getMigrations()
-  const before = Object.fromEntries(Object.entries(all).filter(([name]) => name !== '0020-roles'))
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => before }, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) })
-  const { error } = await migrator.migrateToLatest()
-  assert.equal(error, undefined)
-}
+import { describeUpgrade } from './support/upgrade.js'
 
 /** Rows as the code of that time wrote them: role names on memberships and invitations. */
 async function seedOldRows(db: Kysely<Database>): Promise<void> {
@@ -72,38 +52,4 @@ async function checkUpgraded(url: string): Promise<void> {
   }
 }
 
-describe('migration 0020 (roles) on SQLite', () => {
-  it('turns member and invitation role names into roles, once each', async () => {
-    const path = join(root, 'before-0020.db')
-    const db = openSqlite(path)
-    await migrateBefore0020(db)
-    await seedOldRows(db)
-    await db.destroy()
-    await checkUpgraded(`sqlite:${path}`)
-  })
-})
-
-const probe = await postgresProblem()
-const skip = probe === undefined ? false : `PostgreSQL not reachable at ${redactedPostgresUrl()}: skipped (${probe})`
-if (skip) console.log(skip)
-
-describe('migration 0020 (roles) on PostgreSQL', { skip }, () => {
-  it('turns member and invitation role names into roles, once each', async () => {
-    const schema = `lk_m0020_${randomBytes(6).toString('hex')}`
-    const admin = new pg.Client({ connectionString: postgresUrl })
-    await admin.connect()
-    try {
-      const handle = await openPostgres(schemaUrl(schema))
-      try {
-        await migrateBefore0020(handle.db, schema)
-        await seedOldRows(handle.db)
-      } finally {
-        await handle.db.destroy()
-      }
-      await checkUpgraded(schemaUrl(schema))
-    } finally {
-      await admin.query(`drop schema if exists ${schema} cascade`)
-      await admin.end()
-    }
-  })
-})
+describeUpgrade('migration 0020 (roles)', 'turns member and invitation role names into roles, once each', { leftOut: new Set(['0020-roles']), seed: seedOldRows, check: checkUpgraded })
