@@ -13,6 +13,7 @@ import { authorizeUrl, pkce } from './support/browser.js'
 import { addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
 import { lastChange, managementCall, m2m } from './support/management.js'
 import { claims, LoggedInBrowser, tokenRequest } from './support/oauth.js'
+import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) LatchkeyTest/1.0'
 
@@ -204,13 +205,8 @@ describe('Management API: sessions and refresh tokens', () => {
   it("Auth0's ManagementClient lists and deletes them: users.sessions.list, sessions.delete, users.refreshToken.list, refreshTokens.delete", async () => {
     const user = await addUser(server.store)
     const { browser, sid, refreshToken } = await logIn(user)
-    const realFetch = globalThis.fetch
     // The SDK speaks https to https://{domain}/ only: play the TLS proxy in front of the server.
-    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-      const target = url.replace('https://latchkey.test/', server.url)
-      return input instanceof Request ? realFetch(new Request(target, input), init) : realFetch(target, init)
-    }) as typeof fetch
+    const restoreFetch = proxyGlobalFetch('https://latchkey.test/', server.url)
     try {
       const management = new ManagementClient({ domain: 'latchkey.test', token })
       const sessions: string[] = []
@@ -223,7 +219,7 @@ describe('Management API: sessions and refresh tokens', () => {
       await management.refreshTokens.delete(tokens[0] as string)
       await management.sessions.delete(sid)
     } finally {
-      globalThis.fetch = realFetch
+      restoreFetch()
     }
     assert.equal((await refresh(refreshToken)).json.error, 'invalid_grant')
     assert.equal(await silentError(browser), 'login_required')

@@ -12,6 +12,7 @@ import { authorizeUrl, Browser, callbackParams, formAction, hiddenField, pkce } 
 import { addApp, addUser, startTestServer, type TestServer } from './support/harness.js'
 import { managementCall, m2m } from './support/management.js'
 import { LoggedInBrowser, tokenRequest } from './support/oauth.js'
+import { proxyGlobalFetch } from './support/tls-proxy.js'
 
 const DAY = 86_400_000
 const yyyymmdd = (time: number) => new Date(time).toISOString().slice(0, 10).replaceAll('-', '')
@@ -129,20 +130,15 @@ describe('Management API: stats', () => {
   })
 
   it("Auth0's ManagementClient reads them: stats.getDaily and stats.getActiveUsersCount", async () => {
-    const realFetch = globalThis.fetch
     // The SDK speaks https to https://{domain}/ only: play the TLS proxy in front of the server.
-    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-      const target = url.replace('https://latchkey.test/', server.url)
-      return input instanceof Request ? realFetch(new Request(target, input), init) : realFetch(target, init)
-    }) as typeof fetch
+    const restoreFetch = proxyGlobalFetch('https://latchkey.test/', server.url)
     try {
       const management = new ManagementClient({ domain: 'latchkey.test', token })
       const daily = await management.stats.getDaily({ from: yyyymmdd(started - DAY), to: yyyymmdd(server.clock.now()) })
       assert.equal(sum(daily as unknown as Record<string, unknown>[], 'logins'), 3)
       assert.equal(await management.stats.getActiveUsersCount(), 3)
     } finally {
-      globalThis.fetch = realFetch
+      restoreFetch()
     }
   })
 })
